@@ -1,0 +1,38 @@
+# The two commands a new user needs: `go run ./cmd/warroom` and `make test`.
+GO ?= go
+# Fuzz targets CI runs briefly: package:target.
+FUZZ_TARGETS ?=
+FUZZTIME ?= 10s
+
+.PHONY: test deps vet bench fuzz run
+
+run:
+	$(GO) run ./cmd/warroom
+
+# deps installs what the tests drive for real: haproxy and tmux.
+deps:
+	@missing=""; \
+	for bin in haproxy tmux; do \
+	  command -v $$bin >/dev/null 2>&1 || [ -x /usr/sbin/$$bin ] || missing="$$missing $$bin"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+vet:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+
+test: deps vet
+	PATH="$$PATH:/usr/sbin" $(GO) test -race -count=1 ./...
+	@for target in $(FUZZ_TARGETS); do \
+	  pkg=$${target%%:*}; fn=$${target##*:}; \
+	  echo "fuzzing $$fn in $$pkg for $(FUZZTIME)"; \
+	  $(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	done
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...

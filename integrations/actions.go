@@ -1,0 +1,90 @@
+package integrations
+
+import "context"
+
+// The interfaces below are how runbooks and the screen change the world.
+// Each is implemented by a real adapter and by the drill world, so a
+// runbook runs the same way against both. Every method honours ctx
+// (deadline and cancellation) and returns errors that never carry secrets.
+
+// Scaler changes and reads Auto Scaling groups.
+type Scaler interface {
+	SetDesiredCapacity(ctx context.Context, group string, desired int) error
+	DescribeGroup(ctx context.Context, group string) (Group, error)
+}
+
+// CommandResult is the outcome of a command on one host.
+type CommandResult struct {
+	Target   string // instance id
+	Status   string // Success, Failed, TimedOut, Cancelled
+	ExitCode int
+	Output   string // bounded by the caller's limit
+}
+
+// CommandRunner runs a command on hosts (SSM SendCommand, or the drill).
+// The command is passed as one string to the host's shell by the service;
+// runbook parameters are substituted as data before it gets here.
+type CommandRunner interface {
+	RunCommand(ctx context.Context, targets []string, command string, maxOutput int) ([]CommandResult, error)
+}
+
+// ProcessInfo describes an HAProxy master's workers, as `show proc` reports.
+type ProcessInfo struct {
+	Reloads       int
+	FailedReloads int
+	CurrentPID    int
+	OldWorkers    int
+}
+
+// LoadBalancer is one fleet of HAProxy instances reached through their
+// Runtime API and master CLI.
+type LoadBalancer interface {
+	// Instances names the configured HAProxy instances, in rolling order.
+	Instances() []string
+	Servers(ctx context.Context, instance string) ([]Backend, error)
+	SetServerState(ctx context.Context, instance, backend, server string, state ServerState) error
+	// Throttle reads and sets the percentage of a traffic tier rejected by
+	// an instance; other tiers are untouched. The setting must survive a
+	// reload (written to the map file as well as the running map).
+	Throttles(ctx context.Context, instance string) (map[string]int, error)
+	SetThrottle(ctx context.Context, instance, tier string, percent int) error
+	// Reload checks the configuration, then reloads through the master
+	// CLI, carrying server states and throttles across; it returns once a
+	// new worker serves or ctx ends.
+	Reload(ctx context.Context, instance string) (ProcessInfo, error)
+	Process(ctx context.Context, instance string) (ProcessInfo, error)
+	// Upstream names the server on a front HAProxy instance that sends
+	// traffic to instance, so a rolling reload can drain it first; ok is
+	// false when no upstream is configured.
+	Upstream(instance string) (ref UpstreamRef, ok bool)
+}
+
+// UpstreamRef points at one server line on a front HAProxy instance.
+type UpstreamRef struct {
+	Instance string
+	Backend  string
+	Server   string
+}
+
+// ChatPoster posts to the incident channel.
+type ChatPoster interface {
+	Post(ctx context.Context, text, threadID string) (Message, error)
+}
+
+// AlertActor acknowledges, resolves and annotates alerts.
+type AlertActor interface {
+	Acknowledge(ctx context.Context, alertID string) error
+	Resolve(ctx context.Context, alertID string) error
+	AddNote(ctx context.Context, alertID, note string) error
+}
+
+// Actions bundles what a runbook may act through. A nil field means the
+// capability is not configured; actions that need it fail with a clear
+// error before anything is sent.
+type Actions struct {
+	Scaler       Scaler
+	Commands     CommandRunner
+	LoadBalancer LoadBalancer
+	Chat         ChatPoster
+	Alerts       AlertActor
+}

@@ -1,0 +1,378 @@
+package drill
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/warroomhq/warroom/integrations"
+)
+
+// Actions returns the world's implementations of every action interface,
+// so runbooks act on the drill exactly as they would on real services.
+func (w *World) Actions() integrations.Actions {
+	return integrations.Actions{Scaler: w, Commands: w, LoadBalancer: w, Chat: w, Alerts: w}
+}
+
+func (w *World) newInstance(groupName, lifecycle string, launched time.Time) integrations.Instance {
+	return integrations.Instance{
+		ID:         fmt.Sprintf("i-0%015x", w.rng.Uint64()>>4),
+		Group:      groupName,
+		Zone:       "us-east-1" + string(rune('a'+w.rng.IntN(3))),
+		Lifecycle:  lifecycle,
+		Health:     "Healthy",
+		PrivateIP:  fmt.Sprintf("10.0.%d.%d", 1+w.rng.IntN(3), 10+w.rng.IntN(240)),
+		LaunchedAt: launched,
+	}
+}
+
+func (g *group) recount() {
+	g.InService, g.Pending, g.Terminating = 0, 0, 0
+	for _, in := range g.Instances {
+		switch in.Lifecycle {
+		case integrations.LifecycleInService:
+			g.InService++
+		case integrations.LifecyclePending:
+			g.Pending++
+		case integrations.LifecycleTerminating:
+			g.Terminating++
+		}
+	}
+}
+
+// launch brings pending instances into service when their time comes and
+// starts or stops instances to meet the desired capacity.
+func (w *World) launch(g *group) []integrations.Event {
+	var out []integrations.Event
+	for i := range g.Instances {
+		in := &g.Instances[i]
+		if in.Lifecycle == integrations.LifecyclePending && !w.now.Before(g.ready[in.ID]) {
+			in.Lifecycle = integrations.LifecycleInService
+			delete(g.ready, in.ID)
+			g.recount()
+			g.finishActivity(in.ID, w.now)
+			out = append(out, fleetRecord(w.now, fmt.Sprintf("%s: %s in service (%d/%d)", g.Name, in.ID, g.InService, g.Desired),
+				map[string]string{"group": g.Name, "instance": in.ID}))
+		}
+	}
+	for live := g.InService + g.Pending; live < g.Desired; live++ {
+		lo, hi := w.sc.LaunchSeconds[0], w.sc.LaunchSeconds[1]
+		in := w.newInstance(g.Name, integrations.LifecyclePending, w.now)
+		g.ready[in.ID] = w.now.Add(time.Duration(lo+w.rng.IntN(hi-lo+1)) * time.Second)
+		g.Instances = append(g.Instances, in)
+		g.Activities = slices.Insert(g.Activities, 0, integrations.ScalingActivity{
+			ID: "act-" + in.ID, Description: "Launching a new EC2 instance: " + in.ID,
+			Cause: fmt.Sprintf("desired capacity set to %d", g.Desired), Status: integrations.ActivityInProgress, Start: w.now})
+	}
+	for live := g.InService + g.Pending; live > g.Desired; live-- {
+		// Terminate the newest instance first: the drill keeps it simple.
+		i := len(g.Instances) - 1
+		out = append(out, fleetRecord(w.now, fmt.Sprintf("%s: %s terminated", g.Name, g.Instances[i].ID),
+			map[string]string{"group": g.Name, "instance": g.Instances[i].ID}))
+		delete(g.ready, g.Instances[i].ID)
+		g.Instances = g.Instances[:i]
+	}
+	g.recount()
+	return out
+}
+
+func (g *group) finishActivity(instanceID string, at time.Time) {
+	for i := range g.Activities {
+		if g.Activities[i].ID == "act-"+instanceID {
+			g.Activities[i].Status, g.Activities[i].End = integrations.ActivitySuccessful, at
+		}
+	}
+}
+
+func fleetRecord(at time.Time, text string, fields map[string]string) integrations.Record {
+	return integrations.Record{Occurred: at, Source: "aws", Kind: "fleet.change", Text: text, Fields: fields}
+}
+
+// SetDesiredCapacity implements integrations.Scaler.
+func (w *World) SetDesiredCapacity(ctx context.Context, name string, desired int) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	g := w.findGroup(name)
+	if g == nil {
+		return fmt.Errorf("drill: no Auto Scaling group named %q", name)
+	}
+	if desired < g.Min || desired > g.Max {
+		return fmt.Errorf("drill: desired capacity %d for %s is outside min %d and max %d", desired, name, g.Min, g.Max)
+	}
+	from := g.Desired
+	g.Desired, g.DesiredSince = desired, w.now
+	if name == w.sc.WebGroup && desired > from && w.firstScaleUp.IsZero() {
+		w.firstScaleUp = w.now
+	}
+	w.pending = append(w.pending, fleetRecord(w.now, fmt.Sprintf("%s: desired capacity %d → %d", name, from, desired),
+		map[string]string{"group": name, "from": fmt.Sprint(from), "to": fmt.Sprint(desired)}))
+	return nil
+}
+
+// DescribeGroup implements integrations.Scaler.
+func (w *World) DescribeGroup(ctx context.Context, name string) (integrations.Group, error) {
+	if err := ctx.Err(); err != nil {
+		return integrations.Group{}, err
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	g := w.findGroup(name)
+	if g == nil {
+		return integrations.Group{}, fmt.Errorf("drill: no Auto Scaling group named %q", name)
+	}
+	c := g.Group
+	c.Instances = slices.Clone(g.Instances)
+	c.Activities = slices.Clone(g.Activities)
+	return c, nil
+}
+
+func (w *World) findGroup(name string) *group {
+	for _, g := range w.groups {
+		if g.Name == name {
+			return g
+		}
+	}
+	return nil
+}
+
+func (w *World) findEdge(name string) (*edge, error) {
+	for _, e := range w.edges {
+		if e.name == name {
+			return e, nil
+		}
+	}
+	return nil, fmt.Errorf("drill: no HAProxy instance named %q", name)
+}
+
+// Instances implements integrations.LoadBalancer.
+func (w *World) Instances() []string { return slices.Clone(w.sc.Edges) }
+
+// Servers implements integrations.LoadBalancer.
+func (w *World) Servers(ctx context.Context, instance string) ([]integrations.Backend, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if _, err := w.findEdge(instance); err != nil {
+		return nil, err
+	}
+	var out []integrations.Backend
+	for _, b := range w.backends() {
+		if b.Instance == instance {
+			out = append(out, b)
+		}
+	}
+	return out, nil
+}
+
+// SetServerState implements integrations.LoadBalancer.
+func (w *World) SetServerState(ctx context.Context, instance, backend, server string, state integrations.ServerState) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	e, err := w.findEdge(instance)
+	if err != nil {
+		return err
+	}
+	if backend != "web" {
+		return fmt.Errorf("drill: %s has no backend %q", instance, backend)
+	}
+	if state == integrations.ServerUp {
+		delete(e.servers, server)
+	} else {
+		e.servers[server] = state
+	}
+	w.pending = append(w.pending, integrations.Record{Occurred: w.now, Source: "haproxy", Kind: "fleet.change",
+		Text:   fmt.Sprintf("%s: %s/%s set to %s", instance, backend, server, state),
+		Fields: map[string]string{"instance": instance, "backend": backend, "server": server, "state": string(state)}})
+	return nil
+}
+
+// Throttles implements integrations.LoadBalancer.
+func (w *World) Throttles(ctx context.Context, instance string) (map[string]int, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	e, err := w.findEdge(instance)
+	if err != nil {
+		return nil, err
+	}
+	return maps.Clone(e.throttles), nil
+}
+
+// SetThrottle implements integrations.LoadBalancer.
+func (w *World) SetThrottle(ctx context.Context, instance, tier string, percent int) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if percent < 0 || percent > 100 {
+		return fmt.Errorf("drill: throttle %d%% is outside 0..100", percent)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	e, err := w.findEdge(instance)
+	if err != nil {
+		return err
+	}
+	if tier != "free" {
+		return fmt.Errorf("drill: tier %q cannot be throttled (only free)", tier)
+	}
+	from := e.throttles[tier]
+	if percent == 0 {
+		delete(e.throttles, tier)
+	} else {
+		e.throttles[tier] = percent
+		if w.firstThrottle.IsZero() {
+			w.firstThrottle = w.now
+		}
+	}
+	w.pending = append(w.pending, integrations.Record{Occurred: w.now, Source: "haproxy", Kind: "fleet.change",
+		Text:   fmt.Sprintf("%s: throttle tier %s %d%% → %d%%", instance, tier, from, percent),
+		Fields: map[string]string{"instance": instance, "tier": tier, "from": fmt.Sprint(from), "to": fmt.Sprint(percent)}})
+	return nil
+}
+
+// Reload implements integrations.LoadBalancer. The drill's reload is
+// instant and keeps throttles and server states, as a correct one must.
+func (w *World) Reload(ctx context.Context, instance string) (integrations.ProcessInfo, error) {
+	if err := ctx.Err(); err != nil {
+		return integrations.ProcessInfo{}, err
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	e, err := w.findEdge(instance)
+	if err != nil {
+		return integrations.ProcessInfo{}, err
+	}
+	e.reloads++
+	e.pid++
+	w.pending = append(w.pending, integrations.Record{Occurred: w.now, Source: "haproxy", Kind: "fleet.change",
+		Text: fmt.Sprintf("%s: reloaded (reload %d, worker pid %d)", instance, e.reloads, e.pid), Fields: map[string]string{"instance": instance}})
+	return e.process(), nil
+}
+
+// Process implements integrations.LoadBalancer.
+func (w *World) Process(ctx context.Context, instance string) (integrations.ProcessInfo, error) {
+	if err := ctx.Err(); err != nil {
+		return integrations.ProcessInfo{}, err
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	e, err := w.findEdge(instance)
+	if err != nil {
+		return integrations.ProcessInfo{}, err
+	}
+	return e.process(), nil
+}
+
+func (e *edge) process() integrations.ProcessInfo {
+	return integrations.ProcessInfo{Reloads: e.reloads, CurrentPID: e.pid}
+}
+
+// Upstream implements integrations.LoadBalancer: the drill's edges sit
+// directly behind a cloud load balancer it does not model.
+func (w *World) Upstream(string) (integrations.UpstreamRef, bool) {
+	return integrations.UpstreamRef{}, false
+}
+
+// RunCommand implements integrations.CommandRunner with canned outputs
+// for the commands the built-in runbooks use.
+func (w *World) RunCommand(ctx context.Context, targets []string, command string, maxOutput int) ([]integrations.CommandResult, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []integrations.CommandResult
+	for _, t := range targets {
+		if !w.knownInstance(t) {
+			return nil, fmt.Errorf("drill: no instance %q", t)
+		}
+		text := "ok\n"
+		if strings.HasPrefix(strings.TrimSpace(command), "df") {
+			text = "Filesystem      Size  Used Avail Use% Mounted on\n/dev/nvme0n1p1   20G   19G  1.0G  95% /\n"
+		}
+		if maxOutput > 0 && len(text) > maxOutput {
+			text = text[:maxOutput]
+		}
+		out = append(out, integrations.CommandResult{Target: t, Status: "Success", Output: text})
+	}
+	return out, nil
+}
+
+func (w *World) knownInstance(id string) bool {
+	for _, g := range w.groups {
+		for _, in := range g.Instances {
+			if in.ID == id {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Post implements integrations.ChatPoster.
+func (w *World) Post(ctx context.Context, text, threadID string) (integrations.Message, error) {
+	if err := ctx.Err(); err != nil {
+		return integrations.Message{}, err
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	evs := w.message("you", text)
+	w.pending = append(w.pending, evs...)
+	m := evs[0].(integrations.ChatPosted).Messages[0]
+	m.ThreadID = threadID
+	return m, nil
+}
+
+// Acknowledge implements integrations.AlertActor.
+func (w *World) Acknowledge(ctx context.Context, id string) error {
+	return w.setAlertStatus(ctx, id, integrations.AlertAcknowledged, "alert.acknowledged")
+}
+
+// Resolve implements integrations.AlertActor.
+func (w *World) Resolve(ctx context.Context, id string) error {
+	return w.setAlertStatus(ctx, id, integrations.AlertResolved, "alert.resolved")
+}
+
+func (w *World) setAlertStatus(ctx context.Context, id string, status integrations.AlertStatus, kind string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, a := range w.alerts {
+		if a.fired && a.alert.ID == id {
+			a.alert.Status, a.alert.UpdatedAt = status, w.now
+			if status == integrations.AlertResolved {
+				a.open = false
+			}
+			w.pending = append(w.pending, alertRecord(a.alert, kind, "by you"))
+			return nil
+		}
+	}
+	return fmt.Errorf("drill: no alert %q", id)
+}
+
+// AddNote implements integrations.AlertActor.
+func (w *World) AddNote(ctx context.Context, id, note string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.pending = append(w.pending, integrations.Record{Occurred: w.now, Source: "pagerduty", Kind: "alert.note",
+		Actor: "you", Text: note, Fields: map[string]string{"alert": id}})
+	return nil
+}

@@ -1,0 +1,103 @@
+package integrations
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestPumpCoalescesBurstsAndPersistsBeforeDelivery(t *testing.T) {
+	var (
+		mu        sync.Mutex
+		persisted []Record
+		batches   []Batch
+	)
+	p := NewPump(PumpOptions{
+		Interval: 20 * time.Millisecond,
+		Persist: func(rs []Record) error {
+			mu.Lock()
+			defer mu.Unlock()
+			for i := range rs {
+				rs[i].ID = fmt.Sprint(len(persisted))
+				persisted = append(persisted, rs[i])
+			}
+			return nil
+		},
+		Deliver: func(b Batch) {
+			mu.Lock()
+			defer mu.Unlock()
+			for _, r := range b.Records {
+				if r.ID == "" {
+					t.Errorf("record %q delivered before it was persisted", r.Text)
+				}
+			}
+			batches = append(batches, b)
+		},
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { p.Run(ctx); close(done) }()
+
+	const n = 10000
+	for i := range n {
+		p.Publish(Record{Kind: "alert.triggered", Text: fmt.Sprint(i)})
+		p.Publish(AlertsSnapshot{Source: "pagerduty", Alerts: make([]Alert, i%7)})
+	}
+	cancel()
+	<-done
+
+	mu.Lock()
+	defer mu.Unlock()
+	if len(persisted) != n {
+		t.Fatalf("persisted %d records, want %d", len(persisted), n)
+	}
+	for i, r := range persisted {
+		if r.Text != fmt.Sprint(i) {
+			t.Fatalf("record %d out of order: %q", i, r.Text)
+		}
+	}
+	if len(batches) > n/10 {
+		t.Errorf("%d deliveries for %d events: bursts are not coalesced", len(batches), 2*n)
+	}
+	last := batches[len(batches)-1]
+	if got := len(last.Alerts["pagerduty"]); got != (n-1)%7 {
+		t.Errorf("last alerts snapshot has %d alerts, want the latest (%d)", got, (n-1)%7)
+	}
+}
+
+func TestPumpReportsPersistFailure(t *testing.T) {
+	got := make(chan Batch, 1)
+	p := NewPump(PumpOptions{
+		Persist: func([]Record) error { return errors.New("disk full") },
+		Deliver: func(b Batch) { got <- b },
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	p.Publish(Record{Kind: "note", Text: "x"})
+	cancel()
+	p.Run(ctx)
+	b := <-got
+	if b.PersistErr == nil || len(b.Records) != 1 {
+		t.Fatalf("want the record delivered with its persist error, got %+v", b)
+	}
+}
+
+func TestPumpDerivesRecordsFromSnapshots(t *testing.T) {
+	got := make(chan Batch, 1)
+	p := NewPump(PumpOptions{
+		Derive: func(b Batch) []Record {
+			return []Record{{Kind: "drift", Text: fmt.Sprintf("%d groups", len(b.Fleet["aws"]))}}
+		},
+		Deliver: func(b Batch) { got <- b },
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	p.Publish(FleetSnapshot{Source: "aws", Groups: make([]Group, 3)})
+	cancel()
+	p.Run(ctx)
+	b := <-got
+	if len(b.Records) != 1 || b.Records[0].Text != "3 groups" {
+		t.Fatalf("derived records: %+v", b.Records)
+	}
+}

@@ -1,0 +1,369 @@
+package timeline
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// fixedClock returns a clock that advances one second per call from start.
+func fixedClock(start time.Time) func() time.Time {
+	var mu sync.Mutex
+	t := start
+	return func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		t = t.Add(time.Second)
+		return t
+	}
+}
+
+func openTemp(t *testing.T, opts Options) *Store {
+	t.Helper()
+	s, err := OpenIncident(t.TempDir(), "inc-1", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestAppendAssignsIdentityAndPersists(t *testing.T) {
+	start := time.Date(2026, 1, 9, 7, 0, 0, 0, time.UTC)
+	s := openTemp(t, Options{Now: fixedClock(start)})
+	occurred := time.Date(2026, 1, 9, 6, 59, 0, 0, time.FixedZone("CET", 3600))
+	got, err := s.Append(
+		Entry{Source: "pagerduty", Kind: KindAlertTriggered, Occurred: occurred, Text: "web 5xx", Fields: map[string]string{"service": "web"}, Links: []string{"https://pd.example/incidents/1"}},
+		Entry{Source: "warroom", Kind: KindNote, Actor: "ana", Text: "looking"},
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[0].ID != "e1" || got[0].Seq != 1 || got[1].ID != "e2" || got[1].Seq != 2 {
+		t.Fatalf("ids/seqs: %+v", got)
+	}
+	if !got[0].Occurred.Equal(occurred) || got[0].Occurred.Location() != time.UTC {
+		t.Errorf("occurred = %v, want %v in UTC", got[0].Occurred, occurred)
+	}
+	if !got[1].Occurred.Equal(got[1].Recorded) || got[1].Recorded.IsZero() {
+		t.Errorf("zero occurred should default to recorded: %+v", got[1])
+	}
+	if got[0].Prev != genesisHash || got[1].Prev != got[0].Hash || got[1].Hash == got[0].Hash {
+		t.Errorf("hash chain not linked: %+v", got)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Append(Entry{Kind: KindNote}); !errors.Is(err, ErrClosed) {
+		t.Errorf("append after close: %v", err)
+	}
+
+	re, err := Open(s.Path(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer re.Close()
+	reread := re.Entries()
+	if len(reread) != 2 || reread[0].Fields["service"] != "web" || reread[0].Links[0] != got[0].Links[0] || reread[1].Hash != got[1].Hash {
+		t.Fatalf("reopened entries differ: %+v", reread)
+	}
+	more, err := re.Append(Entry{Kind: KindNote, Text: "after reopen"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if more[0].Seq != 3 || more[0].Prev != got[1].Hash {
+		t.Errorf("append after reopen does not continue the chain: %+v", more[0])
+	}
+	if err := Verify(s.Path()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestAppendRejectsInvalidEntries(t *testing.T) {
+	s := openTemp(t, Options{})
+	first, err := s.Append(Entry{Kind: KindNote, Text: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string]Entry{
+		"no kind":          {Text: "x"},
+		"unknown op":       {Kind: KindAmend, Target: first[0].ID, Op: "rewrite"},
+		"time without To":  {Kind: KindAmend, Target: first[0].ID, Op: OpTime},
+		"target not an id": {Kind: KindAmend, Target: "../x", Op: OpHide},
+		"future target":    {Kind: KindAmend, Target: "e99", Op: OpHide},
+		"op on non-amend":  {Kind: KindNote, Target: first[0].ID, Op: OpHide},
+		"year 10000":       {Kind: KindNote, Occurred: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)},
+	}
+	for name, e := range cases {
+		if _, err := s.Append(Entry{Kind: KindNote, Text: "ok"}, e); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	// A failed call stores nothing, and the store keeps working.
+	got, err := s.Append(Amend(first[0], OpStar))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[0].Seq != 2 {
+		t.Errorf("a rejected call consumed sequence numbers: seq %d", got[0].Seq)
+	}
+	if n := len(s.Entries()); n != 2 {
+		t.Errorf("%d entries stored, want 2", n)
+	}
+}
+
+func TestConcurrentAppendsFormOneChain(t *testing.T) {
+	s := openTemp(t, Options{})
+	const writers, each = 8, 50
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	for w := range writers {
+		wg.Go(func() {
+			for i := range each {
+				if _, err := s.Append(Entry{Kind: KindNote, Text: fmt.Sprintf("w%d-%d", w, i)}); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	entries := s.Entries()
+	if len(entries) != writers*each {
+		t.Fatalf("%d entries, want %d", len(entries), writers*each)
+	}
+	for i, e := range entries {
+		if e.Seq != int64(i+1) {
+			t.Fatalf("entry %d has seq %d", i, e.Seq)
+		}
+	}
+	if err := s.Verify(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestTwoStoresOnOneFileInterleave(t *testing.T) {
+	dir := t.TempDir()
+	a, err := OpenIncident(dir, "shared", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := OpenIncident(dir, "shared", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	for i := range 3 {
+		if _, err := a.Append(Entry{Kind: KindNote, Text: fmt.Sprint("a", i)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.Append(Entry{Kind: KindNote, Text: fmt.Sprint("b", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := a.Verify(); err != nil {
+		t.Fatal(err)
+	}
+	// b has seen all of a's entries; a has seen b's up to its last commit.
+	if n := len(b.Entries()); n != 6 {
+		t.Errorf("b sees %d entries, want 6", n)
+	}
+	if n := len(a.Entries()); n != 5 {
+		t.Errorf("a sees %d entries, want 5", n)
+	}
+}
+
+func TestOpenRecoversTornTail(t *testing.T) {
+	s := openTemp(t, Options{})
+	if _, err := s.Append(Entry{Kind: KindNote, Text: "one"}, Entry{Kind: KindNote, Text: "two"}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	whole, err := os.ReadFile(s.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	torn := append(append([]byte{}, whole...), `{"id":"e3","seq":3,"occurred":"2026-01-`...)
+	if err := os.WriteFile(s.Path(), torn, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var ce *CorruptError
+	if err := Verify(s.Path()); !errors.As(err, &ce) || ce.Problems[0].Kind != ProblemTorn || ce.Problems[0].Line != 3 {
+		t.Fatalf("verify before reopening: %v", err)
+	}
+
+	re, err := Open(s.Path(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer re.Close()
+	entries := re.Entries()
+	if len(entries) != 3 || entries[0].Text != "one" || entries[1].Text != "two" {
+		t.Fatalf("entries after recovery: %+v", entries)
+	}
+	rec := entries[2]
+	if rec.Kind != KindRecovered || rec.Seq != 3 || rec.Fields["discarded_bytes"] != fmt.Sprint(len(torn)-len(whole)) || rec.Fields["after_line"] != "2" {
+		t.Errorf("recovery entry: %+v", rec)
+	}
+	if err := Verify(s.Path()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestOpenKeepsWholeLastEntryWithoutNewline(t *testing.T) {
+	s := openTemp(t, Options{})
+	if _, err := s.Append(Entry{Kind: KindNote, Text: "one"}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	data, _ := os.ReadFile(s.Path())
+	if err := os.WriteFile(s.Path(), data[:len(data)-1], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	re, err := Open(s.Path(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer re.Close()
+	if got := re.Entries(); len(got) != 1 || got[0].Text != "one" {
+		t.Fatalf("entries: %+v", got)
+	}
+	if _, err := re.Append(Entry{Kind: KindNote, Text: "two"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := Verify(s.Path()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// writeLines creates a timeline of n notes and returns its path and lines.
+func writeLines(t *testing.T, n int) (string, []string) {
+	t.Helper()
+	s := openTemp(t, Options{})
+	for i := range n {
+		if _, err := s.Append(Entry{Kind: KindNote, Text: fmt.Sprint("note ", i+1)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	data, err := os.ReadFile(s.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.Path(), strings.SplitAfter(strings.TrimSuffix(string(data), "\n"), "\n")
+}
+
+func TestVerifySaysWhatIsWrongAndWhere(t *testing.T) {
+	cases := []struct {
+		name   string
+		tamper func(lines []string) []string
+		want   []Problem // Line, Seq and Kind
+	}{
+		{"changed text", func(l []string) []string {
+			l[2] = strings.Replace(l[2], "note 3", "note X", 1)
+			return l
+		}, []Problem{{Line: 3, Seq: 3, Kind: ProblemChanged}}},
+		{"changed and rehashed", func(l []string) []string {
+			l[2] = rehash(t, strings.Replace(l[2], "note 3", "note X", 1))
+			return l
+		}, []Problem{{Line: 4, Seq: 4, Kind: ProblemChanged}}},
+		{"removed", func(l []string) []string {
+			return append(l[:1:1], l[2:]...)
+		}, []Problem{{Line: 2, Seq: 3, Kind: ProblemRemoved}}},
+		{"removed last", func(l []string) []string {
+			return l[:4]
+		}, nil},
+		{"swapped", func(l []string) []string {
+			l[1], l[2] = l[2], l[1]
+			return l
+		}, []Problem{{Line: 2, Seq: 3, Kind: ProblemReordered}, {Line: 3, Seq: 2, Kind: ProblemReordered}}},
+		{"duplicated", func(l []string) []string {
+			return append(l[:3:3], append([]string{l[1]}, l[3:]...)...)
+		}, []Problem{{Line: 4, Seq: 2, Kind: ProblemReordered}}},
+		{"garbage line", func(l []string) []string {
+			l[1] = "hello\n"
+			return l
+		}, []Problem{{Line: 2, Kind: ProblemMalformed}, {Line: 3, Seq: 3, Kind: ProblemRemoved}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			path, lines := writeLines(t, 5)
+			if err := os.WriteFile(path, []byte(strings.TrimSuffix(strings.Join(tc.tamper(lines), ""), "\n")+"\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			err := Verify(path)
+			if tc.want == nil {
+				// Removing the newest entries leaves a valid shorter chain:
+				// the hash chain cannot tell, by design.
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			var ce *CorruptError
+			if !errors.As(err, &ce) {
+				t.Fatalf("Verify = %v, want a CorruptError", err)
+			}
+			var got []Problem
+			for _, p := range ce.Problems {
+				got = append(got, Problem{Line: p.Line, Seq: p.Seq, Kind: p.Kind})
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Errorf("problems = %v\nwant %v\n(%v)", got, tc.want, err)
+			}
+			if _, err := Open(path, Options{}); !errors.As(err, &ce) {
+				t.Errorf("Open of a corrupt file = %v, want a CorruptError", err)
+			}
+		})
+	}
+}
+
+// rehash recomputes a line's own hash after it was edited, as a careful
+// forger would.
+func rehash(t *testing.T, line string) string {
+	t.Helper()
+	body := strings.TrimSuffix(line, "\n")
+	d := decodeLine([]byte(body))
+	if d.err != "" {
+		t.Fatal(d.err)
+	}
+	e := d.entry
+	enc := newLineEncoder()
+	if err := enc.encode(&e); err != nil {
+		t.Fatal(err)
+	}
+	return enc.buf.String()
+}
+
+func TestIncidentPathRejectsTraversal(t *testing.T) {
+	for _, id := range []string{"", "../etc", "a/b", ".hidden", `a\b`} {
+		if _, err := IncidentPath("/state", id); err == nil {
+			t.Errorf("IncidentPath accepted %q", id)
+		}
+	}
+	p, err := IncidentPath("/state", "2026-01-09-web")
+	if err != nil || p != filepath.Join("/state", "incidents", "2026-01-09-web", FileName) {
+		t.Errorf("IncidentPath = %q, %v", p, err)
+	}
+}
+
+func TestFilePermissionsArePrivate(t *testing.T) {
+	s := openTemp(t, Options{})
+	info, err := os.Stat(s.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if perm := info.Mode().Perm(); perm != 0o600 {
+		t.Errorf("timeline file mode %v, want 0600", perm)
+	}
+}

@@ -1,0 +1,79 @@
+package tui
+
+import (
+	"time"
+
+	"github.com/warroomhq/warroom/integrations"
+)
+
+var fixtureNow = time.Date(2026, 1, 12, 7, 40, 0, 0, time.UTC)
+
+func at(hm string) time.Time {
+	t, err := time.Parse("2006-01-02 15:04", "2026-01-12 "+hm)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func fixtureAlerts() []integrations.Alert {
+	return []integrations.Alert{
+		{ID: "A1", Service: "provisioner", Severity: integrations.SeverityWarning, Status: integrations.AlertTriggered,
+			Title: "provisioner: lock wait over 30 min", CreatedAt: at("07:00").Add(-61 * time.Hour)},
+		{ID: "A2", Service: "web", Severity: integrations.SeverityCritical, Status: integrations.AlertTriggered,
+			Title: "web: HTTP 5xx above 5% at the load balancers", CreatedAt: at("07:16")},
+		{ID: "A3", Service: "web", Severity: integrations.SeverityError, Status: integrations.AlertAcknowledged,
+			Title: "web: CPU above 90% on every host", CreatedAt: at("07:15")},
+		{ID: "A4", Service: "db", Severity: integrations.SeverityCritical, Status: integrations.AlertResolved,
+			Title: "db: replica lag", CreatedAt: at("07:20")},
+	}
+}
+
+func fixtureGroups() []integrations.Group {
+	return []integrations.Group{
+		{Name: "web", Desired: 12, Min: 4, Max: 20, InService: 4, Pending: 8, DesiredSince: at("07:30"),
+			Activities: []integrations.ScalingActivity{{Status: integrations.ActivityFailed, Start: at("07:31"),
+				Message: "provisioner lock held by job 8812"}}},
+		{Name: "worker", Desired: 6, Min: 2, Max: 12, InService: 6},
+		{Name: "api", Desired: 8, Min: 2, Max: 12, InService: 6, Pending: 2, DesiredSince: at("07:38")},
+	}
+}
+
+func fixtureBackends() integrations.BackendsSnapshot {
+	var bs []integrations.Backend
+	for _, e := range []string{"edge-1", "edge-2"} {
+		for i, st := range []integrations.ServerState{integrations.ServerUp, integrations.ServerUp, integrations.ServerDrain, integrations.ServerDown} {
+			bs = append(bs, integrations.Backend{Instance: e, Backend: "web", Server: "web-" + string(rune('a'+i)),
+				State: st, Sessions: 10 * (i + 1), Rate5xx: 1.5})
+		}
+	}
+	return integrations.BackendsSnapshot{Source: "haproxy", Backends: bs,
+		Throttles: []integrations.Throttle{{Instance: "edge-1", Tier: "free", Percent: 30}}}
+}
+
+func fixtureChat() []integrations.Message {
+	return []integrations.Message{
+		{User: "alice", Text: "Customers report slow pages.", At: at("07:15")},
+		{User: "bob", Text: "web is at 4 instances: the Sunday-night scale-up never ran. The provisioner lock has been held since Friday evening.", At: at("07:17")},
+		{User: "carol", Text: "Scale web up by hand; throttle free tier.", At: at("07:19")},
+	}
+}
+
+func fixtureRecords(n int) []integrations.Record {
+	kinds := []string{"alert.triggered", "chat.message", "fleet.change", "note"}
+	out := make([]integrations.Record, n)
+	for i := range out {
+		out[i] = integrations.Record{ID: "e" + string(rune('0'+i%10)), Occurred: at("07:15").Add(time.Duration(i) * time.Second),
+			Source: "drill", Kind: kinds[i%len(kinds)], Actor: "carol", Text: "entry number " + string(rune('A'+i%26))}
+	}
+	return out
+}
+
+func fixtureStatuses() map[string]integrations.SourceStatus {
+	return map[string]integrations.SourceStatus{
+		"aws":       {Source: "aws", State: integrations.SourceOK, LastSuccess: fixtureNow.Add(-3 * time.Second), Budget: 30 * time.Second},
+		"haproxy":   {Source: "haproxy", State: integrations.SourceOK, LastSuccess: fixtureNow.Add(-8 * time.Hour), Budget: 30 * time.Second},
+		"pagerduty": {Source: "pagerduty", State: integrations.SourceDegraded, LastSuccess: fixtureNow.Add(-20 * time.Second), Budget: time.Minute},
+		"slack":     {Source: "slack", State: integrations.SourceDown},
+	}
+}

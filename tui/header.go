@@ -1,0 +1,89 @@
+package tui
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/warroomhq/warroom/integrations"
+)
+
+// effectiveState is the status the badge shows: a source that reports ok
+// but has not succeeded within its budget is stale, whatever it last said.
+func effectiveState(s integrations.SourceStatus, now time.Time) integrations.SourceState {
+	if s.State == integrations.SourceOK && s.Budget > 0 && s.Age(now) > s.Budget {
+		return integrations.SourceStale
+	}
+	return s.State
+}
+
+// badge is one source's freshness: a symbol, a word when not ok, and the
+// age of its last success.
+func badge(st Styles, s integrations.SourceStatus, now time.Time) string {
+	age := "never"
+	if !s.LastSuccess.IsZero() {
+		age = shortDuration(s.Age(now))
+	}
+	switch effectiveState(s, now) {
+	case integrations.SourceOK:
+		return st.OK.Render("✓ "+s.Source) + st.Dim.Render(" "+age)
+	case integrations.SourceDegraded:
+		return st.Warn.Render("⚠ " + s.Source + " DEGRADED " + age)
+	case integrations.SourceStale:
+		return st.Bad.Render("⚠ " + s.Source + " STALE " + age)
+	default:
+		return st.Bad.Render("✗ " + s.Source + " DOWN " + age)
+	}
+}
+
+func shortDuration(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	}
+	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+}
+
+// clock formats the incident's running time as H:MM:SS.
+func clock(d time.Duration) string {
+	d = max(0, d).Truncate(time.Second)
+	return fmt.Sprintf("%d:%02d:%02d", int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60)
+}
+
+// header is the title line, the freshness badges (on the title line when
+// they fit, on their own line otherwise) and, in drill mode, the notice.
+// DRILL, the clock and every badge always show; the title gives way.
+func (m Model) header(width int) []string {
+	st := m.styles
+	left := st.Title.Render("WARROOM")
+	if m.opts.Drill {
+		left += " " + st.Drill.Render(" DRILL ")
+	}
+	clk := "⏱ " + clock(m.now.Sub(m.opts.IncidentStart))
+	var badges []string
+	for _, name := range slices.Sorted(maps.Keys(m.sources)) {
+		badges = append(badges, badge(st, m.sources[name], m.now))
+	}
+	right := strings.Join(append([]string{clk}, badges...), "  ")
+	var lines []string
+	if room := width - ansi.StringWidth(left) - ansi.StringWidth(right) - 4; room >= 12 {
+		lines = []string{left + "  " + fit(st.Title.Render(m.opts.Title), room) + "  " + right}
+	} else {
+		room = width - ansi.StringWidth(left) - ansi.StringWidth(clk) - 4
+		lines = []string{left + "  " + fit(st.Title.Render(m.opts.Title), max(0, room)) + "  " + clk,
+			strings.Join(badges, "  ")}
+	}
+	if m.opts.Drill {
+		lines = append(lines, st.Notice.Render("DRILL: "+m.opts.Notice))
+	}
+	for i := range lines {
+		lines[i] = fit(lines[i], width)
+	}
+	return lines
+}

@@ -1,0 +1,83 @@
+package tui
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/golden"
+)
+
+func TestAlertsPaneGolden(t *testing.T) {
+	var p alertsPane
+	p.set("pagerduty", fixtureAlerts())
+	golden.RequireEqual(t, p.render(PlainStyles(), 60, 8, true, fixtureNow))
+}
+
+func TestFleetPaneGolden(t *testing.T) {
+	var p fleetPane
+	p.setGroups("aws", fixtureGroups())
+	p.setBackends("haproxy", fixtureBackends())
+	golden.RequireEqual(t, p.render(PlainStyles(), 80, 12, false, fixtureNow))
+}
+
+func TestChatPaneGolden(t *testing.T) {
+	var p chatPane
+	p.add(fixtureChat())
+	t.Run("newest", func(t *testing.T) {
+		golden.RequireEqual(t, p.render(PlainStyles(), 40, 8, false, fixtureNow))
+	})
+	p.scroll(-1)
+	t.Run("scrolled", func(t *testing.T) {
+		golden.RequireEqual(t, p.render(PlainStyles(), 40, 8, true, fixtureNow))
+	})
+}
+
+func TestTimelinePaneGolden(t *testing.T) {
+	var p timelinePane
+	p.add(fixtureRecords(30), false)
+	p.add(fixtureRecords(1), true)
+	golden.RequireEqual(t, p.render(PlainStyles(), 70, 8, false, fixtureNow))
+}
+
+func TestHeaderShowsEverySourceStateInWords(t *testing.T) {
+	m := New(Options{Title: "Monday surge", Drill: true, Notice: "simulated", IncidentStart: at("07:15"), NoColor: true})
+	m.now = fixtureNow
+	m.sources = fixtureStatuses()
+	got := strings.Join(m.header(160), "\n")
+	golden.RequireEqual(t, got)
+	for _, want := range []string{"DRILL", "0:25:00", "✓ aws 3s", "haproxy STALE 8h00m", "pagerduty DEGRADED 20s", "slack DOWN never"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("header lacks %q:\n%s", want, got)
+		}
+	}
+	// At 80 columns the badges and DRILL still show; the title gives way.
+	narrow := strings.Join(m.header(80), "\n")
+	if !strings.Contains(narrow, "DRILL") || !strings.Contains(narrow, "slack DOWN") {
+		t.Errorf("narrow header lost the badges: %q", narrow)
+	}
+}
+
+func TestPanesRenderExactSize(t *testing.T) {
+	var a alertsPane
+	a.set("pd", fixtureAlerts())
+	var c chatPane
+	c.add(fixtureChat())
+	for _, size := range [][2]int{{20, 4}, {40, 10}, {100, 30}} {
+		w, h := size[0], size[1]
+		for name, out := range map[string]string{
+			"alerts": a.render(NewStyles(true), w, h, true, fixtureNow),
+			"chat":   c.render(NewStyles(true), w, h, false, fixtureNow),
+		} {
+			lines := strings.Split(out, "\n")
+			if len(lines) != h {
+				t.Errorf("%s at %dx%d: %d lines", name, w, h, len(lines))
+			}
+			for i, l := range lines {
+				if got := ansi.StringWidth(l); got != w {
+					t.Errorf("%s at %dx%d: line %d is %d wide", name, w, h, i, got)
+				}
+			}
+		}
+	}
+}
