@@ -5,26 +5,37 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
+
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/warroomhq/warroom/integrations"
 )
 
 // alertsPane lists alerts from every source: open before resolved, most
-// severe first, newest first within a severity.
+// severe first, newest first within a severity, grouped by service inside
+// each band. Enter opens the selected alert's detail.
 type alertsPane struct {
 	bySource map[string][]integrations.Alert
 	sorted   []integrations.Alert
-	cursor   int
-	offset   int
+	seen     map[string]bool // alert ids already shown, to spot new ones
+	list     listView
+	counts   [3]int // triggered, acknowledged, resolved
+	detail   bool
+	// pinned is set once the user moves the cursor: from then on the
+	// cursor stays on the same alert while new ones sort in above it.
+	// Until then it stays on the top (most urgent) alert.
+	pinned bool
 }
 
-// set replaces one source's alerts and re-sorts; it runs once per batch,
-// never per frame.
-func (p *alertsPane) set(source string, alerts []integrations.Alert) {
+// set replaces one source's alerts; it sorts and counts once per batch,
+// never per frame. It returns the alerts that are new and critical.
+func (p *alertsPane) set(source string, alerts []integrations.Alert) []integrations.Alert {
 	if p.bySource == nil {
-		p.bySource = map[string][]integrations.Alert{}
+		p.bySource, p.seen = map[string][]integrations.Alert{}, map[string]bool{}
 	}
+	selected, hadSelection := p.selected()
 	p.bySource[source] = alerts
 	p.sorted = p.sorted[:0]
 	for _, src := range slices.Sorted(maps.Keys(p.bySource)) {
@@ -34,11 +45,47 @@ func (p *alertsPane) set(source string, alerts []integrations.Alert) {
 		return cmp.Or(
 			cmp.Compare(statusRank(a.Status), statusRank(b.Status)),
 			cmp.Compare(a.Severity.Rank(), b.Severity.Rank()),
+			cmp.Compare(a.Service, b.Service),
 			b.CreatedAt.Compare(a.CreatedAt),
 			cmp.Compare(a.ID, b.ID),
 		)
 	})
-	p.cursor = min(p.cursor, max(0, len(p.sorted)-1))
+	p.counts = [3]int{}
+	var fresh []integrations.Alert
+	for _, a := range p.sorted {
+		p.counts[statusRank(a.Status)]++
+		key := a.ID + "/" + a.CreatedAt.String()
+		if !p.seen[key] {
+			p.seen[key] = true
+			if a.Status == integrations.AlertTriggered && a.Severity == integrations.SeverityCritical {
+				fresh = append(fresh, a)
+			}
+		}
+	}
+	p.list.setFilter(p.list.filter, len(p.sorted), p.match)
+	if hadSelection && p.pinned {
+		// Keep the cursor on the same alert while the list re-sorts.
+		for pos := range p.list.count(len(p.sorted)) {
+			if p.sorted[p.list.item(pos)].ID == selected.ID {
+				p.list.cursor = pos
+				break
+			}
+		}
+	}
+	return fresh
+}
+
+func (p *alertsPane) match(i int, q string) bool {
+	a := p.sorted[i]
+	return contains(a.Title+" "+a.Service+" "+string(a.Severity)+" "+string(a.Status)+" "+a.ID, q)
+}
+
+func (p *alertsPane) selected() (integrations.Alert, bool) {
+	n := p.list.count(len(p.sorted))
+	if n == 0 {
+		return integrations.Alert{}, false
+	}
+	return p.sorted[p.list.item(min(p.list.cursor, n-1))], true
 }
 
 func statusRank(s integrations.AlertStatus) int {
@@ -51,24 +98,12 @@ func statusRank(s integrations.AlertStatus) int {
 	return 2
 }
 
-func (p *alertsPane) move(delta, height int) {
-	p.cursor = max(0, min(len(p.sorted)-1, p.cursor+delta))
-	p.offset = window(len(p.sorted), height, p.cursor, p.offset)
-}
-
 func (p *alertsPane) title() string {
-	var trig, ack, res int
-	for _, a := range p.sorted {
-		switch a.Status {
-		case integrations.AlertTriggered:
-			trig++
-		case integrations.AlertAcknowledged:
-			ack++
-		default:
-			res++
-		}
+	t := fmt.Sprintf("Alerts  %d triggered · %d acked · %d resolved", p.counts[0], p.counts[1], p.counts[2])
+	if p.list.filter != "" {
+		t += fmt.Sprintf("  /%s (%d)", p.list.filter, p.list.count(len(p.sorted)))
 	}
-	return fmt.Sprintf("Alerts  %d triggered · %d acked · %d resolved", trig, ack, res)
+	return t
 }
 
 func severityLabel(s integrations.Severity) string {
@@ -104,30 +139,51 @@ func clockLabel(t, now time.Time) string {
 	return t.Format("Mon 15:04")
 }
 
-func (p *alertsPane) render(st Styles, width, height int, focused bool, now time.Time) string {
+func sameDay(a, b time.Time) bool {
+	y1, m1, d1 := a.Date()
+	y2, m2, d2 := b.Date()
+	return y1 == y2 && m1 == m2 && d1 == d2
+}
+
+func (p *alertsPane) severityStyle(st Styles, a integrations.Alert) string {
+	sev := severityLabel(a.Severity)
+	switch {
+	case a.Status == integrations.AlertResolved:
+		return st.Dim.Render(sev)
+	case a.Severity == integrations.SeverityCritical:
+		return st.Bad.Render(sev)
+	case a.Severity == integrations.SeverityError || a.Severity == integrations.SeverityWarning:
+		return st.Warn.Render(sev)
+	}
+	return sev
+}
+
+func (p *alertsPane) render(st Styles, width, height int, focused bool, now time.Time, related []integrations.Record) string {
+	if a, ok := p.selected(); ok && p.detail {
+		return frame(st, "Alert "+a.ID, alertDetail(st, a, width-2, now, related), width, height, focused)
+	}
 	inner := height - 2
 	var lines []string
-	if len(p.sorted) == 0 {
+	n := len(p.sorted)
+	if p.list.count(n) == 0 {
 		lines = append(lines, st.Dim.Render("no alerts"))
 	}
-	start := window(len(p.sorted), inner, p.cursor, p.offset)
-	for i := start; i < len(p.sorted) && i < start+inner; i++ {
-		a := p.sorted[i]
-		sev := severityLabel(a.Severity)
-		switch {
-		case a.Status == integrations.AlertResolved:
-			sev = st.Dim.Render(sev)
-		case a.Severity == integrations.SeverityCritical:
-			sev = st.Bad.Render(sev)
-		case a.Severity == integrations.SeverityError || a.Severity == integrations.SeverityWarning:
-			sev = st.Warn.Render(sev)
-		}
+	start := p.list.visible(n, inner)
+	service := ""
+	for pos := start; pos < p.list.count(n) && len(lines) < inner; pos++ {
+		a := p.sorted[p.list.item(pos)]
 		marker := "  "
-		if focused && i == p.cursor {
+		if focused && pos == p.list.cursor {
 			marker = "▸ "
 		}
-		line := fmt.Sprintf("%s%s %s %s %s", marker, sev, statusLabel(a.Status), clockLabel(a.CreatedAt, now), a.Title)
-		if focused && i == p.cursor {
+		svc := a.Service
+		if svc == service {
+			svc = strings.Repeat(" ", ansi.StringWidth(svc))
+		}
+		service = a.Service
+		line := fmt.Sprintf("%s%s %s %s %-11s %s", marker, p.severityStyle(st, a), statusLabel(a.Status),
+			clockLabel(a.CreatedAt, now), fit(svc, 11), a.Title)
+		if focused && pos == p.list.cursor {
 			line = st.Selected.Render(fit(line, width-2))
 		}
 		lines = append(lines, line)
@@ -135,8 +191,30 @@ func (p *alertsPane) render(st Styles, width, height int, focused bool, now time
 	return frame(st, p.title(), lines, width, height, focused)
 }
 
-func sameDay(a, b time.Time) bool {
-	y1, m1, d1 := a.Date()
-	y2, m2, d2 := b.Date()
-	return y1 == y2 && m1 == m2 && d1 == d2
+// alertDetail is the full alert with its related timeline entries.
+func alertDetail(st Styles, a integrations.Alert, width int, now time.Time, related []integrations.Record) []string {
+	lines := []string{
+		st.PaneTitle.Render(a.Title),
+		fmt.Sprintf("%s %s · service %s · id %s", severityLabel(a.Severity), strings.ToUpper(string(a.Status)), a.Service, a.ID),
+		"fired   " + a.CreatedAt.Format("Mon 2006-01-02 15:04:05 MST"),
+	}
+	if !a.UpdatedAt.IsZero() && !a.UpdatedAt.Equal(a.CreatedAt) {
+		lines = append(lines, "updated "+a.UpdatedAt.Format("Mon 2006-01-02 15:04:05 MST"))
+	}
+	if a.Link != "" {
+		lines = append(lines, "link    "+a.Link)
+	}
+	if a.Body != "" {
+		lines = append(lines, "")
+		lines = append(lines, strings.Split(ansi.Wrap(a.Body, width, ""), "\n")...)
+	}
+	lines = append(lines, "", st.Dim.Render("on the timeline:"))
+	if len(related) == 0 {
+		lines = append(lines, st.Dim.Render("  nothing yet"))
+	}
+	for _, r := range related {
+		lines = append(lines, fmt.Sprintf("  %s %s %s", clockLabel(r.Occurred, now), r.Kind, r.Text))
+	}
+	lines = append(lines, "", st.Dim.Render("a acknowledge · R resolve · esc back"))
+	return lines
 }

@@ -10,30 +10,37 @@ import (
 	"github.com/warroomhq/warroom/integrations"
 )
 
-// chatPane shows the incident channel, newest at the bottom. Only the
-// messages that fit are wrapped and drawn, walking back from the newest.
+// chatPane shows the incident channel with the newest message at the
+// bottom. Only the messages that fit are wrapped and drawn, walking back
+// from the one under the cursor.
 type chatPane struct {
 	messages []integrations.Message
-	back     int // messages scrolled back from the newest
+	list     listView
 }
+
+func newChatPane() chatPane { return chatPane{list: listView{follow: true}} }
 
 func (p *chatPane) add(ms []integrations.Message) {
+	from := len(p.messages)
 	p.messages = append(p.messages, ms...)
-	if p.back > 0 {
-		p.back += len(ms) // keep the reader's place while new lines arrive
-	}
+	p.list.appended(from, len(p.messages), p.match)
 }
 
-func (p *chatPane) scroll(delta int) {
-	p.back = max(0, min(len(p.messages)-1, p.back-delta))
+func (p *chatPane) match(i int, q string) bool {
+	m := p.messages[i]
+	return contains(m.User+" "+m.Text, q)
 }
 
 func (p *chatPane) render(st Styles, width, height int, focused bool, now time.Time) string {
 	inner, wrapAt := height-2, width-2
+	n := len(p.messages)
 	var lines []string
-	for i := len(p.messages) - 1 - p.back; i >= 0 && len(lines) < inner; i-- {
-		m := p.messages[i]
+	for pos := p.list.cursor; pos >= 0 && pos < p.list.count(n) && len(lines) < inner; pos-- {
+		m := p.messages[p.list.item(pos)]
 		head := clockLabel(m.At, now) + " " + st.PaneTitle.Render(m.User) + ": "
+		if m.ThreadID != "" {
+			head += "↳ "
+		}
 		wrapped := strings.Split(ansi.Wrap(head+m.Text, wrapAt, ""), "\n")
 		for j := 1; j < len(wrapped); j++ {
 			wrapped[j] = "  " + wrapped[j]
@@ -43,12 +50,15 @@ func (p *chatPane) render(st Styles, width, height int, focused bool, now time.T
 	if len(lines) > inner {
 		lines = lines[len(lines)-inner:]
 	}
-	if len(p.messages) == 0 {
-		lines = []string{st.Dim.Render("no messages yet")}
+	if p.list.count(n) == 0 {
+		lines = []string{st.Dim.Render("no messages")}
 	}
 	title := "Chat"
-	if p.back > 0 {
-		title += fmt.Sprintf("  ↑ %d newer", p.back)
+	if p.list.filter != "" {
+		title += fmt.Sprintf("  /%s (%d)", p.list.filter, p.list.count(n))
+	}
+	if newer := p.list.count(n) - 1 - p.list.cursor; newer > 0 {
+		title += fmt.Sprintf("  ↓ %d newer", newer)
 	}
 	return frame(st, title, lines, width, height, focused)
 }

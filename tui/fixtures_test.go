@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"context"
+	"sync"
 	"time"
 
 	"github.com/warroomhq/warroom/integrations"
@@ -77,3 +79,25 @@ func fixtureStatuses() map[string]integrations.SourceStatus {
 		"slack":     {Source: "slack", State: integrations.SourceDown},
 	}
 }
+
+// recordingActor is an AlertActor that remembers what it was asked.
+type recordingActor struct {
+	mu              sync.Mutex
+	acked, resolved []string
+}
+
+func (r *recordingActor) Acknowledge(_ context.Context, id string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.acked = append(r.acked, id)
+	return nil
+}
+
+func (r *recordingActor) Resolve(_ context.Context, id string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.resolved = append(r.resolved, id)
+	return nil
+}
+
+func (r *recordingActor) AddNote(context.Context, string, string) error { return nil }

@@ -8,74 +8,217 @@ import (
 	"time"
 
 	"github.com/warroomhq/warroom/integrations"
+	"github.com/warroomhq/warroom/integrations/drift"
 )
 
 // shortOfDesiredAfter is how long a group may sit below its desired
 // capacity before the pane warns: launches normally take a few minutes.
 const shortOfDesiredAfter = 5 * time.Minute
 
-// fleetPane shows Auto Scaling groups and a per-instance HAProxy summary.
+// sparkSamples is how many 5xx-rate samples each HAProxy instance keeps
+// for its sparkline: one per refresh, a few minutes' worth.
+const sparkSamples = 40
+
+// fleetPane shows Auto Scaling groups, one summary row per HAProxy
+// instance with a 5xx sparkline, and slot drift between the two. Enter on
+// a group lists its instances; on an HAProxy instance, its servers.
 type fleetPane struct {
 	groups   map[string][]integrations.Group
 	backends map[string]integrations.BackendsSnapshot
-	offset   int
+	bindings []drift.Binding
+
+	// Derived once per batch, never per frame.
+	allGroups []integrations.Group
+	haproxy   []instanceSummary
+	servers   map[string][]integrations.Backend // HAProxy instance → its servers
+	findings  []drift.Finding
+	history   map[string][]float64 // HAProxy instance → recent 5xx/s
+
+	list   listView // over the selectable rows: groups, then HAProxy instances
+	zoomIn string   // the group or HAProxy instance drilled into; "" for the overview
+	inner  listView // over the drilled-into rows
+}
+
+func newFleetPane(bindings []drift.Binding) fleetPane {
+	return fleetPane{bindings: bindings, history: map[string][]float64{},
+		groups: map[string][]integrations.Group{}, backends: map[string]integrations.BackendsSnapshot{}}
 }
 
 func (p *fleetPane) setGroups(source string, groups []integrations.Group) {
-	if p.groups == nil {
-		p.groups = map[string][]integrations.Group{}
-	}
 	p.groups[source] = groups
+	p.allGroups = p.allGroups[:0]
+	for _, src := range slices.Sorted(maps.Keys(p.groups)) {
+		p.allGroups = append(p.allGroups, p.groups[src]...)
+	}
+	p.derive()
 }
 
 func (p *fleetPane) setBackends(source string, snap integrations.BackendsSnapshot) {
-	if p.backends == nil {
-		p.backends = map[string]integrations.BackendsSnapshot{}
-	}
 	p.backends[source] = snap
+	p.haproxy = p.haproxy[:0]
+	for _, src := range slices.Sorted(maps.Keys(p.backends)) {
+		p.haproxy = append(p.haproxy, summarise(p.backends[src])...)
+	}
+	for _, s := range summarise(snap) {
+		h := append(p.history[s.name], s.rate5xx)
+		p.history[s.name] = h[max(0, len(h)-sparkSamples):]
+	}
+	p.derive()
 }
 
-func (p *fleetPane) scroll(delta int) { p.offset = max(0, p.offset+delta) }
-
-// lines builds the pane's rows. The fleet is small next to the timeline
-// (tens of groups and HAProxy instances), so it is built whole per frame.
-func (p *fleetPane) lines(st Styles, now time.Time) []string {
-	var out []string
-	out = append(out, st.Dim.Render(fmt.Sprintf("%-14s %7s %6s %5s %4s", "GROUP", "DESIRED", "IN-SVC", "PEND", "MAX")))
-	n := 0
-	for _, src := range slices.Sorted(maps.Keys(p.groups)) {
-		for _, g := range p.groups[src] {
-			n++
-			row := fmt.Sprintf("%-14s %7d %6d %5d %4d  ", g.Name, g.Desired, g.InService, g.Pending, g.Max)
-			out = append(out, row+groupHealth(st, g, now))
-			if a, ok := lastFailed(g); ok {
-				out = append(out, "  "+st.Bad.Render("✗ launch failed "+clockLabel(a.Start, now)+": "+a.Message))
-			}
-		}
-	}
-	if n == 0 {
-		out = append(out, st.Dim.Render("no groups reported yet"))
-	}
-	out = append(out, "", st.Dim.Render(fmt.Sprintf("%-14s %4s %5s %5s %4s %6s %7s", "HAPROXY", "UP", "DRAIN", "MAINT", "DOWN", "SESS", "5XX/S")))
-	instances := 0
+func (p *fleetPane) derive() {
+	var backends []integrations.Backend
+	p.servers = map[string][]integrations.Backend{}
 	for _, src := range slices.Sorted(maps.Keys(p.backends)) {
-		snap := p.backends[src]
-		for _, s := range summarise(snap) {
-			instances++
-			row := fmt.Sprintf("%-14s %4d %5d %5d %4d %6d %7.1f", s.name, s.up, s.drain, s.maint, s.down, s.sessions, s.rate5xx)
-			if s.down > 0 {
-				row += "  " + st.Bad.Render(fmt.Sprintf("✗ %d down", s.down))
-			}
-			out = append(out, row)
-			if len(s.throttles) > 0 {
-				out = append(out, "  "+st.Warn.Render("⚑ throttling "+strings.Join(s.throttles, ", ")))
-			}
+		for _, b := range p.backends[src].Backends {
+			backends = append(backends, b)
+			p.servers[b.Instance] = append(p.servers[b.Instance], b)
 		}
 	}
-	if instances == 0 {
-		out = append(out, st.Dim.Render("no HAProxy instances reported yet"))
+	p.findings = drift.Compare(p.allGroups, backends, p.bindings)
+	p.list.clamp(p.selectable())
+}
+
+func (p *fleetPane) selectable() int { return len(p.allGroups) + len(p.haproxy) }
+
+// enter drills into the selected row.
+func (p *fleetPane) enter() {
+	if p.zoomIn != "" || p.selectable() == 0 {
+		return
 	}
-	return out
+	if c := p.list.cursor; c < len(p.allGroups) {
+		p.zoomIn = "group:" + p.allGroups[c].Name
+	} else {
+		p.zoomIn = "haproxy:" + p.haproxy[c-len(p.allGroups)].name
+	}
+	p.inner = listView{}
+}
+
+// back leaves a drill-in; it reports whether there was one.
+func (p *fleetPane) back() bool {
+	was := p.zoomIn != ""
+	p.zoomIn = ""
+	return was
+}
+
+func (p *fleetPane) move(delta int) {
+	if p.zoomIn != "" {
+		p.inner.move(delta, p.innerLen(), false)
+		return
+	}
+	p.list.move(delta, p.selectable(), false)
+}
+
+// innerLen and innerRow give the drilled-into group's instances or HAProxy
+// instance's servers one row at a time, so only visible rows are formatted.
+func (p *fleetPane) innerLen() int {
+	kind, name, _ := strings.Cut(p.zoomIn, ":")
+	if kind == "group" {
+		return len(p.group(name).Instances)
+	}
+	return len(p.servers[name])
+}
+
+func (p *fleetPane) innerRow(i int) string {
+	kind, name, _ := strings.Cut(p.zoomIn, ":")
+	if kind == "group" {
+		in := p.group(name).Instances[i]
+		return fmt.Sprintf("%-20s %-11s %-12s %-9s %-15s %s", in.ID, in.Zone, in.Lifecycle, in.Health, in.PrivateIP, in.LaunchedAt.Format("Mon 15:04"))
+	}
+	b := p.servers[name][i]
+	return fmt.Sprintf("%-10s %-14s %-5s %-21s %6d %6d %7.1f", b.Backend, b.Server, b.State,
+		fmt.Sprintf("%s:%d", b.Address, b.Port), b.Weight, b.Sessions, b.Rate5xx)
+}
+
+func (p *fleetPane) group(name string) integrations.Group {
+	for _, g := range p.allGroups {
+		if g.Name == name {
+			return g
+		}
+	}
+	return integrations.Group{}
+}
+
+func (p *fleetPane) innerHeader() string {
+	if strings.HasPrefix(p.zoomIn, "group:") {
+		return fmt.Sprintf("%-20s %-11s %-12s %-9s %-15s %s", "INSTANCE", "ZONE", "LIFECYCLE", "HEALTH", "ADDRESS", "LAUNCHED")
+	}
+	return fmt.Sprintf("%-10s %-14s %-5s %-21s %6s %6s %7s", "BACKEND", "SERVER", "STATE", "ADDRESS", "WEIGHT", "SESS", "5XX/S")
+}
+
+// overview builds the summary rows and notes which line each selectable
+// row sits on. Groups and HAProxy instances number in the tens.
+func (p *fleetPane) overview(st Styles, now time.Time, focused bool, width int) (lines []string, cursorLine int) {
+	lines = append(lines, st.Dim.Render(fmt.Sprintf("  %-12s %7s %6s %4s %4s", "GROUP", "DESIRED", "IN-SVC", "PEND", "MAX")))
+	row := 0
+	mark := func() string {
+		defer func() { row++ }()
+		if focused && row == p.list.cursor {
+			cursorLine = len(lines)
+			return "▸ "
+		}
+		return "  "
+	}
+	for _, g := range p.allGroups {
+		lines = append(lines, fmt.Sprintf("%s%-12s %7d %6d %4d %4d  %s", mark(), g.Name, g.Desired, g.InService, g.Pending, g.Max, groupHealth(st, g, now)))
+		if a, ok := lastFailed(g); ok {
+			lines = append(lines, "    "+st.Bad.Render("✗ launch failed "+clockLabel(a.Start, now)+": "+a.Message))
+		}
+	}
+	if len(p.allGroups) == 0 {
+		lines = append(lines, st.Dim.Render("  no groups reported"))
+	}
+	lines = append(lines, "", st.Dim.Render(fmt.Sprintf("  %-12s %3s %5s %5s %4s %5s %6s  %s", "HAPROXY", "UP", "DRAIN", "MAINT", "DOWN", "SESS", "5XX/S", "5XX TREND")))
+	// The trend gets what width is left, keeping room for a "down" flag.
+	const rowWidth = 2 + 12 + 4 + 6 + 6 + 5 + 6 + 7 + 2
+	trend := max(4, min(sparkSamples, width-rowWidth-12))
+	for _, s := range p.haproxy {
+		h := p.history[s.name]
+		line := fmt.Sprintf("%s%-12s %3d %5d %5d %4d %5d %6.1f  %s", mark(), s.name, s.up, s.drain, s.maint, s.down, s.sessions, s.rate5xx, sparkline(h[max(0, len(h)-trend):]))
+		if s.down > 0 {
+			line += "  " + st.Bad.Render(fmt.Sprintf("✗ %d down", s.down))
+		}
+		lines = append(lines, line)
+		if len(s.throttles) > 0 {
+			lines = append(lines, "    "+st.Warn.Render("⚑ throttling "+strings.Join(s.throttles, ", ")))
+		}
+	}
+	if len(p.haproxy) == 0 {
+		lines = append(lines, st.Dim.Render("  no HAProxy instances reported"))
+	}
+	for _, f := range p.findings {
+		lines = append(lines, "", st.Bad.Render("⚠ DRIFT "+f.Binding.String()))
+		lines = append(lines, st.Bad.Render(fmt.Sprintf("  dead slots: %s", orNone(f.DeadSlots))))
+		lines = append(lines, st.Bad.Render(fmt.Sprintf("  missing:    %s", orNone(f.Missing))))
+		lines = append(lines, st.Bad.Render(fmt.Sprintf("  %d free slots", f.FreeSlots)))
+	}
+	return lines, cursorLine
+}
+
+func orNone(items []string) string {
+	if len(items) == 0 {
+		return "none"
+	}
+	return strings.Join(items, ", ")
+}
+
+var sparkLevels = []rune("▁▂▃▄▅▆▇█")
+
+// sparkline draws samples scaled to their own maximum; all-zero is flat.
+func sparkline(samples []float64) string {
+	peak := 0.0
+	for _, v := range samples {
+		peak = max(peak, v)
+	}
+	out := make([]rune, len(samples))
+	for i, v := range samples {
+		level := 0
+		if peak > 0 {
+			level = int(v / peak * float64(len(sparkLevels)-1))
+		}
+		out[i] = sparkLevels[level]
+	}
+	return string(out)
 }
 
 // groupHealth is a word and a symbol for the group's state.
@@ -90,16 +233,13 @@ func groupHealth(st Styles, g integrations.Group, now time.Time) string {
 	}
 }
 
-// lastFailed is the newest activity when it failed.
+// lastFailed is the newest finished activity when it failed.
 func lastFailed(g integrations.Group) (integrations.ScalingActivity, bool) {
-	if len(g.Activities) == 0 {
-		return integrations.ScalingActivity{}, false
-	}
 	for _, a := range g.Activities {
-		if a.Status == integrations.ActivityFailed {
+		switch a.Status {
+		case integrations.ActivityFailed:
 			return a, true
-		}
-		if a.Status == integrations.ActivitySuccessful {
+		case integrations.ActivitySuccessful:
 			return integrations.ScalingActivity{}, false
 		}
 	}
@@ -151,7 +291,29 @@ func summarise(snap integrations.BackendsSnapshot) []instanceSummary {
 }
 
 func (p *fleetPane) render(st Styles, width, height int, focused bool, now time.Time) string {
-	all := p.lines(st, now)
-	start := min(p.offset, max(0, len(all)-(height-2)))
-	return frame(st, "Fleet", all[start:], width, height, focused)
+	inner := height - 2
+	if p.zoomIn != "" {
+		n := p.innerLen()
+		start := p.inner.visible(n, inner-1)
+		lines := []string{st.Dim.Render(p.innerHeader())}
+		for i := start; i < n && len(lines) < inner; i++ {
+			line := p.innerRow(i)
+			if focused && i == p.inner.cursor {
+				line = st.Selected.Render(fit(line, width-2))
+			}
+			lines = append(lines, line)
+		}
+		_, name, _ := strings.Cut(p.zoomIn, ":")
+		return frame(st, fmt.Sprintf("Fleet › %s  %d rows  (esc back)", name, n), lines, width, height, focused)
+	}
+	lines, cursorLine := p.overview(st, now, focused, width-2)
+	start := 0
+	if cursorLine >= inner {
+		start = cursorLine - inner + 1
+	}
+	title := "Fleet"
+	if len(p.findings) > 0 {
+		title += "  " + st.Bad.Render(fmt.Sprintf("⚠ %d drift", len(p.findings)))
+	}
+	return frame(st, title, lines[start:], width, height, focused)
 }

@@ -6,45 +6,67 @@ import "charm.land/bubbles/v2/key"
 // shared as mutable package state.
 type keyMap struct {
 	NextPane, PrevPane key.Binding
+	Jump               key.Binding
 	Up, Down           key.Binding
+	PageUp, PageDown   key.Binding
 	Top, Bottom        key.Binding
+	Open, Back         key.Binding
+	Zoom, Filter       key.Binding
 	Note               key.Binding
-	Help               key.Binding
-	Quit               key.Binding
+	Ack, Resolve, Chat key.Binding // mutating: disabled when read-only
+	Help, Quit         key.Binding
 	Submit, Cancel     key.Binding
 }
 
-func newKeyMap() keyMap {
-	return keyMap{
+func newKeyMap(opts Options) keyMap {
+	k := keyMap{
 		NextPane: key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next pane")),
 		PrevPane: key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous pane")),
+		Jump:     key.NewBinding(key.WithKeys("1", "2", "3", "4"), key.WithHelp("1-4", "go to pane")),
 		Up:       key.NewBinding(key.WithKeys("k", "up"), key.WithHelp("↑/k", "up")),
 		Down:     key.NewBinding(key.WithKeys("j", "down"), key.WithHelp("↓/j", "down")),
-		Top:      key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g", "oldest")),
-		Bottom:   key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G", "newest")),
+		PageUp:   key.NewBinding(key.WithKeys("pgup", "ctrl+u"), key.WithHelp("pgup", "page up")),
+		PageDown: key.NewBinding(key.WithKeys("pgdown", "ctrl+d"), key.WithHelp("pgdn", "page down")),
+		Top:      key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g", "first")),
+		Bottom:   key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G", "last / follow")),
+		Open:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
+		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		Zoom:     key.NewBinding(key.WithKeys("z"), key.WithHelp("z", "zoom")),
+		Filter:   key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 		Note:     key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "note")),
+		Ack:      key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "acknowledge")),
+		Resolve:  key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "resolve")),
+		Chat:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "chat")),
 		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
-		Submit:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "record")),
+		Submit:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "send")),
 		Cancel:   key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
 	}
+	// Read-only hides every mutating key; so does a missing capability.
+	k.Ack.SetEnabled(!opts.Readonly && opts.Actions.Alerts != nil)
+	k.Resolve.SetEnabled(!opts.Readonly && opts.Actions.Alerts != nil)
+	k.Chat.SetEnabled(!opts.Readonly && opts.Actions.Chat != nil)
+	return k
 }
 
 // ShortHelp implements help.KeyMap.
 func (k keyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.NextPane, k.Up, k.Down, k.Note, k.Help, k.Quit}
+	return []key.Binding{k.NextPane, k.Open, k.Zoom, k.Filter, k.Note, k.Chat, k.Help, k.Quit}
 }
 
 // FullHelp implements help.KeyMap.
 func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.NextPane, k.PrevPane, k.Up, k.Down, k.Top, k.Bottom},
-		{k.Note, k.Help, k.Quit},
+		{k.NextPane, k.PrevPane, k.Jump, k.Zoom},
+		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
+		{k.Open, k.Back, k.Filter},
+		{k.Note, k.Ack, k.Resolve, k.Chat},
+		{k.Help, k.Quit},
 	}
 }
 
-// noteKeys is the help shown while the note input is open.
-type noteKeys struct{ keyMap }
+// inputKeys is the help shown while the bottom line takes text.
+type inputKeys struct{ keyMap }
 
-func (k noteKeys) ShortHelp() []key.Binding  { return []key.Binding{k.Submit, k.Cancel} }
-func (k noteKeys) FullHelp() [][]key.Binding { return [][]key.Binding{k.ShortHelp()} }
+func (k inputKeys) ShortHelp() []key.Binding  { return []key.Binding{k.Submit, k.Cancel} }
+func (k inputKeys) FullHelp() [][]key.Binding { return [][]key.Binding{k.ShortHelp()} }

@@ -1,20 +1,20 @@
 // Package tui is the war-room screen: a Bubble Tea program whose root
 // model owns focus, layout and key routing, and whose panes are plain
 // structs rendered from the data they hold. No network or disk I/O happens
-// here: recording a note goes through a tea.Cmd calling Options.Record.
+// here: recording, acknowledging and posting run in tea.Cmds that call the
+// functions and interfaces given in Options.
 package tui
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/help"
-	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/warroomhq/warroom/integrations"
+	"github.com/warroomhq/warroom/integrations/drift"
 )
 
 // Options configure the screen.
@@ -29,8 +29,15 @@ type Options struct {
 	Clock func() time.Time
 	// Record makes a record durable and returns it as stored. It is
 	// called from a command, never from Update or View.
-	Record  func(ctx context.Context, r integrations.Record) (integrations.Record, error)
-	NoColor bool
+	Record func(ctx context.Context, r integrations.Record) (integrations.Record, error)
+	// Actions is what the screen may act through (acknowledge, resolve,
+	// post to chat). Nil members hide their keys.
+	Actions integrations.Actions
+	// Bindings tie Auto Scaling groups to HAProxy backends for drift.
+	Bindings []drift.Binding
+	Readonly bool // refuse every mutating key
+	Bell     bool // ring the terminal bell with each toast that is bad news
+	NoColor  bool
 }
 
 type pane int
@@ -47,13 +54,37 @@ const (
 // a drill running at ten times real speed to read smoothly.
 const tickInterval = 250 * time.Millisecond
 
+// toastTicks is how long a toast stays up, in ticks (5 s).
+const toastTicks = 20
+
+// actionTimeout bounds every call the screen makes to a service.
+const actionTimeout = 15 * time.Second
+
 // tickMsg refreshes the clock and the freshness badges.
 type tickMsg struct{ now time.Time }
 
-// noteSavedMsg reports the outcome of recording a note.
-type noteSavedMsg struct {
+// savedMsg reports the outcome of recording a note.
+type savedMsg struct {
 	rec integrations.Record
 	err error
+}
+
+// actionDoneMsg reports the outcome of an action sent to a service.
+type actionDoneMsg struct {
+	what string
+	err  error
+}
+
+type toast struct {
+	text  string
+	bad   bool
+	ticks int
+}
+
+// confirmation is a pending "are you sure?" for a dangerous key.
+type confirmation struct {
+	prompt string
+	run    tea.Cmd
 }
 
 // Model is the root model.
@@ -66,6 +97,8 @@ type Model struct {
 	width, height int
 	now           time.Time
 	focus         pane
+	lastSide      pane // the last non-timeline pane focused, for the columns layout
+	zoomed        bool
 
 	alerts   alertsPane
 	fleet    fleetPane
@@ -73,10 +106,12 @@ type Model struct {
 	timeline timelinePane
 	sources  map[string]integrations.SourceStatus
 
-	noting   bool
-	note     textinput.Model
+	input    inputKind
+	field    textinput.Model
 	saving   bool
-	noteErr  string
+	inputErr string
+	confirm  *confirmation
+	toast    toast
 	storeErr string // the last failure to persist pumped records
 }
 
@@ -85,18 +120,21 @@ func New(opts Options) Model {
 	if opts.Clock == nil {
 		opts.Clock = time.Now
 	}
-	ti := textinput.New()
-	ti.Prompt = "note ▸ "
-	ti.Placeholder = "what happened, what you decided, why"
-	ti.CharLimit = 2000
 	st := NewStyles(true)
 	if opts.NoColor {
 		st = PlainStyles()
 	}
+	ti := textinput.New()
+	ti.CharLimit = 4000
+	h := help.New()
+	if opts.NoColor {
+		h.Styles = help.Styles{}
+	}
 	return Model{
-		opts: opts, styles: st, keys: newKeyMap(), help: help.New(),
+		opts: opts, styles: st, keys: newKeyMap(opts), help: h,
 		width: 80, height: 24, now: opts.IncidentStart,
-		sources: map[string]integrations.SourceStatus{}, note: ti,
+		alerts: alertsPane{}, fleet: newFleetPane(opts.Bindings), chat: newChatPane(), timeline: newTimelinePane(),
+		sources: map[string]integrations.SourceStatus{}, field: ti,
 	}
 }
 
@@ -119,48 +157,70 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		m.help.SetWidth(msg.Width)
-		m.note.SetWidth(max(10, msg.Width-12))
+		m.field.SetWidth(max(10, msg.Width-16))
 		return m, nil
 	case tea.BackgroundColorMsg:
 		if !m.opts.NoColor {
 			m.styles = NewStyles(msg.IsDark())
+			m.help.Styles = help.DefaultStyles(msg.IsDark())
+			m.field.SetStyles(textinput.DefaultStyles(msg.IsDark()))
 		}
 		return m, nil
 	case tickMsg:
-		m.now = msg.now
+		if msg.now.After(m.now) {
+			m.now = msg.now
+		}
+		if m.toast.ticks > 0 {
+			m.toast.ticks--
+		}
 		return m, m.tick(tickInterval)
 	case integrations.Batch:
-		m.apply(msg)
-		return m, nil
-	case noteSavedMsg:
-		m.saving = false
+		return m, m.apply(msg)
+	case savedMsg:
+		return m.saved(msg)
+	case actionDoneMsg:
 		if msg.err != nil {
-			// Keep the text so nothing typed is lost; say why loudly.
-			m.noteErr = "note NOT saved: " + msg.err.Error()
-			m.noting = true
-			return m, m.note.Focus()
+			return m, m.raise(msg.what+" FAILED: "+msg.err.Error(), true)
 		}
-		m.noteErr = ""
-		m.timeline.add([]integrations.Record{msg.rec}, false)
-		return m, nil
+		return m, m.raise(msg.what+" done", false)
 	case tea.KeyPressMsg:
-		if m.noting {
-			return m.updateNote(msg)
+		switch {
+		case m.confirm != nil:
+			return m.updateConfirm(msg)
+		case m.input != inputNone:
+			return m.updateInput(msg)
 		}
 		return m.updateKeys(msg)
+	case tea.MouseClickMsg:
+		if p, ok := m.paneAt(msg.X, msg.Y); ok && m.input == inputNone && m.confirm == nil {
+			m.setFocus(p)
+		}
+		return m, nil
+	case tea.MouseWheelMsg:
+		if p, ok := m.paneAt(msg.X, msg.Y); ok {
+			delta := 3
+			if msg.Button == tea.MouseWheelUp {
+				delta = -3
+			}
+			m.scrollPane(p, delta)
+		}
+		return m, nil
 	}
-	if m.noting {
+	if m.input != inputNone {
 		var cmd tea.Cmd
-		m.note, cmd = m.note.Update(msg)
+		m.field, cmd = m.field.Update(msg)
 		return m, cmd
 	}
 	return m, nil
 }
 
 // apply folds a pump batch into the panes.
-func (m *Model) apply(b integrations.Batch) {
+func (m *Model) apply(b integrations.Batch) tea.Cmd {
+	var cmds []tea.Cmd
 	for src, alerts := range b.Alerts {
-		m.alerts.set(src, alerts)
+		for _, a := range m.alerts.set(src, alerts) {
+			cmds = append(cmds, m.raise("NEW CRITICAL: "+a.Title, true))
+		}
 	}
 	for src, groups := range b.Fleet {
 		m.fleet.setGroups(src, groups)
@@ -181,67 +241,65 @@ func (m *Model) apply(b integrations.Batch) {
 	if b.PersistErr != nil {
 		m.storeErr = "timeline NOT saved: " + b.PersistErr.Error()
 	}
+	return tea.Batch(cmds...)
 }
 
-func (m Model) updateKeys(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
-	k := m.keys
-	switch {
-	case key.Matches(msg, k.Quit):
-		return m, tea.Quit
-	case key.Matches(msg, k.Help):
-		m.help.ShowAll = !m.help.ShowAll
-	case key.Matches(msg, k.NextPane):
-		m.focus = (m.focus + 1) % paneCount
-	case key.Matches(msg, k.PrevPane):
-		m.focus = (m.focus + paneCount - 1) % paneCount
-	case key.Matches(msg, k.Up):
-		m.scroll(-1)
-	case key.Matches(msg, k.Down):
-		m.scroll(1)
-	case key.Matches(msg, k.Top):
-		m.scroll(-1 << 30)
-	case key.Matches(msg, k.Bottom):
-		m.scroll(1 << 30)
-	case key.Matches(msg, k.Note):
-		m.noting, m.noteErr = true, ""
-		m.note.Reset()
-		return m, m.note.Focus()
+// raise shows a toast; bad news also rings the bell when asked to.
+func (m *Model) raise(text string, bad bool) tea.Cmd {
+	m.toast = toast{text: text, bad: bad, ticks: toastTicks}
+	if bad && m.opts.Bell {
+		return tea.Raw("\a")
 	}
+	return nil
+}
+
+func (m *Model) setFocus(p pane) {
+	m.focus = p
+	if p != paneTimeline {
+		m.lastSide = p
+	}
+}
+
+// scrollPane moves a pane: negative is up (older), positive down.
+func (m *Model) scrollPane(p pane, delta int) {
+	switch p {
+	case paneAlerts:
+		m.alerts.pinned = true
+		m.alerts.list.move(delta, len(m.alerts.sorted), false)
+		m.alerts.list.settle(len(m.alerts.sorted), m.paneHeight(p))
+	case paneFleet:
+		m.fleet.move(delta)
+		m.fleet.inner.settle(m.fleet.innerLen(), m.paneHeight(p)-1)
+	case paneChat:
+		m.chat.list.move(delta, len(m.chat.messages), true)
+	case paneTimeline:
+		m.timeline.list.move(delta, len(m.timeline.rows), true)
+		m.timeline.list.settle(len(m.timeline.rows), m.paneHeight(p))
+	}
+}
+
+// saved handles the outcome of recording a note.
+func (m Model) saved(msg savedMsg) (tea.Model, tea.Cmd) {
+	m.saving = false
+	if msg.err != nil {
+		// Keep the text so nothing typed is lost; say why loudly.
+		m.inputErr = "note NOT saved: " + msg.err.Error()
+		m.input = inputNote
+		return m, m.field.Focus()
+	}
+	m.inputErr = ""
+	m.field.Reset()
+	m.timeline.add([]integrations.Record{msg.rec}, false)
 	return m, nil
 }
 
-// scroll moves the focused pane: negative is up (older), positive down.
-func (m *Model) scroll(delta int) {
-	switch m.focus {
-	case paneAlerts:
-		m.alerts.move(delta, m.layout().alerts.h-2)
-	case paneFleet:
-		m.fleet.scroll(delta)
-	case paneChat:
-		m.chat.scroll(delta)
-	case paneTimeline:
-		m.timeline.scroll(delta)
+// perform runs an action against a service off the UI goroutine.
+func perform(what string, do func(ctx context.Context) error) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), actionTimeout)
+		defer cancel()
+		return actionDoneMsg{what: what, err: do(ctx)}
 	}
-}
-
-func (m Model) updateNote(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
-	switch {
-	case key.Matches(msg, m.keys.Cancel):
-		m.noting, m.noteErr = false, ""
-		m.note.Blur()
-		return m, nil
-	case key.Matches(msg, m.keys.Submit):
-		text := strings.TrimSpace(m.note.Value())
-		if text == "" || m.saving {
-			return m, nil
-		}
-		m.noting, m.saving = false, true
-		m.note.Blur()
-		return m, m.saveNote(text)
-	}
-	var cmd tea.Cmd
-	m.note, cmd = m.note.Update(msg)
-	return m, cmd
 }
 
 // saveNote records a note from a command: the store's fsync happens off
@@ -251,11 +309,11 @@ func (m Model) saveNote(text string) tea.Cmd {
 	return func() tea.Msg {
 		rec := integrations.Record{Occurred: clock(), Source: "warroom", Kind: "note", Actor: user, Text: text}
 		if record == nil {
-			return noteSavedMsg{err: errNoStore}
+			return savedMsg{err: errNoStore}
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		saved, err := record(ctx, rec)
-		return noteSavedMsg{rec: saved, err: err}
+		return savedMsg{rec: saved, err: err}
 	}
 }

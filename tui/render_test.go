@@ -6,35 +6,44 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
+
+	"github.com/warroomhq/warroom/integrations"
 )
 
 func TestAlertsPaneGolden(t *testing.T) {
 	var p alertsPane
 	p.set("pagerduty", fixtureAlerts())
-	golden.RequireEqual(t, p.render(PlainStyles(), 60, 8, true, fixtureNow))
+	t.Run("list", func(t *testing.T) {
+		golden.RequireEqual(t, p.render(PlainStyles(), 72, 8, true, fixtureNow, nil))
+	})
+	p.detail = true
+	t.Run("detail", func(t *testing.T) {
+		related := []integrations.Record{{Occurred: at("07:16"), Kind: "alert.triggered", Text: "[critical] web: HTTP 5xx above 5%"}}
+		golden.RequireEqual(t, p.render(PlainStyles(), 72, 16, true, fixtureNow, related))
+	})
 }
 
 func TestFleetPaneGolden(t *testing.T) {
-	var p fleetPane
+	p := newFleetPane(nil)
 	p.setGroups("aws", fixtureGroups())
 	p.setBackends("haproxy", fixtureBackends())
 	golden.RequireEqual(t, p.render(PlainStyles(), 80, 12, false, fixtureNow))
 }
 
 func TestChatPaneGolden(t *testing.T) {
-	var p chatPane
+	p := newChatPane()
 	p.add(fixtureChat())
 	t.Run("newest", func(t *testing.T) {
 		golden.RequireEqual(t, p.render(PlainStyles(), 40, 8, false, fixtureNow))
 	})
-	p.scroll(-1)
+	p.list.move(-1, len(p.messages), true)
 	t.Run("scrolled", func(t *testing.T) {
 		golden.RequireEqual(t, p.render(PlainStyles(), 40, 8, true, fixtureNow))
 	})
 }
 
 func TestTimelinePaneGolden(t *testing.T) {
-	var p timelinePane
+	p := newTimelinePane()
 	p.add(fixtureRecords(30), false)
 	p.add(fixtureRecords(1), true)
 	golden.RequireEqual(t, p.render(PlainStyles(), 70, 8, false, fixtureNow))
@@ -61,12 +70,12 @@ func TestHeaderShowsEverySourceStateInWords(t *testing.T) {
 func TestPanesRenderExactSize(t *testing.T) {
 	var a alertsPane
 	a.set("pd", fixtureAlerts())
-	var c chatPane
+	c := newChatPane()
 	c.add(fixtureChat())
 	for _, size := range [][2]int{{20, 4}, {40, 10}, {100, 30}} {
 		w, h := size[0], size[1]
 		for name, out := range map[string]string{
-			"alerts": a.render(NewStyles(true), w, h, true, fixtureNow),
+			"alerts": a.render(NewStyles(true), w, h, true, fixtureNow, nil),
 			"chat":   c.render(NewStyles(true), w, h, false, fixtureNow),
 		} {
 			lines := strings.Split(out, "\n")

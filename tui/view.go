@@ -2,80 +2,95 @@ package tui
 
 import (
 	"errors"
+	"sort"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/warroomhq/warroom/integrations"
 )
 
 var errNoStore = errors.New("no timeline store is open")
 
-type rect struct{ w, h int }
-
-// layout is the size of every pane for the current terminal.
-type layout struct {
-	header, footer                int
-	alerts, fleet, chat, timeline rect
-}
-
-// layout splits the body into a 2×2 grid: alerts and fleet on top, chat
-// and timeline below.
-func (m Model) layout() layout {
-	l := layout{header: len(m.header(m.width)), footer: strings.Count(m.footer(), "\n") + 1}
-	body := max(4, m.height-l.header-l.footer)
-	left := m.width / 2
-	right := m.width - left
-	top := body / 2
-	bottom := body - top
-	l.alerts, l.fleet = rect{left, top}, rect{right, top}
-	l.chat, l.timeline = rect{left, bottom}, rect{right, bottom}
-	return l
-}
-
 // View draws the screen.
 func (m Model) View() tea.View {
-	l := m.layout()
-	st := m.styles
 	var b strings.Builder
 	for _, line := range m.header(m.width) {
 		b.WriteString(line)
 		b.WriteByte('\n')
 	}
-	b.WriteString(joinColumns(
-		m.alerts.render(st, l.alerts.w, l.alerts.h, m.focus == paneAlerts, m.now),
-		m.fleet.render(st, l.fleet.w, l.fleet.h, m.focus == paneFleet, m.now),
-	))
-	b.WriteByte('\n')
-	b.WriteString(joinColumns(
-		m.chat.render(st, l.chat.w, l.chat.h, m.focus == paneChat, m.now),
-		m.timeline.render(st, l.timeline.w, l.timeline.h, m.focus == paneTimeline, m.now),
-	))
-	b.WriteByte('\n')
+	tabBar, ps := m.placements()
+	if tabBar {
+		b.WriteString(m.tabBar())
+		b.WriteByte('\n')
+	}
+	// Panes sharing a top edge are joined side by side, rows stacked.
+	sort.SliceStable(ps, func(i, j int) bool { return ps[i].y < ps[j].y })
+	for i := 0; i < len(ps); {
+		j := i
+		var row []string
+		for ; j < len(ps) && ps[j].y == ps[i].y; j++ {
+			row = append(row, m.renderPane(ps[j]))
+		}
+		b.WriteString(joinColumns(row...))
+		b.WriteByte('\n')
+		i = j
+	}
 	b.WriteString(m.footer())
 	v := tea.NewView(b.String())
 	v.AltScreen = true
+	v.MouseMode = tea.MouseModeCellMotion
 	v.WindowTitle = "warroom — " + m.opts.Title
+	if m.opts.Drill {
+		v.WindowTitle = "warroom DRILL — " + m.opts.Title
+	}
 	return v
+}
+
+func (m Model) renderPane(p placed) string {
+	st, focused := m.styles, m.focus == p.pane
+	switch p.pane {
+	case paneAlerts:
+		var related []integrations.Record
+		if a, ok := m.alerts.selected(); ok && m.alerts.detail {
+			related = m.timeline.related(a.ID, max(0, p.h-14))
+		}
+		return m.alerts.render(st, p.w, p.h, focused, m.now, related)
+	case paneFleet:
+		return m.fleet.render(st, p.w, p.h, focused, m.now)
+	case paneChat:
+		return m.chat.render(st, p.w, p.h, focused, m.now)
+	default:
+		return m.timeline.render(st, p.w, p.h, focused, m.now)
+	}
 }
 
 func (m Model) footer() string {
 	st := m.styles
 	var lines []string
+	if m.inputErr != "" {
+		lines = append(lines, fit(st.Error.Render(m.inputErr), m.width))
+	}
 	switch {
-	case m.noting:
-		if m.noteErr != "" {
-			lines = append(lines, fit(st.Error.Render(m.noteErr), m.width))
-		}
-		lines = append(lines, fit(m.note.View(), m.width))
+	case m.confirm != nil:
+		lines = append(lines, fit(st.Warn.Render("⚠ "+m.confirm.prompt), m.width))
+	case m.input != inputNone:
+		lines = append(lines, fit(m.field.View(), m.width))
 	case m.saving:
 		lines = append(lines, fit(st.Dim.Render("saving note…"), m.width))
-	case m.noteErr != "":
-		lines = append(lines, fit(st.Error.Render(m.noteErr), m.width))
+	}
+	if m.toast.ticks > 0 {
+		style := st.OK
+		if m.toast.bad {
+			style = st.Bad
+		}
+		lines = append(lines, fit(style.Render("● "+m.toast.text), m.width))
 	}
 	if m.storeErr != "" {
 		lines = append(lines, fit(st.Bad.Render(m.storeErr), m.width))
 	}
-	if m.noting {
-		lines = append(lines, m.help.View(noteKeys{m.keys}))
+	if m.input != inputNone {
+		lines = append(lines, m.help.View(inputKeys{m.keys}))
 	} else {
 		lines = append(lines, m.help.View(m.keys))
 	}

@@ -1,0 +1,257 @@
+package haproxy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/warroomhq/warroom/integrations"
+)
+
+// InstanceOptions configures one HAProxy process.
+type InstanceOptions struct {
+	Name        string
+	RuntimeAddr string   // Runtime API (stats socket): unix:/path or host:port
+	MasterAddr  string   // master CLI (-S): needed for Reload and Process
+	ConfigPath  string   // the configuration the master reloads; checked with -c first
+	Backends    []string // to watch; empty = all
+	Upstream    *integrations.UpstreamRef
+	// ThrottleMap is the path of the map file the configuration reads
+	// (see ThrottleSnippet). It must be writable from here: SetThrottle
+	// writes it so the setting survives a reload.
+	ThrottleMap string
+	// StateFile is the server-state-file the configuration loads on
+	// start; Reload saves `show servers state` there just before reloading.
+	StateFile string
+}
+
+// Options configures a Fleet.
+type Options struct {
+	Instances []InstanceOptions // in rolling order
+	Poll      integrations.PollConfig
+	Binary    string // haproxy, for `-c` checks; default "haproxy"
+}
+
+// Fleet is a set of HAProxy instances. It is an integrations.Source
+// (publishing BackendsSnapshot) and an integrations.LoadBalancer. Methods
+// are safe for concurrent use.
+type Fleet struct {
+	opts      Options
+	instances []*instance
+	byName    map[string]*instance
+	rates     rateTracker
+}
+
+type instance struct {
+	InstanceOptions
+	runtime socket
+	master  *socket // nil when no master CLI is configured
+	// changing (capacity 1) serialises the changes to one instance: two
+	// overlapping reloads would each take the other's worker for their
+	// own; a throttle set during a reload would be "restored" away by it;
+	// two throttle changes would each write the map file without the other.
+	changing chan struct{}
+}
+
+// lock takes the instance's change lock, or gives up when ctx ends.
+func (inst *instance) lock(ctx context.Context) (unlock func(), err error) {
+	select {
+	case inst.changing <- struct{}{}:
+		return func() { <-inst.changing }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("haproxy %s: waiting for another change to finish: %w", inst.Name, ctx.Err())
+	}
+}
+
+var (
+	_ integrations.Source       = (*Fleet)(nil)
+	_ integrations.LoadBalancer = (*Fleet)(nil)
+)
+
+// New validates opts; it does not contact any instance (see Probe).
+func New(opts Options) (*Fleet, error) {
+	if len(opts.Instances) == 0 {
+		return nil, errors.New("haproxy: no instances configured")
+	}
+	if opts.Binary == "" {
+		opts.Binary = "haproxy"
+	}
+	if opts.Poll.Source == "" {
+		opts.Poll.Source = "haproxy"
+	}
+	f := &Fleet{opts: opts, byName: map[string]*instance{}, rates: newRateTracker(opts.Poll.Now)}
+	for _, o := range opts.Instances {
+		if o.Name == "" {
+			return nil, errors.New("haproxy: an instance has no name")
+		}
+		if _, dup := f.byName[o.Name]; dup {
+			return nil, fmt.Errorf("haproxy: instance %q configured twice", o.Name)
+		}
+		inst := &instance{InstanceOptions: o, changing: make(chan struct{}, 1)}
+		var err error
+		if inst.runtime, err = parseAddr(o.Name, "runtime API", o.RuntimeAddr); err != nil {
+			return nil, err
+		}
+		if o.MasterAddr != "" {
+			m, err := parseAddr(o.Name, "master CLI", o.MasterAddr)
+			if err != nil {
+				return nil, err
+			}
+			inst.master = &m
+		}
+		for _, b := range o.Backends {
+			if err := checkName("backend", b); err != nil {
+				return nil, fmt.Errorf("haproxy %s: %w", o.Name, err)
+			}
+		}
+		f.instances = append(f.instances, inst)
+		f.byName[o.Name] = inst
+	}
+	for _, inst := range f.instances {
+		if up := inst.Upstream; up != nil {
+			if _, ok := f.byName[up.Instance]; !ok {
+				return nil, fmt.Errorf("haproxy %s: upstream instance %q is not configured", inst.Name, up.Instance)
+			}
+			if up.Instance == inst.Name {
+				return nil, fmt.Errorf("haproxy %s: an instance cannot be its own upstream", inst.Name)
+			}
+		}
+	}
+	return f, nil
+}
+
+// Name is the source name.
+func (f *Fleet) Name() string { return f.opts.Poll.Source }
+
+// Instances names the instances in rolling order.
+func (f *Fleet) Instances() []string {
+	names := make([]string, len(f.instances))
+	for i, inst := range f.instances {
+		names[i] = inst.Name
+	}
+	return names
+}
+
+// Upstream names the front server that sends traffic to instance.
+func (f *Fleet) Upstream(name string) (integrations.UpstreamRef, bool) {
+	inst, ok := f.byName[name]
+	if !ok || inst.Upstream == nil {
+		return integrations.UpstreamRef{}, false
+	}
+	return *inst.Upstream, true
+}
+
+func (f *Fleet) instance(name string) (*instance, error) {
+	inst, ok := f.byName[name]
+	if !ok {
+		return nil, fmt.Errorf("haproxy: unknown instance %q (configured: %s)", name, strings.Join(f.Instances(), ", "))
+	}
+	return inst, nil
+}
+
+// Servers lists the watched backends' servers of one instance, with state,
+// weight, sessions and cumulative 5xx. Rate5xx is left zero: a rate needs
+// two samples, which only the poller keeps.
+func (f *Fleet) Servers(ctx context.Context, name string) ([]integrations.Backend, error) {
+	inst, err := f.instance(name)
+	if err != nil {
+		return nil, err
+	}
+	return inst.servers(ctx)
+}
+
+func (inst *instance) servers(ctx context.Context) ([]integrations.Backend, error) {
+	states, err := inst.serversState(ctx)
+	if err != nil {
+		return nil, err
+	}
+	answer, err := inst.runtime.run(ctx, "show stat")
+	if err != nil {
+		return nil, err
+	}
+	stats, err := parseStat(answer)
+	if err != nil {
+		return nil, inst.runtime.fail("show stat", err)
+	}
+	out := make([]integrations.Backend, 0, len(states))
+	for _, s := range states {
+		if !inst.watches(s.Backend) {
+			continue
+		}
+		st := stats[s.Backend+"/"+s.Server]
+		out = append(out, integrations.Backend{
+			Instance: inst.Name,
+			Backend:  s.Backend,
+			Server:   s.Server,
+			Address:  s.Addr,
+			Port:     s.Port,
+			State:    s.State(),
+			Weight:   s.Weight,
+			Sessions: st.Sessions,
+			Total5xx: st.Total5xx,
+		})
+	}
+	return out, nil
+}
+
+func (inst *instance) serversState(ctx context.Context) ([]serverState, error) {
+	const cmd = "show servers state"
+	answer, err := inst.runtime.run(ctx, cmd)
+	if err != nil {
+		return nil, err
+	}
+	states, err := parseServersState(answer)
+	if err != nil {
+		return nil, inst.runtime.fail(cmd, err)
+	}
+	return states, nil
+}
+
+func (inst *instance) watches(backend string) bool {
+	if len(inst.Backends) == 0 {
+		return true
+	}
+	for _, b := range inst.Backends {
+		if b == backend {
+			return true
+		}
+	}
+	return false
+}
+
+// SetServerState sets a server ready (UP), drain or maint. DOWN is a
+// health result, not something an operator sets.
+func (f *Fleet) SetServerState(ctx context.Context, name, backend, server string, state integrations.ServerState) error {
+	inst, err := f.instance(name)
+	if err != nil {
+		return err
+	}
+	unlock, err := inst.lock(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	return inst.setServerState(ctx, backend, server, state)
+}
+
+func (inst *instance) setServerState(ctx context.Context, backend, server string, state integrations.ServerState) error {
+	if err := checkName("backend", backend); err != nil {
+		return fmt.Errorf("haproxy %s: %w", inst.Name, err)
+	}
+	if err := checkName("server", server); err != nil {
+		return fmt.Errorf("haproxy %s: %w", inst.Name, err)
+	}
+	var word string
+	switch state {
+	case integrations.ServerUp:
+		word = "ready"
+	case integrations.ServerDrain:
+		word = "drain"
+	case integrations.ServerMaint:
+		word = "maint"
+	default:
+		return fmt.Errorf("haproxy %s: cannot set %s/%s to %q: use UP, DRAIN or MAINT", inst.Name, backend, server, state)
+	}
+	return inst.runtime.change(ctx, fmt.Sprintf("set server %s/%s state %s", backend, server, word))
+}

@@ -1,0 +1,143 @@
+package haproxytest
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Load is a bounded HTTP load: Workers goroutines send GET requests to URL
+// one after the other until Duration has passed or Requests have been
+// sent (whichever comes first), or Stop is called.
+type Load struct {
+	URL      string
+	Workers  int
+	Duration time.Duration // required: load always ends on its own
+	Requests int           // 0: no count limit
+	Header   http.Header
+}
+
+// Result counts what the load saw. A failure is a transport error or a
+// status outside 2xx.
+type Result struct {
+	Requests int
+	Failed   int
+	Statuses map[int]int // by HTTP status
+	Errors   []string    // the first few failures, for the test's message
+}
+
+func (r Result) String() string {
+	return fmt.Sprintf("%d requests, %d failed, statuses %v, first errors %q", r.Requests, r.Failed, r.Statuses, r.Errors)
+}
+
+// Running is a load in progress.
+type Running struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+	result Result
+}
+
+const maxRecordedErrors = 5
+
+// Start begins the load in the background.
+func (l Load) Start() *Running {
+	if l.Workers <= 0 {
+		l.Workers = 1
+	}
+	if l.Duration <= 0 {
+		panic("haproxytest: Load needs a Duration")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), l.Duration)
+	run := &Running{cancel: cancel, done: make(chan struct{}), result: Result{Statuses: map[int]int{}}}
+	transport := &http.Transport{MaxIdleConnsPerHost: l.Workers, IdleConnTimeout: time.Second}
+	client := &http.Client{Transport: transport, Timeout: 5 * time.Second}
+	var (
+		mu   sync.Mutex
+		sent int
+		wg   sync.WaitGroup
+	)
+	// take reserves one request within the count limit.
+	take := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		if ctx.Err() != nil || (l.Requests > 0 && sent >= l.Requests) {
+			return false
+		}
+		sent++
+		return true
+	}
+	record := func(status int, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		r := &run.result
+		r.Requests++
+		if err == nil {
+			r.Statuses[status]++
+		}
+		if err != nil || status < 200 || status > 299 {
+			r.Failed++
+			if len(r.Errors) < maxRecordedErrors {
+				if err != nil {
+					r.Errors = append(r.Errors, err.Error())
+				} else {
+					r.Errors = append(r.Errors, fmt.Sprintf("HTTP %d", status))
+				}
+			}
+		}
+	}
+	for range l.Workers {
+		wg.Go(func() {
+			for take() {
+				status, err := l.once(ctx, client)
+				if ctx.Err() != nil && err != nil {
+					return // cut by the end of the load, not a failure
+				}
+				record(status, err)
+			}
+		})
+	}
+	go func() {
+		wg.Wait()
+		transport.CloseIdleConnections()
+		cancel()
+		close(run.done)
+	}()
+	return run
+}
+
+func (l Load) once(ctx context.Context, client *http.Client) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, l.URL, nil)
+	if err != nil {
+		return 0, err
+	}
+	for k, v := range l.Header {
+		req.Header[k] = v
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	if _, err := io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20)); err != nil {
+		return resp.StatusCode, err
+	}
+	return resp.StatusCode, nil
+}
+
+// Wait blocks until the load has ended on its own and returns the result.
+func (r *Running) Wait() Result {
+	<-r.done
+	return r.result
+}
+
+// Stop ends the load now and returns the result.
+func (r *Running) Stop() Result {
+	r.cancel()
+	return r.Wait()
+}
+
+// Run sends the load and waits for it to end.
+func (l Load) Run() Result { return l.Start().Wait() }

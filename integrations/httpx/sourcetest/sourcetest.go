@@ -1,0 +1,240 @@
+// Package sourcetest helps test sources against local servers: it records
+// what a source publishes, runs it with a clean shutdown, and injects
+// faults in front of a test server's handler.
+package sourcetest
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/warroomhq/warroom/integrations"
+)
+
+// WaitLimit bounds every wait in these helpers.
+const WaitLimit = 10 * time.Second
+
+// CheckLeaks fails the test if goroutines started during it outlive it.
+// Call it first: it checks after every later cleanup (servers closed,
+// idle connections dropped) has run.
+func CheckLeaks(t *testing.T) {
+	t.Helper()
+	ignore := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
+}
+
+// Recorder is an integrations.Publisher that keeps every event.
+type Recorder struct {
+	mu     sync.Mutex
+	events []integrations.Event
+}
+
+// Publish implements integrations.Publisher.
+func (r *Recorder) Publish(e integrations.Event) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.events = append(r.events, e)
+}
+
+// Events returns a copy of what was published, in order.
+func (r *Recorder) Events() []integrations.Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]integrations.Event(nil), r.events...)
+}
+
+// Records returns the published records of the given kind ("" for all).
+func (r *Recorder) Records(kind string) []integrations.Record {
+	var out []integrations.Record
+	for _, e := range r.Events() {
+		if rec, ok := e.(integrations.Record); ok && (kind == "" || rec.Kind == kind) {
+			out = append(out, rec)
+		}
+	}
+	return out
+}
+
+// Statuses returns every published status.
+func (r *Recorder) Statuses() []integrations.SourceStatus {
+	var out []integrations.SourceStatus
+	for _, e := range r.Events() {
+		if s, ok := e.(integrations.StatusChanged); ok {
+			out = append(out, s.Status)
+		}
+	}
+	return out
+}
+
+// States returns the sequence of status states with repeats collapsed,
+// for example [down ok degraded ok].
+func (r *Recorder) States() []integrations.SourceState {
+	var out []integrations.SourceState
+	for _, s := range r.Statuses() {
+		if len(out) == 0 || out[len(out)-1] != s.State {
+			out = append(out, s.State)
+		}
+	}
+	return out
+}
+
+// Last returns the most recent event of type T, if any.
+func Last[T integrations.Event](r *Recorder) (T, bool) {
+	evs := r.Events()
+	for i := len(evs) - 1; i >= 0; i-- {
+		if e, ok := evs[i].(T); ok {
+			return e, true
+		}
+	}
+	var zero T
+	return zero, false
+}
+
+// Wait polls cond until it holds, failing the test after WaitLimit.
+func Wait(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(WaitLimit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", WaitLimit, what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// Start runs src in a goroutine and returns a function that stops it and
+// waits for Run to return (failing the test if it does not in time).
+func Start(t testing.TB, src integrations.Source, pub integrations.Publisher) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := src.Run(ctx, pub); err != nil && ctx.Err() == nil {
+			t.Errorf("%s: Run: %v", src.Name(), err)
+		}
+	}()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case <-done:
+			case <-time.After(WaitLimit):
+				t.Errorf("%s: Run did not return within %s of cancellation", src.Name(), WaitLimit)
+			}
+		})
+	}
+}
+
+// Fault replaces a server's answer; nil lets the request through.
+type Fault func(w http.ResponseWriter, r *http.Request)
+
+// Faults sits in front of a handler and applies the current fault to
+// matching requests. It also timestamps every request it sees.
+type Faults struct {
+	next http.Handler
+
+	mu    sync.Mutex
+	path  string // the fault applies to paths containing this
+	fault Fault
+	hits  []Hit
+}
+
+// Hit is one request as the server saw it.
+type Hit struct {
+	Path    string
+	At      time.Time
+	Faulted bool
+}
+
+// NewFaults wraps next, healthy to begin with.
+func NewFaults(next http.Handler) *Faults {
+	return &Faults{next: next}
+}
+
+// Set makes fault answer the requests whose path contains path; a nil
+// fault heals the server.
+func (f *Faults) Set(path string, fault Fault) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.path, f.fault = path, fault
+}
+
+// Hits returns the requests seen so far.
+func (f *Faults) Hits() []Hit {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]Hit(nil), f.hits...)
+}
+
+func (f *Faults) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	fault := f.fault
+	if !strings.Contains(r.URL.Path, f.path) {
+		fault = nil
+	}
+	f.hits = append(f.hits, Hit{Path: r.URL.Path, At: time.Now(), Faulted: fault != nil})
+	f.mu.Unlock()
+	if fault != nil {
+		fault(w, r)
+		return
+	}
+	f.next.ServeHTTP(w, r)
+}
+
+// Status answers with code and a body of the given content type.
+func Status(code int, contentType, body string) Fault {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", contentType)
+		w.WriteHeader(code)
+		_, _ = w.Write([]byte(body))
+	}
+}
+
+// RateLimited answers 429 with the given headers (Retry-After, ...).
+func RateLimited(contentType, body string, headers map[string]string) Fault {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		for k, v := range headers {
+			w.Header().Set(k, v)
+		}
+		w.Header().Set("Content-Type", contentType)
+		w.WriteHeader(http.StatusTooManyRequests)
+		_, _ = w.Write([]byte(body))
+	}
+}
+
+// Stall answers nothing until the client gives up (or WaitLimit passes),
+// like a server that hangs.
+func Stall() Fault {
+	return func(_ http.ResponseWriter, r *http.Request) {
+		// Only once the body is read does the server watch the connection
+		// and cancel r's context when the client hangs up.
+		_, _ = io.Copy(io.Discard, r.Body)
+		select {
+		case <-r.Context().Done():
+		case <-time.After(WaitLimit):
+		}
+	}
+}
+
+// Huge answers 200 with a JSON document of about n bytes: an object whose
+// field pad holds a long string, so only a size bound can stop it.
+func Huge(n int) Fault {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"ok":true,"pad":"`))
+		chunk := []byte(strings.Repeat("x", 64<<10))
+		for written := 0; written < n && r.Context().Err() == nil; written += len(chunk) {
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+		_, _ = w.Write([]byte(`"}`))
+	}
+}

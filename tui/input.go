@@ -1,0 +1,215 @@
+package tui
+
+import (
+	"context"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+)
+
+// inputKind is what the bottom line is taking text for.
+type inputKind int
+
+const (
+	inputNone inputKind = iota
+	inputNote
+	inputChat
+	inputFilter
+)
+
+var inputPrompts = map[inputKind]string{
+	inputNote:   "note ▸ ",
+	inputChat:   "chat ▸ ",
+	inputFilter: "filter ▸ ",
+}
+
+func (m *Model) openInput(kind inputKind, value string) tea.Cmd {
+	m.input, m.inputErr = kind, ""
+	m.field.Prompt = inputPrompts[kind]
+	m.field.SetValue(value)
+	m.field.CursorEnd()
+	switch kind {
+	case inputNote:
+		m.field.Placeholder = "what happened, what you decided, why"
+	case inputChat:
+		m.field.Placeholder = "message to the incident channel"
+	default:
+		m.field.Placeholder = "words to match"
+	}
+	return m.field.Focus()
+}
+
+func (m *Model) closeInput() {
+	m.input = inputNone
+	m.field.Blur()
+}
+
+// refused tells the user why a key did nothing, instead of silently ignoring it.
+func (m *Model) refused(what string) tea.Cmd {
+	if m.opts.Readonly {
+		return m.raise("read-only: "+what+" refused", true)
+	}
+	return m.raise(what+": not available with the configured sources", true)
+}
+
+func (m Model) updateKeys(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	k := m.keys
+	switch {
+	case key.Matches(msg, k.Quit):
+		return m, tea.Quit
+	case key.Matches(msg, k.Help):
+		m.help.ShowAll = !m.help.ShowAll
+	case key.Matches(msg, k.NextPane):
+		m.setFocus((m.focus + 1) % paneCount)
+	case key.Matches(msg, k.PrevPane):
+		m.setFocus((m.focus + paneCount - 1) % paneCount)
+	case key.Matches(msg, k.Jump):
+		m.setFocus(pane(msg.String()[0] - '1'))
+	case key.Matches(msg, k.Up):
+		m.scrollPane(m.focus, -1)
+	case key.Matches(msg, k.Down):
+		m.scrollPane(m.focus, 1)
+	case key.Matches(msg, k.PageUp):
+		m.scrollPane(m.focus, -max(1, m.paneHeight(m.focus)-1))
+	case key.Matches(msg, k.PageDown):
+		m.scrollPane(m.focus, max(1, m.paneHeight(m.focus)-1))
+	case key.Matches(msg, k.Top):
+		m.scrollPane(m.focus, -1<<30)
+	case key.Matches(msg, k.Bottom):
+		m.scrollPane(m.focus, 1<<30)
+	case key.Matches(msg, k.Zoom):
+		m.zoomed = !m.zoomed
+	case key.Matches(msg, k.Open):
+		switch m.focus {
+		case paneAlerts:
+			_, ok := m.alerts.selected()
+			m.alerts.detail = ok
+		case paneFleet:
+			m.fleet.enter()
+		}
+	case key.Matches(msg, k.Back):
+		switch {
+		case m.focus == paneAlerts && m.alerts.detail:
+			m.alerts.detail = false
+		case m.focus == paneFleet && m.fleet.back():
+		case m.zoomed:
+			m.zoomed = false
+		}
+	case key.Matches(msg, k.Filter):
+		if m.focus == paneFleet {
+			return m, m.raise("the fleet pane has no filter: enter drills into a row", false)
+		}
+		return m, m.openInput(inputFilter, m.focusedFilter())
+	case key.Matches(msg, k.Note):
+		return m, m.openInput(inputNote, m.field.Value())
+	case msg.String() == "c":
+		if !k.Chat.Enabled() {
+			return m, m.refused("posting to chat")
+		}
+		return m, m.openInput(inputChat, "")
+	case msg.String() == "a":
+		return m.alertAction("acknowledge", k.Ack.Enabled(), false)
+	case msg.String() == "R":
+		return m.alertAction("resolve", k.Resolve.Enabled(), true)
+	}
+	return m, nil
+}
+
+// alertAction acknowledges or resolves the selected alert; resolving asks
+// for confirmation first.
+func (m Model) alertAction(verb string, enabled, confirm bool) (tea.Model, tea.Cmd) {
+	if !enabled {
+		return m, m.refused(verb)
+	}
+	a, ok := m.alerts.selected()
+	if m.focus != paneAlerts || !ok {
+		return m, m.raise("select an alert in the Alerts pane to "+verb, false)
+	}
+	actor := m.opts.Actions.Alerts
+	do := func(ctx context.Context) error { return actor.Acknowledge(ctx, a.ID) }
+	if verb == "resolve" {
+		do = func(ctx context.Context) error { return actor.Resolve(ctx, a.ID) }
+	}
+	cmd := perform(verb+" "+a.ID, do)
+	if confirm {
+		m.confirm = &confirmation{prompt: "Resolve " + a.ID + " (" + a.Title + ")? y to confirm, any other key cancels", run: cmd}
+		return m, nil
+	}
+	return m, cmd
+}
+
+func (m Model) updateConfirm(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	c := m.confirm
+	m.confirm = nil
+	if msg.String() == "y" {
+		return m, c.run
+	}
+	return m, m.raise("cancelled", false)
+}
+
+func (m Model) updateInput(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	switch {
+	case key.Matches(msg, m.keys.Cancel):
+		if m.input == inputFilter {
+			m.setFocusedFilter("")
+		}
+		m.closeInput()
+		m.inputErr = ""
+		return m, nil
+	case key.Matches(msg, m.keys.Submit):
+		return m.submitInput()
+	}
+	var cmd tea.Cmd
+	m.field, cmd = m.field.Update(msg)
+	if m.input == inputFilter {
+		m.setFocusedFilter(m.field.Value())
+	}
+	return m, cmd
+}
+
+func (m Model) submitInput() (tea.Model, tea.Cmd) {
+	text := strings.TrimSpace(m.field.Value())
+	kind := m.input
+	switch {
+	case kind == inputFilter:
+		m.closeInput()
+		return m, nil
+	case text == "" || m.saving:
+		return m, nil
+	}
+	m.closeInput()
+	if kind == inputChat {
+		m.field.Reset()
+		chat := m.opts.Actions.Chat
+		return m, perform("post to chat", func(ctx context.Context) error {
+			_, err := chat.Post(ctx, text, "")
+			return err
+		})
+	}
+	m.saving = true
+	return m, m.saveNote(text)
+}
+
+func (m Model) focusedFilter() string {
+	switch m.focus {
+	case paneAlerts:
+		return m.alerts.list.filter
+	case paneChat:
+		return m.chat.list.filter
+	case paneTimeline:
+		return m.timeline.list.filter
+	}
+	return ""
+}
+
+func (m *Model) setFocusedFilter(q string) {
+	switch m.focus {
+	case paneAlerts:
+		m.alerts.list.setFilter(q, len(m.alerts.sorted), m.alerts.match)
+	case paneChat:
+		m.chat.list.setFilter(q, len(m.chat.messages), m.chat.match)
+	case paneTimeline:
+		m.timeline.list.setFilter(q, len(m.timeline.rows), m.timeline.match)
+	}
+}

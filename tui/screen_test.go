@@ -1,0 +1,98 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/golden"
+
+	"github.com/warroomhq/warroom/integrations"
+	"github.com/warroomhq/warroom/integrations/drift"
+)
+
+// screenModel is a model holding the fixtures, sized and ready to draw.
+func screenModel(width, height int, opts Options) Model {
+	opts.Title, opts.Drill, opts.Notice = "Monday surge", true, "simulated world"
+	opts.IncidentStart, opts.NoColor = at("07:15"), true
+	m := New(opts)
+	m.width, m.height, m.now = width, height, fixtureNow
+	m.apply(integrations.Batch{
+		Alerts:   map[string][]integrations.Alert{"pagerduty": fixtureAlerts()},
+		Fleet:    map[string][]integrations.Group{"aws": fixtureGroups()},
+		Backends: map[string]integrations.BackendsSnapshot{"haproxy": fixtureBackends()},
+		Chat:     fixtureChat(),
+		Records:  fixtureRecords(40),
+		Status: map[string]integrations.SourceStatus{
+			"aws":   {Source: "aws", State: integrations.SourceOK, LastSuccess: fixtureNow, LastAttempt: fixtureNow, Budget: time.Minute},
+			"slack": {Source: "slack", State: integrations.SourceOK, LastSuccess: fixtureNow, LastAttempt: fixtureNow, Budget: time.Minute},
+		},
+	})
+	m.toast = toast{}
+	return m
+}
+
+func screen(m Model) string { return ansi.Strip(m.View().Content) }
+
+func TestScreenAtEachSize(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {120, 40}, {200, 60}} {
+		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
+			s := screen(screenModel(size[0], size[1], Options{}))
+			lines := strings.Split(s, "\n")
+			if len(lines) != size[1] {
+				t.Errorf("%d lines on a %d-line terminal", len(lines), size[1])
+			}
+			for i, l := range lines {
+				if w := ansi.StringWidth(l); w > size[0] {
+					t.Errorf("line %d is %d wide on a %d-column terminal", i, w, size[0])
+				}
+			}
+			if !strings.Contains(s, "DRILL") {
+				t.Error("DRILL is not on screen")
+			}
+			golden.RequireEqual(t, s)
+		})
+	}
+}
+
+func TestScreenShowsStaleAndFailingSourcesLoudly(t *testing.T) {
+	m := screenModel(120, 40, Options{})
+	m.sources = fixtureStatuses()
+	s := screen(m)
+	for _, want := range []string{"haproxy STALE 8h00m", "pagerduty DEGRADED 20s", "slack DOWN never"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("screen lacks %q", want)
+		}
+	}
+	golden.RequireEqual(t, s)
+}
+
+// TestScreenShowsSlotDrift is the stale-slot incident's shape: group web
+// has A, B and C in service; edge-1's slots hold A and two dead addresses,
+// and no slot is free.
+func TestScreenShowsSlotDrift(t *testing.T) {
+	m := screenModel(120, 40, Options{Bindings: []drift.Binding{{Group: "web", Instance: "edge-1", Backend: "web", Port: 8080}}})
+	inService := func(id, ip string) integrations.Instance {
+		return integrations.Instance{ID: id, Group: "web", Lifecycle: integrations.LifecycleInService, PrivateIP: ip}
+	}
+	slot := func(name, ip string) integrations.Backend {
+		return integrations.Backend{Instance: "edge-1", Backend: "web", Server: name, Address: ip, Port: 8080, State: integrations.ServerUp}
+	}
+	m.apply(integrations.Batch{
+		Fleet: map[string][]integrations.Group{"aws": {{Name: "web", Desired: 3, Max: 10, InService: 3,
+			Instances: []integrations.Instance{inService("i-a", "10.0.0.1"), inService("i-b", "10.0.0.2"), inService("i-c", "10.0.0.3")}}}},
+		Backends: map[string]integrations.BackendsSnapshot{"haproxy": {Source: "haproxy", Backends: []integrations.Backend{
+			slot("web1", "10.0.0.1"), slot("web2", "10.0.9.9"), slot("web3", "10.0.9.8")}}},
+	})
+	m.setFocus(paneFleet)
+	m.zoomed = true
+	s := screen(m)
+	for _, want := range []string{"DRIFT web ↔ edge-1/web", "web2 10.0.9.9:8080", "web3 10.0.9.8:8080", "i-b", "i-c", "0 free slots"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("fleet pane lacks %q:\n%s", want, s)
+		}
+	}
+	golden.RequireEqual(t, s)
+}
