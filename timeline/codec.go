@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -68,6 +69,10 @@ const (
 	ProblemRemoved   = "removed"   // entries are missing
 	ProblemReordered = "reordered" // an entry is out of sequence or duplicated
 	ProblemTorn      = "torn"      // the last line is incomplete (a write interrupted by a crash)
+	// ProblemErasePending: an entry was erased but its content is still in
+	// the file (a crash came between recording the erase and overwriting
+	// the content); opening the incident completes the erase.
+	ProblemErasePending = "erase pending"
 )
 
 // Problem is one thing wrong with a timeline file.
@@ -78,11 +83,15 @@ type Problem struct {
 	Detail string
 }
 
-func (p Problem) String() string {
+func (p Problem) String() string { return fmt.Sprintf("line %d: %s", p.Line, p.Summary()) }
+
+// Summary is the problem without its line number, for "file:line: ..."
+// messages.
+func (p Problem) Summary() string {
 	if p.Seq > 0 {
-		return fmt.Sprintf("line %d (seq %d): %s: %s", p.Line, p.Seq, p.Kind, p.Detail)
+		return fmt.Sprintf("%s (seq %d): %s", p.Kind, p.Seq, p.Detail)
 	}
-	return fmt.Sprintf("line %d: %s: %s", p.Line, p.Kind, p.Detail)
+	return fmt.Sprintf("%s: %s", p.Kind, p.Detail)
 }
 
 // chainState is where a scan starts: the sequence number and hash of the
@@ -106,12 +115,11 @@ type scanResult struct {
 	tornBytes    int
 	needsNewline bool
 	end          chainState // the chain after the last entry
+	ends         []int      // where each entry's line ends (its newline), in data
 }
 
-// decodedLine is one line after parsing and hashing, before the chain is
-// checked.
-type decodedLine struct {
-	entry  Entry
+// lineStatus is what decoding found about one line, beside its entry.
+type lineStatus struct {
 	err    string // why the line is malformed, "" if it is an entry
 	hashOK bool
 }
@@ -129,37 +137,102 @@ func scanLines(data []byte, from chainState) scanResult {
 		bounds = append(bounds, [2]int{start, start + end})
 		start += end + 1
 	}
-	decoded := make([]decodedLine, len(bounds))
+	entries := make([]Entry, len(bounds))
+	status := make([]lineStatus, len(bounds))
 	parallel(len(bounds), func(i int) {
-		decoded[i] = decodeLine(data[bounds[i][0]:bounds[i][1]])
+		status[i] = decodeLine(data[bounds[i][0]:bounds[i][1]], &entries[i])
 	})
 
 	res := scanResult{whole: len(data)}
 	if n := len(bounds); n > 0 && bounds[n-1][1] == len(data) && (len(data) == 0 || data[len(data)-1] != '\n') {
 		// The last line has no newline: a crash interrupted its write.
 		// If it is nonetheless a whole, intact entry it is kept.
-		if last := decoded[n-1]; last.err == "" && last.hashOK {
+		if last := status[n-1]; last.err == "" && last.hashOK {
 			res.needsNewline = true
 		} else {
 			res.whole = bounds[n-1][0]
 			res.tornBytes = len(data) - res.whole
 			res.problems = append(res.problems, Problem{Line: from.line + n, Kind: ProblemTorn,
 				Detail: fmt.Sprintf("the last line is incomplete (%d bytes, a write interrupted by a crash); opening the incident truncates it", res.tornBytes)})
-			decoded = decoded[:n-1]
+			entries, status = entries[:n-1], status[:n-1]
 		}
 	}
 
-	chk := chainChecker{state: from, decoded: decoded}
-	res.entries = make([]Entry, 0, len(decoded))
-	for i := range decoded {
-		if e, ok := chk.check(i); ok {
-			res.entries = append(res.entries, e)
+	chk := chainChecker{state: from, entries: entries, status: status}
+	chk.checkScrubs(func(i int) []byte { return data[bounds[i][0]:bounds[i][1]] })
+	for i := range entries {
+		chk.check(i)
+	}
+	// Then drop the malformed lines, in place.
+	kept := entries[:0]
+	for i := range entries {
+		if status[i].err == "" {
+			kept = append(kept, entries[i])
+			res.ends = append(res.ends, bounds[i][1])
 		}
 	}
+	res.entries = kept
 	res.problems = append(chk.problems, res.problems...)
+	slices.SortStableFunc(res.problems, func(a, b Problem) int { return a.Line - b.Line })
 	res.end = chk.state
-	res.end.line = from.line + len(decoded)
+	res.end.line = from.line + len(status)
 	return res
+}
+
+// checkScrubs accepts the lines of erased entries whose content was
+// overwritten exactly as their erase amendment records, and reports those
+// still holding the content. Each line's own hash no longer matches once
+// it is scrubbed; the erase amendment, itself chained, vouches for it.
+func (c *chainChecker) checkScrubs(line func(i int) []byte) {
+	scrubs := map[string]*Scrub{}
+	for i := range c.entries {
+		if e := &c.entries[i]; c.status[i].err == "" && e.Op == OpErase && e.Scrub != nil {
+			scrubs[e.Target] = e.Scrub
+		}
+	}
+	if len(scrubs) == 0 {
+		return
+	}
+	for i := range c.entries {
+		sc, ok := scrubs[c.entries[i].ID]
+		if !ok || c.status[i].err != "" {
+			continue
+		}
+		switch scrubState(line(i), sc) {
+		case scrubDone:
+			c.status[i].hashOK = true
+		case scrubPending:
+			c.status[i].hashOK = true
+			c.report(i, c.entries[i].Seq, ProblemErasePending, "the entry was erased but its content is still in the file; opening the incident completes the erase")
+		case scrubMismatch:
+			c.status[i].hashOK = true // reported here, not again as a plain hash mismatch
+			c.report(i, c.entries[i].Seq, ProblemChanged, "the entry does not match the record of its erasure: it was edited after it was written or erased")
+		}
+	}
+}
+
+type scrubStatus int
+
+const (
+	scrubDone     scrubStatus = iota // the line is overwritten as recorded
+	scrubPending                     // overwriting the recorded ranges would give the recorded line
+	scrubMismatch                    // neither: the line was changed
+)
+
+func scrubState(line []byte, sc *Scrub) scrubStatus {
+	if len(line) <= chainSuffixLen || lineHash(line) != sc.Hash {
+		if done, ok := scrubbed(line, sc.Ranges); ok && len(line) > chainSuffixLen && lineHash(done) == sc.Hash {
+			return scrubPending
+		}
+		return scrubMismatch
+	}
+	return scrubDone
+}
+
+// lineHash is the hash of a line in the line format, as hex.
+func lineHash(line []byte) string {
+	sum := sha256.Sum256(line[:len(line)-hashSuffixLen])
+	return hex.EncodeToString(sum[:])
 }
 
 // chainChecker walks decoded lines in order, checking sequence numbers and
@@ -167,7 +240,8 @@ func scanLines(data []byte, from chainState) scanResult {
 // the entry it found, so one edit does not flag every later line.
 type chainChecker struct {
 	state    chainState
-	decoded  []decodedLine
+	entries  []Entry
+	status   []lineStatus
 	problems []Problem
 	lineOf   map[int64]int // seq → line, built on the first gap
 }
@@ -176,14 +250,14 @@ func (c *chainChecker) report(i int, seq int64, kind, format string, args ...any
 	c.problems = append(c.problems, Problem{Line: c.state.line + i + 1, Seq: seq, Kind: kind, Detail: fmt.Sprintf(format, args...)})
 }
 
-func (c *chainChecker) check(i int) (Entry, bool) {
-	d := &c.decoded[i]
-	if d.err != "" {
-		c.report(i, 0, ProblemMalformed, "%s", d.err)
-		return Entry{}, false
+// check checks line i.
+func (c *chainChecker) check(i int) {
+	st, e := c.status[i], &c.entries[i]
+	if st.err != "" {
+		c.report(i, 0, ProblemMalformed, "%s", st.err)
+		return
 	}
-	e := d.entry
-	if !d.hashOK {
+	if !st.hashOK {
 		c.report(i, e.Seq, ProblemChanged, "the entry's content does not match its hash: it was edited after it was written")
 	}
 	want := c.state.seq + 1
@@ -210,55 +284,57 @@ func (c *chainChecker) check(i int) (Entry, bool) {
 	if e.Seq > c.state.seq {
 		c.state.seq, c.state.hash = e.Seq, e.Hash
 	}
-	return e, true
 }
 
 // linesBySeq maps each entry's sequence number to its first line; it is
 // built only once something is out of sequence.
 func (c *chainChecker) linesBySeq() map[int64]int {
 	if c.lineOf == nil {
-		c.lineOf = make(map[int64]int, len(c.decoded))
-		for i := len(c.decoded) - 1; i >= 0; i-- {
-			if c.decoded[i].err == "" {
-				c.lineOf[c.decoded[i].entry.Seq] = c.state.line + i + 1
+		c.lineOf = make(map[int64]int, len(c.entries))
+		for i := len(c.entries) - 1; i >= 0; i-- {
+			if c.status[i].err == "" {
+				c.lineOf[c.entries[i].Seq] = c.state.line + i + 1
 			}
 		}
 	}
 	return c.lineOf
 }
 
-// decodeLine parses one line and checks it against its own hash.
-func decodeLine(line []byte) decodedLine {
-	var d decodedLine
+// decodeLine parses one line into e and checks it against its own hash.
+// On failure e is left zero.
+func decodeLine(line []byte, e *Entry) lineStatus {
+	var st lineStatus
 	if len(line) == 0 {
-		d.err = "empty line"
-		return d
+		st.err = "empty line"
+		return st
 	}
-	if decodeFast(line, &d.entry) {
+	if decodeFast(line, e) {
 		// Laid out as this package writes it.
-	} else if err := json.Unmarshal(line, &d.entry); err != nil {
-		d.err = "not a JSON entry: " + err.Error()
-		return d
+	} else if err := json.Unmarshal(line, e); err != nil {
+		*e = Entry{}
+		st.err = "not a JSON entry: " + err.Error()
+		return st
 	}
 	n := len(line)
-	if n < chainSuffixLen+1 || string(line[n-2:]) != `"}` ||
-		string(line[n-hashSuffixLen:n-hashSuffixLen+len(hashSuffix)]) != hashSuffix ||
-		string(line[n-chainSuffixLen:n-chainSuffixLen+len(prevSuffix)]) != prevSuffix {
-		d.err = `the line does not end with the "prev" and "hash" fields of the timeline format`
-		return d
-	}
-	if d.entry.Seq < 1 || d.entry.ID == "" || d.entry.Kind == "" {
-		d.err = "the entry has no id, seq or kind"
-		return d
-	}
-	stored := line[n-hashHexLen-2 : n-2]
 	var want [sha256.Size]byte
-	if _, err := hex.Decode(want[:], stored); err != nil {
-		d.err = "the hash is not hexadecimal"
-		return d
+	switch {
+	case n < chainSuffixLen+1 || string(line[n-2:]) != `"}` ||
+		string(line[n-hashSuffixLen:n-hashSuffixLen+len(hashSuffix)]) != hashSuffix ||
+		string(line[n-chainSuffixLen:n-chainSuffixLen+len(prevSuffix)]) != prevSuffix:
+		st.err = `the line does not end with the "prev" and "hash" fields of the timeline format`
+	case e.Seq < 1 || e.ID == "" || e.Kind == "":
+		st.err = "the entry has no id, seq or kind"
+	default:
+		if _, err := hex.Decode(want[:], line[n-hashHexLen-2:n-2]); err != nil {
+			st.err = "the hash is not hexadecimal"
+		}
 	}
-	d.hashOK = sha256.Sum256(line[:n-hashSuffixLen]) == want
-	return d
+	if st.err != "" {
+		*e = Entry{}
+		return st
+	}
+	st.hashOK = sha256.Sum256(line[:n-hashSuffixLen]) == want
+	return st
 }
 
 // parallel calls f(0..n-1) on all CPUs, in contiguous chunks.

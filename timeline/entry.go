@@ -21,9 +21,12 @@ import (
 //	OpUnhide the target is shown again
 //	OpStar   the target is starred (Text: optional comment)
 //	OpUnstar the star is removed
-//	OpErase  the target's text, fields and links are replaced by a
-//	         placeholder in every view and export (for content that
-//	         slipped past redaction); Text: why
+//	OpErase  the target's text, fields and links are removed from the
+//	         file (see Scrub) and shown as a placeholder in every view
+//	         and export: for content that slipped past redaction; Text: why
+//
+// Only erase may target an amendment (a correction that itself leaked a
+// secret); views ignore other amendments of amendments.
 type Entry struct {
 	ID       string            `json:"id"`
 	Seq      int64             `json:"seq"`
@@ -39,12 +42,24 @@ type Entry struct {
 	Target string    `json:"target,omitempty"` // amendments: the amended entry's ID
 	Op     string    `json:"op,omitempty"`     // amendments: one of the Op constants
 	To     time.Time `json:"to,omitzero"`      // OpTime: the corrected time
+	Scrub  *Scrub    `json:"scrub,omitempty"`  // OpErase: set by the store
 
 	// Prev is the previous entry's Hash (all zeros for the first entry);
 	// Hash is the SHA-256 of this entry's line up to and including Prev.
 	// They must stay the last two fields: the line format depends on it.
 	Prev string `json:"prev"`
 	Hash string `json:"hash"`
+}
+
+// Scrub records how an erase amendment removed its target's content from
+// the file: the byte ranges of the target's line (its text, and its
+// fields' and links' strings) that were overwritten with '*', and the hash
+// of the line so overwritten. The line keeps its length and its original
+// Hash, so the chain still links; Verify accepts the scrubbed line because
+// this chained record says exactly what was overwritten.
+type Scrub struct {
+	Ranges [][2]int `json:"ranges"`
+	Hash   string   `json:"hash"`
 }
 
 // Entry kinds with a meaning to this package. Sources use their own kinds

@@ -3,6 +3,7 @@ package timeline
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -56,14 +57,19 @@ func NewRedactor(secrets []string, patterns []string) (*Redactor, error) {
 	r := &Redactor{patterns: builtinPatterns}
 	var pairs []string
 	for i, s := range secrets {
-		if s == "" {
-			continue
-		}
-		if len(s) < minSecretLen {
+		if s != "" && len(s) < minSecretLen {
 			// Never quote the secret itself.
 			return nil, fmt.Errorf("configured secret #%d is shorter than %d characters; scrubbing it would erase ordinary text", i+1, minSecretLen)
 		}
-		pairs = append(pairs, s, placeholder("secret"))
+	}
+	// The replacer prefers earlier arguments: longest first, so a secret
+	// that starts with another is scrubbed whole.
+	sorted := slices.Clone(secrets)
+	slices.SortStableFunc(sorted, func(a, b string) int { return len(b) - len(a) })
+	for _, s := range sorted {
+		if s != "" {
+			pairs = append(pairs, s, placeholder("secret"))
+		}
 	}
 	if len(pairs) > 0 {
 		r.literals = strings.NewReplacer(pairs...)

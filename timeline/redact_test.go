@@ -53,6 +53,16 @@ func TestRedactScrubsBuiltInShapes(t *testing.T) {
 	}
 }
 
+func TestRedactScrubsOverlappingSecretsWhole(t *testing.T) {
+	r, err := NewRedactor([]string{"abcdef123", "abcdef123456789"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Redact("x abcdef123456789 y"); got != "x [REDACTED:secret] y" {
+		t.Errorf("Redact = %q", got)
+	}
+}
+
 func TestRedactLeavesOrdinaryTextAlone(t *testing.T) {
 	r, err := NewRedactor(nil, nil)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -39,22 +40,26 @@ type Store struct {
 
 	mu       sync.Mutex
 	cond     sync.Cond // signals the end of a commit
-	entries  []Entry   // every durable entry, in file order; only ever appended to
+	entries  []Entry   // every durable entry, in file order; appended to, or copied to replace an erased entry, never changed in place
 	queue    []*request
 	flushing bool  // a goroutine is committing a batch
 	failed   error // a write or sync failed: the file's tail is unknown
 	closed   bool
 
 	// Owned by the committing goroutine (see flushing).
-	chain chainState // the last durable entry
-	size  int64      // bytes of the file this store has accounted for
-	enc   *lineEncoder
+	chain    chainState // the last durable entry
+	size     int64      // bytes of the file this store has accounted for
+	ends     []int64    // where each line ends (its newline); line i holds seq i+1
+	enc      *lineEncoder
+	scrubber *os.File // opened without O_APPEND to overwrite erased content
 }
 
-// request is one Append call waiting for its batch to be durable.
+// request is one Append (or Refresh) call waiting for its batch to be
+// durable.
 type request struct {
 	entries []Entry
 	stored  []Entry
+	foreign []Entry // other processes' entries the batch's commit read
 	err     error
 	done    bool
 }
@@ -69,11 +74,14 @@ func OpenIncident(stateDir, incidentID string, opts Options) (*Store, error) {
 	return Open(path, opts)
 }
 
-// IncidentPath is the timeline file of an incident. Incident IDs are file
-// names, so they may not contain path separators or start with a dot.
+// IncidentPath is the timeline file of an incident. Incident IDs name a
+// directory, so they are limited to letters, digits, dots, dashes and
+// underscores, and do not start with a dot.
 func IncidentPath(stateDir, incidentID string) (string, error) {
-	if incidentID == "" || strings.ContainsAny(incidentID, `/\`) || strings.HasPrefix(incidentID, ".") {
-		return "", fmt.Errorf("invalid incident ID %q: use letters, digits, dashes and underscores", incidentID)
+	valid := incidentID != "" && incidentID[0] != '.' && len(incidentID) <= 200 &&
+		strings.Trim(incidentID, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == ""
+	if !valid {
+		return "", fmt.Errorf("invalid incident ID %q: use letters, digits, dots, dashes and underscores, not starting with a dot", incidentID)
 	}
 	return filepath.Join(stateDir, "incidents", incidentID, FileName), nil
 }
@@ -106,17 +114,18 @@ func Open(path string, opts Options) (*Store, error) {
 			return nil, err
 		}
 	}
-	var recovered []Entry
+	var entries, scrubbed []Entry
 	err = s.locked(func() error {
 		var err error
-		recovered, err = s.catchUp()
+		entries, scrubbed, err = s.catchUp()
 		return err
 	})
 	if err != nil {
-		f.Close()
+		s.closeFiles()
 		return nil, err
 	}
-	s.entries = append(s.entries, recovered...)
+	s.entries = entries
+	s.replace(scrubbed)
 	return s, nil
 }
 
@@ -175,52 +184,57 @@ func flock(f *os.File, how int) error {
 
 // catchUp reads what was appended to the file beyond s.size (everything,
 // on open; another process's entries, later), checks it continues the
-// chain, and repairs a torn tail. It runs under the file lock and returns
-// the entries it read, including a recovery entry if it truncated.
-func (s *Store) catchUp() ([]Entry, error) {
+// chain, repairs a torn tail and completes erasures a crash interrupted.
+// It runs under the file lock and returns the entries it read, including
+// a recovery entry if it truncated, and the entries erasures scrubbed.
+func (s *Store) catchUp() (entries, scrubbed []Entry, err error) {
 	info, err := s.file.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("reading timeline: %w", err)
+		return nil, nil, fmt.Errorf("reading timeline: %w", err)
 	}
 	if info.Size() == s.size {
-		return nil, nil
+		return nil, nil, nil
 	}
 	if info.Size() < s.size {
-		return nil, fmt.Errorf("%s shrank from %d to %d bytes while open: another program truncated it", s.path, s.size, info.Size())
+		return nil, nil, fmt.Errorf("%s shrank from %d to %d bytes while open: another program truncated it", s.path, s.size, info.Size())
 	}
 	data := make([]byte, info.Size()-s.size)
 	if _, err := s.file.ReadAt(data, s.size); err != nil && err != io.EOF {
-		return nil, fmt.Errorf("reading timeline: %w", err)
+		return nil, nil, fmt.Errorf("reading timeline: %w", err)
 	}
 	res := scanLines(data, s.chain)
 	var problems []Problem
 	for _, p := range res.problems {
-		if p.Kind != ProblemTorn {
+		if p.Kind != ProblemTorn && p.Kind != ProblemErasePending { // both repaired below
 			problems = append(problems, p)
 		}
 	}
 	if len(problems) > 0 {
-		return nil, &CorruptError{Path: s.path, Problems: problems}
+		return nil, nil, &CorruptError{Path: s.path, Problems: problems}
+	}
+	for _, end := range res.ends {
+		s.ends = append(s.ends, s.size+int64(end))
 	}
 	s.size += int64(res.whole)
 	s.chain = res.end
 	switch {
 	case res.needsNewline:
 		if _, err := s.file.Write([]byte{'\n'}); err != nil {
-			return nil, fmt.Errorf("repairing timeline: %w", err)
+			return nil, nil, fmt.Errorf("repairing timeline: %w", err)
 		}
 		s.size++
 		if err := s.file.Sync(); err != nil {
-			return nil, fmt.Errorf("repairing timeline: %w", err)
+			return nil, nil, fmt.Errorf("repairing timeline: %w", err)
 		}
 	case res.tornBytes > 0:
 		rec, err := s.truncateTorn(res.tornBytes)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		res.entries = append(res.entries, rec)
 	}
-	return res.entries, nil
+	scrubbed, err = s.applyScrubs(res.entries)
+	return res.entries, scrubbed, err
 }
 
 // truncateTorn cuts the incomplete last line at s.size and records that it
@@ -235,7 +249,7 @@ func (s *Store) truncateTorn(tornBytes int) (Entry, error) {
 		Text:   fmt.Sprintf("Recovered after a crash: discarded an incomplete last line of %d bytes after line %d; every whole entry was kept.", tornBytes, s.chain.line),
 		Fields: map[string]string{"discarded_bytes": fmt.Sprint(tornBytes), "after_line": fmt.Sprint(s.chain.line)},
 	}
-	stored, err := s.write([]*request{{entries: []Entry{rec}}}, now)
+	stored, _, err := s.write([]*request{{entries: []Entry{rec}}}, now)
 	if err != nil {
 		return Entry{}, err
 	}
@@ -256,17 +270,38 @@ func (s *Store) Append(entries ...Entry) ([]Entry, error) {
 		if err := checkEntry(&e); err != nil {
 			return nil, err
 		}
-		e.ID, e.Seq, e.Prev, e.Hash = "", 0, "", ""
+		e.ID, e.Seq, e.Prev, e.Hash, e.Scrub = "", 0, "", "", nil
 		e.Recorded = time.Time{}
 		e.Occurred = e.Occurred.UTC()
 		e.To = e.To.UTC()
 		req.entries[i] = s.redact.redactEntry(e) // outside the lock: it is the costly part
 	}
 
+	if err := s.wait(req); err != nil {
+		return nil, err
+	}
+	return req.stored, req.err
+}
+
+// Refresh takes in the entries other processes appended since this
+// store's last commit (`warroom timeline append` from a script while the
+// war-room runs) and returns them; Entries includes them afterwards.
+func (s *Store) Refresh() ([]Entry, error) {
+	req := &request{}
+	if err := s.wait(req); err != nil {
+		return nil, err
+	}
+	return req.foreign, req.err
+}
+
+// wait queues req and returns once a commit has handled it. The first
+// waiter that finds no commit in progress leads the next one, taking
+// every queued request: that is the group commit.
+func (s *Store) wait(req *request) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return nil, ErrClosed
+		return ErrClosed
 	}
 	s.queue = append(s.queue, req)
 	for !req.done {
@@ -275,47 +310,61 @@ func (s *Store) Append(entries ...Entry) ([]Entry, error) {
 			continue
 		}
 		if s.closed { // closed while this request waited
-			return nil, ErrClosed
+			return ErrClosed
 		}
-		// Lead the next commit: take every queued request.
 		s.flushing = true
 		batch := s.queue
 		s.queue = nil
 		s.mu.Unlock()
-		stored := s.commit(batch)
+		foreign, mine, scrubbed := s.commit(batch)
 		s.mu.Lock()
-		s.entries = append(s.entries, stored...)
+		s.entries = append(append(s.entries, foreign...), mine...)
+		s.replace(scrubbed)
 		for _, r := range batch {
-			r.done = true
+			r.foreign, r.done = foreign, true
 		}
 		s.flushing = false
 		s.cond.Broadcast()
 	}
-	return req.stored, req.err
+	return nil
 }
 
-// commit makes a batch durable and returns every entry it stored,
-// including other processes' entries found on the way.
-func (s *Store) commit(batch []*request) []Entry {
-	fail := func(err error) []Entry {
+// replace puts entries whose lines were scrubbed in place of their
+// earlier versions. It copies the slice first: snapshots handed out by
+// Entries never change.
+func (s *Store) replace(scrubbed []Entry) {
+	if len(scrubbed) == 0 {
+		return
+	}
+	s.entries = slices.Clone(s.entries)
+	for _, e := range scrubbed {
+		s.entries[e.Seq-1] = e
+	}
+}
+
+// commit makes a batch durable and returns the other processes' entries
+// found on the way and the batch's own, in file order, and the entries
+// erasures scrubbed.
+func (s *Store) commit(batch []*request) (foreign, mine, scrubbed []Entry) {
+	fail := func(err error) ([]Entry, []Entry, []Entry) {
 		for _, r := range batch {
 			if r.err == nil {
 				r.err, r.stored = err, nil
 			}
 		}
-		return nil
+		return nil, nil, nil
 	}
 	if err := s.failedErr(); err != nil {
 		return fail(err)
 	}
-	var stored []Entry
 	err := s.locked(func() error {
-		foreign, err := s.catchUp()
-		if err != nil {
+		var err error
+		if foreign, scrubbed, err = s.catchUp(); err != nil {
 			return err
 		}
-		mine, err := s.write(batch, s.now().UTC())
-		stored = append(foreign, mine...)
+		var more []Entry
+		mine, more, err = s.write(batch, s.now().UTC())
+		scrubbed = append(scrubbed, more...)
 		return err
 	})
 	if err != nil {
@@ -326,7 +375,7 @@ func (s *Store) commit(batch []*request) []Entry {
 		s.mu.Unlock()
 		return fail(err)
 	}
-	return stored
+	return foreign, mine, scrubbed
 }
 
 func (s *Store) failedErr() error {
@@ -339,19 +388,24 @@ func (s *Store) failedErr() error {
 }
 
 // write encodes the requests' entries, chained after s.chain, appends
-// them with one write and syncs. A request with an invalid amendment
-// fails alone. It runs under the file lock.
-func (s *Store) write(batch []*request, now time.Time) ([]Entry, error) {
+// them with one write and syncs, then scrubs what they erase. A request
+// with an invalid amendment fails alone. It runs under the file lock.
+func (s *Store) write(batch []*request, now time.Time) (stored, scrubbed []Entry, err error) {
 	s.enc.buf.Reset()
 	chain := s.chain
-	var all []Entry
+	var ends []int64
 	for _, r := range batch {
-		mark, start := s.enc.buf.Len(), chain
+		mark, start, endsMark := s.enc.buf.Len(), chain, len(ends)
 		r.stored = make([]Entry, 0, len(r.entries))
 		for _, e := range r.entries {
 			if seq, _ := seqOfID(e.Target); e.Target != "" && seq > chain.seq {
 				r.err = fmt.Errorf("amendment targets %s, which does not exist yet", e.Target)
 				break
+			}
+			if e.Op == OpErase {
+				if e.Scrub, r.err = s.planScrub(e.Target); r.err != nil {
+					break
+				}
 			}
 			e.Seq = chain.seq + 1
 			e.ID = entryID(e.Seq)
@@ -366,27 +420,30 @@ func (s *Store) write(batch []*request, now time.Time) ([]Entry, error) {
 			}
 			chain.seq, chain.hash = e.Seq, e.Hash
 			chain.line++
+			ends = append(ends, s.size+int64(s.enc.buf.Len())-1)
 			r.stored = append(r.stored, e)
 		}
 		if r.err != nil {
 			s.enc.buf.Truncate(mark)
-			chain, r.stored = start, nil
+			chain, r.stored, ends = start, nil, ends[:endsMark]
 			continue
 		}
-		all = append(all, r.stored...)
+		stored = append(stored, r.stored...)
 	}
 	if s.enc.buf.Len() == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	if _, err := s.file.Write(s.enc.buf.Bytes()); err != nil {
-		return nil, fmt.Errorf("writing timeline %s: %w", s.path, err)
+		return nil, nil, fmt.Errorf("writing timeline %s: %w", s.path, err)
 	}
 	if err := s.file.Sync(); err != nil {
-		return nil, fmt.Errorf("syncing timeline %s: %w", s.path, err)
+		return nil, nil, fmt.Errorf("syncing timeline %s: %w", s.path, err)
 	}
 	s.size += int64(s.enc.buf.Len())
 	s.chain = chain
-	return all, nil
+	s.ends = append(s.ends, ends...)
+	scrubbed, err = s.applyScrubs(stored)
+	return stored, scrubbed, err
 }
 
 // Entries returns every durable entry in file order, including those
@@ -403,7 +460,10 @@ func (s *Store) Entries() []Entry {
 func (s *Store) Path() string { return s.path }
 
 // Verify re-reads the whole file and checks its hash chain.
-func (s *Store) Verify() error { return Verify(s.path) }
+func (s *Store) Verify() error {
+	_, err := Verify(s.path)
+	return err
+}
 
 // Close waits for a commit in progress and closes the file; later Appends
 // fail with ErrClosed.
@@ -418,5 +478,15 @@ func (s *Store) Close() error {
 	}
 	s.closed = true
 	s.mu.Unlock()
-	return s.file.Close()
+	return s.closeFiles()
+}
+
+func (s *Store) closeFiles() error {
+	err := s.file.Close()
+	if s.scrubber != nil {
+		if serr := s.scrubber.Close(); err == nil {
+			err = serr
+		}
+	}
+	return err
 }

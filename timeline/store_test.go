@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -79,7 +80,7 @@ func TestAppendAssignsIdentityAndPersists(t *testing.T) {
 	if more[0].Seq != 3 || more[0].Prev != got[1].Hash {
 		t.Errorf("append after reopen does not continue the chain: %+v", more[0])
 	}
-	if err := Verify(s.Path()); err != nil {
+	if _, err := Verify(s.Path()); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -181,6 +182,19 @@ func TestTwoStoresOnOneFileInterleave(t *testing.T) {
 	if n := len(a.Entries()); n != 5 {
 		t.Errorf("a sees %d entries, want 5", n)
 	}
+	got, err := a.Refresh()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Text != "b2" || got[0].Seq != 6 {
+		t.Errorf("Refresh returned %+v, want b's last entry", got)
+	}
+	if n := len(a.Entries()); n != 6 {
+		t.Errorf("a sees %d entries after Refresh, want 6", n)
+	}
+	if got, err := a.Refresh(); err != nil || len(got) != 0 {
+		t.Errorf("second Refresh: %v, %v", got, err)
+	}
 }
 
 func TestOpenRecoversTornTail(t *testing.T) {
@@ -198,7 +212,7 @@ func TestOpenRecoversTornTail(t *testing.T) {
 		t.Fatal(err)
 	}
 	var ce *CorruptError
-	if err := Verify(s.Path()); !errors.As(err, &ce) || ce.Problems[0].Kind != ProblemTorn || ce.Problems[0].Line != 3 {
+	if _, err := Verify(s.Path()); !errors.As(err, &ce) || ce.Problems[0].Kind != ProblemTorn || ce.Problems[0].Line != 3 {
 		t.Fatalf("verify before reopening: %v", err)
 	}
 
@@ -215,7 +229,7 @@ func TestOpenRecoversTornTail(t *testing.T) {
 	if rec.Kind != KindRecovered || rec.Seq != 3 || rec.Fields["discarded_bytes"] != fmt.Sprint(len(torn)-len(whole)) || rec.Fields["after_line"] != "2" {
 		t.Errorf("recovery entry: %+v", rec)
 	}
-	if err := Verify(s.Path()); err != nil {
+	if _, err := Verify(s.Path()); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -241,7 +255,7 @@ func TestOpenKeepsWholeLastEntryWithoutNewline(t *testing.T) {
 	if _, err := re.Append(Entry{Kind: KindNote, Text: "two"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := Verify(s.Path()); err != nil {
+	if _, err := Verify(s.Path()); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -268,32 +282,39 @@ func TestVerifySaysWhatIsWrongAndWhere(t *testing.T) {
 		name   string
 		tamper func(lines []string) []string
 		want   []Problem // Line, Seq and Kind
+		detail string    // in one problem's Detail, if set
 	}{
 		{"changed text", func(l []string) []string {
 			l[2] = strings.Replace(l[2], "note 3", "note X", 1)
 			return l
-		}, []Problem{{Line: 3, Seq: 3, Kind: ProblemChanged}}},
+		}, []Problem{{Line: 3, Seq: 3, Kind: ProblemChanged}}, "content does not match its hash"},
 		{"changed and rehashed", func(l []string) []string {
 			l[2] = rehash(t, strings.Replace(l[2], "note 3", "note X", 1))
 			return l
-		}, []Problem{{Line: 4, Seq: 4, Kind: ProblemChanged}}},
+		}, []Problem{{Line: 4, Seq: 4, Kind: ProblemChanged}}, "does not link to the one before it (seq 3)"},
 		{"removed", func(l []string) []string {
 			return append(l[:1:1], l[2:]...)
-		}, []Problem{{Line: 2, Seq: 3, Kind: ProblemRemoved}}},
+		}, []Problem{{Line: 2, Seq: 3, Kind: ProblemRemoved}}, "seq 2 before this line was removed"},
 		{"removed last", func(l []string) []string {
 			return l[:4]
-		}, nil},
+		}, nil, ""},
 		{"swapped", func(l []string) []string {
 			l[1], l[2] = l[2], l[1]
 			return l
-		}, []Problem{{Line: 2, Seq: 3, Kind: ProblemReordered}, {Line: 3, Seq: 2, Kind: ProblemReordered}}},
+		}, []Problem{{Line: 2, Seq: 3, Kind: ProblemReordered}, {Line: 3, Seq: 2, Kind: ProblemReordered}}, "seq 3 comes before seq 2 (line 3)"},
 		{"duplicated", func(l []string) []string {
 			return append(l[:3:3], append([]string{l[1]}, l[3:]...)...)
-		}, []Problem{{Line: 4, Seq: 2, Kind: ProblemReordered}}},
+		}, []Problem{{Line: 4, Seq: 2, Kind: ProblemReordered}}, "seq 2 is also on line 2"},
+		{"garbage line, then swapped", func(l []string) []string {
+			l[0] = "hello\n"
+			l[2], l[3] = l[3], l[2]
+			return l
+		}, []Problem{{Line: 1, Kind: ProblemMalformed}, {Line: 2, Seq: 2, Kind: ProblemRemoved}, {Line: 3, Seq: 4, Kind: ProblemReordered}, {Line: 4, Seq: 3, Kind: ProblemReordered}},
+			"seq 4 comes before seq 3 (line 4)"},
 		{"garbage line", func(l []string) []string {
 			l[1] = "hello\n"
 			return l
-		}, []Problem{{Line: 2, Kind: ProblemMalformed}, {Line: 3, Seq: 3, Kind: ProblemRemoved}}},
+		}, []Problem{{Line: 2, Kind: ProblemMalformed}, {Line: 3, Seq: 3, Kind: ProblemRemoved}}, "not a JSON entry"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -301,7 +322,7 @@ func TestVerifySaysWhatIsWrongAndWhere(t *testing.T) {
 			if err := os.WriteFile(path, []byte(strings.TrimSuffix(strings.Join(tc.tamper(lines), ""), "\n")+"\n"), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			err := Verify(path)
+			_, err := Verify(path)
 			if tc.want == nil {
 				// Removing the newest entries leaves a valid shorter chain:
 				// the hash chain cannot tell, by design.
@@ -321,6 +342,9 @@ func TestVerifySaysWhatIsWrongAndWhere(t *testing.T) {
 			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
 				t.Errorf("problems = %v\nwant %v\n(%v)", got, tc.want, err)
 			}
+			if !strings.Contains(err.Error(), tc.detail) {
+				t.Errorf("no problem says %q: %v", tc.detail, err)
+			}
 			if _, err := Open(path, Options{}); !errors.As(err, &ce) {
 				t.Errorf("Open of a corrupt file = %v, want a CorruptError", err)
 			}
@@ -333,11 +357,10 @@ func TestVerifySaysWhatIsWrongAndWhere(t *testing.T) {
 func rehash(t *testing.T, line string) string {
 	t.Helper()
 	body := strings.TrimSuffix(line, "\n")
-	d := decodeLine([]byte(body))
-	if d.err != "" {
-		t.Fatal(d.err)
+	var e Entry
+	if st := decodeLine([]byte(body), &e); st.err != "" {
+		t.Fatal(st.err)
 	}
-	e := d.entry
 	enc := newLineEncoder()
 	if err := enc.encode(&e); err != nil {
 		t.Fatal(err)
@@ -346,7 +369,7 @@ func rehash(t *testing.T, line string) string {
 }
 
 func TestIncidentPathRejectsTraversal(t *testing.T) {
-	for _, id := range []string{"", "../etc", "a/b", ".hidden", `a\b`} {
+	for _, id := range []string{"", "../etc", "a/b", ".hidden", `a\b`, "two words", "é", strings.Repeat("x", 201)} {
 		if _, err := IncidentPath("/state", id); err == nil {
 			t.Errorf("IncidentPath accepted %q", id)
 		}
@@ -365,5 +388,80 @@ func TestFilePermissionsArePrivate(t *testing.T) {
 	}
 	if perm := info.Mode().Perm(); perm != 0o600 {
 		t.Errorf("timeline file mode %v, want 0600", perm)
+	}
+}
+
+// TestGroupCommitSharesOneSync holds the file lock so that the first
+// append's commit waits, queues twenty more appends behind it, and checks
+// that they are all written by one further commit (one write, one sync).
+func TestGroupCommitSharesOneSync(t *testing.T) {
+	var mu sync.Mutex
+	commits := 0
+	s := openTemp(t, Options{Now: func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		commits++ // the store reads the clock once per commit
+		return time.Date(2026, 1, 9, 23, 0, commits, 0, time.UTC)
+	}})
+	other, err := os.Open(s.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if err := flock(other, syscall.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+			s.mu.Lock()
+			ok := cond()
+			s.mu.Unlock()
+			if ok {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting until %s", what)
+			}
+		}
+	}
+
+	const queued = 20
+	var wg sync.WaitGroup
+	results := make([]Entry, queued+1)
+	appendAt := func(i int) {
+		defer wg.Done()
+		got, err := s.Append(Entry{Kind: KindNote, Text: fmt.Sprint(i)})
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		results[i] = got[0]
+	}
+	wg.Add(1)
+	go appendAt(0)
+	waitFor("the first commit started", func() bool { return s.flushing })
+	wg.Add(queued)
+	for i := 1; i <= queued; i++ {
+		go appendAt(i)
+	}
+	waitFor("all appends queued", func() bool { return len(s.queue) == queued })
+	if err := flock(other, syscall.LOCK_UN); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+
+	mu.Lock()
+	defer mu.Unlock()
+	if commits != 2 {
+		t.Errorf("%d commits for %d appends queued behind one, want 2", commits, queued)
+	}
+	for i, e := range results[1:] {
+		if !e.Recorded.Equal(results[1].Recorded) || e.Recorded.Equal(results[0].Recorded) {
+			t.Errorf("append %d was recorded at %v, apart from the shared commit", i+1, e.Recorded)
+		}
+	}
+	if n := len(s.Entries()); n != queued+1 {
+		t.Errorf("%d entries, want %d", n, queued+1)
 	}
 }

@@ -2,6 +2,7 @@ package timeline
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"syscall"
@@ -36,24 +37,38 @@ func (e *CorruptError) Error() string {
 
 // Verify reads the timeline file at path and checks every line: that it is
 // an entry, that its content matches its hash, and that the entries form
-// one unbroken chain in sequence. It returns nil if the file is intact and
-// a *CorruptError naming each problem's line otherwise. It never changes
-// the file, and waits for an append in progress to finish.
-func Verify(path string) error {
+// one unbroken chain in sequence. It returns the number of whole entries,
+// and nil if the file is intact or a *CorruptError naming each problem's
+// line otherwise. It never changes the file, and waits for an append in
+// progress to finish.
+func Verify(path string) (int, error) {
+	entries, err := ReadFile(path)
+	return len(entries), err
+}
+
+// ReadFile returns the entries of the timeline file at path without
+// opening it for appending, so a torn tail is not repaired: any problem is
+// returned as a *CorruptError, along with the whole entries.
+func ReadFile(path string) ([]Entry, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return fmt.Errorf("verifying timeline: %w", err)
+		return nil, fmt.Errorf("reading timeline: %w", err)
 	}
 	defer f.Close()
 	if err := flock(f, syscall.LOCK_SH); err != nil {
-		return err
+		return nil, err
 	}
-	data, err := os.ReadFile(path)
+	info, err := f.Stat()
 	if err != nil {
-		return fmt.Errorf("verifying timeline: %w", err)
+		return nil, fmt.Errorf("reading timeline %s: %w", path, err)
 	}
-	if res := scanLines(data, startOfFile); len(res.problems) > 0 {
-		return &CorruptError{Path: path, Problems: res.problems}
+	data := make([]byte, info.Size()) // the lock keeps the size still
+	if _, err := io.ReadFull(f, data); err != nil {
+		return nil, fmt.Errorf("reading timeline %s: %w", path, err)
 	}
-	return nil
+	res := scanLines(data, startOfFile)
+	if len(res.problems) > 0 {
+		return res.entries, &CorruptError{Path: path, Problems: res.problems}
+	}
+	return res.entries, nil
 }

@@ -24,9 +24,10 @@ type Row struct {
 // entries arrive. A View is not safe for concurrent use.
 type View struct {
 	rows    []Row
-	index   map[string]int   // entry ID → row
-	amends  map[string]Entry // amendment ID → amendment (erase may target one)
-	history map[string][]string
+	index   map[string]int      // entry ID → row
+	amends  map[string]Entry    // amendment ID → amendment (erase may target one)
+	history map[string][]string // entry ID → IDs of its amendments
+	erased  map[string]bool     // IDs of erased amendments
 }
 
 // NewView returns a view of entries.
@@ -36,6 +37,7 @@ func NewView(entries []Entry) *View {
 		index:   make(map[string]int, len(entries)),
 		amends:  map[string]Entry{},
 		history: map[string][]string{},
+		erased:  map[string]bool{},
 	}
 	for _, e := range entries {
 		v.Add(e)
@@ -79,7 +81,7 @@ func (v *View) Add(e Entry) int {
 	case OpErase:
 		r.Erased, r.Amended = true, true
 		r.Text, r.Fields, r.Links = ErasedText, nil, nil
-		r.Entry = erased(r.Entry)
+		r.Entry = Erased(r.Entry)
 	}
 	return i
 }
@@ -88,7 +90,8 @@ func (v *View) Add(e Entry) int {
 // itself leaked a secret); if that text is what its target shows, the
 // target shows the placeholder.
 func (v *View) eraseAmendment(target, erase Entry) int {
-	v.amends[target.ID] = erased(target)
+	v.amends[target.ID] = Erased(target)
+	v.erased[target.ID] = true
 	v.history[target.Target] = append(v.history[target.Target], erase.ID)
 	i, ok := v.index[target.Target]
 	if !ok {
@@ -100,7 +103,9 @@ func (v *View) eraseAmendment(target, erase Entry) int {
 	return i
 }
 
-func erased(e Entry) Entry {
+// Erased returns e with its text, fields and links replaced by the
+// placeholder, as an erase amendment leaves it.
+func Erased(e Entry) Entry {
 	e.Text, e.Fields, e.Links = ErasedText, nil, nil
 	return e
 }
@@ -134,4 +139,26 @@ func (v *View) History(id string) []Entry {
 		out = append(out, v.amends[aid])
 	}
 	return out
+}
+
+// RowOf returns the row an entry belongs to: its own, or for an
+// amendment the row it amends (through an amendment it erases).
+func (v *View) RowOf(id string) (int, bool) {
+	if a, ok := v.amends[id]; ok {
+		if b, ok := v.amends[a.Target]; ok {
+			a = b
+		}
+		id = a.Target
+	}
+	i, ok := v.index[id]
+	return i, ok
+}
+
+// IsErased reports whether the entry or amendment with this ID was erased.
+func (v *View) IsErased(id string) bool {
+	if v.erased[id] {
+		return true
+	}
+	i, ok := v.index[id]
+	return ok && v.rows[i].Erased
 }

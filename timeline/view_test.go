@@ -83,6 +83,14 @@ func TestViewErasesALeakyCorrection(t *testing.T) {
 	if len(h) != 3 || h[1].Text != ErasedText || h[2].ID != "e3" {
 		t.Errorf("history: %+v", h)
 	}
+	for _, id := range []string{"e1", "e2", "e3"} {
+		if i, ok := v.RowOf(id); !ok || i != 0 {
+			t.Errorf("RowOf(%s) = %d, %v; want row 0", id, i, ok)
+		}
+	}
+	if v.IsErased("e1") || !v.IsErased("e2") || v.IsErased("e3") {
+		t.Errorf("IsErased: e1 %v e2 %v e3 %v; want only e2", v.IsErased("e1"), v.IsErased("e2"), v.IsErased("e3"))
+	}
 }
 
 func BenchmarkViewAdd(b *testing.B) {

@@ -56,7 +56,7 @@ func withInstances(groups []integrations.Group, n int) []integrations.Group {
 
 func finish(t *testing.T, tm *teatest.TestModel) Model {
 	t.Helper()
-	press(tm, "q")
+	tm.Send(tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl})
 	return tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
 }
 

@@ -108,6 +108,8 @@ func (m Model) updateKeys(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			return m, m.refused("posting to chat")
 		}
 		return m, m.openInput(inputChat, "")
+	case msg.String() == "r":
+		return m, m.openRunbooks()
 	case msg.String() == "a":
 		return m.alertAction("acknowledge", k.Ack.Enabled(), false)
 	case msg.String() == "R":

@@ -14,6 +14,7 @@ type keyMap struct {
 	Zoom, Filter       key.Binding
 	Note               key.Binding
 	Ack, Resolve, Chat key.Binding // mutating: disabled when read-only
+	Runbook            key.Binding
 	Help, Quit         key.Binding
 	Submit, Cancel     key.Binding
 }
@@ -37,6 +38,7 @@ func newKeyMap(opts Options) keyMap {
 		Ack:      key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "acknowledge")),
 		Resolve:  key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "resolve")),
 		Chat:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "chat")),
+		Runbook:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "runbook")),
 		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 		Submit:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "send")),
@@ -46,12 +48,13 @@ func newKeyMap(opts Options) keyMap {
 	k.Ack.SetEnabled(!opts.Readonly && opts.Actions.Alerts != nil)
 	k.Resolve.SetEnabled(!opts.Readonly && opts.Actions.Alerts != nil)
 	k.Chat.SetEnabled(!opts.Readonly && opts.Actions.Chat != nil)
+	k.Runbook.SetEnabled(!opts.Readonly && opts.Runbooks.Catalog != nil)
 	return k
 }
 
 // ShortHelp implements help.KeyMap.
 func (k keyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.NextPane, k.Open, k.Zoom, k.Filter, k.Note, k.Chat, k.Help, k.Quit}
+	return []key.Binding{k.NextPane, k.Open, k.Zoom, k.Filter, k.Note, k.Runbook, k.Chat, k.Help, k.Quit}
 }
 
 // FullHelp implements help.KeyMap.
@@ -60,7 +63,7 @@ func (k keyMap) FullHelp() [][]key.Binding {
 		{k.NextPane, k.PrevPane, k.Jump, k.Zoom},
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Open, k.Back, k.Filter},
-		{k.Note, k.Ack, k.Resolve, k.Chat},
+		{k.Note, k.Runbook, k.Ack, k.Resolve, k.Chat},
 		{k.Help, k.Quit},
 	}
 }

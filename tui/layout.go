@@ -43,13 +43,16 @@ func (m Model) placements() (tabBar bool, out []placed) {
 	header := len(m.header(m.width))
 	footer := strings.Count(m.footer(), "\n") + 1
 	mode := m.mode()
-	tabBar = m.zoomed || mode != layoutGrid
+	tabBar = (m.zoomed || mode != layoutGrid) && m.flow == nil
 	top := header
 	if tabBar {
 		top++
 	}
 	body := max(4, m.height-top-footer)
 	switch {
+	case m.flow != nil:
+		// The runbook panel takes the whole body while it is open.
+		out = []placed{{paneRunbook, 0, top, m.width, body}}
 	case m.zoomed || mode == layoutTabs:
 		out = []placed{{m.focus, 0, top, m.width, body}}
 	case mode == layoutColumns:

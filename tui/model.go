@@ -35,6 +35,7 @@ type Options struct {
 	Actions integrations.Actions
 	// Bindings tie Auto Scaling groups to HAProxy backends for drift.
 	Bindings []drift.Binding
+	Runbooks RunbookOptions
 	Readonly bool // refuse every mutating key
 	Bell     bool // ring the terminal bell with each toast that is bad news
 	NoColor  bool
@@ -48,6 +49,7 @@ const (
 	paneChat
 	paneTimeline
 	paneCount
+	paneRunbook // the runbook panel, drawn over the body while open
 )
 
 // tickInterval is how often the clock and badges redraw: often enough for
@@ -60,8 +62,9 @@ const toastTicks = 20
 // actionTimeout bounds every call the screen makes to a service.
 const actionTimeout = 15 * time.Second
 
-// tickMsg refreshes the clock and the freshness badges.
-type tickMsg struct{ now time.Time }
+// tickMsg refreshes the clock and the freshness badges. now is the
+// incident's clock; wall is the machine's, for elapsed times of runs.
+type tickMsg struct{ now, wall time.Time }
 
 // savedMsg reports the outcome of recording a note.
 type savedMsg struct {
@@ -111,6 +114,9 @@ type Model struct {
 	saving   bool
 	inputErr string
 	confirm  *confirmation
+	flow     *runbookFlow // the runbook panel, while open
+	frame    int          // ticks so far, for spinners
+	wall     time.Time
 	toast    toast
 	storeErr string // the last failure to persist pumped records
 }
@@ -146,9 +152,9 @@ func (m Model) Init() tea.Cmd {
 func (m Model) tick(after time.Duration) tea.Cmd {
 	clock := m.opts.Clock
 	if after == 0 {
-		return func() tea.Msg { return tickMsg{now: clock()} }
+		return func() tea.Msg { return tickMsg{now: clock(), wall: time.Now()} }
 	}
-	return tea.Tick(after, func(time.Time) tea.Msg { return tickMsg{now: clock()} })
+	return tea.Tick(after, func(wall time.Time) tea.Msg { return tickMsg{now: clock(), wall: wall} })
 }
 
 // Update routes messages.
@@ -170,6 +176,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.now.After(m.now) {
 			m.now = msg.now
 		}
+		m.wall = msg.wall
+		m.frame++
 		if m.toast.ticks > 0 {
 			m.toast.ticks--
 		}
@@ -183,8 +191,15 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, m.raise(msg.what+" FAILED: "+msg.err.Error(), true)
 		}
 		return m, m.raise(msg.what+" done", false)
+	case planMsg, stepMsg, runDoneMsg:
+		if m.flow != nil {
+			return m.updateFlow(msg)
+		}
+		return m, nil
 	case tea.KeyPressMsg:
 		switch {
+		case m.flow != nil:
+			return m.updateFlow(msg)
 		case m.confirm != nil:
 			return m.updateConfirm(msg)
 		case m.input != inputNone:
@@ -192,12 +207,12 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m.updateKeys(msg)
 	case tea.MouseClickMsg:
-		if p, ok := m.paneAt(msg.X, msg.Y); ok && m.input == inputNone && m.confirm == nil {
+		if p, ok := m.paneAt(msg.X, msg.Y); ok && m.input == inputNone && m.confirm == nil && m.flow == nil {
 			m.setFocus(p)
 		}
 		return m, nil
 	case tea.MouseWheelMsg:
-		if p, ok := m.paneAt(msg.X, msg.Y); ok {
+		if p, ok := m.paneAt(msg.X, msg.Y); ok && m.flow == nil {
 			delta := 3
 			if msg.Button == tea.MouseWheelUp {
 				delta = -3
@@ -205,6 +220,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.scrollPane(p, delta)
 		}
 		return m, nil
+	}
+	if m.flow != nil {
+		return m, m.flow.updateInputs(msg)
 	}
 	if m.input != inputNone {
 		var cmd tea.Cmd

@@ -50,6 +50,8 @@ func (m Model) View() tea.View {
 func (m Model) renderPane(p placed) string {
 	st, focused := m.styles, m.focus == p.pane
 	switch p.pane {
+	case paneRunbook:
+		return m.renderFlow(p.w, p.h)
 	case paneAlerts:
 		var related []integrations.Record
 		if a, ok := m.alerts.selected(); ok && m.alerts.detail {
@@ -89,9 +91,12 @@ func (m Model) footer() string {
 	if m.storeErr != "" {
 		lines = append(lines, fit(st.Bad.Render(m.storeErr), m.width))
 	}
-	if m.input != inputNone {
+	switch {
+	case m.flow != nil:
+		// The runbook panel shows its own keys.
+	case m.input != inputNone:
 		lines = append(lines, m.help.View(inputKeys{m.keys}))
-	} else {
+	default:
 		lines = append(lines, m.help.View(m.keys))
 	}
 	return strings.Join(lines, "\n")

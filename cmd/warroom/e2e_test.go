@@ -89,7 +89,7 @@ func TestDrillEndToEnd(t *testing.T) {
 
 	took := term.waitScreen(10*time.Second, "DRILL", "Alerts", "Fleet", "Chat", "Timeline")
 	t.Logf("first screen with every pane after %s", took)
-	term.waitScreen(20*time.Second, "TRIG", "CPU above 90% on every web host")
+	term.waitScreen(20*time.Second, "TRIG", "CPU above 90%")
 
 	term.tmux("send-keys", "-t", "e2e", "n")
 	term.waitScreen(5*time.Second, "note ▸")

@@ -45,7 +45,7 @@ With no configuration it opens the built-in drill world, replaying the
 	root.PersistentFlags().StringVar(&g.ConfigPath, "config", "", "configuration file (default $XDG_CONFIG_HOME/warroom/config.yaml)")
 	root.PersistentFlags().StringVar(&g.StateDir, "state-dir", "", "where timelines and locks are kept (env WARROOM_STATE_DIR, default $XDG_STATE_HOME/warroom)")
 	root.Flags().BoolVar(&readonly, "readonly", false, "observe only: refuse every mutating action")
-	root.AddCommand(drillCommand(g), versionCommand())
+	root.AddCommand(drillCommand(g), versionCommand(), runbookCommand(g), timelineCommand(g), configCommand(g))
 	return root
 }
 

@@ -12,6 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/warroomhq/warroom/integrations"
+	"github.com/warroomhq/warroom/integrations/drift"
 	"github.com/warroomhq/warroom/integrations/drill"
 	"github.com/warroomhq/warroom/timeline"
 	"github.com/warroomhq/warroom/tui"
@@ -39,6 +40,7 @@ type world struct {
 	clock     func() time.Time
 	sources   []integrations.Source
 	actions   integrations.Actions
+	bindings  []drift.Binding
 	secrets   []string
 	redaction []string
 }
@@ -65,9 +67,10 @@ func openDrill(o sessionOptions) (*world, error) {
 		drill:    true,
 		notice: fmt.Sprintf("simulated world replaying %q at %gx speed. For real sources: warroom --config FILE (see README).",
 			sc.Name, speed),
-		clock:   w.Now,
-		sources: []integrations.Source{w},
-		actions: w.Actions(),
+		clock:    w.Now,
+		sources:  []integrations.Source{w},
+		actions:  w.Actions(),
+		bindings: w.Bindings(),
 	}, nil
 }
 
@@ -79,67 +82,109 @@ func chooseWorld(g *globalFlags, o sessionOptions) (*world, error) {
 	return openConfigured(g, o)
 }
 
+// session is a world being watched and recorded: its sources feed the
+// pump, which makes every record durable in the incident's timeline
+// before handing batches on.
+type session struct {
+	world  *world
+	store  *timeline.Store
+	pump   *integrations.Pump
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// openSession chooses the world and opens its timeline; nothing runs yet.
+func openSession(g *globalFlags, o sessionOptions) (*session, error) {
+	w, err := chooseWorld(g, o)
+	if err != nil {
+		return nil, err
+	}
+	stateDir, err := g.stateDir()
+	if err != nil {
+		return nil, err
+	}
+	redactor, err := timeline.NewRedactor(w.secrets, w.redaction)
+	if err != nil {
+		return nil, fmt.Errorf("redaction patterns: %w", err)
+	}
+	store, err := timeline.OpenIncident(stateDir, w.incident, timeline.Options{Redactor: redactor})
+	if err != nil {
+		return nil, fmt.Errorf("opening the timeline: %w", err)
+	}
+	return &session{world: w, store: store}, nil
+}
+
+// start runs the pump and every source until close; deliver (may be nil)
+// receives each coalesced batch after its records are durable.
+func (s *session) start(ctx context.Context, deliver func(integrations.Batch)) {
+	ctx, s.cancel = context.WithCancel(ctx)
+	s.pump = integrations.NewPump(integrations.PumpOptions{
+		Persist: func(recs []integrations.Record) error { return persist(s.store, recs) },
+		Deliver: deliver,
+		Derive:  driftRecords(s.world.bindings, s.world.clock),
+	})
+	s.wg.Go(func() { s.pump.Run(ctx) })
+	for _, src := range s.world.sources {
+		s.wg.Go(func() {
+			if err := src.Run(ctx, s.pump); err != nil && !errors.Is(err, context.Canceled) {
+				s.pump.Publish(integrations.Record{Occurred: s.world.clock(), Source: src.Name(), Kind: "source.status",
+					Text: src.Name() + " stopped: " + err.Error()})
+			}
+		})
+	}
+}
+
+// close stops the sources, flushes the pump and closes the timeline.
+func (s *session) close() error {
+	if s.cancel != nil {
+		s.cancel()
+		s.wg.Wait()
+	}
+	return s.store.Close()
+}
+
 // runWarRoom opens the screen on a world and records to its timeline
 // until the user quits.
 func runWarRoom(ctx context.Context, g *globalFlags, o sessionOptions) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	w, err := chooseWorld(g, o)
+	s, err := openSession(g, o)
 	if err != nil {
 		return err
 	}
-	stateDir, err := g.stateDir()
+	catalog, limits, err := loadRunbooks(g)
 	if err != nil {
+		s.close()
 		return err
 	}
-	redactor, err := timeline.NewRedactor(w.secrets, w.redaction)
-	if err != nil {
-		return fmt.Errorf("redaction patterns: %w", err)
-	}
-	store, err := timeline.OpenIncident(stateDir, w.incident, timeline.Options{Redactor: redactor})
-	if err != nil {
-		return fmt.Errorf("opening the timeline: %w", err)
-	}
-	defer store.Close()
-
+	stateDir, _ := g.stateDir()
+	var program *tea.Program
+	w := s.world
 	model := tui.New(tui.Options{
 		Title: w.title, IncidentStart: w.started, Drill: w.drill, Notice: w.notice,
 		User: currentUser(), Clock: w.clock, NoColor: os.Getenv("NO_COLOR") != "",
+		Readonly: o.Readonly, Actions: w.actions, Bindings: w.bindings,
 		Record: func(_ context.Context, r integrations.Record) (integrations.Record, error) {
-			return recordOne(store, r)
+			return recordOne(s.store, r)
 		},
+		Runbooks: tui.RunbookOptions{Catalog: catalog, Limits: limits, StateDir: stateDir,
+			Sink: func(r integrations.Record) { s.pump.Publish(r) }},
 	})
-	program := tea.NewProgram(model, tea.WithContext(ctx))
-	pump := integrations.NewPump(integrations.PumpOptions{
-		Persist: func(recs []integrations.Record) error { return persist(store, recs) },
-		Deliver: func(b integrations.Batch) { program.Send(b) },
-	})
-
-	ctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Go(func() { pump.Run(ctx) })
+	program = tea.NewProgram(model, tea.WithContext(ctx))
+	s.start(ctx, func(b integrations.Batch) { program.Send(b) })
 	opened := integrations.Record{Occurred: w.clock(), Source: "warroom", Kind: "session.opened", Actor: currentUser(),
 		Text: "war-room opened on " + w.title}
 	if w.drill {
 		opened.Text = "drill started: " + w.title
 	}
-	pump.Publish(opened)
-	for _, src := range w.sources {
-		wg.Go(func() {
-			if err := src.Run(ctx, pump); err != nil && !errors.Is(err, context.Canceled) {
-				pump.Publish(integrations.Record{Occurred: time.Now(), Source: src.Name(), Kind: "source.status",
-					Text: src.Name() + " stopped: " + err.Error()})
-			}
-		})
-	}
+	s.pump.Publish(opened)
 	_, runErr := program.Run()
-	cancel()
-	wg.Wait()
+	closeErr := s.close()
 	if runErr != nil && !errors.Is(runErr, tea.ErrProgramKilled) {
 		return runErr
 	}
-	return nil
+	return closeErr
 }
 
 // persist appends pumped records to the store in one group commit and

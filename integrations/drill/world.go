@@ -16,7 +16,11 @@ import (
 	"time"
 
 	"github.com/warroomhq/warroom/integrations"
+	"github.com/warroomhq/warroom/integrations/drift"
 )
+
+// webPort is where the drill's web servers listen.
+const webPort = 8080
 
 // Source names the drill publishes under, one badge each on the header.
 var sourceNames = []string{"pagerduty", "aws", "haproxy", "slack"}
@@ -368,7 +372,7 @@ func (w *World) backends() []integrations.Backend {
 				sessions = int(load / float64(len(w.edges)*len(servers)) / 10)
 			}
 			out = append(out, integrations.Backend{Instance: e.name, Backend: "web", Server: name,
-				Address: in.PrivateIP, Port: 8080, State: state, Weight: 100, Sessions: sessions,
+				Address: in.PrivateIP, Port: webPort, State: state, Weight: 100, Sessions: sessions,
 				Total5xx: e.total5xx[name], Rate5xx: w.signal.ErrorRate * load / float64(len(w.edges)*len(servers))})
 		}
 	}
@@ -406,3 +410,13 @@ func inService(g *group) []integrations.Instance {
 }
 
 func serverName(in integrations.Instance) string { return "web-" + in.ID[len(in.ID)-4:] }
+
+// Bindings tie the web group to every edge's web backend, so the drill's
+// fleet is checked for slot drift like a configured one.
+func (w *World) Bindings() []drift.Binding {
+	var out []drift.Binding
+	for _, e := range w.sc.Edges {
+		out = append(out, drift.Binding{Group: w.sc.WebGroup, Instance: e, Backend: "web", Port: webPort})
+	}
+	return out
+}

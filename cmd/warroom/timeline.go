@@ -1,0 +1,391 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+	_ "time/tzdata" // --tz works on hosts without a zone database
+
+	"github.com/spf13/cobra"
+
+	"github.com/warroomhq/warroom/config"
+	"github.com/warroomhq/warroom/timeline"
+	"github.com/warroomhq/warroom/timeline/export"
+)
+
+// timelineCommand is `warroom timeline`: list, show, append to, verify and
+// export incident timelines.
+func timelineCommand(g *globalFlags) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "timeline",
+		Short: "List, show, append to, verify and export incident timelines",
+		Long: `Every incident's timeline is an append-only, hash-chained file:
+<state-dir>/incidents/<ID>/timeline.jsonl. Corrections are amendments, never
+rewrites; secrets are scrubbed before anything is written.`,
+		Args: cobra.NoArgs,
+	}
+	cmd.AddCommand(timelineListCommand(g), timelineShowCommand(g), timelineAppendCommand(g),
+		timelineVerifyCommand(g), timelineExportCommand(g))
+	return cmd
+}
+
+func timelineListCommand(g *globalFlags) *cobra.Command {
+	var tz string
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List the incidents in the state directory, with entry counts and first and last times",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			loc, err := loadZone(tz)
+			if err != nil {
+				return err
+			}
+			dir, err := g.stateDir()
+			if err != nil {
+				return err
+			}
+			incidents, err := timeline.ListIncidents(dir)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if len(incidents) == 0 {
+				fmt.Fprintf(out, "no incidents in %s\n", dir)
+				return nil
+			}
+			tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "INCIDENT\tENTRIES\tFIRST\tLAST\tSTATUS")
+			for _, inc := range incidents {
+				status := "ok"
+				if inc.Err != nil {
+					status = "FAILS VERIFY (warroom timeline verify --incident " + inc.ID + ")"
+				}
+				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", inc.ID, inc.Entries, formatOptional(inc.First, loc), formatOptional(inc.Last, loc), status)
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().StringVar(&tz, "tz", "Local", "time zone for times shown (IANA name, UTC or Local)")
+	return cmd
+}
+
+func formatOptional(t time.Time, loc *time.Location) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.In(loc).Format("2006-01-02 15:04:05 MST")
+}
+
+func timelineShowCommand(g *globalFlags) *cobra.Command {
+	var (
+		incident, entry, tz string
+		window              exportWindow
+	)
+	cmd := &cobra.Command{
+		Use:   "show --incident ID [--entry ID]",
+		Short: "Show an incident's timeline as amended, or one entry's history",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			entries, opts, err := readIncident(cmd.ErrOrStderr(), g, incident, tz, window)
+			if err != nil {
+				return err
+			}
+			if entry != "" {
+				return export.History(cmd.OutOrStdout(), entries, entry, opts)
+			}
+			return export.Text(cmd.OutOrStdout(), entries, opts)
+		},
+	}
+	incidentFlag(cmd, &incident)
+	cmd.Flags().StringVar(&entry, "entry", "", "show the history of this entry (its amendments) instead")
+	cmd.Flags().StringVar(&tz, "tz", "Local", "time zone for times shown (IANA name, UTC or Local)")
+	window.flags(cmd)
+	return cmd
+}
+
+func timelineAppendCommand(g *globalFlags) *cobra.Command {
+	var (
+		incident, text, kind, actor, source, occurred, tz string
+		target, op, to                                    string
+		fields, links                                     []string
+	)
+	cmd := &cobra.Command{
+		Use:   "append --incident ID (--text TEXT [--kind note] | --amend ENTRY --op OP) [--actor NAME]",
+		Short: "Append an entry to an incident's timeline (for scripts and other tools)",
+		Long: `append records one entry, durably, and prints its ID. Configured secrets and
+known token shapes are scrubbed first. Kinds with a meaning in the postmortem:
+note, decision, incident.started, incident.detected, incident.acknowledged,
+incident.mitigated, incident.resolved (set --occurred when recording after the fact).
+
+With --amend ENTRY --op OP it records an amendment instead: text (--text is the
+new text), time (--to is the new time), hide, unhide, star, unstar, or erase
+(for content that slipped past redaction; --text says why).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			loc, err := loadZone(tz)
+			if err != nil {
+				return err
+			}
+			e := timeline.Entry{Kind: kind, Source: source, Actor: actor, Text: text, Links: links}
+			if target != "" {
+				e.Kind, e.Target, e.Op = timeline.KindAmend, target, op
+			}
+			if to != "" {
+				if e.To, err = export.ParseTime(to, loc); err != nil {
+					return fmt.Errorf("--to: %w", err)
+				}
+			}
+			if occurred != "" {
+				if e.Occurred, err = export.ParseTime(occurred, loc); err != nil {
+					return fmt.Errorf("--occurred: %w", err)
+				}
+			}
+			if e.Fields, err = parseFields(fields); err != nil {
+				return err
+			}
+			redactor, err := configuredRedactor(g)
+			if err != nil {
+				return err
+			}
+			dir, err := g.stateDir()
+			if err != nil {
+				return err
+			}
+			store, err := timeline.OpenIncident(dir, incident, timeline.Options{Redactor: redactor})
+			if err != nil {
+				return err
+			}
+			stored, err := store.Append(e)
+			if cerr := store.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s recorded in %s\n", stored[0].ID, incident)
+			return nil
+		},
+	}
+	incidentFlag(cmd, &incident)
+	cmd.Flags().StringVar(&text, "text", "", "what happened (required)")
+	cmd.Flags().StringVar(&kind, "kind", timeline.KindNote, "entry kind")
+	cmd.Flags().StringVar(&actor, "actor", currentUser(), "who")
+	cmd.Flags().StringVar(&source, "source", "cli", "where the entry comes from")
+	cmd.Flags().StringVar(&occurred, "occurred", "", "when it happened, if not now (RFC 3339, or 2006-01-02 15:04[:05] in --tz)")
+	cmd.Flags().StringVar(&tz, "tz", "Local", "time zone for --occurred")
+	cmd.Flags().StringArrayVar(&fields, "field", nil, "structured field KEY=VALUE (repeatable)")
+	cmd.Flags().StringArrayVar(&links, "link", nil, "related URL (repeatable)")
+	cmd.Flags().StringVar(&target, "amend", "", "amend this entry (an ID from warroom timeline show)")
+	cmd.Flags().StringVar(&op, "op", "", "amendment: text, time, hide, unhide, star, unstar or erase")
+	cmd.Flags().StringVar(&to, "to", "", "the corrected time, for --op time")
+	cmd.MarkFlagsOneRequired("text", "amend")
+	cmd.MarkFlagsRequiredTogether("amend", "op")
+	return cmd
+}
+
+// configuredRedactor scrubs the secrets of the configuration, if there is
+// one, as the war-room does; without one, the built-in patterns.
+func configuredRedactor(g *globalFlags) (*timeline.Redactor, error) {
+	path, err := g.configPath()
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := config.Load(path)
+	if errors.Is(err, fs.ErrNotExist) && g.ConfigPath == "" {
+		return timeline.NewRedactor(nil, nil)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return timeline.NewRedactor(cfg.Secrets(), cfg.Redact)
+}
+
+func parseFields(kvs []string) (map[string]string, error) {
+	if len(kvs) == 0 {
+		return nil, nil
+	}
+	fields := make(map[string]string, len(kvs))
+	for _, kv := range kvs {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("--field %q: want KEY=VALUE", kv)
+		}
+		fields[k] = v
+	}
+	return fields, nil
+}
+
+func timelineVerifyCommand(g *globalFlags) *cobra.Command {
+	var incident string
+	cmd := &cobra.Command{
+		Use:   "verify --incident ID",
+		Short: "Check that no entry was changed, removed or reordered; exits non-zero and says where if one was",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			path, err := incidentPath(g, incident)
+			if err != nil {
+				return err
+			}
+			n, err := timeline.Verify(path)
+			var ce *timeline.CorruptError
+			if errors.As(err, &ce) {
+				for _, p := range ce.Problems {
+					fmt.Fprintf(cmd.ErrOrStderr(), "%s:%d: %s\n", path, p.Line, p.Summary())
+				}
+				return fmt.Errorf("timeline of %s failed verification: %d problem(s), listed above", incident, len(ce.Problems))
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: %d entries, hash chain intact\n", path, n)
+			return nil
+		},
+	}
+	incidentFlag(cmd, &incident)
+	return cmd
+}
+
+func timelineExportCommand(g *globalFlags) *cobra.Command {
+	var (
+		incident, format, output, title, tz string
+		window                              exportWindow
+	)
+	cmd := &cobra.Command{
+		Use:   "export --incident ID --format md|json|csv [-o FILE]",
+		Short: "Export a timeline: a postmortem draft (md), the lossless record (json) or a spreadsheet (csv)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			entries, opts, err := readIncident(cmd.ErrOrStderr(), g, incident, tz, window)
+			if err != nil {
+				return err
+			}
+			opts.Title = title
+			if output == "" || output == "-" {
+				return export.Write(cmd.OutOrStdout(), format, entries, opts)
+			}
+			return writeFileAtomically(output, func(w io.Writer) error {
+				return export.Write(w, format, entries, opts)
+			})
+		},
+	}
+	incidentFlag(cmd, &incident)
+	cmd.Flags().StringVar(&format, "format", "md", "md, json or csv")
+	cmd.Flags().StringVarP(&output, "output", "o", "", "write to FILE instead of standard output")
+	cmd.Flags().StringVar(&title, "title", "", "postmortem title (default: Incident ID)")
+	cmd.Flags().StringVar(&tz, "tz", "UTC", "time zone for times in the export (IANA name, UTC or Local)")
+	window.flags(cmd)
+	return cmd
+}
+
+// exportWindow holds the filter flags show and export share.
+type exportWindow struct {
+	starred      bool
+	since, until string
+}
+
+func (w *exportWindow) flags(cmd *cobra.Command) {
+	cmd.Flags().BoolVar(&w.starred, "starred", false, "starred entries only")
+	cmd.Flags().StringVar(&w.since, "since", "", "entries at or after this time (RFC 3339, or 2006-01-02 15:04[:05] in --tz)")
+	cmd.Flags().StringVar(&w.until, "until", "", "entries at or before this time")
+}
+
+func incidentFlag(cmd *cobra.Command, id *string) {
+	cmd.Flags().StringVar(id, "incident", "", "incident ID (see warroom timeline list)")
+	_ = cmd.MarkFlagRequired("incident")
+}
+
+func incidentPath(g *globalFlags, incident string) (string, error) {
+	dir, err := g.stateDir()
+	if err != nil {
+		return "", err
+	}
+	path, err := timeline.IncidentPath(dir, incident)
+	if err != nil {
+		return "", err
+	}
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("no timeline for incident %q in %s (see warroom timeline list)", incident, dir)
+	}
+	return path, nil
+}
+
+// readIncident reads a timeline for show and export, and the export
+// options the shared flags describe. It reads without repairing. What a
+// crash leaves and the next open repairs is accepted with a warning: a
+// torn last line (left out) or a pending erase (shown erased). A file
+// with any other problem is refused, naming it.
+func readIncident(warn io.Writer, g *globalFlags, incident, tz string, w exportWindow) ([]timeline.Entry, export.Options, error) {
+	opts := export.Options{Incident: incident, StarredOnly: w.starred}
+	loc, err := loadZone(tz)
+	if err != nil {
+		return nil, opts, err
+	}
+	opts.Location = loc
+	if w.since != "" {
+		if opts.Since, err = export.ParseTime(w.since, loc); err != nil {
+			return nil, opts, fmt.Errorf("--since: %w", err)
+		}
+	}
+	if w.until != "" {
+		if opts.Until, err = export.ParseTime(w.until, loc); err != nil {
+			return nil, opts, fmt.Errorf("--until: %w", err)
+		}
+	}
+	path, err := incidentPath(g, incident)
+	if err != nil {
+		return nil, opts, err
+	}
+	entries, err := timeline.ReadFile(path)
+	var ce *timeline.CorruptError
+	if errors.As(err, &ce) && !slices.ContainsFunc(ce.Problems, unrepairable) {
+		for _, p := range ce.Problems {
+			fmt.Fprintf(warn, "warning: %s:%d: %s\n", path, p.Line, p.Summary())
+		}
+		err = nil
+	}
+	if err != nil {
+		return nil, opts, fmt.Errorf("%w (see warroom timeline verify --incident %s)", err, incident)
+	}
+	return entries, opts, nil
+}
+
+// unrepairable reports whether opening the incident cannot repair p.
+func unrepairable(p timeline.Problem) bool {
+	return p.Kind != timeline.ProblemTorn && p.Kind != timeline.ProblemErasePending
+}
+
+func loadZone(name string) (*time.Location, error) {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, fmt.Errorf("--tz %q: not a time zone (use an IANA name such as Europe/Paris, UTC or Local)", name)
+	}
+	return loc, nil
+}
+
+// writeFileAtomically writes a file through a temporary sibling, so an
+// interrupted export never leaves half a postmortem behind.
+func writeFileAtomically(path string, write func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".warroom-export-*")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}

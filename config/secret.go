@@ -1,0 +1,117 @@
+package config
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+)
+
+// Secret is a token loaded from the environment or a token file. Every way
+// of printing or encoding it masks the value; only Value reveals it.
+type Secret struct {
+	value  string
+	origin string // "$SLACK_TOKEN" or the file path, shown instead of the value
+}
+
+// Value is the secret itself, for the client that sends it.
+func (s Secret) Value() string { return s.value }
+
+// String masks the value and names where it came from.
+func (s Secret) String() string {
+	if s.value == "" {
+		return ""
+	}
+	return "****** (from " + s.origin + ")"
+}
+
+// GoString masks the value under %#v.
+func (s Secret) GoString() string { return "config.Secret(" + s.String() + ")" }
+
+// MarshalText masks the value in YAML, JSON and text encodings.
+func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// IsZero lets `omitempty` leave out secrets that were not loaded.
+func (s Secret) IsZero() bool { return s.value == "" }
+
+// UnmarshalYAML refuses tokens written into the configuration file: a file
+// that gets copied, pasted and committed is no place for them.
+func (s *Secret) UnmarshalYAML(node ast.Node) error {
+	return &yaml.SyntaxError{
+		Message: "tokens do not belong in the configuration file; set the environment variable or token_file (a file only you can read)",
+		Token:   node.GetToken(),
+	}
+}
+
+// maxTokenSize bounds a token file: tokens are well under a kilobyte.
+const maxTokenSize = 4096
+
+// loadSecret reads the secret from file when one is configured, else from
+// the environment variable env. key locates file's setting for errors.
+func (v *validator) loadSecret(file, env string, key ...any) Secret {
+	if file == "" {
+		if val := strings.TrimSpace(os.Getenv(env)); val != "" {
+			return Secret{value: val, origin: "$" + env}
+		}
+		return Secret{}
+	}
+	path := v.resolve(file)
+	info, err := os.Stat(path)
+	if err != nil {
+		v.add(fmt.Sprintf("cannot read token file: %v", err), key...)
+		return Secret{}
+	}
+	if !info.Mode().IsRegular() {
+		v.add(fmt.Sprintf("token file %s is not a regular file", path), key...)
+		return Secret{}
+	}
+	if perm := info.Mode().Perm(); perm&0o077 != 0 {
+		v.add(fmt.Sprintf("token file %s is readable by others (mode %04o); run: chmod 600 %s", path, perm, path), key...)
+		return Secret{}
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		v.add(fmt.Sprintf("cannot read token file: %v", err), key...)
+		return Secret{}
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxTokenSize+1))
+	switch {
+	case err != nil:
+		v.add(fmt.Sprintf("cannot read token file %s: %v", path, err), key...)
+		return Secret{}
+	case len(data) > maxTokenSize:
+		v.add(fmt.Sprintf("token file %s is larger than %d bytes; it should hold only the token", path, maxTokenSize), key...)
+		return Secret{}
+	}
+	val := strings.TrimSpace(string(data))
+	if val == "" {
+		v.add(fmt.Sprintf("token file %s is empty", path), key...)
+		return Secret{}
+	}
+	return Secret{value: val, origin: path}
+}
+
+// loadSecrets fills each configured source's tokens and reports the ones
+// that are missing.
+func (v *validator) loadSecrets(c *Config) {
+	if pd := c.PagerDuty; pd != nil {
+		pd.Token = v.loadSecret(pd.TokenFile, "PAGERDUTY_TOKEN", "pagerduty", "token_file")
+		if pd.Token.Value() == "" && pd.TokenFile == "" {
+			v.add("no PagerDuty API token: set PAGERDUTY_TOKEN or pagerduty.token_file", "pagerduty")
+		}
+	}
+	if sl := c.Slack; sl != nil {
+		sl.Token = v.loadSecret(sl.TokenFile, "SLACK_TOKEN", "slack", "token_file")
+		if sl.Token.Value() == "" && sl.TokenFile == "" {
+			v.add("no Slack bot token: set SLACK_TOKEN or slack.token_file", "slack")
+		}
+		sl.AppToken = v.loadSecret(sl.AppTokenFile, "SLACK_APP_TOKEN", "slack", "app_token_file")
+		if sl.SocketMode && sl.AppToken.Value() == "" && sl.AppTokenFile == "" {
+			v.add("socket_mode needs an app-level token (xapp-…): set SLACK_APP_TOKEN or slack.app_token_file", "slack", "socket_mode")
+		}
+	}
+}

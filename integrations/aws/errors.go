@@ -1,0 +1,112 @@
+package aws
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/warroomhq/warroom/integrations"
+)
+
+// classify wraps an SDK error with what was being done, and turns the
+// services' throttling answers into *integrations.RateLimitedError so the
+// poller slows down.
+func classify(doing string, err error) error {
+	wrapped := fmt.Errorf("aws: %s: %w", doing, err)
+	if !isThrottle(err) {
+		return wrapped
+	}
+	return &integrations.RateLimitedError{After: retryAfter(err), Err: wrapped}
+}
+
+// isThrottle recognises the throttling error codes the SDK's own retryer
+// knows (Throttling, RequestLimitExceeded, ...) and HTTP 429.
+func isThrottle(err error) bool {
+	if retry.IsErrorThrottles(retry.DefaultThrottles).IsErrorThrottle(err) == awssdk.TrueTernary {
+		return true
+	}
+	var re *smithyhttp.ResponseError
+	return errors.As(err, &re) && re.HTTPStatusCode() == http.StatusTooManyRequests
+}
+
+// retryAfter reads a Retry-After header (seconds or an HTTP date) from
+// the failed response; zero lets the poller's own backoff decide.
+func retryAfter(err error) time.Duration {
+	var re *smithyhttp.ResponseError
+	if !errors.As(err, &re) || re.Response == nil {
+		return 0
+	}
+	h := re.Response.Header.Get("Retry-After")
+	if secs, err := strconv.Atoi(h); err == nil && secs > 0 {
+		return time.Duration(secs) * time.Second
+	}
+	if at, err := http.ParseTime(h); err == nil {
+		return max(time.Until(at), 0)
+	}
+	return 0
+}
+
+// maxResponseBytes bounds every response body: a page of 1000 instances
+// is a few megabytes, anything far larger is a broken server or proxy.
+const maxResponseBytes = 32 << 20
+
+var errBodyTooLarge = fmt.Errorf("response body larger than %d bytes", maxResponseBytes)
+
+// guardedClient wraps the SDK's HTTP client for two reasons:
+//
+//   - It stops reading a response body past maxResponseBytes, so a runaway
+//     server cannot exhaust memory.
+//   - It gives the transport a request body of its own. smithy-go closes
+//     its request body as soon as Do returns, and its closed body answers
+//     WriteTo with io.EOF; net/http may still be making its final "no
+//     extra bytes" read of that body, takes the EOF as a write error and
+//     closes the connection under the response being read ("use of closed
+//     network connection", seen here on responses of tens of kilobytes).
+//     Request bodies are small forms and JSON documents, so a copy is cheap.
+type guardedClient struct{ next awssdk.HTTPClient }
+
+func (c guardedClient) Do(r *http.Request) (*http.Response, error) {
+	if r.Body != nil && r.Body != http.NoBody {
+		data, err := io.ReadAll(r.Body)
+		if err != nil {
+			return nil, fmt.Errorf("read request body: %w", err)
+		}
+		r = r.Clone(r.Context())
+		r.Body = io.NopCloser(bytes.NewReader(data))
+		r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+		r.ContentLength = int64(len(data))
+	}
+	resp, err := c.next.Do(r)
+	if err != nil {
+		return nil, err
+	}
+	resp.Body = &boundedBody{rc: resp.Body, left: maxResponseBytes}
+	return resp, nil
+}
+
+type boundedBody struct {
+	rc   io.ReadCloser
+	left int64
+}
+
+func (b *boundedBody) Read(p []byte) (int, error) {
+	if int64(len(p)) > b.left+1 {
+		p = p[:b.left+1]
+	}
+	n, err := b.rc.Read(p)
+	b.left -= int64(n)
+	if b.left < 0 {
+		return 0, errBodyTooLarge
+	}
+	return n, err
+}
+
+func (b *boundedBody) Close() error { return b.rc.Close() }

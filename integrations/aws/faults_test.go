@@ -1,0 +1,272 @@
+package aws
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/warroomhq/warroom/integrations"
+)
+
+// Each fault makes the first Auto Scaling call of a refresh fail in one
+// way; the adapter must return a readable error and never panic.
+func TestFetchFaults(t *testing.T) {
+	tests := []struct {
+		name  string
+		fault func(w http.ResponseWriter)
+		want  string
+	}{
+		{"500", func(w http.ResponseWriter) {
+			queryError(w, 500, "InternalFailure", "An internal error occurred")
+		}, "InternalFailure"},
+		{"malformed XML", func(w http.ResponseWriter) {
+			w.Header().Set("Content-Type", "text/xml")
+			io.WriteString(w, `<DescribeAutoScalingGroupsResponse><DescribeAutoScalingGroupsResult><AutoScalingGroups><member><AutoScal`)
+		}, "deserialization failed"},
+		{"wrong type", func(w http.ResponseWriter) {
+			queryXML(w, "DescribeAutoScalingGroups", `<AutoScalingGroups><member><AutoScalingGroupName>web</AutoScalingGroupName><DesiredCapacity>lots</DesiredCapacity></member></AutoScalingGroups>`)
+		}, "deserialization failed"},
+		{"HTML from a proxy", func(w http.ResponseWriter) {
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(502)
+			io.WriteString(w, "<html><body>Bad Gateway</body></html>")
+		}, "502"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeAWS(t)
+			f.addGroup("web", 1, 1, 2, "i-1")
+			f.setFault(func(w http.ResponseWriter, action string) bool {
+				tt.fault(w)
+				return true
+			})
+			s := newTestSource(t, f, Options{Groups: []string{"web"}})
+			_, err := s.Probe(context.Background())
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Probe error = %v, want it to mention %q", err, tt.want)
+			}
+			var rl *integrations.RateLimitedError
+			if errors.As(err, &rl) {
+				t.Fatalf("%s is not a rate limit: %v", tt.name, err)
+			}
+		})
+	}
+}
+
+func TestThrottlingBecomesRateLimited(t *testing.T) {
+	tests := []struct {
+		name   string
+		action string
+		fault  func(w http.ResponseWriter)
+		after  time.Duration
+	}{
+		{"Auto Scaling Throttling with Retry-After", "DescribeAutoScalingGroups", func(w http.ResponseWriter) {
+			w.Header().Set("Retry-After", "7")
+			queryError(w, 400, "Throttling", "Rate exceeded")
+		}, 7 * time.Second},
+		{"EC2 RequestLimitExceeded", "DescribeInstances", func(w http.ResponseWriter) {
+			ec2Error(w, 503, "RequestLimitExceeded", "Request limit exceeded.")
+		}, 0},
+		{"429", "DescribeScalingActivities", func(w http.ResponseWriter) {
+			w.Header().Set("Retry-After", "3")
+			w.WriteHeader(http.StatusTooManyRequests)
+		}, 3 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeAWS(t)
+			f.addGroup("web", 1, 1, 2, "i-1")
+			f.setFault(func(w http.ResponseWriter, action string) bool {
+				if action != tt.action {
+					return false
+				}
+				tt.fault(w)
+				return true
+			})
+			s := newTestSource(t, f, Options{Groups: []string{"web"}})
+			_, err := s.Probe(context.Background())
+			var rl *integrations.RateLimitedError
+			if !errors.As(err, &rl) {
+				t.Fatalf("error %v is not a RateLimitedError", err)
+			}
+			if rl.After != tt.after {
+				t.Fatalf("After = %v, want %v", rl.After, tt.after)
+			}
+		})
+	}
+}
+
+// requestLog records when each request of an action arrived.
+type requestLog struct {
+	mu    sync.Mutex
+	times []time.Time
+}
+
+func (l *requestLog) add() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.times = append(l.times, time.Now())
+	return len(l.times)
+}
+
+func (l *requestLog) get() []time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]time.Time(nil), l.times...)
+}
+
+func TestPollHonoursRetryAfter(t *testing.T) {
+	f := newFakeAWS(t)
+	f.addGroup("web", 1, 1, 2, "i-1")
+	var log requestLog
+	f.setFault(func(w http.ResponseWriter, action string) bool {
+		if action != "DescribeAutoScalingGroups" {
+			return false
+		}
+		if log.add() == 1 {
+			w.Header().Set("Retry-After", "1")
+			queryError(w, 400, "Throttling", "Rate exceeded")
+			return true
+		}
+		return false
+	})
+	s := newTestSource(t, f, Options{Groups: []string{"web"}, Poll: integrations.PollConfig{Interval: 5 * time.Millisecond}})
+	pub := &collector{}
+	runSource(t, s, pub)
+	pub.waitFor(t, "a snapshot after the throttle", func(ev []integrations.Event) bool { return len(snapshots(ev)) > 0 })
+	times := log.get()
+	if gap := times[1].Sub(times[0]); gap < time.Second {
+		t.Fatalf("second request came %v after the throttled one, want at least the 1s Retry-After", gap)
+	}
+}
+
+func TestSlowResponseTimesOut(t *testing.T) {
+	f := newFakeAWS(t)
+	f.addGroup("web", 1, 1, 2, "i-1")
+	release := make(chan struct{})
+	defer close(release)
+	f.setFault(func(w http.ResponseWriter, action string) bool {
+		select { // hold the response until the client gives up
+		case <-release:
+		case <-time.After(5 * time.Second):
+		}
+		return false
+	})
+	s := newTestSource(t, f, Options{Groups: []string{"web"}})
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err := s.Probe(ctx)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want a deadline error", err)
+	}
+}
+
+func TestConnectionRefused(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	f := newFakeAWS(t)
+	s, err := New(context.Background(), Options{Groups: []string{"web"}, Config: f.config(), Endpoint: "http://" + addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Probe(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "connection refused") {
+		t.Fatalf("err = %v", err)
+	}
+	if strings.Contains(err.Error(), "SECRETTEST") {
+		t.Fatalf("error carries the secret key: %v", err)
+	}
+}
+
+// The source's status moves ok → degraded while the service fails and
+// back to ok when it heals, and the poller keeps running throughout.
+func TestRecoveryThroughPoll(t *testing.T) {
+	f := newFakeAWS(t)
+	f.addGroup("web", 1, 1, 2, "i-1")
+	s := newTestSource(t, f, Options{Groups: []string{"web"}, Poll: integrations.PollConfig{
+		Interval: 5 * time.Millisecond, MaxBackoff: 10 * time.Millisecond, Budget: time.Hour,
+		Jitter: func() float64 { return 1 },
+	}})
+	pub := &collector{}
+	runSource(t, s, pub)
+
+	state := func(want integrations.SourceState) func([]integrations.Event) bool {
+		return func(ev []integrations.Event) bool {
+			for i := len(ev) - 1; i >= 0; i-- {
+				if sc, ok := ev[i].(integrations.StatusChanged); ok {
+					return sc.Status.State == want
+				}
+			}
+			return false
+		}
+	}
+	pub.waitFor(t, "ok", state(integrations.SourceOK))
+	f.setFault(func(w http.ResponseWriter, action string) bool {
+		queryError(w, 500, "InternalFailure", "An internal error occurred")
+		return true
+	})
+	pub.waitFor(t, "degraded", state(integrations.SourceDegraded))
+	f.setFault(nil)
+	pub.waitFor(t, "ok again", state(integrations.SourceOK))
+
+	var transitions []string
+	for _, e := range pub.snapshot() {
+		if r, ok := e.(integrations.Record); ok && r.Kind == "source.status" {
+			transitions = append(transitions, r.Fields["from"]+"→"+r.Fields["to"])
+		}
+	}
+	if got := strings.Join(transitions, " "); got != "down→ok ok→degraded degraded→ok" {
+		t.Fatalf("transitions = %s", got)
+	}
+}
+
+func TestBoundedBody(t *testing.T) {
+	body := &boundedBody{rc: io.NopCloser(bytes.NewReader(make([]byte, 100))), left: 10}
+	_, err := io.ReadAll(body)
+	if !errors.Is(err, errBodyTooLarge) {
+		t.Fatalf("reading 100 bytes with a 10-byte bound: %v", err)
+	}
+	exact := &boundedBody{rc: io.NopCloser(bytes.NewReader(make([]byte, 10))), left: 10}
+	if b, err := io.ReadAll(exact); err != nil || len(b) != 10 {
+		t.Fatalf("a body of exactly the bound: %d bytes, %v", len(b), err)
+	}
+}
+
+// Responses of tens of kilobytes on kept-alive connections used to fail
+// now and then with "use of closed network connection" (see
+// guardedClient); 30 refreshes in a row must all succeed.
+func TestLargeResponsesOnReusedConnections(t *testing.T) {
+	f := newFakeAWS(t)
+	var names []string
+	for i := range 10 {
+		ids := make([]string, 50)
+		for j := range ids {
+			ids[j] = fmt.Sprintf("i-%02d-%02d", i, j)
+		}
+		name := fmt.Sprintf("group-%02d", i)
+		f.addGroup(name, 1, 50, 100, ids...)
+		names = append(names, name)
+	}
+	s := newTestSource(t, f, Options{Groups: names})
+	for i := range 30 {
+		groups, err := s.describeGroups(context.Background(), names, nil)
+		if err != nil {
+			t.Fatalf("refresh %d: %v", i, err)
+		}
+		if len(groups) != 10 || len(groups[9].Instances) != 50 || groups[9].Instances[49].PrivateIP == "" {
+			t.Fatalf("refresh %d: incomplete fleet", i)
+		}
+	}
+}

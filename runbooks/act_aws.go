@@ -1,0 +1,283 @@
+package runbooks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/warroomhq/warroom/integrations"
+)
+
+var (
+	groupPattern    = regexp.MustCompile(`^[A-Za-z0-9_.:/-]{1,255}$`)
+	instancePattern = regexp.MustCompile(`^[A-Za-z0-9_.:-]{1,64}$`)
+)
+
+func needScaler(a integrations.Actions) error {
+	if a.Scaler == nil {
+		return errors.New("no Auto Scaling access is configured (aws section of the config)")
+	}
+	return nil
+}
+
+func needCommands(a integrations.Actions) error {
+	if a.Commands == nil {
+		return errors.New("no host command runner is configured (aws section of the config, SSM)")
+	}
+	return nil
+}
+
+func init() {
+	groupArg := ArgSpec{Name: "group", Kind: ArgString, Required: true, Pattern: groupPattern, Doc: "Auto Scaling group name"}
+	register(&Action{
+		Name:     "aws.group_check",
+		Summary:  "check that a group's desired capacity is below its maximum",
+		Effect:   Reads,
+		Args:     []ArgSpec{groupArg},
+		Timeout:  30 * time.Second,
+		Requires: needScaler,
+		Plan: func(_ context.Context, c Call) (StepPlan, error) {
+			return StepPlan{Lines: []string{fmt.Sprintf("check %s desired < max", c.Args.String("group"))}}, nil
+		},
+		Execute: func(ctx context.Context, c Call) (Result, error) {
+			g, err := c.Actions.Scaler.DescribeGroup(ctx, c.Args.String("group"))
+			if err != nil {
+				return Result{}, err
+			}
+			if g.Desired >= g.Max {
+				return Result{}, fmt.Errorf("%s desired %d is already at its max %d", g.Name, g.Desired, g.Max)
+			}
+			return Result{Summary: fmt.Sprintf("%s desired %d < max %d", g.Name, g.Desired, g.Max)}, nil
+		},
+	})
+	register(&Action{
+		Name:    "aws.scale_group",
+		Summary: "set a group's desired capacity within bounds, then wait until that many instances are in service",
+		Effect:  Writes,
+		Args: []ArgSpec{
+			groupArg,
+			{Name: "desired", Kind: ArgInt, Required: true, Min: 0, Max: 100000, Doc: "new desired capacity"},
+			{Name: "poll", Kind: ArgDuration, Default: 5 * time.Second, Doc: "how often to re-read the group while waiting"},
+		},
+		Timeout:  15 * time.Minute,
+		Requires: needScaler,
+		Plan:     planScale,
+		Execute:  executeScale,
+	})
+	register(&Action{
+		Name:    "aws.ssm_command",
+		Summary: "run a command on hosts (by instance id, or a group's in-service instances) with bounded output",
+		Effect:  StepDeclares,
+		Args: []ArgSpec{
+			{Name: "instances", Kind: ArgList, Pattern: instancePattern, Doc: "instance ids"},
+			{Name: "group", Kind: ArgString, Pattern: groupPattern, Doc: "run on this group's in-service instances"},
+			{Name: "command", Kind: ArgCommand, Required: true, Doc: "shell command; parameters are single-quoted into it"},
+			{Name: "max_output", Kind: ArgInt, Min: 0, Max: 1 << 20, Doc: "bytes of output kept per host (default: the configured limit)"},
+		},
+		Timeout:  2 * time.Minute,
+		Requires: needCommands,
+		Plan:     planCommand,
+		Execute:  executeCommand,
+	})
+}
+
+// scaleChecks are the bounds a new desired capacity must respect; Plan
+// shows them and Execute re-checks them on a fresh read before sending.
+func scaleChecks(g integrations.Group, desired int, l Limits) []Check {
+	checks := []Check{{
+		Text: fmt.Sprintf("%s desired %d within the group's bounds %d..%d", g.Name, desired, g.Min, g.Max),
+		OK:   desired >= g.Min && desired <= g.Max,
+	}}
+	if limit := l.capacityCap(g.Name); limit > 0 {
+		checks = append(checks, Check{
+			Text: fmt.Sprintf("%s desired %d within the configured cap %d", g.Name, desired, limit),
+			OK:   desired <= limit,
+		})
+	}
+	return checks
+}
+
+func planScale(ctx context.Context, c Call) (StepPlan, error) {
+	group, desired := c.Args.String("group"), c.Args.Int("desired")
+	g, err := c.Actions.Scaler.DescribeGroup(ctx, group)
+	if err != nil {
+		return StepPlan{}, fmt.Errorf("read group %s: %w", group, err)
+	}
+	line := fmt.Sprintf("%s desired %d → %d (max %d)", g.Name, g.Desired, desired, g.Max)
+	if g.Desired == desired {
+		line = fmt.Sprintf("%s desired already %d (max %d); wait for %d in service", g.Name, desired, g.Max, desired)
+	}
+	return StepPlan{
+		Lines:   []string{line, fmt.Sprintf("wait until %d in service (now %d)", desired, g.InService)},
+		Checks:  scaleChecks(g, desired, c.Limits),
+		Targets: []string{"aws:" + g.Name},
+	}, nil
+}
+
+func executeScale(ctx context.Context, c Call) (Result, error) {
+	group, desired, every := c.Args.String("group"), c.Args.Int("desired"), c.Args.Duration("poll")
+	g, err := c.Actions.Scaler.DescribeGroup(ctx, group)
+	if err != nil {
+		return Result{}, fmt.Errorf("read group %s: %w", group, err)
+	}
+	if err := failedChecks(scaleChecks(g, desired, c.Limits)); err != nil {
+		return Result{}, err
+	}
+	from, sent := g.Desired, time.Now()
+	if err := c.Actions.Scaler.SetDesiredCapacity(ctx, group, desired); err != nil {
+		return Result{}, fmt.Errorf("set %s desired %d: %w", group, desired, err)
+	}
+	c.Progress(fmt.Sprintf("%s desired %d → %d; in service %d/%d", group, from, desired, g.InService, desired))
+	reached := func(g integrations.Group) bool {
+		if desired >= from {
+			return g.InService >= desired
+		}
+		return g.InService <= desired
+	}
+	last := g
+	err = pollUntil(ctx, every, func() (bool, error) {
+		g, err := c.Actions.Scaler.DescribeGroup(ctx, group)
+		if err != nil {
+			return false, nil // a failed read while waiting is retried until the timeout
+		}
+		last = g
+		msg := fmt.Sprintf("in service %d/%d (pending %d)", g.InService, desired, g.Pending)
+		if a := latestFailure(g, sent); a != "" {
+			msg += "; " + a
+		}
+		c.Progress(msg)
+		return reached(g), nil
+	})
+	fields := map[string]string{"group": group, "from": fmt.Sprint(from), "desired": fmt.Sprint(desired), "in_service": fmt.Sprint(last.InService)}
+	if err != nil {
+		return Result{Fields: fields}, fmt.Errorf("%s desired is %d but only %d in service when the step ended: %w", group, desired, last.InService, err)
+	}
+	return Result{Summary: fmt.Sprintf("%s desired %d → %d, %d in service", group, from, desired, last.InService), Fields: fields}, nil
+}
+
+// latestFailure describes the newest failed scaling activity that started
+// after since, so a stuck launch shows while we wait.
+func latestFailure(g integrations.Group, since time.Time) string {
+	for _, a := range g.Activities {
+		if a.Status == integrations.ActivityFailed && !a.Start.Before(since) {
+			return "launch failed: " + a.Message
+		}
+	}
+	return ""
+}
+
+// pollUntil calls done every interval until it reports true, returns an
+// error, or ctx ends.
+func pollUntil(ctx context.Context, every time.Duration, done func() (bool, error)) error {
+	if every <= 0 {
+		every = time.Second
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		ok, err := done()
+		if err != nil || ok {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		case <-t.C:
+		}
+	}
+}
+
+func failedChecks(checks []Check) error {
+	var failed []string
+	for _, c := range checks {
+		if !c.OK {
+			failed = append(failed, c.Text)
+		}
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("refused, bound not met: %s", strings.Join(failed, "; "))
+	}
+	return nil
+}
+
+// commandTargets resolves the hosts of aws.ssm_command.
+func commandTargets(ctx context.Context, c Call) ([]string, error) {
+	ids, group := c.Args.List("instances"), c.Args.String("group")
+	switch {
+	case len(ids) > 0 && group != "":
+		return nil, errors.New("give instances or group, not both")
+	case len(ids) > 0:
+		return ids, nil
+	case group == "":
+		return nil, errors.New("give instances or group")
+	}
+	if err := needScaler(c.Actions); err != nil {
+		return nil, err
+	}
+	g, err := c.Actions.Scaler.DescribeGroup(ctx, group)
+	if err != nil {
+		return nil, fmt.Errorf("read group %s: %w", group, err)
+	}
+	for _, in := range g.Instances {
+		if in.Lifecycle == integrations.LifecycleInService {
+			ids = append(ids, in.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, fmt.Errorf("group %s has no instance in service", group)
+	}
+	return ids, nil
+}
+
+func planCommand(ctx context.Context, c Call) (StepPlan, error) {
+	ids, err := commandTargets(ctx, c)
+	if err != nil {
+		return StepPlan{}, err
+	}
+	targets := make([]string, len(ids))
+	for i, id := range ids {
+		targets[i] = "host:" + id
+	}
+	return StepPlan{
+		Lines:   []string{fmt.Sprintf("run on %s: %s", strings.Join(ids, ", "), c.Args.String("command"))},
+		Targets: targets,
+	}, nil
+}
+
+func executeCommand(ctx context.Context, c Call) (Result, error) {
+	ids, err := commandTargets(ctx, c)
+	if err != nil {
+		return Result{}, err
+	}
+	max := c.Args.Int("max_output")
+	if max <= 0 || max > c.Limits.MaxOutput {
+		max = c.Limits.MaxOutput
+	}
+	c.Progress(fmt.Sprintf("running on %d host(s)", len(ids)))
+	results, err := c.Actions.Commands.RunCommand(ctx, ids, c.Args.String("command"), max)
+	if err != nil {
+		return Result{}, err
+	}
+	var out strings.Builder
+	var failed []string
+	for _, r := range results {
+		fmt.Fprintf(&out, "== %s: %s (exit %d)\n%s", r.Target, r.Status, r.ExitCode, bounded(r.Output, max))
+		if !strings.HasSuffix(r.Output, "\n") {
+			out.WriteString("\n")
+		}
+		if r.Status != "Success" || r.ExitCode != 0 {
+			failed = append(failed, fmt.Sprintf("%s %s exit %d", r.Target, r.Status, r.ExitCode))
+		}
+	}
+	res := Result{Output: out.String(), Summary: fmt.Sprintf("%d host(s) succeeded", len(results))}
+	if len(results) < len(ids) {
+		failed = append(failed, fmt.Sprintf("%d of %d host(s) did not answer", len(ids)-len(results), len(ids)))
+	}
+	if len(failed) > 0 {
+		return res, fmt.Errorf("command failed on %s", strings.Join(failed, ", "))
+	}
+	return res, nil
+}

@@ -1,0 +1,197 @@
+package runbooks_test
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/warroomhq/warroom/integrations"
+	"github.com/warroomhq/warroom/integrations/haproxy"
+	"github.com/warroomhq/warroom/integrations/haproxy/haproxytest"
+	"github.com/warroomhq/warroom/runbooks"
+)
+
+// These tests run the built-in runbooks against real HAProxy processes on
+// 127.0.0.1: a front balancing across three edges in front of Go backends.
+
+// records collects what a run sends to its sink.
+type records struct {
+	mu   sync.Mutex
+	list []integrations.Record
+}
+
+func (r *records) add(rec integrations.Record) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.list = append(r.list, rec)
+}
+
+func (r *records) all() []integrations.Record {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]integrations.Record(nil), r.list...)
+}
+
+// runBuiltin plans and runs a built-in runbook with confirmation given,
+// failing the test unless it completes.
+func runBuiltin(t *testing.T, name string, params map[string]string, lb integrations.LoadBalancer) *records {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cat, err := runbooks.LoadCatalog("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb, err := cat.Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	actions := integrations.Actions{LoadBalancer: lb}
+	plan, err := runbooks.NewPlan(ctx, rb, params, actions, runbooks.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := plan.Err(); err != nil {
+		t.Fatalf("plan of %s refused: %v\n%s", name, err, plan)
+	}
+	rec := &records{}
+	report, err := runbooks.Run(ctx, plan, actions, rec.add, runbooks.RunOptions{
+		Confirmed: true, Typed: plan.ConfirmText, StateDir: t.TempDir(),
+	})
+	if err != nil || report.Status != runbooks.RunDone {
+		t.Fatalf("%s: status %v, err %v", name, report.Status, err)
+	}
+	return rec
+}
+
+func TestRollingRestartOnRealHAProxyDropsNothing(t *testing.T) {
+	tp := haproxytest.StartTopology(t, 3, 3)
+	fleet, err := haproxy.New(tp.FleetOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	reloads := func() map[string]int {
+		m := map[string]int{}
+		for _, name := range fleet.Instances() {
+			p, err := fleet.Process(ctx, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m[name] = p.Reloads
+		}
+		return m
+	}
+	// A throttle set before the roll must still act after it.
+	if err := fleet.SetThrottle(ctx, "edge-2", "bronze", 20); err != nil {
+		t.Fatal(err)
+	}
+	before := reloads()
+
+	load := haproxytest.Load{URL: "http://" + tp.Front.HTTPAddr + "/", Workers: 8, Duration: 90 * time.Second}.Start()
+	defer load.Stop()
+	rec := runBuiltin(t, "haproxy-rolling-restart", map[string]string{"drain_timeout": "10s", "settle": "10s"}, fleet)
+	res := load.Stop()
+	t.Logf("load through the front during the roll: %v", res)
+	if res.Requests == 0 || res.Failed != 0 {
+		t.Errorf("load through the front: %v", res)
+	}
+
+	after := reloads()
+	for _, e := range tp.Edges {
+		if after[e.Name] != before[e.Name]+1 {
+			t.Errorf("%s reloaded %d times, want exactly once", e.Name, after[e.Name]-before[e.Name])
+		}
+	}
+	if th, err := fleet.Throttles(ctx, "edge-2"); err != nil || th["bronze"] != 20 {
+		t.Errorf("edge-2 throttles after the roll: %v, %v", th, err)
+	}
+	for _, e := range tp.Edges {
+		servers, err := fleet.Servers(ctx, "front")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range servers {
+			if s.Server == e.Name && s.State != integrations.ServerUp {
+				t.Errorf("%s is %s on the front after the roll", e.Name, s.State)
+			}
+		}
+	}
+
+	// The timeline holds the run's transitions in order, and the step's
+	// progress names each edge's drain, reload and return in turn.
+	var kinds, progress []string
+	for _, r := range rec.all() {
+		if r.Kind == runbooks.KindStepProgress {
+			progress = append(progress, r.Text)
+			continue
+		}
+		kinds = append(kinds, r.Kind)
+	}
+	wantKinds := []string{runbooks.KindRequested, runbooks.KindPlan, runbooks.KindConfirmed,
+		runbooks.KindStepStart, runbooks.KindStepEnd, runbooks.KindDone}
+	if strings.Join(kinds, " ") != strings.Join(wantKinds, " ") {
+		t.Errorf("record kinds:\n got %v\nwant %v", kinds, wantKinds)
+	}
+	joined := strings.Join(progress, "\n")
+	pos := 0
+	for _, e := range tp.Edges {
+		for _, phase := range []string{e.Name + ": draining", e.Name + ": reloading", e.Name + ": back in rotation"} {
+			i := strings.Index(joined[pos:], phase)
+			if i < 0 {
+				t.Fatalf("progress lacks %q after position %d:\n%s", phase, pos, joined)
+			}
+			pos += i + len(phase)
+		}
+	}
+}
+
+func TestThrottleTierAndLiftOnRealHAProxy(t *testing.T) {
+	tp := haproxytest.StartTopology(t, 3, 3)
+	// The throttle lives on the edges: every request crosses exactly one.
+	var opts haproxy.Options
+	for _, e := range tp.Edges {
+		opts.Instances = append(opts.Instances, e.Options())
+	}
+	fleet, err := haproxy.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + tp.Front.HTTPAddr + "/"
+	send := func(tier string, n int) haproxytest.Result {
+		return haproxytest.Load{URL: url, Workers: 4, Requests: n, Duration: time.Minute,
+			Header: http.Header{"X-Tier": {tier}}}.Run()
+	}
+
+	runBuiltin(t, "throttle-tier", map[string]string{"tier": "free", "percent": "50"}, fleet)
+	for _, e := range tp.Edges {
+		if b, err := os.ReadFile(e.ThrottleMap); err != nil || !strings.Contains(string(b), "free 50\n") {
+			t.Errorf("%s map file: %q %v", e.Name, b, err)
+		}
+	}
+	free := send("free", 400)
+	// 400 draws at p=0.5: standard deviation 10, so 130–270 is ±7σ.
+	if rejected := free.Statuses[429]; rejected < 130 || rejected > 270 || rejected+free.Statuses[200] != 400 {
+		t.Errorf("free at 50%%: %v", free)
+	}
+	if premium := send("premium", 200); premium.Failed != 0 || premium.Statuses[200] != 200 {
+		t.Errorf("premium while free is throttled: %v", premium)
+	}
+
+	runBuiltin(t, "lift-throttle", map[string]string{"tier": "free"}, fleet)
+	if free := send("free", 200); free.Failed != 0 || free.Statuses[200] != 200 {
+		t.Errorf("free after lift-throttle: %v", free)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, e := range tp.Edges {
+		if th, err := fleet.Throttles(ctx, e.Name); err != nil || th["free"] != 0 {
+			t.Errorf("%s throttles after lift: %v, %v", e.Name, th, err)
+		}
+	}
+}

@@ -1,0 +1,66 @@
+package runbooks
+
+import "fmt"
+
+// Limits are the configured bounds every mutating action is checked
+// against before anything is sent. The zero value is usable: zero fields
+// take the defaults below.
+type Limits struct {
+	// MaxCapacity caps the desired capacity per Auto Scaling group, on top
+	// of the group's own maximum.
+	MaxCapacity map[string]int
+	// DefaultMaxCapacity caps groups not named in MaxCapacity (0: only the
+	// group's own maximum applies).
+	DefaultMaxCapacity int
+	// MaxThrottlePercent caps the share of a tier a throttle may reject
+	// (default 50).
+	MaxThrottlePercent int
+	// MaxBatch caps how many HAProxy instances a rolling reload takes out
+	// at once (default 1).
+	MaxBatch int
+	// MaxOutput caps the bytes of command output kept per step (default
+	// 4096).
+	MaxOutput int
+}
+
+// Defaults for zero Limits fields.
+const (
+	DefaultMaxThrottlePercent = 50
+	DefaultMaxBatch           = 1
+	DefaultMaxOutput          = 4096
+)
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxThrottlePercent <= 0 {
+		l.MaxThrottlePercent = DefaultMaxThrottlePercent
+	}
+	if l.MaxBatch <= 0 {
+		l.MaxBatch = DefaultMaxBatch
+	}
+	if l.MaxOutput <= 0 {
+		l.MaxOutput = DefaultMaxOutput
+	}
+	return l
+}
+
+// capacityCap is the configured cap for group, or 0 when none.
+func (l Limits) capacityCap(group string) int {
+	if n, ok := l.MaxCapacity[group]; ok {
+		return n
+	}
+	return l.DefaultMaxCapacity
+}
+
+// bounded cuts s to max bytes on a rune boundary and says so.
+func bounded(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + fmt.Sprintf("\n… (%d bytes cut)", len(s)-cut)
+}
+
+func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }

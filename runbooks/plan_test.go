@@ -1,0 +1,137 @@
+package runbooks
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/warroomhq/warroom/integrations"
+)
+
+func builtin(t *testing.T, name string) *Runbook {
+	t.Helper()
+	c, err := LoadCatalog("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb, err := c.Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rb
+}
+
+func webScaler() *fakeScaler {
+	return newFakeScaler(integrations.Group{Name: "web", Desired: 4, Min: 2, Max: 20, InService: 4})
+}
+
+func TestPlanScaleUpText(t *testing.T) {
+	a := integrations.Actions{Scaler: webScaler()}
+	p, err := NewPlan(context.Background(), builtin(t, "scale-up"), map[string]string{"group": "web", "desired": "12"}, a, Limits{MaxCapacity: map[string]int{"web": 16}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `scale-up (desired=12 group=web)
+  1. scale [aws.scale_group, changes, timeout 15m0s]
+     web desired 4 → 12 (max 20)
+     wait until 12 in service (now 4)
+  checks:
+     ok   web desired 4 < max 20
+     ok   web desired 12 within the group's bounds 2..20
+     ok   web desired 12 within the configured cap 16
+  changes things: confirm to run
+`
+	if got := p.String(); got != want {
+		t.Fatalf("plan text:\n%s\nwant:\n%s", got, want)
+	}
+	if p.Err() != nil || !p.Mutates || p.Dangerous || strings.Join(p.Targets, ",") != "aws:web" {
+		t.Fatalf("plan = %+v", p)
+	}
+}
+
+func TestPlanThrottleLines(t *testing.T) {
+	lb := newFakeLB("edge-1", "edge-2", "edge-3")
+	lb.procs["edge-3"].throttle["free"] = 10
+	p, err := NewPlan(context.Background(), builtin(t, "throttle-tier"), map[string]string{"percent": "30"}, integrations.Actions{LoadBalancer: lb}, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"throttle tier free 0% → 30% on edge-1, edge-2",
+		"throttle tier free 10% → 30% on edge-3",
+	}
+	if got := p.Lines(); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("lines = %q, want %q", got, want)
+	}
+	if !p.Dangerous || p.ConfirmText != "free" {
+		t.Fatalf("dangerous %v confirm %q", p.Dangerous, p.ConfirmText)
+	}
+	if got := strings.Join(p.Targets, ","); got != "haproxy:edge-1,haproxy:edge-2,haproxy:edge-3" {
+		t.Fatalf("targets = %s", got)
+	}
+}
+
+func TestPlanRollingRestartLines(t *testing.T) {
+	lb := newFakeLB("edge-1", "edge-2", "edge-3")
+	lb.procs["edge-2"].throttle["free"] = 30
+	p, err := NewPlan(context.Background(), builtin(t, "haproxy-rolling-restart"), nil, integrations.Actions{LoadBalancer: lb}, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `reload haproxy edge-1, edge-2, edge-3 one at a time
+edge-1: drain edges/edge-1 on front (≤30s), reload, verify new worker, return to rotation
+edge-2: drain edges/edge-2 on front (≤30s), reload, verify new worker, carry throttles free=30%, return to rotation
+edge-3: drain edges/edge-3 on front (≤30s), reload, verify new worker, return to rotation`
+	if got := strings.Join(p.Lines(), "\n"); got != want {
+		t.Fatalf("lines:\n%s\nwant:\n%s", got, want)
+	}
+	if p.ConfirmText != "haproxy" || p.Err() != nil {
+		t.Fatalf("confirm %q err %v", p.ConfirmText, p.Err())
+	}
+}
+
+func TestPlanBounds(t *testing.T) {
+	lb := newFakeLB("edge-1", "edge-2", "edge-3")
+	cases := []struct {
+		runbook string
+		params  map[string]string
+		limits  Limits
+		failed  string
+	}{
+		{"scale-up", map[string]string{"group": "web", "desired": "30"}, Limits{}, "web desired 30 within the group's bounds 2..20"},
+		{"scale-up", map[string]string{"group": "web", "desired": "12"}, Limits{MaxCapacity: map[string]int{"web": 10}}, "web desired 12 within the configured cap 10"},
+		{"scale-up", map[string]string{"group": "web", "desired": "12"}, Limits{DefaultMaxCapacity: 8}, "web desired 12 within the configured cap 8"},
+		{"throttle-tier", map[string]string{"percent": "80"}, Limits{}, "throttle 80% within the configured maximum 50%"},
+		{"haproxy-rolling-restart", map[string]string{"batch": "2"}, Limits{}, "batch 2 within the configured maximum 1"},
+		{"haproxy-rolling-restart", map[string]string{"batch": "3"}, Limits{MaxBatch: 5}, "batch 3 leaves at least one of 3 instances in rotation"},
+	}
+	for _, tc := range cases {
+		scaler := webScaler()
+		a := integrations.Actions{Scaler: scaler, LoadBalancer: lb}
+		p, err := NewPlan(context.Background(), builtin(t, tc.runbook), tc.params, a, tc.limits)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Err(); err == nil || !strings.Contains(err.Error(), tc.failed) {
+			t.Errorf("%s %v: plan error %v, want %q", tc.runbook, tc.params, err, tc.failed)
+		}
+		var rec recorder
+		report, err := Run(context.Background(), p, a, rec.sink, RunOptions{Confirmed: true, Typed: p.ConfirmText, StateDir: t.TempDir()})
+		if err == nil || report.Status != RunRefused {
+			t.Errorf("%s: run %v, %v; want refused", tc.runbook, report.Status, err)
+		}
+		if w := append(scaler.all(), lb.all()...); len(w) > 0 {
+			t.Errorf("%s: refused run sent %q", tc.runbook, w)
+		}
+	}
+}
+
+func TestPlanMissingCapability(t *testing.T) {
+	p, err := NewPlan(context.Background(), builtin(t, "scale-up"), map[string]string{"group": "web", "desired": "12"}, integrations.Actions{}, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Err(); err == nil || !strings.Contains(err.Error(), "no Auto Scaling access is configured") {
+		t.Fatalf("plan error = %v", err)
+	}
+}

@@ -1,0 +1,240 @@
+package runbooks
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/warroomhq/warroom/integrations"
+)
+
+// rollingRunbook is haproxy-rolling-restart with fast polling, so the
+// tests' fakes drain and settle in milliseconds.
+const rollingRunbook = `name: roll
+dangerous: true
+confirm: haproxy
+steps:
+  - name: rolling reload
+    action: haproxy.rolling_reload
+    timeout: 1m
+    args:
+      drain_timeout: 1m
+      settle: 200ms
+      poll: 5ms
+`
+
+func edges() *fakeLB { return newFakeLB("edge-1", "edge-2", "edge-3") }
+
+func allInRotation(t *testing.T, lb *fakeLB) {
+	t.Helper()
+	for _, e := range lb.order {
+		if s := lb.upstreamState(e); s != integrations.ServerUp {
+			t.Errorf("%s is %s on the front, want UP", e, s)
+		}
+	}
+}
+
+func stepFields(report *Report) map[string]string { return report.Steps[0].Result.Fields }
+
+func TestRollingReloadCarriesThrottlesAcross(t *testing.T) {
+	lb := edges()
+	for _, e := range lb.order {
+		lb.procs[e].throttle["free"] = 30
+	}
+	lb.procs["edge-2"].servers[1].State = integrations.ServerMaint
+	lb.loseOnReload["edge-2"] = true
+	dir := t.TempDir()
+	report, rec, err := planAndRun(t, context.Background(), mustParse(t, rollingRunbook), nil, integrations.Actions{LoadBalancer: lb}, RunOptions{StateDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range lb.order {
+		if n := lb.reloads(e); n != 1 {
+			t.Errorf("%s reloaded %d times", e, n)
+		}
+		if th := lb.procs[e].throttle["free"]; th != 30 {
+			t.Errorf("%s throttle free = %d after the roll", e, th)
+		}
+	}
+	allInRotation(t, lb)
+	if f := stepFields(report); f["done"] != "edge-1,edge-2,edge-3" || f["in_progress"] != "" || f["untouched"] != "" {
+		t.Errorf("fields = %v", f)
+	}
+	out := report.Steps[0].Result.Output
+	for _, want := range []string{"edge-2: throttle free was 0% after reload, set back to 30%", "edge-2: server app/app-2 was in rotation after reload, set back to MAINT"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output %q lacks %q", out, want)
+		}
+	}
+	if s := lb.procs["edge-2"].servers[1].State; s != integrations.ServerMaint {
+		t.Errorf("edge-2 app/app-2 is %s after the roll, want MAINT", s)
+	}
+	// One instance at a time: each is drained, reloaded and back before the next is touched.
+	var order []string
+	for _, w := range lb.all() {
+		if strings.Contains(w, "front") || strings.HasPrefix(w, "Reload") {
+			order = append(order, w)
+		}
+	}
+	want := []string{
+		"SetServerState front edges/edge-1 DRAIN", "Reload edge-1", "SetServerState front edges/edge-1 UP",
+		"SetServerState front edges/edge-2 DRAIN", "Reload edge-2", "SetServerState front edges/edge-2 UP",
+		"SetServerState front edges/edge-3 DRAIN", "Reload edge-3", "SetServerState front edges/edge-3 UP",
+	}
+	if !slices.Equal(order, want) {
+		t.Errorf("writes:\n%s\nwant:\n%s", strings.Join(order, "\n"), strings.Join(want, "\n"))
+	}
+	var progress []string
+	for _, r := range rec.all() {
+		if r.Kind == KindStepProgress && strings.HasSuffix(r.Text, "back in rotation") {
+			progress = append(progress, r.Text)
+		}
+	}
+	if !slices.Equal(progress, []string{"edge-1: back in rotation", "edge-2: back in rotation", "edge-3: back in rotation"}) {
+		t.Errorf("progress records = %q", progress)
+	}
+	if locks, _ := filepath.Glob(filepath.Join(dir, "locks", "*.lock")); len(locks) > 0 {
+		t.Errorf("locks left behind: %v", locks)
+	}
+}
+
+func TestAbortMidRollLeavesEveryInstanceInRotation(t *testing.T) {
+	lb := edges()
+	lb.stuckSessions["edge-2"] = true
+	ctx, abort := context.WithCancel(context.Background())
+	defer abort()
+	type result struct {
+		report *Report
+		rec    *recorder
+		err    error
+	}
+	done := make(chan result, 1)
+	go func() {
+		report, rec, err := planAndRun(t, ctx, mustParse(t, rollingRunbook), nil, integrations.Actions{LoadBalancer: lb}, RunOptions{})
+		done <- result{report, rec, err}
+	}()
+	waitFor(t, "edge-2 draining", func() bool { return lb.upstreamState("edge-2") == integrations.ServerDrain })
+	abort()
+	r := <-done
+	if r.err == nil || r.report.Status != RunAborted {
+		t.Fatalf("run = %v, %v", r.report.Status, r.err)
+	}
+	allInRotation(t, lb)
+	if f := stepFields(r.report); f["done"] != "edge-1" || f["in_progress"] != "edge-2" || f["untouched"] != "edge-3" {
+		t.Errorf("fields = %v", f)
+	}
+	if !strings.Contains(r.report.Steps[0].Err, "done: edge-1; in progress: edge-2; untouched: edge-3; edge-2 returned to rotation") {
+		t.Errorf("step error = %q", r.report.Steps[0].Err)
+	}
+	if lb.reloads("edge-2") != 0 || len(lb.mentioning("edge-3")) > 0 {
+		t.Errorf("writes after abort: %q", lb.all())
+	}
+	if kinds := r.rec.kinds(); kinds[len(kinds)-1] != KindAbort {
+		t.Errorf("kinds = %v", kinds)
+	}
+}
+
+func TestFailingHealthCheckHaltsTheRoll(t *testing.T) {
+	lb := edges()
+	lb.unhealthy["edge-2"] = true
+	report, _, err := planAndRun(t, context.Background(), mustParse(t, rollingRunbook), nil, integrations.Actions{LoadBalancer: lb}, RunOptions{})
+	if err == nil || report.Status != RunFailed {
+		t.Fatalf("run = %v, %v", report.Status, err)
+	}
+	if !strings.Contains(err.Error(), "edges/edge-2 on front is in rotation but its health check reads DOWN after 200ms") {
+		t.Errorf("error = %v", err)
+	}
+	if f := stepFields(report); f["done"] != "edge-1" || f["in_progress"] != "edge-2" || f["untouched"] != "edge-3" {
+		t.Errorf("fields = %v", f)
+	}
+	if got := lb.mentioning("edge-3"); len(got) > 0 || lb.reloads("edge-3") != 0 {
+		t.Errorf("edge-3 was touched: %q", got)
+	}
+}
+
+func TestFailedReloadReturnsInstanceAndHalts(t *testing.T) {
+	lb := edges()
+	lb.failReload["edge-2"] = true
+	report, _, err := planAndRun(t, context.Background(), mustParse(t, rollingRunbook), nil, integrations.Actions{LoadBalancer: lb}, RunOptions{})
+	if err == nil || !strings.Contains(err.Error(), "edge-2: reload failed (master reports 1 failed reloads; the old worker keeps serving)") {
+		t.Fatalf("run = %v, %v", report.Status, err)
+	}
+	allInRotation(t, lb)
+	if f := stepFields(report); f["done"] != "edge-1" || f["in_progress"] != "edge-2" || f["untouched"] != "edge-3" {
+		t.Errorf("fields = %v", f)
+	}
+	if len(lb.mentioning("edge-3")) > 0 {
+		t.Errorf("edge-3 was touched: %q", lb.all())
+	}
+}
+
+func TestConcurrentRunOnSameTargetIsRefused(t *testing.T) {
+	lb := edges()
+	lb.stuckSessions["edge-1"] = true
+	dir := t.TempDir()
+	ctx, abort := context.WithCancel(context.Background())
+	defer abort()
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := planAndRun(t, ctx, mustParse(t, rollingRunbook), nil, integrations.Actions{LoadBalancer: lb}, RunOptions{StateDir: dir, Holder: "alice@laptop"})
+		done <- err
+	}()
+	waitFor(t, "edge-1 draining", func() bool { return lb.upstreamState("edge-1") == integrations.ServerDrain })
+
+	throttle := builtin(t, "throttle-tier")
+	report, rec, err := planAndRun(t, context.Background(), throttle, map[string]string{"percent": "20"}, integrations.Actions{LoadBalancer: lb}, RunOptions{StateDir: dir, Holder: "bob@desk"})
+	var held *HeldError
+	if !errors.As(err, &held) || report.Status != RunRefused {
+		t.Fatalf("second run = %v, %v", report.Status, err)
+	}
+	if held.Holder.Who != "alice@laptop" || held.Holder.Runbook != "roll" || held.Holder.PID != os.Getpid() {
+		t.Errorf("holder = %+v", held.Holder)
+	}
+	if !strings.Contains(err.Error(), "refused: haproxy:edge-1 is locked by alice@laptop") {
+		t.Errorf("error = %v", err)
+	}
+	if got := lb.mentioning("SetThrottle"); len(got) > 0 {
+		t.Errorf("refused run sent %q", got)
+	}
+	if kinds := rec.kinds(); kinds[len(kinds)-1] != KindFailed {
+		t.Errorf("kinds = %v", kinds)
+	}
+
+	abort()
+	<-done
+	if _, _, err := planAndRun(t, context.Background(), throttle, map[string]string{"percent": "20"}, integrations.Actions{LoadBalancer: lb}, RunOptions{StateDir: dir, Holder: "bob@desk"}); err != nil {
+		t.Fatalf("run after the holder finished: %v", err)
+	}
+}
+
+func TestRollingReloadInBatches(t *testing.T) {
+	lb := edges()
+	lb.sessionsPerCut = 12
+	// An operator had edge-3 drained on the front before the roll: it is
+	// reloaded but left drained.
+	lb.procs["front"].servers[2].State = integrations.ServerDrain
+	rb := mustParse(t, strings.Replace(rollingRunbook, "      poll: 5ms\n", "      poll: 5ms\n      batch: 2\n", 1))
+	p, err := NewPlan(context.Background(), rb, nil, integrations.Actions{LoadBalancer: lb}, Limits{MaxBatch: 2})
+	if err != nil || p.Err() != nil {
+		t.Fatal(err, p.Err())
+	}
+	if _, err := Run(context.Background(), p, integrations.Actions{LoadBalancer: lb}, nil, RunOptions{Confirmed: true, Typed: "haproxy", StateDir: t.TempDir()}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"SetServerState front edges/edge-1 DRAIN", "SetServerState front edges/edge-2 DRAIN",
+		"Reload edge-1", "Reload edge-2",
+		"SetServerState front edges/edge-1 UP", "SetServerState front edges/edge-2 UP",
+		"SetServerState front edges/edge-3 DRAIN", "Reload edge-3", "SetServerState front edges/edge-3 DRAIN",
+	}
+	if got := lb.all(); !slices.Equal(got, want) {
+		t.Errorf("writes:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if s := lb.upstreamState("edge-3"); s != integrations.ServerDrain {
+		t.Errorf("edge-3 is %s, want DRAIN as the operator left it", s)
+	}
+}

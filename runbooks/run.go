@@ -1,0 +1,493 @@
+package runbooks
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/warroomhq/warroom/integrations"
+)
+
+// Record kinds a run emits, in the order they happen.
+const (
+	KindRequested    = "runbook.requested"
+	KindPlan         = "runbook.plan"
+	KindConfirmed    = "runbook.confirmed"
+	KindStepStart    = "runbook.step.start"
+	KindStepProgress = "runbook.step.progress"
+	KindStepEnd      = "runbook.step.end"
+	KindAbort        = "runbook.abort"
+	KindFailed       = "runbook.failed"
+	KindDone         = "runbook.done"
+)
+
+// RecordSource is the Source of every record a run emits.
+const RecordSource = "runbook"
+
+// DefaultGrace is how long a cut step may take to wind down (for example
+// to return an HAProxy instance to rotation) before it is abandoned.
+const DefaultGrace = 15 * time.Second
+
+// RunOptions tune one run.
+type RunOptions struct {
+	// DryRun re-checks the preconditions and reports every step as skipped:
+	// no action's Execute is called, no lock is taken.
+	DryRun bool
+	// Confirmed must be true for a plan that mutates; for a dangerous plan
+	// Typed must also equal Plan.ConfirmText.
+	Confirmed bool
+	Typed     string
+	// StateDir holds the lock files (under locks/). Required for a
+	// mutating run.
+	StateDir string
+	Lease    time.Duration // lock lease (default DefaultLease)
+	Holder   string        // who runs it, for lock refusals (default user@host)
+	Actor    string        // Actor of the records
+	// Timeout bounds the whole run (default: the runbook's timeout).
+	Timeout time.Duration
+	Grace   time.Duration // default DefaultGrace
+	// Progress, when set, receives every change of a step's state, from
+	// the run's goroutines; it must return quickly (for example hand the
+	// state to program.Send).
+	Progress func(StepState)
+}
+
+// RunStatus is how a run ended.
+type RunStatus string
+
+const (
+	RunDone    RunStatus = "done"
+	RunDryRun  RunStatus = "dry-run"
+	RunFailed  RunStatus = "failed"
+	RunAborted RunStatus = "aborted"
+	RunRefused RunStatus = "refused" // not confirmed, checks failed, or a target is locked
+)
+
+// StepStatus is where a step is.
+type StepStatus string
+
+const (
+	StepPending StepStatus = "pending"
+	StepRunning StepStatus = "running"
+	StepDone    StepStatus = "done"
+	StepFailed  StepStatus = "failed"
+	StepSkipped StepStatus = "skipped" // dry run, or not reached after a halt or abort
+)
+
+// StepState is one step's state, as Progress and the Report give it.
+type StepState struct {
+	RunID   string
+	Index   int // from 1
+	Name    string
+	Action  string
+	Mutates bool
+	Status  StepStatus
+	Started time.Time
+	Elapsed time.Duration // so far while running; total once ended
+	Message string        // the action's latest progress, or why it was skipped
+	Result  Result
+	Err     string
+}
+
+// Report is how a run went.
+type Report struct {
+	RunID   string
+	Runbook string
+	Params  Values
+	Status  RunStatus
+	Started time.Time
+	Elapsed time.Duration
+	Steps   []StepState
+	Err     error
+}
+
+// Run executes a plan through actions, sending every transition to sink as
+// a Record and every step state change to opts.Progress. Cancelling ctx
+// aborts: the running step's context is cancelled, it gets opts.Grace to
+// wind down, and no further step starts. Run returns an error (the same as
+// Report.Err) unless the run is done or a dry run.
+func Run(ctx context.Context, p *Plan, actions integrations.Actions, sink func(integrations.Record), opts RunOptions) (*Report, error) {
+	x := &executor{
+		plan: p, actions: actions, sink: sink, opts: opts,
+		report: &Report{RunID: newRunID(), Runbook: p.Runbook.Name, Params: p.Params, Started: time.Now()},
+	}
+	if x.opts.Grace <= 0 {
+		x.opts.Grace = DefaultGrace
+	}
+	for _, s := range p.Steps {
+		x.report.Steps = append(x.report.Steps, StepState{
+			RunID: x.report.RunID, Index: s.Index, Name: s.Step.Name, Action: s.Step.Action,
+			Mutates: s.Step.Mutates, Status: StepPending,
+		})
+	}
+	x.run(ctx)
+	x.report.Elapsed = time.Since(x.report.Started)
+	return x.report, x.report.Err
+}
+
+type executor struct {
+	plan    *Plan
+	actions integrations.Actions
+	sink    func(integrations.Record)
+	opts    RunOptions
+	mu      sync.Mutex // guards report.Steps, sink and Progress calls from action goroutines
+	report  *Report
+}
+
+func (x *executor) run(parent context.Context) {
+	p := x.plan
+	x.record(KindRequested, fmt.Sprintf("run %s requested (%s)", p.Runbook.Name, orNoParams(p.Params)), map[string]string{"params": p.Params.String(), "dry_run": fmt.Sprint(x.opts.DryRun)})
+	x.record(KindPlan, strings.Join(p.Lines(), "\n"), map[string]string{"checks": checksText(p.Checks()), "targets": strings.Join(p.Targets, ",")})
+	if err := p.Err(); err != nil {
+		x.end(RunRefused, err)
+		return
+	}
+	if err := x.confirm(); err != nil {
+		x.end(RunRefused, err)
+		return
+	}
+	timeout := x.opts.Timeout
+	if timeout <= 0 {
+		timeout = p.Runbook.Timeout
+	}
+	ctx, cancel := context.WithTimeoutCause(parent, timeout, fmt.Errorf("the run's timeout of %s passed", timeout))
+	defer cancel()
+	if p.Mutates && !x.opts.DryRun {
+		var release func()
+		var err error
+		if ctx, release, err = x.lock(ctx); err != nil {
+			x.end(RunRefused, err)
+			return
+		}
+		defer release()
+	}
+	for _, s := range p.Runbook.Preconditions {
+		args, err := s.action().bind(s.Args, p.Params)
+		c := Check{Text: fmt.Sprintf("%s: %v", s.Name, err)}
+		if err == nil {
+			c = checkPrecondition(ctx, s, args, x.actions, p.Limits)
+		}
+		if !c.OK && ctx.Err() != nil {
+			x.stopped(parent, ctx)
+			return
+		}
+		if !c.OK {
+			x.end(RunRefused, fmt.Errorf("precondition failed before the first step: %s", c.Text))
+			return
+		}
+	}
+	var failed []string
+	for i := range p.Steps {
+		if err := ctx.Err(); err != nil {
+			x.stopped(parent, ctx)
+			return
+		}
+		if err := x.step(ctx, i); err != nil {
+			if p.Steps[i].Step.OnFailure == Continue && ctx.Err() == nil {
+				failed = append(failed, p.Steps[i].Step.Name)
+				continue
+			}
+			if ctx.Err() != nil {
+				x.stopped(parent, ctx)
+				return
+			}
+			x.end(RunFailed, fmt.Errorf("step %d (%s) failed: %w", i+1, p.Steps[i].Step.Name, err))
+			return
+		}
+	}
+	switch {
+	case x.opts.DryRun:
+		x.end(RunDryRun, nil)
+	case len(failed) > 0:
+		x.end(RunFailed, fmt.Errorf("steps failed (on_failure: continue): %s", strings.Join(failed, ", ")))
+	default:
+		x.end(RunDone, nil)
+	}
+}
+
+// confirm refuses a mutating run the user has not confirmed, and a
+// dangerous one whose confirmation text was not typed back.
+func (x *executor) confirm() error {
+	p := x.plan
+	if !p.Mutates || x.opts.DryRun {
+		return nil
+	}
+	if !x.opts.Confirmed {
+		return errors.New("not confirmed: this runbook changes things")
+	}
+	if p.Dangerous && x.opts.Typed != p.ConfirmText {
+		return fmt.Errorf("not confirmed: type %q to run this dangerous runbook", p.ConfirmText)
+	}
+	fields := map[string]string{"targets": strings.Join(p.Targets, ",")}
+	if p.Dangerous {
+		fields["typed"] = x.opts.Typed
+	}
+	x.record(KindConfirmed, "confirmed", fields)
+	return nil
+}
+
+// lock takes the plan's targets and renews the lease while the run lasts.
+// The returned context ends, with the reason as its cause, if the lease is
+// lost.
+func (x *executor) lock(ctx context.Context) (context.Context, func(), error) {
+	if x.opts.StateDir == "" {
+		return nil, nil, errors.New("no state directory for run locks")
+	}
+	l := &Locker{Dir: filepath.Join(x.opts.StateDir, "locks"), Lease: x.opts.Lease}
+	holder := Holder{Who: x.opts.Holder, PID: os.Getpid(), RunID: x.report.RunID, Runbook: x.plan.Runbook.Name}
+	if holder.Who == "" {
+		holder.Who = whoAmI()
+	}
+	lease, err := l.Acquire(x.plan.Targets, holder)
+	if err != nil {
+		return nil, nil, fmt.Errorf("refused: %w", err)
+	}
+	lctx, cancel := context.WithCancelCause(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(l.lease() / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-lctx.Done():
+				return
+			case <-t.C:
+				if err := lease.Renew(); err != nil {
+					cancel(err)
+					return
+				}
+			}
+		}
+	}()
+	return lctx, func() {
+		cancel(nil)
+		<-done
+		if err := lease.Release(); err != nil {
+			x.record(KindStepProgress, "could not release the run's locks: "+err.Error(), nil)
+		}
+	}, nil
+}
+
+// step runs one step (or, in a dry run, reports it skipped without
+// calling its action).
+func (x *executor) step(ctx context.Context, i int) error {
+	ps := &x.plan.Steps[i]
+	started := time.Now()
+	x.update(i, func(s *StepState) { s.Status, s.Started = StepRunning, started })
+	x.record(KindStepStart, fmt.Sprintf("step %d %s started", ps.Index, ps.Step.Name), x.stepFields(ps, map[string]string{
+		"mutates": fmt.Sprint(ps.Step.Mutates), "timeout": ps.Step.Timeout.String(), "plan": strings.Join(ps.Lines, "; "),
+	}))
+	if x.opts.DryRun {
+		x.update(i, func(s *StepState) { s.Status, s.Message = StepSkipped, "dry run: nothing sent" })
+		x.record(KindStepEnd, fmt.Sprintf("step %d %s skipped (dry run)", ps.Index, ps.Step.Name), x.stepFields(ps, map[string]string{"result": "skipped", "duration": "0s"}))
+		return nil
+	}
+	res, err := x.execute(ctx, i)
+	elapsed := time.Since(started)
+	fields := map[string]string{"duration": elapsed.Round(time.Millisecond).String(), "result": "ok"}
+	for k, v := range res.Fields {
+		fields[k] = v
+	}
+	if res.Output != "" {
+		fields["output"] = bounded(res.Output, x.plan.Limits.MaxOutput)
+	}
+	text := fmt.Sprintf("step %d %s done in %s", ps.Index, ps.Step.Name, elapsed.Round(time.Millisecond))
+	if res.Summary != "" {
+		text += ": " + res.Summary
+	}
+	if err != nil {
+		fields["result"], fields["error"] = "failed", err.Error()
+		text = fmt.Sprintf("step %d %s failed after %s: %v", ps.Index, ps.Step.Name, elapsed.Round(time.Millisecond), err)
+	}
+	x.update(i, func(s *StepState) {
+		s.Status, s.Elapsed, s.Result = StepDone, elapsed, res
+		if err != nil {
+			s.Status, s.Err = StepFailed, err.Error()
+		}
+	})
+	x.record(KindStepEnd, text, x.stepFields(ps, fields))
+	return err
+}
+
+// execute calls the step's action under the step's timeout. When the step
+// is cut (timeout or abort), the action gets the grace period to return;
+// one that does not is abandoned so the run never waits forever.
+func (x *executor) execute(ctx context.Context, i int) (Result, error) {
+	ps := &x.plan.Steps[i]
+	sctx, cancel := context.WithTimeoutCause(ctx, ps.Step.Timeout, fmt.Errorf("cut at its timeout of %s", ps.Step.Timeout))
+	defer cancel()
+	type outcome struct {
+		res Result
+		err error
+	}
+	done := make(chan outcome, 1)
+	call := Call{Args: ps.Args, Actions: x.actions, Limits: x.plan.Limits, Progress: func(msg string) {
+		x.mu.Lock()
+		defer x.mu.Unlock()
+		// An abandoned action may still report after its step ended; the
+		// report is final by then.
+		if s := &x.report.Steps[i]; s.Status != StepRunning || s.Message == msg {
+			return
+		}
+		x.updateLocked(i, func(s *StepState) { s.Message = msg })
+		x.recordLocked(KindStepProgress, msg, x.stepFields(ps, nil))
+	}}
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				done <- outcome{err: fmt.Errorf("action %s panicked: %v", ps.Step.Action, r)}
+			}
+		}()
+		a := ps.Step.action()
+		if a.Requires != nil {
+			if err := a.Requires(x.actions); err != nil {
+				done <- outcome{err: err}
+				return
+			}
+		}
+		res, err := a.Execute(sctx, call)
+		done <- outcome{res, err}
+	}()
+	select {
+	case o := <-done:
+		return o.res, o.err
+	case <-sctx.Done():
+	}
+	cause := context.Cause(sctx)
+	grace := time.NewTimer(x.opts.Grace)
+	defer grace.Stop()
+	select {
+	case o := <-done:
+		if o.err == nil {
+			return o.res, nil // it finished as it was cut
+		}
+		if !errors.Is(o.err, cause) {
+			o.err = fmt.Errorf("%w (%v)", cause, o.err)
+		}
+		return o.res, o.err
+	case <-grace.C:
+		return Result{}, fmt.Errorf("%w; the action did not stop within %s and was abandoned", cause, x.opts.Grace)
+	}
+}
+
+func (x *executor) stepFields(ps *PlannedStep, extra map[string]string) map[string]string {
+	f := map[string]string{"step": fmt.Sprint(ps.Index), "step_name": ps.Step.Name, "action": ps.Step.Action}
+	for k, v := range extra {
+		f[k] = v
+	}
+	return f
+}
+
+// update changes step i's state and reports it. Progress is called with
+// the lock held, so it sees states in the order they happened.
+func (x *executor) update(i int, change func(*StepState)) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.updateLocked(i, change)
+}
+
+func (x *executor) updateLocked(i int, change func(*StepState)) {
+	s := &x.report.Steps[i]
+	change(s)
+	if s.Status == StepRunning {
+		s.Elapsed = time.Since(s.Started)
+	}
+	if x.opts.Progress != nil {
+		x.opts.Progress(*s)
+	}
+}
+
+// stopped ends a run whose context ended between or during steps: an
+// abort when the caller cancelled, else a failure with the cause (the run
+// timeout, or a lost lock).
+func (x *executor) stopped(parent, ctx context.Context) {
+	if parent.Err() != nil {
+		x.end(RunAborted, fmt.Errorf("aborted: %w", context.Cause(parent)))
+		return
+	}
+	x.end(RunFailed, context.Cause(ctx))
+}
+
+// end settles the run: steps that never started are marked skipped, and
+// the outcome is recorded.
+func (x *executor) end(status RunStatus, err error) {
+	x.report.Status, x.report.Err = status, err
+	for i := range x.report.Steps {
+		if x.report.Steps[i].Status == StepPending {
+			x.update(i, func(s *StepState) { s.Status, s.Message = StepSkipped, "not started: the run "+string(status) })
+		}
+	}
+	fields := map[string]string{"status": string(status), "duration": time.Since(x.report.Started).Round(time.Millisecond).String()}
+	switch status {
+	case RunDone, RunDryRun:
+		x.record(KindDone, fmt.Sprintf("run %s %s", x.plan.Runbook.Name, status), fields)
+		return
+	case RunAborted:
+		fields["error"] = err.Error()
+		x.record(KindAbort, fmt.Sprintf("run %s aborted", x.plan.Runbook.Name), fields)
+		return
+	}
+	fields["error"] = err.Error()
+	x.record(KindFailed, fmt.Sprintf("run %s %s: %v", x.plan.Runbook.Name, status, err), fields)
+}
+
+// record sends one Record to the sink; calls are serialised so the sink
+// sees them in order.
+func (x *executor) record(kind, text string, fields map[string]string) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.recordLocked(kind, text, fields)
+}
+
+func (x *executor) recordLocked(kind, text string, fields map[string]string) {
+	f := map[string]string{"run": x.report.RunID, "runbook": x.plan.Runbook.Name}
+	for k, v := range fields {
+		f[k] = v
+	}
+	if x.sink != nil {
+		x.sink(integrations.Record{Occurred: time.Now(), Source: RecordSource, Kind: kind, Actor: x.opts.Actor, Text: text, Fields: f})
+	}
+}
+
+func checksText(cs []Check) string {
+	lines := make([]string, len(cs))
+	for i, c := range cs {
+		mark := "ok"
+		if !c.OK {
+			mark = "FAIL"
+		}
+		lines[i] = mark + " " + c.Text
+	}
+	return strings.Join(lines, "\n")
+}
+
+func orNoParams(v Values) string {
+	if len(v) == 0 {
+		return "no parameters"
+	}
+	return v.String()
+}
+
+func newRunID() string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func whoAmI() string {
+	name := "unknown"
+	if u, err := user.Current(); err == nil {
+		name = u.Username
+	}
+	host, _ := os.Hostname()
+	return name + "@" + host
+}

@@ -1,0 +1,318 @@
+package export
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/warroomhq/warroom/timeline"
+)
+
+// Layouts for times in the draft: the timeline shows full dates, since
+// incidents cross midnight and days.
+const (
+	fullTime  = "2006-01-02 15:04:05 MST"
+	shortTime = "15:04:05"
+)
+
+// maxCellText bounds an entry's text in the timeline table; the JSON export
+// has it whole.
+const maxCellText = 500
+
+// Markdown writes a postmortem draft: title, key times with the durations
+// between them, an impact section to fill in, the timeline, runbook runs,
+// starred chat and follow-ups to fill in.
+func Markdown(w io.Writer, entries []timeline.Entry, opts Options) error {
+	loc := opts.location()
+	all := shownRows(timeline.NewView(entries))
+	rows := all
+	if opts.filtered() {
+		rows = make([]timeline.Row, 0, len(all))
+		for _, r := range all {
+			if opts.keep(r) {
+				rows = append(rows, r)
+			}
+		}
+	}
+	md := &mdWriter{w: bufio.NewWriterSize(w, 64<<10), loc: loc}
+
+	title := opts.Title
+	if title == "" {
+		title = "Incident " + opts.Incident
+	}
+	md.printf("# Postmortem draft: %s\n\n", title)
+	md.printf("Incident `%s`. Times are in %s. Drafted by warroom from %d timeline entries; corrected entries show their amended text and time. Edit freely.\n",
+		opts.Incident, loc, len(all))
+	if opts.filtered() {
+		md.printf("\nFiltered:%s.\n", describeFilter(opts, loc))
+	}
+
+	md.keyTimes(KeyTimes(all))
+
+	md.printf("\n## Impact\n\n_To fill in: who and what was affected, how many users or requests, for how long; error rates and counts over time._\n")
+
+	md.printf("\n## Timeline\n\n")
+	if len(rows) == 0 {
+		md.printf("_No entries._\n")
+	} else {
+		md.printf("| Time | Source | Kind | Who | What |\n|---|---|---|---|---|\n")
+		for _, r := range rows {
+			md.timelineRow(r)
+		}
+	}
+
+	md.runbookRuns(RunbookRuns(rows))
+	md.starredChat(rows)
+
+	md.printf("\n## Follow-ups\n\n_To fill in: one action item per line, with an owner and a due date._\n\n- [ ] \n")
+	return md.flush()
+}
+
+func describeFilter(o Options, loc *time.Location) string {
+	var parts []string
+	if o.StarredOnly {
+		parts = append(parts, " starred entries only")
+	}
+	if !o.Since.IsZero() {
+		parts = append(parts, " since "+o.Since.In(loc).Format(fullTime))
+	}
+	if !o.Until.IsZero() {
+		parts = append(parts, " until "+o.Until.In(loc).Format(fullTime))
+	}
+	return strings.Join(parts, ",")
+}
+
+// mdWriter writes Markdown, keeping the first write error.
+type mdWriter struct {
+	w   *bufio.Writer
+	loc *time.Location
+	buf []byte // scratch for formatting times
+	err error
+}
+
+func (m *mdWriter) printf(format string, args ...any) {
+	if m.err == nil {
+		_, m.err = fmt.Fprintf(m.w, format, args...)
+	}
+}
+
+func (m *mdWriter) str(s string) {
+	if m.err == nil {
+		_, m.err = m.w.WriteString(s)
+	}
+}
+
+func (m *mdWriter) flush() error {
+	if m.err != nil {
+		return m.err
+	}
+	return m.w.Flush()
+}
+
+func (m *mdWriter) time(t time.Time, layout string) {
+	m.buf = t.In(m.loc).AppendFormat(m.buf[:0], layout)
+	if m.err == nil {
+		_, m.err = m.w.Write(m.buf)
+	}
+}
+
+// cell writes s for a table cell: pipes, HTML and Markdown line breaks
+// escaped, newlines as <br>, cut at limit bytes (0: no limit).
+func (m *mdWriter) cell(s string, limit int) {
+	cut := 0
+	if limit > 0 && len(s) > limit {
+		cut = utf8.RuneCountInString(s[limit:])
+		for limit > 0 && !utf8.RuneStart(s[limit]) {
+			limit--
+		}
+		s = s[:limit]
+	}
+	start := 0
+	for i := 0; i < len(s); i++ {
+		var esc string
+		switch s[i] {
+		case '|':
+			esc = `\|`
+		case '\\':
+			esc = `\\`
+		case '<':
+			esc = "&lt;"
+		case '>':
+			esc = "&gt;"
+		case '&':
+			esc = "&amp;"
+		case '\n':
+			esc = "<br>"
+		case '\r', '\t':
+			esc = " "
+		default:
+			continue
+		}
+		m.str(s[start:i])
+		m.str(esc)
+		start = i + 1
+	}
+	m.str(s[start:])
+	if cut > 0 {
+		m.printf(" … (%d more characters in the JSON export)", cut)
+	}
+}
+
+func (m *mdWriter) keyTimes(kts []KeyTime) {
+	m.printf("\n## Key times\n\n| Key time | When | Since previous | Since started | From |\n|---|---|---|---|---|\n")
+	var prev, started time.Time
+	for _, kt := range kts {
+		if !kt.Found {
+			m.printf("| %s | _not recorded_ | | | |\n", kt.Name)
+			continue
+		}
+		m.printf("| %s | ", kt.Name)
+		m.time(kt.At, fullTime)
+		m.str(" | ")
+		if !prev.IsZero() {
+			m.str(formatDuration(kt.At.Sub(prev)))
+		}
+		m.str(" | ")
+		if !started.IsZero() {
+			m.str(formatDuration(kt.At.Sub(started)))
+		}
+		m.printf(" | %s %s: ", kt.From.Entry.Kind, kt.From.Entry.ID)
+		m.cell(kt.From.Text, 120)
+		m.str(" |\n")
+		if kt.Name == "Started" {
+			started = kt.At
+		}
+		prev = kt.At
+	}
+	m.str("\nKey times come from entries of these kinds: started `incident.started`; detected `incident.detected`, else the first `alert.triggered`; acknowledged `incident.acknowledged`, else the first `alert.acknowledged`; mitigated `incident.mitigated`; resolved `incident.resolved`, else the last `alert.resolved`. Record or correct one with `warroom timeline append --kind incident.mitigated ...`.\n")
+}
+
+func (m *mdWriter) timelineRow(r timeline.Row) {
+	m.str("| ")
+	m.time(r.Occurred, fullTime)
+	m.str(" | ")
+	m.cell(r.Entry.Source, 0)
+	m.str(" | ")
+	m.cell(r.Entry.Kind, 0)
+	m.str(" | ")
+	m.cell(r.Entry.Actor, 0)
+	m.str(" | ")
+	if r.Starred {
+		m.str("★ ")
+	}
+	if r.Entry.Kind == timeline.KindDecision {
+		m.str("**Decision:** ")
+	}
+	m.cell(r.Text, maxCellText)
+	if r.Amended && !r.Erased {
+		m.str(" _(amended)_")
+	}
+	m.str(" |\n")
+}
+
+func (m *mdWriter) runbookRuns(runs []RunbookRun) {
+	if len(runs) == 0 {
+		return
+	}
+	m.str("\n## Runbook runs\n")
+	for _, run := range runs {
+		name := run.Runbook
+		if name == "" {
+			name = "runbook"
+		}
+		result := run.Result
+		if result == "" {
+			result = "no result recorded"
+		}
+		m.printf("\n### %s (run %s): %s, %s\n\n", name, run.ID, result, formatDuration(run.End.Sub(run.Start)))
+		m.str("From ")
+		m.time(run.Start, fullTime)
+		m.str(" to ")
+		m.time(run.End, fullTime)
+		if run.Actor != "" {
+			m.str(", run by ")
+			m.cell(run.Actor, 0)
+		}
+		m.str(".")
+		if len(run.Params) > 0 {
+			m.str(" Parameters:")
+			for i, p := range run.Params {
+				if i > 0 {
+					m.str(",")
+				}
+				m.printf(" %s=%s", codeSpan(p[0]), codeSpan(p[1]))
+			}
+			m.str(".")
+		}
+		m.str("\n")
+		if len(run.Steps) == 0 {
+			continue
+		}
+		m.str("\n| Step | Started | Duration | Result | Summary |\n|---|---|---|---|---|\n")
+		for _, s := range run.Steps {
+			m.str("| ")
+			m.cell(s.Name, 0)
+			m.str(" | ")
+			m.time(s.Start, shortTime)
+			m.printf(" | %s | ", formatDuration(s.Duration))
+			m.cell(s.Result, 0)
+			m.str(" | ")
+			m.cell(s.Summary, maxCellText)
+			m.str(" |\n")
+		}
+		for _, s := range run.Steps {
+			if s.Output != "" {
+				fence := strings.Repeat("`", max(3, longestRun(s.Output, '`')+1))
+				m.printf("\nOutput of %s:\n\n%s\n%s\n%s\n", codeSpan(s.Name), fence, strings.TrimRight(s.Output, "\n"), fence)
+			}
+		}
+	}
+}
+
+func (m *mdWriter) starredChat(rows []timeline.Row) {
+	first := true
+	for _, r := range rows {
+		if !r.Starred || r.Entry.Kind != timeline.KindChatMessage {
+			continue
+		}
+		if first {
+			m.str("\n## Starred chat\n\n")
+			first = false
+		}
+		m.str("- ")
+		m.time(r.Occurred, fullTime)
+		if r.Entry.Actor != "" {
+			m.str(" **")
+			m.cell(r.Entry.Actor, 0)
+			m.str("**")
+		}
+		m.str(": ")
+		m.cell(r.Text, 0)
+		m.str("\n")
+	}
+}
+
+// codeSpan quotes s as inline code, whatever backticks it holds.
+func codeSpan(s string) string {
+	fence := strings.Repeat("`", longestRun(s, '`')+1)
+	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
+		return fence + " " + s + " " + fence
+	}
+	return fence + s + fence
+}
+
+func longestRun(s string, c byte) int {
+	longest, n := 0, 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == c {
+			n++
+			longest = max(longest, n)
+		} else {
+			n = 0
+		}
+	}
+	return longest
+}

@@ -1,0 +1,136 @@
+package tui
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/exp/teatest/v2"
+
+	"github.com/warroomhq/warroom/integrations"
+	"github.com/warroomhq/warroom/integrations/drill"
+	"github.com/warroomhq/warroom/runbooks"
+)
+
+// drillRunbooks runs a fast drill world and returns screen options that
+// plan and run runbooks against it, with the records they produce.
+func drillRunbooks(t *testing.T) (Options, *drill.World, func() []integrations.Record) {
+	t.Helper()
+	sc, _ := drill.Lookup(drill.DefaultScenario)
+	world := drill.New(sc, drill.Options{Seed: 1, Speed: 600})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = world.Run(ctx, integrations.PublisherFunc(func(integrations.Event) {})); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	cat, err := runbooks.LoadCatalog("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var recs []integrations.Record
+	opts := Options{Actions: world.Actions(), User: "dana", Runbooks: RunbookOptions{
+		Catalog: cat, StateDir: t.TempDir(),
+		Sink: func(r integrations.Record) { mu.Lock(); recs = append(recs, r); mu.Unlock() },
+	}}
+	return opts, world, func() []integrations.Record {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]integrations.Record(nil), recs...)
+	}
+}
+
+func kinds(recs []integrations.Record) string {
+	var out []string
+	for _, r := range recs {
+		out = append(out, r.Kind)
+	}
+	return strings.Join(out, " ")
+}
+
+func TestRunbookPaletteFormPlanConfirmRun(t *testing.T) {
+	opts, world, records := drillRunbooks(t)
+	tm := loaded(t, opts)
+	press(tm, "r")
+	tm.Type("scale-up")
+	press(tm, "enter")
+	tm.Type("web")
+	press(tm, "tab")
+	tm.Type("12")
+	press(tm, "enter")
+	waitFor(t, tm, "web desired 4 → 12 (max 20)")
+	press(tm, "y")
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return strings.Contains(string(b), "done in") },
+		teatest.WithDuration(30*time.Second), teatest.WithCheckInterval(50*time.Millisecond))
+	final := finish(t, tm)
+	if final.flow == nil || final.flow.report == nil || final.flow.report.Status != runbooks.RunDone {
+		t.Fatalf("runbook did not finish done: %+v", final.flow)
+	}
+	g, _ := world.DescribeGroup(context.Background(), "web")
+	if g.Desired != 12 || g.InService != 12 {
+		t.Fatalf("web desired %d in service %d after the run, want 12/12", g.Desired, g.InService)
+	}
+	want := "runbook.requested runbook.plan runbook.confirmed runbook.step.start"
+	if got := kinds(records()); !strings.HasPrefix(got, want) || !strings.HasSuffix(got, "runbook.step.end runbook.done") {
+		t.Fatalf("records %q", got)
+	}
+}
+
+func TestRunbookAbortStopsTheRun(t *testing.T) {
+	opts, _, records := drillRunbooks(t)
+	tm := loaded(t, opts)
+	press(tm, "r")
+	tm.Type("scale-up")
+	press(tm, "enter")
+	tm.Type("web")
+	press(tm, "tab")
+	tm.Type("20")
+	press(tm, "enter")
+	waitFor(t, tm, "web desired 4 → 20")
+	press(tm, "y")
+	teatest.WaitFor(t, tm.Output(), func([]byte) bool { return strings.Contains(kinds(records()), "runbook.step.start") },
+		teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+	press(tm, "x")
+	waitFor(t, tm, "esc close")
+	final := finish(t, tm)
+	if final.flow.report.Status != runbooks.RunAborted {
+		t.Fatalf("status %s, want aborted", final.flow.report.Status)
+	}
+	if !strings.Contains(kinds(records()), "runbook.abort") {
+		t.Fatalf("no abort on the timeline: %q", kinds(records()))
+	}
+}
+
+func TestRunbookRefusedByBoundsSendsNothing(t *testing.T) {
+	opts, world, records := drillRunbooks(t)
+	opts.Runbooks.Limits = runbooks.Limits{MaxCapacity: map[string]int{"web": 8}}
+	tm := loaded(t, opts)
+	press(tm, "r")
+	tm.Type("scale-up")
+	press(tm, "enter")
+	tm.Type("web")
+	press(tm, "tab")
+	tm.Type("12")
+	press(tm, "enter")
+	waitFor(t, tm, "Refused")
+	press(tm, "y") // ignored: a refused plan cannot run
+	final := finish(t, tm)
+	if final.flow.stage != stagePlan || len(records()) != 0 {
+		t.Fatalf("a refused plan ran: stage %d, records %q", final.flow.stage, kinds(records()))
+	}
+	if g, _ := world.DescribeGroup(context.Background(), "web"); g.Desired != 4 {
+		t.Fatalf("web desired %d, want untouched 4", g.Desired)
+	}
+}
+
+func TestReadonlyRefusesRunbooks(t *testing.T) {
+	opts, _, _ := drillRunbooks(t)
+	opts.Readonly = true
+	tm := loaded(t, opts)
+	press(tm, "r")
+	waitFor(t, tm, "running a runbook refused")
+	if final := finish(t, tm); final.flow != nil {
+		t.Fatal("read-only mode opened the runbook palette")
+	}
+}
