@@ -65,6 +65,19 @@ type Record struct {
 	Text     string
 	Fields   map[string]string
 	Links    []string
+	// Amends is set on a record that changes how an earlier one reads
+	// (Kind "amend"): the record is never rewritten, the amendment is
+	// appended after it.
+	Amends *Amendment
+}
+
+// Amendment says which record an amend record changes, and how: Op is
+// text, time, hide, unhide, star, unstar or erase; To is the corrected
+// time for a time amendment.
+type Amendment struct {
+	Target string
+	Op     string
+	To     time.Time
 }
 
 func (AlertsSnapshot) event()   {}

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -65,7 +66,7 @@ func fixtureRecords(n int) []integrations.Record {
 	kinds := []string{"alert.triggered", "chat.message", "fleet.change", "note"}
 	out := make([]integrations.Record, n)
 	for i := range out {
-		out[i] = integrations.Record{ID: "e" + string(rune('0'+i%10)), Occurred: at("07:15").Add(time.Duration(i) * time.Second),
+		out[i] = integrations.Record{ID: fmt.Sprintf("e%d", i+1), Occurred: at("07:15").Add(time.Duration(i) * time.Second),
 			Source: "drill", Kind: kinds[i%len(kinds)], Actor: "carol", Text: "entry number " + string(rune('A'+i%26))}
 	}
 	return out

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -28,8 +29,8 @@ func (s *memoryStore) record(_ context.Context, r integrations.Record) (integrat
 	if s.fail != nil {
 		return r, s.fail
 	}
-	r.ID = "e1"
 	s.recs = append(s.recs, r)
+	r.ID = fmt.Sprintf("n%d", len(s.recs))
 	return r, nil
 }
 
@@ -64,7 +65,7 @@ func TestNoteFlowRecordsDurablyThenShows(t *testing.T) {
 		t.Fatalf("store got %+v", store.recs)
 	}
 	rows := final.timeline.rows
-	if len(rows) != 1 || rows[0].rec.ID != "e1" || rows[0].unsaved {
+	if len(rows) != 1 || rows[0].rec.ID != "n1" || rows[0].unsaved {
 		t.Fatalf("timeline pane rows %+v, want the stored note", rows)
 	}
 }

@@ -2,10 +2,14 @@ package tui
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/warroomhq/warroom/integrations"
 )
 
 // inputKind is what the bottom line is taking text for.
@@ -14,14 +18,29 @@ type inputKind int
 const (
 	inputNone inputKind = iota
 	inputNote
+	inputDecision
+	inputEdit
+	inputJump
 	inputChat
 	inputFilter
 )
 
 var inputPrompts = map[inputKind]string{
-	inputNote:   "note ▸ ",
-	inputChat:   "chat ▸ ",
-	inputFilter: "filter ▸ ",
+	inputNote:     "note ▸ ",
+	inputDecision: "decision ▸ ",
+	inputEdit:     "edit ▸ ",
+	inputJump:     "jump to ▸ ",
+	inputChat:     "chat ▸ ",
+	inputFilter:   "filter ▸ ",
+}
+
+var inputPlaceholders = map[inputKind]string{
+	inputNote:     "what happened, what you decided, why",
+	inputDecision: "the decision and who made it",
+	inputEdit:     "the corrected text (recorded as an amendment)",
+	inputJump:     "a time: 15:04, 15:04:05 or 2006-01-02 15:04",
+	inputChat:     "message to the incident channel",
+	inputFilter:   "words to match (kind, source, actor or text)",
 }
 
 func (m *Model) openInput(kind inputKind, value string) tea.Cmd {
@@ -29,14 +48,7 @@ func (m *Model) openInput(kind inputKind, value string) tea.Cmd {
 	m.field.Prompt = inputPrompts[kind]
 	m.field.SetValue(value)
 	m.field.CursorEnd()
-	switch kind {
-	case inputNote:
-		m.field.Placeholder = "what happened, what you decided, why"
-	case inputChat:
-		m.field.Placeholder = "message to the incident channel"
-	default:
-		m.field.Placeholder = "words to match"
-	}
+	m.field.Placeholder = inputPlaceholders[kind]
 	return m.field.Focus()
 }
 
@@ -64,7 +76,7 @@ func (m Model) updateKeys(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.setFocus((m.focus + 1) % paneCount)
 	case key.Matches(msg, k.PrevPane):
 		m.setFocus((m.focus + paneCount - 1) % paneCount)
-	case key.Matches(msg, k.Jump):
+	case key.Matches(msg, k.GoPane):
 		m.setFocus(pane(msg.String()[0] - '1'))
 	case key.Matches(msg, k.Up):
 		m.scrollPane(m.focus, -1)
@@ -103,6 +115,28 @@ func (m Model) updateKeys(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, m.openInput(inputFilter, m.focusedFilter())
 	case key.Matches(msg, k.Note):
 		return m, m.openInput(inputNote, m.field.Value())
+	case key.Matches(msg, k.Decision):
+		return m, m.openInput(inputDecision, "")
+	case m.focus == paneTimeline && key.Matches(msg, k.Star):
+		row, ok := m.timeline.selected()
+		if !ok || row.rec.ID == "" {
+			return m, m.raise("select a saved entry to star", false)
+		}
+		op := "star"
+		if row.starred {
+			op = "unstar"
+		}
+		return m, m.saveRecord(inputNone, integrations.Record{Kind: "amend", Text: op,
+			Amends: &integrations.Amendment{Target: row.rec.ID, Op: op}})
+	case m.focus == paneTimeline && key.Matches(msg, k.Edit):
+		row, ok := m.timeline.selected()
+		if !ok || row.rec.ID == "" {
+			return m, m.raise("select a saved entry to edit", false)
+		}
+		m.editTarget = row.rec.ID
+		return m, m.openInput(inputEdit, row.rec.Text)
+	case m.focus == paneTimeline && key.Matches(msg, k.Jump):
+		return m, m.openInput(inputJump, "")
 	case msg.String() == "c":
 		if !k.Chat.Enabled() {
 			return m, m.refused("posting to chat")
@@ -179,18 +213,52 @@ func (m Model) submitInput() (tea.Model, tea.Cmd) {
 		return m, nil
 	case text == "" || m.saving:
 		return m, nil
+	case kind == inputJump:
+		at, err := parseJump(text, m.now)
+		if err != nil {
+			m.inputErr = err.Error()
+			return m, nil
+		}
+		m.closeInput()
+		m.inputErr = ""
+		if !m.timeline.jump(at) {
+			return m, m.raise("nothing on the timeline at or after "+at.Format("Mon 15:04:05"), false)
+		}
+		m.timeline.list.settle(len(m.timeline.rows), m.paneHeight(paneTimeline))
+		return m, nil
 	}
 	m.closeInput()
-	if kind == inputChat {
+	switch kind {
+	case inputChat:
 		m.field.Reset()
 		chat := m.opts.Actions.Chat
 		return m, perform("post to chat", func(ctx context.Context) error {
 			_, err := chat.Post(ctx, text, "")
 			return err
 		})
+	case inputEdit:
+		return m, m.saveRecord(kind, integrations.Record{Kind: "amend", Text: text,
+			Amends: &integrations.Amendment{Target: m.editTarget, Op: "text"}})
+	case inputDecision:
+		return m, m.saveRecord(kind, integrations.Record{Kind: "decision", Text: text})
 	}
-	m.saving = true
-	return m, m.saveNote(text)
+	return m, m.saveRecord(kind, integrations.Record{Kind: "note", Text: text})
+}
+
+// parseJump reads a time of day (on now's date) or a full date and time.
+func parseJump(text string, now time.Time) (time.Time, error) {
+	for _, layout := range []string{"15:04", "15:04:05"} {
+		if t, err := time.ParseInLocation(layout, text, now.Location()); err == nil {
+			y, mo, d := now.Date()
+			return time.Date(y, mo, d, t.Hour(), t.Minute(), t.Second(), 0, now.Location()), nil
+		}
+	}
+	for _, layout := range []string{"2006-01-02 15:04", "2006-01-02 15:04:05"} {
+		if t, err := time.ParseInLocation(layout, text, now.Location()); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("not a time: %q (try 15:04 or 2006-01-02 15:04)", text)
 }
 
 func (m Model) focusedFilter() string {

@@ -6,13 +6,14 @@ import "charm.land/bubbles/v2/key"
 // shared as mutable package state.
 type keyMap struct {
 	NextPane, PrevPane key.Binding
-	Jump               key.Binding
+	GoPane             key.Binding
 	Up, Down           key.Binding
 	PageUp, PageDown   key.Binding
 	Top, Bottom        key.Binding
 	Open, Back         key.Binding
 	Zoom, Filter       key.Binding
-	Note               key.Binding
+	Note, Decision     key.Binding
+	Star, Edit, Jump   key.Binding // timeline pane
 	Ack, Resolve, Chat key.Binding // mutating: disabled when read-only
 	Runbook            key.Binding
 	Help, Quit         key.Binding
@@ -23,7 +24,7 @@ func newKeyMap(opts Options) keyMap {
 	k := keyMap{
 		NextPane: key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next pane")),
 		PrevPane: key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous pane")),
-		Jump:     key.NewBinding(key.WithKeys("1", "2", "3", "4"), key.WithHelp("1-4", "go to pane")),
+		GoPane:   key.NewBinding(key.WithKeys("1", "2", "3", "4"), key.WithHelp("1-4", "go to pane")),
 		Up:       key.NewBinding(key.WithKeys("k", "up"), key.WithHelp("↑/k", "up")),
 		Down:     key.NewBinding(key.WithKeys("j", "down"), key.WithHelp("↓/j", "down")),
 		PageUp:   key.NewBinding(key.WithKeys("pgup", "ctrl+u"), key.WithHelp("pgup", "page up")),
@@ -35,6 +36,10 @@ func newKeyMap(opts Options) keyMap {
 		Zoom:     key.NewBinding(key.WithKeys("z"), key.WithHelp("z", "zoom")),
 		Filter:   key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 		Note:     key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "note")),
+		Decision: key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "decision")),
+		Star:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "star entry")),
+		Edit:     key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "edit entry")),
+		Jump:     key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "jump to time")),
 		Ack:      key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "acknowledge")),
 		Resolve:  key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "resolve")),
 		Chat:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "chat")),
@@ -60,10 +65,10 @@ func (k keyMap) ShortHelp() []key.Binding {
 // FullHelp implements help.KeyMap.
 func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.NextPane, k.PrevPane, k.Jump, k.Zoom},
+		{k.NextPane, k.PrevPane, k.GoPane, k.Zoom},
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-		{k.Open, k.Back, k.Filter},
-		{k.Note, k.Runbook, k.Ack, k.Resolve, k.Chat},
+		{k.Open, k.Back, k.Filter, k.Star, k.Edit, k.Jump},
+		{k.Note, k.Decision, k.Runbook, k.Ack, k.Resolve, k.Chat},
 		{k.Help, k.Quit},
 	}
 }

@@ -66,10 +66,11 @@ const actionTimeout = 15 * time.Second
 // incident's clock; wall is the machine's, for elapsed times of runs.
 type tickMsg struct{ now, wall time.Time }
 
-// savedMsg reports the outcome of recording a note.
+// savedMsg reports the outcome of recording an entry typed at the screen.
 type savedMsg struct {
-	rec integrations.Record
-	err error
+	from inputKind
+	rec  integrations.Record
+	err  error
 }
 
 // actionDoneMsg reports the outcome of an action sent to a service.
@@ -109,16 +110,17 @@ type Model struct {
 	timeline timelinePane
 	sources  map[string]integrations.SourceStatus
 
-	input    inputKind
-	field    textinput.Model
-	saving   bool
-	inputErr string
-	confirm  *confirmation
-	flow     *runbookFlow // the runbook panel, while open
-	frame    int          // ticks so far, for spinners
-	wall     time.Time
-	toast    toast
-	storeErr string // the last failure to persist pumped records
+	input      inputKind
+	field      textinput.Model
+	editTarget string // the entry an edit amends
+	saving     bool
+	inputErr   string
+	confirm    *confirmation
+	flow       *runbookFlow // the runbook panel, while open
+	frame      int          // ticks so far, for spinners
+	wall       time.Time
+	toast      toast
+	storeErr   string // the last failure to persist pumped records
 }
 
 // New builds the root model.
@@ -296,13 +298,17 @@ func (m *Model) scrollPane(p pane, delta int) {
 	}
 }
 
-// saved handles the outcome of recording a note.
+// saved handles the outcome of recording an entry.
 func (m Model) saved(msg savedMsg) (tea.Model, tea.Cmd) {
 	m.saving = false
 	if msg.err != nil {
+		if msg.from == inputNone {
+			return m, m.raise(msg.rec.Kind+" NOT saved: "+msg.err.Error(), true)
+		}
 		// Keep the text so nothing typed is lost; say why loudly.
-		m.inputErr = "note NOT saved: " + msg.err.Error()
-		m.input = inputNote
+		m.inputErr = msg.rec.Kind + " NOT saved: " + msg.err.Error()
+		m.input = msg.from
+		m.field.Prompt = inputPrompts[msg.from]
 		return m, m.field.Focus()
 	}
 	m.inputErr = ""
@@ -320,18 +326,22 @@ func perform(what string, do func(ctx context.Context) error) tea.Cmd {
 	}
 }
 
-// saveNote records a note from a command: the store's fsync happens off
-// the UI goroutine, and the note shows on the timeline only once durable.
-func (m Model) saveNote(text string) tea.Cmd {
-	record, clock, user := m.opts.Record, m.opts.Clock, m.opts.User
+// saveRecord records a note, decision or amendment from a command: the
+// store's fsync happens off the UI goroutine, and the entry shows on the
+// timeline only once durable. from is the input it came from, reopened
+// with its text if saving fails.
+func (m *Model) saveRecord(from inputKind, rec integrations.Record) tea.Cmd {
+	m.saving = true
+	record, clock := m.opts.Record, m.opts.Clock
+	rec.Source, rec.Actor = "warroom", m.opts.User
 	return func() tea.Msg {
-		rec := integrations.Record{Occurred: clock(), Source: "warroom", Kind: "note", Actor: user, Text: text}
+		rec.Occurred = clock()
 		if record == nil {
-			return savedMsg{err: errNoStore}
+			return savedMsg{from: from, rec: rec, err: errNoStore}
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		saved, err := record(ctx, rec)
-		return savedMsg{rec: saved, err: err}
+		return savedMsg{from: from, rec: saved, err: err}
 	}
 }

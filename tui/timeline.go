@@ -7,10 +7,14 @@ import (
 	"github.com/warroomhq/warroom/integrations"
 )
 
-// timelineRow is one entry as the pane shows it.
+// timelineRow is one entry as the pane shows it: the record with every
+// amendment to it applied.
 type timelineRow struct {
 	rec     integrations.Record
 	unsaved bool // the store failed to make it durable
+	starred bool
+	hidden  bool
+	edited  bool
 }
 
 // timelinePane shows the incident's record, oldest first, following the
@@ -19,27 +23,77 @@ type timelineRow struct {
 type timelinePane struct {
 	rows    []timelineRow
 	list    listView
+	byID    map[string]int   // record id → row
 	byAlert map[string][]int // alert id → rows that mention it
 }
 
 func newTimelinePane() timelinePane {
-	return timelinePane{list: listView{follow: true}, byAlert: map[string][]int{}}
+	return timelinePane{list: listView{follow: true}, byID: map[string]int{}, byAlert: map[string][]int{}}
 }
 
 func (p *timelinePane) add(recs []integrations.Record, unsaved bool) {
 	from := len(p.rows)
 	for _, r := range recs {
+		if r.Amends != nil {
+			p.amend(r)
+		}
 		if id := r.Fields["alert"]; id != "" {
 			p.byAlert[id] = append(p.byAlert[id], len(p.rows))
+		}
+		if r.ID != "" {
+			p.byID[r.ID] = len(p.rows)
 		}
 		p.rows = append(p.rows, timelineRow{rec: r, unsaved: unsaved})
 	}
 	p.list.appended(from, len(p.rows), p.match)
 }
 
+// amend applies an amendment to the row it targets; the amendment itself
+// is also a row, so the pane shows the history as it happened.
+func (p *timelinePane) amend(r integrations.Record) {
+	i, ok := p.byID[r.Amends.Target]
+	if !ok {
+		return
+	}
+	row := &p.rows[i]
+	switch r.Amends.Op {
+	case "text":
+		row.rec.Text, row.edited = r.Text, true
+	case "time":
+		row.rec.Occurred, row.edited = r.Amends.To, true
+	case "star", "unstar":
+		row.starred = r.Amends.Op == "star"
+	case "hide", "unhide":
+		row.hidden = r.Amends.Op == "hide"
+	case "erase":
+		row.rec.Text, row.rec.Fields, row.edited = "[erased]", nil, true
+	}
+}
+
 func (p *timelinePane) match(i int, q string) bool {
 	r := p.rows[i].rec
 	return contains(r.Kind+" "+r.Source+" "+r.Actor+" "+r.Text, q)
+}
+
+// selected is the row under the cursor.
+func (p *timelinePane) selected() (timelineRow, bool) {
+	n := p.list.count(len(p.rows))
+	if n == 0 {
+		return timelineRow{}, false
+	}
+	return p.rows[p.list.item(min(p.list.cursor, n-1))], true
+}
+
+// jump moves the cursor to the first visible entry at or after t.
+func (p *timelinePane) jump(t time.Time) bool {
+	n := p.list.count(len(p.rows))
+	for pos := range n {
+		if !p.rows[p.list.item(pos)].rec.Occurred.Before(t) {
+			p.list.cursor, p.list.follow = pos, false
+			return true
+		}
+	}
+	return false
 }
 
 // related lists the newest entries about an alert, at most limit.
@@ -60,7 +114,7 @@ func (p *timelinePane) render(st Styles, width, height int, focused bool, now ti
 	for pos := start; pos < p.list.count(n) && len(lines) < inner; pos++ {
 		row := p.rows[p.list.item(pos)]
 		line := timelineLine(st, row, now)
-		if focused && pos == p.list.cursor && !p.list.follow {
+		if focused && pos == p.list.cursor {
 			line = st.Selected.Render(fit("▸"+line, width-2))
 		}
 		lines = append(lines, line)
@@ -86,14 +140,26 @@ func timelineLine(st Styles, row timelineRow, now time.Time) string {
 	}
 	text := r.Text
 	switch {
-	case r.Kind == "note":
+	case r.Kind == "note" || r.Kind == "decision":
 		text = st.PaneTitle.Render("✎ "+r.Actor+": ") + text
+	case r.Amends != nil:
+		text = fmt.Sprintf("%s %s %s: %s", r.Actor, r.Amends.Op, r.Amends.Target, text)
 	case r.Actor != "":
 		text = r.Actor + ": " + text
 	}
-	line := fmt.Sprintf("%-9s %-16s %s", stamp, r.Kind, text)
-	if row.unsaved {
+	marks := ""
+	if row.starred {
+		marks += "★ "
+	}
+	if row.edited {
+		marks += "(edited) "
+	}
+	line := fmt.Sprintf("%-9s %-16s %s%s", stamp, r.Kind, marks, text)
+	switch {
+	case row.unsaved:
 		line = st.Bad.Render("UNSAVED ") + line
+	case row.hidden:
+		line = st.Dim.Render("(hidden) " + line)
 	}
 	return line
 }

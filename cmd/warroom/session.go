@@ -211,14 +211,22 @@ func recordOne(store *timeline.Store, r integrations.Record) (integrations.Recor
 }
 
 func toEntry(r integrations.Record) timeline.Entry {
-	return timeline.Entry{Occurred: r.Occurred, Source: r.Source, Kind: r.Kind, Actor: r.Actor,
+	e := timeline.Entry{Occurred: r.Occurred, Source: r.Source, Kind: r.Kind, Actor: r.Actor,
 		Text: r.Text, Fields: r.Fields, Links: r.Links}
+	if a := r.Amends; a != nil {
+		e.Kind, e.Target, e.Op, e.To = timeline.KindAmend, a.Target, a.Op, a.To
+	}
+	return e
 }
 
 // fromEntry returns the record as stored: redacted, with its ID.
 func fromEntry(e timeline.Entry) integrations.Record {
-	return integrations.Record{ID: e.ID, Occurred: e.Occurred, Source: e.Source, Kind: e.Kind, Actor: e.Actor,
+	r := integrations.Record{ID: e.ID, Occurred: e.Occurred, Source: e.Source, Kind: e.Kind, Actor: e.Actor,
 		Text: e.Text, Fields: e.Fields, Links: e.Links}
+	if e.Kind == timeline.KindAmend {
+		r.Amends = &integrations.Amendment{Target: e.Target, Op: e.Op, To: e.To}
+	}
+	return r
 }
 
 func currentUser() string {
