@@ -26,6 +26,11 @@ type Options struct {
 	Redactor *Redactor
 	// Now is the clock for Recorded; nil means time.Now.
 	Now func() time.Time
+	// OnForeign, when set, receives the entries other processes appended
+	// (`warroom timeline append` from a script) as soon as a commit or a
+	// Refresh takes them in, so a running screen can show them. It is
+	// called without the store's lock held.
+	OnForeign func([]Entry)
 }
 
 // Store is one incident's timeline file, open for appending. Several
@@ -33,10 +38,11 @@ type Options struct {
 // append` from a script): each batch is written under an exclusive file
 // lock after taking in what the others wrote.
 type Store struct {
-	path   string
-	file   *os.File
-	redact *Redactor
-	now    func() time.Time
+	path      string
+	file      *os.File
+	redact    *Redactor
+	now       func() time.Time
+	onForeign func([]Entry)
 
 	mu       sync.Mutex
 	cond     sync.Cond // signals the end of a commit
@@ -106,7 +112,8 @@ func Open(path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening timeline: %w", err)
 	}
-	s := &Store{path: path, file: f, redact: opts.Redactor, now: opts.Now, chain: startOfFile, enc: newLineEncoder()}
+	s := &Store{path: path, file: f, redact: opts.Redactor, now: opts.Now, onForeign: opts.OnForeign,
+		chain: startOfFile, enc: newLineEncoder()}
 	s.cond.L = &s.mu
 	if created {
 		if err := syncDir(filepath.Dir(path)); err != nil {
@@ -298,6 +305,13 @@ func (s *Store) Refresh() ([]Entry, error) {
 // waiter that finds no commit in progress leads the next one, taking
 // every queued request: that is the group commit.
 func (s *Store) wait(req *request) error {
+	var caught []Entry // foreign entries this goroutine's commit took in
+	defer func() {
+		// Runs after the unlock below: the callback may take its time.
+		if len(caught) > 0 && s.onForeign != nil {
+			s.onForeign(caught)
+		}
+	}()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -317,6 +331,7 @@ func (s *Store) wait(req *request) error {
 		s.queue = nil
 		s.mu.Unlock()
 		foreign, mine, scrubbed := s.commit(batch)
+		caught = append(caught, foreign...)
 		s.mu.Lock()
 		s.entries = append(append(s.entries, foreign...), mine...)
 		s.replace(scrubbed)

@@ -465,3 +465,39 @@ func TestGroupCommitSharesOneSync(t *testing.T) {
 		t.Errorf("%d entries, want %d", n, queued+1)
 	}
 }
+
+func TestOnForeignReportsEveryOtherWritersEntryOnce(t *testing.T) {
+	dir := t.TempDir()
+	var seen []string
+	a, err := OpenIncident(dir, "shared", Options{OnForeign: func(es []Entry) {
+		for _, e := range es {
+			seen = append(seen, e.Text)
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := OpenIncident(dir, "shared", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	for i := range 3 {
+		if _, err := b.Append(Entry{Kind: KindNote, Text: fmt.Sprint("b", i)}); err != nil {
+			t.Fatal(err)
+		}
+		if i == 1 {
+			// a's own append takes in b0 and b1 on the way.
+			if _, err := a.Append(Entry{Kind: KindNote, Text: "a"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if _, err := a.Refresh(); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(seen, " "); got != "b0 b1 b2" {
+		t.Fatalf("OnForeign saw %q, want b0 b1 b2 once each", got)
+	}
+}

@@ -77,7 +77,7 @@ func startTerminal(t *testing.T, width, height int, command string) terminal {
 // with an empty configuration home, as a new user starts it.
 type e2eSession struct {
 	terminal
-	stateDir, exitFile string
+	bin, stateDir, exitFile string
 }
 
 func startWarroom(t *testing.T, width, height int) e2eSession {
@@ -88,7 +88,7 @@ func startWarroom(t *testing.T, width, height int) e2eSession {
 	if err := os.MkdirAll(configHome, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	s := e2eSession{stateDir: filepath.Join(dir, "state"), exitFile: filepath.Join(dir, "exit")}
+	s := e2eSession{bin: bin, stateDir: filepath.Join(dir, "state"), exitFile: filepath.Join(dir, "exit")}
 	command := fmt.Sprintf("env XDG_CONFIG_HOME=%s TERM=xterm-256color %s --state-dir %s; echo $? > %s; sleep 60",
 		configHome, bin, s.stateDir, s.exitFile)
 	s.terminal = startTerminal(t, width, height, command)
@@ -151,6 +151,15 @@ func TestDrillEndToEnd(t *testing.T) {
 	if !bytes.Contains(data, []byte(`"kind":"note"`)) || !bytes.Contains(data, []byte(note)) {
 		t.Fatalf("the note is on screen but not in %s", files[0])
 	}
+
+	// A script appends to the same incident while the screen runs.
+	incident := filepath.Base(filepath.Dir(files[0]))
+	out, err := exec.Command(s.bin, "--state-dir", s.stateDir, "timeline", "append", "--incident", incident,
+		"--text", "e2e-7720 from a script").CombinedOutput()
+	if err != nil {
+		t.Fatalf("timeline append: %v\n%s", err, out)
+	}
+	s.waitScreen(10*time.Second, "e2e-7720")
 	s.quit()
 }
 

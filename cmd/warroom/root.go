@@ -25,7 +25,7 @@ func versionString() string {
 
 func rootCommand() *cobra.Command {
 	g := &globalFlags{}
-	var readonly bool
+	var readonly, bell bool
 	root := &cobra.Command{
 		Use:   "warroom",
 		Short: "A terminal war-room for the engineer on call",
@@ -39,12 +39,13 @@ With no configuration it opens the built-in drill world, replaying the
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runWarRoom(cmd.Context(), g, sessionOptions{Readonly: readonly})
+			return runWarRoom(cmd.Context(), g, sessionOptions{Readonly: readonly, Bell: bell})
 		},
 	}
 	root.PersistentFlags().StringVar(&g.ConfigPath, "config", "", "configuration file (default $XDG_CONFIG_HOME/warroom/config.yaml)")
 	root.PersistentFlags().StringVar(&g.StateDir, "state-dir", "", "where timelines and locks are kept (env WARROOM_STATE_DIR, default $XDG_STATE_HOME/warroom)")
 	root.Flags().BoolVar(&readonly, "readonly", false, "observe only: refuse every mutating action")
+	root.Flags().BoolVar(&bell, "bell", false, "ring the terminal bell with a new critical alert or a failed action")
 	root.AddCommand(drillCommand(g), versionCommand(), runbookCommand(g), timelineCommand(g), configCommand(g))
 	return root
 }

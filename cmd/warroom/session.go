@@ -28,6 +28,7 @@ type sessionOptions struct {
 	Speed      float64
 	Seed       uint64
 	Readonly   bool
+	Bell       bool
 }
 
 // world is what a session watches and acts on: the drill, or live sources.
@@ -86,12 +87,17 @@ func chooseWorld(g *globalFlags, o sessionOptions) (*world, error) {
 // pump, which makes every record durable in the incident's timeline
 // before handing batches on.
 type session struct {
-	world  *world
-	store  *timeline.Store
-	pump   *integrations.Pump
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	world   *world
+	store   *timeline.Store
+	pump    *integrations.Pump
+	deliver func(integrations.Batch) // nil without a screen
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
 }
+
+// refreshEvery is how often a session with a screen looks for entries
+// other processes appended (`warroom timeline append` from a script).
+const refreshEvery = 2 * time.Second
 
 // openSession chooses the world and opens its timeline; nothing runs yet.
 func openSession(g *globalFlags, o sessionOptions) (*session, error) {
@@ -107,23 +113,41 @@ func openSession(g *globalFlags, o sessionOptions) (*session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("redaction patterns: %w", err)
 	}
-	store, err := timeline.OpenIncident(stateDir, w.incident, timeline.Options{Redactor: redactor})
+	s := &session{world: w}
+	s.store, err = timeline.OpenIncident(stateDir, w.incident, timeline.Options{Redactor: redactor, OnForeign: s.foreign})
 	if err != nil {
 		return nil, fmt.Errorf("opening the timeline: %w", err)
 	}
-	return &session{world: w, store: store}, nil
+	return s, nil
+}
+
+// foreign shows entries other processes appended; they are durable
+// already, so they go straight to the screen, not through the pump.
+func (s *session) foreign(entries []timeline.Entry) {
+	if s.deliver == nil {
+		return
+	}
+	recs := make([]integrations.Record, len(entries))
+	for i, e := range entries {
+		recs[i] = fromEntry(e)
+	}
+	s.deliver(integrations.Batch{Records: recs})
 }
 
 // start runs the pump and every source until close; deliver (may be nil)
 // receives each coalesced batch after its records are durable.
 func (s *session) start(ctx context.Context, deliver func(integrations.Batch)) {
 	ctx, s.cancel = context.WithCancel(ctx)
+	s.deliver = deliver
 	s.pump = integrations.NewPump(integrations.PumpOptions{
 		Persist: func(recs []integrations.Record) error { return persist(s.store, recs) },
 		Deliver: deliver,
 		Derive:  driftRecords(s.world.bindings, s.world.clock),
 	})
 	s.wg.Go(func() { s.pump.Run(ctx) })
+	if deliver != nil {
+		s.wg.Go(func() { s.refresh(ctx) })
+	}
 	for _, src := range s.world.sources {
 		s.wg.Go(func() {
 			if err := src.Run(ctx, s.pump); err != nil && !errors.Is(err, context.Canceled) {
@@ -131,6 +155,23 @@ func (s *session) start(ctx context.Context, deliver func(integrations.Batch)) {
 					Text: src.Name() + " stopped: " + err.Error()})
 			}
 		})
+	}
+}
+
+// refresh takes in other processes' entries while nothing else commits.
+func (s *session) refresh(ctx context.Context) {
+	t := time.NewTicker(refreshEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := s.store.Refresh(); err != nil {
+				s.pump.Publish(integrations.Record{Occurred: s.world.clock(), Source: "warroom", Kind: "source.status",
+					Text: "timeline refresh failed: " + err.Error()})
+			}
+		}
 	}
 }
 
@@ -164,7 +205,7 @@ func runWarRoom(ctx context.Context, g *globalFlags, o sessionOptions) error {
 	model := tui.New(tui.Options{
 		Title: w.title, IncidentStart: w.started, Drill: w.drill, Notice: w.notice,
 		User: currentUser(), Clock: w.clock, NoColor: os.Getenv("NO_COLOR") != "",
-		Readonly: o.Readonly, Actions: w.actions, Bindings: w.bindings,
+		Readonly: o.Readonly, Bell: o.Bell, Actions: w.actions, Bindings: w.bindings,
 		Record: func(_ context.Context, r integrations.Record) (integrations.Record, error) {
 			return recordOne(s.store, r)
 		},
