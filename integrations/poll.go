@@ -6,8 +6,12 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"time"
 )
+
+// sourceStarting is a source's state before its first refresh ends.
+const sourceStarting SourceState = "starting"
 
 // RateLimitedError is returned by a fetch when the service asked us to slow
 // down; the poller waits at least After before the next request.
@@ -70,7 +74,9 @@ func (c PollConfig) withDefaults() PollConfig {
 // source.status Record for the timeline.
 func Poll(ctx context.Context, cfg PollConfig, pub Publisher, fetch func(ctx context.Context) error) {
 	cfg = cfg.withDefaults()
-	st := SourceStatus{Source: cfg.Source, State: SourceDown, Budget: cfg.Budget}
+	// The first outcome is always a change of state, so a source that
+	// never succeeds is on the timeline with its reason from the start.
+	st := SourceStatus{Source: cfg.Source, State: sourceStarting, Budget: cfg.Budget}
 	for {
 		fctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 		err := fetch(fctx)
@@ -124,11 +130,18 @@ func describeError(err error) string {
 	}
 }
 
+// truncate shortens s to about n bytes at a word boundary: a secret the
+// redactor knows is then either whole (and scrubbed downstream) or gone,
+// never a recognisable piece of one.
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	return s[:n] + "…"
+	cut := strings.LastIndexAny(s[:n], " \t\n")
+	if cut <= 0 {
+		return "…"
+	}
+	return s[:cut] + " …"
 }
 
 // nextDelay is the wait before the next refresh.

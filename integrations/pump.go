@@ -58,9 +58,11 @@ func (b *Batch) add(e Event) {
 
 // PumpOptions wires the pump to the timeline and the screen.
 type PumpOptions struct {
-	// Persist makes records durable (and may set their IDs) before they
-	// are delivered. Nil means records are delivered unsaved.
-	Persist func(records []Record) error
+	// Persist makes records durable before they are delivered and returns
+	// them as stored (with their IDs); it may leave out records it already
+	// holds, such as what a source replays after a restart. Nil means
+	// records are delivered unsaved.
+	Persist func(records []Record) ([]Record, error)
 	// Deliver hands a coalesced batch to the screen (program.Send).
 	Deliver func(Batch)
 	// Derive computes further records from a batch before it is persisted,
@@ -128,7 +130,11 @@ func (p *Pump) flush(b *Batch) {
 		return
 	}
 	if p.opts.Persist != nil && len(b.Records) > 0 {
-		b.PersistErr = p.opts.Persist(b.Records)
+		stored, err := p.opts.Persist(b.Records)
+		if err == nil {
+			b.Records = stored
+		}
+		b.PersistErr = err
 	}
 	if p.opts.Deliver != nil {
 		p.opts.Deliver(*b)

@@ -17,14 +17,14 @@ func TestPumpCoalescesBurstsAndPersistsBeforeDelivery(t *testing.T) {
 	)
 	p := NewPump(PumpOptions{
 		Interval: 20 * time.Millisecond,
-		Persist: func(rs []Record) error {
+		Persist: func(rs []Record) ([]Record, error) {
 			mu.Lock()
 			defer mu.Unlock()
 			for i := range rs {
 				rs[i].ID = fmt.Sprint(len(persisted))
 				persisted = append(persisted, rs[i])
 			}
-			return nil
+			return rs, nil
 		},
 		Deliver: func(b Batch) {
 			mu.Lock()
@@ -71,7 +71,7 @@ func TestPumpCoalescesBurstsAndPersistsBeforeDelivery(t *testing.T) {
 func TestPumpReportsPersistFailure(t *testing.T) {
 	got := make(chan Batch, 1)
 	p := NewPump(PumpOptions{
-		Persist: func([]Record) error { return errors.New("disk full") },
+		Persist: func([]Record) ([]Record, error) { return nil, errors.New("disk full") },
 		Deliver: func(b Batch) { got <- b },
 	})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -81,6 +81,22 @@ func TestPumpReportsPersistFailure(t *testing.T) {
 	b := <-got
 	if b.PersistErr == nil || len(b.Records) != 1 {
 		t.Fatalf("want the record delivered with its persist error, got %+v", b)
+	}
+}
+
+func TestPumpDeliversWhatPersistKept(t *testing.T) {
+	got := make(chan Batch, 1)
+	p := NewPump(PumpOptions{
+		Persist: func(rs []Record) ([]Record, error) { return rs[1:], nil }, // the first was stored before
+		Deliver: func(b Batch) { got <- b },
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	p.Publish(Record{Text: "replayed"})
+	p.Publish(Record{Text: "new"})
+	cancel()
+	p.Run(ctx)
+	if b := <-got; len(b.Records) != 1 || b.Records[0].Text != "new" {
+		t.Fatalf("delivered %+v, want only the new record", b.Records)
 	}
 }
 

@@ -54,10 +54,20 @@ type RunOptions struct {
 	// Timeout bounds the whole run (default: the runbook's timeout).
 	Timeout time.Duration
 	Grace   time.Duration // default DefaultGrace
+	// Now stamps the run's records with the incident's clock (the drill's
+	// scenario time); nil means time.Now. Durations are always real time.
+	Now func() time.Time
 	// Progress, when set, receives every change of a step's state, from
 	// the run's goroutines; it must return quickly (for example hand the
 	// state to program.Send).
 	Progress func(StepState)
+}
+
+func (o RunOptions) now() time.Time {
+	if o.Now != nil {
+		return o.Now()
+	}
+	return time.Now()
 }
 
 // RunStatus is how a run ended.
@@ -144,7 +154,11 @@ type executor struct {
 
 func (x *executor) run(parent context.Context) {
 	p := x.plan
-	x.record(KindRequested, fmt.Sprintf("run %s requested (%s)", p.Runbook.Name, orNoParams(p.Params)), map[string]string{"params": p.Params.String(), "dry_run": fmt.Sprint(x.opts.DryRun)})
+	requested := map[string]string{"params": p.Params.String(), "dry_run": fmt.Sprint(x.opts.DryRun)}
+	for name, v := range p.Params {
+		requested["param."+name] = formatValue(v)
+	}
+	x.record(KindRequested, fmt.Sprintf("run %s requested (%s)", p.Runbook.Name, orNoParams(p.Params)), requested)
 	x.record(KindPlan, strings.Join(p.Lines(), "\n"), map[string]string{"checks": checksText(p.Checks()), "targets": strings.Join(p.Targets, ",")})
 	if err := p.Err(); err != nil {
 		x.end(RunRefused, err)
@@ -426,7 +440,7 @@ func (x *executor) end(status RunStatus, err error) {
 			x.update(i, func(s *StepState) { s.Status, s.Message = StepSkipped, "not started: the run "+string(status) })
 		}
 	}
-	fields := map[string]string{"status": string(status), "duration": time.Since(x.report.Started).Round(time.Millisecond).String()}
+	fields := map[string]string{"status": string(status), "result": string(status), "duration": time.Since(x.report.Started).Round(time.Millisecond).String()}
 	switch status {
 	case RunDone, RunDryRun:
 		x.record(KindDone, fmt.Sprintf("run %s %s", x.plan.Runbook.Name, status), fields)
@@ -454,7 +468,7 @@ func (x *executor) recordLocked(kind, text string, fields map[string]string) {
 		f[k] = v
 	}
 	if x.sink != nil {
-		x.sink(integrations.Record{Occurred: time.Now(), Source: RecordSource, Kind: kind, Actor: x.opts.Actor, Text: text, Fields: f})
+		x.sink(integrations.Record{Occurred: x.opts.now(), Source: RecordSource, Kind: kind, Actor: x.opts.Actor, Text: text, Fields: f})
 	}
 }
 

@@ -56,6 +56,8 @@ func withInstances(groups []integrations.Group, n int) []integrations.Group {
 
 func finish(t *testing.T, tm *teatest.TestModel) Model {
 	t.Helper()
+	// In the runbook panel the first ctrl+c closes the panel; the next quits.
+	tm.Send(tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl})
 	tm.Send(tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl})
 	return tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
 }
@@ -112,15 +114,17 @@ func TestComposeChatInDrill(t *testing.T) {
 	waitFor(t, tm, "chat ▸")
 	tm.Type("scaling web to 12 now")
 	press(tm, "enter")
-	waitFor(t, tm, "post to chat done")
-	finish(t, tm)
-
+	// The post reaches the world's channel: the next step publishes it.
 	var posted []integrations.Message
-	world.Step(sc.Start.Add(time.Second), integrations.PublisherFunc(func(e integrations.Event) {
-		if c, ok := e.(integrations.ChatPosted); ok {
-			posted = append(posted, c.Messages...)
-		}
-	}))
+	teatest.WaitFor(t, tm.Output(), func([]byte) bool {
+		world.Step(world.Now(), integrations.PublisherFunc(func(e integrations.Event) {
+			if c, ok := e.(integrations.ChatPosted); ok {
+				posted = append(posted, c.Messages...)
+			}
+		}))
+		return len(posted) > 0
+	}, teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(10*time.Millisecond))
+	finish(t, tm)
 	if len(posted) != 1 || posted[0].Text != "scaling web to 12 now" || posted[0].User != "you" {
 		t.Fatalf("the drill channel got %+v", posted)
 	}

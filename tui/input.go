@@ -69,7 +69,16 @@ func (m Model) updateKeys(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	k := m.keys
 	switch {
 	case key.Matches(msg, k.Quit):
+		if m.flow != nil && m.flow.stage == stageRunning {
+			m.confirm = &confirmation{
+				prompt: "runbook " + m.flow.rb.Name + " is running: quitting aborts it. y to abort and quit, any other key stays",
+				run:    tea.Quit, // the session aborts runs and waits for them on the way out
+			}
+			return m, nil
+		}
 		return m, tea.Quit
+	case msg.String() == "x" && m.flow != nil && m.flow.stage == stageRunning:
+		return m, m.abortRun()
 	case key.Matches(msg, k.Help):
 		m.help.ShowAll = !m.help.ShowAll
 	case key.Matches(msg, k.NextPane):
@@ -102,6 +111,8 @@ func (m Model) updateKeys(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		}
 	case key.Matches(msg, k.Back):
 		switch {
+		case m.flow != nil && m.flow.stage == stageFinished:
+			m.flow = nil // dismiss the finished run's footer line
 		case m.focus == paneAlerts && m.alerts.detail:
 			m.alerts.detail = false
 		case m.focus == paneFleet && m.fleet.back():
@@ -114,9 +125,9 @@ func (m Model) updateKeys(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		}
 		return m, m.openInput(inputFilter, m.focusedFilter())
 	case key.Matches(msg, k.Note):
-		return m, m.openInput(inputNote, m.field.Value())
+		return m, m.openInput(inputNote, m.drafts[inputNote])
 	case key.Matches(msg, k.Decision):
-		return m, m.openInput(inputDecision, "")
+		return m, m.openInput(inputDecision, m.drafts[inputDecision])
 	case m.focus == paneTimeline && key.Matches(msg, k.Star):
 		row, ok := m.timeline.selected()
 		if !ok || row.rec.ID == "" {
@@ -141,7 +152,7 @@ func (m Model) updateKeys(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		if !k.Chat.Enabled() {
 			return m, m.refused("posting to chat")
 		}
-		return m, m.openInput(inputChat, "")
+		return m, m.openInput(inputChat, m.drafts[inputChat])
 	case msg.String() == "r":
 		return m, m.openRunbooks()
 	case msg.String() == "a":
@@ -187,8 +198,11 @@ func (m Model) updateConfirm(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 func (m Model) updateInput(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	switch {
 	case key.Matches(msg, m.keys.Cancel):
-		if m.input == inputFilter {
+		switch m.input {
+		case inputFilter:
 			m.setFocusedFilter("")
+		case inputNote, inputDecision, inputChat:
+			m.drafts[m.input] = m.field.Value()
 		}
 		m.closeInput()
 		m.inputErr = ""
@@ -211,7 +225,7 @@ func (m Model) submitInput() (tea.Model, tea.Cmd) {
 	case kind == inputFilter:
 		m.closeInput()
 		return m, nil
-	case text == "" || m.saving:
+	case text == "":
 		return m, nil
 	case kind == inputJump:
 		at, err := parseJump(text, m.now)
@@ -228,14 +242,16 @@ func (m Model) submitInput() (tea.Model, tea.Cmd) {
 		return m, nil
 	}
 	m.closeInput()
+	delete(m.drafts, kind)
 	switch kind {
 	case inputChat:
-		m.field.Reset()
 		chat := m.opts.Actions.Chat
-		return m, perform("post to chat", func(ctx context.Context) error {
+		return m, func() tea.Msg {
+			ctx, cancel := context.WithTimeout(context.Background(), actionTimeout)
+			defer cancel()
 			_, err := chat.Post(ctx, text, "")
-			return err
-		})
+			return chatPostedMsg{text: text, err: err}
+		}
 	case inputEdit:
 		return m, m.saveRecord(kind, integrations.Record{Kind: "amend", Text: text,
 			Amends: &integrations.Amendment{Target: m.editTarget, Op: "text"}})

@@ -43,14 +43,14 @@ func (m Model) placements() (tabBar bool, out []placed) {
 	header := len(m.header(m.width))
 	footer := strings.Count(m.footer(), "\n") + 1
 	mode := m.mode()
-	tabBar = (m.zoomed || mode != layoutGrid) && m.flow == nil
+	tabBar = (m.zoomed || mode != layoutGrid) && m.panelClosed()
 	top := header
 	if tabBar {
 		top++
 	}
 	body := max(4, m.height-top-footer)
 	switch {
-	case m.flow != nil:
+	case !m.panelClosed():
 		// The runbook panel takes the whole body while it is open.
 		out = []placed{{paneRunbook, 0, top, m.width, body}}
 	case m.zoomed || mode == layoutTabs:

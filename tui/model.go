@@ -73,6 +73,12 @@ type savedMsg struct {
 	err  error
 }
 
+// chatPostedMsg reports the outcome of posting to the incident channel.
+type chatPostedMsg struct {
+	text string
+	err  error
+}
+
 // actionDoneMsg reports the outcome of an action sent to a service.
 type actionDoneMsg struct {
 	what string
@@ -112,8 +118,9 @@ type Model struct {
 
 	input      inputKind
 	field      textinput.Model
-	editTarget string // the entry an edit amends
-	saving     bool
+	drafts     map[inputKind]string // unsent text of notes, decisions and chat, kept across esc and failures
+	editTarget string               // the entry an edit amends
+	saving     int                  // entries typed here still on their way to the store
 	inputErr   string
 	confirm    *confirmation
 	flow       *runbookFlow // the runbook panel, while open
@@ -142,7 +149,7 @@ func New(opts Options) Model {
 		opts: opts, styles: st, keys: newKeyMap(opts), help: h,
 		width: 80, height: 24, now: opts.IncidentStart,
 		alerts: alertsPane{}, fleet: newFleetPane(opts.Bindings), chat: newChatPane(), timeline: newTimelinePane(),
-		sources: map[string]integrations.SourceStatus{}, field: ti,
+		sources: map[string]integrations.SourceStatus{}, field: ti, drafts: map[inputKind]string{},
 	}
 }
 
@@ -188,6 +195,12 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.apply(msg)
 	case savedMsg:
 		return m.saved(msg)
+	case chatPostedMsg:
+		if msg.err != nil {
+			m.drafts[inputChat] = msg.text
+			return m, m.raise("chat NOT posted: "+msg.err.Error()+" (c to retry: your text is kept)", true)
+		}
+		return m, nil
 	case actionDoneMsg:
 		if msg.err != nil {
 			return m, m.raise(msg.what+" FAILED: "+msg.err.Error(), true)
@@ -197,10 +210,13 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.flow != nil {
 			return m.updateFlow(msg)
 		}
+		if s, ok := msg.(stepMsg); ok {
+			return m, listen(s.flow) // drain a run whose panel is gone
+		}
 		return m, nil
 	case tea.KeyPressMsg:
 		switch {
-		case m.flow != nil:
+		case m.flow != nil && !m.flow.hidden:
 			return m.updateFlow(msg)
 		case m.confirm != nil:
 			return m.updateConfirm(msg)
@@ -209,12 +225,12 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m.updateKeys(msg)
 	case tea.MouseClickMsg:
-		if p, ok := m.paneAt(msg.X, msg.Y); ok && m.input == inputNone && m.confirm == nil && m.flow == nil {
+		if p, ok := m.paneAt(msg.X, msg.Y); ok && m.input == inputNone && m.confirm == nil && m.panelClosed() {
 			m.setFocus(p)
 		}
 		return m, nil
 	case tea.MouseWheelMsg:
-		if p, ok := m.paneAt(msg.X, msg.Y); ok && m.flow == nil {
+		if p, ok := m.paneAt(msg.X, msg.Y); ok && m.panelClosed() {
 			delta := 3
 			if msg.Button == tea.MouseWheelUp {
 				delta = -3
@@ -223,7 +239,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	}
-	if m.flow != nil {
+	if !m.panelClosed() {
 		return m, m.flow.updateInputs(msg)
 	}
 	if m.input != inputNone {
@@ -273,6 +289,10 @@ func (m *Model) raise(text string, bad bool) tea.Cmd {
 	return nil
 }
 
+// panelClosed reports whether the runbook panel is out of the way: never
+// opened, closed, or shrunk to the footer.
+func (m Model) panelClosed() bool { return m.flow == nil || m.flow.hidden }
+
 func (m *Model) setFocus(p pane) {
 	m.focus = p
 	if p != paneTimeline {
@@ -300,19 +320,23 @@ func (m *Model) scrollPane(p pane, delta int) {
 
 // saved handles the outcome of recording an entry.
 func (m Model) saved(msg savedMsg) (tea.Model, tea.Cmd) {
-	m.saving = false
+	m.saving--
 	if msg.err != nil {
-		if msg.from == inputNone {
-			return m, m.raise(msg.rec.Kind+" NOT saved: "+msg.err.Error(), true)
+		problem := msg.rec.Kind + " NOT saved: " + msg.err.Error()
+		if msg.from == inputNone || msg.from == inputEdit || m.input != inputNone {
+			// Nothing to reopen, or the user is typing something else:
+			// keep the text as a draft and say so.
+			if msg.from != inputNone && msg.from != inputEdit {
+				m.drafts[msg.from] = msg.rec.Text
+				problem += " (your text is kept)"
+			}
+			return m, m.raise(problem, true)
 		}
-		// Keep the text so nothing typed is lost; say why loudly.
-		m.inputErr = msg.rec.Kind + " NOT saved: " + msg.err.Error()
-		m.input = msg.from
-		m.field.Prompt = inputPrompts[msg.from]
-		return m, m.field.Focus()
+		// Reopen the input with the text, so nothing typed is lost.
+		cmd := m.openInput(msg.from, msg.rec.Text)
+		m.inputErr = problem
+		return m, cmd
 	}
-	m.inputErr = ""
-	m.field.Reset()
 	m.timeline.add([]integrations.Record{msg.rec}, false)
 	return m, nil
 }
@@ -331,7 +355,7 @@ func perform(what string, do func(ctx context.Context) error) tea.Cmd {
 // timeline only once durable. from is the input it came from, reopened
 // with its text if saving fails.
 func (m *Model) saveRecord(from inputKind, rec integrations.Record) tea.Cmd {
-	m.saving = true
+	m.saving++
 	record, clock := m.opts.Record, m.opts.Clock
 	rec.Source, rec.Actor = "warroom", m.opts.User
 	return func() tea.Msg {

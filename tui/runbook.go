@@ -19,6 +19,10 @@ type RunbookOptions struct {
 	Limits   runbooks.Limits
 	StateDir string                    // where run locks live
 	Sink     func(integrations.Record) // the timeline (through the pump)
+	// Begin registers a run with whoever must wait for it when the
+	// program quits; its context ends when runs must stop. end is called
+	// once the run has returned. Nil: runs end with the program.
+	Begin func() (ctx context.Context, end func())
 }
 
 // The runbook flow: palette → parameter form → plan → confirm → run.
@@ -54,23 +58,35 @@ type runbookFlow struct {
 	cancel   context.CancelFunc
 	aborting bool
 	report   *runbooks.Report
+	// hidden shrinks a running or finished run to one footer line, so the
+	// panes stay in view during a long run.
+	hidden bool
 }
 
-// planMsg carries a finished plan.
+// planMsg carries a finished plan. Each message names the flow it belongs
+// to: one that arrives after its flow was closed or sent back is ignored.
 type planMsg struct {
+	flow *runbookFlow
 	plan *runbooks.Plan
 	err  error
 }
 
 // stepMsg carries one step's new state; runDoneMsg the run's end.
-type stepMsg struct{ state runbooks.StepState }
+type stepMsg struct {
+	flow  *runbookFlow
+	state runbooks.StepState
+}
 
-type runDoneMsg struct{ report *runbooks.Report }
+type runDoneMsg struct {
+	flow   *runbookFlow
+	report *runbooks.Report
+}
 
-func newSearch(prompt, placeholder string) textinput.Model {
+func (m Model) newField(prompt, placeholder string) textinput.Model {
 	ti := textinput.New()
 	ti.Prompt, ti.Placeholder = prompt, placeholder
 	ti.CharLimit = 200
+	ti.SetWidth(max(20, m.width-len(prompt)-6))
 	return ti
 }
 
@@ -82,7 +98,11 @@ func (m *Model) openRunbooks() tea.Cmd {
 	if m.opts.Runbooks.Catalog == nil {
 		return m.raise("no runbooks are loaded", true)
 	}
-	f := &runbookFlow{search: newSearch("runbook ▸ ", "type to filter")}
+	if m.flow != nil && m.flow.hidden {
+		m.flow.hidden = false
+		return nil
+	}
+	f := &runbookFlow{search: m.newField("runbook ▸ ", "type to filter")}
 	f.filter(m.opts.Runbooks.Catalog)
 	m.flow = f
 	return f.search.Focus()
@@ -100,10 +120,11 @@ func (f *runbookFlow) filter(cat *runbooks.Catalog) {
 }
 
 // choose moves from the palette to the parameter form.
-func (f *runbookFlow) choose(rb *runbooks.Runbook) tea.Cmd {
+func (m Model) choose(rb *runbooks.Runbook) tea.Cmd {
+	f := m.flow
 	f.rb, f.stage, f.fields, f.field = rb, stageForm, nil, 0
 	for _, p := range rb.Params {
-		ti := newSearch(fmt.Sprintf("%-10s ", p.Name), p.Usage())
+		ti := m.newField(fmt.Sprintf("%-10s ", p.Name), "")
 		if p.Default != nil {
 			ti.SetValue(fmt.Sprint(p.Default))
 		}
@@ -127,12 +148,12 @@ func (f *runbookFlow) params() map[string]string {
 
 // makePlan plans off the UI goroutine: planning reads from the services.
 func (m Model) makePlan() tea.Cmd {
-	rb, params, actions, limits := m.flow.rb, m.flow.params(), m.opts.Actions, m.opts.Runbooks.Limits
+	f, rb, params, actions, limits := m.flow, m.flow.rb, m.flow.params(), m.opts.Actions, m.opts.Runbooks.Limits
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), actionTimeout)
 		defer cancel()
 		p, err := runbooks.NewPlan(ctx, rb, params, actions, limits)
-		return planMsg{plan: p, err: err}
+		return planMsg{flow: f, plan: p, err: err}
 	}
 }
 
@@ -145,24 +166,30 @@ func (m *Model) startRun() tea.Cmd {
 	progress := f.progress
 	plan, actions, opts := f.plan, m.opts.Actions, runbooks.RunOptions{
 		DryRun: f.dryRun, Confirmed: true, Typed: f.typed.Value(), StateDir: m.opts.Runbooks.StateDir,
-		Actor: m.opts.User, Progress: func(s runbooks.StepState) { progress <- s },
+		Actor: m.opts.User, Now: m.opts.Clock, Progress: func(s runbooks.StepState) { progress <- s },
 	}
-	sink := m.opts.Runbooks.Sink
+	sink, begin := m.opts.Runbooks.Sink, m.opts.Runbooks.Begin
 	run := func() tea.Msg {
 		defer close(progress)
+		if begin != nil {
+			// Quitting aborts the run and waits for it to wind down.
+			stopping, end := begin()
+			defer end()
+			defer context.AfterFunc(stopping, cancel)()
+		}
 		report, _ := runbooks.Run(ctx, plan, actions, sink, opts)
-		return runDoneMsg{report: report}
+		return runDoneMsg{flow: f, report: report}
 	}
-	return tea.Batch(run, listen(progress))
+	return tea.Batch(run, listen(f))
 }
 
-func listen(progress <-chan runbooks.StepState) tea.Cmd {
+func listen(f *runbookFlow) tea.Cmd {
 	return func() tea.Msg {
-		s, ok := <-progress
+		s, ok := <-f.progress
 		if !ok {
 			return nil
 		}
-		return stepMsg{s}
+		return stepMsg{flow: f, state: s}
 	}
 }
 
@@ -171,20 +198,28 @@ func (m Model) updateFlow(msg tea.Msg) (tea.Model, tea.Cmd) {
 	f := m.flow
 	switch msg := msg.(type) {
 	case planMsg:
+		if msg.flow != f || f.stage != stagePlanning {
+			return m, nil // a plan the user stopped waiting for
+		}
 		f.plan, f.planErr, f.stage = msg.plan, "", stagePlan
 		if msg.err != nil {
 			f.plan, f.planErr, f.stage = nil, msg.err.Error(), stageForm
 			return m, nil
 		}
 		if f.plan.Dangerous {
-			f.typed = newSearch("confirm ▸ ", "type "+f.plan.ConfirmText)
+			f.typed = m.newField("confirm ▸ ", "type "+f.plan.ConfirmText)
 			return m, f.typed.Focus()
 		}
 		return m, nil
 	case stepMsg:
-		f.setStep(msg.state)
-		return m, listen(f.progress)
+		if msg.flow == f {
+			f.setStep(msg.state)
+		}
+		return m, listen(msg.flow)
 	case runDoneMsg:
+		if msg.flow != f {
+			return m, nil
+		}
 		f.stage, f.report = stageFinished, msg.report
 		for _, s := range msg.report.Steps {
 			f.setStep(s)
@@ -225,8 +260,9 @@ func (f *runbookFlow) updateInputs(msg tea.Msg) tea.Cmd {
 func (m Model) flowKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	f := m.flow
 	key := msg.String()
-	if key == "ctrl+c" && f.stage != stageRunning {
-		return m, tea.Quit
+	if key == "ctrl+c" && f.stage != stageRunning && f.stage != stageFinished {
+		m.flow = nil // ctrl+c closes the panel; it never quits from here
+		return m, nil
 	}
 	switch f.stage {
 	case stagePalette:
@@ -243,7 +279,7 @@ func (m Model) flowKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 				return m, nil
 			}
 			f.search.Blur()
-			if cmd := f.choose(f.matches[f.cursor]); cmd != nil {
+			if cmd := m.choose(f.matches[f.cursor]); cmd != nil {
 				return m, cmd
 			}
 			f.stage = stagePlanning
@@ -275,20 +311,56 @@ func (m Model) flowKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			f.fields[f.field], cmd = f.fields[f.field].Update(msg)
 			return m, cmd
 		}
+	case stagePlanning:
+		if key == "esc" {
+			f.stage = stageForm // the plan, when it comes, is ignored
+			return m, f.fields[f.field].Focus()
+		}
 	case stagePlan:
 		return m.planKey(msg)
 	case stageRunning:
-		if (key == "x" || key == "ctrl+c") && !f.aborting {
-			f.aborting = true
-			f.cancel()
-			return m, m.raise("aborting "+f.rb.Name+": the running step is cancelled, no further step starts", true)
+		switch key {
+		case "x", "ctrl+c":
+			return m, m.abortRun()
+		case "esc":
+			f.hidden = true
 		}
 	case stageFinished:
-		if key == "esc" || key == "enter" || key == "q" {
+		if key == "esc" || key == "enter" || key == "q" || key == "ctrl+c" {
 			m.flow = nil
 		}
 	}
 	return m, nil
+}
+
+// abortRun cancels the running step; no further step starts.
+func (m *Model) abortRun() tea.Cmd {
+	f := m.flow
+	if f == nil || f.stage != stageRunning || f.aborting {
+		return nil
+	}
+	f.aborting = true
+	f.cancel()
+	return m.raise("aborting "+f.rb.Name+": the running step is cancelled, no further step starts", true)
+}
+
+// runLine is the footer's one-line view of a hidden run.
+func (m Model) runLine() string {
+	f, st := m.flow, m.styles
+	if f.stage == stageFinished {
+		return fmt.Sprintf("runbook %s %s · r view · esc dismiss", f.rb.Name, f.report.Status)
+	}
+	current := "starting"
+	for _, s := range f.steps {
+		if s.Status == runbooks.StepRunning {
+			current = fmt.Sprintf("step %d/%d %s %s", s.Index, len(f.plan.Steps), s.Name, m.wall.Sub(s.Started).Round(time.Second))
+			if s.Message != "" {
+				current += ": " + s.Message
+			}
+		}
+	}
+	spin := string(spinnerFrames[m.frame%len(spinnerFrames)])
+	return st.Warn.Render(spin+" runbook "+f.rb.Name) + " " + current + st.Dim.Render(" · r view · x abort")
 }
 
 // planKey confirms or cancels a plan. A plan whose checks failed can only
@@ -343,10 +415,11 @@ func (m Model) renderFlow(width, height int) string {
 			if i == f.cursor {
 				marker = "▸ "
 			}
-			line := fmt.Sprintf("%s%-24s %s", marker, rb.Name, rb.Description)
+			danger := "           "
 			if rb.Dangerous {
-				line += st.Warn.Render("  ⚠ dangerous")
+				danger = st.Warn.Render("⚠ dangerous")
 			}
+			line := fmt.Sprintf("%s%-24s %s %s", marker, rb.Name, danger, rb.Description)
 			if i == f.cursor {
 				line = st.Selected.Render(fit(line, width-2))
 			}
@@ -370,7 +443,7 @@ func (m Model) renderFlow(width, height int) string {
 		}
 		hint := "tab next field · enter plan · esc back"
 		if f.stage == stagePlanning {
-			hint = "planning: reading current state…"
+			hint = "planning: reading current state… (esc stops waiting)"
 		}
 		lines = append(lines, "", st.Dim.Render(hint))
 	case stagePlan:
@@ -414,7 +487,7 @@ func (m Model) renderFlow(width, height int) string {
 		case f.stage == stageRunning && f.aborting:
 			lines = append(lines, st.Warn.Render("aborting…"))
 		case f.stage == stageRunning:
-			lines = append(lines, st.Dim.Render("x abort"))
+			lines = append(lines, st.Dim.Render("x abort · esc hide (the run goes on)"))
 		default:
 			status := fmt.Sprintf("%s in %s", f.report.Status, f.report.Elapsed.Round(100*time.Millisecond))
 			if f.report.Err != nil {

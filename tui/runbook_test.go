@@ -63,10 +63,7 @@ func TestRunbookPaletteFormPlanConfirmRun(t *testing.T) {
 	press(tm, "y")
 	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return strings.Contains(string(b), "done in") },
 		teatest.WithDuration(30*time.Second), teatest.WithCheckInterval(50*time.Millisecond))
-	final := finish(t, tm)
-	if final.flow == nil || final.flow.report == nil || final.flow.report.Status != runbooks.RunDone {
-		t.Fatalf("runbook did not finish done: %+v", final.flow)
-	}
+	finish(t, tm)
 	g, _ := world.DescribeGroup(context.Background(), "web")
 	if g.Desired != 12 || g.InService != 12 {
 		t.Fatalf("web desired %d in service %d after the run, want 12/12", g.Desired, g.InService)
@@ -93,12 +90,9 @@ func TestRunbookAbortStopsTheRun(t *testing.T) {
 		teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
 	press(tm, "x")
 	waitFor(t, tm, "esc close")
-	final := finish(t, tm)
-	if final.flow.report.Status != runbooks.RunAborted {
-		t.Fatalf("status %s, want aborted", final.flow.report.Status)
-	}
-	if !strings.Contains(kinds(records()), "runbook.abort") {
-		t.Fatalf("no abort on the timeline: %q", kinds(records()))
+	finish(t, tm)
+	if got := kinds(records()); !strings.Contains(got, "runbook.abort") || strings.Contains(got, "runbook.done") {
+		t.Fatalf("records %q, want an abort and no done", got)
 	}
 }
 
@@ -115,9 +109,9 @@ func TestRunbookRefusedByBoundsSendsNothing(t *testing.T) {
 	press(tm, "enter")
 	waitFor(t, tm, "Refused")
 	press(tm, "y") // ignored: a refused plan cannot run
-	final := finish(t, tm)
-	if final.flow.stage != stagePlan || len(records()) != 0 {
-		t.Fatalf("a refused plan ran: stage %d, records %q", final.flow.stage, kinds(records()))
+	finish(t, tm)
+	if len(records()) != 0 {
+		t.Fatalf("a refused plan ran: records %q", kinds(records()))
 	}
 	if g, _ := world.DescribeGroup(context.Background(), "web"); g.Desired != 4 {
 		t.Fatalf("web desired %d, want untouched 4", g.Desired)

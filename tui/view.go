@@ -78,8 +78,8 @@ func (m Model) footer() string {
 		lines = append(lines, fit(st.Warn.Render("⚠ "+m.confirm.prompt), m.width))
 	case m.input != inputNone:
 		lines = append(lines, fit(m.field.View(), m.width))
-	case m.saving:
-		lines = append(lines, fit(st.Dim.Render("saving note…"), m.width))
+	case m.saving > 0:
+		lines = append(lines, fit(st.Dim.Render("saving…"), m.width))
 	}
 	if m.toast.ticks > 0 {
 		style := st.OK
@@ -91,8 +91,11 @@ func (m Model) footer() string {
 	if m.storeErr != "" {
 		lines = append(lines, fit(st.Bad.Render(m.storeErr), m.width))
 	}
+	if m.flow != nil && m.flow.hidden {
+		lines = append(lines, fit(m.runLine(), m.width))
+	}
 	switch {
-	case m.flow != nil:
+	case !m.panelClosed():
 		// The runbook panel shows its own keys.
 	case m.input != inputNone:
 		lines = append(lines, m.help.View(inputKeys{m.keys}))

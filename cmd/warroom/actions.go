@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"io"
 	"time"
 
 	"github.com/warroomhq/warroom/integrations"
@@ -13,16 +16,82 @@ import (
 // a script waits for instances to come into service in seconds, not minutes.
 const runbookDrillSpeed = 120
 
-// openActions opens the world a scripted runbook acts on, recording to its
-// timeline, and returns its actions, the sink for the run's records and a
-// function that stops and closes everything.
-func openActions(g *globalFlags, drill bool) (integrations.Actions, func(integrations.Record), func(), error) {
+// runbookEnv is the world a scripted runbook acts on, recording to its
+// timeline.
+type runbookEnv struct {
+	actions integrations.Actions
+	sink    func(integrations.Record)
+	close   func()
+	clock   func() time.Time
+	drill   string // the scenario, when acting on the drill world
+	// redact scrubs secrets from what the command prints: a command's
+	// output or a server's error may quote a token.
+	redact func(string) string
+}
+
+// openRunbookEnv opens the drill (with --drill) or the configured sources.
+// Without --drill it refuses to act when no configuration names a source:
+// a script must never believe it changed production when it changed the
+// drill.
+func openRunbookEnv(g *globalFlags, drill bool) (runbookEnv, error) {
+	if !drill {
+		cfg, err := configured(g)
+		if err != nil {
+			return runbookEnv{}, err
+		}
+		if cfg == nil || cfg.NamesNoSource() {
+			path, _ := g.configPath()
+			return runbookEnv{}, fmt.Errorf("no configured source to act on (%s names none): pass --drill to act on the drill world, or --config FILE", path)
+		}
+	}
 	s, err := openSession(g, sessionOptions{ForceDrill: drill, Speed: runbookDrillSpeed})
 	if err != nil {
-		return integrations.Actions{}, nil, nil, err
+		return runbookEnv{}, err
 	}
 	s.start(context.Background(), nil)
-	return s.world.actions, func(r integrations.Record) { s.pump.Publish(r) }, func() { _ = s.close() }, nil
+	env := runbookEnv{actions: s.world.actions, sink: func(r integrations.Record) { s.pump.Publish(r) },
+		close: func() { _ = s.close() }, clock: s.world.clock, redact: s.redactor.Redact}
+	if s.world.drill {
+		env.drill = s.world.scenario
+	}
+	return env, nil
+}
+
+// redactingWriter scrubs secrets from each write; the runbook printer
+// writes whole lines, so a token is never split across two writes.
+type redactingWriter struct {
+	w      io.Writer
+	redact func(string) string
+}
+
+func (r redactingWriter) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(r.w, r.redact(string(p))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// redactedError keeps an error's identity but scrubs its message.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e redactedError) Error() string        { return e.msg }
+func (e redactedError) Is(target error) bool { return errors.Is(e.err, target) }
+
+func (e runbookEnv) scrubError(err error) error {
+	if err == nil {
+		return nil
+	}
+	return redactedError{msg: e.redact(err.Error()), err: err}
+}
+
+// banner says, before anything else, when a run acts on the drill.
+func (e runbookEnv) banner(w io.Writer) {
+	if e.drill != "" {
+		fmt.Fprintf(w, "DRILL: acting on the simulated world (scenario %s), not on real services.\n", e.drill)
+	}
 }
 
 // runbookSettings is the user's runbook folder and the configured limits.

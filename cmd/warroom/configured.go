@@ -129,6 +129,12 @@ func openLive(cfg *config.Config) (*world, error) {
 	}
 	for _, s := range sources {
 		w.sources = append(w.sources, s)
+		// Credentials the SDK resolved itself (AWS) are secrets too.
+		if holder, ok := s.(interface {
+			Secrets(context.Context) []string
+		}); ok {
+			w.secrets = append(w.secrets, holder.Secrets(ctx)...)
+		}
 	}
 	return w, nil
 }

@@ -16,7 +16,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/runbooks"
 )
 
@@ -211,23 +210,6 @@ func planRunbook(ctx context.Context, g *globalFlags, rb *runbooks.Runbook, para
 	return plan, env.close, nil
 }
 
-type runbookEnv struct {
-	actions integrations.Actions
-	sink    func(integrations.Record)
-	close   func()
-}
-
-func openRunbookEnv(g *globalFlags, drill bool) (runbookEnv, error) {
-	a, sink, closeAll, err := openActions(g, drill)
-	if err != nil {
-		return runbookEnv{}, err
-	}
-	if closeAll == nil {
-		closeAll = func() {}
-	}
-	return runbookEnv{actions: a, sink: sink, close: closeAll}, nil
-}
-
 func runbookRunCommand(g *globalFlags) *cobra.Command {
 	var (
 		params      []string
@@ -258,20 +240,26 @@ func runbookRunCommand(g *globalFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// Parameter mistakes are caught before anything is opened or
+			// contacted.
+			if _, err := rb.Resolve(raw); err != nil {
+				return err
+			}
 			env, err := openRunbookEnv(g, drill)
 			if err != nil {
 				return err
 			}
 			defer env.close()
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 			defer stop()
+			out := redactingWriter{w: cmd.OutOrStdout(), redact: env.redact}
+			env.banner(out)
 			plan, err := runbooks.NewPlan(ctx, rb, raw, env.actions, limits)
 			if err != nil {
-				return err
+				return env.scrubError(err)
 			}
-			out := cmd.OutOrStdout()
 			fmt.Fprint(out, plan)
-			opts := runbooks.RunOptions{DryRun: dryRun, StateDir: stateDir, Progress: progressPrinter(out)}
+			opts := runbooks.RunOptions{DryRun: dryRun, StateDir: stateDir, Progress: progressPrinter(out), Now: env.clock}
 			// A plan whose checks fail is still handed to Run, which records
 			// the refusal on the timeline; there is nothing to confirm.
 			if plan.Mutates && !dryRun && plan.Err() == nil {
@@ -281,7 +269,7 @@ func runbookRunCommand(g *globalFlags) *cobra.Command {
 			}
 			report, err := runbooks.Run(ctx, plan, env.actions, env.sink, opts)
 			fmt.Fprintf(out, "run %s %s: %s in %s\n", report.RunID, rb.Name, report.Status, report.Elapsed.Round(time.Millisecond))
-			return err
+			return env.scrubError(err)
 		},
 	})
 	f := cmd.Flags()

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
 	"os/user"
 	"sync"
+	"syscall"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -37,6 +39,7 @@ type world struct {
 	incident  string
 	started   time.Time
 	drill     bool
+	scenario  string // the drill scenario
 	notice    string
 	clock     func() time.Time
 	sources   []integrations.Source
@@ -66,6 +69,7 @@ func openDrill(o sessionOptions) (*world, error) {
 		incident: fmt.Sprintf("drill-%s-%s", sc.Name, time.Now().UTC().Format("20060102-150405")),
 		started:  sc.Start,
 		drill:    true,
+		scenario: sc.Name,
 		notice: fmt.Sprintf("simulated world replaying %q at %gx speed. For real sources: warroom --config FILE (see README).",
 			sc.Name, speed),
 		clock:    w.Now,
@@ -87,17 +91,25 @@ func chooseWorld(g *globalFlags, o sessionOptions) (*world, error) {
 // pump, which makes every record durable in the incident's timeline
 // before handing batches on.
 type session struct {
-	world   *world
-	store   *timeline.Store
-	pump    *integrations.Pump
-	deliver func(integrations.Batch) // nil without a screen
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
+	world    *world
+	store    *timeline.Store
+	redactor *timeline.Redactor
+	pump     *integrations.Pump
+	deliver  func(integrations.Batch) // nil without a screen
+	runs     *runTracker
+	known    *replayFilter
+
+	stopSources, stopPump context.CancelFunc
+	sources, pumping      sync.WaitGroup
 }
 
 // refreshEvery is how often a session with a screen looks for entries
 // other processes appended (`warroom timeline append` from a script).
 const refreshEvery = 2 * time.Second
+
+// runGrace is how long quitting waits for a runbook it aborted to wind
+// down (return an HAProxy instance to rotation, record the abort).
+const runGrace = 30 * time.Second
 
 // openSession chooses the world and opens its timeline; nothing runs yet.
 func openSession(g *globalFlags, o sessionOptions) (*session, error) {
@@ -109,14 +121,19 @@ func openSession(g *globalFlags, o sessionOptions) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	redactor, err := timeline.NewRedactor(w.secrets, w.redaction)
-	if err != nil {
+	s := &session{world: w, runs: newRunTracker()}
+	if s.redactor, err = timeline.NewRedactor(w.secrets, w.redaction); err != nil {
 		return nil, fmt.Errorf("redaction patterns: %w", err)
 	}
-	s := &session{world: w}
-	s.store, err = timeline.OpenIncident(stateDir, w.incident, timeline.Options{Redactor: redactor, OnForeign: s.foreign})
+	s.store, err = timeline.OpenIncident(stateDir, w.incident, timeline.Options{Redactor: s.redactor, OnForeign: s.foreign})
 	if err != nil {
 		return nil, fmt.Errorf("opening the timeline: %w", err)
+	}
+	history := s.store.Entries()
+	s.known = newReplayFilter(history)
+	if len(history) > 0 && !w.drill {
+		// A restart mid-incident keeps the incident's clock.
+		w.started = history[0].Occurred
 	}
 	return s, nil
 }
@@ -124,38 +141,64 @@ func openSession(g *globalFlags, o sessionOptions) (*session, error) {
 // foreign shows entries other processes appended; they are durable
 // already, so they go straight to the screen, not through the pump.
 func (s *session) foreign(entries []timeline.Entry) {
-	if s.deliver == nil {
-		return
+	if s.deliver != nil {
+		s.deliver(integrations.Batch{Records: records(entries)})
 	}
+}
+
+func records(entries []timeline.Entry) []integrations.Record {
 	recs := make([]integrations.Record, len(entries))
 	for i, e := range entries {
 		recs[i] = fromEntry(e)
 	}
-	s.deliver(integrations.Batch{Records: recs})
+	return recs
 }
 
-// start runs the pump and every source until close; deliver (may be nil)
+// start shows what the timeline already holds (a restart mid-incident),
+// then runs the pump and every source until close; deliver (may be nil)
 // receives each coalesced batch after its records are durable.
 func (s *session) start(ctx context.Context, deliver func(integrations.Batch)) {
-	ctx, s.cancel = context.WithCancel(ctx)
 	s.deliver = deliver
+	if history := s.store.Entries(); deliver != nil && len(history) > 0 {
+		deliver(integrations.Batch{Records: records(history)})
+	}
 	s.pump = integrations.NewPump(integrations.PumpOptions{
-		Persist: func(recs []integrations.Record) error { return persist(s.store, recs) },
+		Persist: func(recs []integrations.Record) ([]integrations.Record, error) {
+			return persist(s.store, s.known.fresh(recs))
+		},
 		Deliver: deliver,
 		Derive:  driftRecords(s.world.bindings, s.world.clock),
 	})
-	s.wg.Go(func() { s.pump.Run(ctx) })
+	var pumpCtx, srcCtx context.Context
+	pumpCtx, s.stopPump = context.WithCancel(context.WithoutCancel(ctx))
+	srcCtx, s.stopSources = context.WithCancel(ctx)
+	s.pumping.Go(func() { s.pump.Run(pumpCtx) })
 	if deliver != nil {
-		s.wg.Go(func() { s.refresh(ctx) })
+		s.sources.Go(func() { s.refresh(srcCtx) })
 	}
 	for _, src := range s.world.sources {
-		s.wg.Go(func() {
-			if err := src.Run(ctx, s.pump); err != nil && !errors.Is(err, context.Canceled) {
+		s.sources.Go(func() {
+			if err := src.Run(srcCtx, s.pump); err != nil && !errors.Is(err, context.Canceled) {
 				s.pump.Publish(integrations.Record{Occurred: s.world.clock(), Source: src.Name(), Kind: "source.status",
 					Text: src.Name() + " stopped: " + err.Error()})
 			}
 		})
 	}
+}
+
+// close aborts runbooks still running and waits for them to wind down,
+// stops the sources, then the pump once it has made everything they
+// published durable, and closes the timeline. The order matters: nothing
+// published before close is lost.
+func (s *session) close() error {
+	if s.pump != nil {
+		s.runs.shutdown(runGrace)
+		s.stopSources()
+		s.sources.Wait()
+		s.stopPump()
+		s.pumping.Wait()
+	}
+	return s.store.Close()
 }
 
 // refresh takes in other processes' entries while nothing else commits.
@@ -173,15 +216,6 @@ func (s *session) refresh(ctx context.Context) {
 			}
 		}
 	}
-}
-
-// close stops the sources, flushes the pump and closes the timeline.
-func (s *session) close() error {
-	if s.cancel != nil {
-		s.cancel()
-		s.wg.Wait()
-	}
-	return s.store.Close()
 }
 
 // runWarRoom opens the screen on a world and records to its timeline
@@ -210,9 +244,19 @@ func runWarRoom(ctx context.Context, g *globalFlags, o sessionOptions) error {
 			return recordOne(s.store, r)
 		},
 		Runbooks: tui.RunbookOptions{Catalog: catalog, Limits: limits, StateDir: stateDir,
-			Sink: func(r integrations.Record) { s.pump.Publish(r) }},
+			Sink: func(r integrations.Record) { s.pump.Publish(r) }, Begin: s.runs.begin},
 	})
 	program = tea.NewProgram(model, tea.WithContext(ctx))
+	// A dropped SSH connection quits cleanly, like q: runbooks are aborted
+	// and wound down, and the timeline closed.
+	hangup := make(chan os.Signal, 1)
+	signal.Notify(hangup, syscall.SIGHUP)
+	defer signal.Stop(hangup)
+	go func() {
+		if _, ok := <-hangup; ok {
+			program.Quit()
+		}
+	}()
 	s.start(ctx, func(b integrations.Batch) { program.Send(b) })
 	opened := integrations.Record{Occurred: w.clock(), Source: "warroom", Kind: "session.opened", Actor: currentUser(),
 		Text: "war-room opened on " + w.title}
@@ -228,27 +272,29 @@ func runWarRoom(ctx context.Context, g *globalFlags, o sessionOptions) error {
 	return closeErr
 }
 
-// persist appends pumped records to the store in one group commit and
-// gives each its stored ID.
-func persist(store *timeline.Store, recs []integrations.Record) error {
+// persist appends records to the store in one group commit and returns
+// them as stored: redacted, with their IDs.
+func persist(store *timeline.Store, recs []integrations.Record) ([]integrations.Record, error) {
+	if len(recs) == 0 {
+		return nil, nil
+	}
 	entries := make([]timeline.Entry, len(recs))
 	for i, r := range recs {
 		entries[i] = toEntry(r)
 	}
 	stored, err := store.Append(entries...)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	for i := range recs {
-		recs[i] = fromEntry(stored[i])
-	}
-	return nil
+	return records(stored), nil
 }
 
 func recordOne(store *timeline.Store, r integrations.Record) (integrations.Record, error) {
-	recs := []integrations.Record{r}
-	err := persist(store, recs)
-	return recs[0], err
+	stored, err := persist(store, []integrations.Record{r})
+	if err != nil {
+		return r, err
+	}
+	return stored[0], nil
 }
 
 func toEntry(r integrations.Record) timeline.Entry {

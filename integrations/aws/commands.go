@@ -55,7 +55,7 @@ func (s *Source) RunCommand(ctx context.Context, targets []string, command strin
 		Comment:      awssdk.String("warroom runbook step"),
 	})
 	if err != nil {
-		return nil, classify("send command", err)
+		return nil, s.classify("send command", err)
 	}
 	if sent.Command == nil || sent.Command.CommandId == nil {
 		return nil, errors.New("aws: send command: the response carried no command id")
@@ -110,7 +110,7 @@ func (s *Source) pollInvocations(ctx context.Context, id string, results []integ
 			pending++
 			continue
 		case err != nil:
-			return pending, classify("get command invocation on "+r.Target, err)
+			return pending, s.classify("get command invocation on "+r.Target, err)
 		}
 		r.Status = string(out.Status)
 		r.ExitCode = int(out.ResponseCode)

@@ -2,6 +2,7 @@ package aws
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -11,20 +12,64 @@ import (
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/warroomhq/warroom/integrations"
 )
 
-// classify wraps an SDK error with what was being done, and turns the
-// services' throttling answers into *integrations.RateLimitedError so the
-// poller slows down.
-func classify(doing string, err error) error {
-	wrapped := fmt.Errorf("aws: %s: %w", doing, err)
+// classify turns an SDK error into a short line that says what was being
+// done and what the service answered, with the credentials scrubbed, and
+// turns throttling answers into *integrations.RateLimitedError so the
+// poller slows down. errors.Is still sees timeouts and cancellation.
+func (s *Source) classify(doing string, err error) error {
+	wrapped := s.scrubber().Error(&sdkError{msg: "aws: " + doing + ": " + describe(err), err: err})
 	if !isThrottle(err) {
 		return wrapped
 	}
 	return &integrations.RateLimitedError{After: retryAfter(err), Err: wrapped}
+}
+
+// sdkError carries a readable message over the SDK's error chain.
+type sdkError struct {
+	msg string
+	err error
+}
+
+func (e *sdkError) Error() string { return e.msg }
+func (e *sdkError) Unwrap() error { return e.err }
+
+// describe keeps what matters of an SDK error: the HTTP status and the
+// service's code and message, not the SDK's preamble of operation names,
+// attempt counts and request ids, which would crowd the reason off a
+// status line.
+func describe(err error) string {
+	var (
+		api smithy.APIError
+		re  *smithyhttp.ResponseError
+	)
+	status := ""
+	if errors.As(err, &re) && re.Response != nil {
+		status = fmt.Sprintf("HTTP %d ", re.HTTPStatusCode())
+	}
+	switch {
+	case errors.As(err, &api):
+		return status + api.ErrorCode() + ": " + api.ErrorMessage()
+	case errors.Is(err, context.DeadlineExceeded):
+		return "timed out"
+	case errors.Is(err, context.Canceled):
+		return "cancelled"
+	case re != nil && re.Err != nil:
+		return status + re.Err.Error()
+	}
+	// Connection errors: the innermost cause is the readable part.
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err.Error()
+		}
+		err = next
+	}
 }
 
 // isThrottle recognises the throttling error codes the SDK's own retryer

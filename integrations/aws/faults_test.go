@@ -227,7 +227,7 @@ func TestRecoveryThroughPoll(t *testing.T) {
 			transitions = append(transitions, r.Fields["from"]+"→"+r.Fields["to"])
 		}
 	}
-	if got := strings.Join(transitions, " "); got != "down→ok ok→degraded degraded→ok" {
+	if got := strings.Join(transitions, " "); got != "starting→down down→ok ok→degraded degraded→ok" {
 		t.Fatalf("transitions = %s", got)
 	}
 }

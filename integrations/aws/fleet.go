@@ -45,7 +45,7 @@ func (s *Source) describeGroups(ctx context.Context, names []string, tags map[st
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(ctx)
 		if err != nil {
-			return nil, classify("describe Auto Scaling groups", err)
+			return nil, s.classify("describe Auto Scaling groups", err)
 		}
 		for _, g := range page.AutoScalingGroups {
 			groups = append(groups, convertGroup(g))
@@ -111,7 +111,7 @@ func (s *Source) activities(ctx context.Context, group string) ([]integrations.S
 		MaxRecords:           awssdk.Int32(recentActivities),
 	})
 	if err != nil {
-		return nil, classify("describe scaling activities of "+group, err)
+		return nil, s.classify("describe scaling activities of "+group, err)
 	}
 	acts := make([]integrations.ScalingActivity, 0, len(out.Activities))
 	for _, a := range out.Activities {
@@ -159,7 +159,7 @@ func (s *Source) addInstanceDetails(ctx context.Context, groups []integrations.G
 		for pages.HasMorePages() {
 			page, err := pages.NextPage(ctx)
 			if err != nil {
-				return classify("describe EC2 instances", err)
+				return s.classify("describe EC2 instances", err)
 			}
 			for _, r := range page.Reservations {
 				for _, in := range r.Instances {

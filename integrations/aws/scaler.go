@@ -38,7 +38,7 @@ func (s *Source) SetDesiredCapacity(ctx context.Context, group string, desired i
 		HonorCooldown:        awssdk.Bool(false),
 	})
 	if err != nil {
-		return classify(fmt.Sprintf("set desired capacity of %s to %d", group, desired), err)
+		return s.classify(fmt.Sprintf("set desired capacity of %s to %d", group, desired), err)
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
@@ -20,6 +21,7 @@ import (
 	ssmsdk "github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/warroomhq/warroom/integrations"
+	"github.com/warroomhq/warroom/integrations/httpx"
 )
 
 // SourceName is the name the source publishes under.
@@ -53,6 +55,33 @@ type Source struct {
 	tags        map[string]string
 	poll        integrations.PollConfig
 	commandPoll time.Duration
+
+	creds    awssdk.CredentialsProvider
+	credOnce sync.Once
+	scrub    httpx.Scrubber // the credentials, scrubbed from every error
+}
+
+// scrubber learns the credentials once (the SDK caches them) so that no
+// error that leaves the adapter can carry them, whatever a server echoes.
+func (s *Source) scrubber() httpx.Scrubber {
+	s.credOnce.Do(func() { s.scrub = httpx.NewScrubber(s.Secrets(context.Background())...) })
+	return s.scrub
+}
+
+// Secrets returns the credentials the SDK resolved (access key id, secret
+// key, session token), for the timeline's redactor. It returns nothing
+// when they cannot be had within a few seconds.
+func (s *Source) Secrets(ctx context.Context) []string {
+	if s.creds == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	c, err := s.creds.Retrieve(ctx)
+	if err != nil {
+		return nil
+	}
+	return []string{c.AccessKeyID, c.SecretAccessKey, c.SessionToken}
 }
 
 var (
@@ -107,6 +136,7 @@ func New(ctx context.Context, opts Options) (*Source, error) {
 		tags:        maps.Clone(opts.TagFilter),
 		poll:        poll,
 		commandPoll: opts.CommandPoll,
+		creds:       cfg.Credentials,
 	}, nil
 }
 

@@ -228,7 +228,7 @@ func TestSourceDegradesAndRecovers(t *testing.T) {
 			}
 		}
 	}
-	if got := strings.Join(transitions, " "); got != "down→ok ok→degraded degraded→ok" {
+	if got := strings.Join(transitions, " "); got != "starting→ok ok→degraded degraded→ok" {
 		t.Errorf("transitions: %s", got)
 	}
 }
