@@ -36,7 +36,12 @@ func (p *alertsPane) set(source string, alerts []integrations.Alert) []integrati
 		p.bySource, p.seen = map[string][]integrations.Alert{}, map[string]bool{}
 	}
 	selected, hadSelection := p.selected()
-	p.bySource[source] = alerts
+	clean := make([]integrations.Alert, len(alerts))
+	for i, a := range alerts {
+		a.Title, a.Service, a.Body, a.Link = oneLine(a.Title), oneLine(a.Service), safeText(a.Body), oneLine(a.Link)
+		clean[i] = a
+	}
+	p.bySource[source] = clean
 	p.sorted = p.sorted[:0]
 	for _, src := range slices.Sorted(maps.Keys(p.bySource)) {
 		p.sorted = append(p.sorted, p.bySource[src]...)
@@ -98,8 +103,9 @@ func statusRank(s integrations.AlertStatus) int {
 	return 2
 }
 
-func (p *alertsPane) title() string {
-	t := fmt.Sprintf("Alerts  %d triggered · %d acked · %d resolved", p.counts[0], p.counts[1], p.counts[2])
+// title leads with any staleness mark: it must not be cut off.
+func (p *alertsPane) title(mark string) string {
+	t := fmt.Sprintf("Alerts%s  %d triggered · %d acked · %d resolved", mark, p.counts[0], p.counts[1], p.counts[2])
 	if p.list.filter != "" {
 		t += fmt.Sprintf("  /%s (%d)", p.list.filter, p.list.count(len(p.sorted)))
 	}
@@ -158,7 +164,7 @@ func (p *alertsPane) severityStyle(st Styles, a integrations.Alert) string {
 	return sev
 }
 
-func (p *alertsPane) render(st Styles, width, height int, focused bool, now time.Time, related []integrations.Record) string {
+func (p *alertsPane) render(st Styles, width, height int, focused bool, now time.Time, related []integrations.Record, mark string) string {
 	if a, ok := p.selected(); ok && p.detail {
 		return frame(st, "Alert "+a.ID, alertDetail(st, a, width-2, now, related), width, height, focused)
 	}
@@ -188,7 +194,7 @@ func (p *alertsPane) render(st Styles, width, height int, focused bool, now time
 		}
 		lines = append(lines, line)
 	}
-	return frame(st, p.title(), lines, width, height, focused)
+	return frame(st, p.title(mark), lines, width, height, focused)
 }
 
 // alertDetail is the full alert with its related timeline entries.

@@ -22,7 +22,10 @@ func newChatPane() chatPane { return chatPane{list: listView{follow: true}} }
 
 func (p *chatPane) add(ms []integrations.Message) {
 	from := len(p.messages)
-	p.messages = append(p.messages, ms...)
+	for _, m := range ms {
+		m.User, m.Text = oneLine(m.User), safeText(m.Text)
+		p.messages = append(p.messages, m)
+	}
 	p.list.appended(from, len(p.messages), p.match)
 }
 
@@ -31,7 +34,7 @@ func (p *chatPane) match(i int, q string) bool {
 	return contains(m.User+" "+m.Text, q)
 }
 
-func (p *chatPane) render(st Styles, width, height int, focused bool, now time.Time) string {
+func (p *chatPane) render(st Styles, width, height int, focused bool, now time.Time, mark string) string {
 	inner, wrapAt := height-2, width-2
 	n := len(p.messages)
 	var lines []string
@@ -60,5 +63,5 @@ func (p *chatPane) render(st Styles, width, height int, focused bool, now time.T
 	if newer := p.list.count(n) - 1 - p.list.cursor; newer > 0 {
 		title += fmt.Sprintf("  ↓ %d newer", newer)
 	}
-	return frame(st, title, lines, width, height, focused)
+	return frame(st, title+mark, lines, width, height, focused)
 }

@@ -290,7 +290,7 @@ func summarise(snap integrations.BackendsSnapshot) []instanceSummary {
 	return out
 }
 
-func (p *fleetPane) render(st Styles, width, height int, focused bool, now time.Time) string {
+func (p *fleetPane) render(st Styles, width, height int, focused bool, now time.Time, mark string) string {
 	inner := height - 2
 	if p.zoomIn != "" {
 		n := p.innerLen()
@@ -304,7 +304,7 @@ func (p *fleetPane) render(st Styles, width, height int, focused bool, now time.
 			lines = append(lines, line)
 		}
 		_, name, _ := strings.Cut(p.zoomIn, ":")
-		return frame(st, fmt.Sprintf("Fleet › %s  %d rows  (esc back)", name, n), lines, width, height, focused)
+		return frame(st, fmt.Sprintf("Fleet › %s  %d rows  (esc back)", name, n)+mark, lines, width, height, focused)
 	}
 	lines, cursorLine := p.overview(st, now, focused, width-2)
 	start := 0
@@ -315,5 +315,5 @@ func (p *fleetPane) render(st Styles, width, height int, focused bool, now time.
 	if len(p.findings) > 0 {
 		title += "  " + st.Bad.Render(fmt.Sprintf("⚠ %d drift", len(p.findings)))
 	}
-	return frame(st, title, lines[start:], width, height, focused)
+	return frame(st, title+mark, lines[start:], width, height, focused)
 }

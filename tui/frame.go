@@ -6,10 +6,14 @@ import (
 	"github.com/charmbracelet/x/ansi"
 )
 
-// fit cuts or pads a styled line to exactly width cells.
+// fit cuts or pads a styled line to exactly width cells. A line break
+// would break the frame around it, so one is drawn as a space.
 func fit(line string, width int) string {
 	if width <= 0 {
 		return ""
+	}
+	if strings.ContainsAny(line, "\n\r") {
+		line = strings.NewReplacer("\n", " ", "\r", " ").Replace(line)
 	}
 	w := ansi.StringWidth(line)
 	if w > width {

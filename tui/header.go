@@ -57,8 +57,9 @@ func clock(d time.Duration) string {
 }
 
 // header is the title line, the freshness badges (on the title line when
-// they fit, on their own line otherwise) and, in drill mode, the notice.
-// DRILL, the clock and every badge always show; the title gives way.
+// they fit, wrapped onto lines of their own otherwise), one line per
+// failing source saying why, and in drill mode the notice. DRILL, the
+// clock and every badge always show; the title gives way.
 func (m Model) header(width int) []string {
 	st := m.styles
 	left := st.Title.Render("WARROOM")
@@ -66,8 +67,9 @@ func (m Model) header(width int) []string {
 		left += " " + st.Drill.Render(" DRILL ")
 	}
 	clk := "⏱ " + clock(m.now.Sub(m.opts.IncidentStart))
+	names := slices.Sorted(maps.Keys(m.sources))
 	var badges []string
-	for _, name := range slices.Sorted(maps.Keys(m.sources)) {
+	for _, name := range names {
 		badges = append(badges, badge(st, m.sources[name], m.now))
 	}
 	right := strings.Join(append([]string{clk}, badges...), "  ")
@@ -76,8 +78,17 @@ func (m Model) header(width int) []string {
 		lines = []string{left + "  " + fit(st.Title.Render(m.opts.Title), room) + "  " + right}
 	} else {
 		room = width - ansi.StringWidth(left) - ansi.StringWidth(clk) - 4
-		lines = []string{left + "  " + fit(st.Title.Render(m.opts.Title), max(0, room)) + "  " + clk,
-			strings.Join(badges, "  ")}
+		lines = append([]string{left + "  " + fit(st.Title.Render(m.opts.Title), max(0, room)) + "  " + clk},
+			pack(badges, "  ", width)...)
+	}
+	for _, name := range names {
+		if s := m.sources[name]; effectiveState(s, m.now) != integrations.SourceOK && s.LastError != "" {
+			reason := oneLine(s.LastError)
+			if !strings.HasPrefix(reason, name+":") {
+				reason = name + ": " + reason
+			}
+			lines = append(lines, st.Bad.Render("  ✗ "+reason))
+		}
 	}
 	if m.opts.Drill {
 		lines = append(lines, st.Notice.Render("DRILL: "+m.opts.Notice))
@@ -86,4 +97,57 @@ func (m Model) header(width int) []string {
 		lines[i] = fit(lines[i], width)
 	}
 	return lines
+}
+
+// pack lays items out on as few lines of width as it can.
+func pack(items []string, sep string, width int) []string {
+	var lines []string
+	line := ""
+	for _, item := range items {
+		switch {
+		case line == "":
+			line = item
+		case ansi.StringWidth(line+sep+item) <= width:
+			line += sep + item
+		default:
+			lines = append(lines, line)
+			line = item
+		}
+	}
+	if line != "" {
+		lines = append(lines, line)
+	}
+	return lines
+}
+
+// paneSources names the sources behind each pane, for its staleness mark.
+var paneSources = map[pane][]string{
+	paneAlerts: {"pagerduty"},
+	paneFleet:  {"aws", "haproxy"},
+	paneChat:   {"slack"},
+}
+
+// staleMark is a loud note for a pane title when a source behind the pane
+// is not fresh: the rows below are old, and must not read as current.
+func (m Model) staleMark(p pane) string {
+	var marks []string
+	for _, name := range paneSources[p] {
+		s, ok := m.sources[name]
+		if !ok {
+			continue
+		}
+		switch state := effectiveState(s, m.now); state {
+		case integrations.SourceOK:
+		default:
+			age := "never updated"
+			if !s.LastSuccess.IsZero() {
+				age = shortDuration(s.Age(m.now)) + " old"
+			}
+			marks = append(marks, fmt.Sprintf("⚠ %s %s, %s", name, strings.ToUpper(string(state)), age))
+		}
+	}
+	if len(marks) == 0 {
+		return ""
+	}
+	return "  " + m.styles.Bad.Render(strings.Join(marks, "; "))
 }

@@ -14,12 +14,12 @@ func TestAlertsPaneGolden(t *testing.T) {
 	var p alertsPane
 	p.set("pagerduty", fixtureAlerts())
 	t.Run("list", func(t *testing.T) {
-		golden.RequireEqual(t, p.render(PlainStyles(), 72, 8, true, fixtureNow, nil))
+		golden.RequireEqual(t, p.render(PlainStyles(), 72, 8, true, fixtureNow, nil, ""))
 	})
 	p.detail = true
 	t.Run("detail", func(t *testing.T) {
 		related := []integrations.Record{{Occurred: at("07:16"), Kind: "alert.triggered", Text: "[critical] web: HTTP 5xx above 5%"}}
-		golden.RequireEqual(t, p.render(PlainStyles(), 72, 16, true, fixtureNow, related))
+		golden.RequireEqual(t, p.render(PlainStyles(), 72, 16, true, fixtureNow, related, ""))
 	})
 }
 
@@ -27,18 +27,18 @@ func TestFleetPaneGolden(t *testing.T) {
 	p := newFleetPane(nil)
 	p.setGroups("aws", fixtureGroups())
 	p.setBackends("haproxy", fixtureBackends())
-	golden.RequireEqual(t, p.render(PlainStyles(), 80, 12, false, fixtureNow))
+	golden.RequireEqual(t, p.render(PlainStyles(), 80, 12, false, fixtureNow, ""))
 }
 
 func TestChatPaneGolden(t *testing.T) {
 	p := newChatPane()
 	p.add(fixtureChat())
 	t.Run("newest", func(t *testing.T) {
-		golden.RequireEqual(t, p.render(PlainStyles(), 40, 8, false, fixtureNow))
+		golden.RequireEqual(t, p.render(PlainStyles(), 40, 8, false, fixtureNow, ""))
 	})
 	p.list.move(-1, len(p.messages), true)
 	t.Run("scrolled", func(t *testing.T) {
-		golden.RequireEqual(t, p.render(PlainStyles(), 40, 8, true, fixtureNow))
+		golden.RequireEqual(t, p.render(PlainStyles(), 40, 8, true, fixtureNow, ""))
 	})
 }
 
@@ -75,8 +75,8 @@ func TestPanesRenderExactSize(t *testing.T) {
 	for _, size := range [][2]int{{20, 4}, {40, 10}, {100, 30}} {
 		w, h := size[0], size[1]
 		for name, out := range map[string]string{
-			"alerts": a.render(NewStyles(true), w, h, true, fixtureNow, nil),
-			"chat":   c.render(NewStyles(true), w, h, false, fixtureNow),
+			"alerts": a.render(NewStyles(true), w, h, true, fixtureNow, nil, ""),
+			"chat":   c.render(NewStyles(true), w, h, false, fixtureNow, ""),
 		} {
 			lines := strings.Split(out, "\n")
 			if len(lines) != h {
@@ -87,6 +87,34 @@ func TestPanesRenderExactSize(t *testing.T) {
 					t.Errorf("%s at %dx%d: line %d is %d wide", name, w, h, i, got)
 				}
 			}
+		}
+	}
+}
+
+// TestOutsideTextCannotBreakTheScreen feeds the panes what a hostile or
+// careless source might send: line breaks, tabs, colour and cursor escape
+// sequences. Every line stays inside its frame and no escape survives.
+func TestOutsideTextCannotBreakTheScreen(t *testing.T) {
+	nasty := "line one\nline two\ttabbed \x1b[31mred\x1b[0m \x1b]0;owned\x07 \x1b[2J end"
+	m := screenModel(120, 40, Options{})
+	m.apply(integrations.Batch{
+		Alerts:  map[string][]integrations.Alert{"pagerduty": {{ID: "X", Severity: integrations.SeverityCritical, Status: integrations.AlertTriggered, Title: nasty, Body: nasty}}},
+		Chat:    []integrations.Message{{User: "eve\x1b[1m", Text: nasty, At: fixtureNow}},
+		Records: []integrations.Record{{ID: "z1", Kind: "runbook.plan", Text: nasty, Occurred: fixtureNow}},
+	})
+	out := m.View().Content
+	for _, bad := range []string{"\x1b]0;", "\x1b[2J", "\x1b[31m", "\t"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("the screen passes %q through", bad)
+		}
+	}
+	lines := strings.Split(ansi.Strip(out), "\n")
+	if len(lines) != 40 {
+		t.Fatalf("%d lines on a 40-line screen: a line break got through", len(lines))
+	}
+	for i, l := range lines {
+		if w := ansi.StringWidth(l); w > 120 {
+			t.Errorf("line %d is %d wide", i, w)
 		}
 	}
 }

@@ -34,6 +34,7 @@ func newTimelinePane() timelinePane {
 func (p *timelinePane) add(recs []integrations.Record, unsaved bool) {
 	from := len(p.rows)
 	for _, r := range recs {
+		r.Text, r.Actor = oneLine(r.Text), oneLine(r.Actor)
 		if r.Amends != nil {
 			p.amend(r)
 		}

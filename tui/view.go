@@ -57,11 +57,11 @@ func (m Model) renderPane(p placed) string {
 		if a, ok := m.alerts.selected(); ok && m.alerts.detail {
 			related = m.timeline.related(a.ID, max(0, p.h-14))
 		}
-		return m.alerts.render(st, p.w, p.h, focused, m.now, related)
+		return m.alerts.render(st, p.w, p.h, focused, m.now, related, m.staleMark(paneAlerts))
 	case paneFleet:
-		return m.fleet.render(st, p.w, p.h, focused, m.now)
+		return m.fleet.render(st, p.w, p.h, focused, m.now, m.staleMark(paneFleet))
 	case paneChat:
-		return m.chat.render(st, p.w, p.h, focused, m.now)
+		return m.chat.render(st, p.w, p.h, focused, m.now, m.staleMark(paneChat))
 	default:
 		return m.timeline.render(st, p.w, p.h, focused, m.now)
 	}
@@ -82,11 +82,11 @@ func (m Model) footer() string {
 		lines = append(lines, fit(st.Dim.Render("saving…"), m.width))
 	}
 	if m.toast.ticks > 0 {
-		style := st.OK
+		toast := st.OK.Render("✓ " + m.toast.text)
 		if m.toast.bad {
-			style = st.Bad
+			toast = st.Bad.Render("✗ " + m.toast.text)
 		}
-		lines = append(lines, fit(style.Render("● "+m.toast.text), m.width))
+		lines = append(lines, fit(toast, m.width))
 	}
 	if m.storeErr != "" {
 		lines = append(lines, fit(st.Bad.Render(m.storeErr), m.width))
