@@ -16,6 +16,7 @@ import (
 
 	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/integrations/drill"
+	"github.com/warroomhq/warroom/timeline"
 )
 
 // dataSet is the content of one benchmark screen.
@@ -173,9 +174,8 @@ func (p *probe) View() tea.View {
 	p.mu.Lock()
 	p.frames++
 	now := time.Now()
-	for n, at := range p.handled {
+	for n := range p.handled {
 		p.lat = append(p.lat, now.Sub(p.sent[n]))
-		_ = at
 		delete(p.handled, n)
 	}
 	p.mu.Unlock()
@@ -193,7 +193,24 @@ func BenchmarkAlertStorm(b *testing.B) {
 	done := make(chan struct{})
 	go func() { _, _ = prog.Run(); close(done) }()
 
-	pump := integrations.NewPump(integrations.PumpOptions{Deliver: func(bt integrations.Batch) { prog.Send(bt) }})
+	// Records go through a real timeline store, fsync and all, as in the
+	// war-room.
+	store, err := timeline.OpenIncident(b.TempDir(), "storm", timeline.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer store.Close()
+	pump := integrations.NewPump(integrations.PumpOptions{
+		Deliver: func(bt integrations.Batch) { prog.Send(bt) },
+		Persist: func(recs []integrations.Record) ([]integrations.Record, error) {
+			entries := make([]timeline.Entry, len(recs))
+			for i, r := range recs {
+				entries[i] = timeline.Entry{Occurred: r.Occurred, Source: r.Source, Kind: r.Kind, Text: r.Text}
+			}
+			_, err := store.Append(entries...)
+			return recs, err
+		},
+	})
 	ctx, cancel := context.WithCancel(context.Background())
 	pumped := make(chan struct{})
 	go func() { pump.Run(ctx); close(pumped) }()

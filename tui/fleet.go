@@ -77,7 +77,13 @@ func (p *fleetPane) derive() {
 	}
 	p.findings = drift.Compare(p.allGroups, backends, p.bindings)
 	p.list.clamp(p.selectable())
+	if p.zoomIn != "" {
+		p.inner.setFilter(p.inner.filter, p.innerLen(), p.innerMatch)
+	}
 }
+
+// innerMatch is the drill-in filter's match over a row's text.
+func (p *fleetPane) innerMatch(i int, q string) bool { return contains(p.innerRow(i), q) }
 
 func (p *fleetPane) selectable() int { return len(p.allGroups) + len(p.haproxy) }
 
@@ -296,15 +302,19 @@ func (p *fleetPane) render(st Styles, width, height int, focused bool, now time.
 		n := p.innerLen()
 		start := p.inner.visible(n, inner-1)
 		lines := []string{st.Dim.Render(p.innerHeader())}
-		for i := start; i < n && len(lines) < inner; i++ {
-			line := p.innerRow(i)
-			if focused && i == p.inner.cursor {
+		for pos := start; pos < p.inner.count(n) && len(lines) < inner; pos++ {
+			line := p.innerRow(p.inner.item(pos))
+			if focused && pos == p.inner.cursor {
 				line = st.Selected.Render(fit(line, width-2))
 			}
 			lines = append(lines, line)
 		}
 		_, name, _ := strings.Cut(p.zoomIn, ":")
-		return frame(st, fmt.Sprintf("Fleet › %s  %d rows  (esc back)", name, n)+mark, lines, width, height, focused)
+		title := fmt.Sprintf("Fleet › %s  %d rows", name, n)
+		if p.inner.filter != "" {
+			title += fmt.Sprintf("  /%s (%d)", p.inner.filter, p.inner.count(n))
+		}
+		return frame(st, title+"  (esc back)"+mark, lines, width, height, focused)
 	}
 	lines, cursorLine := p.overview(st, now, focused, width-2)
 	start := 0

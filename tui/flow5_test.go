@@ -104,6 +104,18 @@ func TestDrillIntoAGroupListsItsInstances(t *testing.T) {
 	}
 }
 
+func TestFilterTheInstancesOfAGroup(t *testing.T) {
+	tm := loaded(t, Options{})
+	press(tm, "2", "enter", "/")
+	tm.Type("000000q")
+	press(tm, "enter")
+	final := finish(t, tm)
+	n := final.fleet.innerLen()
+	if got := final.fleet.inner.count(n); got != 2000/26+1 {
+		t.Fatalf("filter left %d of %d instances, want the %d ending in q", got, n, 2000/26+1)
+	}
+}
+
 // TestComposeChatInDrill posts through the drill world's chat, the same
 // interface the Slack adapter implements.
 func TestComposeChatInDrill(t *testing.T) {

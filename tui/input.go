@@ -120,8 +120,8 @@ func (m Model) updateKeys(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			m.zoomed = false
 		}
 	case key.Matches(msg, k.Filter):
-		if m.focus == paneFleet {
-			return m, m.raise("the fleet pane has no filter: enter drills into a row", false)
+		if m.focus == paneFleet && m.fleet.zoomIn == "" {
+			return m, m.raise("enter a group or HAProxy instance first: / filters its rows", false)
 		}
 		return m, m.openInput(inputFilter, m.focusedFilter())
 	case key.Matches(msg, k.Note):
@@ -285,6 +285,8 @@ func (m Model) focusedFilter() string {
 		return m.chat.list.filter
 	case paneTimeline:
 		return m.timeline.list.filter
+	case paneFleet:
+		return m.fleet.inner.filter
 	}
 	return ""
 }
@@ -297,5 +299,7 @@ func (m *Model) setFocusedFilter(q string) {
 		m.chat.list.setFilter(q, len(m.chat.messages), m.chat.match)
 	case paneTimeline:
 		m.timeline.list.setFilter(q, len(m.timeline.rows), m.timeline.match)
+	case paneFleet:
+		m.fleet.inner.setFilter(q, m.fleet.innerLen(), m.fleet.innerMatch)
 	}
 }

@@ -117,6 +117,8 @@ func (p *timelinePane) render(st Styles, width, height int, focused bool, now ti
 		line := timelineLine(st, row, now)
 		if focused && pos == p.list.cursor {
 			line = st.Selected.Render(fit("▸"+line, width-2))
+		} else {
+			line = " " + line
 		}
 		lines = append(lines, line)
 	}
@@ -155,7 +157,7 @@ func timelineLine(st Styles, row timelineRow, now time.Time) string {
 	if row.edited {
 		marks += "(edited) "
 	}
-	line := fmt.Sprintf("%-9s %-16s %s%s", stamp, r.Kind, marks, text)
+	line := fmt.Sprintf("%-9s %-16.16s %s%s", stamp, r.Kind, marks, text)
 	switch {
 	case row.unsaved:
 		line = st.Bad.Render("UNSAVED ") + line

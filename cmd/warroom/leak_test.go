@@ -460,7 +460,7 @@ aws:
 	// The built-in host-disk-check through the session's actions and sink,
 	// as the war-room screen runs it: once on a host where the command
 	// prints the secrets, once on one where SSM fails with them.
-	catalog, limits, err := loadRunbooks(g)
+	catalog, limits, err := loadRunbooks(g, func(w string) { t.Log(w) })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,7 +35,9 @@ func quiet(c *cobra.Command) *cobra.Command {
 	return c
 }
 
-func loadRunbooks(g *globalFlags) (*runbooks.Catalog, runbooks.Limits, error) {
+// loadRunbooks loads the built-ins and the user's folder. One broken user
+// file must not hide the other runbooks: it is skipped, and warn is told.
+func loadRunbooks(g *globalFlags, warn func(string)) (*runbooks.Catalog, runbooks.Limits, error) {
 	dir, limits, err := runbookSettings(g)
 	if err != nil {
 		return nil, limits, err
@@ -45,10 +47,24 @@ func loadRunbooks(g *globalFlags) (*runbooks.Catalog, runbooks.Limits, error) {
 		return nil, limits, err
 	}
 	if err != nil {
-		// One broken user file must not hide the other runbooks.
-		fmt.Fprintf(os.Stderr, "warroom: some runbooks in %s were skipped:\n%v\n", dir, err)
+		warn(fmt.Sprintf("some runbooks in %s were skipped: %v", dir, err))
 	}
 	return cat, limits, nil
+}
+
+// warnOn prints loading warnings for a command-line verb.
+func warnOn(cmd *cobra.Command) func(string) {
+	return func(s string) { fmt.Fprintln(cmd.ErrOrStderr(), "warroom:", s) }
+}
+
+// lookupRunbook loads the runbooks and finds one by name.
+func lookupRunbook(cmd *cobra.Command, g *globalFlags, name string) (*runbooks.Runbook, runbooks.Limits, error) {
+	cat, limits, err := loadRunbooks(g, warnOn(cmd))
+	if err != nil {
+		return nil, limits, err
+	}
+	rb, err := cat.Lookup(name)
+	return rb, limits, err
 }
 
 func runbookListCommand(g *globalFlags) *cobra.Command {
@@ -57,7 +73,7 @@ func runbookListCommand(g *globalFlags) *cobra.Command {
 		Short: "List the runbooks",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cat, _, err := loadRunbooks(g)
+			cat, _, err := loadRunbooks(g, warnOn(cmd))
 			if err != nil {
 				return err
 			}
@@ -122,11 +138,7 @@ func runbookShowCommand(g *globalFlags) *cobra.Command {
 		Short: "Show a runbook; with --param or --drill, also its plan",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cat, limits, err := loadRunbooks(g)
-			if err != nil {
-				return err
-			}
-			rb, err := cat.Lookup(args[0])
+			rb, limits, err := lookupRunbook(cmd, g, args[0])
 			if err != nil {
 				return err
 			}
@@ -224,11 +236,7 @@ func runbookRunCommand(g *globalFlags) *cobra.Command {
 			"cancelled and no other starts. The exit status is non-zero when the run does not finish.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cat, limits, err := loadRunbooks(g)
-			if err != nil {
-				return err
-			}
-			rb, err := cat.Lookup(args[0])
+			rb, limits, err := lookupRunbook(cmd, g, args[0])
 			if err != nil {
 				return err
 			}

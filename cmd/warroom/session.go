@@ -228,7 +228,8 @@ func runWarRoom(ctx context.Context, g *globalFlags, o sessionOptions) error {
 	if err != nil {
 		return err
 	}
-	catalog, limits, err := loadRunbooks(g)
+	var warnings []string
+	catalog, limits, err := loadRunbooks(g, func(w string) { warnings = append(warnings, w) })
 	if err != nil {
 		s.close()
 		return err
@@ -264,6 +265,10 @@ func runWarRoom(ctx context.Context, g *globalFlags, o sessionOptions) error {
 		opened.Text = "drill started: " + w.title
 	}
 	s.pump.Publish(opened)
+	for _, warning := range warnings {
+		// The screen is about to take the terminal: say it on the timeline.
+		s.pump.Publish(integrations.Record{Occurred: w.clock(), Source: "warroom", Kind: "runbook.load", Text: warning})
+	}
 	_, runErr := program.Run()
 	closeErr := s.close()
 	if runErr != nil && !errors.Is(runErr, tea.ErrProgramKilled) {
