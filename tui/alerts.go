@@ -187,7 +187,7 @@ func (p *alertsPane) render(st Styles, width, height int, focused bool, now time
 			svc = strings.Repeat(" ", ansi.StringWidth(svc))
 		}
 		service = a.Service
-		line := fmt.Sprintf("%s%s %s %9s %-11s %s", marker, p.severityStyle(st, a), statusLabel(a.Status),
+		line := fmt.Sprintf("%s%s %s %-9s %-11s %s", marker, p.severityStyle(st, a), statusLabel(a.Status),
 			clockLabel(a.CreatedAt, now), fit(svc, 11), a.Title)
 		if focused && pos == p.list.cursor {
 			line = st.Selected.Render(fit(line, width-2))

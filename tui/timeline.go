@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/warroomhq/warroom/integrations"
@@ -157,7 +158,7 @@ func timelineLine(st Styles, row timelineRow, now time.Time) string {
 	if row.edited {
 		marks += "(edited) "
 	}
-	line := fmt.Sprintf("%-9s %-16.16s %s%s", stamp, r.Kind, marks, text)
+	line := fmt.Sprintf("%-9s %-16.16s %s%s", stamp, kindLabel(r.Kind), marks, text)
 	switch {
 	case row.unsaved:
 		line = st.Bad.Render("UNSAVED ") + line
@@ -165,4 +166,13 @@ func timelineLine(st Styles, row timelineRow, now time.Time) string {
 		line = st.Dim.Render("(hidden) " + line)
 	}
 	return line
+}
+
+// kindLabel fits a kind in its column: runbook kinds are the longest and
+// the most common during a run, so their prefix is shortened.
+func kindLabel(kind string) string {
+	if rest, ok := strings.CutPrefix(kind, "runbook."); ok {
+		return "rb." + rest
+	}
+	return kind
 }
