@@ -138,7 +138,9 @@ func TestDrillEndToEnd(t *testing.T) {
 	note := "e2e-4411 scaling web by hand"
 	s.typeText(note)
 	s.keys("Enter")
-	s.waitScreen(5*time.Second, "e2e-4411")
+	// The Timeline shows a note (✎) only once it is durable; the input
+	// line showed the same text before Enter, so wait for the mark.
+	s.waitScreen(5*time.Second, "✎", "e2e-4411")
 
 	files, _ := filepath.Glob(filepath.Join(s.stateDir, "incidents", "*", "timeline.jsonl"))
 	if len(files) != 1 {
