@@ -41,6 +41,10 @@ type ProcessInfo struct {
 type LoadBalancer interface {
 	// Instances names the configured HAProxy instances, in rolling order.
 	Instances() []string
+	// Throttling names the instances that carry the tiered throttle (a
+	// throttle map): a throttle applies there and nowhere else, so a
+	// front and its edges never both reject the same tier.
+	Throttling() []string
 	Servers(ctx context.Context, instance string) ([]Backend, error)
 	SetServerState(ctx context.Context, instance, backend, server string, state ServerState) error
 	// Throttle reads and sets the percentage of a traffic tier rejected by

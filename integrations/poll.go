@@ -90,7 +90,7 @@ func Poll(ctx context.Context, cfg PollConfig, pub Publisher, fetch func(ctx con
 		if st.State != prev {
 			pub.Publish(statusRecord(st, prev))
 		}
-		if !sleep(ctx, nextDelay(st, err, cfg)) {
+		if !Sleep(ctx, nextDelay(st, err, cfg)) {
 			return
 		}
 	}
@@ -172,8 +172,10 @@ func statusRecord(st SourceStatus, prev SourceState) Record {
 	}
 }
 
-// sleep waits d or until ctx ends; it reports whether to go on.
-func sleep(ctx context.Context, d time.Duration) bool {
+// Sleep waits d or until ctx ends, whichever comes first. It reports
+// whether to go on: false means ctx ended, so the caller should stop
+// rather than start another attempt.
+func Sleep(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

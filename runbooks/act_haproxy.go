@@ -185,18 +185,18 @@ func orUnknown(s integrations.ServerState) string {
 }
 
 // throttleInstances are the instances a throttle applies to: the named
-// ones (each must exist) or all.
+// ones (each must carry the throttle) or every instance that does.
 func throttleInstances(lb integrations.LoadBalancer, named []string) ([]string, error) {
-	all := lb.Instances()
+	throttling := lb.Throttling()
 	if len(named) == 0 {
-		if len(all) == 0 {
-			return nil, errors.New("no HAProxy instances are configured")
+		if len(throttling) == 0 {
+			return nil, errors.New("no HAProxy instance carries the throttle: set throttle_map on the instances that take user traffic")
 		}
-		return all, nil
+		return throttling, nil
 	}
 	for _, n := range named {
-		if !contains(all, n) {
-			return nil, fmt.Errorf("unknown HAProxy instance %s (configured: %s)", n, strings.Join(all, ", "))
+		if !contains(throttling, n) {
+			return nil, fmt.Errorf("HAProxy instance %s carries no throttle (instances with a throttle map: %s)", n, strings.Join(throttling, ", "))
 		}
 	}
 	return named, nil

@@ -97,14 +97,10 @@ func init() {
 			return StepPlan{Lines: []string{"wait " + c.Args.Duration("duration").String()}}, nil
 		},
 		Execute: func(ctx context.Context, c Call) (Result, error) {
-			t := time.NewTimer(c.Args.Duration("duration"))
-			defer t.Stop()
-			select {
-			case <-ctx.Done():
+			if !integrations.Sleep(ctx, c.Args.Duration("duration")) {
 				return Result{}, context.Cause(ctx)
-			case <-t.C:
-				return Result{Summary: "waited " + c.Args.Duration("duration").String()}, nil
 			}
+			return Result{Summary: "waited " + c.Args.Duration("duration").String()}, nil
 		},
 	})
 }

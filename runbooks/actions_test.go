@@ -20,7 +20,7 @@ func TestRunTimeoutCutsTheRun(t *testing.T) {
 	if report.Steps[1].Status != StepSkipped {
 		t.Fatalf("step 2 = %+v", report.Steps[1])
 	}
-	if kinds := rec.kinds(); kinds[len(kinds)-1] != KindFailed {
+	if kinds := recordKinds(rec); kinds[len(kinds)-1] != KindFailed {
 		t.Fatalf("kinds = %v", kinds)
 	}
 }
@@ -34,7 +34,7 @@ func TestScaleReportsFailedLaunchesWhileWaiting(t *testing.T) {
 		t.Fatalf("run = %+v, %v", report.Steps[0], err)
 	}
 	seen := false
-	for _, r := range rec.all() {
+	for _, r := range rec.Records("") {
 		seen = seen || r.Kind == KindStepProgress && strings.Contains(r.Text, "launch failed: InsufficientInstanceCapacity")
 	}
 	if !seen {
@@ -53,7 +53,7 @@ func TestCommandOutputIsBoundedAndFailuresNamed(t *testing.T) {
 	if !strings.Contains(out, "== i-1: Success (exit 0)\n"+strings.Repeat("x", 100)+"\n") || len(out) > 400 {
 		t.Fatalf("output (%d bytes) = %q", len(out), out)
 	}
-	for _, r := range rec.all() {
+	for _, r := range rec.Records("") {
 		if len(r.Fields["output"]) > DefaultMaxOutput+64 {
 			t.Fatalf("record output is %d bytes", len(r.Fields["output"]))
 		}
@@ -173,5 +173,24 @@ func TestRegistryIsComplete(t *testing.T) {
 	want := "aws.group_check aws.scale_group aws.ssm_command haproxy.rolling_reload haproxy.server_state haproxy.throttle http.check pagerduty.note slack.post wait"
 	if got := strings.Join(names, " "); got != want {
 		t.Fatalf("registry = %s", got)
+	}
+}
+
+// frontAndEdges is a fleet whose front is configured too but carries no
+// throttle, as in the stale-slot incident's topology.
+type frontAndEdges struct{ *fakeLB }
+
+func (f frontAndEdges) Instances() []string {
+	return append([]string{"front"}, f.fakeLB.Instances()...)
+}
+
+func TestThrottleAppliesOnlyWhereTheThrottleIs(t *testing.T) {
+	lb := frontAndEdges{newFakeLB("edge-1", "edge-2")}
+	got, err := throttleInstances(lb, nil)
+	if err != nil || strings.Join(got, ",") != "edge-1,edge-2" {
+		t.Fatalf("default instances %v, %v; want the edges only (a throttle on the front too would compound)", got, err)
+	}
+	if _, err := throttleInstances(lb, []string{"front"}); err == nil || !strings.Contains(err.Error(), "carries no throttle") {
+		t.Fatalf("naming the front: %v", err)
 	}
 }

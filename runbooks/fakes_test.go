@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/warroomhq/warroom/integrations"
+	"github.com/warroomhq/warroom/integrations/integrationstest"
 )
 
 // The fakes below behave like the real adapters (a scaler whose in-service
@@ -156,6 +157,9 @@ func newFakeLB(edges ...string) *fakeLB {
 }
 
 func (lb *fakeLB) Instances() []string { return slices.Clone(lb.order) }
+
+// Throttling: the edges carry the throttle; the front does not.
+func (lb *fakeLB) Throttling() []string { return slices.Clone(lb.order) }
 
 func (lb *fakeLB) proc(instance string) (*fakeProc, error) {
 	p, ok := lb.procs[instance]
@@ -332,30 +336,13 @@ func (f *fakeCommands) RunCommand(_ context.Context, targets []string, command s
 	return out, nil
 }
 
-// recorder collects a run's records.
-type recorder struct {
-	mu      sync.Mutex
-	records []integrations.Record
-}
-
-func (r *recorder) sink(rec integrations.Record) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.records = append(r.records, rec)
-}
-
-func (r *recorder) all() []integrations.Record {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return slices.Clone(r.records)
-}
-
-// kinds lists the record kinds, leaving progress records out.
-func (r *recorder) kinds() []string {
+// recordKinds lists the kinds of the records rec kept, leaving progress
+// records out.
+func recordKinds(rec *integrationstest.Recorder) []string {
 	var out []string
-	for _, rec := range r.all() {
-		if rec.Kind != KindStepProgress {
-			out = append(out, rec.Kind)
+	for _, r := range rec.Records("") {
+		if r.Kind != KindStepProgress {
+			out = append(out, r.Kind)
 		}
 	}
 	return out
@@ -385,19 +372,7 @@ func runBuiltin(t *testing.T, ctx context.Context, name string, params map[strin
 	if !opts.DryRun && !opts.Confirmed {
 		opts.Confirmed, opts.Typed = true, plan.ConfirmText
 	}
-	var rec recorder
-	report, err := Run(ctx, plan, actions, rec.sink, opts)
-	return report, rec.all(), err
-}
-
-// waitFor polls cond until it holds or a bounded deadline passes.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	var rec integrationstest.Recorder
+	report, err := Run(ctx, plan, actions, rec.Sink, opts)
+	return report, rec.Records(""), err
 }

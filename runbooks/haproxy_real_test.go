@@ -5,40 +5,22 @@ import (
 	"net/http"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/integrations/haproxy"
 	"github.com/warroomhq/warroom/integrations/haproxy/haproxytest"
+	"github.com/warroomhq/warroom/integrations/integrationstest"
 	"github.com/warroomhq/warroom/runbooks"
 )
 
 // These tests run the built-in runbooks against real HAProxy processes on
 // 127.0.0.1: a front balancing across three edges in front of Go backends.
 
-// records collects what a run sends to its sink.
-type records struct {
-	mu   sync.Mutex
-	list []integrations.Record
-}
-
-func (r *records) add(rec integrations.Record) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.list = append(r.list, rec)
-}
-
-func (r *records) all() []integrations.Record {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]integrations.Record(nil), r.list...)
-}
-
 // runBuiltin plans and runs a built-in runbook with confirmation given,
 // failing the test unless it completes.
-func runBuiltin(t *testing.T, name string, params map[string]string, lb integrations.LoadBalancer) *records {
+func runBuiltin(t *testing.T, name string, params map[string]string, lb integrations.LoadBalancer) *integrationstest.Recorder {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -58,8 +40,8 @@ func runBuiltin(t *testing.T, name string, params map[string]string, lb integrat
 	if err := plan.Err(); err != nil {
 		t.Fatalf("plan of %s refused: %v\n%s", name, err, plan)
 	}
-	rec := &records{}
-	report, err := runbooks.Run(ctx, plan, actions, rec.add, runbooks.RunOptions{
+	rec := &integrationstest.Recorder{}
+	report, err := runbooks.Run(ctx, plan, actions, rec.Sink, runbooks.RunOptions{
 		Confirmed: true, Typed: plan.ConfirmText, StateDir: t.TempDir(),
 	})
 	if err != nil || report.Status != runbooks.RunDone {
@@ -126,7 +108,7 @@ func TestRollingRestartOnRealHAProxyDropsNothing(t *testing.T) {
 	// The timeline holds the run's transitions in order, and the step's
 	// progress names each edge's drain, reload and return in turn.
 	var kinds, progress []string
-	for _, r := range rec.all() {
+	for _, r := range rec.Records("") {
 		if r.Kind == runbooks.KindStepProgress {
 			progress = append(progress, r.Text)
 			continue

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/warroomhq/warroom/integrations"
+	"github.com/warroomhq/warroom/integrations/integrationstest"
 )
 
 type fakeClock struct {
@@ -134,21 +135,21 @@ steps:
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	var rec recorder
+	var rec integrationstest.Recorder
 	done := make(chan error, 1)
 	go func() {
-		_, err := Run(context.Background(), p, a, rec.sink, RunOptions{Confirmed: true, StateDir: dir, Lease: 60 * time.Millisecond})
+		_, err := Run(context.Background(), p, a, rec.Sink, RunOptions{Confirmed: true, StateDir: dir, Lease: 60 * time.Millisecond})
 		done <- err
 	}()
-	waitFor(t, "edge-1 draining", func() bool { return lb.upstreamState("edge-1") == integrations.ServerDrain })
+	integrationstest.Wait(t, "edge-1 draining", func() bool { return lb.upstreamState("edge-1") == integrations.ServerDrain })
 	other := &Locker{Dir: filepath.Join(dir, "locks"), Lease: time.Minute}
-	waitFor(t, "the lock to come free", func() bool {
+	integrationstest.Wait(t, "the lock to come free", func() bool {
 		_, err := other.Acquire([]string{"haproxy:front"}, Holder{Who: "bob", RunID: "r2"})
 		return err == nil
 	})
 	// The lock came free: only because the run ended (it records done
 	// before it releases), never because its lease lapsed mid-run.
-	if kinds := rec.kinds(); kinds[len(kinds)-1] != KindDone {
+	if kinds := recordKinds(&rec); kinds[len(kinds)-1] != KindDone {
 		t.Fatalf("took the target of a live run (its lease was not renewed); records so far %v", kinds)
 	}
 	if err := <-done; err != nil {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/warroomhq/warroom/integrations"
+	"github.com/warroomhq/warroom/integrations/integrationstest"
 )
 
 func builtin(t *testing.T, name string) *Runbook {
@@ -115,8 +116,8 @@ func TestPlanBounds(t *testing.T) {
 		if err := p.Err(); err == nil || !strings.Contains(err.Error(), tc.failed) {
 			t.Errorf("%s %v: plan error %v, want %q", tc.runbook, tc.params, err, tc.failed)
 		}
-		var rec recorder
-		report, err := Run(context.Background(), p, a, rec.sink, RunOptions{Confirmed: true, Typed: p.ConfirmText, StateDir: t.TempDir()})
+		var rec integrationstest.Recorder
+		report, err := Run(context.Background(), p, a, rec.Sink, RunOptions{Confirmed: true, Typed: p.ConfirmText, StateDir: t.TempDir()})
 		if err == nil || report.Status != RunRefused {
 			t.Errorf("%s: run %v, %v; want refused", tc.runbook, report.Status, err)
 		}

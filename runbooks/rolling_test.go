@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/warroomhq/warroom/integrations"
+	"github.com/warroomhq/warroom/integrations/integrationstest"
 )
 
 // rollingRunbook is haproxy-rolling-restart with fast polling, so the
@@ -89,7 +90,7 @@ func TestRollingReloadCarriesThrottlesAcross(t *testing.T) {
 		t.Errorf("writes:\n%s\nwant:\n%s", strings.Join(order, "\n"), strings.Join(want, "\n"))
 	}
 	var progress []string
-	for _, r := range rec.all() {
+	for _, r := range rec.Records("") {
 		if r.Kind == KindStepProgress && strings.HasSuffix(r.Text, "back in rotation") {
 			progress = append(progress, r.Text)
 		}
@@ -109,7 +110,7 @@ func TestAbortMidRollLeavesEveryInstanceInRotation(t *testing.T) {
 	defer abort()
 	type result struct {
 		report *Report
-		rec    *recorder
+		rec    *integrationstest.Recorder
 		err    error
 	}
 	done := make(chan result, 1)
@@ -117,7 +118,7 @@ func TestAbortMidRollLeavesEveryInstanceInRotation(t *testing.T) {
 		report, rec, err := planAndRun(t, ctx, mustParse(t, rollingRunbook), nil, integrations.Actions{LoadBalancer: lb}, RunOptions{})
 		done <- result{report, rec, err}
 	}()
-	waitFor(t, "edge-2 draining", func() bool { return lb.upstreamState("edge-2") == integrations.ServerDrain })
+	integrationstest.Wait(t, "edge-2 draining", func() bool { return lb.upstreamState("edge-2") == integrations.ServerDrain })
 	abort()
 	r := <-done
 	if r.err == nil || r.report.Status != RunAborted {
@@ -133,7 +134,7 @@ func TestAbortMidRollLeavesEveryInstanceInRotation(t *testing.T) {
 	if lb.reloads("edge-2") != 0 || len(lb.mentioning("edge-3")) > 0 {
 		t.Errorf("writes after abort: %q", lb.all())
 	}
-	if kinds := r.rec.kinds(); kinds[len(kinds)-1] != KindAbort {
+	if kinds := recordKinds(r.rec); kinds[len(kinds)-1] != KindAbort {
 		t.Errorf("kinds = %v", kinds)
 	}
 }
@@ -183,7 +184,7 @@ func TestConcurrentRunOnSameTargetIsRefused(t *testing.T) {
 		_, _, err := planAndRun(t, ctx, mustParse(t, rollingRunbook), nil, integrations.Actions{LoadBalancer: lb}, RunOptions{StateDir: dir, Holder: "alice@laptop"})
 		done <- err
 	}()
-	waitFor(t, "edge-1 draining", func() bool { return lb.upstreamState("edge-1") == integrations.ServerDrain })
+	integrationstest.Wait(t, "edge-1 draining", func() bool { return lb.upstreamState("edge-1") == integrations.ServerDrain })
 
 	throttle := builtin(t, "throttle-tier")
 	report, rec, err := planAndRun(t, context.Background(), throttle, map[string]string{"percent": "20"}, integrations.Actions{LoadBalancer: lb}, RunOptions{StateDir: dir, Holder: "bob@desk"})
@@ -200,7 +201,7 @@ func TestConcurrentRunOnSameTargetIsRefused(t *testing.T) {
 	if got := lb.mentioning("SetThrottle"); len(got) > 0 {
 		t.Errorf("refused run sent %q", got)
 	}
-	if kinds := rec.kinds(); kinds[len(kinds)-1] != KindFailed {
+	if kinds := recordKinds(rec); kinds[len(kinds)-1] != KindFailed {
 		t.Errorf("kinds = %v", kinds)
 	}
 

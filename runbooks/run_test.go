@@ -14,6 +14,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/warroomhq/warroom/integrations"
+	"github.com/warroomhq/warroom/integrations/integrationstest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -29,7 +30,7 @@ func mustParse(t *testing.T, yaml string) *Runbook {
 
 // planAndRun plans rb and runs it confirmed, in a temporary state dir
 // unless opts names one.
-func planAndRun(t *testing.T, ctx context.Context, rb *Runbook, params map[string]string, a integrations.Actions, opts RunOptions) (*Report, *recorder, error) {
+func planAndRun(t *testing.T, ctx context.Context, rb *Runbook, params map[string]string, a integrations.Actions, opts RunOptions) (*Report, *integrationstest.Recorder, error) {
 	t.Helper()
 	p, err := NewPlan(ctx, rb, params, a, Limits{})
 	if err != nil {
@@ -41,8 +42,8 @@ func planAndRun(t *testing.T, ctx context.Context, rb *Runbook, params map[strin
 	if !opts.Confirmed {
 		opts.Confirmed, opts.Typed = true, p.ConfirmText
 	}
-	rec := &recorder{}
-	report, err := Run(ctx, p, a, rec.sink, opts)
+	rec := &integrationstest.Recorder{}
+	report, err := Run(ctx, p, a, rec.Sink, opts)
 	return report, rec, err
 }
 
@@ -164,7 +165,7 @@ func TestHungStepIsCutAtItsTimeout(t *testing.T) {
 	if len(chat.all()) > 0 {
 		t.Fatal("the step after the hung one ran")
 	}
-	kinds := rec.kinds()
+	kinds := recordKinds(rec)
 	if kinds[len(kinds)-1] != KindFailed {
 		t.Fatalf("kinds = %v", kinds)
 	}

@@ -78,7 +78,7 @@ func (s *Source) RunCommand(ctx context.Context, targets []string, command strin
 		case pending == 0:
 			return results, nil
 		}
-		if !sleep(ctx, wait) {
+		if !integrations.Sleep(ctx, wait) {
 			s.cancelCommand(ctx, id)
 			return results, fmt.Errorf("aws: command %s did not finish on %s: %w", id, unfinished(results), ctx.Err())
 		}
@@ -180,16 +180,4 @@ func cutUTF8(s string, n int) string {
 		s = s[:len(s)-1]
 	}
 	return s
-}
-
-// sleep waits d or until ctx ends; it reports whether to go on.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/warroomhq/warroom/integrations"
+	"github.com/warroomhq/warroom/integrations/integrationstest"
 )
 
 // Each fault makes the first Auto Scaling call of a refresh fail in one
@@ -139,9 +140,9 @@ func TestPollHonoursRetryAfter(t *testing.T) {
 		return false
 	})
 	s := newTestSource(t, f, Options{Groups: []string{"web"}, Poll: integrations.PollConfig{Interval: 5 * time.Millisecond}})
-	pub := &collector{}
+	pub := &integrationstest.Recorder{}
 	runSource(t, s, pub)
-	pub.waitFor(t, "a snapshot after the throttle", func(ev []integrations.Event) bool { return len(snapshots(ev)) > 0 })
+	integrationstest.Wait(t, "a snapshot after the throttle", func() bool { return len(snapshots(pub)) > 0 })
 	times := log.get()
 	if gap := times[1].Sub(times[0]); gap < time.Second {
 		t.Fatalf("second request came %v after the throttled one, want at least the 1s Retry-After", gap)
@@ -195,39 +196,36 @@ func TestConnectionRefused(t *testing.T) {
 func TestRecoveryThroughPoll(t *testing.T) {
 	f := newFakeAWS(t)
 	f.addGroup("web", 1, 1, 2, "i-1")
+	// Timeout is explicit: left to default to the 5ms Interval, the first
+	// request (cold client, race detector) sometimes timed out and the
+	// source started down instead of ok.
 	s := newTestSource(t, f, Options{Groups: []string{"web"}, Poll: integrations.PollConfig{
-		Interval: 5 * time.Millisecond, MaxBackoff: 10 * time.Millisecond, Budget: time.Hour,
+		Interval: 5 * time.Millisecond, Timeout: 5 * time.Second, MaxBackoff: 10 * time.Millisecond, Budget: time.Hour,
 		Jitter: func() float64 { return 1 },
 	}})
-	pub := &collector{}
+	pub := &integrationstest.Recorder{}
 	runSource(t, s, pub)
 
-	state := func(want integrations.SourceState) func([]integrations.Event) bool {
-		return func(ev []integrations.Event) bool {
-			for i := len(ev) - 1; i >= 0; i-- {
-				if sc, ok := ev[i].(integrations.StatusChanged); ok {
-					return sc.Status.State == want
-				}
-			}
-			return false
+	state := func(want integrations.SourceState) func() bool {
+		return func() bool {
+			sc, ok := integrationstest.Last[integrations.StatusChanged](pub)
+			return ok && sc.Status.State == want
 		}
 	}
-	pub.waitFor(t, "ok", state(integrations.SourceOK))
+	integrationstest.Wait(t, "ok", state(integrations.SourceOK))
 	f.setFault(func(w http.ResponseWriter, action string) bool {
 		queryError(w, 500, "InternalFailure", "An internal error occurred")
 		return true
 	})
-	pub.waitFor(t, "degraded", state(integrations.SourceDegraded))
+	integrationstest.Wait(t, "degraded", state(integrations.SourceDegraded))
 	f.setFault(nil)
-	pub.waitFor(t, "ok again", state(integrations.SourceOK))
+	integrationstest.Wait(t, "ok again", state(integrations.SourceOK))
 
 	var transitions []string
-	for _, e := range pub.snapshot() {
-		if r, ok := e.(integrations.Record); ok && r.Kind == "source.status" {
-			transitions = append(transitions, r.Fields["from"]+"→"+r.Fields["to"])
-		}
+	for _, r := range pub.Records("source.status") {
+		transitions = append(transitions, r.Fields["from"]+"→"+r.Fields["to"])
 	}
-	if got := strings.Join(transitions, " "); got != "starting→down down→ok ok→degraded degraded→ok" {
+	if got := strings.Join(transitions, " "); got != "starting→ok ok→degraded degraded→ok" {
 		t.Fatalf("transitions = %s", got)
 	}
 }

@@ -3,63 +3,23 @@ package aws
 import (
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 
 	"github.com/warroomhq/warroom/integrations"
+	"github.com/warroomhq/warroom/integrations/integrationstest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// collector records published events for assertions.
-type collector struct {
-	mu     sync.Mutex
-	events []integrations.Event
-}
-
-func (c *collector) Publish(e integrations.Event) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.events = append(c.events, e)
-}
-
-func (c *collector) snapshot() []integrations.Event {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]integrations.Event(nil), c.events...)
-}
-
-// waitFor polls cond over the published events until it holds or the
-// deadline passes.
-func (c *collector) waitFor(t *testing.T, what string, cond func([]integrations.Event) bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond(c.snapshot()) {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s; events: %+v", what, c.snapshot())
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-}
-
-func snapshots(events []integrations.Event) []integrations.FleetSnapshot {
+// snapshots returns the fleet snapshots rec kept, in order.
+func snapshots(rec *integrationstest.Recorder) []integrations.FleetSnapshot {
 	var out []integrations.FleetSnapshot
-	for _, e := range events {
+	for _, e := range rec.Events() {
 		if s, ok := e.(integrations.FleetSnapshot); ok {
 			out = append(out, s)
-		}
-	}
-	return out
-}
-
-func fleetRecords(events []integrations.Event) []integrations.Record {
-	var out []integrations.Record
-	for _, e := range events {
-		if r, ok := e.(integrations.Record); ok && r.Kind == "fleet.change" {
-			out = append(out, r)
 		}
 	}
 	return out
@@ -174,10 +134,10 @@ func TestRunPublishesSnapshotsAndChanges(t *testing.T) {
 	f := newFakeAWS(t)
 	g := f.addGroup("web", 1, 2, 10, "i-1", "i-2")
 	s := newTestSource(t, f, Options{Groups: []string{"web"}, Poll: integrations.PollConfig{Interval: 5 * time.Millisecond}})
-	pub := &collector{}
+	pub := &integrationstest.Recorder{}
 	runSource(t, s, pub)
-	pub.waitFor(t, "the first snapshot", func(ev []integrations.Event) bool { return len(snapshots(ev)) > 0 })
-	if recs := fleetRecords(pub.snapshot()); len(recs) != 0 {
+	integrationstest.Wait(t, "the first snapshot", func() bool { return len(snapshots(pub)) > 0 })
+	if recs := pub.Records("fleet.change"); len(recs) != 0 {
 		t.Fatalf("the first snapshot is a baseline, got records %+v", recs)
 	}
 
@@ -202,8 +162,8 @@ func TestRunPublishesSnapshotsAndChanges(t *testing.T) {
 		"web: instance i-1 left service (Terminating) 10.0.0.1":                                            t2,
 		"web: scaling activity failed: Launching a new EC2 instance. Status Reason: capacity: no capacity": t0.Add(time.Minute),
 	}
-	pub.waitFor(t, "the change records", func(ev []integrations.Event) bool { return len(fleetRecords(ev)) >= 4 })
-	recs := fleetRecords(pub.snapshot())
+	integrationstest.Wait(t, "the change records", func() bool { return len(pub.Records("fleet.change")) >= 4 })
+	recs := pub.Records("fleet.change")
 	if len(recs) != 4 {
 		t.Fatalf("records = %+v", recs)
 	}
@@ -229,12 +189,12 @@ func TestRunPublishesSnapshotsAndChanges(t *testing.T) {
 		t.Fatalf("desired record = %+v", desired)
 	}
 	// Later snapshots of the same world report nothing new.
-	seen := len(snapshots(pub.snapshot()))
-	pub.waitFor(t, "two more snapshots", func(ev []integrations.Event) bool { return len(snapshots(ev)) >= seen+2 })
-	if n := len(fleetRecords(pub.snapshot())); n != 4 {
+	seen := len(snapshots(pub))
+	integrationstest.Wait(t, "two more snapshots", func() bool { return len(snapshots(pub)) >= seen+2 })
+	if n := len(pub.Records("fleet.change")); n != 4 {
 		t.Fatalf("unchanged snapshots produced records: %d, want 4", n)
 	}
-	last := snapshots(pub.snapshot())
+	last := snapshots(pub)
 	web := last[len(last)-1].Groups[0]
 	if web.Desired != 3 || !web.DesiredSince.Equal(desired.Occurred) {
 		t.Fatalf("snapshot after the change: desired %d since %v, record at %v", web.Desired, web.DesiredSince, desired.Occurred)

@@ -141,139 +141,119 @@ func (w *World) findGroup(name string) *group {
 	return nil
 }
 
-func (w *World) findEdge(name string) (*edge, error) {
+// withEdge is how every LoadBalancer method starts: give up if ctx has
+// ended, then run fn on the named edge with the world locked.
+func (w *World) withEdge(ctx context.Context, name string, fn func(e *edge) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	for _, e := range w.edges {
 		if e.name == name {
-			return e, nil
+			return fn(e)
 		}
 	}
-	return nil, fmt.Errorf("drill: no HAProxy instance named %q", name)
+	return fmt.Errorf("drill: no HAProxy instance named %q", name)
 }
 
 // Instances implements integrations.LoadBalancer.
 func (w *World) Instances() []string { return slices.Clone(w.sc.Edges) }
 
+// Throttling implements integrations.LoadBalancer: every drill edge
+// carries the throttle.
+func (w *World) Throttling() []string { return slices.Clone(w.sc.Edges) }
+
 // Servers implements integrations.LoadBalancer.
 func (w *World) Servers(ctx context.Context, instance string) ([]integrations.Backend, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if _, err := w.findEdge(instance); err != nil {
-		return nil, err
-	}
 	var out []integrations.Backend
-	for _, b := range w.backends() {
-		if b.Instance == instance {
-			out = append(out, b)
+	err := w.withEdge(ctx, instance, func(*edge) error {
+		for _, b := range w.backends() {
+			if b.Instance == instance {
+				out = append(out, b)
+			}
 		}
-	}
-	return out, nil
+		return nil
+	})
+	return out, err
 }
 
 // SetServerState implements integrations.LoadBalancer.
 func (w *World) SetServerState(ctx context.Context, instance, backend, server string, state integrations.ServerState) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	e, err := w.findEdge(instance)
-	if err != nil {
-		return err
-	}
-	if backend != "web" {
-		return fmt.Errorf("drill: %s has no backend %q", instance, backend)
-	}
-	if state == integrations.ServerUp {
-		delete(e.servers, server)
-	} else {
-		e.servers[server] = state
-	}
-	w.pending = append(w.pending, integrations.Record{Occurred: w.now, Source: "haproxy", Kind: "fleet.change",
-		Text:   fmt.Sprintf("%s: %s/%s set to %s", instance, backend, server, state),
-		Fields: map[string]string{"instance": instance, "backend": backend, "server": server, "state": string(state)}})
-	return nil
+	return w.withEdge(ctx, instance, func(e *edge) error {
+		if backend != "web" {
+			return fmt.Errorf("drill: %s has no backend %q", instance, backend)
+		}
+		if state == integrations.ServerUp {
+			delete(e.servers, server)
+		} else {
+			e.servers[server] = state
+		}
+		w.pending = append(w.pending, integrations.Record{Occurred: w.now, Source: "haproxy", Kind: "fleet.change",
+			Text:   fmt.Sprintf("%s: %s/%s set to %s", instance, backend, server, state),
+			Fields: map[string]string{"instance": instance, "backend": backend, "server": server, "state": string(state)}})
+		return nil
+	})
 }
 
 // Throttles implements integrations.LoadBalancer.
 func (w *World) Throttles(ctx context.Context, instance string) (map[string]int, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	e, err := w.findEdge(instance)
-	if err != nil {
-		return nil, err
-	}
-	return maps.Clone(e.throttles), nil
+	var out map[string]int
+	err := w.withEdge(ctx, instance, func(e *edge) error {
+		out = maps.Clone(e.throttles)
+		return nil
+	})
+	return out, err
 }
 
 // SetThrottle implements integrations.LoadBalancer.
 func (w *World) SetThrottle(ctx context.Context, instance, tier string, percent int) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
 	if percent < 0 || percent > 100 {
 		return fmt.Errorf("drill: throttle %d%% is outside 0..100", percent)
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	e, err := w.findEdge(instance)
-	if err != nil {
-		return err
-	}
-	if tier != "free" {
-		return fmt.Errorf("drill: tier %q cannot be throttled (only free)", tier)
-	}
-	from := e.throttles[tier]
-	if percent == 0 {
-		delete(e.throttles, tier)
-	} else {
-		e.throttles[tier] = percent
-		if w.firstThrottle.IsZero() {
-			w.firstThrottle = w.now
+	return w.withEdge(ctx, instance, func(e *edge) error {
+		if tier != "free" {
+			return fmt.Errorf("drill: tier %q cannot be throttled (only free)", tier)
 		}
-	}
-	w.pending = append(w.pending, integrations.Record{Occurred: w.now, Source: "haproxy", Kind: "fleet.change",
-		Text:   fmt.Sprintf("%s: throttle tier %s %d%% → %d%%", instance, tier, from, percent),
-		Fields: map[string]string{"instance": instance, "tier": tier, "from": fmt.Sprint(from), "to": fmt.Sprint(percent)}})
-	return nil
+		from := e.throttles[tier]
+		if percent == 0 {
+			delete(e.throttles, tier)
+		} else {
+			e.throttles[tier] = percent
+			if w.firstThrottle.IsZero() {
+				w.firstThrottle = w.now
+			}
+		}
+		w.pending = append(w.pending, integrations.Record{Occurred: w.now, Source: "haproxy", Kind: "fleet.change",
+			Text:   fmt.Sprintf("%s: throttle tier %s %d%% → %d%%", instance, tier, from, percent),
+			Fields: map[string]string{"instance": instance, "tier": tier, "from": fmt.Sprint(from), "to": fmt.Sprint(percent)}})
+		return nil
+	})
 }
 
 // Reload implements integrations.LoadBalancer. The drill's reload is
 // instant and keeps throttles and server states, as a correct one must.
 func (w *World) Reload(ctx context.Context, instance string) (integrations.ProcessInfo, error) {
-	if err := ctx.Err(); err != nil {
-		return integrations.ProcessInfo{}, err
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	e, err := w.findEdge(instance)
-	if err != nil {
-		return integrations.ProcessInfo{}, err
-	}
-	e.reloads++
-	e.pid++
-	w.pending = append(w.pending, integrations.Record{Occurred: w.now, Source: "haproxy", Kind: "fleet.change",
-		Text: fmt.Sprintf("%s: reloaded (reload %d, worker pid %d)", instance, e.reloads, e.pid), Fields: map[string]string{"instance": instance}})
-	return e.process(), nil
+	var p integrations.ProcessInfo
+	err := w.withEdge(ctx, instance, func(e *edge) error {
+		e.reloads++
+		e.pid++
+		w.pending = append(w.pending, integrations.Record{Occurred: w.now, Source: "haproxy", Kind: "fleet.change",
+			Text: fmt.Sprintf("%s: reloaded (reload %d, worker pid %d)", instance, e.reloads, e.pid), Fields: map[string]string{"instance": instance}})
+		p = e.process()
+		return nil
+	})
+	return p, err
 }
 
 // Process implements integrations.LoadBalancer.
 func (w *World) Process(ctx context.Context, instance string) (integrations.ProcessInfo, error) {
-	if err := ctx.Err(); err != nil {
-		return integrations.ProcessInfo{}, err
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	e, err := w.findEdge(instance)
-	if err != nil {
-		return integrations.ProcessInfo{}, err
-	}
-	return e.process(), nil
+	var p integrations.ProcessInfo
+	err := w.withEdge(ctx, instance, func(e *edge) error {
+		p = e.process()
+		return nil
+	})
+	return p, err
 }
 
 func (e *edge) process() integrations.ProcessInfo {

@@ -121,7 +121,7 @@ func TestWedgedInstanceDoesNotStarveTheOthers(t *testing.T) {
 			t.Fatalf("status %+v, snapshot %+v", status, snap)
 		}
 		time.Sleep(20 * time.Millisecond)
-		for _, e := range rec.snapshot() {
+		for _, e := range rec.Events() {
 			switch e := e.(type) {
 			case integrations.StatusChanged:
 				status = e.Status

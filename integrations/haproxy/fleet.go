@@ -64,6 +64,18 @@ func (inst *instance) lock(ctx context.Context) (unlock func(), err error) {
 	}
 }
 
+// lockInstance finds the named instance and takes its change lock, as
+// every change to an instance must; the caller calls unlock when done.
+func (f *Fleet) lockInstance(ctx context.Context, name string) (inst *instance, unlock func(), err error) {
+	if inst, err = f.instance(name); err != nil {
+		return nil, nil, err
+	}
+	if unlock, err = inst.lock(ctx); err != nil {
+		return nil, nil, err
+	}
+	return inst, unlock, nil
+}
+
 var (
 	_ integrations.Source       = (*Fleet)(nil)
 	_ integrations.LoadBalancer = (*Fleet)(nil)
@@ -129,6 +141,17 @@ func (f *Fleet) Instances() []string {
 	names := make([]string, len(f.instances))
 	for i, inst := range f.instances {
 		names[i] = inst.Name
+	}
+	return names
+}
+
+// Throttling names the instances configured with a throttle map.
+func (f *Fleet) Throttling() []string {
+	var names []string
+	for _, inst := range f.instances {
+		if inst.ThrottleMap != "" {
+			names = append(names, inst.Name)
+		}
 	}
 	return names
 }
@@ -223,11 +246,7 @@ func (inst *instance) watches(backend string) bool {
 // SetServerState sets a server ready (UP), drain or maint. DOWN is a
 // health result, not something an operator sets.
 func (f *Fleet) SetServerState(ctx context.Context, name, backend, server string, state integrations.ServerState) error {
-	inst, err := f.instance(name)
-	if err != nil {
-		return err
-	}
-	unlock, err := inst.lock(ctx)
+	inst, unlock, err := f.lockInstance(ctx, name)
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/integrations/haproxy"
 	"github.com/warroomhq/warroom/integrations/haproxy/haproxytest"
+	"github.com/warroomhq/warroom/integrations/integrationstest"
 )
 
 // startEdge starts one HAProxy in front of three Go backends, plus two
@@ -116,38 +117,15 @@ func TestWatchedBackendsOnly(t *testing.T) {
 	}
 }
 
-// recorder is a Publisher that keeps every event.
-type recorder struct {
-	mu     sync.Mutex
-	events []integrations.Event
-}
-
-func (r *recorder) Publish(e integrations.Event) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.events = append(r.events, e)
-}
-
-func (r *recorder) snapshot() []integrations.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]integrations.Event(nil), r.events...)
-}
-
 // lastState is the source state of the most recent StatusChanged.
-func (r *recorder) lastState() integrations.SourceState {
-	ev := r.snapshot()
-	for i := len(ev) - 1; i >= 0; i-- {
-		if s, ok := ev[i].(integrations.StatusChanged); ok {
-			return s.Status.State
-		}
-	}
-	return ""
+func lastState(rec *integrationstest.Recorder) integrations.SourceState {
+	s, _ := integrationstest.Last[integrations.StatusChanged](rec)
+	return s.Status.State
 }
 
 // startRun runs the fleet as a source until the test ends.
-func startRun(t *testing.T, f *haproxy.Fleet) *recorder {
-	rec := &recorder{}
+func startRun(t *testing.T, f *haproxy.Fleet) *integrationstest.Recorder {
+	rec := &integrationstest.Recorder{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); _ = f.Run(ctx, rec) }()
@@ -174,7 +152,7 @@ func TestRunPublishesBackendsWithRatesAndProcess(t *testing.T) {
 
 	var snap integrations.BackendsSnapshot
 	haproxytest.WaitFor(t, 15*time.Second, "a snapshot with a 5xx rate", func() bool {
-		for _, e := range rec.snapshot() {
+		for _, e := range rec.Events() {
 			if s, ok := e.(integrations.BackendsSnapshot); ok {
 				for _, b := range s.Backends {
 					if b.Rate5xx > 0 {
@@ -196,8 +174,8 @@ func TestRunPublishesBackendsWithRatesAndProcess(t *testing.T) {
 	if !ok || p.CurrentPID == 0 {
 		t.Errorf("process info = %+v, %v", snap.Processes, ok)
 	}
-	if rec.lastState() != integrations.SourceOK {
-		t.Errorf("state = %s, want ok", rec.lastState())
+	if lastState(rec) != integrations.SourceOK {
+		t.Errorf("state = %s, want ok", lastState(rec))
 	}
 }
 

@@ -51,11 +51,7 @@ func (inst *instance) process(ctx context.Context) (integrations.ProcessInfo, er
 // administrative state with what they were before, puts back what
 // differs, and fails naming anything it could not put back.
 func (f *Fleet) Reload(ctx context.Context, name string) (integrations.ProcessInfo, error) {
-	inst, err := f.instance(name)
-	if err != nil {
-		return integrations.ProcessInfo{}, err
-	}
-	unlock, err := inst.lock(ctx)
+	inst, unlock, err := f.lockInstance(ctx, name)
 	if err != nil {
 		return integrations.ProcessInfo{}, err
 	}

@@ -211,7 +211,7 @@ func TestSourceDegradesAndRecovers(t *testing.T) {
 	}
 	rec := startRun(t, f)
 	state := func(want integrations.SourceState) func() bool {
-		return func() bool { return rec.lastState() == want }
+		return func() bool { return lastState(rec) == want }
 	}
 	haproxytest.WaitFor(t, 10*time.Second, "source ok", state(integrations.SourceOK))
 	in.Stop()
@@ -220,12 +220,10 @@ func TestSourceDegradesAndRecovers(t *testing.T) {
 	haproxytest.WaitFor(t, 10*time.Second, "source ok again", state(integrations.SourceOK))
 
 	var transitions []string
-	for _, e := range rec.snapshot() {
-		if r, ok := e.(integrations.Record); ok && r.Kind == "source.status" {
-			transitions = append(transitions, r.Fields["from"]+"→"+r.Fields["to"])
-			if r.Fields["to"] == "degraded" && !strings.Contains(r.Text, "edge-1") {
-				t.Errorf("degraded record does not name the instance: %s", r.Text)
-			}
+	for _, r := range rec.Records("source.status") {
+		transitions = append(transitions, r.Fields["from"]+"→"+r.Fields["to"])
+		if r.Fields["to"] == "degraded" && !strings.Contains(r.Text, "edge-1") {
+			t.Errorf("degraded record does not name the instance: %s", r.Text)
 		}
 	}
 	if got := strings.Join(transitions, " "); got != "starting→ok ok→degraded degraded→ok" {

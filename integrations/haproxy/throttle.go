@@ -63,11 +63,7 @@ func (inst *instance) throttles(ctx context.Context) (map[string]int, error) {
 // running map is put back, so a setting never exists only until the next
 // reload.
 func (f *Fleet) SetThrottle(ctx context.Context, name, tier string, percent int) error {
-	inst, err := f.instance(name)
-	if err != nil {
-		return err
-	}
-	unlock, err := inst.lock(ctx)
+	inst, unlock, err := f.lockInstance(ctx, name)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/integrations/httpx/sourcetest"
+	"github.com/warroomhq/warroom/integrations/integrationstest"
 	"github.com/warroomhq/warroom/integrations/pagerduty"
 )
 
@@ -48,8 +49,8 @@ func at(s string) time.Time {
 	return t
 }
 
-func alertsNow(rec *sourcetest.Recorder) []integrations.Alert {
-	snap, _ := sourcetest.Last[integrations.AlertsSnapshot](rec)
+func alertsNow(rec *integrationstest.Recorder) []integrations.Alert {
+	snap, _ := integrationstest.Last[integrations.AlertsSnapshot](rec)
 	return snap.Alerts
 }
 
@@ -71,11 +72,11 @@ func TestRunTracksIncidentsAndTheirChanges(t *testing.T) {
 	}
 	srv := pd.start()
 	src := newSource(t, srv.URL, nil)
-	rec := &sourcetest.Recorder{}
+	rec := &integrationstest.Recorder{}
 	stop := sourcetest.Start(t, src, rec)
 	defer stop()
 
-	sourcetest.Wait(t, "both open incidents", func() bool { return len(alertsNow(rec)) == 2 })
+	integrationstest.Wait(t, "both open incidents", func() bool { return len(alertsNow(rec)) == 2 })
 	alerts := alertsNow(rec)
 	if alerts[0].ID != "P1" || alerts[0].Severity != integrations.SeverityCritical || alerts[0].Status != integrations.AlertTriggered ||
 		!alerts[0].CreatedAt.Equal(at("2026-11-21T09:00:00Z")) || alerts[0].Link != "https://acme.pagerduty.com/incidents/P1" ||
@@ -104,7 +105,7 @@ func TestRunTracksIncidentsAndTheirChanges(t *testing.T) {
 		s.incidents[1].Status, s.incidents[1].ChangedAt, s.incidents[1].UpdatedAt, s.incidents[1].ChangedBy = "resolved", "2026-11-21T09:30:00Z", "2026-11-21T09:30:00Z", "Cy"
 		s.logs["P1"] = append(s.logs["P1"], logEntry{ID: "L3", Type: "escalate_log_entry", At: "2026-11-21T09:15:00Z", Agent: "Escalation Policy", Summary: "Escalated to level 3"})
 	})
-	sourcetest.Wait(t, "P2 resolved", func() bool { return len(rec.Records("alert.resolved")) == 1 })
+	integrationstest.Wait(t, "P2 resolved", func() bool { return len(rec.Records("alert.resolved")) == 1 })
 	res := rec.Records("alert.resolved")[0]
 	if res.Fields["incident"] != "P2" || res.Actor != "Cy" || !res.Occurred.Equal(at("2026-11-21T09:30:00Z")) {
 		t.Errorf("resolved record = %+v, want P2 by Cy at 09:30", res)
@@ -122,7 +123,7 @@ func TestRunTracksIncidentsAndTheirChanges(t *testing.T) {
 	// Unchanged polls add nothing.
 	n := len(rec.Records(""))
 	polls := len(rec.Statuses())
-	sourcetest.Wait(t, "three more polls", func() bool { return len(rec.Statuses()) >= polls+3 })
+	integrationstest.Wait(t, "three more polls", func() bool { return len(rec.Statuses()) >= polls+3 })
 	if got := rec.Records(""); len(got) != n {
 		t.Errorf("quiet polls added records: %+v", got[n:])
 	}
@@ -211,11 +212,11 @@ func TestLogReadsAreBoundedPerRefresh(t *testing.T) {
 		pd.logs[inc.ID] = []logEntry{{ID: "L" + inc.ID, Type: "escalate_log_entry", At: inc.ChangedAt, Agent: "policy", Summary: "Escalated " + inc.ID}}
 	}
 	srv := pd.start()
-	rec := &sourcetest.Recorder{}
+	rec := &integrationstest.Recorder{}
 	stop := sourcetest.Start(t, newSource(t, srv.URL, nil), rec)
 	defer stop()
 
-	sourcetest.Wait(t, "the first snapshot", func() bool { return len(alertsNow(rec)) == 25 })
+	integrationstest.Wait(t, "the first snapshot", func() bool { return len(alertsNow(rec)) == 25 })
 	var first []string // escalations published by the first refresh, before its snapshot
 	for _, e := range rec.Events() {
 		if _, ok := e.(integrations.AlertsSnapshot); ok {
@@ -228,9 +229,9 @@ func TestLogReadsAreBoundedPerRefresh(t *testing.T) {
 	if len(first) != 20 || first[0] != "P05" {
 		t.Errorf("first refresh recorded escalations of %v; want the 20 most recently changed, P05 to P24", first)
 	}
-	sourcetest.Wait(t, "all escalations", func() bool { return len(rec.Records("alert.escalated")) == 25 })
+	integrationstest.Wait(t, "all escalations", func() bool { return len(rec.Records("alert.escalated")) == 25 })
 	polls := len(rec.Statuses())
-	sourcetest.Wait(t, "three more polls", func() bool { return len(rec.Statuses()) >= polls+3 })
+	integrationstest.Wait(t, "three more polls", func() bool { return len(rec.Statuses()) >= polls+3 })
 	stop()
 	seen := map[string]int{}
 	for _, r := range rec.Records("alert.escalated") {
@@ -260,12 +261,12 @@ func TestIncidentMovedAwayReadsAsGone(t *testing.T) {
 	srv := pd.start()
 	noticed := time.Date(2026, 11, 21, 11, 0, 0, 0, time.UTC)
 	src := newSource(t, srv.URL, func(o *pagerduty.Options) { o.Poll.Now = func() time.Time { return noticed } })
-	rec := &sourcetest.Recorder{}
+	rec := &integrationstest.Recorder{}
 	stop := sourcetest.Start(t, src, rec)
 	defer stop()
-	sourcetest.Wait(t, "the incident", func() bool { return len(alertsNow(rec)) == 1 })
+	integrationstest.Wait(t, "the incident", func() bool { return len(alertsNow(rec)) == 1 })
 	pd.set(func(s *pdServer) { s.incidents[0].Service = "POTHER" })
-	sourcetest.Wait(t, "the incident gone", func() bool { return len(rec.Records("alert.resolved")) == 1 })
+	integrationstest.Wait(t, "the incident gone", func() bool { return len(rec.Records("alert.resolved")) == 1 })
 	stop()
 	r := rec.Records("alert.resolved")[0]
 	if !r.Occurred.Equal(noticed) || r.Actor != "" || !strings.HasPrefix(r.Text, "no longer open for the watched services") {

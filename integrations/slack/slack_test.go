@@ -11,6 +11,7 @@ import (
 
 	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/integrations/httpx/sourcetest"
+	"github.com/warroomhq/warroom/integrations/integrationstest"
 	"github.com/warroomhq/warroom/integrations/slack"
 )
 
@@ -38,7 +39,7 @@ func newSource(t testing.TB, url string, tweak func(*slack.Options)) *slack.Sour
 }
 
 // chat returns every published message, in publication order.
-func chat(rec *sourcetest.Recorder) []integrations.Message {
+func chat(rec *integrationstest.Recorder) []integrations.Message {
 	var out []integrations.Message
 	for _, e := range rec.Events() {
 		if c, ok := e.(integrations.ChatPosted); ok {
@@ -65,11 +66,11 @@ func TestFollowsChannelIncrementally(t *testing.T) {
 	cs.add(wireMessage{User: "U2", Text: "rolling back", TS: "1700000002.000300", ThreadTS: "1700000002.000300"})
 	cs.add(wireMessage{User: "U1", Text: "ack", TS: "1700000003.000400"})
 
-	rec := &sourcetest.Recorder{}
+	rec := &integrationstest.Recorder{}
 	stop := sourcetest.Start(t, newSource(t, cs.url(), func(o *slack.Options) { o.Channel = "#inc-42" }), rec)
 	defer stop()
 
-	sourcetest.Wait(t, "the channel's four messages", func() bool { return len(chat(rec)) >= 4 })
+	integrationstest.Wait(t, "the channel's four messages", func() bool { return len(chat(rec)) >= 4 })
 	msgs := chat(rec)
 	if want := []string{"paging: api 5xx", "deploy 4.2.1 started", "rolling back", "ack"}; !slices.Equal(texts(msgs), want) {
 		t.Fatalf("messages = %q, want %q oldest first", texts(msgs), want)
@@ -89,9 +90,9 @@ func TestFollowsChannelIncrementally(t *testing.T) {
 	}
 
 	cs.add(wireMessage{User: "U2", Text: "error rate back to normal", TS: "1700000010.000500"})
-	sourcetest.Wait(t, "the new message", func() bool { return len(chat(rec)) >= 5 })
+	integrationstest.Wait(t, "the new message", func() bool { return len(chat(rec)) >= 5 })
 	polls := len(rec.Statuses())
-	sourcetest.Wait(t, "three more polls", func() bool { return len(rec.Statuses()) >= polls+3 })
+	integrationstest.Wait(t, "three more polls", func() bool { return len(rec.Statuses()) >= polls+3 })
 	stop()
 
 	if got := texts(chat(rec)); len(got) != 5 || got[4] != "error rate back to normal" {
@@ -131,10 +132,10 @@ func TestPostAndReply(t *testing.T) {
 	}
 
 	// The posted message comes back through the feed like any other.
-	rec := &sourcetest.Recorder{}
+	rec := &integrationstest.Recorder{}
 	stop := sourcetest.Start(t, src, rec)
 	defer stop()
-	sourcetest.Wait(t, "the posted message in the feed", func() bool { return len(chat(rec)) == 1 })
+	integrationstest.Wait(t, "the posted message in the feed", func() bool { return len(chat(rec)) == 1 })
 	if got := chat(rec)[0]; got.ID != m.ID || got.User != "ana" {
 		t.Errorf("fed back = %+v, want id %s by ana", got, m.ID)
 	}

@@ -34,12 +34,8 @@ func (s *Source) stream(ctx context.Context, f *feed, pub integrations.Publisher
 		if connected {
 			wait = minReconnect
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !integrations.Sleep(ctx, wait) {
 			return
-		case <-t.C:
 		}
 		wait = min(2*wait, maxReconnect)
 	}

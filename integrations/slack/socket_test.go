@@ -8,6 +8,7 @@ import (
 
 	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/integrations/httpx/sourcetest"
+	"github.com/warroomhq/warroom/integrations/integrationstest"
 	"github.com/warroomhq/warroom/integrations/slack"
 )
 
@@ -22,17 +23,17 @@ func TestSocketModeDeliversAsPosted(t *testing.T) {
 	poll := sourcetest.TestPoll()
 	poll.Interval = time.Hour // so what arrives after the first poll came by Socket Mode
 	src := newSource(t, cs.url(), func(o *slack.Options) { o.AppToken = "xapp-1-A1-test"; o.Poll = poll })
-	rec := &sourcetest.Recorder{}
+	rec := &integrationstest.Recorder{}
 	stop := sourcetest.Start(t, src, rec)
 	defer stop()
-	sourcetest.Wait(t, "the first poll", func() bool { return len(chat(rec)) == 1 })
+	integrationstest.Wait(t, "the first poll", func() bool { return len(chat(rec)) == 1 })
 
 	reply := wireMessage{User: "U2", Text: "looking", TS: "1700000005.000100", ThreadTS: "1700000000.000100"}
 	cs.sendEvent("e1", "C99", wireMessage{User: "U2", Text: "elsewhere", TS: "1700000004.000100"})
 	cs.sendEvent("e2", "C42", reply)
 	cs.sendEvent("e3", "C42", reply) // Slack redelivers when an ack is late
-	sourcetest.Wait(t, "the thread reply", func() bool { return len(chat(rec)) == 2 })
-	sourcetest.Wait(t, "all three acknowledged", func() bool { return len(cs.acked()) == 3 })
+	integrationstest.Wait(t, "the thread reply", func() bool { return len(chat(rec)) == 2 })
+	integrationstest.Wait(t, "all three acknowledged", func() bool { return len(cs.acked()) == 3 })
 
 	got := chat(rec)[1]
 	want := integrations.Message{ID: "1700000005.000100", Channel: "C42", User: "bo", Text: "looking",
@@ -58,11 +59,11 @@ func TestSocketModeAndPollDoNotDuplicate(t *testing.T) {
 	sourcetest.CheckLeaks(t)
 	cs := newChannelServer(t, token)
 	src := newSource(t, cs.url(), func(o *slack.Options) { o.AppToken = "xapp-1-A1-test"; o.Poll = sourcetest.TestPoll() })
-	rec := &sourcetest.Recorder{}
+	rec := &integrationstest.Recorder{}
 	stop := sourcetest.Start(t, src, rec)
 	defer stop()
-	sourcetest.Wait(t, "a poll", func() bool { return len(rec.Statuses()) > 0 })
-	sourcetest.Wait(t, "the Socket Mode connection", func() bool {
+	integrationstest.Wait(t, "a poll", func() bool { return len(rec.Statuses()) > 0 })
+	integrationstest.Wait(t, "the Socket Mode connection", func() bool {
 		cs.mu.Lock()
 		defer cs.mu.Unlock()
 		return cs.sockets > 0
@@ -70,10 +71,10 @@ func TestSocketModeAndPollDoNotDuplicate(t *testing.T) {
 
 	m := wireMessage{User: "U1", Text: "both ways", TS: "1700000007.000100"}
 	cs.sendEvent("e1", "C42", m)
-	sourcetest.Wait(t, "the acknowledgement", func() bool { return len(cs.acked()) == 1 })
+	integrationstest.Wait(t, "the acknowledgement", func() bool { return len(cs.acked()) == 1 })
 	cs.add(m)
 	polls := len(rec.Statuses())
-	sourcetest.Wait(t, "three more polls", func() bool { return len(rec.Statuses()) >= polls+3 })
+	integrationstest.Wait(t, "three more polls", func() bool { return len(rec.Statuses()) >= polls+3 })
 	stop()
 	if got := texts(chat(rec)); !slices.Equal(got, []string{"both ways"}) {
 		t.Errorf("messages = %q, want the message once", got)
@@ -88,7 +89,7 @@ func TestSocketModeOutageIsNoted(t *testing.T) {
 	cs := newChannelServer(t, token)
 	cs.faults.Set("/apps.connections.open", sourcetest.Status(200, "application/json", `{"ok":false,"error":"invalid_auth"}`))
 	src := newSource(t, cs.url(), func(o *slack.Options) { o.AppToken = "xapp-1-A1-test"; o.Poll = sourcetest.TestPoll() })
-	rec := &sourcetest.Recorder{}
+	rec := &integrationstest.Recorder{}
 	stop := sourcetest.Start(t, src, rec)
 	defer stop()
 
@@ -101,9 +102,9 @@ func TestSocketModeOutageIsNoted(t *testing.T) {
 		}
 		return out
 	}
-	sourcetest.Wait(t, "the outage note", func() bool { return len(notes()) == 1 })
+	integrationstest.Wait(t, "the outage note", func() bool { return len(notes()) == 1 })
 	cs.faults.Set("", nil)
-	sourcetest.Wait(t, "the reconnection note", func() bool { return len(notes()) == 2 })
+	integrationstest.Wait(t, "the reconnection note", func() bool { return len(notes()) == 2 })
 	stop()
 	got := notes()
 	if !strings.HasPrefix(got[0], "down: ") || !strings.Contains(got[0], "invalid_auth") || got[1] != "ok: slack Socket Mode connected" {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/warroomhq/warroom/integrations"
+	"github.com/warroomhq/warroom/integrations/integrationstest"
 )
 
 // TestPoll is a PollConfig for fault tests: quick refreshes, no jitter, a
@@ -48,9 +49,9 @@ func (c Case) Poll() integrations.PollConfig {
 // applies the fault until the source reports degraded with the expected
 // reason, heals the server and waits for ok again. The status must go
 // exactly ok → degraded → ok, and Run must stop cleanly.
-func DegradeAndRecover(t *testing.T, src integrations.Source, faults *Faults, c Case) *Recorder {
+func DegradeAndRecover(t *testing.T, src integrations.Source, faults *Faults, c Case) *integrationstest.Recorder {
 	t.Helper()
-	rec := &Recorder{}
+	rec := &integrationstest.Recorder{}
 	stop := Start(t, src, rec)
 	defer stop()
 	waitState(t, rec, integrations.SourceOK, "")
@@ -74,13 +75,13 @@ func DegradeAndRecover(t *testing.T, src integrations.Source, faults *Faults, c 
 // path came at least wait later, and that the status named the rate limit.
 func RetryAfterHonoured(t *testing.T, src integrations.Source, faults *Faults, path string, fault Fault, wait time.Duration) {
 	t.Helper()
-	rec := &Recorder{}
+	rec := &integrationstest.Recorder{}
 	stop := Start(t, src, rec)
 	defer stop()
 	waitState(t, rec, integrations.SourceOK, "")
 	faults.Set(path, fault)
 	var limited Hit
-	Wait(t, "the rate-limited request", func() bool {
+	integrationstest.Wait(t, "the rate-limited request", func() bool {
 		for _, h := range faults.Hits() {
 			if h.Faulted {
 				limited = h
@@ -91,7 +92,7 @@ func RetryAfterHonoured(t *testing.T, src integrations.Source, faults *Faults, p
 	})
 	faults.Set("", nil)
 	var next Hit
-	Wait(t, "the request after the rate limit", func() bool {
+	integrationstest.Wait(t, "the request after the rate limit", func() bool {
 		for _, h := range faults.Hits() {
 			if h.At.After(limited.At) && strings.Contains(h.Path, path) {
 				next = h
@@ -116,7 +117,7 @@ func RetryAfterHonoured(t *testing.T, src integrations.Source, faults *Faults, p
 // refused connections; reopens it and waits for ok.
 func RefusedThenHealed(t *testing.T, src integrations.Source, gate *Gate) {
 	t.Helper()
-	rec := &Recorder{}
+	rec := &integrationstest.Recorder{}
 	stop := Start(t, src, rec)
 	defer stop()
 	waitState(t, rec, integrations.SourceOK, "")
@@ -127,12 +128,12 @@ func RefusedThenHealed(t *testing.T, src integrations.Source, gate *Gate) {
 }
 
 // waitState waits until the latest status is state and its error holds want.
-func waitState(t *testing.T, rec *Recorder, state integrations.SourceState, want string) {
+func waitState(t *testing.T, rec *integrationstest.Recorder, state integrations.SourceState, want string) {
 	t.Helper()
 	var last integrations.SourceStatus
-	deadline := time.Now().Add(WaitLimit)
+	deadline := time.Now().Add(integrationstest.WaitLimit)
 	for {
-		if s, ok := Last[integrations.StatusChanged](rec); ok {
+		if s, ok := integrationstest.Last[integrations.StatusChanged](rec); ok {
 			last = s.Status
 			if last.State == state && strings.Contains(last.LastError, want) {
 				return

@@ -1,6 +1,7 @@
-// Package sourcetest helps test sources against local servers: it records
-// what a source publishes, runs it with a clean shutdown, and injects
-// faults in front of a test server's handler.
+// Package sourcetest helps test sources against local servers: it runs a
+// source with a clean shutdown, records what it publishes (with
+// integrationstest.Recorder), and injects faults in front of a test
+// server's handler.
 package sourcetest
 
 import (
@@ -15,10 +16,8 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/warroomhq/warroom/integrations"
+	"github.com/warroomhq/warroom/integrations/integrationstest"
 )
-
-// WaitLimit bounds every wait in these helpers.
-const WaitLimit = 10 * time.Second
 
 // CheckLeaks fails the test if goroutines started during it outlive it.
 // Call it first: it checks after every later cleanup (servers closed,
@@ -27,84 +26,6 @@ func CheckLeaks(t *testing.T) {
 	t.Helper()
 	ignore := goleak.IgnoreCurrent()
 	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
-}
-
-// Recorder is an integrations.Publisher that keeps every event.
-type Recorder struct {
-	mu     sync.Mutex
-	events []integrations.Event
-}
-
-// Publish implements integrations.Publisher.
-func (r *Recorder) Publish(e integrations.Event) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.events = append(r.events, e)
-}
-
-// Events returns a copy of what was published, in order.
-func (r *Recorder) Events() []integrations.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]integrations.Event(nil), r.events...)
-}
-
-// Records returns the published records of the given kind ("" for all).
-func (r *Recorder) Records(kind string) []integrations.Record {
-	var out []integrations.Record
-	for _, e := range r.Events() {
-		if rec, ok := e.(integrations.Record); ok && (kind == "" || rec.Kind == kind) {
-			out = append(out, rec)
-		}
-	}
-	return out
-}
-
-// Statuses returns every published status.
-func (r *Recorder) Statuses() []integrations.SourceStatus {
-	var out []integrations.SourceStatus
-	for _, e := range r.Events() {
-		if s, ok := e.(integrations.StatusChanged); ok {
-			out = append(out, s.Status)
-		}
-	}
-	return out
-}
-
-// States returns the sequence of status states with repeats collapsed,
-// for example [down ok degraded ok].
-func (r *Recorder) States() []integrations.SourceState {
-	var out []integrations.SourceState
-	for _, s := range r.Statuses() {
-		if len(out) == 0 || out[len(out)-1] != s.State {
-			out = append(out, s.State)
-		}
-	}
-	return out
-}
-
-// Last returns the most recent event of type T, if any.
-func Last[T integrations.Event](r *Recorder) (T, bool) {
-	evs := r.Events()
-	for i := len(evs) - 1; i >= 0; i-- {
-		if e, ok := evs[i].(T); ok {
-			return e, true
-		}
-	}
-	var zero T
-	return zero, false
-}
-
-// Wait polls cond until it holds, failing the test after WaitLimit.
-func Wait(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(WaitLimit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", WaitLimit, what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 // Start runs src in a goroutine and returns a function that stops it and
@@ -125,8 +46,8 @@ func Start(t testing.TB, src integrations.Source, pub integrations.Publisher) (s
 			cancel()
 			select {
 			case <-done:
-			case <-time.After(WaitLimit):
-				t.Errorf("%s: Run did not return within %s of cancellation", src.Name(), WaitLimit)
+			case <-time.After(integrationstest.WaitLimit):
+				t.Errorf("%s: Run did not return within %s of cancellation", src.Name(), integrationstest.WaitLimit)
 			}
 		})
 	}
@@ -209,8 +130,8 @@ func RateLimited(contentType, body string, headers map[string]string) Fault {
 	}
 }
 
-// Stall answers nothing until the client gives up (or WaitLimit passes),
-// like a server that hangs.
+// Stall answers nothing until the client gives up (or
+// integrationstest.WaitLimit passes), like a server that hangs.
 func Stall() Fault {
 	return func(_ http.ResponseWriter, r *http.Request) {
 		// Only once the body is read does the server watch the connection
@@ -218,7 +139,7 @@ func Stall() Fault {
 		_, _ = io.Copy(io.Discard, r.Body)
 		select {
 		case <-r.Context().Done():
-		case <-time.After(WaitLimit):
+		case <-time.After(integrationstest.WaitLimit):
 		}
 	}
 }
