@@ -239,3 +239,26 @@ func TestRollingReloadInBatches(t *testing.T) {
 		t.Errorf("edge-3 is %s, want DRAIN as the operator left it", s)
 	}
 }
+
+// TestReloadThatFreesASlotIsReportedNotFailed is the stale-slot fix: a
+// reload resolves the server-template slots afresh and frees the slot of
+// a host that is gone. The roll reports it and goes on.
+func TestReloadThatFreesASlotIsReportedNotFailed(t *testing.T) {
+	lb := newFakeLB("edge-1", "edge-2")
+	lb.reloadHook = func(instance string) {
+		if instance == "edge-1" {
+			lb.procs[instance].servers[1].State = integrations.ServerMaint // app-2's host is gone
+		}
+	}
+	report, _, err := planAndRun(t, context.Background(), mustParse(t, rollingRunbook), nil,
+		integrations.Actions{LoadBalancer: lb}, RunOptions{StateDir: t.TempDir()})
+	if err != nil {
+		t.Fatalf("the roll failed on a slot the reload freed: %v", err)
+	}
+	if f := stepFields(report); f["done"] != "edge-1,edge-2" {
+		t.Errorf("fields = %v", f)
+	}
+	if out := report.Steps[0].Result.Output; !strings.Contains(out, "edge-1: server app/app-2 is MAINT after reload (was in rotation)") {
+		t.Errorf("output %q does not report the freed slot", out)
+	}
+}

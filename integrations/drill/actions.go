@@ -68,12 +68,17 @@ func (w *World) launch(g *group) []integrations.Event {
 			Cause: fmt.Sprintf("desired capacity set to %d", g.Desired), Status: integrations.ActivityInProgress, Start: w.now})
 	}
 	for live := g.InService + g.Pending; live > g.Desired; live-- {
-		// Terminate the newest instance first: the drill keeps it simple.
+		// Instances are kept in launch order: the scenario says whether a
+		// scale-in takes the newest or, as in the stale-slot incident, the
+		// oldest.
 		i := len(g.Instances) - 1
+		if w.sc.TerminateOldest {
+			i = 0
+		}
 		out = append(out, fleetRecord(w.now, fmt.Sprintf("%s: %s terminated", g.Name, g.Instances[i].ID),
 			map[string]string{"group": g.Name, "instance": g.Instances[i].ID}))
 		delete(g.ready, g.Instances[i].ID)
-		g.Instances = g.Instances[:i]
+		g.Instances = slices.Delete(g.Instances, i, i+1)
 	}
 	g.recount()
 	return out
@@ -238,8 +243,18 @@ func (w *World) Reload(ctx context.Context, instance string) (integrations.Proce
 	err := w.withEdge(ctx, instance, func(e *edge) error {
 		e.reloads++
 		e.pid++
+		text := fmt.Sprintf("%s: reloaded (reload %d, worker pid %d)", instance, e.reloads, e.pid)
+		if e.slots != nil {
+			// A new worker resolves its server-template slots afresh.
+			live := inService(w.group(w.sc.WebGroup))
+			e.resolve(live)
+			text += fmt.Sprintf("; slots re-resolved: %d servers, %d free", min(len(live), len(e.slots)), max(0, len(e.slots)-len(live)))
+		}
+		if w.firstReload.IsZero() {
+			w.firstReload = w.now
+		}
 		w.pending = append(w.pending, integrations.Record{Occurred: w.now, Source: "haproxy", Kind: "fleet.change",
-			Text: fmt.Sprintf("%s: reloaded (reload %d, worker pid %d)", instance, e.reloads, e.pid), Fields: map[string]string{"instance": instance}})
+			Text: text, Fields: map[string]string{"instance": instance}})
 		p = e.process()
 		return nil
 	})

@@ -41,8 +41,8 @@ type World struct {
 	msgSeq int
 
 	// What the scenario's reactive chat lines watch.
-	firstScaleUp, firstThrottle, recovered, lifted time.Time
-	sawErrors                                      bool
+	firstScaleUp, firstThrottle, firstReload, recovered, lifted time.Time
+	sawErrors                                                   bool
 
 	signal  Signal
 	pending []integrations.Event // records made by actions, published on the next step
@@ -60,6 +60,22 @@ type edge struct {
 	pid       int
 	servers   map[string]integrations.ServerState // admin state set by hand, by server name
 	total5xx  map[string]uint64
+	// slots are the edge's fixed server-template slots when the scenario
+	// has them (nil: the edge follows the group, as a working service
+	// discovery sync would). Only a reload re-resolves them.
+	slots []slot
+}
+
+// slot is one server-template slot: the instance it was last pointed at
+// ("" when free) and that instance's address, kept after it is gone.
+type slot struct {
+	name, instance, addr string
+}
+
+// server is one server line of an edge as traffic sees it.
+type server struct {
+	name, addr string
+	state      integrations.ServerState
 }
 
 type alertState struct {
@@ -102,8 +118,13 @@ func New(sc Scenario, opts Options) *World {
 		w.groups = append(w.groups, g)
 	}
 	for i, name := range sc.Edges {
-		w.edges = append(w.edges, &edge{name: name, throttles: map[string]int{}, pid: 1000 + 10*i,
-			servers: map[string]integrations.ServerState{}, total5xx: map[string]uint64{}})
+		e := &edge{name: name, throttles: map[string]int{}, pid: 1000 + 10*i,
+			servers: map[string]integrations.ServerState{}, total5xx: map[string]uint64{}}
+		if sc.Slots > 0 {
+			e.slots = make([]slot, sc.Slots)
+			e.resolve(inService(w.group(sc.WebGroup)))
+		}
+		w.edges = append(w.edges, e)
 	}
 	for _, a := range sc.OpenAlerts {
 		w.alerts = append(w.alerts, &alertState{alert: a, open: true, fired: true, firstFired: a.CreatedAt})
@@ -176,15 +197,9 @@ func (w *World) second() []integrations.Event {
 	for _, g := range w.groups {
 		out = append(out, w.launch(g)...)
 	}
-	web := w.group(w.sc.WebGroup)
-	capacity := float64(web.InService) * w.sc.PerInstance
+	out = append(out, w.schedule()...)
 	demand := w.sc.Demand(w.elapsed()) * (0.97 + 0.06*w.rng.Float64())
-	load := demand * (1 - w.sc.FreeShare*w.throttleFraction())
-	w.signal = Signal{Utilisation: load / max(capacity, 1)}
-	if load > capacity {
-		w.signal.ErrorRate = (load - capacity) / load
-	}
-	w.count5xx(web, load)
+	w.serve(demand * (1 - w.sc.FreeShare*w.throttleFraction()))
 	out = append(out, w.evaluateAlerts()...)
 	w.trackMilestones()
 	out = append(out, w.sayChat()...)
@@ -203,19 +218,95 @@ func (w *World) throttleFraction() float64 {
 	return float64(sum) / float64(len(w.edges)) / 100
 }
 
-// count5xx spreads the failing requests over the edges' web servers.
-func (w *World) count5xx(web *group, load float64) {
-	failing := load * w.signal.ErrorRate
-	servers := inService(web)
-	if len(servers) == 0 || len(w.edges) == 0 {
+// serve spreads the load evenly over the edges; each edge sends its share
+// to its UP servers, each of which gives every edge an equal part of its
+// instance's capacity. What an edge cannot serve fails with a 5xx, counted
+// on its servers.
+func (w *World) serve(load float64) {
+	if len(w.edges) == 0 || load <= 0 {
+		w.signal = Signal{}
 		return
 	}
-	per := uint64(failing / float64(len(w.edges)*len(servers)))
+	share := load / float64(len(w.edges))
+	var failing, capacity float64
 	for _, e := range w.edges {
-		for _, in := range servers {
-			e.total5xx[serverName(in)] += per
+		servers := w.serversOf(e)
+		up := 0
+		for _, s := range servers {
+			if s.state == integrations.ServerUp {
+				up++
+			}
+		}
+		edgeCap := float64(up) * w.sc.PerInstance / float64(len(w.edges))
+		capacity += edgeCap
+		if lost := share - edgeCap; lost > 0 {
+			failing += lost
+			for _, s := range servers {
+				e.total5xx[s.name] += uint64(lost / float64(len(servers)))
+			}
 		}
 	}
+	w.signal = Signal{ErrorRate: failing / load, Utilisation: load / max(capacity, 1)}
+}
+
+// serversOf lists an edge's servers: its slots when it has them, else one
+// per in-service web instance; states set by hand win.
+func (w *World) serversOf(e *edge) []server {
+	var out []server
+	if e.slots == nil {
+		for _, in := range inService(w.group(w.sc.WebGroup)) {
+			out = append(out, server{name: serverName(in), addr: in.PrivateIP, state: integrations.ServerUp})
+		}
+	} else {
+		live := map[string]bool{}
+		for _, in := range inService(w.group(w.sc.WebGroup)) {
+			live[in.ID] = true
+		}
+		for _, sl := range e.slots {
+			st := integrations.ServerUp
+			switch {
+			case sl.instance == "":
+				st = integrations.ServerMaint // a free slot
+			case !live[sl.instance]:
+				st = integrations.ServerDown // its host is gone: the health check fails
+			}
+			out = append(out, server{name: sl.name, addr: sl.addr, state: st})
+		}
+	}
+	for i := range out {
+		if s, ok := e.servers[out[i].name]; ok {
+			out[i].state = s
+		}
+	}
+	return out
+}
+
+// resolve points the slots at the given instances, in order, and frees the
+// rest: what a reload's fresh DNS resolution of the slots does.
+func (e *edge) resolve(instances []integrations.Instance) {
+	for i := range e.slots {
+		e.slots[i] = slot{name: fmt.Sprintf("web%d", i+1)}
+		if i < len(instances) {
+			e.slots[i].instance, e.slots[i].addr = instances[i].ID, instances[i].PrivateIP
+		}
+	}
+}
+
+// schedule applies the scenario's scheduled capacity changes due now.
+func (w *World) schedule() []integrations.Event {
+	var out []integrations.Event
+	for _, c := range w.sc.Schedule {
+		if int(w.elapsed()) != c.At {
+			continue
+		}
+		if g := w.findGroup(c.Group); g != nil {
+			from := g.Desired
+			g.Desired, g.DesiredSince = c.Desired, w.now
+			out = append(out, fleetRecord(w.now, fmt.Sprintf("%s: desired capacity %d → %d (%s)", c.Group, from, c.Desired, c.Cause),
+				map[string]string{"group": c.Group, "from": fmt.Sprint(from), "to": fmt.Sprint(c.Desired)}))
+		}
+	}
+	return out
 }
 
 func (w *World) trackMilestones() {
@@ -284,13 +375,24 @@ func (w *World) sayChat() []integrations.Event {
 			continue
 		}
 		base, ok := w.triggerTime(c.line)
-		if !ok || w.now.Before(base.Add(time.Duration(c.line.At)*time.Second)) {
+		due := base.Add(time.Duration(c.line.At) * time.Second)
+		if !ok || w.now.Before(due) {
 			continue
 		}
 		c.sent = true
+		if w.overtaken(c.line, due) {
+			continue // the story moved on: the incident recovered first
+		}
 		out = append(out, w.message(c.line.User, c.line.Text)...)
 	}
 	return out
+}
+
+// overtaken reports whether a line about the trouble comes due only after
+// the recovery, when saying it would read wrong.
+func (w *World) overtaken(l ChatLine, due time.Time) bool {
+	afterward := l.Trigger == AfterRecovery || l.Trigger == AfterLiftThrottle
+	return !afterward && !w.recovered.IsZero() && due.After(w.recovered)
 }
 
 func (w *World) triggerTime(l ChatLine) (time.Time, bool) {
@@ -307,6 +409,8 @@ func (w *World) triggerTime(l ChatLine) (time.Time, bool) {
 		return w.firstScaleUp, !w.firstScaleUp.IsZero()
 	case AfterThrottle:
 		return w.firstThrottle, !w.firstThrottle.IsZero()
+	case AfterReload:
+		return w.firstReload, !w.firstReload.IsZero()
 	case AfterRecovery:
 		return w.recovered, !w.recovered.IsZero()
 	case AfterLiftThrottle:
@@ -356,24 +460,29 @@ func (w *World) snapshots() []integrations.Event {
 
 // backends lists every edge's web servers as HAProxy would report them.
 func (w *World) backends() []integrations.Backend {
-	web := w.group(w.sc.WebGroup)
-	servers := inService(web)
 	load := w.sc.Demand(w.elapsed()) * (1 - w.sc.FreeShare*w.throttleFraction())
 	var out []integrations.Backend
 	for _, e := range w.edges {
-		for _, in := range servers {
-			name := serverName(in)
-			state := integrations.ServerUp
-			if s, ok := e.servers[name]; ok {
-				state = s
+		servers := w.serversOf(e)
+		up := 0
+		for _, s := range servers {
+			if s.state == integrations.ServerUp {
+				up++
 			}
-			sessions := 0
-			if state == integrations.ServerUp && len(servers) > 0 {
-				sessions = int(load / float64(len(w.edges)*len(servers)) / 10)
+		}
+		for _, s := range servers {
+			b := integrations.Backend{Instance: e.name, Backend: "web", Server: s.name, Address: s.addr,
+				State: s.state, Weight: 100, Total5xx: e.total5xx[s.name]}
+			if s.addr != "" {
+				b.Port = webPort
 			}
-			out = append(out, integrations.Backend{Instance: e.name, Backend: "web", Server: name,
-				Address: in.PrivateIP, Port: webPort, State: state, Weight: 100, Sessions: sessions,
-				Total5xx: e.total5xx[name], Rate5xx: w.signal.ErrorRate * load / float64(len(w.edges)*len(servers))})
+			if s.state == integrations.ServerUp {
+				b.Sessions = int(load / float64(len(w.edges)*up) / 10)
+			}
+			if s.state != integrations.ServerMaint {
+				b.Rate5xx = w.signal.ErrorRate * load / float64(len(w.edges)*len(servers))
+			}
+			out = append(out, b)
 		}
 	}
 	return out
