@@ -131,9 +131,14 @@ func openSession(g *globalFlags, o sessionOptions) (*session, error) {
 	}
 	history := s.store.Entries()
 	s.known = newReplayFilter(history)
-	if len(history) > 0 && !w.drill {
-		// A restart mid-incident keeps the incident's clock.
-		w.started = history[0].Occurred
+	if !w.drill {
+		// A restart mid-incident keeps the incident's clock: it began
+		// with the earliest thing on its timeline.
+		for _, e := range history {
+			if e.Occurred.Before(w.started) {
+				w.started = e.Occurred
+			}
+		}
 	}
 	return s, nil
 }
@@ -159,9 +164,6 @@ func records(entries []timeline.Entry) []integrations.Record {
 // receives each coalesced batch after its records are durable.
 func (s *session) start(ctx context.Context, deliver func(integrations.Batch)) {
 	s.deliver = deliver
-	if history := s.store.Entries(); deliver != nil && len(history) > 0 {
-		deliver(integrations.Batch{Records: records(history)})
-	}
 	s.pump = integrations.NewPump(integrations.PumpOptions{
 		Persist: func(recs []integrations.Record) ([]integrations.Record, error) {
 			return persist(s.store, s.known.fresh(recs))
@@ -172,7 +174,14 @@ func (s *session) start(ctx context.Context, deliver func(integrations.Batch)) {
 	var pumpCtx, srcCtx context.Context
 	pumpCtx, s.stopPump = context.WithCancel(context.WithoutCancel(ctx))
 	srcCtx, s.stopSources = context.WithCancel(ctx)
-	s.pumping.Go(func() { s.pump.Run(pumpCtx) })
+	s.pumping.Go(func() {
+		// The timeline so far goes first, from here: deliver may block
+		// until the program runs, and the pump's batches must follow it.
+		if history := s.store.Entries(); deliver != nil && len(history) > 0 {
+			deliver(integrations.Batch{Records: records(history)})
+		}
+		s.pump.Run(pumpCtx)
+	})
 	if deliver != nil {
 		s.sources.Go(func() { s.refresh(srcCtx) })
 	}
