@@ -169,7 +169,13 @@ func Load(path string) (*Config, error) {
 	if err != nil {
 		return nil, decodeError(path, err)
 	}
-	v := &validator{path: path, dir: filepath.Dir(path), file: file}
+	// An absolute folder makes resolving a path twice harmless: validation
+	// resolves token files and loading the secrets resolves them again.
+	dir, err := filepath.Abs(filepath.Dir(path))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	v := &validator{path: path, dir: dir, file: file}
 	cfg.applyDefaults()
 	v.validate(cfg)
 	if len(v.problems) == 0 {

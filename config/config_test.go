@@ -353,3 +353,26 @@ func BenchmarkLoadExample(b *testing.B) {
 		}
 	}
 }
+
+// TestRelativeConfigPathFindsItsTokenFile: --config dir/config.yaml with a
+// relative token_file must find dir/token, not dir/dir/token.
+func TestRelativeConfigPathFindsItsTokenFile(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	if err := os.MkdirAll("conf/secrets", 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile("conf/secrets/slack.token", []byte("xoxb-1-relative\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile("conf/config.yaml", []byte("slack:\n  channel: C1\n  token_file: secrets/slack.token\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load("conf/config.yaml")
+	if err != nil {
+		t.Fatalf("relative --config: %v", err)
+	}
+	if got := cfg.Slack.Token.Value(); got != "xoxb-1-relative" {
+		t.Fatalf("token %q", got)
+	}
+}

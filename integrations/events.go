@@ -61,6 +61,9 @@ type Record struct {
 	Occurred time.Time
 	Source   string
 	Kind     string // alert.triggered, chat.message, fleet.change, source.status, drift, runbook.step, note, ...
+	// Fields carry structured detail. Shared keys: "alert" (the alert's
+	// id, on every alert.* record), "ts" (a chat message's id),
+	// "instance", "group".
 	Actor    string
 	Text     string
 	Fields   map[string]string

@@ -61,6 +61,7 @@ func init() {
 			groupArg,
 			{Name: "desired", Kind: ArgInt, Required: true, Min: 0, Max: 100000, Doc: "new desired capacity"},
 			{Name: "poll", Kind: ArgDuration, Default: 5 * time.Second, Doc: "how often to re-read the group while waiting"},
+			{Name: "only_up", Kind: ArgBool, Default: false, Doc: "refuse to lower the desired capacity (a scale-up must never terminate instances)"},
 		},
 		Timeout:  15 * time.Minute,
 		Requires: needScaler,
@@ -85,12 +86,21 @@ func init() {
 }
 
 // scaleChecks are the bounds a new desired capacity must respect; Plan
-// shows them and Execute re-checks them on a fresh read before sending.
-func scaleChecks(g integrations.Group, desired int, l Limits) []Check {
+// shows them and Execute re-checks them on a fresh read before sending,
+// so a group that autoscaling or a colleague raised meanwhile is never
+// lowered by a scale-up planned against the old value.
+func scaleChecks(g integrations.Group, desired int, onlyUp bool, l Limits) []Check {
 	checks := []Check{{
 		Text: fmt.Sprintf("%s desired %d within the group's bounds %d..%d", g.Name, desired, g.Min, g.Max),
 		OK:   desired >= g.Min && desired <= g.Max,
 	}}
+	if onlyUp {
+		text := fmt.Sprintf("%s desired %d is not below the current %d", g.Name, desired, g.Desired)
+		if desired < g.Desired {
+			text = fmt.Sprintf("%s desired %d is below the current %d: a scale-up never terminates instances", g.Name, desired, g.Desired)
+		}
+		checks = append(checks, Check{Text: text, OK: desired >= g.Desired})
+	}
 	if limit := l.capacityCap(g.Name); limit > 0 {
 		checks = append(checks, Check{
 			Text: fmt.Sprintf("%s desired %d within the configured cap %d", g.Name, desired, limit),
@@ -112,7 +122,7 @@ func planScale(ctx context.Context, c Call) (StepPlan, error) {
 	}
 	return StepPlan{
 		Lines:   []string{line, fmt.Sprintf("wait until %d in service (now %d)", desired, g.InService)},
-		Checks:  scaleChecks(g, desired, c.Limits),
+		Checks:  scaleChecks(g, desired, c.Args.Bool("only_up"), c.Limits),
 		Targets: []string{"aws:" + g.Name},
 	}, nil
 }
@@ -123,7 +133,7 @@ func executeScale(ctx context.Context, c Call) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("read group %s: %w", group, err)
 	}
-	if err := failedChecks(scaleChecks(g, desired, c.Limits)); err != nil {
+	if err := failedChecks(scaleChecks(g, desired, c.Args.Bool("only_up"), c.Limits)); err != nil {
 		return Result{}, err
 	}
 	from, sent := g.Desired, time.Now()

@@ -309,6 +309,7 @@ func (r *roll) verify(ctx context.Context, in *rollInstance, proc integrations.P
 			return err
 		}
 	}
+	var freed []string
 	for _, key := range unionKeys(in.states, states) {
 		switch {
 		case states[key] == in.states[key]:
@@ -317,10 +318,14 @@ func (r *roll) verify(ctx context.Context, in *rollInstance, proc integrations.P
 			// so from its configuration (a server-template slot whose host
 			// is gone is freed when the slots are resolved afresh). That is
 			// the configuration's say, not a lost runtime change: report it.
-			r.note(fmt.Sprintf("%s: server %s is %s after reload (was in rotation)", in.name, key, states[key]))
+			freed = append(freed, key+" "+string(states[key]))
 		default:
 			return fmt.Errorf("server %s is %s after reload, was %s", key, orInRotation(states[key]), orInRotation(in.states[key]))
 		}
+	}
+	if len(freed) > 0 {
+		r.note(fmt.Sprintf("%s: %d servers out of rotation since the reload, as its configuration says: %s",
+			in.name, len(freed), strings.Join(freed, ", ")))
 	}
 	return nil
 }

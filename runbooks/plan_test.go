@@ -26,6 +26,34 @@ func webScaler() *fakeScaler {
 	return newFakeScaler(integrations.Group{Name: "web", Desired: 4, Min: 2, Max: 20, InService: 4})
 }
 
+// TestScaleUpNeverLowers: planned against 4 while autoscaling raised the
+// group to 16, a scale-up "to 12" must be refused, in the plan and again
+// on the fresh read just before the write.
+func TestScaleUpNeverLowers(t *testing.T) {
+	s := webScaler()
+	a := integrations.Actions{Scaler: s}
+	down, err := NewPlan(context.Background(), builtin(t, "scale-up"), map[string]string{"group": "web", "desired": "2"}, a, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if down.Err() == nil || !strings.Contains(down.Err().Error(), "never terminates instances") {
+		t.Fatalf("a scale-up to below the current desired was not refused: %v", down.Err())
+	}
+	p, err := NewPlan(context.Background(), builtin(t, "scale-up"), map[string]string{"group": "web", "desired": "12"}, a, Limits{})
+	if err != nil || p.Err() != nil {
+		t.Fatal(err, p.Err())
+	}
+	if err := s.SetDesiredCapacity(context.Background(), "web", 16); err != nil { // meanwhile
+		t.Fatal(err)
+	}
+	if _, err := Run(context.Background(), p, a, func(integrations.Record) {}, RunOptions{Confirmed: true, StateDir: t.TempDir()}); err == nil {
+		t.Fatal("the run lowered a group raised since the plan")
+	}
+	if g, _ := s.DescribeGroup(context.Background(), "web"); g.Desired != 16 {
+		t.Fatalf("desired %d, want the 16 it was raised to", g.Desired)
+	}
+}
+
 func TestPlanScaleUpText(t *testing.T) {
 	a := integrations.Actions{Scaler: webScaler()}
 	p, err := NewPlan(context.Background(), builtin(t, "scale-up"), map[string]string{"group": "web", "desired": "12"}, a, Limits{MaxCapacity: map[string]int{"web": 16}})
@@ -39,6 +67,7 @@ func TestPlanScaleUpText(t *testing.T) {
   checks:
      ok   web desired 4 < max 20
      ok   web desired 12 within the group's bounds 2..20
+     ok   web desired 12 is not below the current 4
      ok   web desired 12 within the configured cap 16
   changes things: confirm to run
 `

@@ -258,7 +258,7 @@ func TestReloadThatFreesASlotIsReportedNotFailed(t *testing.T) {
 	if f := stepFields(report); f["done"] != "edge-1,edge-2" {
 		t.Errorf("fields = %v", f)
 	}
-	if out := report.Steps[0].Result.Output; !strings.Contains(out, "edge-1: server app/app-2 is MAINT after reload (was in rotation)") {
+	if out := report.Steps[0].Result.Output; !strings.Contains(out, "edge-1: 1 servers out of rotation since the reload, as its configuration says: app/app-2 MAINT") {
 		t.Errorf("output %q does not report the freed slot", out)
 	}
 }

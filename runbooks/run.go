@@ -89,6 +89,7 @@ const (
 	StepRunning StepStatus = "running"
 	StepDone    StepStatus = "done"
 	StepFailed  StepStatus = "failed"
+	StepAborted StepStatus = "aborted" // stopped by the user mid-step
 	StepSkipped StepStatus = "skipped" // dry run, or not reached after a halt or abort
 )
 
@@ -150,9 +151,11 @@ type executor struct {
 	opts    RunOptions
 	mu      sync.Mutex // guards report.Steps, sink and Progress calls from action goroutines
 	report  *Report
+	parent  context.Context // the caller's: cancelled means aborted
 }
 
 func (x *executor) run(parent context.Context) {
+	x.parent = parent
 	p := x.plan
 	requested := map[string]string{"params": p.Params.String(), "dry_run": fmt.Sprint(x.opts.DryRun)}
 	for name, v := range p.Params {
@@ -318,14 +321,27 @@ func (x *executor) step(ctx context.Context, i int) error {
 	if res.Summary != "" {
 		text += ": " + res.Summary
 	}
-	if err != nil {
+	status := StepDone
+	switch {
+	case err != nil && x.parent.Err() != nil:
+		// The user aborted: the step did not fail, it was stopped. Keep
+		// what the action said (which instances were done), in words.
+		status = StepAborted
+		err = errors.New(strings.ReplaceAll(err.Error(), context.Canceled.Error(), abortError(x.parent).Error()))
+		fields["result"], fields["error"] = "aborted", err.Error()
+		text = fmt.Sprintf("step %d %s aborted after %s", ps.Index, ps.Step.Name, elapsed.Round(time.Millisecond))
+		if res.Summary != "" {
+			text += ": " + res.Summary
+		}
+	case err != nil:
+		status = StepFailed
 		fields["result"], fields["error"] = "failed", err.Error()
 		text = fmt.Sprintf("step %d %s failed after %s: %v", ps.Index, ps.Step.Name, elapsed.Round(time.Millisecond), err)
 	}
 	x.update(i, func(s *StepState) {
-		s.Status, s.Elapsed, s.Result = StepDone, elapsed, res
+		s.Status, s.Elapsed, s.Result = status, elapsed, res
 		if err != nil {
-			s.Status, s.Err = StepFailed, err.Error()
+			s.Err = err.Error()
 		}
 	})
 	x.record(KindStepEnd, text, x.stepFields(ps, fields))
@@ -425,10 +441,19 @@ func (x *executor) updateLocked(i int, change func(*StepState)) {
 // timeout, or a lost lock).
 func (x *executor) stopped(parent, ctx context.Context) {
 	if parent.Err() != nil {
-		x.end(RunAborted, fmt.Errorf("aborted: %w", context.Cause(parent)))
+		x.end(RunAborted, abortError(parent))
 		return
 	}
 	x.end(RunFailed, context.Cause(ctx))
+}
+
+// abortError says who or what aborted a run: the cause given when its
+// context was cancelled, or plainly "aborted".
+func abortError(parent context.Context) error {
+	if cause := context.Cause(parent); cause != nil && cause != context.Canceled {
+		return cause
+	}
+	return errors.New("aborted")
 }
 
 // end settles the run: steps that never started are marked skipped, and

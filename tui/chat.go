@@ -44,9 +44,14 @@ func (p *chatPane) render(st Styles, width, height int, focused bool, now time.T
 		if m.ThreadID != "" {
 			head += "↳ "
 		}
-		wrapped := strings.Split(ansi.Wrap(head+m.Text, wrapAt, ""), "\n")
-		for j := 1; j < len(wrapped); j++ {
-			wrapped[j] = "  " + wrapped[j]
+		// Continuation lines are indented by two, so they wrap two
+		// narrower: nothing is cut at the frame.
+		first := strings.SplitN(ansi.Wrap(head+m.Text, wrapAt, ""), "\n", 2)
+		wrapped := first[:1]
+		if len(first) > 1 {
+			for _, l := range strings.Split(ansi.Wrap(first[1], wrapAt-2, ""), "\n") {
+				wrapped = append(wrapped, "  "+l)
+			}
 		}
 		lines = append(wrapped, lines...)
 	}

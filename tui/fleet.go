@@ -35,6 +35,7 @@ type fleetPane struct {
 	history   map[string][]float64 // HAProxy instance → recent 5xx/s
 
 	list   listView // over the selectable rows: groups, then HAProxy instances
+	beyond int      // lines scrolled past the last selectable row (the drift findings)
 	zoomIn string   // the group or HAProxy instance drilled into; "" for the overview
 	inner  listView // over the drilled-into rows
 }
@@ -112,7 +113,17 @@ func (p *fleetPane) move(delta int) {
 		p.inner.move(delta, p.innerLen(), false)
 		return
 	}
-	p.list.move(delta, p.selectable(), false)
+	n := p.selectable()
+	switch {
+	case delta > 0 && p.list.cursor >= n-1:
+		// Past the last row, keep scrolling: the drift findings are below.
+		lines, _ := p.overview(PlainStyles(), time.Time{}, false, 80)
+		p.beyond = min(p.beyond+delta, len(lines))
+	case delta < 0 && p.beyond > 0:
+		p.beyond = max(0, p.beyond+delta)
+	default:
+		p.list.move(delta, n, false)
+	}
 }
 
 // innerLen and innerRow give the drilled-into group's instances or HAProxy
@@ -192,13 +203,36 @@ func (p *fleetPane) overview(st Styles, now time.Time, focused bool, width int) 
 	if len(p.haproxy) == 0 {
 		lines = append(lines, st.Dim.Render("  no HAProxy instances reported"))
 	}
-	for _, f := range p.findings {
-		lines = append(lines, "", st.Bad.Render("⚠ DRIFT "+f.Binding.String()))
-		lines = append(lines, st.Bad.Render(fmt.Sprintf("  dead slots: %s", orNone(f.DeadSlots))))
-		lines = append(lines, st.Bad.Render(fmt.Sprintf("  missing:    %s", orNone(f.Missing))))
+	for _, f := range mergeFindings(p.findings) {
+		lines = append(lines, "", st.Bad.Render("⚠ DRIFT "+f.where))
+		lines = append(lines, st.Bad.Render(fmt.Sprintf("  %d dead slots: %s", len(f.DeadSlots), orNone(f.DeadSlots))))
+		lines = append(lines, st.Bad.Render(fmt.Sprintf("  %d missing:    %s", len(f.Missing), orNone(f.Missing))))
 		lines = append(lines, st.Bad.Render(fmt.Sprintf("  %d free slots", f.FreeSlots)))
 	}
 	return lines, cursorLine
+}
+
+// mergedFinding is one drift shared by several HAProxy instances: edges
+// behind the same sync usually drift the same way, and one block says it
+// once.
+type mergedFinding struct {
+	drift.Finding
+	where string
+}
+
+func mergeFindings(findings []drift.Finding) []mergedFinding {
+	var out []mergedFinding
+	index := map[string]int{}
+	for _, f := range findings {
+		key := fmt.Sprint(f.Binding.Group, f.Binding.Backend, f.DeadSlots, f.Missing, f.FreeSlots)
+		if i, ok := index[key]; ok {
+			out[i].where += ", " + f.Binding.Instance + "/" + f.Binding.Backend
+			continue
+		}
+		index[key] = len(out)
+		out = append(out, mergedFinding{Finding: f, where: f.Binding.String()})
+	}
+	return out
 }
 
 func orNone(items []string) string {
@@ -229,6 +263,9 @@ func sparkline(samples []float64) string {
 
 // groupHealth is a word and a symbol for the group's state.
 func groupHealth(st Styles, g integrations.Group, now time.Time) string {
+	if _, failed := lastFailed(g); failed && g.InService >= g.Desired {
+		return st.Warn.Render("⚠ at desired, last launch failed")
+	}
 	switch {
 	case g.InService >= g.Desired:
 		return st.OK.Render("✓ at desired")
@@ -321,6 +358,7 @@ func (p *fleetPane) render(st Styles, width, height int, focused bool, now time.
 	if cursorLine >= inner {
 		start = cursorLine - inner + 1
 	}
+	start = max(0, min(start+p.beyond, len(lines)-inner))
 	title := "Fleet"
 	if len(p.findings) > 0 {
 		title += "  " + st.Bad.Render(fmt.Sprintf("⚠ %d drift", len(p.findings)))

@@ -115,7 +115,11 @@ func (m Model) updateKeys(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			m.flow = nil // dismiss the finished run's footer line
 		case m.focus == paneAlerts && m.alerts.detail:
 			m.alerts.detail = false
+		case m.focus == paneFleet && m.fleet.inner.filter != "":
+			m.setFocusedFilter("")
 		case m.focus == paneFleet && m.fleet.back():
+		case m.focusedFilter() != "":
+			m.setFocusedFilter("")
 		case m.zoomed:
 			m.zoomed = false
 		}
@@ -172,6 +176,12 @@ func (m Model) alertAction(verb string, enabled, confirm bool) (tea.Model, tea.C
 	a, ok := m.alerts.selected()
 	if m.focus != paneAlerts || !ok {
 		return m, m.raise("select an alert in the Alerts pane to "+verb, false)
+	}
+	switch {
+	case a.Status == integrations.AlertResolved:
+		return m, m.raise(a.ID+" is already resolved", false)
+	case verb == "acknowledge" && a.Status == integrations.AlertAcknowledged:
+		return m, m.raise(a.ID+" is already acknowledged", false)
 	}
 	actor := m.opts.Actions.Alerts
 	do := func(ctx context.Context) error { return actor.Acknowledge(ctx, a.ID) }

@@ -59,7 +59,8 @@ func newKeyMap(opts Options) keyMap {
 
 // ShortHelp implements help.KeyMap.
 func (k keyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.NextPane, k.Open, k.Zoom, k.Filter, k.Note, k.Runbook, k.Chat, k.Help, k.Quit}
+	// ? and q first: at 80 columns the tail of this line is cut.
+	return []key.Binding{k.Help, k.Quit, k.NextPane, k.Open, k.Zoom, k.Filter, k.Note, k.Runbook, k.Chat}
 }
 
 // FullHelp implements help.KeyMap.

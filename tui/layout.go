@@ -100,7 +100,7 @@ var paneNames = [paneCount]string{"Alerts", "Fleet", "Chat", "Timeline"}
 func (m Model) tabBar() string {
 	var parts []string
 	for p := range paneCount {
-		label := fmt.Sprintf(" %d %s ", p+1, paneNames[p])
+		label := fmt.Sprintf(" %d %s%s ", p+1, paneNames[p], m.tabMark(p))
 		if p == m.focus {
 			label = m.styles.BorderFocus.Render("[" + strings.TrimSpace(label) + "]")
 		} else {
@@ -113,4 +113,24 @@ func (m Model) tabBar() string {
 		bar += m.styles.Dim.Render("   zoomed (z)")
 	}
 	return fit(bar, m.width)
+}
+
+// tabMark flags trouble in a pane the tab bar hides: triggered alerts, slot
+// drift, a source that is not fresh.
+func (m Model) tabMark(p pane) string {
+	mark := ""
+	switch p {
+	case paneAlerts:
+		if n := m.alerts.counts[0]; n > 0 {
+			mark = fmt.Sprintf(" %d!", n)
+		}
+	case paneFleet:
+		if n := len(m.fleet.findings); n > 0 {
+			mark = fmt.Sprintf(" ⚠%d", n)
+		}
+	}
+	if mark == "" && m.staleMark(p) != "" {
+		mark = " ⚠"
+	}
+	return mark
 }

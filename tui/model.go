@@ -338,7 +338,10 @@ func (m Model) saved(msg savedMsg) (tea.Model, tea.Cmd) {
 		return m, cmd
 	}
 	m.timeline.add([]integrations.Record{msg.rec}, false)
-	return m, nil
+	if msg.from == inputNone {
+		return m, nil // a star: the row shows it
+	}
+	return m, m.raise(msg.rec.Kind+" saved ("+msg.rec.ID+")", false)
 }
 
 // perform runs an action against a service off the UI goroutine.

@@ -2,12 +2,15 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/runbooks"
@@ -55,7 +58,7 @@ type runbookFlow struct {
 
 	steps    []runbooks.StepState
 	progress chan runbooks.StepState
-	cancel   context.CancelFunc
+	cancel   context.CancelCauseFunc
 	aborting bool
 	report   *runbooks.Report
 	// hidden shrinks a running or finished run to one footer line, so the
@@ -109,13 +112,27 @@ func (m *Model) openRunbooks() tea.Cmd {
 }
 
 func (f *runbookFlow) filter(cat *runbooks.Catalog) {
-	q := strings.ToLower(f.search.Value())
+	q := strings.ToLower(strings.TrimSpace(f.search.Value()))
+	// Rank by how the name matches: typing a runbook's name and pressing
+	// enter must open that runbook, not one whose description mentions it.
+	rank := func(rb *runbooks.Runbook) int {
+		switch {
+		case q == "" || strings.HasPrefix(rb.Name, q):
+			return 0
+		case strings.Contains(rb.Name, q):
+			return 1
+		case contains(rb.Name+" "+rb.Description, q):
+			return 2
+		}
+		return -1
+	}
 	f.matches = f.matches[:0]
 	for _, rb := range cat.List() {
-		if contains(rb.Name+" "+rb.Description, q) {
+		if rank(rb) >= 0 {
 			f.matches = append(f.matches, rb)
 		}
 	}
+	slices.SortStableFunc(f.matches, func(a, b *runbooks.Runbook) int { return rank(a) - rank(b) })
 	f.cursor = max(0, min(f.cursor, len(f.matches)-1))
 }
 
@@ -161,21 +178,29 @@ func (m Model) makePlan() tea.Cmd {
 // channel that listen turns into messages, one at a time.
 func (m *Model) startRun() tea.Cmd {
 	f := m.flow
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancelCause(context.Background())
 	f.cancel, f.stage, f.progress = cancel, stageRunning, make(chan runbooks.StepState, 256)
 	progress := f.progress
 	plan, actions, opts := f.plan, m.opts.Actions, runbooks.RunOptions{
 		DryRun: f.dryRun, Confirmed: true, Typed: f.typed.Value(), StateDir: m.opts.Runbooks.StateDir,
-		Actor: m.opts.User, Now: m.opts.Clock, Progress: func(s runbooks.StepState) { progress <- s },
+		Actor: m.opts.User, Now: m.opts.Clock,
 	}
 	sink, begin := m.opts.Runbooks.Sink, m.opts.Runbooks.Begin
+	opts.Progress = func(s runbooks.StepState) {
+		// Never block the run on the screen: a dropped intermediate state
+		// is made good by the report the run ends with.
+		select {
+		case progress <- s:
+		default:
+		}
+	}
 	run := func() tea.Msg {
 		defer close(progress)
 		if begin != nil {
 			// Quitting aborts the run and waits for it to wind down.
 			stopping, end := begin()
 			defer end()
-			defer context.AfterFunc(stopping, cancel)()
+			defer context.AfterFunc(stopping, func() { cancel(errors.New("aborted: warroom is quitting")) })()
 		}
 		report, _ := runbooks.Run(ctx, plan, actions, sink, opts)
 		return runDoneMsg{flow: f, report: report}
@@ -340,7 +365,7 @@ func (m *Model) abortRun() tea.Cmd {
 		return nil
 	}
 	f.aborting = true
-	f.cancel()
+	f.cancel(fmt.Errorf("aborted by %s", m.opts.User))
 	return m.raise("aborting "+f.rb.Name+": the running step is cancelled, no further step starts", true)
 }
 
@@ -481,7 +506,7 @@ func (m Model) renderFlow(width, height int) string {
 		if f.dryRun {
 			title += " (dry run)"
 		}
-		lines = append(lines, m.stepLines()...)
+		lines = append(lines, m.stepLines(width-2)...)
 		lines = append(lines, "")
 		switch {
 		case f.stage == stageRunning && f.aborting:
@@ -502,7 +527,7 @@ func (m Model) renderFlow(width, height int) string {
 }
 
 // stepLines shows each step with its state, elapsed time and message.
-func (m Model) stepLines() []string {
+func (m Model) stepLines(width int) []string {
 	st := m.styles
 	var lines []string
 	for i, planned := range m.flow.plan.Steps {
@@ -526,18 +551,28 @@ func (m Model) stepLines() []string {
 			icon = st.OK.Render("✓")
 		case runbooks.StepFailed:
 			icon = st.Bad.Render("✗")
+		case runbooks.StepAborted:
+			icon = st.Warn.Render("■")
 		case runbooks.StepSkipped:
 			icon = st.Dim.Render("–")
 		default:
 			icon = st.Dim.Render("·")
 		}
-		line := fmt.Sprintf("%s %d. %-22s %-8s %6s", icon, planned.Index, name, s.Status, elapsed.Round(100*time.Millisecond))
-		if s.Err != "" {
-			line += "  " + st.Bad.Render(s.Err)
-		} else if s.Message != "" {
-			line += "  " + s.Message
+		lines = append(lines, fmt.Sprintf("%s %d. %-22s %-8s %6s", icon, planned.Index, name, s.Status, elapsed.Round(100*time.Millisecond)))
+		// What the step says, in full, wrapped under it: a finished step's
+		// summary, else its error or latest progress.
+		detail, style := s.Message, st.Dim
+		switch {
+		case s.Err != "":
+			detail, style = s.Err, st.Bad
+		case s.Status == runbooks.StepDone && s.Result.Summary != "":
+			detail = s.Result.Summary
 		}
-		lines = append(lines, line)
+		if detail != "" {
+			for _, l := range strings.Split(ansi.Wrap(oneLine(detail), max(10, width-5), ""), "\n") {
+				lines = append(lines, "     "+style.Render(l))
+			}
+		}
 	}
 	return lines
 }

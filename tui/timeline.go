@@ -74,7 +74,7 @@ func (p *timelinePane) amend(r integrations.Record) {
 
 func (p *timelinePane) match(i int, q string) bool {
 	r := p.rows[i].rec
-	return contains(r.Kind+" "+r.Source+" "+r.Actor+" "+r.Text, q)
+	return contains(r.Kind+" "+kindLabel(r.Kind)+" "+r.Source+" "+r.Actor+" "+r.Text, q)
 }
 
 // selected is the row under the cursor.
@@ -123,7 +123,10 @@ func (p *timelinePane) render(st Styles, width, height int, focused bool, now ti
 		}
 		lines = append(lines, line)
 	}
-	if p.list.count(n) == 0 {
+	switch {
+	case p.list.count(n) == 0 && p.list.filter != "":
+		lines = append(lines, st.Dim.Render("no entry matches /"+p.list.filter+" (esc clears)"))
+	case p.list.count(n) == 0:
 		lines = append(lines, st.Dim.Render("nothing recorded"))
 	}
 	title := fmt.Sprintf("Timeline  %d entries", n)
@@ -158,7 +161,7 @@ func timelineLine(st Styles, row timelineRow, now time.Time) string {
 	if row.edited {
 		marks += "(edited) "
 	}
-	line := fmt.Sprintf("%-9s %-16.16s %s%s", stamp, kindLabel(r.Kind), marks, text)
+	line := fmt.Sprintf("%-9s %s %s%s", stamp, fit(kindLabel(r.Kind), 16), marks, text)
 	switch {
 	case row.unsaved:
 		line = st.Bad.Render("UNSAVED ") + line

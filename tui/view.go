@@ -81,13 +81,16 @@ func (m Model) footer() string {
 	case m.saving > 0:
 		lines = append(lines, fit(st.Dim.Render("saving…"), m.width))
 	}
+	// The toast line is always there, blank between toasts, so the panes
+	// above do not jump by a line every time one comes and goes.
+	toast := ""
 	if m.toast.ticks > 0 {
-		toast := st.OK.Render("✓ " + m.toast.text)
+		toast = st.OK.Render("✓ " + m.toast.text)
 		if m.toast.bad {
 			toast = st.Bad.Render("✗ " + m.toast.text)
 		}
-		lines = append(lines, fit(toast, m.width))
 	}
+	lines = append(lines, fit(toast, m.width))
 	if m.storeErr != "" {
 		lines = append(lines, fit(st.Bad.Render(m.storeErr), m.width))
 	}

@@ -63,9 +63,9 @@ func versionCommand() *cobra.Command {
 
 func drillCommand(g *globalFlags) *cobra.Command {
 	var (
-		list, readonly bool
-		speed          float64
-		seed           uint64
+		list, readonly, bell bool
+		speed                float64
+		seed                 uint64
 	)
 	cmd := &cobra.Command{
 		Use:   "drill [SCENARIO]",
@@ -85,12 +85,13 @@ Drill mode is labelled DRILL on screen at all times.`,
 			if len(args) == 1 {
 				name = args[0]
 			}
-			return runWarRoom(cmd.Context(), g, sessionOptions{ForceDrill: true, Scenario: name, Speed: speed, Seed: seed, Readonly: readonly})
+			return runWarRoom(cmd.Context(), g, sessionOptions{ForceDrill: true, Scenario: name, Speed: speed, Seed: seed, Readonly: readonly, Bell: bell})
 		},
 	}
 	cmd.Flags().BoolVar(&list, "list", false, "list the scenarios")
 	cmd.Flags().Float64Var(&speed, "speed", defaultDrillSpeed, "scenario seconds per real second")
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "random seed: the same seed replays the same drill")
 	cmd.Flags().BoolVar(&readonly, "readonly", false, "observe only: refuse every mutating action")
+	cmd.Flags().BoolVar(&bell, "bell", false, "ring the terminal bell with a new critical alert or a failed action")
 	return cmd
 }

@@ -267,7 +267,7 @@ func runbookRunCommand(g *globalFlags) *cobra.Command {
 				return env.scrubError(err)
 			}
 			fmt.Fprint(out, plan)
-			opts := runbooks.RunOptions{DryRun: dryRun, StateDir: stateDir, Progress: progressPrinter(out), Now: env.clock}
+			opts := runbooks.RunOptions{DryRun: dryRun, StateDir: stateDir, Progress: progressPrinter(out), Now: env.clock, Actor: currentUser()}
 			// A plan whose checks fail is still handed to Run, which records
 			// the refusal on the timeline; there is nothing to confirm.
 			if plan.Mutates && !dryRun && plan.Err() == nil {

@@ -259,17 +259,19 @@ func runWarRoom(ctx context.Context, g *globalFlags, o sessionOptions) error {
 	program = tea.NewProgram(model, tea.WithContext(ctx))
 	// A dropped SSH connection quits cleanly, like q: runbooks are aborted
 	// and wound down, and the timeline closed.
-	hangup := make(chan os.Signal, 1)
+	hangup, done := make(chan os.Signal, 1), make(chan struct{})
 	signal.Notify(hangup, syscall.SIGHUP)
-	defer signal.Stop(hangup)
+	defer func() { signal.Stop(hangup); close(done) }()
 	go func() {
-		if _, ok := <-hangup; ok {
+		select {
+		case <-hangup:
 			program.Quit()
+		case <-done:
 		}
 	}()
 	s.start(ctx, func(b integrations.Batch) { program.Send(b) })
 	opened := integrations.Record{Occurred: w.clock(), Source: "warroom", Kind: "session.opened", Actor: currentUser(),
-		Text: "war-room opened on " + w.title}
+		Text: "war-room opened on " + w.title, Fields: map[string]string{"title": w.title}}
 	if w.drill {
 		opened.Text = "drill started: " + w.title
 	}

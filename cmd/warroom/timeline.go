@@ -267,6 +267,9 @@ func timelineExportCommand(g *globalFlags) *cobra.Command {
 				return err
 			}
 			opts.Title = title
+			if opts.Title == "" {
+				opts.Title = recordedTitle(entries)
+			}
 			if output == "" || output == "-" {
 				return export.Write(cmd.OutOrStdout(), format, entries, opts)
 			}
@@ -278,10 +281,21 @@ func timelineExportCommand(g *globalFlags) *cobra.Command {
 	incidentFlag(cmd, &incident)
 	cmd.Flags().StringVar(&format, "format", "md", "md, json or csv")
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write to FILE instead of standard output")
-	cmd.Flags().StringVar(&title, "title", "", "postmortem title (default: Incident ID)")
+	cmd.Flags().StringVar(&title, "title", "", "postmortem title (default: the title the war-room recorded, else Incident ID)")
 	cmd.Flags().StringVar(&tz, "tz", "UTC", "time zone for times in the export (IANA name, UTC or Local)")
 	window.flags(cmd)
 	return cmd
+}
+
+// recordedTitle is the incident title the war-room put on its timeline
+// when it opened, if any.
+func recordedTitle(entries []timeline.Entry) string {
+	for _, e := range entries {
+		if e.Kind == "session.opened" && e.Fields["title"] != "" {
+			return e.Fields["title"]
+		}
+	}
+	return ""
 }
 
 // exportWindow holds the filter flags show and export share.

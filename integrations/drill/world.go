@@ -128,6 +128,10 @@ func New(sc Scenario, opts Options) *World {
 	}
 	for _, a := range sc.OpenAlerts {
 		w.alerts = append(w.alerts, &alertState{alert: a, open: true, fired: true, firstFired: a.CreatedAt})
+		// On the timeline with its own time, as PagerDuty's first poll
+		// reports an incident already open: the postmortem needs the
+		// warning that fired and paged nobody.
+		w.pending = append(w.pending, alertRecord(a, "alert.triggered", "before the drill began"))
 	}
 	for _, r := range sc.Alerts {
 		w.alerts = append(w.alerts, &alertState{rule: r})

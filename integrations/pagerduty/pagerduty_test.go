@@ -95,7 +95,7 @@ func TestRunTracksIncidentsAndTheirChanges(t *testing.T) {
 		t.Errorf("acknowledged records = %+v, want Ana at 08:05", ack)
 	}
 	esc := rec.Records("alert.escalated")
-	if len(esc) != 1 || !esc[0].Occurred.Equal(at("2026-11-21T09:10:00Z")) || esc[0].Fields["incident"] != "P1" || esc[0].Text != "Escalated to level 2" {
+	if len(esc) != 1 || !esc[0].Occurred.Equal(at("2026-11-21T09:10:00Z")) || esc[0].Fields["alert"] != "P1" || esc[0].Text != "Escalated to level 2" {
 		t.Errorf("escalation records = %+v", esc)
 	}
 
@@ -107,7 +107,7 @@ func TestRunTracksIncidentsAndTheirChanges(t *testing.T) {
 	})
 	integrationstest.Wait(t, "P2 resolved", func() bool { return len(rec.Records("alert.resolved")) == 1 })
 	res := rec.Records("alert.resolved")[0]
-	if res.Fields["incident"] != "P2" || res.Actor != "Cy" || !res.Occurred.Equal(at("2026-11-21T09:30:00Z")) {
+	if res.Fields["alert"] != "P2" || res.Actor != "Cy" || !res.Occurred.Equal(at("2026-11-21T09:30:00Z")) {
 		t.Errorf("resolved record = %+v, want P2 by Cy at 09:30", res)
 	}
 	ack = rec.Records("alert.acknowledged")
@@ -223,7 +223,7 @@ func TestLogReadsAreBoundedPerRefresh(t *testing.T) {
 			break
 		}
 		if r, ok := e.(integrations.Record); ok && r.Kind == "alert.escalated" {
-			first = append(first, r.Fields["incident"])
+			first = append(first, r.Fields["alert"])
 		}
 	}
 	if len(first) != 20 || first[0] != "P05" {
@@ -235,7 +235,7 @@ func TestLogReadsAreBoundedPerRefresh(t *testing.T) {
 	stop()
 	seen := map[string]int{}
 	for _, r := range rec.Records("alert.escalated") {
-		seen[r.Fields["incident"]]++
+		seen[r.Fields["alert"]]++
 	}
 	if len(seen) != 25 || len(rec.Records("alert.escalated")) != 25 {
 		t.Errorf("escalations per incident = %v, want each of 25 once", seen)

@@ -218,7 +218,7 @@ func (s *Source) logRecords(ctx context.Context, a integrations.Alert, since tim
 				Kind:     kind,
 				Actor:    e.Agent.Summary,
 				Text:     e.Summary,
-				Fields:   map[string]string{"incident": a.ID, "service": a.Service, "log_type": e.Type},
+				Fields:   map[string]string{"alert": a.ID, "service": a.Service, "log_type": e.Type},
 				Links:    links(a),
 			})
 		}
@@ -254,7 +254,7 @@ func (s *Source) resolvedRecord(ctx context.Context, a integrations.Alert, ask b
 		Source:   Name,
 		Kind:     "alert.resolved",
 		Text:     "no longer open for the watched services: " + a.Title,
-		Fields:   map[string]string{"incident": a.ID, "service": a.Service, "status": string(integrations.AlertResolved)},
+		Fields:   map[string]string{"alert": a.ID, "service": a.Service, "status": string(integrations.AlertResolved)},
 		Links:    links(a),
 	}
 	if !ask {
@@ -291,7 +291,7 @@ func triggeredRecord(a integrations.Alert, inc pd.Incident) integrations.Record 
 		Kind:     "alert.triggered",
 		Actor:    inc.Service.Summary,
 		Text:     fmt.Sprintf("triggered (%s): %s", a.Severity, a.Title),
-		Fields:   map[string]string{"incident": a.ID, "service": a.Service, "status": string(integrations.AlertTriggered), "severity": string(a.Severity)},
+		Fields:   map[string]string{"alert": a.ID, "service": a.Service, "status": string(integrations.AlertTriggered), "severity": string(a.Severity)},
 		Links:    links(a),
 	}
 }
@@ -305,7 +305,7 @@ func transitionRecord(a integrations.Alert, inc pd.Incident) integrations.Record
 		Kind:     "alert." + string(a.Status),
 		Actor:    inc.LastStatusChangeBy.Summary,
 		Text:     fmt.Sprintf("%s: %s", a.Status, a.Title),
-		Fields:   map[string]string{"incident": a.ID, "service": a.Service, "status": string(a.Status)},
+		Fields:   map[string]string{"alert": a.ID, "service": a.Service, "status": string(a.Status)},
 		Links:    links(a),
 	}
 }

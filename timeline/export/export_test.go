@@ -68,8 +68,9 @@ func fixture(t testing.TB) []timeline.Entry {
 
 	started := appendOne(timeline.Entry{Source: "warroom", Kind: timeline.KindIncidentStarted, Actor: "ana", Occurred: at(9, 23, 45, 0), Text: "5xx started climbing"})
 	appendOne(timeline.Entry{Source: "pagerduty", Kind: timeline.KindAlertTriggered, Occurred: at(9, 23, 52, 10), Text: "web: 5xx rate above 5% for 5 minutes",
-		Fields: map[string]string{"service": "web", "severity": "critical"}, Links: []string{"https://example.pagerduty.com/incidents/Q1"}})
-	appendOne(timeline.Entry{Source: "pagerduty", Kind: timeline.KindAlertAcknowledged, Actor: "ana", Occurred: at(9, 23, 55, 0), Text: "acknowledged"})
+		Fields: map[string]string{"alert": "Q1", "service": "web", "severity": "critical"}, Links: []string{"https://example.pagerduty.com/incidents/Q1"}})
+	appendOne(timeline.Entry{Source: "pagerduty", Kind: timeline.KindAlertAcknowledged, Actor: "ana", Occurred: at(9, 23, 55, 0), Text: "acknowledged",
+		Fields: map[string]string{"alert": "Q1"}})
 	chat := appendOne(timeline.Entry{Source: "slack", Kind: timeline.KindChatMessage, Actor: "bob", Occurred: at(9, 23, 58, 30),
 		Text: "web-asg is stuck at 4 | desired 12?\nprovisioner lock held since Friday", Fields: map[string]string{"channel": "C0INC"}})
 	leak := appendOne(timeline.Entry{Source: "slack", Kind: timeline.KindChatMessage, Actor: "carol", Occurred: at(9, 23, 59, 0),
@@ -86,7 +87,8 @@ func fixture(t testing.TB) []timeline.Entry {
 	appendOne(timeline.Entry{Source: "runbook", Kind: "runbook.finished", Actor: "ana", Occurred: at(10, 0, 26, 6), Text: "scale-up finished",
 		Fields: run(map[string]string{"result": "ok"})})
 	appendOne(timeline.Entry{Source: "warroom", Kind: timeline.KindIncidentMitigated, Actor: "ana", Occurred: at(10, 0, 27, 0), Text: "error rate back under 1%"})
-	appendOne(timeline.Entry{Source: "pagerduty", Kind: timeline.KindAlertResolved, Occurred: at(10, 1, 10, 0), Text: "web: 5xx rate recovered"})
+	appendOne(timeline.Entry{Source: "pagerduty", Kind: timeline.KindAlertResolved, Occurred: at(10, 1, 10, 0), Text: "web: 5xx rate recovered",
+		Fields: map[string]string{"alert": "Q1"}})
 
 	// Corrections made after the fact.
 	amend := func(target timeline.Entry, op string, set func(*timeline.Entry)) {
@@ -144,6 +146,24 @@ func TestGoldenExports(t *testing.T) {
 
 // TestMarkdownShowsTheAmendedIncident checks the draft's content directly,
 // so the golden file is not the only guard.
+func TestResolvedOnlyWhenEveryAlertIs(t *testing.T) {
+	at := time.Date(2026, 1, 12, 7, 0, 0, 0, time.UTC)
+	row := func(min int, kind, alert string) timeline.Row {
+		e := timeline.Entry{Kind: kind, Occurred: at.Add(time.Duration(min) * time.Minute), Fields: map[string]string{"alert": alert}}
+		return timeline.Row{Entry: e, Occurred: e.Occurred}
+	}
+	resolved := func(rows ...timeline.Row) KeyTime { return KeyTimes(rows)[4] }
+	if k := resolved(row(0, timeline.KindAlertTriggered, "A"), row(5, timeline.KindAlertResolved, "A"), row(9, timeline.KindAlertTriggered, "A")); k.Found {
+		t.Errorf("resolved at %v although A fired again", k.At)
+	}
+	if k := resolved(row(0, timeline.KindAlertTriggered, "A"), row(1, timeline.KindAlertTriggered, "B"), row(5, timeline.KindAlertResolved, "A")); k.Found {
+		t.Errorf("resolved at %v although B never cleared", k.At)
+	}
+	if k := resolved(row(0, timeline.KindAlertTriggered, "A"), row(1, timeline.KindAlertTriggered, "B"), row(5, timeline.KindAlertResolved, "A"), row(7, timeline.KindAlertResolved, "B")); !k.Found || !k.At.Equal(at.Add(7*time.Minute)) {
+		t.Errorf("resolved = %+v, want when B, the last, cleared", k)
+	}
+}
+
 func TestMarkdownShowsTheAmendedIncident(t *testing.T) {
 	var buf bytes.Buffer
 	if err := Markdown(&buf, fixture(t), Options{Incident: "inc", Location: paris(t)}); err != nil {

@@ -25,7 +25,8 @@ type KeyTime struct {
 //	Detected      incident.detected, else the first alert.triggered
 //	Acknowledged  incident.acknowledged, else the first alert.acknowledged
 //	Mitigated     incident.mitigated
-//	Resolved      incident.resolved, else the last alert.resolved
+//	Resolved      incident.resolved, else the last alert.resolved, but
+//	              only once every alert that triggered has resolved since
 var keyTimeRules = []struct {
 	name, explicit, fallback string
 	latest                   bool
@@ -47,6 +48,9 @@ func KeyTimes(rows []timeline.Row) []KeyTime {
 			if kind == "" || out[i].Found {
 				continue
 			}
+			if kind == timeline.KindAlertResolved && !allAlertsResolved(rows) {
+				continue // an alert fired again, or never cleared: not resolved
+			}
 			for j := range rows {
 				r := rows[j]
 				if rule.latest {
@@ -60,6 +64,29 @@ func KeyTimes(rows []timeline.Row) []KeyTime {
 		}
 	}
 	return out
+}
+
+// allAlertsResolved reports whether the last word on every alert that
+// triggered is a resolve. Alerts are told apart by their "alert" field,
+// else by their text.
+func allAlertsResolved(rows []timeline.Row) bool {
+	last := map[string]string{}
+	for _, r := range rows {
+		switch r.Entry.Kind {
+		case timeline.KindAlertTriggered, timeline.KindAlertAcknowledged, timeline.KindAlertResolved:
+			id := r.Entry.Fields["alert"]
+			if id == "" {
+				id = r.Entry.Text
+			}
+			last[id] = r.Entry.Kind
+		}
+	}
+	for _, kind := range last {
+		if kind != timeline.KindAlertResolved {
+			return false
+		}
+	}
+	return true
 }
 
 // Runbook entries follow this convention (kind runbook.*):
