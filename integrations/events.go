@@ -64,10 +64,10 @@ type Record struct {
 	// Fields carry structured detail. Shared keys: "alert" (the alert's
 	// id, on every alert.* record), "ts" (a chat message's id),
 	// "instance", "group".
-	Actor    string
-	Text     string
-	Fields   map[string]string
-	Links    []string
+	Actor  string
+	Text   string
+	Fields map[string]string
+	Links  []string
 	// Amends is set on a record that changes how an earlier one reads
 	// (Kind "amend"): the record is never rewritten, the amendment is
 	// appended after it.

@@ -169,7 +169,7 @@ func TestDrillEndToEnd(t *testing.T) {
 // would: tabs, a drill-in, a filter, zoom, help and the runbook palette.
 func TestNarrowTerminalWalkthrough(t *testing.T) {
 	s := startWarroom(t, 80, 24)
-	s.waitScreen(10*time.Second, "DRILL", "[1 Alerts]", "2 Fleet", "3 Chat", "4 Timeline")
+	s.waitScreen(10*time.Second, "DRILL", "[1 Alerts", "2 Fleet", "3 Chat", "4 Timeline")
 	s.waitScreen(20*time.Second, "CRIT TRIG", "HTTP 5xx above 5%")
 
 	s.keys("Enter")
@@ -179,15 +179,15 @@ func TestNarrowTerminalWalkthrough(t *testing.T) {
 	s.keys("Escape")
 	s.waitScreen(5*time.Second, "Alerts  ")
 	s.keys("2")
-	s.waitScreen(5*time.Second, "[2 Fleet]", "GROUP", "HAPROXY", "edge-1")
+	s.waitScreen(5*time.Second, "[2 Fleet", "GROUP", "HAPROXY", "edge-1")
 	s.keys("Enter")
 	s.waitScreen(5*time.Second, "Fleet › web", "INSTANCE", "InService")
 	s.keys("Escape")
 	s.waitScreen(5*time.Second, "HAPROXY")
 	s.keys("3")
-	s.waitScreen(5*time.Second, "[3 Chat]", "alice (support)")
+	s.waitScreen(5*time.Second, "[3 Chat", "alice (support)")
 	s.keys("4")
-	s.waitScreen(5*time.Second, "[4 Timeline]", "session.opened")
+	s.waitScreen(5*time.Second, "[4 Timeline", "session.opened")
 	s.keys("/")
 	s.typeText("chat.message")
 	s.keys("Enter")
@@ -202,6 +202,6 @@ func TestNarrowTerminalWalkthrough(t *testing.T) {
 	s.keys("?", "r")
 	s.waitScreen(5*time.Second, "runbook ▸", "scale-up", "haproxy-rolling-restart")
 	s.keys("Escape")
-	s.waitScreen(5*time.Second, "[4 Timeline]")
+	s.waitScreen(5*time.Second, "[4 Timeline")
 	s.quit()
 }
