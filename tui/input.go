@@ -19,6 +19,7 @@ const (
 	inputNone inputKind = iota
 	inputNote
 	inputDecision
+	inputMark
 	inputEdit
 	inputJump
 	inputChat
@@ -28,6 +29,7 @@ const (
 var inputPrompts = map[inputKind]string{
 	inputNote:     "note ▸ ",
 	inputDecision: "decision ▸ ",
+	inputMark:     "key time ▸ ",
 	inputEdit:     "edit ▸ ",
 	inputJump:     "jump to ▸ ",
 	inputChat:     "chat ▸ ",
@@ -37,6 +39,7 @@ var inputPrompts = map[inputKind]string{
 var inputPlaceholders = map[inputKind]string{
 	inputNote:     "what happened, what you decided, why",
 	inputDecision: "the decision and who made it",
+	inputMark:     "started, detected, acknowledged, mitigated or resolved, then what happened",
 	inputEdit:     "the corrected text (recorded as an amendment)",
 	inputJump:     "a time: 15:04, 15:04:05 or 2006-01-02 15:04",
 	inputChat:     "message to the incident channel",
@@ -108,6 +111,9 @@ func (m Model) updateKeys(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			m.alerts.detail = ok
 		case paneFleet:
 			m.fleet.enter()
+		case paneTimeline:
+			_, ok := m.timeline.selected()
+			m.timeline.detail = ok
 		}
 	case key.Matches(msg, k.Back):
 		switch {
@@ -115,6 +121,8 @@ func (m Model) updateKeys(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			m.flow = nil // dismiss the finished run's footer line
 		case m.focus == paneAlerts && m.alerts.detail:
 			m.alerts.detail = false
+		case m.focus == paneTimeline && m.timeline.detail:
+			m.timeline.detail = false
 		case m.focus == paneFleet && m.fleet.inner.filter != "":
 			m.setFocusedFilter("")
 		case m.focus == paneFleet && m.fleet.back():
@@ -132,6 +140,8 @@ func (m Model) updateKeys(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, m.openInput(inputNote, m.drafts[inputNote])
 	case key.Matches(msg, k.Decision):
 		return m, m.openInput(inputDecision, m.drafts[inputDecision])
+	case key.Matches(msg, k.Mark):
+		return m, m.openInput(inputMark, m.drafts[inputMark])
 	case m.focus == paneTimeline && key.Matches(msg, k.Star):
 		row, ok := m.timeline.selected()
 		if !ok || row.rec.ID == "" {
@@ -211,7 +221,7 @@ func (m Model) updateInput(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		switch m.input {
 		case inputFilter:
 			m.setFocusedFilter("")
-		case inputNote, inputDecision, inputChat:
+		case inputNote, inputDecision, inputMark, inputChat:
 			m.drafts[m.input] = m.field.Value()
 		}
 		m.closeInput()
@@ -267,9 +277,24 @@ func (m Model) submitInput() (tea.Model, tea.Cmd) {
 			Amends: &integrations.Amendment{Target: m.editTarget, Op: "text"}})
 	case inputDecision:
 		return m, m.saveRecord(kind, integrations.Record{Kind: "decision", Text: text})
+	case inputMark:
+		which, what, _ := strings.Cut(text, " ")
+		if !keyTimes[strings.ToLower(which)] {
+			m.drafts[kind] = text
+			cmd := m.openInput(inputMark, text)
+			m.inputErr = fmt.Sprintf("%q is not a key time: start with started, detected, acknowledged, mitigated or resolved", which)
+			return m, cmd
+		}
+		if what = strings.TrimSpace(what); what == "" {
+			what = strings.ToLower(which)
+		}
+		return m, m.saveRecord(kind, integrations.Record{Kind: "incident." + strings.ToLower(which), Text: what})
 	}
 	return m, m.saveRecord(kind, integrations.Record{Kind: "note", Text: text})
 }
+
+// keyTimes are the incident's key times the postmortem export reports.
+var keyTimes = map[string]bool{"started": true, "detected": true, "acknowledged": true, "mitigated": true, "resolved": true}
 
 // parseJump reads a time of day (on now's date) or a full date and time.
 func parseJump(text string, now time.Time) (time.Time, error) {

@@ -13,6 +13,7 @@ type keyMap struct {
 	Open, Back         key.Binding
 	Zoom, Filter       key.Binding
 	Note, Decision     key.Binding
+	Mark               key.Binding // record a key time (started … resolved)
 	Star, Edit, Jump   key.Binding // timeline pane
 	Ack, Resolve, Chat key.Binding // mutating: disabled when read-only
 	Runbook            key.Binding
@@ -37,6 +38,7 @@ func newKeyMap(opts Options) keyMap {
 		Filter:   key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 		Note:     key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "note")),
 		Decision: key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "decision")),
+		Mark:     key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "mark key time")),
 		Star:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "star entry")),
 		Edit:     key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "edit entry")),
 		Jump:     key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "jump to time")),
@@ -69,7 +71,7 @@ func (k keyMap) FullHelp() [][]key.Binding {
 		{k.NextPane, k.PrevPane, k.GoPane, k.Zoom},
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Open, k.Back, k.Filter, k.Star, k.Edit, k.Jump},
-		{k.Note, k.Decision, k.Runbook, k.Ack, k.Resolve, k.Chat},
+		{k.Note, k.Decision, k.Mark, k.Runbook, k.Ack, k.Resolve, k.Chat},
 		{k.Help, k.Quit},
 	}
 }

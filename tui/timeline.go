@@ -2,8 +2,12 @@ package tui
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/warroomhq/warroom/integrations"
 )
@@ -26,6 +30,7 @@ type timelinePane struct {
 	list    listView
 	byID    map[string]int   // record id → row
 	byAlert map[string][]int // alert id → rows that mention it
+	detail  bool             // enter shows the selected entry in full
 }
 
 func newTimelinePane() timelinePane {
@@ -109,6 +114,9 @@ func (p *timelinePane) related(alertID string, limit int) []integrations.Record 
 }
 
 func (p *timelinePane) render(st Styles, width, height int, focused bool, now time.Time) string {
+	if row, ok := p.selected(); ok && p.detail {
+		return frame(st, "Entry "+row.rec.ID+"  (esc back)", entryDetail(st, row, width-2), width, height, focused)
+	}
 	inner := height - 2
 	n := len(p.rows)
 	lines := make([]string, 0, inner)
@@ -147,7 +155,7 @@ func timelineLine(st Styles, row timelineRow, now time.Time) string {
 	}
 	text := r.Text
 	switch {
-	case r.Kind == "note" || r.Kind == "decision":
+	case r.Kind == "note" || r.Kind == "decision" || strings.HasPrefix(r.Kind, "incident."):
 		text = st.PaneTitle.Render("✎ "+r.Actor+": ") + text
 	case r.Amends != nil:
 		text = fmt.Sprintf("%s %s %s: %s", r.Actor, r.Amends.Op, r.Amends.Target, text)
@@ -178,4 +186,52 @@ func kindLabel(kind string) string {
 		return "rb." + rest
 	}
 	return kind
+}
+
+// entryDetail is one entry in full: its text wrapped, its fields, links
+// and what amendments did to it.
+func entryDetail(st Styles, row timelineRow, width int) []string {
+	r := row.rec
+	lines := []string{
+		st.PaneTitle.Render(r.Kind) + st.Dim.Render("  from "+r.Source),
+		r.Occurred.Format("Mon 2006-01-02 15:04:05 MST"),
+	}
+	if r.Actor != "" {
+		lines = append(lines, "by "+r.Actor)
+	}
+	var marks []string
+	if row.starred {
+		marks = append(marks, "★ starred")
+	}
+	if row.edited {
+		marks = append(marks, "edited (warroom timeline show --entry "+r.ID+" has the history)")
+	}
+	if row.hidden {
+		marks = append(marks, "hidden from exports")
+	}
+	if row.unsaved {
+		marks = append(marks, st.Bad.Render("NOT SAVED"))
+	}
+	if len(marks) > 0 {
+		lines = append(lines, strings.Join(marks, " · "))
+	}
+	lines = append(lines, "")
+	lines = append(lines, strings.Split(ansi.Wrap(r.Text, max(10, width), ""), "\n")...)
+	if len(r.Fields) > 0 {
+		lines = append(lines, "")
+		for _, k := range slices.Sorted(maps.Keys(r.Fields)) {
+			// Command output keeps its lines.
+			for i, l := range strings.Split(ansi.Wrap(safeText(r.Fields[k]), max(10, width-len(k)-2), ""), "\n") {
+				if i == 0 {
+					lines = append(lines, st.Dim.Render(k+": ")+l)
+				} else {
+					lines = append(lines, strings.Repeat(" ", len(k)+2)+l)
+				}
+			}
+		}
+	}
+	for _, l := range r.Links {
+		lines = append(lines, "link "+oneLine(l))
+	}
+	return lines
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/warroomhq/warroom/integrations"
@@ -77,4 +78,30 @@ func TestAmendmentForUnknownEntryIsShownNotApplied(t *testing.T) {
 	if len(p.rows) != 3 || p.rows[0].edited || p.rows[1].edited {
 		t.Fatalf("rows %+v", p.rows)
 	}
+}
+
+func TestMarkKeyTimes(t *testing.T) {
+	store := &memoryStore{}
+	tm := loaded(t, Options{Record: store.record, User: "dana"})
+	press(tm, "m")
+	tm.Type("fixed it")
+	press(tm, "enter") // not a key time: refused, text kept
+	tm.Send(tea.KeyPressMsg{Code: 'u', Mod: tea.ModCtrl})
+	tm.Type("mitigated error rate under 1% after the throttle")
+	press(tm, "enter")
+	teatest.WaitFor(t, tm.Output(), func([]byte) bool { store.mu.Lock(); defer store.mu.Unlock(); return len(store.recs) == 1 },
+		teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(10*time.Millisecond))
+	finish(t, tm)
+	store.mu.Lock()
+	defer store.mu.Unlock()
+	if r := store.recs[0]; r.Kind != "incident.mitigated" || r.Text != "error rate under 1% after the throttle" || r.Actor != "dana" {
+		t.Fatalf("recorded %+v", r)
+	}
+}
+
+func TestEntryDetailShowsEverything(t *testing.T) {
+	row := timelineRow{starred: true, edited: true, rec: integrations.Record{ID: "e7", Kind: "runbook.step.end", Source: "runbook", Actor: "dana",
+		Occurred: at("07:31"), Text: "step 1 scale done in 5s: web desired 4 → 12, 12 in service",
+		Fields: map[string]string{"result": "ok", "duration": "5s", "output": "line one\nline two"}}}
+	golden.RequireEqual(t, frame(PlainStyles(), "Entry e7", entryDetail(PlainStyles(), row, 48), 50, 14, true))
 }
