@@ -204,11 +204,13 @@ func failedChecks(checks []Check) error {
 	var failed []string
 	for _, c := range checks {
 		if !c.OK {
-			failed = append(failed, c.Text)
+			// Check texts state what must hold; a failed one is answered
+			// "no", so it never reads as if it were met.
+			failed = append(failed, c.Text+"? no")
 		}
 	}
 	if len(failed) > 0 {
-		return fmt.Errorf("refused, bound not met: %s", strings.Join(failed, "; "))
+		return fmt.Errorf("refused: %s", strings.Join(failed, "; "))
 	}
 	return nil
 }

@@ -488,7 +488,7 @@ func (m Model) renderFlow(width, height int) string {
 		lines = append(lines, "")
 		switch {
 		case f.plan.Err() != nil:
-			lines = append(lines, st.Bad.Render("Refused: "+f.plan.Err().Error()), st.Dim.Render("esc back"))
+			lines = append(lines, st.Bad.Render("✗ "+f.plan.Err().Error()), st.Dim.Render("esc back"))
 		case f.plan.Dangerous:
 			lines = append(lines, st.Warn.Render("⚠ Dangerous: type "+f.plan.ConfirmText+" and press enter to run"), f.typed.View(),
 				st.Dim.Render("ctrl+d dry run · esc back"))

@@ -107,7 +107,7 @@ func TestRunbookRefusedByBoundsSendsNothing(t *testing.T) {
 	press(tm, "tab")
 	tm.Type("12")
 	press(tm, "enter")
-	waitFor(t, tm, "Refused")
+	waitFor(t, tm, "? no")
 	press(tm, "y") // ignored: a refused plan cannot run
 	finish(t, tm)
 	if len(records()) != 0 {
