@@ -102,6 +102,11 @@ func (m Model) footer() string {
 		// The runbook panel shows its own keys.
 	case m.input != inputNone:
 		lines = append(lines, m.help.View(inputKeys{m.keys}))
+	case m.help.ShowAll && m.width < 120:
+		// The full help's five columns do not fit a narrow terminal: two
+		// rows of columns, so every key shows.
+		groups := m.keys.FullHelp()
+		lines = append(lines, m.help.FullHelpView(groups[:3]), m.help.FullHelpView(groups[3:]))
 	default:
 		lines = append(lines, m.help.View(m.keys))
 	}
