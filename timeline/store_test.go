@@ -152,18 +152,21 @@ func TestConcurrentAppendsFormOneChain(t *testing.T) {
 	}
 }
 
+// openShared opens the incident "shared" in dir, closed when the test ends.
+func openShared(t *testing.T, dir string, opts Options) *Store {
+	t.Helper()
+	s, err := OpenIncident(dir, "shared", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
 func TestTwoStoresOnOneFileInterleave(t *testing.T) {
 	dir := t.TempDir()
-	a, err := OpenIncident(dir, "shared", Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	b, err := OpenIncident(dir, "shared", Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	a := openShared(t, dir, Options{})
+	b := openShared(t, dir, Options{})
 	for i := range 3 {
 		if _, err := a.Append(Entry{Kind: KindNote, Text: fmt.Sprint("a", i)}); err != nil {
 			t.Fatal(err)
@@ -469,20 +472,12 @@ func TestGroupCommitSharesOneSync(t *testing.T) {
 func TestOnForeignReportsEveryOtherWritersEntryOnce(t *testing.T) {
 	dir := t.TempDir()
 	var seen []string
-	a, err := OpenIncident(dir, "shared", Options{OnForeign: func(es []Entry) {
+	a := openShared(t, dir, Options{OnForeign: func(es []Entry) {
 		for _, e := range es {
 			seen = append(seen, e.Text)
 		}
 	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	b, err := OpenIncident(dir, "shared", Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	b := openShared(t, dir, Options{})
 	for i := range 3 {
 		if _, err := b.Append(Entry{Kind: KindNote, Text: fmt.Sprint("b", i)}); err != nil {
 			t.Fatal(err)

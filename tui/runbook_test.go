@@ -49,16 +49,21 @@ func kinds(recs []integrations.Record) string {
 	return strings.Join(out, " ")
 }
 
-func TestRunbookPaletteFormPlanConfirmRun(t *testing.T) {
-	opts, world, records := drillRunbooks(t)
-	tm := loaded(t, opts)
+// planScaleUp walks the palette and the form to scale-up's plan for web.
+func planScaleUp(tm *teatest.TestModel, desired string) {
 	press(tm, "r")
 	tm.Type("scale-up")
 	press(tm, "enter")
 	tm.Type("web")
 	press(tm, "tab")
-	tm.Type("12")
+	tm.Type(desired)
 	press(tm, "enter")
+}
+
+func TestRunbookPaletteFormPlanConfirmRun(t *testing.T) {
+	opts, world, records := drillRunbooks(t)
+	tm := loaded(t, opts)
+	planScaleUp(tm, "12")
 	waitFor(t, tm, "web desired 4 → 12 (max 20)")
 	press(tm, "y")
 	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return strings.Contains(string(b), "done in") },
@@ -77,13 +82,7 @@ func TestRunbookPaletteFormPlanConfirmRun(t *testing.T) {
 func TestRunbookAbortStopsTheRun(t *testing.T) {
 	opts, _, records := drillRunbooks(t)
 	tm := loaded(t, opts)
-	press(tm, "r")
-	tm.Type("scale-up")
-	press(tm, "enter")
-	tm.Type("web")
-	press(tm, "tab")
-	tm.Type("20")
-	press(tm, "enter")
+	planScaleUp(tm, "20")
 	waitFor(t, tm, "web desired 4 → 20")
 	press(tm, "y")
 	teatest.WaitFor(t, tm.Output(), func([]byte) bool { return strings.Contains(kinds(records()), "runbook.step.start") },
@@ -100,13 +99,7 @@ func TestRunbookRefusedByBoundsSendsNothing(t *testing.T) {
 	opts, world, records := drillRunbooks(t)
 	opts.Runbooks.Limits = runbooks.Limits{MaxCapacity: map[string]int{"web": 8}}
 	tm := loaded(t, opts)
-	press(tm, "r")
-	tm.Type("scale-up")
-	press(tm, "enter")
-	tm.Type("web")
-	press(tm, "tab")
-	tm.Type("12")
-	press(tm, "enter")
+	planScaleUp(tm, "12")
 	waitFor(t, tm, "? no")
 	press(tm, "y") // ignored: a refused plan cannot run
 	finish(t, tm)

@@ -39,10 +39,9 @@ func BenchmarkObserve(b *testing.B) {
 	}
 }
 
-// BenchmarkRefresh measures one full refresh through the SDK against the
-// local server: 10 groups of 50 instances (Auto Scaling, activities, EC2).
-func BenchmarkRefresh(b *testing.B) {
-	f := newFakeAWS(b)
+// addLargeFleet gives the fake 10 groups of 50 instances: responses of
+// tens of kilobytes.
+func addLargeFleet(f *fakeAWS) []string {
 	var names []string
 	for i := range 10 {
 		ids := make([]string, 50)
@@ -53,6 +52,14 @@ func BenchmarkRefresh(b *testing.B) {
 		f.addGroup(name, 1, 50, 100, ids...)
 		names = append(names, name)
 	}
+	return names
+}
+
+// BenchmarkRefresh measures one full refresh through the SDK against the
+// local server: 10 groups of 50 instances (Auto Scaling, activities, EC2).
+func BenchmarkRefresh(b *testing.B) {
+	f := newFakeAWS(b)
+	names := addLargeFleet(f)
 	s := newTestSource(b, f, Options{Groups: names})
 	b.ReportAllocs()
 	for b.Loop() {

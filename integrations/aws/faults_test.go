@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -247,16 +246,7 @@ func TestBoundedBody(t *testing.T) {
 // guardedClient); 30 refreshes in a row must all succeed.
 func TestLargeResponsesOnReusedConnections(t *testing.T) {
 	f := newFakeAWS(t)
-	var names []string
-	for i := range 10 {
-		ids := make([]string, 50)
-		for j := range ids {
-			ids[j] = fmt.Sprintf("i-%02d-%02d", i, j)
-		}
-		name := fmt.Sprintf("group-%02d", i)
-		f.addGroup(name, 1, 50, 100, ids...)
-		names = append(names, name)
-	}
+	names := addLargeFleet(f)
 	s := newTestSource(t, f, Options{Groups: names})
 	for i := range 30 {
 		groups, err := s.describeGroups(context.Background(), names, nil)
