@@ -33,6 +33,7 @@ type fleetPane struct {
 	servers   map[string][]integrations.Backend // HAProxy instance → its servers
 	findings  []drift.Finding
 	history   map[string][]float64 // HAProxy instance → recent 5xx/s
+	perServer map[string][]float64 // "instance/backend/server" → recent 5xx/s
 
 	list   listView // over the selectable rows: groups, then HAProxy instances
 	beyond int      // lines scrolled past the last selectable row (the drift findings)
@@ -64,6 +65,15 @@ func (p *fleetPane) setBackends(source string, snap integrations.BackendsSnapsho
 		h := append(p.history[s.name], s.rate5xx)
 		p.history[s.name] = h[max(0, len(h)-sparkSamples):]
 	}
+	// Servers come and go (slots are re-pointed): keep the history of the
+	// servers this snapshot has, and only theirs.
+	perServer := make(map[string][]float64, len(snap.Backends))
+	for _, b := range snap.Backends {
+		key := serverKey(b)
+		h := append(p.perServer[key], b.Rate5xx)
+		perServer[key] = h[max(0, len(h)-sparkSamples):]
+	}
+	p.perServer = perServer
 	p.derive()
 }
 
@@ -143,9 +153,16 @@ func (p *fleetPane) innerRow(i int) string {
 		return fmt.Sprintf("%-20s %-11s %-12s %-9s %-15s %s", in.ID, in.Zone, in.Lifecycle, in.Health, in.PrivateIP, in.LaunchedAt.Format("Mon 15:04"))
 	}
 	b := p.servers[name][i]
-	return fmt.Sprintf("%-10s %-14s %-5s %-21s %6d %6d %7.1f", b.Backend, b.Server, b.State,
-		fmt.Sprintf("%s:%d", b.Address, b.Port), b.Weight, b.Sessions, b.Rate5xx)
+	h := p.perServer[serverKey(b)]
+	addr := "-" // a free slot points nowhere
+	if b.Address != "" {
+		addr = fmt.Sprintf("%s:%d", b.Address, b.Port)
+	}
+	return fmt.Sprintf("%-10s %-14s %-5s %-21s %6d %6d %7.1f  %s", b.Backend, b.Server, b.State,
+		addr, b.Weight, b.Sessions, b.Rate5xx, sparkline(h[max(0, len(h)-20):]))
 }
+
+func serverKey(b integrations.Backend) string { return b.Instance + "/" + b.Backend + "/" + b.Server }
 
 func (p *fleetPane) group(name string) integrations.Group {
 	for _, g := range p.allGroups {
@@ -160,7 +177,7 @@ func (p *fleetPane) innerHeader() string {
 	if strings.HasPrefix(p.zoomIn, "group:") {
 		return fmt.Sprintf("%-20s %-11s %-12s %-9s %-15s %s", "INSTANCE", "ZONE", "LIFECYCLE", "HEALTH", "ADDRESS", "LAUNCHED")
 	}
-	return fmt.Sprintf("%-10s %-14s %-5s %-21s %6s %6s %7s", "BACKEND", "SERVER", "STATE", "ADDRESS", "WEIGHT", "SESS", "5XX/S")
+	return fmt.Sprintf("%-10s %-14s %-5s %-21s %6s %6s %7s  %s", "BACKEND", "SERVER", "STATE", "ADDRESS", "WEIGHT", "SESS", "5XX/S", "5XX TREND")
 }
 
 // overview builds the summary rows and notes which line each selectable

@@ -118,3 +118,20 @@ func TestOutsideTextCannotBreakTheScreen(t *testing.T) {
 		}
 	}
 }
+
+// TestHAProxyDrillInShowsServersWithTrends: enter on an HAProxy instance
+// lists its servers with state, sessions and a 5xx trend of their own.
+func TestHAProxyDrillInShowsServersWithTrends(t *testing.T) {
+	p := newFleetPane(nil)
+	p.setGroups("aws", fixtureGroups())
+	for i := range 3 {
+		snap := fixtureBackends()
+		for j := range snap.Backends {
+			snap.Backends[j].Rate5xx = float64(i * j)
+		}
+		p.setBackends("haproxy", snap)
+	}
+	p.list.cursor = len(p.allGroups) // the first HAProxy instance
+	p.enter()
+	golden.RequireEqual(t, p.render(PlainStyles(), 100, 8, true, fixtureNow, ""))
+}

@@ -458,7 +458,14 @@ func (m Model) renderFlow(width, height int) string {
 		title = "Runbook " + f.rb.Name + " › parameters"
 		lines = append(lines, f.rb.Description, "")
 		for i, p := range f.rb.Params {
-			lines = append(lines, f.fields[i].View(), st.Dim.Render("           "+p.Usage()))
+			marker := "  "
+			if i == f.field {
+				marker = "▸ " // the field that takes the keys
+			}
+			lines = append(lines, marker+f.fields[i].View())
+			for _, l := range strings.Split(ansi.Wrap(p.Usage(), max(10, width-15), ""), "\n") {
+				lines = append(lines, st.Dim.Render("             "+l))
+			}
 		}
 		if len(f.rb.Params) == 0 {
 			lines = append(lines, st.Dim.Render("no parameters"))
