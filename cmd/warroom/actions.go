@@ -14,7 +14,7 @@ import (
 
 // runbookDrillSpeed runs the drill fast under `warroom runbook run --drill`:
 // a script waits for instances to come into service in seconds, not minutes.
-const runbookDrillSpeed = 120
+const runbookDrillSpeed = 30
 
 // runbookEnv is the world a scripted runbook acts on, recording to its
 // timeline.
@@ -49,6 +49,8 @@ func openRunbookEnv(g *globalFlags, drill bool) (runbookEnv, error) {
 		return runbookEnv{}, err
 	}
 	s.start(context.Background(), nil)
+	s.pump.Publish(integrations.Record{Occurred: s.world.clock(), Source: "warroom", Kind: "session.opened", Actor: currentUser(),
+		Text: "runbook run from the command line on " + s.world.title, Fields: map[string]string{"title": s.world.title}})
 	env := runbookEnv{actions: s.world.actions, sink: func(r integrations.Record) { s.pump.Publish(r) },
 		close: func() { _ = s.close() }, clock: s.world.clock, redact: s.redactor.Redact}
 	if s.world.drill {

@@ -187,7 +187,7 @@ func (m *mdWriter) keyTimes(kts []KeyTime) {
 		}
 		prev = kt.At
 	}
-	m.str("\nKey times come from entries of these kinds: started `incident.started`; detected `incident.detected`, else the first `alert.triggered`; acknowledged `incident.acknowledged`, else the first `alert.acknowledged`; mitigated `incident.mitigated`; resolved `incident.resolved`, else the last `alert.resolved`. Record or correct one with `warroom timeline append --kind incident.mitigated ...`.\n")
+	m.str("\nKey times come from entries of these kinds: started `incident.started`; detected `incident.detected`, else the first critical `alert.triggered`; acknowledged `incident.acknowledged`, else the first `alert.acknowledged`; mitigated `incident.mitigated`; resolved `incident.resolved`, else the last `alert.resolved` once every alert has cleared. Record or correct one with `m` in the war-room or `warroom timeline append --kind incident.mitigated ...`.\n")
 }
 
 func (m *mdWriter) timelineRow(r timeline.Row) {

@@ -22,7 +22,8 @@ type KeyTime struct {
 // is resolved when the last alert is.
 //
 //	Started       incident.started
-//	Detected      incident.detected, else the first alert.triggered
+//	Detected      incident.detected, else the first critical alert.triggered
+//	              (the first of any severity when none is critical)
 //	Acknowledged  incident.acknowledged, else the first alert.acknowledged
 //	Mitigated     incident.mitigated
 //	Resolved      incident.resolved, else the last alert.resolved, but
@@ -56,7 +57,7 @@ func KeyTimes(rows []timeline.Row) []KeyTime {
 				if rule.latest {
 					r = rows[len(rows)-1-j]
 				}
-				if r.Entry.Kind == kind {
+				if r.Entry.Kind == kind && (kind != timeline.KindAlertTriggered || paging(r, rows)) {
 					out[i] = KeyTime{Name: rule.name, Found: true, At: r.Occurred, From: r}
 					break
 				}
@@ -64,6 +65,22 @@ func KeyTimes(rows []timeline.Row) []KeyTime {
 		}
 	}
 	return out
+}
+
+// paging reports whether an alert.triggered row counts as detection: a
+// critical alert, or any alert when none of them is critical (a warning
+// that fired days before and paged nobody is not when the incident was
+// detected).
+func paging(r timeline.Row, rows []timeline.Row) bool {
+	if r.Entry.Fields["severity"] == "critical" {
+		return true
+	}
+	for _, other := range rows {
+		if other.Entry.Kind == timeline.KindAlertTriggered && other.Entry.Fields["severity"] == "critical" {
+			return false
+		}
+	}
+	return true
 }
 
 // allAlertsResolved reports whether the last word on every alert that
