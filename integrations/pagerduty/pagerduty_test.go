@@ -3,7 +3,6 @@ package pagerduty_test
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -21,15 +20,13 @@ const token = "u+pdtoken-Zq9XkQ2"
 // test owns, so idle connections can be closed before the leak check.
 func newSource(t testing.TB, url string, tweak func(*pagerduty.Options)) *pagerduty.Source {
 	t.Helper()
-	tr := &http.Transport{}
-	t.Cleanup(tr.CloseIdleConnections)
 	opts := pagerduty.Options{
 		Token:      token,
 		APIURL:     url,
 		ServiceIDs: []string{"PSVC1"},
 		FromEmail:  "oncall@example.com",
-		Poll:       integrations.PollConfig{Interval: 20 * time.Millisecond, Timeout: 2 * time.Second, Jitter: func() float64 { return 1 }},
-		HTTPClient: &http.Client{Transport: tr},
+		Poll:       sourcetest.FastPoll(),
+		HTTPClient: sourcetest.Client(t),
 	}
 	if tweak != nil {
 		tweak(&opts)

@@ -3,7 +3,6 @@ package slack_test
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -19,14 +18,12 @@ const token = "xoxb-slk-Zq9XkQ2-tok"
 
 func newSource(t testing.TB, url string, tweak func(*slack.Options)) *slack.Source {
 	t.Helper()
-	tr := &http.Transport{}
-	t.Cleanup(tr.CloseIdleConnections)
 	opts := slack.Options{
 		Token:      token,
 		APIURL:     url,
 		Channel:    "C42",
-		Poll:       integrations.PollConfig{Interval: 20 * time.Millisecond, Timeout: 2 * time.Second, Jitter: func() float64 { return 1 }},
-		HTTPClient: &http.Client{Transport: tr},
+		Poll:       sourcetest.FastPoll(),
+		HTTPClient: sourcetest.Client(t),
 	}
 	if tweak != nil {
 		tweak(&opts)

@@ -159,3 +159,17 @@ func Huge(n int) Fault {
 		_, _ = w.Write([]byte(`"}`))
 	}
 }
+
+// Client is an HTTP client for a source under test. Its idle connections
+// are closed when the test ends, before the goroutine-leak check.
+func Client(t testing.TB) *http.Client {
+	tr := &http.Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	return &http.Client{Transport: tr}
+}
+
+// FastPoll polls every 20 ms without jitter, so fault tests run quickly
+// and their timing is predictable.
+func FastPoll() integrations.PollConfig {
+	return integrations.PollConfig{Interval: 20 * time.Millisecond, Timeout: 2 * time.Second, Jitter: func() float64 { return 1 }}
+}
