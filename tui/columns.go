@@ -56,12 +56,14 @@ func layoutTable(cols []column, width int) table {
 	})
 	used := 0
 	keep := map[int]bool{}
+	full := false // once a column does not fit, every less useful one is cut too
 	for _, i := range order {
 		need := cols[i].width
 		if len(keep) > 0 {
 			need += columnGap
 		}
-		if used+need > width && cols[i].priority < prioKey {
+		if cols[i].priority < prioKey && (full || used+need > width) {
+			full = true
 			continue
 		}
 		keep[i] = true
