@@ -3,6 +3,7 @@ package tui
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
@@ -45,7 +46,9 @@ func TestChatPaneGolden(t *testing.T) {
 func TestTimelinePaneGolden(t *testing.T) {
 	p := newTimelinePane()
 	p.add(fixtureRecords(30), false)
-	p.add(fixtureRecords(1), true)
+	unsaved := fixtureRecords(1)
+	unsaved[0].ID, unsaved[0].Occurred = "u1", at("07:15").Add(30*time.Second)
+	p.add(unsaved, true)
 	golden.RequireEqual(t, p.render(PlainStyles(), 70, 8, false, fixtureNow))
 }
 
