@@ -2,9 +2,11 @@ package tui
 
 import (
 	"errors"
+	"slices"
 	"sort"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/warroomhq/warroom/integrations"
@@ -108,7 +110,29 @@ func (m Model) footer() string {
 		groups := m.keys.FullHelp()
 		lines = append(lines, m.help.FullHelpView(groups[:3]), m.help.FullHelpView(groups[3:]))
 	default:
-		lines = append(lines, m.help.View(m.keys))
+		lines = append(lines, m.help.View(footerKeys{m.keys}))
 	}
 	return strings.Join(lines, "\n")
+}
+
+// footerFirst are the keys the footer line shows first, most important
+// first: the line is cut at the terminal's width, so these survive a narrow
+// one. Starting a runbook and talking to the channel are what a responder
+// reaches for; help lists every other key, and quit ends the session.
+var footerFirst = []string{"r", "c", "?", "q"}
+
+// footerKeys orders the short help for the footer line: footerFirst, then
+// the rest in the order the key map gives them.
+type footerKeys struct{ keyMap }
+
+func (k footerKeys) ShortHelp() []key.Binding {
+	keys := k.keyMap.ShortHelp()
+	rank := func(b key.Binding) int {
+		if i := slices.Index(footerFirst, b.Help().Key); i >= 0 {
+			return i
+		}
+		return len(footerFirst)
+	}
+	slices.SortStableFunc(keys, func(a, b key.Binding) int { return rank(a) - rank(b) })
+	return keys
 }
