@@ -32,7 +32,7 @@ func TestFleetPaneGolden(t *testing.T) {
 }
 
 func TestChatPaneGolden(t *testing.T) {
-	p := newChatPane()
+	p := newChatPane(true)
 	p.add(fixtureChat())
 	t.Run("newest", func(t *testing.T) {
 		golden.RequireEqual(t, p.render(PlainStyles(), 40, 8, false, fixtureNow, ""))
@@ -73,7 +73,7 @@ func TestHeaderShowsEverySourceStateInWords(t *testing.T) {
 func TestPanesRenderExactSize(t *testing.T) {
 	var a alertsPane
 	a.set("pd", fixtureAlerts())
-	c := newChatPane()
+	c := newChatPane(true)
 	c.add(fixtureChat())
 	for _, size := range [][2]int{{20, 4}, {40, 10}, {100, 30}} {
 		w, h := size[0], size[1]
@@ -137,4 +137,49 @@ func TestHAProxyDrillInShowsServersWithTrends(t *testing.T) {
 	p.list.cursor = len(p.allGroups) // the first HAProxy instance
 	p.enter()
 	golden.RequireEqual(t, p.render(PlainStyles(), 100, 8, true, fixtureNow, ""))
+}
+
+// TestChatWrapsEachMessageOnce: a message is wrapped once, its first line
+// beside the time and name and the rest indented, each at its own width.
+// Wrapping the rest a second time, two cells narrower, left stray short
+// lines (a cut URL's tail alone on a line, a word pushed out on its own)
+// and broke names such as scale-up at their hyphen.
+func TestChatWrapsEachMessageOnce(t *testing.T) {
+	p := newChatPane(true)
+	p.add([]integrations.Message{
+		{User: "bob", At: at("07:17"), Text: "aaaa bbbb cccc dddd eeee ffff gggg hhhh iiii jjjj kkkk lllllll mmmm"},
+		{User: "cy", At: at("07:18"), Text: "see https://example.com/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/b now"},
+		{User: "dee", At: at("07:19"), Text: "run haproxy-rolling-restart after scale-up\nthen check the edges"},
+	})
+	out := p.render(PlainStyles(), 40, 14, false, fixtureNow, "")
+	golden.RequireEqual(t, out)
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, "haproxy-") && !strings.Contains(l, "haproxy-rolling-restart") {
+			t.Errorf("a runbook name was broken: %q", l)
+		}
+	}
+}
+
+// TestChatPaneSaysWhenChatIsNotConfigured: with no incident channel the
+// pane says chat is not configured and how to configure it; a configured
+// channel with nothing in it says that instead.
+func TestChatPaneSaysWhenChatIsNotConfigured(t *testing.T) {
+	off := newChatPane(false)
+	out := off.render(PlainStyles(), 50, 8, false, fixtureNow, "")
+	golden.RequireEqual(t, out)
+	for _, want := range []string{"chat not configured", "slack: section"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("unconfigured chat lacks %q:\n%s", want, out)
+		}
+	}
+	empty := newChatPane(true)
+	if out := empty.render(PlainStyles(), 50, 8, false, fixtureNow, ""); strings.Contains(out, "not configured") || !strings.Contains(out, "no messages") {
+		t.Errorf("an empty configured channel reads:\n%s", out)
+	}
+	m := screenModel(80, 24, Options{})
+	m.chat = newChatPane(m.opts.Actions.Chat != nil)
+	m.setFocus(paneChat)
+	if s := screen(m); !strings.Contains(s, "chat not configured") {
+		t.Errorf("a session with no chat action does not say chat is not configured:\n%s", s)
+	}
 }
