@@ -183,3 +183,19 @@ func TestChatPaneSaysWhenChatIsNotConfigured(t *testing.T) {
 		t.Errorf("a session with no chat action does not say chat is not configured:\n%s", s)
 	}
 }
+
+// TestFleetInstanceWithoutLaunchTimeShowsDash: an instance its source gave
+// no launch time reads — in LAUNCHED, not the zero time's Mon 00:00.
+func TestFleetInstanceWithoutLaunchTimeShowsDash(t *testing.T) {
+	p := newFleetPane(nil)
+	p.setGroups("aws", []integrations.Group{{Name: "web", Desired: 2, Max: 4, InService: 1, Pending: 1, Instances: []integrations.Instance{
+		{ID: "i-0a1", Zone: "eu-west-1a", Lifecycle: integrations.LifecycleInService, Health: "Healthy", PrivateIP: "10.0.0.1", LaunchedAt: at("07:20")},
+		{ID: "i-0b2", Zone: "eu-west-1b", Lifecycle: integrations.LifecyclePending, PrivateIP: "10.0.0.2"},
+	}}})
+	p.enter()
+	out := p.render(PlainStyles(), 90, 6, true, fixtureNow, "")
+	golden.RequireEqual(t, out)
+	if strings.Contains(out, "00:00") {
+		t.Errorf("the zero launch time shows:\n%s", out)
+	}
+}
