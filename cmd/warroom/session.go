@@ -65,7 +65,7 @@ func openDrill(o sessionOptions) (*world, error) {
 	if speed <= 0 {
 		speed = defaultDrillSpeed
 	}
-	w := drill.New(sc, drill.Options{Seed: o.Seed, Speed: speed})
+	w := drill.New(sc, drill.Options{Seed: o.Seed, Speed: speed, User: currentUser()})
 	return &world{
 		title:    sc.Title,
 		incident: fmt.Sprintf("drill-%s-%s", sc.Name, time.Now().UTC().Format("20060102-150405")),
