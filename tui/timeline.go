@@ -35,7 +35,7 @@ type timelinePane struct {
 	order   []int
 	list    listView
 	byID    map[string]int   // record id → row
-	byAlert map[string][]int // alert id → rows that mention it
+	byAlert map[string][]int // alert id → rows that mention it, in display order
 	detail  bool             // enter shows the selected entry in full
 }
 
@@ -53,14 +53,17 @@ func (p *timelinePane) add(recs []integrations.Record, unsaved bool) {
 				fresh = append(fresh, moved)
 			}
 		}
+		i := len(p.rows)
+		p.rows = append(p.rows, timelineRow{rec: r, unsaved: unsaved})
 		if id := r.Fields["alert"]; id != "" {
-			p.byAlert[id] = append(p.byAlert[id], len(p.rows))
+			// In time order too: mostly an append.
+			at, _ := slices.BinarySearchFunc(p.byAlert[id], i, p.compare)
+			p.byAlert[id] = slices.Insert(p.byAlert[id], at, i)
 		}
 		if r.ID != "" {
-			p.byID[r.ID] = len(p.rows)
+			p.byID[r.ID] = i
 		}
-		fresh = append(fresh, len(p.rows))
-		p.rows = append(p.rows, timelineRow{rec: r, unsaved: unsaved})
+		fresh = append(fresh, i)
 	}
 	p.place(fresh)
 }
@@ -180,6 +183,9 @@ func (p *timelinePane) amend(r integrations.Record, placed int) (moved int, ok b
 			moved, ok = i, true
 		}
 		row.rec.Occurred, row.edited = r.Amends.To, true
+		if id := row.rec.Fields["alert"]; id != "" {
+			slices.SortFunc(p.byAlert[id], p.compare)
+		}
 	case "star", "unstar":
 		row.starred = r.Amends.Op == "star"
 	case "hide", "unhide":

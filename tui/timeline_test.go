@@ -134,6 +134,22 @@ func TestTimelineListsEntriesByTheirTime(t *testing.T) {
 		t.Errorf("following the newest entry, the cursor is on %s, want e5 (08:30)", row.rec.ID)
 	}
 	golden.RequireEqual(t, p.render(PlainStyles(), 70, 9, true, at("08:30")))
+
+	// An alert's detail lists its entries in the same order.
+	about := func(id, hm string) integrations.Record {
+		r := rec(id, hm, "alert.note", "about A7")
+		r.Fields = map[string]string{"alert": "A7"}
+		return r
+	}
+	p.add([]integrations.Record{about("n1", "08:20"), about("n2", "08:40")}, false)
+	p.add([]integrations.Record{about("n3", "08:09")}, false)
+	var related []string
+	for _, r := range p.related("A7", 10) {
+		related = append(related, r.ID)
+	}
+	if got, want := strings.Join(related, " "), "n3 n1 n2"; got != want {
+		t.Errorf("entries about alert A7: %s, want %s", got, want)
+	}
 }
 
 // TestTimelineFilterAndCursorFollowEntriesIntoPlace: with a filter on and
