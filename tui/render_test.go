@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/warroomhq/warroom/integrations"
+	"github.com/warroomhq/warroom/integrations/drill"
 )
 
 func TestAlertsPaneGolden(t *testing.T) {
@@ -176,11 +177,17 @@ func TestChatPaneSaysWhenChatIsNotConfigured(t *testing.T) {
 	if out := empty.render(PlainStyles(), 50, 8, false, fixtureNow, ""); strings.Contains(out, "not configured") || !strings.Contains(out, "no messages") {
 		t.Errorf("an empty configured channel reads:\n%s", out)
 	}
-	m := screenModel(80, 24, Options{})
-	m.chat = newChatPane(m.opts.Actions.Chat != nil)
+	// A session with no chat action is one with no channel configured.
+	m := New(Options{Title: "INC-7", NoColor: true})
 	m.setFocus(paneChat)
 	if s := screen(m); !strings.Contains(s, "chat not configured") {
 		t.Errorf("a session with no chat action does not say chat is not configured:\n%s", s)
+	}
+	sc, _ := drill.Lookup(drill.DefaultScenario)
+	m = New(Options{Title: "drill", NoColor: true, Actions: drill.New(sc, drill.Options{}).Actions()})
+	m.setFocus(paneChat)
+	if s := screen(m); strings.Contains(s, "not configured") {
+		t.Errorf("a session with a channel says chat is not configured:\n%s", s)
 	}
 }
 
