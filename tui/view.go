@@ -115,23 +115,22 @@ func (m Model) footer() string {
 	return strings.Join(lines, "\n")
 }
 
-// footerFirst are the keys the footer line shows first, most important
-// first: the line is cut at the terminal's width, so these survive a narrow
-// one. Starting a runbook and talking to the channel are what a responder
-// reaches for; help lists every other key, and quit ends the session.
-var footerFirst = []string{"r", "c", "?", "q"}
-
-// footerKeys orders the short help for the footer line: footerFirst, then
-// the rest in the order the key map gives them.
+// footerKeys orders the short help for the footer line by importance:
+// the line is cut at the terminal's width, so the first keys survive a
+// narrow one.
 type footerKeys struct{ keyMap }
 
 func (k footerKeys) ShortHelp() []key.Binding {
+	// Starting a runbook and talking to the channel are what a responder
+	// reaches for; help lists every other key, and quit ends the session.
+	// The rest follow in the key map's order.
+	first := []string{"r", "c", "?", "q"}
 	keys := k.keyMap.ShortHelp()
 	rank := func(b key.Binding) int {
-		if i := slices.Index(footerFirst, b.Help().Key); i >= 0 {
+		if i := slices.Index(first, b.Help().Key); i >= 0 {
 			return i
 		}
-		return len(footerFirst)
+		return len(first)
 	}
 	slices.SortStableFunc(keys, func(a, b key.Binding) int { return rank(a) - rank(b) })
 	return keys

@@ -120,10 +120,11 @@ func timelineAppendCommand(g *globalFlags) *cobra.Command {
 		Use:   "append --incident ID (--text TEXT [--kind note] | --amend ENTRY --op OP) [--actor NAME]",
 		Short: "Append an entry to an incident's timeline (for scripts and other tools)",
 		Long: `append records one entry, durably, and prints its ID. Configured secrets and
-known token shapes are scrubbed first. Without --occurred the entry takes the
-incident's clock: a drill's scenario time, running at the drill's speed. Kinds with a meaning in the postmortem:
+known token shapes are scrubbed first. Kinds with a meaning in the postmortem:
 note, decision, incident.started, incident.detected, incident.acknowledged,
 incident.mitigated, incident.resolved (set --occurred when recording after the fact).
+Without --occurred an entry takes the incident's clock: in a drill, its
+scenario time.
 
 With --amend ENTRY --op OP it records an amendment instead: text (--text is the
 new text), time (--to is the new time), hide, unhide, star, unstar, or erase
