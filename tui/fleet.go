@@ -150,7 +150,7 @@ func (p *fleetPane) innerRow(i int) string {
 	kind, name, _ := strings.Cut(p.zoomIn, ":")
 	if kind == "group" {
 		in := p.group(name).Instances[i]
-		return fmt.Sprintf("%-20s %-11s %-12s %-9s %-15s %s", in.ID, in.Zone, in.Lifecycle, in.Health, in.PrivateIP, in.LaunchedAt.Format("Mon 15:04"))
+		return fmt.Sprintf("%-20s %-11s %-12s %-9s %-15s %s", in.ID, in.Zone, in.Lifecycle, in.Health, in.PrivateIP, launched(in.LaunchedAt))
 	}
 	b := p.servers[name][i]
 	h := p.perServer[serverKey(b)]
@@ -160,6 +160,15 @@ func (p *fleetPane) innerRow(i int) string {
 	}
 	return fmt.Sprintf("%-10s %-14s %-5s %-21s %6d %6d %7.1f  %s", b.Backend, b.Server, b.State,
 		addr, b.Weight, b.Sessions, b.Rate5xx, sparkline(h[max(0, len(h)-20):]))
+}
+
+// launched is an instance's launch time; an instance whose source gave none
+// shows a dash, not the zero time's Mon 00:00.
+func launched(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.Format("Mon 15:04")
 }
 
 func serverKey(b integrations.Backend) string { return b.Instance + "/" + b.Backend + "/" + b.Server }

@@ -61,7 +61,8 @@ func newKeyMap(opts Options) keyMap {
 
 // ShortHelp implements help.KeyMap.
 func (k keyMap) ShortHelp() []key.Binding {
-	// ? and q first: at 80 columns the tail of this line is cut.
+	// The footer puts the most important first (footerKeys): at 80
+	// columns the tail of the line is cut.
 	return []key.Binding{k.Help, k.Quit, k.NextPane, k.Open, k.Zoom, k.Filter, k.Note, k.Runbook, k.Chat}
 }
 

@@ -148,7 +148,7 @@ func New(opts Options) Model {
 	return Model{
 		opts: opts, styles: st, keys: newKeyMap(opts), help: h,
 		width: 80, height: 24, now: opts.IncidentStart,
-		alerts: alertsPane{}, fleet: newFleetPane(opts.Bindings), chat: newChatPane(), timeline: newTimelinePane(),
+		alerts: alertsPane{}, fleet: newFleetPane(opts.Bindings), chat: newChatPane(opts.Actions.Chat != nil), timeline: newTimelinePane(),
 		sources: map[string]integrations.SourceStatus{}, field: ti, drafts: map[inputKind]string{},
 	}
 }

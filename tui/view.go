@@ -2,9 +2,11 @@ package tui
 
 import (
 	"errors"
+	"slices"
 	"sort"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/warroomhq/warroom/integrations"
@@ -108,7 +110,28 @@ func (m Model) footer() string {
 		groups := m.keys.FullHelp()
 		lines = append(lines, m.help.FullHelpView(groups[:3]), m.help.FullHelpView(groups[3:]))
 	default:
-		lines = append(lines, m.help.View(m.keys))
+		lines = append(lines, m.help.View(footerKeys{m.keys}))
 	}
 	return strings.Join(lines, "\n")
+}
+
+// footerKeys orders the short help for the footer line by importance:
+// the line is cut at the terminal's width, so the first keys survive a
+// narrow one.
+type footerKeys struct{ keyMap }
+
+func (k footerKeys) ShortHelp() []key.Binding {
+	// Starting a runbook and talking to the channel are what a responder
+	// reaches for; help lists every other key, and quit ends the session.
+	// The rest follow in the key map's order.
+	first := []string{"r", "c", "?", "q"}
+	keys := k.keyMap.ShortHelp()
+	rank := func(b key.Binding) int {
+		if i := slices.Index(first, b.Help().Key); i >= 0 {
+			return i
+		}
+		return len(first)
+	}
+	slices.SortStableFunc(keys, func(a, b key.Binding) int { return rank(a) - rank(b) })
+	return keys
 }

@@ -49,8 +49,7 @@ func openRunbookEnv(g *globalFlags, drill bool) (runbookEnv, error) {
 		return runbookEnv{}, err
 	}
 	s.start(context.Background(), nil)
-	s.pump.Publish(integrations.Record{Occurred: s.world.clock(), Source: "warroom", Kind: "session.opened", Actor: currentUser(),
-		Text: "runbook run from the command line on " + s.world.title, Fields: map[string]string{"title": s.world.title}})
+	s.pump.Publish(s.world.opened("runbook run from the command line on " + s.world.title))
 	env := runbookEnv{actions: s.world.actions, sink: func(r integrations.Record) { s.pump.Publish(r) },
 		close: func() { _ = s.close() }, clock: s.world.clock, redact: s.redactor.Redact}
 	if s.world.drill {

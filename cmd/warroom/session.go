@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"os/user"
+	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -42,6 +43,7 @@ type world struct {
 	scenario  string // the drill scenario
 	notice    string
 	clock     func() time.Time
+	speed     float64 // a drill's scenario seconds per real second; 0 on the wall clock
 	sources   []integrations.Source
 	actions   integrations.Actions
 	bindings  []drift.Binding
@@ -63,7 +65,7 @@ func openDrill(o sessionOptions) (*world, error) {
 	if speed <= 0 {
 		speed = defaultDrillSpeed
 	}
-	w := drill.New(sc, drill.Options{Seed: o.Seed, Speed: speed})
+	w := drill.New(sc, drill.Options{Seed: o.Seed, Speed: speed, User: currentUser()})
 	return &world{
 		title:    sc.Title,
 		incident: fmt.Sprintf("drill-%s-%s", sc.Name, time.Now().UTC().Format("20060102-150405")),
@@ -73,6 +75,7 @@ func openDrill(o sessionOptions) (*world, error) {
 		notice: fmt.Sprintf("simulated world replaying %q at %gx speed. For real sources: warroom --config FILE (see README).",
 			sc.Name, speed),
 		clock:    w.Now,
+		speed:    speed,
 		sources:  []integrations.Source{w},
 		actions:  w.Actions(),
 		bindings: w.Bindings(),
@@ -270,8 +273,7 @@ func runWarRoom(ctx context.Context, g *globalFlags, o sessionOptions) error {
 		}
 	}()
 	s.start(ctx, func(b integrations.Batch) { program.Send(b) })
-	opened := integrations.Record{Occurred: w.clock(), Source: "warroom", Kind: "session.opened", Actor: currentUser(),
-		Text: "war-room opened on " + w.title, Fields: map[string]string{"title": w.title}}
+	opened := w.opened("war-room opened on " + w.title)
 	if w.drill {
 		opened.Text = "drill started: " + w.title
 	}
@@ -286,6 +288,39 @@ func runWarRoom(ctx context.Context, g *globalFlags, o sessionOptions) error {
 		return runErr
 	}
 	return closeErr
+}
+
+// opened is the session.opened entry. A drill's also says how its clock
+// runs (field speed): with the entry's own times, scenario (Occurred) and
+// wall (Recorded), that lets another process stamp entries on the drill's
+// clock (incidentNow).
+func (w *world) opened(text string) integrations.Record {
+	r := integrations.Record{Occurred: w.clock(), Source: "warroom", Kind: "session.opened", Actor: currentUser(),
+		Text: text, Fields: map[string]string{"title": w.title}}
+	if w.speed > 0 {
+		r.Fields["speed"] = strconv.FormatFloat(w.speed, 'g', -1, 64)
+	}
+	return r
+}
+
+// incidentNow is the incident's clock read from its timeline, for a process
+// that appends to it (warroom timeline append from a script): in a drill,
+// the scenario time the latest session.opened entry names, run on at the
+// drill's speed since it was recorded; zero, meaning the wall clock, for
+// an incident of real sources.
+func incidentNow(entries []timeline.Entry, wall time.Time) time.Time {
+	for i := len(entries) - 1; i >= 0; i-- {
+		e := entries[i]
+		if e.Kind != "session.opened" {
+			continue
+		}
+		speed, err := strconv.ParseFloat(e.Fields["speed"], 64)
+		if err != nil || speed <= 0 {
+			return time.Time{}
+		}
+		return e.Occurred.Add(time.Duration(float64(wall.Sub(e.Recorded)) * speed))
+	}
+	return time.Time{}
 }
 
 // persist appends records to the store in one group commit and returns

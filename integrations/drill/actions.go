@@ -324,7 +324,7 @@ func (w *World) Post(ctx context.Context, text, threadID string) (integrations.M
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	evs := w.message("you", text)
+	evs := w.message(w.user, text)
 	w.pending = append(w.pending, evs...)
 	m := evs[0].(integrations.ChatPosted).Messages[0]
 	m.ThreadID = threadID
@@ -353,7 +353,7 @@ func (w *World) setAlertStatus(ctx context.Context, id string, status integratio
 			if status == integrations.AlertResolved {
 				a.open = false
 			}
-			w.pending = append(w.pending, alertRecord(a.alert, kind, "by you"))
+			w.pending = append(w.pending, alertRecord(a.alert, kind, "by "+w.user))
 			return nil
 		}
 	}
@@ -368,6 +368,6 @@ func (w *World) AddNote(ctx context.Context, id, note string) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.pending = append(w.pending, integrations.Record{Occurred: w.now, Source: "pagerduty", Kind: "alert.note",
-		Actor: "you", Text: note, Fields: map[string]string{"alert": id}})
+		Actor: w.user, Text: note, Fields: map[string]string{"alert": id}})
 	return nil
 }

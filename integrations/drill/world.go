@@ -31,6 +31,7 @@ type World struct {
 	mu    sync.Mutex
 	sc    Scenario
 	speed float64
+	user  string // who is at the keyboard
 	rng   *rand.Rand
 	now   time.Time
 
@@ -97,6 +98,9 @@ type chatState struct {
 type Options struct {
 	Seed  uint64  // the same seed gives the same world
 	Speed float64 // scenario seconds per real second in Run (default 1)
+	// User is who is at the keyboard: the name the channel shows on their
+	// posts and the timeline records for what they do (default "you").
+	User string
 }
 
 // New builds a world for the scenario.
@@ -104,7 +108,10 @@ func New(sc Scenario, opts Options) *World {
 	if opts.Speed <= 0 {
 		opts.Speed = 1
 	}
-	w := &World{sc: sc, speed: opts.Speed, now: sc.Start,
+	if opts.User == "" {
+		opts.User = "you"
+	}
+	w := &World{sc: sc, speed: opts.Speed, user: opts.User, now: sc.Start,
 		rng: rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15))}
 	for _, gs := range sc.Groups {
 		g := &group{Group: integrations.Group{
