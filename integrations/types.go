@@ -71,7 +71,7 @@ type ScalingActivity struct {
 	Description string
 	Cause       string
 	Status      ActivityStatus
-	Message     string // why it failed, when it did
+	Message     string // why it ended as it did: the status message, else the description or cause
 	Start       time.Time
 	End         time.Time // zero while in progress
 }

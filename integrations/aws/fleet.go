@@ -120,12 +120,24 @@ func (s *Source) activities(ctx context.Context, group string) ([]integrations.S
 			Description: awssdk.ToString(a.Description),
 			Cause:       awssdk.ToString(a.Cause),
 			Status:      activityStatus(a.StatusCode),
-			Message:     awssdk.ToString(a.StatusMessage),
+			Message:     activityReason(a),
 			Start:       awssdk.ToTime(a.StartTime),
 			End:         awssdk.ToTime(a.EndTime),
 		})
 	}
 	return acts, nil
+}
+
+// activityReason is why an activity ended as it did: its status message,
+// or when that is empty (as it often is for a failed launch) its
+// description, or its cause.
+func activityReason(a asgtypes.Activity) string {
+	for _, v := range []*string{a.StatusMessage, a.Description, a.Cause} {
+		if s := strings.TrimSpace(awssdk.ToString(v)); s != "" {
+			return s
+		}
+	}
+	return ""
 }
 
 // activityStatus folds the API's many waiting states into InProgress.
