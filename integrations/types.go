@@ -6,7 +6,10 @@
 // aws, haproxy, drill) depend on it, never the other way round.
 package integrations
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Severity of an alert, most severe first.
 type Severity string
@@ -71,9 +74,20 @@ type ScalingActivity struct {
 	Description string
 	Cause       string
 	Status      ActivityStatus
-	Message     string // why it ended as it did: the status message, else the description or cause
+	Message     string // why it ended as it did (see Reason)
 	Start       time.Time
 	End         time.Time // zero while in progress
+}
+
+// Reason is why the activity ended as it did: its message, or when that is
+// empty (as it often is for a failed launch) its description, or its cause.
+func (a ScalingActivity) Reason() string {
+	for _, s := range []string{a.Message, a.Description, a.Cause} {
+		if s = strings.TrimSpace(s); s != "" {
+			return s
+		}
+	}
+	return ""
 }
 
 // Group is an Auto Scaling group.

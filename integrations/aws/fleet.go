@@ -115,29 +115,21 @@ func (s *Source) activities(ctx context.Context, group string) ([]integrations.S
 	}
 	acts := make([]integrations.ScalingActivity, 0, len(out.Activities))
 	for _, a := range out.Activities {
-		acts = append(acts, integrations.ScalingActivity{
+		act := integrations.ScalingActivity{
 			ID:          awssdk.ToString(a.ActivityId),
 			Description: awssdk.ToString(a.Description),
 			Cause:       awssdk.ToString(a.Cause),
 			Status:      activityStatus(a.StatusCode),
-			Message:     activityReason(a),
+			Message:     awssdk.ToString(a.StatusMessage),
 			Start:       awssdk.ToTime(a.StartTime),
 			End:         awssdk.ToTime(a.EndTime),
-		})
+		}
+		// A failed launch often has no status message: the screen shows
+		// the reason in its place.
+		act.Message = act.Reason()
+		acts = append(acts, act)
 	}
 	return acts, nil
-}
-
-// activityReason is why an activity ended as it did: its status message,
-// or when that is empty (as it often is for a failed launch) its
-// description, or its cause.
-func activityReason(a asgtypes.Activity) string {
-	for _, v := range []*string{a.StatusMessage, a.Description, a.Cause} {
-		if s := strings.TrimSpace(awssdk.ToString(v)); s != "" {
-			return s
-		}
-	}
-	return ""
 }
 
 // activityStatus folds the API's many waiting states into InProgress.

@@ -205,3 +205,8 @@ func plural(n int, noun string) string {
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
 }
+
+// Groups fetches the followed groups once, as a refresh does.
+func (s *Source) Groups(ctx context.Context) ([]integrations.Group, error) {
+	return s.describeGroups(ctx, s.groups, s.tags)
+}

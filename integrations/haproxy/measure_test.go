@@ -1,13 +1,9 @@
 package haproxy_test
 
 import (
-	"fmt"
 	"math"
-	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,30 +12,13 @@ import (
 	"github.com/warroomhq/warroom/integrations/haproxy/haproxytest"
 )
 
-// startFailing starts a Go backend on 127.0.0.1 that answers 500 to
-// failTenths of every ten requests and 200 to the rest, naming itself in
-// an X-Server header so the load generator can count per server.
-func startFailing(t *testing.T, name string, failTenths int64) string {
-	t.Helper()
-	var n atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("X-Server", name)
-		if n.Add(1)%10 < failTenths {
-			w.WriteHeader(http.StatusInternalServerError)
-		}
-		fmt.Fprintln(w, name)
-	}))
-	t.Cleanup(srv.Close)
-	return srv.Listener.Addr().String()
-}
-
 // startPair starts HAProxy balancing over a server failing 30% of its
 // requests and a healthy peer, and a Fleet for it.
 func startPair(t *testing.T) (*haproxytest.Instance, *haproxy.Fleet) {
 	t.Helper()
 	in := haproxytest.Start(t, haproxytest.Config{Name: "edge-1", Servers: []string{
-		"bad " + startFailing(t, "bad", 3),
-		"good " + startFailing(t, "good", 0),
+		"bad " + haproxytest.StartFlakyBackend(t, "bad", 3),
+		"good " + haproxytest.StartFlakyBackend(t, "good", 0),
 	}})
 	f, err := haproxy.New(haproxy.Options{Instances: []haproxy.InstanceOptions{in.Options()}})
 	if err != nil {
