@@ -81,10 +81,11 @@ drill measures every 10 s of its clock.
 {"window", "groups": [{name, desired, in_service, pending, min, max,
 activities: [{status, start, end, reason}]}], "haproxy": {"instances":
 [{name, frontends: [ROW], backends: [ROW + servers: [ROW + address,
-weight]]}]}} where ROW is {name, state, sessions, req_per_s,
-http_5xx_per_s, error_ratio (a fraction 0–1), shed_per_s, odd_one_out
-(absent when it does not apply)}; the rates are null while a row is still
-measuring (measuring: true), and error_ratio is null with no response.`,
+weight]]}]}} where ROW is {name, state, sessions, session_limit (absent
+when none), queue, req_per_s, http_5xx_per_s, error_ratio (a fraction
+0–1), shed_per_s, odd_one_out (absent when it does not apply)}; the rates
+are null while a row is still measuring (measuring: true), and
+error_ratio is null with no response.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if format != "table" && format != "json" {
@@ -92,6 +93,9 @@ measuring (measuring: true), and error_ratio is null with no response.`,
 			}
 			if window <= 0 {
 				return errors.New("--window must be positive")
+			}
+			if useDrill && g.ConfigPath != "" {
+				return errors.New("use --config or --drill, not both")
 			}
 			var (
 				r   fleetReading
@@ -242,15 +246,17 @@ type instanceJSON struct {
 }
 
 type rowJSON struct {
-	Name        string   `json:"name"`
-	State       string   `json:"state"`
-	Sessions    int      `json:"sessions"`
-	ReqPerS     *float64 `json:"req_per_s"`
-	HTTP5xxPerS *float64 `json:"http_5xx_per_s"`
-	ErrorRatio  *float64 `json:"error_ratio"`
-	ShedPerS    *float64 `json:"shed_per_s"`
-	Measuring   bool     `json:"measuring,omitempty"`
-	OddOneOut   string   `json:"odd_one_out,omitempty"`
+	Name         string   `json:"name"`
+	State        string   `json:"state"`
+	Sessions     int      `json:"sessions"`
+	SessionLimit int      `json:"session_limit,omitempty"`
+	Queue        int      `json:"queue"`
+	ReqPerS      *float64 `json:"req_per_s"`
+	HTTP5xxPerS  *float64 `json:"http_5xx_per_s"`
+	ErrorRatio   *float64 `json:"error_ratio"`
+	ShedPerS     *float64 `json:"shed_per_s"`
+	Measuring    bool     `json:"measuring,omitempty"`
+	OddOneOut    string   `json:"odd_one_out,omitempty"`
 }
 
 type backendJSON struct {
@@ -270,8 +276,12 @@ func rounded(v float64) *float64 {
 	return &v
 }
 
-func row(name, state string, sessions int, r integrations.Rates, odd string) rowJSON {
-	out := rowJSON{Name: name, State: state, Sessions: sessions, OddOneOut: odd, Measuring: !r.Measured()}
+// gauges are a row's instantaneous figures: sessions, their limit, queue.
+type gauges struct{ sessions, limit, queue int }
+
+func row(name, state string, g gauges, r integrations.Rates, odd string) rowJSON {
+	out := rowJSON{Name: name, State: state, Sessions: g.sessions, SessionLimit: g.limit, Queue: g.queue,
+		OddOneOut: odd, Measuring: !r.Measured()}
 	if r.Measured() {
 		out.ReqPerS, out.HTTP5xxPerS, out.ShedPerS = rounded(r.ReqPerS()), rounded(r.HTTP5xxPerS()), rounded(r.ShedPerS())
 		if ratio, ok := r.ErrorRatio(); ok {
@@ -316,7 +326,7 @@ func fleetReport(r fleetReading) fleetJSON {
 	}
 	for _, p := range r.backends.Proxies {
 		in := instance(p.Instance)
-		rj := row(p.Name, p.Status, p.Sessions, p.Rates, p.OddOneOut)
+		rj := row(p.Name, p.Status, gauges{p.Sessions, p.SessionLimit, p.Queue}, p.Rates, p.OddOneOut)
 		if p.Kind == integrations.ProxyFrontend {
 			in.Frontends = append(in.Frontends, rj)
 		} else {
@@ -329,7 +339,7 @@ func fleetReport(r fleetReading) fleetJSON {
 		if addr != "" && b.Port != 0 {
 			addr = fmt.Sprintf("%s:%d", addr, b.Port)
 		}
-		be.Servers = append(be.Servers, serverJSON{rowJSON: row(b.Server, string(b.State), b.Sessions, b.Rates, b.OddOneOut),
+		be.Servers = append(be.Servers, serverJSON{rowJSON: row(b.Server, string(b.State), gauges{b.Sessions, b.SessionLimit, b.Queue}, b.Rates, b.OddOneOut),
 			Address: addr, Weight: b.Weight})
 	}
 	return out
@@ -362,9 +372,13 @@ func writeFleetTable(w io.Writer, r fleetReading) {
 		fmt.Fprintln(tw)
 	}
 	if len(rep.HAProxy.Instances) > 0 {
-		fmt.Fprintf(tw, "HAPROXY (rates over %s)\tSTATE\tSESSIONS\tREQ/S\t5XX/S\tERROR\tSHED/S\tODD ONE OUT\n", rep.Window)
+		fmt.Fprintf(tw, "HAPROXY (rates over %s)\tSTATE\tSESSIONS\tQUEUE\tREQ/S\t5XX/S\tERROR\tSHED/S\tODD ONE OUT\n", rep.Window)
 		line := func(indent, name string, r rowJSON) {
-			fmt.Fprintf(tw, "%s%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", indent, name, r.State, r.Sessions,
+			sessions := fmt.Sprint(r.Sessions)
+			if r.SessionLimit > 0 {
+				sessions += fmt.Sprintf("/%d", r.SessionLimit)
+			}
+			fmt.Fprintf(tw, "%s%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", indent, name, r.State, sessions, r.Queue,
 				figure(r.ReqPerS, r.Measuring, "%.1f"), figure(r.HTTP5xxPerS, r.Measuring, "%.1f"),
 				ratioText(r), figure(r.ShedPerS, r.Measuring, "%.1f"), r.OddOneOut)
 		}
