@@ -2,6 +2,7 @@ package integrations
 
 import (
 	"math"
+	"strings"
 	"testing"
 	"time"
 )
@@ -99,6 +100,17 @@ func TestBackendSamplerNamesEveryMeasuredSeries(t *testing.T) {
 		if g, ok := got[k]; !ok || math.Abs(g-v) > 1e-9 {
 			t.Errorf("%s = %v (present %v), want %v", k, g, ok, v)
 		}
+	}
+	// A TCP proxy has requests but no HTTP responses.
+	tcp := snap
+	tcp.Backends, tcp.Throttles = []Backend{{Instance: "edge-1", Backend: "db", Server: "db-1", Rates: Rates{Window: time.Second, Requests: 7}}}, nil
+	tcp.Proxies = nil
+	var metrics []string
+	for _, x := range (&BackendSampler{}).Samples(tcp, t0) {
+		metrics = append(metrics, x.Metric)
+	}
+	if got := strings.Join(metrics, " "); got != "sessions req_per_s shed_per_s" {
+		t.Errorf("TCP proxy samples: %s", got)
 	}
 	// Lifted: the tier reads 0 rather than disappearing; an instance
 	// that did not answer gives no throttle sample at all.

@@ -62,9 +62,9 @@ type BackendSampler struct {
 	tiers map[string]bool // instance/tier:NAME targets seen
 }
 
-// Samples lists, at at: sessions of every server and proxy; req_per_s,
-// http_5xx_per_s, shed_per_s and (when there were responses) error_ratio
-// of every measured one; throttle_pct of every tier seen, targeted
+// Samples lists, at at: sessions of every server and proxy; req_per_s and
+// shed_per_s of every measured one, with http_5xx_per_s and (when there
+// were responses) error_ratio for HTTP ones; throttle_pct of every tier seen, targeted
 // instance/tier:NAME. Rows still measuring give no rate samples.
 func (s *BackendSampler) Samples(snap BackendsSnapshot, at time.Time) []Sample {
 	out := make([]Sample, 0, 5*(len(snap.Backends)+len(snap.Proxies))+len(snap.Throttles))
@@ -76,8 +76,8 @@ func (s *BackendSampler) Samples(snap BackendsSnapshot, at time.Time) []Sample {
 		if !r.Measured() {
 			return
 		}
-		if r.HTTP {
-			add(target, MetricReqPerS, r.ReqPerS())
+		add(target, MetricReqPerS, r.ReqPerS())
+		if r.HTTP { // a TCP proxy has no HTTP responses to count
 			add(target, MetricHTTP5xxPerS, r.HTTP5xxPerS())
 			if ratio, ok := r.ErrorRatio(); ok {
 				add(target, MetricErrorRatio, ratio)

@@ -283,7 +283,10 @@ func row(name, state string, g gauges, r integrations.Rates, odd string) rowJSON
 	out := rowJSON{Name: name, State: state, Sessions: g.sessions, SessionLimit: g.limit, Queue: g.queue,
 		OddOneOut: odd, Measuring: !r.Measured()}
 	if r.Measured() {
-		out.ReqPerS, out.HTTP5xxPerS, out.ShedPerS = rounded(r.ReqPerS()), rounded(r.HTTP5xxPerS()), rounded(r.ShedPerS())
+		out.ReqPerS, out.ShedPerS = rounded(r.ReqPerS()), rounded(r.ShedPerS())
+		if r.HTTP { // a TCP proxy has no HTTP responses: null
+			out.HTTP5xxPerS = rounded(r.HTTP5xxPerS())
+		}
 		if ratio, ok := r.ErrorRatio(); ok {
 			out.ErrorRatio = rounded(ratio)
 		}

@@ -177,7 +177,7 @@ func TestFleetWithoutAFleetSourceSaysSo(t *testing.T) {
 func TestDrillSessionRecordsTheOddOneOutOnce(t *testing.T) {
 	dir := t.TempDir()
 	g := &globalFlags{StateDir: dir}
-	s, err := openSession(g, sessionOptions{ForceDrill: true, Scenario: "stale-slots", Speed: 40})
+	s, err := openSession(g, sessionOptions{ForceDrill: true, Scenario: "stale-slots", Speed: 20})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +198,7 @@ func TestDrillSessionRecordsTheOddOneOutOnce(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	time.Sleep(500 * time.Millisecond) // a few more readings at 40x
+	time.Sleep(time.Second) // a few more readings at 20x
 	n, texts := marks()
 	if err := s.close(); err != nil {
 		t.Fatal(err)

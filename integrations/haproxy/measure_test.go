@@ -100,7 +100,7 @@ func TestPerServerErrorRatiosMatchWhatClientsGot(t *testing.T) {
 func TestReloadMidLoadGivesNoNegativeOrSpikingRate(t *testing.T) {
 	in, f := startPair(t)
 	ctx := ctxT(t)
-	load := haproxytest.Load{URL: "http://" + in.HTTPAddr + "/", Workers: 4, Duration: 20 * time.Second, CountBy: "X-Server"}.Start()
+	load := haproxytest.Load{URL: "http://" + in.HTTPAddr + "/", Workers: 4, Duration: 30 * time.Second}.Start()
 	defer load.Stop()
 	type read struct {
 		at    time.Duration
@@ -121,7 +121,7 @@ func TestReloadMidLoadGivesNoNegativeOrSpikingRate(t *testing.T) {
 			}
 			reloaded = true
 		}
-		time.Sleep(250 * time.Millisecond)
+		time.Sleep(400 * time.Millisecond)
 	}
 	got := load.Stop()
 	if !reloaded || got.Requests == 0 {
