@@ -574,7 +574,7 @@ func (w *World) backendsSnapshot() integrations.BackendsSnapshot {
 		snap.Backends = append(snap.Backends, servers...)
 		snap.Proxies = append(snap.Proxies, proxies...)
 	}
-	oddone.Default.Mark(&snap)
+	oddone.Default.Mark(&snap, nil)
 	return snap
 }
 

@@ -60,7 +60,7 @@ func BenchmarkSample200Servers(b *testing.B) {
 		at = at.Add(10 * time.Second)
 		f.measure(inst.Name, r, at)
 		snap := integrations.BackendsSnapshot{Source: "haproxy", Backends: r.servers, Proxies: r.proxies}
-		oddone.Default.Mark(&snap)
+		oddone.Default.Mark(&snap, f.tier)
 		sampler.Samples(snap, at)
 		return snap
 	}

@@ -106,8 +106,18 @@ func (f *Fleet) refresh(ctx context.Context) (integrations.BackendsSnapshot, tim
 			errs = append(errs, a.err)
 		}
 	}
-	oddone.Default.Mark(&snap)
+	oddone.Default.Mark(&snap, f.tier)
 	return snap, f.now(), errors.Join(errs...)
+}
+
+// tier groups instances for the odd-one-out rule: those sent traffic by the
+// same front backend are peers; instances without an upstream are peers of
+// one another.
+func (f *Fleet) tier(instance string) string {
+	if up, ok := f.Upstream(instance); ok {
+		return up.Instance + "/" + up.Backend
+	}
+	return ""
 }
 
 // measure sets the rates of one instance's rows from the delta since its

@@ -132,14 +132,20 @@ func median(xs []float64) float64 {
 // Mark applies the rule to a snapshot before it is published, setting
 // OddOneOut on every server odd among its backend's servers on the same
 // instance, and on every proxy odd among the proxies of the same kind and
-// name on the other instances.
-func (r Rule) Mark(snap *integrations.BackendsSnapshot) {
+// name on the other instances of its tier. tier names an instance's tier
+// (for example the front server that sends it traffic), so that a front
+// proxy is not compared with the edges behind it; nil puts every instance
+// in one tier.
+func (r Rule) Mark(snap *integrations.BackendsSnapshot, tier func(instance string) string) {
+	if tier == nil {
+		tier = func(string) string { return "" }
+	}
 	mark(r, snap.Backends,
 		func(b integrations.Backend) string { return b.Instance + "/" + b.Backend },
 		func(b integrations.Backend) Member { return Member{Name: b.Server, Rates: b.Rates} },
 		func(b *integrations.Backend, reason string) { b.OddOneOut = reason })
 	mark(r, snap.Proxies,
-		func(p integrations.Proxy) string { return string(p.Kind) + "/" + p.Name },
+		func(p integrations.Proxy) string { return tier(p.Instance) + " " + string(p.Kind) + "/" + p.Name },
 		func(p integrations.Proxy) Member { return Member{Name: p.Instance, Rates: p.Rates} },
 		func(p *integrations.Proxy, reason string) { p.OddOneOut = reason })
 }

@@ -92,7 +92,7 @@ func snapshot(s2bad, edge3bad uint64) integrations.BackendsSnapshot {
 
 func TestMarkComparesServersWithinABackendAndProxiesAcrossInstances(t *testing.T) {
 	snap := snapshot(150, 300)
-	Default.Mark(&snap)
+	Default.Mark(&snap, nil)
 	var marked []string
 	for _, b := range snap.Backends {
 		if b.OddOneOut != "" {
@@ -113,11 +113,29 @@ func TestMarkComparesServersWithinABackendAndProxiesAcrossInstances(t *testing.T
 	}
 }
 
+func TestMarkComparesProxiesWithinTheirTierOnly(t *testing.T) {
+	snap := snapshot(0, 300)
+	// edge-2 is the front the edges sit behind: a tier of its own, so
+	// edge-3 has edge-1 alone for a peer and the front is never its peer.
+	Default.Mark(&snap, func(instance string) string {
+		if instance == "edge-2" {
+			return "front"
+		}
+		return "edges"
+	})
+	if got := snap.Proxies[2].OddOneOut; got != "error 30% vs peer 0% (1 peer)" {
+		t.Errorf("edge-3 against its own tier: %q", got)
+	}
+	if snap.Proxies[1].OddOneOut != "" {
+		t.Errorf("the front, alone in its tier, is marked: %q", snap.Proxies[1].OddOneOut)
+	}
+}
+
 func TestTrackerRecordsAppearanceAndClearanceOnly(t *testing.T) {
 	var tr Tracker
 	now := time.Unix(1000, 0)
 	update := func(snap integrations.BackendsSnapshot) []string {
-		Default.Mark(&snap)
+		Default.Mark(&snap, nil)
 		var out []string
 		for _, r := range tr.Update(snap, now) {
 			out = append(out, r.Kind+" "+r.Fields["target"])
