@@ -203,7 +203,8 @@ func staleSlots() Scenario {
 		Name:  "stale-slots",
 		Title: "Evening 503s: HAProxy slots stale since the morning",
 		Description: "The slot sync has failed since morning; the scheduled scale-in removes the hosts " +
-			"the edges still route to, and new capacity gets no slot (incidents.md §2).",
+			"the edges still route to, and new capacity gets no slot (incidents.md §2). " +
+			"edge-3, short of ephemeral ports, fails a share of its requests by itself: the odd one out.",
 		Start:   start,
 		Channel: "#inc-evening-503s",
 		// Evening traffic falls: the scale-in is right about capacity,

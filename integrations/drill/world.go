@@ -323,7 +323,10 @@ func (w *World) serve(demand float64) {
 		load += in
 		capacity += float64(len(up)) * perServer
 	}
-	w.signal = Signal{ErrorRate: failing / load, Utilisation: load / max(capacity, 1)}
+	w.signal = Signal{Utilisation: load / max(capacity, 1)}
+	if load > 0 { // every request shed: nothing failed
+		w.signal.ErrorRate = failing / load
+	}
 }
 
 // readCounters takes one reading of every edge's counters. A reload's new

@@ -198,6 +198,10 @@ type reading struct {
 	servers []integrations.Backend
 	proxies []integrations.Proxy
 	pid     string
+	// uncounted are the servers (backend/server) `show stat` did not
+	// list, such as one added between the two commands: their zero
+	// counters are no reading.
+	uncounted map[string]bool
 }
 
 func (inst *instance) read(ctx context.Context) (reading, error) {
@@ -224,7 +228,13 @@ func (inst *instance) assemble(states []serverState, pid string, stats map[strin
 		if !inst.watches(s.Backend) {
 			continue
 		}
-		st := stats[s.Backend+"/"+s.Server]
+		st, ok := stats[s.Backend+"/"+s.Server]
+		if !ok {
+			if r.uncounted == nil {
+				r.uncounted = map[string]bool{}
+			}
+			r.uncounted[s.Backend+"/"+s.Server] = true
+		}
 		r.servers = append(r.servers, integrations.Backend{
 			Instance:     inst.Name,
 			Backend:      s.Backend,

@@ -125,7 +125,9 @@ func (f *Fleet) tier(instance string) string {
 func (f *Fleet) measure(instance string, r reading, at time.Time) {
 	rows := make(map[string]integrations.Counters, len(r.servers)+len(r.proxies))
 	for _, s := range r.servers {
-		rows[s.Backend+"/"+s.Server] = s.Counters
+		if key := s.Backend + "/" + s.Server; !r.uncounted[key] {
+			rows[key] = s.Counters
+		}
 	}
 	for _, p := range r.proxies {
 		rows[string(p.Kind)+":"+p.Name] = p.Counters

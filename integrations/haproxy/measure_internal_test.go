@@ -37,3 +37,32 @@ func TestOddOneOutComparesEdgesBehindTheSameFront(t *testing.T) {
 		t.Fatalf("the front is marked: %q", snap.Proxies[2].OddOneOut)
 	}
 }
+
+// A server `show stat` did not list (added between the two commands) has
+// no reading: its zero counters must not become the base of a delta that
+// would count everything it ever served as served in one interval.
+func TestServerMissingFromShowStatIsNotMeasuredFromZero(t *testing.T) {
+	f, err := New(Options{Instances: []InstanceOptions{{Name: "edge-1", RuntimeAddr: "/run/e1.sock"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst := f.instances[0]
+	states := []serverState{{Backend: "be", Server: "s1", OpState: 2}}
+	counted := func(req uint64) map[string]statRow {
+		return map[string]statRow{"be/s1": {Proxy: "be", Server: "s1", Counters: integrations.Counters{Requests: req, HTTP: true}}}
+	}
+	at := time.Unix(1000, 0)
+	read := func(stats map[string]statRow) integrations.Rates {
+		at = at.Add(10 * time.Second)
+		r := inst.assemble(states, "1", stats)
+		f.measure(inst.Name, r, at)
+		return r.servers[0].Rates
+	}
+	read(map[string]statRow{})
+	if r := read(counted(50000)); r.Measured() {
+		t.Fatalf("rates from a reading that did not count the server: %+v", r)
+	}
+	if r := read(counted(50100)); r.ReqPerS() != 10 {
+		t.Fatalf("rates once counted twice: %+v", r)
+	}
+}
