@@ -172,7 +172,7 @@ func (s *session) start(ctx context.Context, deliver func(integrations.Batch)) {
 			return persist(s.store, s.known.fresh(recs))
 		},
 		Deliver: deliver,
-		Derive:  driftRecords(s.world.bindings, s.world.clock),
+		Derive:  deriveAll(driftRecords(s.world.bindings, s.world.clock), oddOneOutRecords(s.world.clock)),
 	})
 	var pumpCtx, srcCtx context.Context
 	pumpCtx, s.stopPump = context.WithCancel(context.WithoutCancel(ctx))

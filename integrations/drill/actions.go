@@ -173,7 +173,7 @@ func (w *World) Throttling() []string { return slices.Clone(w.sc.Edges) }
 func (w *World) Servers(ctx context.Context, instance string) ([]integrations.Backend, error) {
 	var out []integrations.Backend
 	err := w.withEdge(ctx, instance, func(*edge) error {
-		for _, b := range w.backends() {
+		for _, b := range w.backendsSnapshot().Backends {
 			if b.Instance == instance {
 				out = append(out, b)
 			}
@@ -243,6 +243,9 @@ func (w *World) Reload(ctx context.Context, instance string) (integrations.Proce
 	err := w.withEdge(ctx, instance, func(e *edge) error {
 		e.reloads++
 		e.pid++
+		// The new worker counts from zero and no longer carries the old
+		// one's trouble.
+		e.counts, e.failing = map[string]*tally{}, 0
 		text := fmt.Sprintf("%s: reloaded (reload %d, worker pid %d)", instance, e.reloads, e.pid)
 		if e.slots != nil {
 			// A new worker resolves its server-template slots afresh.

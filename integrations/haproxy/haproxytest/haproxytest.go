@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -43,6 +44,24 @@ func StartBackend(t testing.TB, name string) string {
 			if code, err := strconv.Atoi(s); err == nil && code >= 200 && code <= 599 {
 				w.WriteHeader(code)
 			}
+		}
+		fmt.Fprintln(w, name)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.Listener.Addr().String()
+}
+
+// StartFlakyBackend starts a Go HTTP server on 127.0.0.1 that answers 500
+// to failPerTen of every ten requests and 200 to the rest, naming itself
+// in an X-Server header (count by it with Load.CountBy). It returns
+// host:port.
+func StartFlakyBackend(t testing.TB, name string, failPerTen int64) string {
+	t.Helper()
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Server", name)
+		if n.Add(1)%10 < failPerTen {
+			w.WriteHeader(http.StatusInternalServerError)
 		}
 		fmt.Fprintln(w, name)
 	}))
