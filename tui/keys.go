@@ -17,6 +17,8 @@ type keyMap struct {
 	Star, Edit, Jump   key.Binding // timeline pane
 	Ack, Resolve, Chat key.Binding // mutating: disabled when read-only
 	Runbook            key.Binding
+	Abort, Hide        key.Binding // a run: abort it (asks first), dismiss its finished footer line
+	DryRun             key.Binding // a plan: run it without sending anything
 	Help, Quit         key.Binding
 	Submit, Cancel     key.Binding
 }
@@ -46,6 +48,9 @@ func newKeyMap(opts Options) keyMap {
 		Resolve:  key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "resolve")),
 		Chat:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "chat")),
 		Runbook:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "runbook")),
+		Abort:    key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "abort the run (asks first)")),
+		Hide:     key.NewBinding(key.WithKeys("h"), key.WithHelp("h", "dismiss a finished run's line")),
+		DryRun:   key.NewBinding(key.WithKeys("D"), key.WithHelp("D", "dry run (plan only, nothing sent)")),
 		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 		Submit:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "send")),
@@ -62,7 +67,7 @@ func newKeyMap(opts Options) keyMap {
 // ShortHelp implements help.KeyMap.
 func (k keyMap) ShortHelp() []key.Binding {
 	// ? and q first: at 80 columns the tail of this line is cut.
-	return []key.Binding{k.Help, k.Quit, k.NextPane, k.Open, k.Zoom, k.Filter, k.Note, k.Runbook, k.Chat}
+	return []key.Binding{k.Help, k.Quit, k.Back, k.NextPane, k.Open, k.Zoom, k.Filter, k.Note, k.Runbook, k.Chat}
 }
 
 // FullHelp implements help.KeyMap.
@@ -71,7 +76,7 @@ func (k keyMap) FullHelp() [][]key.Binding {
 		{k.NextPane, k.PrevPane, k.GoPane, k.Zoom},
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Open, k.Back, k.Filter, k.Star, k.Edit, k.Jump},
-		{k.Note, k.Decision, k.Mark, k.Runbook, k.Ack, k.Resolve, k.Chat},
+		{k.Note, k.Decision, k.Mark, k.Runbook, k.DryRun, k.Abort, k.Hide, k.Ack, k.Resolve, k.Chat},
 		{k.Help, k.Quit},
 	}
 }

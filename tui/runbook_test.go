@@ -55,7 +55,7 @@ func planScaleUp(tm *teatest.TestModel, desired string) {
 	tm.Type("scale-up")
 	press(tm, "enter")
 	tm.Type("web")
-	press(tm, "tab")
+	press(tm, "down")
 	tm.Type(desired)
 	press(tm, "enter")
 }
@@ -88,7 +88,9 @@ func TestRunbookAbortStopsTheRun(t *testing.T) {
 	teatest.WaitFor(t, tm.Output(), func([]byte) bool { return strings.Contains(kinds(records()), "runbook.step.start") },
 		teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
 	press(tm, "x")
-	waitFor(t, tm, "esc close")
+	waitFor(t, tm, "x again or y aborts")
+	press(tm, "y")
+	waitFor(t, tm, "enter/esc close")
 	finish(t, tm)
 	if got := kinds(records()); !strings.Contains(got, "runbook.abort") || strings.Contains(got, "runbook.done") {
 		t.Fatalf("records %q, want an abort and no done", got)

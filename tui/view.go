@@ -75,7 +75,13 @@ func (m Model) footer() string {
 	}
 	switch {
 	case m.confirm != nil:
-		lines = append(lines, fit(st.Warn.Render("⚠ "+m.confirm.prompt), m.width))
+		for i, l := range strings.Split(m.confirm.prompt, "\n") {
+			mark := "⚠ "
+			if i > 0 {
+				mark = "  "
+			}
+			lines = append(lines, fit(st.Warn.Render(mark+l), m.width))
+		}
 	case m.input != inputNone:
 		lines = append(lines, fit(m.field.View(), m.width))
 	case m.saving > 0:
@@ -98,8 +104,10 @@ func (m Model) footer() string {
 		lines = append(lines, fit(m.runLine(), m.width))
 	}
 	switch {
+	case !m.panelClosed() && m.confirm == nil:
+		lines = append(lines, m.help.View(m.flowHelp()))
 	case !m.panelClosed():
-		// The runbook panel shows its own keys.
+		// The prompt above says which keys answer it.
 	case m.input != inputNone:
 		lines = append(lines, m.help.View(inputKeys{m.keys}))
 	case m.help.ShowAll && m.width < 120:
@@ -108,7 +116,7 @@ func (m Model) footer() string {
 		groups := m.keys.FullHelp()
 		lines = append(lines, m.help.FullHelpView(groups[:3]), m.help.FullHelpView(groups[3:]))
 	default:
-		lines = append(lines, m.help.View(m.keys))
+		lines = append(lines, m.help.View(m.footerKeys()))
 	}
 	return strings.Join(lines, "\n")
 }
