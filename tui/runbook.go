@@ -575,8 +575,11 @@ func (m Model) runLine() string {
 			}
 		}
 	}
-	spin := string(spinnerFrames[m.frame%len(spinnerFrames)])
-	return st.Warn.Render(spin+" runbook "+f.rb.Name) + " " + oneLine(current) + st.Dim.Render(" · r view · "+m.keys.Abort.Help().Key+" abort")
+	// The keys stay in view: what the step says gets what width is left.
+	head := string(spinnerFrames[m.frame%len(spinnerFrames)]) + " runbook " + f.rb.Name
+	keys := " · r view · " + m.keys.Abort.Help().Key + " abort"
+	current = ansi.Truncate(oneLine(current), max(10, m.width-ansi.StringWidth(head+keys)-1), "…")
+	return st.Warn.Render(head) + " " + current + st.Dim.Render(keys)
 }
 
 // planKey confirms or cancels a plan. A plan whose checks failed can only
@@ -708,7 +711,7 @@ func (m Model) renderFlow(width, height int) string {
 			// A broken runbook of the user's is not silently missing.
 			lines = append(lines, "", st.Bad.Render("✗ not loaded (fix the file and restart):"))
 			for _, w := range skipped {
-				for _, l := range strings.Split(safeText(w), "\n") {
+				for _, l := range strings.Split(ansi.Wrap(safeText(w), max(10, width-6), " /"), "\n") {
 					lines = append(lines, st.Bad.Render("  "+l))
 				}
 			}

@@ -18,8 +18,15 @@ import (
 // plan and run runbooks against it, with the records they produce.
 func drillRunbooks(t *testing.T) (Options, *drill.World, func() []integrations.Record) {
 	t.Helper()
+	return drillRunbooksAt(t, 600)
+}
+
+// drillRunbooksAt is drillRunbooks with the world at speed scenario
+// seconds per second.
+func drillRunbooksAt(t *testing.T, speed float64) (Options, *drill.World, func() []integrations.Record) {
+	t.Helper()
 	sc, _ := drill.Lookup(drill.DefaultScenario)
-	world := drill.New(sc, drill.Options{Seed: 1, Speed: 600})
+	world := drill.New(sc, drill.Options{Seed: 1, Speed: speed})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { _ = world.Run(ctx, integrations.PublisherFunc(func(integrations.Event) {})); close(done) }()
@@ -82,15 +89,15 @@ func TestRunbookPaletteFormPlanConfirmRun(t *testing.T) {
 func TestRunbookAbortStopsTheRun(t *testing.T) {
 	opts, _, records := drillRunbooks(t)
 	tm := loaded(t, opts)
+	s := watch(tm)
 	planScaleUp(tm, "20")
-	waitFor(t, tm, "web desired 4 → 20")
+	s.waitScreen(t, "web desired 4 → 20")
 	press(tm, "y")
-	teatest.WaitFor(t, tm.Output(), func([]byte) bool { return strings.Contains(kinds(records()), "runbook.step.start") },
-		teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+	s.waitScreen(t, "1. scale", "running")
 	press(tm, "x")
-	waitFor(t, tm, "x again or y aborts")
+	s.waitScreen(t, "x again or y aborts")
 	press(tm, "y")
-	waitFor(t, tm, "enter/esc close")
+	s.waitScreen(t, "enter/esc close")
 	finish(t, tm)
 	if got := kinds(records()); !strings.Contains(got, "runbook.abort") || strings.Contains(got, "runbook.done") {
 		t.Fatalf("records %q, want an abort and no done", got)
