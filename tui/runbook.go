@@ -174,8 +174,12 @@ func (m Model) choose(rb *runbooks.Runbook) tea.Cmd {
 	if m.focus == paneFleet {
 		sel = m.fleet.selection()
 	}
+	width := 10 // the prompts line up
 	for _, p := range rb.Params {
-		ti := m.newField(fmt.Sprintf("%-10s ", p.Name), "")
+		width = max(width, len(p.Name))
+	}
+	for _, p := range rb.Params {
+		ti := m.newField(fmt.Sprintf("%-*s ", width, p.Name), "")
 		kind := kindOf(rb, p.Name)
 		switch v, ok := sel[kind]; {
 		case ok && kind != kindOther:
@@ -719,7 +723,10 @@ func (m Model) renderFlow(width, height int) string {
 	case stageForm, stagePlanning:
 		title = "Runbook " + f.rb.Name + " › parameters"
 		lines = append(lines, f.rb.Description, "")
-		const indent = "             "
+		indent := "" // under the fields' text, past their prompts
+		if len(f.fields) > 0 {
+			indent = strings.Repeat(" ", 2+ansi.StringWidth(f.fields[0].Prompt))
+		}
 		warned := false
 		for i, p := range f.rb.Params {
 			marker := "  "

@@ -387,6 +387,10 @@ func TestAbortPromptSaysWhatItCancels(t *testing.T) {
 		if got.confirm.prompt != want {
 			t.Errorf("%s: prompt\n%q\nwant\n%q", where, got.confirm.prompt, want)
 		}
+		got.width, got.height = 80, 24 // wrapped, not cut, on a small terminal
+		if s := screen(got); !strings.Contains(s, "x again or y aborts · esc keeps it running") || !strings.Contains(s, "already changed stays.") {
+			t.Errorf("%s: the prompt is cut at 80 columns:\n%s", where, s)
+		}
 		if kept := pressAll(got, "esc"); kept.confirm != nil || kept.flow.aborting {
 			t.Errorf("%s: esc did not keep the run going", where)
 		}

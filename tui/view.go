@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/warroomhq/warroom/integrations"
 )
@@ -75,7 +76,9 @@ func (m Model) footer() string {
 	}
 	switch {
 	case m.confirm != nil:
-		for i, l := range strings.Split(m.confirm.prompt, "\n") {
+		// Wrapped, not cut: the prompt says what the key will do.
+		prompt := ansi.Wrap(m.confirm.prompt, max(10, m.width-2), "")
+		for i, l := range strings.Split(prompt, "\n") {
 			mark := "⚠ "
 			if i > 0 {
 				mark = "  "
