@@ -219,9 +219,9 @@ func (m Model) escAction() (string, func(*Model)) {
 // hidden when it does nothing.
 func (m Model) footerKeys() keyMap {
 	k := m.keys
-	what, back := m.escAction()
-	k.Back = key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", what), key.WithDisabled())
-	k.Back.SetEnabled(back != nil)
+	if what, back := m.escAction(); back != nil {
+		k.Esc = key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", what))
+	}
 	return k
 }
 

@@ -11,6 +11,7 @@ type keyMap struct {
 	PageUp, PageDown   key.Binding
 	Top, Bottom        key.Binding
 	Open, Back         key.Binding
+	Esc                key.Binding // what esc does now: the footer names it (footerKeys)
 	Zoom, Filter       key.Binding
 	Note, Decision     key.Binding
 	Mark               key.Binding // record a key time (started … resolved)
@@ -61,13 +62,17 @@ func newKeyMap(opts Options) keyMap {
 	k.Resolve.SetEnabled(!opts.Readonly && opts.Actions.Alerts != nil)
 	k.Chat.SetEnabled(!opts.Readonly && opts.Actions.Chat != nil)
 	k.Runbook.SetEnabled(!opts.Readonly && opts.Runbooks.Catalog != nil)
+	k.Abort.SetEnabled(k.Runbook.Enabled())
+	k.Hide.SetEnabled(k.Runbook.Enabled())
+	k.DryRun.SetEnabled(k.Runbook.Enabled())
+	k.Esc.SetEnabled(false)
 	return k
 }
 
 // ShortHelp implements help.KeyMap.
 func (k keyMap) ShortHelp() []key.Binding {
 	// ? and q first: at 80 columns the tail of this line is cut.
-	return []key.Binding{k.Help, k.Quit, k.Back, k.NextPane, k.Open, k.Zoom, k.Filter, k.Note, k.Runbook, k.Chat}
+	return []key.Binding{k.Help, k.Quit, k.Esc, k.NextPane, k.Open, k.Zoom, k.Filter, k.Note, k.Runbook, k.Chat}
 }
 
 // FullHelp implements help.KeyMap.
