@@ -182,7 +182,7 @@ func (m Model) choose(rb *runbooks.Runbook) tea.Cmd {
 		ti := m.newField(fmt.Sprintf("%-*s ", width, p.Name), "")
 		kind := kindOf(rb, p.Name)
 		switch v, ok := sel[kind]; {
-		case ok && kind != kindOther:
+		case ok:
 			ti.SetValue(v)
 		case p.Default != nil:
 			ti.SetValue(fmt.Sprint(p.Default))
@@ -333,7 +333,9 @@ func (m Model) updateFlow(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case stepMsg:
-		if msg.flow == f {
+		// A state still queued when the run's report came is older than
+		// the report: drain it, keep the report.
+		if msg.flow == f && f.stage == stageRunning {
 			f.setStep(msg.state)
 			if i := msg.state.Index - 1; i >= 0 && i < len(f.clocks) {
 				f.clocks[i] = msg.clock

@@ -488,3 +488,18 @@ func TestRunViewDurationsAreTheTimelines(t *testing.T) {
 		t.Fatalf("run view shows %s for the step, the timeline %s", got, recorded)
 	}
 }
+
+func TestAStepStateQueuedBehindTheReportDoesNotUndoIt(t *testing.T) {
+	running := runbooks.StepState{Index: 1, Name: "scale", Status: runbooks.StepRunning}
+	m := runningModel(t, scalePlan(), running, fixtureNow)
+	done := running
+	done.Status = runbooks.StepDone
+	ended := stepClock{started: fixtureNow, ended: fixtureNow.Add(time.Minute)}
+	next, _ := m.Update(runDoneMsg{flow: m.flow, report: &runbooks.Report{Status: runbooks.RunDone, Steps: []runbooks.StepState{done}},
+		clocks: []stepClock{ended}, elapsed: time.Minute})
+	next, _ = next.(Model).Update(stepMsg{flow: m.flow, state: running, clock: stepClock{started: fixtureNow}})
+	f := next.(Model).flow
+	if f.steps[0].Status != runbooks.StepDone || f.clocks[0] != ended {
+		t.Fatalf("step %s, clock %+v after a late running state; want done in 1m", f.steps[0].Status, f.clocks[0])
+	}
+}
