@@ -118,13 +118,14 @@ func TestMistypedGroupGetsAHintWithTheKnownOnes(t *testing.T) {
 	if m.flow.stage != stageForm {
 		t.Fatalf("stage %d: an unknown group went to planning without a word", m.flow.stage)
 	}
-	s := ansi.Strip(m.renderFlow(120, 30))
+	s := ansi.Strip(m.renderFlow(120, 12))
 	if !strings.Contains(s, `unknown group "wbe"; known: web, worker, api`) {
 		t.Fatalf("the form does not name the known groups:\n%s", s)
 	}
 	if m.flow.field != 0 {
 		t.Fatalf("focus on field %d, want the mistyped group", m.flow.field)
 	}
+	golden.RequireEqual(t, s)
 	// The screen may not see every group: enter again plans it anyway.
 	m = pressAll(m, "enter")
 	if m.flow.stage != stagePlanning {
@@ -248,7 +249,7 @@ func TestRunViewShowsBoundedScrubbedHostOutput(t *testing.T) {
 	m := runningModel(t, plan, runbooks.StepState{Index: 1, Name: "disk usage", Status: runbooks.StepDone,
 		Result: runbooks.Result{Summary: "2 host(s) succeeded", Output: out.String()}}, fixtureNow)
 	m.opts.Runbooks.Redact = redactor.Redact
-	s := ansi.Strip(m.renderFlow(120, 40))
+	s := ansi.Strip(m.renderFlow(100, 20))
 	for _, want := range []string{"== i-1: Success (exit 0)", "line a", "line h", "… 12 more line(s)", "== i-2", "token [REDACTED:slack-token]"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("run view lacks %q:\n%s", want, s)
@@ -257,6 +258,7 @@ func TestRunViewShowsBoundedScrubbedHostOutput(t *testing.T) {
 	if strings.Contains(s, "line i") || strings.Contains(s, "xoxb-") {
 		t.Errorf("run view shows more than 8 lines of a host, or a token:\n%s", s)
 	}
+	golden.RequireEqual(t, s)
 }
 
 func TestEscActsInTheFocusedPaneOnly(t *testing.T) {
