@@ -5,7 +5,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
@@ -70,11 +69,11 @@ func planScaleUp(tm *teatest.TestModel, desired string) {
 func TestRunbookPaletteFormPlanConfirmRun(t *testing.T) {
 	opts, world, records := drillRunbooks(t)
 	tm := loaded(t, opts)
+	s := watch(tm)
 	planScaleUp(tm, "12")
-	waitFor(t, tm, "web desired 4 → 12 (max 20)")
+	s.waitScreen(t, "web desired 4 → 12 (max 20)")
 	press(tm, "y")
-	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return strings.Contains(string(b), "done in") },
-		teatest.WithDuration(30*time.Second), teatest.WithCheckInterval(50*time.Millisecond))
+	s.waitScreen(t, "✓ done in")
 	finish(t, tm)
 	g, _ := world.DescribeGroup(context.Background(), "web")
 	if g.Desired != 12 || g.InService != 12 {
@@ -108,8 +107,9 @@ func TestRunbookRefusedByBoundsSendsNothing(t *testing.T) {
 	opts, world, records := drillRunbooks(t)
 	opts.Runbooks.Limits = runbooks.Limits{MaxCapacity: map[string]int{"web": 8}}
 	tm := loaded(t, opts)
+	s := watch(tm)
 	planScaleUp(tm, "12")
-	waitFor(t, tm, "? no")
+	s.waitScreen(t, "? no")
 	press(tm, "y") // ignored: a refused plan cannot run
 	finish(t, tm)
 	if len(records()) != 0 {

@@ -76,6 +76,10 @@ func (s *terminalScreen) text() string {
 			}
 		case len(seq) == 1 && seq[0] == '\b':
 			x = max(0, x-1)
+		case string(seq) == "\x1bM": // reverse index: up a line
+			y = max(0, y-1)
+		case string(seq) == "\x1bD": // index: down a line
+			y = min(s.h-1, y+1)
 		case ansi.HasCsiPrefix(seq):
 			cmd := ansi.Cmd(p.Command())
 			if cmd.Prefix() != 0 || cmd.Intermediate() != 0 {
