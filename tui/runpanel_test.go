@@ -486,6 +486,7 @@ func TestRunViewDurationsAreTheTimelines(t *testing.T) {
 	}
 	// The drill's clock moves a whole second per step of its own, 60 of
 	// them per real second: agree within one of its steps.
+	t.Logf("run view %s, timeline %s for the same step", got, recorded)
 	if d := got - recorded; recorded < time.Minute || d < -6*time.Second || d > 6*time.Second {
 		t.Fatalf("run view shows %s for the step, the timeline %s", got, recorded)
 	}
