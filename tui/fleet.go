@@ -111,12 +111,8 @@ func (p *fleetPane) enter() {
 	p.inner = listView{}
 }
 
-// back leaves a drill-in; it reports whether there was one.
-func (p *fleetPane) back() bool {
-	was := p.zoomIn != ""
-	p.zoomIn = ""
-	return was
-}
+// back leaves a drill-in.
+func (p *fleetPane) back() { p.zoomIn = "" }
 
 func (p *fleetPane) move(delta int) {
 	if p.zoomIn != "" {
@@ -364,11 +360,13 @@ func (p *fleetPane) render(st Styles, width, height int, focused bool, now time.
 	if p.zoomIn != "" {
 		n := p.innerLen()
 		start := p.inner.visible(n, inner-1)
-		lines := []string{st.Dim.Render(p.innerHeader())}
+		lines := []string{st.Dim.Render("  " + p.innerHeader())}
 		for pos := start; pos < p.inner.count(n) && len(lines) < inner; pos++ {
-			line := p.innerRow(p.inner.item(pos))
+			line := "  " + p.innerRow(p.inner.item(pos))
 			if focused && pos == p.inner.cursor {
-				line = st.Selected.Render(fit(line, width-2))
+				// The row a runbook's parameters are filled from: marked
+				// by a symbol, not by colour alone.
+				line = st.Selected.Render(fit("▸ "+line[2:], width-2))
 			}
 			lines = append(lines, line)
 		}

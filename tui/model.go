@@ -63,8 +63,8 @@ const toastTicks = 20
 const actionTimeout = 15 * time.Second
 
 // tickMsg refreshes the clock and the freshness badges. now is the
-// incident's clock; wall is the machine's, for elapsed times of runs.
-type tickMsg struct{ now, wall time.Time }
+// incident's clock, the one every time on screen is read from.
+type tickMsg struct{ now time.Time }
 
 // savedMsg reports the outcome of recording an entry typed at the screen.
 type savedMsg struct {
@@ -95,6 +95,8 @@ type toast struct {
 type confirmation struct {
 	prompt string
 	run    tea.Cmd
+	yes    []string // the keys that confirm: y when empty
+	kept   string   // what any other key leaves as it is: "cancelled" when empty
 }
 
 // Model is the root model.
@@ -125,7 +127,6 @@ type Model struct {
 	confirm    *confirmation
 	flow       *runbookFlow // the runbook panel, while open
 	frame      int          // ticks so far, for spinners
-	wall       time.Time
 	toast      toast
 	storeErr   string // the last failure to persist pumped records
 }
@@ -161,9 +162,9 @@ func (m Model) Init() tea.Cmd {
 func (m Model) tick(after time.Duration) tea.Cmd {
 	clock := m.opts.Clock
 	if after == 0 {
-		return func() tea.Msg { return tickMsg{now: clock(), wall: time.Now()} }
+		return func() tea.Msg { return tickMsg{now: clock()} }
 	}
-	return tea.Tick(after, func(wall time.Time) tea.Msg { return tickMsg{now: clock(), wall: wall} })
+	return tea.Tick(after, func(time.Time) tea.Msg { return tickMsg{now: clock()} })
 }
 
 // Update routes messages.
@@ -185,7 +186,6 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.now.After(m.now) {
 			m.now = msg.now
 		}
-		m.wall = msg.wall
 		m.frame++
 		if m.toast.ticks > 0 {
 			m.toast.ticks--
@@ -206,7 +206,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, m.raise(msg.what+" FAILED: "+msg.err.Error(), true)
 		}
 		return m, m.raise(msg.what+" done", false)
-	case planMsg, stepMsg, runDoneMsg:
+	case planMsg, stepMsg, runDoneMsg, abortMsg:
 		if m.flow != nil {
 			return m.updateFlow(msg)
 		}
@@ -216,10 +216,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case tea.KeyPressMsg:
 		switch {
+		case m.confirm != nil: // first: the runbook panel asks too
+			return m.updateConfirm(msg)
 		case m.flow != nil && !m.flow.hidden:
 			return m.updateFlow(msg)
-		case m.confirm != nil:
-			return m.updateConfirm(msg)
 		case m.input != inputNone:
 			return m.updateInput(msg)
 		}

@@ -8,6 +8,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/warroomhq/warroom/integrations"
 )
@@ -77,7 +78,15 @@ func (m Model) footer() string {
 	}
 	switch {
 	case m.confirm != nil:
-		lines = append(lines, fit(st.Warn.Render("⚠ "+m.confirm.prompt), m.width))
+		// Wrapped, not cut: the prompt says what the key will do.
+		prompt := ansi.Wrap(m.confirm.prompt, max(10, m.width-2), "")
+		for i, l := range strings.Split(prompt, "\n") {
+			mark := "⚠ "
+			if i > 0 {
+				mark = "  "
+			}
+			lines = append(lines, fit(st.Warn.Render(mark+l), m.width))
+		}
 	case m.input != inputNone:
 		lines = append(lines, fit(m.field.View(), m.width))
 	case m.saving > 0:
@@ -100,8 +109,10 @@ func (m Model) footer() string {
 		lines = append(lines, fit(m.runLine(), m.width))
 	}
 	switch {
+	case !m.panelClosed() && m.confirm == nil:
+		lines = append(lines, m.help.View(m.flowHelp()))
 	case !m.panelClosed():
-		// The runbook panel shows its own keys.
+		// The prompt above says which keys answer it.
 	case m.input != inputNone:
 		lines = append(lines, m.help.View(inputKeys{m.keys}))
 	case m.help.ShowAll && m.width < 120:
@@ -110,7 +121,7 @@ func (m Model) footer() string {
 		groups := m.keys.FullHelp()
 		lines = append(lines, m.help.FullHelpView(groups[:3]), m.help.FullHelpView(groups[3:]))
 	default:
-		lines = append(lines, m.help.View(footerKeys{m.keys}))
+		lines = append(lines, m.help.View(footerKeys{m.keysNow()}))
 	}
 	return strings.Join(lines, "\n")
 }

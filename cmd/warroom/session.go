@@ -257,7 +257,8 @@ func runWarRoom(ctx context.Context, g *globalFlags, o sessionOptions) error {
 			return recordOne(s.store, r)
 		},
 		Runbooks: tui.RunbookOptions{Catalog: catalog, Limits: limits, StateDir: stateDir,
-			Sink: func(r integrations.Record) { s.pump.Publish(r) }, Begin: s.runs.begin},
+			Sink: func(r integrations.Record) { s.pump.Publish(r) }, Begin: s.runs.begin,
+			Skipped: warnings, Redact: s.redactor.Redact},
 	})
 	program = tea.NewProgram(model, tea.WithContext(ctx))
 	// A dropped SSH connection quits cleanly, like q: runbooks are aborted
