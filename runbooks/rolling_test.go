@@ -128,8 +128,13 @@ func TestAbortMidRollLeavesEveryInstanceInRotation(t *testing.T) {
 	if f := stepFields(r.report); f["done"] != "edge-1" || f["in_progress"] != "edge-2" || f["untouched"] != "edge-3" {
 		t.Errorf("fields = %v", f)
 	}
-	if !strings.Contains(r.report.Steps[0].Err, "done: edge-1; in progress: edge-2; untouched: edge-3; edge-2 returned to rotation") {
+	const status = "done: edge-1; in progress: edge-2 (returned to rotation); untouched: edge-3"
+	if !strings.Contains(r.report.Steps[0].Err, status) {
 		t.Errorf("step error = %q", r.report.Steps[0].Err)
+	}
+	// The timeline's text says it, not only its fields.
+	if end := lastRecord(r.rec, KindStepEnd); !strings.Contains(end.Text, status) {
+		t.Errorf("step end record text = %q, want %q", end.Text, status)
 	}
 	if lb.reloads("edge-2") != 0 || len(lb.mentioning("edge-3")) > 0 {
 		t.Errorf("writes after abort: %q", lb.all())
@@ -213,11 +218,11 @@ func TestConcurrentRunOnSameTargetIsRefused(t *testing.T) {
 }
 
 func TestRollingReloadInBatches(t *testing.T) {
-	lb := edges()
+	lb := newFakeLB("edge-1", "edge-2", "edge-3", "edge-4")
 	lb.sessionsPerCut = 12
-	// An operator had edge-3 drained on the front before the roll: it is
+	// An operator had edge-4 drained on the front before the roll: it is
 	// reloaded but left drained.
-	lb.procs["front"].servers[2].State = integrations.ServerDrain
+	lb.procs["front"].servers[3].State = integrations.ServerDrain
 	rb := mustParse(t, strings.Replace(rollingRunbook, "      poll: 5ms\n", "      poll: 5ms\n      batch: 2\n", 1))
 	p, err := NewPlan(context.Background(), rb, nil, integrations.Actions{LoadBalancer: lb}, Limits{MaxBatch: 2})
 	if err != nil || p.Err() != nil {
@@ -230,13 +235,15 @@ func TestRollingReloadInBatches(t *testing.T) {
 		"SetServerState front edges/edge-1 DRAIN", "SetServerState front edges/edge-2 DRAIN",
 		"Reload edge-1", "Reload edge-2",
 		"SetServerState front edges/edge-1 UP", "SetServerState front edges/edge-2 UP",
-		"SetServerState front edges/edge-3 DRAIN", "Reload edge-3", "SetServerState front edges/edge-3 DRAIN",
+		"SetServerState front edges/edge-3 DRAIN", "SetServerState front edges/edge-4 DRAIN",
+		"Reload edge-3", "Reload edge-4",
+		"SetServerState front edges/edge-3 UP", "SetServerState front edges/edge-4 DRAIN",
 	}
 	if got := lb.all(); !slices.Equal(got, want) {
 		t.Errorf("writes:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if s := lb.upstreamState("edge-3"); s != integrations.ServerDrain {
-		t.Errorf("edge-3 is %s, want DRAIN as the operator left it", s)
+	if s := lb.upstreamState("edge-4"); s != integrations.ServerDrain {
+		t.Errorf("edge-4 is %s, want DRAIN as the operator left it", s)
 	}
 }
 
@@ -261,4 +268,15 @@ func TestReloadThatFreesASlotIsReportedNotFailed(t *testing.T) {
 	if out := report.Steps[0].Result.Output; !strings.Contains(out, "edge-1: 1 servers out of rotation since the reload, as its configuration says: app/app-2 MAINT") {
 		t.Errorf("output %q does not report the freed slot", out)
 	}
+}
+
+// lastRecord is the last record of kind the run sent to the timeline.
+func lastRecord(rec *integrationstest.Recorder, kind string) integrations.Record {
+	var last integrations.Record
+	for _, r := range rec.Records("") {
+		if r.Kind == kind {
+			last = r
+		}
+	}
+	return last
 }

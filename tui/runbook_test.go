@@ -100,7 +100,7 @@ func TestRunbookRefusedByBoundsSendsNothing(t *testing.T) {
 	opts.Runbooks.Limits = runbooks.Limits{MaxCapacity: map[string]int{"web": 8}}
 	tm := loaded(t, opts)
 	planScaleUp(tm, "12")
-	waitFor(t, tm, "? no")
+	waitFor(t, tm, "refused: web desired 12 is above the configured cap 8")
 	press(tm, "y") // ignored: a refused plan cannot run
 	finish(t, tm)
 	if len(records()) != 0 {

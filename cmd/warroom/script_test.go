@@ -178,7 +178,7 @@ func TestRunbookFromScript(t *testing.T) {
 		{"missing param", []string{"scale-up", "--param", "group=web"},
 			"scale-up: parameter desired is required (int 1..1000)"},
 		{"beyond the group's max", []string{"scale-up", "--param", "group=web", "--param", "desired=999"},
-			"refused: web desired 999 within the group's bounds 4..20? no"},
+			"refused: web desired 999 is outside the group's bounds 4..20"},
 		{"shell metacharacters", []string{"scale-up", "--param", "group=" + shellish, "--param", "desired=12"},
 			"scale-up: parameter group: " + strconv.Quote(shellish) + " does not match the pattern"},
 		{"not a number", []string{"scale-up", "--param", "group=web", "--param", "desired=12; reboot"},
