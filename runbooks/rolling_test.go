@@ -3,10 +3,12 @@ package runbooks
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/warroomhq/warroom/integrations"
@@ -279,4 +281,189 @@ func lastRecord(rec *integrationstest.Recorder, kind string) integrations.Record
 		}
 	}
 	return last
+}
+
+// quickDrain is rollingRunbook with a drain timeout the fakes' stuck
+// sessions reach at once.
+func quickDrain(t *testing.T) *Runbook {
+	return mustParse(t, strings.Replace(rollingRunbook, "drain_timeout: 1m", "drain_timeout: 20ms", 1))
+}
+
+func TestReloadWithSessionsStillOpenIsReported(t *testing.T) {
+	lb := edges()
+	lb.stuckSessions["edge-2"] = true
+	report, rec, err := planAndRun(t, context.Background(), quickDrain(t), nil, integrations.Actions{LoadBalancer: lb}, RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const open = "edge-2 reloaded with 12 sessions still open at the drain timeout"
+	if out := report.Steps[0].Result.Output; !strings.Contains(out, open) {
+		t.Errorf("output %q lacks %q", out, open)
+	}
+	// The timeline's text says it too, not only the output field.
+	if end := lastRecord(rec, KindStepEnd); !strings.Contains(end.Text, "reloaded edge-1, edge-2, edge-3 (edge-2 with 12 sessions still open at the drain timeout)") {
+		t.Errorf("step end text = %q", end.Text)
+	}
+	if strings.Contains(report.Steps[0].Result.Output, "edge-1 reloaded with") {
+		t.Errorf("edge-1 drained fully but is reported with sessions open: %q", report.Steps[0].Result.Output)
+	}
+}
+
+// TestEdgeNotReloadedIsNeverReportedReloaded: the drain timed out with
+// sessions open, then the reload failed; nothing may say it was reloaded.
+func TestEdgeNotReloadedIsNeverReportedReloaded(t *testing.T) {
+	lb := edges()
+	lb.stuckSessions["edge-2"] = true
+	lb.failReload["edge-2"] = true
+	report, rec, err := planAndRun(t, context.Background(), quickDrain(t), nil, integrations.Actions{LoadBalancer: lb}, RunOptions{})
+	if err == nil {
+		t.Fatal("the roll succeeded over a failed reload")
+	}
+	var said []string
+	for _, r := range rec.Records("") {
+		said = append(said, r.Text)
+	}
+	said = append(said, report.Steps[0].Err, report.Steps[0].Result.Output, report.Steps[0].Result.Summary)
+	for _, s := range said {
+		if strings.Contains(s, "edge-2 reloaded") || strings.Contains(s, "edge-2 (reloaded") {
+			t.Errorf("edge-2 is said to be reloaded: %q", s)
+		}
+	}
+	if !strings.Contains(report.Steps[0].Err, "in progress: edge-2 (returned to rotation)") {
+		t.Errorf("step error = %q", report.Steps[0].Err)
+	}
+}
+
+func TestRollingRestartRunsWithoutAnyThrottleMap(t *testing.T) {
+	lb := edges()
+	lb.noThrottleMap = true
+	report, _, err := planAndRun(t, context.Background(), mustParse(t, rollingRunbook), nil, integrations.Actions{LoadBalancer: lb}, RunOptions{})
+	if err != nil {
+		t.Fatalf("roll refused or failed without a throttle map: %v", err)
+	}
+	if f := stepFields(report); f["done"] != "edge-1,edge-2,edge-3" {
+		t.Errorf("fields = %v", f)
+	}
+}
+
+// TestUpstreamServerMissingOnTheFrontIsRefused: a roll that would fail
+// on its third edge (no such server on the front) is refused by its plan,
+// before the first two are reloaded.
+func TestUpstreamServerMissingOnTheFrontIsRefused(t *testing.T) {
+	lb := edges()
+	lb.procs["front"].servers = lb.procs["front"].servers[:2] // edges/edge-3 does not exist
+	p, err := NewPlan(context.Background(), mustParse(t, rollingRunbook), nil, integrations.Actions{LoadBalancer: lb}, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = "edge-3: upstream edges/edge-3 is not a server on front (edges has edge-1, edge-2)"
+	if err := p.Err(); err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("plan error = %v, want %q", err, want)
+	}
+	if _, err := Run(context.Background(), p, integrations.Actions{LoadBalancer: lb}, nil, RunOptions{Confirmed: true, Typed: "haproxy", StateDir: t.TempDir()}); err == nil {
+		t.Fatal("a refused plan ran")
+	}
+	if w := lb.all(); len(w) > 0 {
+		t.Errorf("sent %q", w)
+	}
+}
+
+func TestBatchNeverTakesAWholeTierOutOfRotation(t *testing.T) {
+	cases := []struct {
+		batch  int
+		limits Limits
+		want   string
+	}{
+		{3, Limits{MaxBatch: 3}, "FAIL batch 3 would take all 3 servers of front/edges out of rotation; at most 2"},
+		{2, Limits{MaxBatch: 3, MinInRotation: 2}, "FAIL batch 2 would leave 1 of the 3 servers of front/edges in rotation (0 out already), fewer than min_in_rotation 2; at most 1"},
+		{2, Limits{MaxBatch: 3}, "ok   batch 2 leaves at least 1 of the 3 servers of front/edges in rotation (min_in_rotation 1)"},
+	}
+	for _, tc := range cases {
+		lb := edges()
+		rb := mustParse(t, strings.Replace(rollingRunbook, "      poll: 5ms\n", fmt.Sprintf("      poll: 5ms\n      batch: %d\n", tc.batch), 1))
+		p, err := NewPlan(context.Background(), rb, nil, integrations.Actions{LoadBalancer: lb}, tc.limits)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(p.String(), tc.want) {
+			t.Errorf("batch %d, %+v: plan lacks %q:\n%s", tc.batch, tc.limits, tc.want, p)
+		}
+		if refused := strings.HasPrefix(tc.want, "FAIL"); refused != (p.Err() != nil) {
+			t.Errorf("batch %d: plan error %v", tc.batch, p.Err())
+		}
+		// A dry run of a refused plan is refused too.
+		report, err := Run(context.Background(), p, integrations.Actions{LoadBalancer: lb}, nil, RunOptions{DryRun: true, StateDir: t.TempDir()})
+		if refused := strings.HasPrefix(tc.want, "FAIL"); refused != (err != nil && report.Status == RunRefused) {
+			t.Errorf("batch %d dry run: %v, %v", tc.batch, report.Status, err)
+		}
+	}
+}
+
+// checkedLB is a fake load balancer that also reads its instances'
+// configuration, with findings set per instance.
+type checkedLB struct {
+	*fakeLB
+	mu       sync.Mutex
+	findings map[string][]integrations.Finding
+	checked  []string
+}
+
+func (c *checkedLB) Reloadable() []string { return c.Instances() }
+
+func (c *checkedLB) CheckConfig(_ context.Context, inst string) []integrations.Finding {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.checked = append(c.checked, inst)
+	return c.findings[inst]
+}
+
+func (c *checkedLB) set(inst string, f ...integrations.Finding) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.findings[inst] = f
+}
+
+func TestConfigurationWarningsShowAndDoNotStopTheRoll(t *testing.T) {
+	lb := &checkedLB{fakeLB: edges(), findings: map[string][]integrations.Finding{}}
+	lb.set("edge-2", integrations.Finding{Level: integrations.FindingWarn, Text: "edge-2: option idle-close-on-response is not set"})
+	p, err := NewPlan(context.Background(), mustParse(t, rollingRunbook), nil, integrations.Actions{LoadBalancer: lb}, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(p.String(), "     WARN edge-2: option idle-close-on-response is not set\n") || p.Err() != nil {
+		t.Fatalf("plan error %v:\n%s", p.Err(), p)
+	}
+	if _, err := Run(context.Background(), p, integrations.Actions{LoadBalancer: lb}, nil, RunOptions{Confirmed: true, Typed: "haproxy", StateDir: t.TempDir()}); err != nil {
+		t.Fatalf("a warning stopped the roll: %v", err)
+	}
+}
+
+// TestBrokenConfigurationIsFoundBeforeAnythingIsDrained: a configuration
+// that fails its check refuses the plan; one that breaks after the plan
+// is found when the run starts, before the first drain.
+func TestBrokenConfigurationIsFoundBeforeAnythingIsDrained(t *testing.T) {
+	lb := &checkedLB{fakeLB: edges(), findings: map[string][]integrations.Finding{}}
+	broken := integrations.Finding{Level: integrations.FindingFail, Text: "edge-3: configuration check `haproxy -c -f edge-3.cfg` failed: unknown keyword 'sever'"}
+	lb.set("edge-3", broken)
+	a := integrations.Actions{LoadBalancer: lb}
+	p, err := NewPlan(context.Background(), mustParse(t, rollingRunbook), nil, a, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Err(); err == nil || !strings.Contains(err.Error(), broken.Text) {
+		t.Fatalf("plan error = %v", err)
+	}
+
+	lb.set("edge-3")
+	if p, err = NewPlan(context.Background(), mustParse(t, rollingRunbook), nil, a, Limits{}); err != nil || p.Err() != nil {
+		t.Fatal(err, p.Err())
+	}
+	lb.set("edge-3", broken) // someone edits edge-3's file after the plan
+	report, err := Run(context.Background(), p, a, nil, RunOptions{Confirmed: true, Typed: "haproxy", StateDir: t.TempDir()})
+	if err == nil || !strings.Contains(report.Steps[0].Err, broken.Text) {
+		t.Fatalf("run = %v, %v", report.Status, err)
+	}
+	if w := lb.all(); len(w) > 0 {
+		t.Errorf("drained or reloaded before the configuration was checked: %q", w)
+	}
 }
