@@ -2,6 +2,7 @@ package runbooks
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -132,7 +133,8 @@ type fakeLB struct {
 	loseOnReload   map[string]bool // the reload forgets runtime throttles and server states
 	reloadHook     func(instance string)
 	sessionsPerCut int
-	noThrottleMap  bool // no instance carries a throttle map
+	noThrottleMap  bool              // no instance carries a throttle map
+	reloadError    map[string]string // the reload call fails with this error
 }
 
 func newFakeLB(edges ...string) *fakeLB {
@@ -247,6 +249,9 @@ func (lb *fakeLB) Reload(ctx context.Context, instance string) (integrations.Pro
 	lb.add("Reload %s", instance)
 	if lb.reloadHook != nil {
 		lb.reloadHook(instance)
+	}
+	if msg := lb.reloadError[instance]; msg != "" {
+		return integrations.ProcessInfo{}, errors.New(msg)
 	}
 	if err := ctx.Err(); err != nil {
 		return integrations.ProcessInfo{}, err

@@ -177,3 +177,115 @@ func TestThrottleTierAndLiftOnRealHAProxy(t *testing.T) {
 		}
 	}
 }
+
+// keepAliveTopology is three edges behind a TCP front that does not
+// retry (like a cloud network load balancer). The front is not rolled:
+// it has no master CLI here, as an NLB has none.
+func keepAliveTopology(t *testing.T, edgeDefaults ...string) (*haproxytest.Topology, *haproxy.Fleet) {
+	t.Helper()
+	tp := haproxytest.StartTopologyWith(t, haproxytest.TopologyOptions{Edges: 3, Backends: 2, TCPFront: true, EdgeDefaults: edgeDefaults})
+	opts := tp.FleetOptions()
+	front := &opts.Instances[len(opts.Instances)-1]
+	front.MasterAddr, front.ThrottleMap = "", ""
+	fleet, err := haproxy.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tp, fleet
+}
+
+// planRoll plans the built-in rolling restart.
+func planRoll(t *testing.T, lb integrations.LoadBalancer, params map[string]string) *runbooks.Plan {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cat, err := runbooks.LoadCatalog("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb, err := cat.Lookup("haproxy-rolling-restart")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := runbooks.NewPlan(ctx, rb, params, integrations.Actions{LoadBalancer: lb}, runbooks.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return plan
+}
+
+func idleCloseCheck(plan *runbooks.Plan, edge string) (runbooks.Check, bool) {
+	for _, c := range plan.Checks() {
+		if strings.HasPrefix(c.Text, edge+": option idle-close-on-response") {
+			return c, true
+		}
+	}
+	return runbooks.Check{}, false
+}
+
+// TestRollsUnderKeepAliveLoadDropNothingWithIdleCloseOnResponse: clients
+// hold keep-alive connections through the TCP front and send POSTs (which
+// the client never retries); the drain cannot finish, so every edge is
+// reloaded with sessions open. With the option in the edges' defaults,
+// consecutive rolls drop nothing.
+func TestRollsUnderKeepAliveLoadDropNothingWithIdleCloseOnResponse(t *testing.T) {
+	tp, fleet := keepAliveTopology(t, haproxy.IdleCloseOption)
+	params := map[string]string{"drain_timeout": "1s", "settle": "10s"}
+	plan := planRoll(t, fleet, params)
+	for _, e := range tp.Edges {
+		if c, ok := idleCloseCheck(plan, e.Name); !ok || c.Warn || !c.OK {
+			t.Fatalf("%s: idle-close check %+v (found %v):\n%s", e.Name, c, ok, plan)
+		}
+	}
+	const rolls = 3
+	total := haproxytest.Result{}
+	for i := 1; i <= rolls; i++ {
+		load := haproxytest.Load{URL: "http://" + tp.Front.HTTPAddr + "/", Workers: 8, Duration: time.Minute,
+			Method: http.MethodPost, Body: []byte(`{"order":42,"items":["a","b"]}`)}.Start()
+		time.Sleep(300 * time.Millisecond) // connections open and in use before the first drain
+		rec := runBuiltin(t, "haproxy-rolling-restart", params, fleet)
+		res := load.Stop()
+		t.Logf("roll %d: %d POSTs sent, %d failed %v", i, res.Requests, res.Failed, res.Errors)
+		if res.Requests == 0 || res.Failed != 0 {
+			t.Errorf("roll %d under keep-alive load: %v", i, res)
+		}
+		total.Requests += res.Requests
+		total.Failed += res.Failed
+		// The drain never finished: the roll says the edges were reloaded
+		// with sessions open.
+		if end := lastOf(rec, runbooks.KindStepEnd); !strings.Contains(end.Text, "sessions still open at the drain timeout") {
+			t.Errorf("roll %d: step end %q does not say sessions were open", i, end.Text)
+		}
+	}
+	t.Logf("%d rolls: %d POSTs sent, %d failed", rolls, total.Requests, total.Failed)
+}
+
+// TestRollPlanWarnsWithoutIdleCloseOnResponse: without the option the plan
+// names it, what a reload will do, and the line to add; the warning does
+// not stop the run.
+func TestRollPlanWarnsWithoutIdleCloseOnResponse(t *testing.T) {
+	tp, fleet := keepAliveTopology(t)
+	plan := planRoll(t, fleet, nil)
+	for _, e := range tp.Edges {
+		c, ok := idleCloseCheck(plan, e.Name)
+		if !ok || !c.OK || !c.Warn || !strings.Contains(c.Text, "add `option idle-close-on-response` to the defaults section") {
+			t.Errorf("%s: idle-close check %+v (found %v)", e.Name, c, ok)
+		}
+	}
+	if !strings.Contains(plan.String(), "     WARN edge-1: option idle-close-on-response is not set") {
+		t.Errorf("plan does not mark the warning:\n%s", plan)
+	}
+	if err := plan.Err(); err != nil {
+		t.Errorf("a warning refused the plan: %v", err)
+	}
+}
+
+func lastOf(rec *integrationstest.Recorder, kind string) integrations.Record {
+	var last integrations.Record
+	for _, r := range rec.Records("") {
+		if r.Kind == kind {
+			last = r
+		}
+	}
+	return last
+}

@@ -1,6 +1,7 @@
 package runbooks
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +14,8 @@ import (
 
 	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/integrations/integrationstest"
+	"github.com/warroomhq/warroom/timeline"
+	"github.com/warroomhq/warroom/timeline/export"
 )
 
 // rollingRunbook is haproxy-rolling-restart with fast polling, so the
@@ -465,5 +468,31 @@ func TestBrokenConfigurationIsFoundBeforeAnythingIsDrained(t *testing.T) {
 	}
 	if w := lb.all(); len(w) > 0 {
 		t.Errorf("drained or reloaded before the configuration was checked: %q", w)
+	}
+}
+
+// TestFailedRollIsSpelledOutInTheMarkdownExport: however long the
+// failure's message (HAProxy's checker output runs to kilobytes), the
+// export's runbook section says which edges were done, in progress and
+// untouched.
+func TestFailedRollIsSpelledOutInTheMarkdownExport(t *testing.T) {
+	lb := edges()
+	lb.reloadError = map[string]string{"edge-2": "haproxy edge-2: not reloaded: configuration check failed: " + strings.Repeat("[ALERT] parsing error; ", 80)}
+	_, rec, err := planAndRun(t, context.Background(), mustParse(t, rollingRunbook), nil, integrations.Actions{LoadBalancer: lb}, RunOptions{})
+	if err == nil {
+		t.Fatal("the roll succeeded")
+	}
+	var entries []timeline.Entry
+	for _, r := range rec.Records("") {
+		entries = append(entries, timeline.Entry{ID: fmt.Sprint(len(entries) + 1), Occurred: r.Occurred, Source: r.Source, Kind: r.Kind, Actor: r.Actor, Text: r.Text, Fields: r.Fields})
+	}
+	var md bytes.Buffer
+	if err := export.Markdown(&md, entries, export.Options{Incident: "INC-1"}); err != nil {
+		t.Fatal(err)
+	}
+	_, runs, _ := strings.Cut(md.String(), "## Runbook runs")
+	const status = "done: edge-1; in progress: edge-2 (returned to rotation); untouched: edge-3"
+	if !strings.Contains(runs, status) {
+		t.Errorf("the export's runbook section lacks %q:\n%s", status, runs)
 	}
 }

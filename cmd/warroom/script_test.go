@@ -179,6 +179,8 @@ func TestRunbookFromScript(t *testing.T) {
 			"scale-up: parameter desired is required (int 1..1000)"},
 		{"beyond the group's max", []string{"scale-up", "--param", "group=web", "--param", "desired=999"},
 			"refused: web desired 999 is outside the group's bounds 4..20"},
+		{"refused plan, dry run", []string{"scale-up", "--param", "group=web", "--param", "desired=999", "--dry-run"},
+			"refused: web desired 999 is outside the group's bounds 4..20"},
 		{"shell metacharacters", []string{"scale-up", "--param", "group=" + shellish, "--param", "desired=12"},
 			"scale-up: parameter group: " + strconv.Quote(shellish) + " does not match the pattern"},
 		{"not a number", []string{"scale-up", "--param", "group=web", "--param", "desired=12; reboot"},
