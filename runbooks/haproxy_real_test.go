@@ -18,12 +18,10 @@ import (
 // These tests run the built-in runbooks against real HAProxy processes on
 // 127.0.0.1: a front balancing across three edges in front of Go backends.
 
-// runBuiltin plans and runs a built-in runbook with confirmation given,
-// failing the test unless it completes.
-func runBuiltin(t *testing.T, name string, params map[string]string, lb integrations.LoadBalancer) *integrationstest.Recorder {
+// planBuiltin plans a built-in runbook against lb with the default
+// limits.
+func planBuiltin(t *testing.T, ctx context.Context, name string, params map[string]string, lb integrations.LoadBalancer) *runbooks.Plan {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
 	cat, err := runbooks.LoadCatalog("")
 	if err != nil {
 		t.Fatal(err)
@@ -32,11 +30,21 @@ func runBuiltin(t *testing.T, name string, params map[string]string, lb integrat
 	if err != nil {
 		t.Fatal(err)
 	}
-	actions := integrations.Actions{LoadBalancer: lb}
-	plan, err := runbooks.NewPlan(ctx, rb, params, actions, runbooks.Limits{})
+	plan, err := runbooks.NewPlan(ctx, rb, params, integrations.Actions{LoadBalancer: lb}, runbooks.Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return plan
+}
+
+// runBuiltin plans and runs a built-in runbook with confirmation given,
+// failing the test unless it completes.
+func runBuiltin(t *testing.T, name string, params map[string]string, lb integrations.LoadBalancer) *integrationstest.Recorder {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	actions := integrations.Actions{LoadBalancer: lb}
+	plan := planBuiltin(t, ctx, name, params, lb)
 	if err := plan.Err(); err != nil {
 		t.Fatalf("plan of %s refused: %v\n%s", name, err, plan)
 	}
@@ -194,26 +202,6 @@ func keepAliveTopology(t *testing.T, edgeDefaults ...string) (*haproxytest.Topol
 	return tp, fleet
 }
 
-// planRoll plans the built-in rolling restart.
-func planRoll(t *testing.T, lb integrations.LoadBalancer, params map[string]string) *runbooks.Plan {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cat, err := runbooks.LoadCatalog("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rb, err := cat.Lookup("haproxy-rolling-restart")
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan, err := runbooks.NewPlan(ctx, rb, params, integrations.Actions{LoadBalancer: lb}, runbooks.Limits{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return plan
-}
-
 func idleCloseCheck(plan *runbooks.Plan, edge string) (runbooks.Check, bool) {
 	for _, c := range plan.Checks() {
 		if strings.HasPrefix(c.Text, edge+": option idle-close-on-response") {
@@ -231,7 +219,7 @@ func idleCloseCheck(plan *runbooks.Plan, edge string) (runbooks.Check, bool) {
 func TestRollsUnderKeepAliveLoadDropNothingWithIdleCloseOnResponse(t *testing.T) {
 	tp, fleet := keepAliveTopology(t, haproxy.IdleCloseOption)
 	params := map[string]string{"drain_timeout": "1s", "settle": "10s"}
-	plan := planRoll(t, fleet, params)
+	plan := planBuiltin(t, t.Context(), "haproxy-rolling-restart", params, fleet)
 	for _, e := range tp.Edges {
 		if c, ok := idleCloseCheck(plan, e.Name); !ok || c.Warn || !c.OK {
 			t.Fatalf("%s: idle-close check %+v (found %v):\n%s", e.Name, c, ok, plan)
@@ -253,7 +241,7 @@ func TestRollsUnderKeepAliveLoadDropNothingWithIdleCloseOnResponse(t *testing.T)
 		total.Failed += res.Failed
 		// The drain never finished: the roll says the edges were reloaded
 		// with sessions open.
-		if end := lastOf(rec, runbooks.KindStepEnd); !strings.Contains(end.Text, "sessions still open at the drain timeout") {
+		if end := rec.Last(runbooks.KindStepEnd); !strings.Contains(end.Text, "sessions still open at the drain timeout") {
 			t.Errorf("roll %d: step end %q does not say sessions were open", i, end.Text)
 		}
 	}
@@ -265,7 +253,7 @@ func TestRollsUnderKeepAliveLoadDropNothingWithIdleCloseOnResponse(t *testing.T)
 // not stop the run.
 func TestRollPlanWarnsWithoutIdleCloseOnResponse(t *testing.T) {
 	tp, fleet := keepAliveTopology(t)
-	plan := planRoll(t, fleet, nil)
+	plan := planBuiltin(t, t.Context(), "haproxy-rolling-restart", nil, fleet)
 	for _, e := range tp.Edges {
 		c, ok := idleCloseCheck(plan, e.Name)
 		if !ok || !c.OK || !c.Warn || !strings.Contains(c.Text, "add `option idle-close-on-response` to the defaults section") {
@@ -278,14 +266,4 @@ func TestRollPlanWarnsWithoutIdleCloseOnResponse(t *testing.T) {
 	if err := plan.Err(); err != nil {
 		t.Errorf("a warning refused the plan: %v", err)
 	}
-}
-
-func lastOf(rec *integrationstest.Recorder, kind string) integrations.Record {
-	var last integrations.Record
-	for _, r := range rec.Records("") {
-		if r.Kind == kind {
-			last = r
-		}
-	}
-	return last
 }

@@ -138,7 +138,7 @@ func TestAbortMidRollLeavesEveryInstanceInRotation(t *testing.T) {
 		t.Errorf("step error = %q", r.report.Steps[0].Err)
 	}
 	// The timeline's text says it, not only its fields.
-	if end := lastRecord(r.rec, KindStepEnd); !strings.Contains(end.Text, status) {
+	if end := r.rec.Last(KindStepEnd); !strings.Contains(end.Text, status) {
 		t.Errorf("step end record text = %q, want %q", end.Text, status)
 	}
 	if lb.reloads("edge-2") != 0 || len(lb.mentioning("edge-3")) > 0 {
@@ -275,17 +275,6 @@ func TestReloadThatFreesASlotIsReportedNotFailed(t *testing.T) {
 	}
 }
 
-// lastRecord is the last record of kind the run sent to the timeline.
-func lastRecord(rec *integrationstest.Recorder, kind string) integrations.Record {
-	var last integrations.Record
-	for _, r := range rec.Records("") {
-		if r.Kind == kind {
-			last = r
-		}
-	}
-	return last
-}
-
 // quickDrain is rollingRunbook with a drain timeout the fakes' stuck
 // sessions reach at once.
 func quickDrain(t *testing.T) *Runbook {
@@ -304,7 +293,7 @@ func TestReloadWithSessionsStillOpenIsReported(t *testing.T) {
 		t.Errorf("output %q lacks %q", out, open)
 	}
 	// The timeline's text says it too, not only the output field.
-	if end := lastRecord(rec, KindStepEnd); !strings.Contains(end.Text, "reloaded edge-1, edge-2, edge-3 (edge-2 with 12 sessions still open at the drain timeout)") {
+	if end := rec.Last(KindStepEnd); !strings.Contains(end.Text, "reloaded edge-1, edge-2, edge-3 (edge-2 with 12 sessions still open at the drain timeout)") {
 		t.Errorf("step end text = %q", end.Text)
 	}
 	if strings.Contains(report.Steps[0].Result.Output, "edge-1 reloaded with") {
