@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/warroomhq/warroom/integrations"
@@ -120,4 +121,30 @@ func TestReadonlyRefusesRunbooks(t *testing.T) {
 	if final := finish(t, tm); final.flow != nil {
 		t.Fatal("read-only mode opened the runbook palette")
 	}
+}
+
+// warnLB is the drill's load balancer with a configuration warning on
+// every instance, as a real fleet reports a missing keep-alive option.
+type warnLB struct{ integrations.LoadBalancer }
+
+func (w warnLB) Reloadable() []string { return w.Instances() }
+
+func (w warnLB) CheckConfig(_ context.Context, inst string) []integrations.Finding {
+	return []integrations.Finding{{Level: integrations.FindingWarn, Text: inst + ": option idle-close-on-response is not set"}}
+}
+
+func TestPlanShowsAWarningThatDoesNotStopTheRun(t *testing.T) {
+	opts, world, _ := drillRunbooks(t)
+	opts.Actions.LoadBalancer = warnLB{opts.Actions.LoadBalancer}
+	tm := loaded(t, opts)
+	press(tm, "r")
+	tm.Type("haproxy-rolling-restart")
+	press(tm, "enter", "enter")
+	// The screen is drawn in changed cells only: look at the text.
+	want := "⚠ " + world.Instances()[0] + ": option idle-close-on-response is not set"
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+		screen := ansi.Strip(string(b))
+		return strings.Contains(screen, want) && strings.Contains(screen, "Dangerous: type haproxy and press enter to run")
+	}, teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(10*time.Millisecond))
+	finish(t, tm)
 }
