@@ -80,7 +80,7 @@ func RollingChecks(ctx context.Context, lb integrations.LoadBalancer, instances 
 		if !ok {
 			continue
 		}
-		if _, read := fronts[ref.Instance]; !read && frontErr[ref.Instance] == nil {
+		if _, read := fronts[ref.Instance]; !read {
 			fronts[ref.Instance], frontErr[ref.Instance] = lb.Servers(ctx, ref.Instance)
 		}
 		checks = append(checks, upstreamCheck(inst, ref, fronts[ref.Instance], frontErr[ref.Instance]))
@@ -113,7 +113,7 @@ func upstreamCheck(inst string, ref integrations.UpstreamRef, servers []integrat
 		inBackend = append(inBackend, s.Server)
 	}
 	if len(inBackend) == 0 {
-		return Check{Text: fmt.Sprintf("%s: upstream %s/%s: %s shows no backend %s", inst, ref.Backend, ref.Server, ref.Instance, ref.Backend)}
+		return Check{Text: fmt.Sprintf("%s: upstream %s/%s: %s shows no backend %s (not there, or not among the backends it is configured to watch)", inst, ref.Backend, ref.Server, ref.Instance, ref.Backend)}
 	}
 	return Check{Text: fmt.Sprintf("%s: upstream %s/%s is not a server on %s (%s has %s)", inst, ref.Backend, ref.Server, ref.Instance, ref.Backend, strings.Join(inBackend, ", "))}
 }
@@ -256,9 +256,7 @@ type roll struct {
 	c          Call
 	lb         integrations.LoadBalancer
 	throttling []string // instances with a throttle to carry across
-	done       []string
-	// doneDetail holds each done instance's state after the drain.
-	doneDetail []*rollInstance
+	done       []*rollInstance
 	current    []*rollInstance
 	untouched  []string
 	notes      []string
@@ -310,7 +308,7 @@ func executeRolling(ctx context.Context, c Call) (Result, error) {
 		}
 	}
 	res := r.result()
-	res.Summary = "reloaded " + strings.Join(r.done, ", ")
+	res.Summary = "reloaded " + strings.Join(instanceNames(r.done), ", ")
 	if open := r.reloadedOpen(); len(open) > 0 {
 		res.Summary += " (" + strings.Join(open, "; ") + ")"
 	}
@@ -375,10 +373,7 @@ func (r *roll) batch(ctx context.Context, names []string) error {
 		}
 		r.c.Progress(in.name + ": back in rotation")
 	}
-	for _, in := range r.current {
-		r.done = append(r.done, in.name)
-		r.doneDetail = append(r.doneDetail, in)
-	}
+	r.done = append(r.done, r.current...)
 	r.current = nil
 	return nil
 }
@@ -401,7 +396,7 @@ func (in *rollInstance) openAtReload() string {
 // reloadedOpen lists the done instances reloaded with sessions open.
 func (r *roll) reloadedOpen() []string {
 	var out []string
-	for _, in := range r.doneDetail {
+	for _, in := range r.done {
 		if open := in.openAtReload(); open != "" {
 			out = append(out, in.name+" "+open)
 		}
@@ -607,9 +602,9 @@ func (r *roll) note(text string) {
 	r.c.Progress(text)
 }
 
-func (r *roll) inProgress() []string {
-	out := make([]string, len(r.current))
-	for i, in := range r.current {
+func instanceNames(ins []*rollInstance) []string {
+	out := make([]string, len(ins))
+	for i, in := range ins {
 		out[i] = in.name
 	}
 	return out
@@ -632,15 +627,15 @@ func (r *roll) status() string {
 			progress[i] += " (" + strings.Join(what, ", ") + ")"
 		}
 	}
-	return fmt.Sprintf("done: %s; in progress: %s; untouched: %s", orNone(r.done), orNone(progress), orNone(r.untouched))
+	return fmt.Sprintf("done: %s; in progress: %s; untouched: %s", orNone(instanceNames(r.done)), orNone(progress), orNone(r.untouched))
 }
 
 func (r *roll) result() Result {
 	return Result{
 		Output: strings.Join(r.notes, "\n"),
 		Fields: map[string]string{
-			"done":        strings.Join(r.done, ","),
-			"in_progress": strings.Join(r.inProgress(), ","),
+			"done":        strings.Join(instanceNames(r.done), ","),
+			"in_progress": strings.Join(instanceNames(r.current), ","),
 			"untouched":   strings.Join(r.untouched, ","),
 		},
 	}
