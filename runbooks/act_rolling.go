@@ -118,65 +118,61 @@ func upstreamCheck(inst string, ref integrations.UpstreamRef, servers []integrat
 	return Check{Text: fmt.Sprintf("%s: upstream %s/%s is not a server on %s (%s has %s)", inst, ref.Backend, ref.Server, ref.Instance, ref.Backend, strings.Join(inBackend, ", "))}
 }
 
-// tierChecks make sure no batch takes a front backend (a tier) below min
-// servers in rotation: one check per tier, for its worst batch.
+// tierChecks make sure no batch leaves fewer than keep servers of a front
+// backend (a tier) serving: one check per tier, for its worst batch. A
+// server serves when it is UP; one already drained, in maintenance or
+// failing its health check does not count.
 func tierChecks(lb integrations.LoadBalancer, insts []string, batch int, fronts map[string][]integrations.Backend, keep int) []Check {
 	type tier struct{ instance, backend string }
 	var order []tier
-	worst := map[tier]int{} // most of the tier's servers in rotation one batch takes out
-	for start := 0; start < len(insts); start += max(batch, 1) {
+	worst := map[tier]int{} // most serving servers of the tier one batch takes out
+	step := max(batch, 1)
+	for start := 0; start < len(insts); start += step {
 		out := map[tier]int{}
-		for _, inst := range insts[start:min(start+batch, len(insts))] {
+		for _, inst := range insts[start:min(start+step, len(insts))] {
 			ref, ok := lb.Upstream(inst)
 			if !ok {
 				continue
 			}
 			t := tier{ref.Instance, ref.Backend}
+			if _, seen := worst[t]; !seen {
+				order, worst[t] = append(order, t), 0
+			}
 			for _, s := range fronts[ref.Instance] {
-				if s.Backend == ref.Backend && s.Server == ref.Server && inRotation(s.State) {
+				if s.Backend == ref.Backend && s.Server == ref.Server && s.State == integrations.ServerUp {
 					out[t]++
 				}
 			}
-		}
-		for t, n := range out {
-			if _, seen := worst[t]; !seen {
-				order = append(order, t)
-			}
-			worst[t] = max(worst[t], n)
+			worst[t] = max(worst[t], out[t])
 		}
 	}
 	var checks []Check
 	for _, t := range order {
-		total, in := 0, 0
+		total, serving := 0, 0
 		for _, s := range fronts[t.instance] {
 			if s.Backend == t.backend {
 				total++
-				if inRotation(s.State) {
-					in++
+				if s.State == integrations.ServerUp {
+					serving++
 				}
 			}
 		}
-		out, left, allowed := worst[t], in-worst[t], max(in-keep, 0)
+		if total == 0 {
+			continue // the upstream check says the backend is missing
+		}
+		out, left, allowed := worst[t], serving-worst[t], max(serving-keep, 0)
 		name := t.instance + "/" + t.backend
-		var c Check
 		switch {
 		case left >= keep:
-			c = Check{Text: fmt.Sprintf("batch %d leaves at least %d of the %d servers of %s in rotation (min_in_rotation %d)", batch, left, total, name, keep), OK: true}
+			checks = append(checks, Check{Text: fmt.Sprintf("batch %d leaves at least %d of the %d servers of %s in rotation (min_in_rotation %d)", batch, left, total, name, keep), OK: true})
 		case out == total:
-			c = Check{Text: fmt.Sprintf("batch %d would take all %d servers of %s out of rotation; at most %d", batch, total, name, allowed)}
+			checks = append(checks, Check{Text: fmt.Sprintf("batch %d would take all %d servers of %s out of rotation; at most %d", batch, total, name, allowed)})
 		default:
-			c = Check{Text: fmt.Sprintf("batch %d would leave %d of the %d servers of %s in rotation (%d out already), fewer than min_in_rotation %d; at most %d",
-				batch, left, total, name, total-in, keep, allowed)}
+			checks = append(checks, Check{Text: fmt.Sprintf("batch %d would leave %d of the %d servers of %s in rotation (%d already out or DOWN), fewer than min_in_rotation %d; at most %d",
+				batch, left, total, name, total-serving, keep, allowed)})
 		}
-		checks = append(checks, c)
 	}
 	return checks
-}
-
-// inRotation is true for a server an operator has not taken out (a DOWN
-// one is still meant to serve once its health check passes).
-func inRotation(s integrations.ServerState) bool {
-	return s != integrations.ServerDrain && s != integrations.ServerMaint
 }
 
 func planRolling(ctx context.Context, c Call) (StepPlan, error) {

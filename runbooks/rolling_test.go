@@ -367,7 +367,7 @@ func TestBatchNeverTakesAWholeTierOutOfRotation(t *testing.T) {
 		want   string
 	}{
 		{3, Limits{MaxBatch: 3}, "FAIL batch 3 would take all 3 servers of front/edges out of rotation; at most 2"},
-		{2, Limits{MaxBatch: 3, MinInRotation: 2}, "FAIL batch 2 would leave 1 of the 3 servers of front/edges in rotation (0 out already), fewer than min_in_rotation 2; at most 1"},
+		{2, Limits{MaxBatch: 3, MinInRotation: 2}, "FAIL batch 2 would leave 1 of the 3 servers of front/edges in rotation (0 already out or DOWN), fewer than min_in_rotation 2; at most 1"},
 		{2, Limits{MaxBatch: 3}, "ok   batch 2 leaves at least 1 of the 3 servers of front/edges in rotation (min_in_rotation 1)"},
 	}
 	for _, tc := range cases {
@@ -483,5 +483,20 @@ func TestFailedRollIsSpelledOutInTheMarkdownExport(t *testing.T) {
 	const status = "done: edge-1; in progress: edge-2 (returned to rotation); untouched: edge-3"
 	if !strings.Contains(runs, status) {
 		t.Errorf("the export's runbook section lacks %q:\n%s", status, runs)
+	}
+}
+
+// TestBatchCountsOnlyServingServers: a tier whose other server already
+// fails its health check would be left with none serving.
+func TestBatchCountsOnlyServingServers(t *testing.T) {
+	lb := newFakeLB("edge-1", "edge-2")
+	lb.procs["front"].servers[1].State = integrations.ServerDown
+	p, err := NewPlan(context.Background(), mustParse(t, rollingRunbook), nil, integrations.Actions{LoadBalancer: lb}, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = "batch 1 would leave 0 of the 2 servers of front/edges in rotation (1 already out or DOWN), fewer than min_in_rotation 1; at most 0"
+	if err := p.Err(); err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("plan error = %v, want %q", err, want)
 	}
 }
