@@ -42,11 +42,13 @@ func (f *Fleet) CheckConfig(ctx context.Context, name string) []integrations.Fin
 	}
 	cf, err := ReadConfigFile(inst.ConfigPath)
 	if err != nil {
-		return append(out, findingWarn("%s: cannot read %s from here (%v): `haproxy -c` and %s not checked", name, inst.ConfigPath, shortPathError(err), IdleCloseOption))
+		return append(out, findingWarn("%s: cannot read %s from here (%v): `haproxy -c` and %s not checked; a reload from here checks the file first and refuses while it cannot",
+			name, inst.ConfigPath, shortPathError(err), IdleCloseOption))
 	}
 	out = append(out, idleCloseFinding(name, cf))
 	if _, err := exec.LookPath(f.opts.Binary); err != nil {
-		return append(out, findingWarn("%s: configuration not validated: the haproxy binary %q cannot be run from here (%v)", name, f.opts.Binary, shortPathError(err)))
+		return append(out, findingWarn("%s: configuration not validated: the haproxy binary %q cannot be run from here (%v); a reload from here runs it first and refuses without it",
+			name, f.opts.Binary, shortPathError(err)))
 	}
 	if err := inst.validate(ctx, f.opts.Binary); err != nil {
 		return append(out, findingFail("%s: %v", name, err))
