@@ -276,15 +276,16 @@ func TestReloadThatFreesASlotIsReportedNotFailed(t *testing.T) {
 }
 
 // quickDrain is rollingRunbook with a drain timeout the fakes' stuck
-// sessions reach at once.
-func quickDrain(t *testing.T) *Runbook {
-	return mustParse(t, strings.Replace(rollingRunbook, "drain_timeout: 1m", "drain_timeout: 20ms", 1))
+// sessions reach soon, and ample for the others (which drain in one read).
+func quickDrain(t *testing.T, lb *fakeLB) *Runbook {
+	lb.sessionsPerCut = 12
+	return mustParse(t, strings.Replace(rollingRunbook, "drain_timeout: 1m", "drain_timeout: 300ms", 1))
 }
 
 func TestReloadWithSessionsStillOpenIsReported(t *testing.T) {
 	lb := edges()
 	lb.stuckSessions["edge-2"] = true
-	report, rec, err := planAndRun(t, context.Background(), quickDrain(t), nil, integrations.Actions{LoadBalancer: lb}, RunOptions{})
+	report, rec, err := planAndRun(t, context.Background(), quickDrain(t, lb), nil, integrations.Actions{LoadBalancer: lb}, RunOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -307,7 +308,7 @@ func TestEdgeNotReloadedIsNeverReportedReloaded(t *testing.T) {
 	lb := edges()
 	lb.stuckSessions["edge-2"] = true
 	lb.failReload["edge-2"] = true
-	report, rec, err := planAndRun(t, context.Background(), quickDrain(t), nil, integrations.Actions{LoadBalancer: lb}, RunOptions{})
+	report, rec, err := planAndRun(t, context.Background(), quickDrain(t, lb), nil, integrations.Actions{LoadBalancer: lb}, RunOptions{})
 	if err == nil {
 		t.Fatal("the roll succeeded over a failed reload")
 	}
