@@ -21,7 +21,7 @@ func init() {
 		Summary: "reload HAProxy instances a batch at a time: drain upstream, reload, verify, return to rotation",
 		Effect:  Writes,
 		Args: []ArgSpec{
-			{Name: "instances", Kind: ArgList, Pattern: haproxyNamePattern, Doc: "instances in order (default: all configured)"},
+			{Name: "instances", Kind: ArgList, Pattern: haproxyNamePattern, Doc: "instances in order (default: every instance with a master CLI)"},
 			{Name: "batch", Kind: ArgInt, Default: 1, Min: 1, Max: 100, Doc: "instances out of rotation at once"},
 			{Name: "drain_timeout", Kind: ArgDuration, Default: 30 * time.Second, Doc: "wait at most this long for sessions to reach 0"},
 			{Name: "settle", Kind: ArgDuration, Default: 30 * time.Second, Doc: "wait at most this long for the upstream health check to report UP"},
