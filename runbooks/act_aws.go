@@ -90,22 +90,18 @@ func init() {
 // so a group that autoscaling or a colleague raised meanwhile is never
 // lowered by a scale-up planned against the old value.
 func scaleChecks(g integrations.Group, desired int, onlyUp bool, l Limits) []Check {
-	checks := []Check{{
-		Text: fmt.Sprintf("%s desired %d within the group's bounds %d..%d", g.Name, desired, g.Min, g.Max),
-		OK:   desired >= g.Min && desired <= g.Max,
-	}}
+	checks := []Check{verdict(desired >= g.Min && desired <= g.Max,
+		fmt.Sprintf("%s desired %d within the group's bounds %d..%d", g.Name, desired, g.Min, g.Max),
+		fmt.Sprintf("%s desired %d is outside the group's bounds %d..%d", g.Name, desired, g.Min, g.Max))}
 	if onlyUp {
-		text := fmt.Sprintf("%s desired %d is not below the current %d", g.Name, desired, g.Desired)
-		if desired < g.Desired {
-			text = fmt.Sprintf("%s desired %d is below the current %d: a scale-up never terminates instances", g.Name, desired, g.Desired)
-		}
-		checks = append(checks, Check{Text: text, OK: desired >= g.Desired})
+		checks = append(checks, verdict(desired >= g.Desired,
+			fmt.Sprintf("%s desired %d is not below the current %d", g.Name, desired, g.Desired),
+			fmt.Sprintf("%s desired %d is below the current %d: a scale-up never terminates instances", g.Name, desired, g.Desired)))
 	}
 	if limit := l.capacityCap(g.Name); limit > 0 {
-		checks = append(checks, Check{
-			Text: fmt.Sprintf("%s desired %d within the configured cap %d", g.Name, desired, limit),
-			OK:   desired <= limit,
-		})
+		checks = append(checks, verdict(desired <= limit,
+			fmt.Sprintf("%s desired %d within the configured cap %d", g.Name, desired, limit),
+			fmt.Sprintf("%s desired %d is above the configured cap %d", g.Name, desired, limit)))
 	}
 	return checks
 }
@@ -200,13 +196,14 @@ func pollUntil(ctx context.Context, every time.Duration, done func() (bool, erro
 	}
 }
 
+// failedChecks refuses when any check failed, naming each: a failed
+// check's text says what is wrong and what is allowed. Warnings do not
+// refuse.
 func failedChecks(checks []Check) error {
 	var failed []string
 	for _, c := range checks {
 		if !c.OK {
-			// Check texts state what must hold; a failed one is answered
-			// "no", so it never reads as if it were met.
-			failed = append(failed, c.Text+"? no")
+			failed = append(failed, c.Text)
 		}
 	}
 	if len(failed) > 0 {

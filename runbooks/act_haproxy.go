@@ -203,10 +203,9 @@ func throttleInstances(lb integrations.LoadBalancer, named []string) ([]string, 
 }
 
 func throttleCheck(percent int, l Limits) Check {
-	return Check{
-		Text: fmt.Sprintf("throttle %d%% within the configured maximum %d%%", percent, l.MaxThrottlePercent),
-		OK:   percent <= l.MaxThrottlePercent,
-	}
+	return verdict(percent <= l.MaxThrottlePercent,
+		fmt.Sprintf("throttle %d%% within the configured maximum %d%%", percent, l.MaxThrottlePercent),
+		fmt.Sprintf("throttle %d%% is above the configured maximum %d%%", percent, l.MaxThrottlePercent))
 }
 
 func planThrottle(ctx context.Context, c Call) (StepPlan, error) {

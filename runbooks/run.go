@@ -505,11 +505,7 @@ func (x *executor) recordLocked(kind, text string, fields map[string]string) {
 func checksText(cs []Check) string {
 	lines := make([]string, len(cs))
 	for i, c := range cs {
-		mark := "ok"
-		if !c.OK {
-			mark = "FAIL"
-		}
-		lines[i] = mark + " " + c.Text
+		lines[i] = c.Mark() + " " + c.Text
 	}
 	return strings.Join(lines, "\n")
 }

@@ -769,9 +769,12 @@ func (m Model) renderFlow(width, height int) string {
 		}
 		lines = append(lines, "", st.PaneTitle.Render("Checks:"))
 		for _, c := range f.plan.Checks() {
-			if c.OK {
+			switch {
+			case c.OK && c.Warn:
+				lines = append(lines, st.Warn.Render("  ⚠ ")+c.Text)
+			case c.OK:
 				lines = append(lines, st.OK.Render("  ✓ ")+c.Text)
-			} else {
+			default:
 				lines = append(lines, st.Bad.Render("  ✗ "+c.Text))
 			}
 		}

@@ -109,7 +109,7 @@ func TestRunbookRefusedByBoundsSendsNothing(t *testing.T) {
 	tm := loaded(t, opts)
 	s := watch(tm)
 	planScaleUp(tm, "12")
-	s.waitScreen(t, "? no")
+	s.waitScreen(t, "refused: web desired 12 is above the configured cap 8")
 	press(tm, "y") // ignored: a refused plan cannot run
 	finish(t, tm)
 	if len(records()) != 0 {
@@ -129,4 +129,27 @@ func TestReadonlyRefusesRunbooks(t *testing.T) {
 	if final := finish(t, tm); final.flow != nil {
 		t.Fatal("read-only mode opened the runbook palette")
 	}
+}
+
+// warnLB is the drill's load balancer with a configuration warning on
+// every instance, as a real fleet reports a missing keep-alive option.
+type warnLB struct{ integrations.LoadBalancer }
+
+func (w warnLB) Reloadable() []string { return w.Instances() }
+
+func (w warnLB) CheckConfig(_ context.Context, inst string) []integrations.Finding {
+	return []integrations.Finding{{Level: integrations.FindingWarn, Text: inst + ": option idle-close-on-response is not set"}}
+}
+
+func TestPlanShowsAWarningThatDoesNotStopTheRun(t *testing.T) {
+	opts, world, _ := drillRunbooks(t)
+	opts.Actions.LoadBalancer = warnLB{opts.Actions.LoadBalancer}
+	tm := loaded(t, opts)
+	s := watch(tm)
+	press(tm, "r")
+	tm.Type("haproxy-rolling-restart")
+	press(tm, "enter", "enter")
+	s.waitScreen(t, "⚠ "+world.Instances()[0]+": option idle-close-on-response is not set",
+		"y, then type haproxy, to run")
+	finish(t, tm)
 }

@@ -27,6 +27,17 @@
 //	    server-state-file /var/lib/haproxy/server-state
 //	defaults
 //	    load-server-state-from-file global
+//	    option idle-close-on-response
+//
+// The option (HAProxy 2.4 and later) matters when clients hold keep-alive
+// connections through an L4 front: a drain never finishes, the instance
+// is reloaded with them open, and without it the old worker closes the
+// idle ones under clients about to send their next request. With it, the
+// old worker answers one last request on each with Connection: close.
+// CheckConfig reads each instance's configuration file (ParseConfig) to
+// warn when the option is missing, validates it with `haproxy -c`, and
+// checks that the backends an instance is configured to watch exist, all
+// before a rolling reload changes anything.
 //
 // HAProxy forgets every Runtime API change on reload. Reload therefore runs
 // `haproxy -c -f <config>` first and refuses a broken configuration with

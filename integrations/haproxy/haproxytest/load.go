@@ -1,6 +1,7 @@
 package haproxytest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -9,9 +10,10 @@ import (
 	"time"
 )
 
-// Load is a bounded HTTP load: Workers goroutines send GET requests to URL
-// one after the other until Duration has passed or Requests have been
-// sent (whichever comes first), or Stop is called.
+// Load is a bounded HTTP load: Workers goroutines send requests to URL
+// one after the other, each on its own keep-alive connection, until
+// Duration has passed or Requests have been sent (whichever comes first),
+// or Stop is called.
 type Load struct {
 	URL      string
 	Workers  int
@@ -21,6 +23,11 @@ type Load struct {
 	// CountBy names a response header (for example one saying which
 	// backend answered) to count statuses by, in Result.By.
 	CountBy string
+	// Method is GET unless set. A POST with Body is never retried by the
+	// client on a reused connection that turns out closed, so each such
+	// race counts as a failure.
+	Method string
+	Body   []byte
 }
 
 // Result counts what the load saw. A failure is a transport error or a
@@ -120,7 +127,14 @@ func (l Load) Start() *Running {
 }
 
 func (l Load) once(ctx context.Context, client *http.Client) (status int, by string, err error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, l.URL, nil)
+	method, body := l.Method, io.Reader(nil)
+	if method == "" {
+		method = http.MethodGet
+	}
+	if l.Body != nil {
+		body = bytes.NewReader(l.Body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, l.URL, body)
 	if err != nil {
 		return 0, "", err
 	}
