@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/warroomhq/warroom/integrations"
+	"github.com/warroomhq/warroom/timeline/ledger"
 )
 
 // cleanupTimeout bounds putting an instance back into rotation after the
@@ -173,6 +174,7 @@ func (r *roll) batch(ctx context.Context, names []string) error {
 				return fmt.Errorf("%s: drain upstream: %w", name, err)
 			}
 			in.drained = true
+			r.upstreamChanged(in, in.upBefore, integrations.ServerDrain)
 		}
 	}
 	for _, in := range r.current {
@@ -193,6 +195,7 @@ func (r *roll) batch(ctx context.Context, names []string) error {
 		if err != nil {
 			return fmt.Errorf("%s: reload: %w", in.name, err)
 		}
+		r.c.Changed(ledger.Change{Kind: ledger.Reload, Instance: in.name})
 		if err := r.verify(ctx, in, proc); err != nil {
 			return fmt.Errorf("%s: %w", in.name, err)
 		}
@@ -348,6 +351,7 @@ func (r *roll) restore(ctx context.Context, in *rollInstance) error {
 		return fmt.Errorf("return upstream to rotation: %w", err)
 	}
 	in.drained = false
+	r.upstreamChanged(in, integrations.ServerDrain, back)
 	if back != integrations.ServerUp {
 		return nil
 	}
@@ -383,7 +387,16 @@ func (r *roll) returnInProgress(ctx context.Context) {
 			continue
 		}
 		in.drained = false
+		r.upstreamChanged(in, integrations.ServerDrain, in.stateBefore())
 		r.note(fmt.Sprintf("%s returned to rotation", in.name))
+	}
+}
+
+// upstreamChanged reports a change of an instance's upstream server to
+// the ledger of changes in force.
+func (r *roll) upstreamChanged(in *rollInstance, from, to integrations.ServerState) {
+	if c := serverChange(in.upstream.Instance, in.upstream.Backend, in.upstream.Server, from, to); c.From != c.To {
+		r.c.Changed(c)
 	}
 }
 
