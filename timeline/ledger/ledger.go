@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/warroomhq/warroom/timeline"
 )
 
 // The runbook record kinds and fields the ledger reads. Runbook runs
@@ -401,4 +403,14 @@ func orSomeone(s string) string {
 		return "someone"
 	}
 	return s
+}
+
+// OfEntries folds a timeline's entries, in file order, into a new ledger.
+// Erased content no longer parses and is left out.
+func OfEntries(entries []timeline.Entry) *Ledger {
+	l := New()
+	for _, e := range entries {
+		l.Add(Event{Occurred: e.Occurred, Recorded: e.Recorded, Kind: e.Kind, Actor: e.Actor, Text: e.Text, Fields: e.Fields})
+	}
+	return l
 }
