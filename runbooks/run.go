@@ -284,7 +284,8 @@ func (x *executor) lock(ctx context.Context) (context.Context, func(), error) {
 		return nil, nil, errors.New("no state directory for run locks")
 	}
 	l := &Locker{Dir: filepath.Join(x.opts.StateDir, "locks"), Lease: x.opts.Lease}
-	holder := Holder{Who: x.opts.Holder, PID: os.Getpid(), RunID: x.report.RunID, Runbook: x.plan.Runbook.Name}
+	host, _ := os.Hostname()
+	holder := Holder{Who: x.opts.Holder, Host: host, PID: os.Getpid(), RunID: x.report.RunID, Runbook: x.plan.Runbook.Name}
 	if holder.Who == "" {
 		holder.Who = whoAmI()
 	}

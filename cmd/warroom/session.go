@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"os/user"
+	"path/filepath"
 	"sync"
 	"syscall"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/integrations/drift"
 	"github.com/warroomhq/warroom/integrations/drill"
+	"github.com/warroomhq/warroom/runbooks"
 	"github.com/warroomhq/warroom/timeline"
 	"github.com/warroomhq/warroom/tui"
 )
@@ -98,6 +100,9 @@ type session struct {
 	deliver  func(integrations.Batch) // nil without a screen
 	runs     *runTracker
 	known    *replayFilter
+	// unfinished reports the runs a crash or a dropped connection left
+	// unfinished, found on opening; start records them.
+	unfinished []integrations.Record
 
 	stopSources, stopPump context.CancelFunc
 	sources, pumping      sync.WaitGroup
@@ -131,6 +136,7 @@ func openSession(g *globalFlags, o sessionOptions) (*session, error) {
 	}
 	history := s.store.Entries()
 	s.known = newReplayFilter(history)
+	s.unfinished = leftUnfinished(history, &runbooks.Locker{Dir: filepath.Join(stateDir, "locks")}, time.Now(), w.clock)
 	if !w.drill {
 		// A restart mid-incident keeps the incident's clock: it began
 		// with the earliest thing on its timeline.
@@ -141,6 +147,15 @@ func openSession(g *globalFlags, o sessionOptions) (*session, error) {
 		}
 	}
 	return s, nil
+}
+
+// unfinishedLines says what each run left unfinished left behind.
+func (s *session) unfinishedLines() []string {
+	lines := make([]string, len(s.unfinished))
+	for i, r := range s.unfinished {
+		lines[i] = s.redactor.Redact(r.Text)
+	}
+	return lines
 }
 
 // foreign shows entries other processes appended; they are durable
@@ -184,6 +199,9 @@ func (s *session) start(ctx context.Context, deliver func(integrations.Batch)) {
 	})
 	if deliver != nil {
 		s.sources.Go(func() { s.refresh(srcCtx) })
+	}
+	for _, r := range s.unfinished {
+		s.pump.Publish(r)
 	}
 	for _, src := range s.world.sources {
 		s.sources.Go(func() {

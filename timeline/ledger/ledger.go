@@ -348,22 +348,24 @@ type Unfinished struct {
 	// run stopped between steps.
 	Step, Plan, Progress string
 	StepStarted          time.Time
-	Changes              []Change // what it recorded changing
+	Changes              []Change  // what it recorded changing
+	LastRecorded         time.Time // when its last entry was stored
 }
 
-// Unfinished lists mutating runs that started a step and have no end:
-// not done, aborted, failed or already reported unfinished. live says
-// whether a run is still going (its lock is held); a run whose last entry
-// was stored after quiet may still be finishing and is left out.
-func (l *Ledger) Unfinished(live func(run string) bool, quiet time.Time) []Unfinished {
+// Unfinished lists the runs that started a mutating step or changed
+// something and have no end: not done, aborted, failed or already
+// reported unfinished. A run still going in another process looks the
+// same: the caller tells them apart by its lock.
+func (l *Ledger) Unfinished() []Unfinished {
 	var out []Unfinished
 	for _, id := range l.seq {
 		r := l.runs[id]
-		if r.ended || r.dryRun || id == "" || (r.step == "" && len(r.changes) == 0) || live(id) || r.lastRecorded.After(quiet) {
+		if r.ended || r.dryRun || id == "" || (r.step == "" && len(r.changes) == 0) {
 			continue
 		}
 		out = append(out, Unfinished{Run: id, Runbook: r.runbook, Params: r.params, By: r.actor, Started: r.requested,
-			Step: r.step, Plan: r.stepPlan, Progress: r.progress, StepStarted: r.stepStarted, Changes: slices.Clone(r.changes)})
+			Step: r.step, Plan: r.stepPlan, Progress: r.progress, StepStarted: r.stepStarted, Changes: slices.Clone(r.changes),
+			LastRecorded: r.lastRecorded})
 	}
 	return out
 }
@@ -413,4 +415,11 @@ func OfEntries(entries []timeline.Entry) *Ledger {
 		l.Add(Event{Occurred: e.Occurred, Recorded: e.Recorded, Kind: e.Kind, Actor: e.Actor, Text: e.Text, Fields: e.Fields})
 	}
 	return l
+}
+
+// Ended reports whether the timeline shows run's end (done, aborted,
+// failed, or reported unfinished).
+func (l *Ledger) Ended(run string) bool {
+	r := l.runs[run]
+	return r != nil && r.ended
 }

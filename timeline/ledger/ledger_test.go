@@ -121,7 +121,6 @@ func TestUnfinishedRunsAreFound(t *testing.T) {
 	}
 	var events []Event
 	events = append(events, start("crashed")...)
-	events = append(events, start("live")...)
 	events = append(events, start("ended")...)
 	events = append(events, Event{Kind: KindAbort, Fields: map[string]string{"run": "ended"}})
 	events = append(events, start("reported")...)
@@ -133,8 +132,8 @@ func TestUnfinishedRunsAreFound(t *testing.T) {
 	recent[3].Recorded = t0.Add(time.Hour)
 	events = append(events, recent...)
 	l := Of(events)
-	got := l.Unfinished(func(run string) bool { return run == "live" }, t0.Add(time.Minute))
-	if len(got) != 1 || got[0].Run != "crashed" {
+	got := l.Unfinished()
+	if len(got) != 2 || got[0].Run != "crashed" || got[1].Run != "recent" || !got[1].LastRecorded.Equal(t0.Add(time.Hour)) {
 		t.Fatalf("unfinished = %+v", got)
 	}
 	text := got[0].Text()
