@@ -66,7 +66,7 @@ func (m Model) header(width int) []string {
 	if m.opts.Drill {
 		left += " " + st.Drill.Render(" DRILL ")
 	}
-	clk := "⏱ " + clock(m.now.Sub(m.opts.IncidentStart))
+	clk := "⏱ " + clock(m.now.Sub(m.opts.IncidentStart)) + m.inForceBadge()
 	names := slices.Sorted(maps.Keys(m.sources))
 	var badges []string
 	for _, name := range names {

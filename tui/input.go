@@ -79,7 +79,12 @@ func (m Model) updateKeys(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			}
 			return m, nil
 		}
+		if m.confirm = m.quitWarning(); m.confirm != nil {
+			return m, nil
+		}
 		return m, tea.Quit
+	case key.Matches(msg, k.InForce):
+		return m.openLedger()
 	case msg.String() == "x" && m.flow != nil && m.flow.stage == stageRunning:
 		return m, m.abortRun()
 	case key.Matches(msg, k.Help):

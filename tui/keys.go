@@ -17,6 +17,7 @@ type keyMap struct {
 	Star, Edit, Jump   key.Binding // timeline pane
 	Ack, Resolve, Chat key.Binding // mutating: disabled when read-only
 	Runbook            key.Binding
+	InForce            key.Binding // the changes still in force
 	Help, Quit         key.Binding
 	Submit, Cancel     key.Binding
 }
@@ -46,6 +47,7 @@ func newKeyMap(opts Options) keyMap {
 		Resolve:  key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "resolve")),
 		Chat:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "chat")),
 		Runbook:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "runbook")),
+		InForce:  key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "changes in force")),
 		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 		Submit:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "send")),
@@ -71,7 +73,7 @@ func (k keyMap) FullHelp() [][]key.Binding {
 		{k.NextPane, k.PrevPane, k.GoPane, k.Zoom},
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Open, k.Back, k.Filter, k.Star, k.Edit, k.Jump},
-		{k.Note, k.Decision, k.Mark, k.Runbook, k.Ack, k.Resolve, k.Chat},
+		{k.Note, k.Decision, k.Mark, k.Runbook, k.InForce, k.Ack, k.Resolve, k.Chat},
 		{k.Help, k.Quit},
 	}
 }

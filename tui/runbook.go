@@ -292,6 +292,8 @@ func (m Model) flowKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	switch f.stage {
 	case stagePalette:
 		switch key {
+		case ledgerKey:
+			return m.openLedger()
 		case "esc":
 			m.flow = nil
 			return m, nil
@@ -453,6 +455,7 @@ func (m Model) renderFlow(width, height int) string {
 		if len(f.matches) == 0 {
 			lines = append(lines, st.Dim.Render("  no runbook matches"))
 		}
+		lines = append(lines, m.paletteInForce()...)
 		lines = append(lines, "", st.Dim.Render("↑/↓ choose · enter select · esc close"))
 	case stageForm, stagePlanning:
 		title = "Runbook " + f.rb.Name + " › parameters"

@@ -268,6 +268,7 @@ func runWarRoom(ctx context.Context, g *globalFlags, o sessionOptions) error {
 		Title: w.title, IncidentStart: w.started, Drill: w.drill, Notice: w.notice,
 		User: currentUser(), Clock: w.clock, NoColor: os.Getenv("NO_COLOR") != "",
 		Readonly: o.Readonly, Bell: o.Bell, Actions: w.actions, Bindings: w.bindings,
+		Unfinished: s.unfinishedLines(),
 		Record: func(_ context.Context, r integrations.Record) (integrations.Record, error) {
 			return recordOne(s.store, r)
 		},
