@@ -64,7 +64,7 @@ func TestAbortedScaleUpSaysDesiredStays(t *testing.T) {
 		t.Errorf("error = %v", err)
 	}
 	rec := lastOfKind(recs, KindAbort)
-	if !strings.Contains(rec.Text, "aborted by alice") || !strings.Contains(rec.Text, want) {
+	if !strings.HasPrefix(rec.Text, "run scale-up aborted by alice — changed: web desired 4 → 20") || !strings.Contains(rec.Text, want) {
 		t.Errorf("abort record text = %q", rec.Text)
 	}
 	if rec.Fields["changed"] != "web desired 4 → 20" || rec.Fields["stays"] != "web desired stays 20" {

@@ -511,6 +511,9 @@ func (x *executor) end(status RunStatus, err error) {
 	}
 	fields["error"] = err.Error()
 	text := fmt.Sprintf("run %s %s: %v", x.plan.Runbook.Name, status, err)
+	if status == RunAborted && strings.HasPrefix(err.Error(), "aborted") {
+		text = fmt.Sprintf("run %s %v", x.plan.Runbook.Name, err) // "run scale-up aborted by alice"
+	}
 	if status == RunAborted || status == RunFailed {
 		changed, stays, aftermath := ledger.Aftermath(changes, x.cut(), status == RunAborted)
 		if len(notStarted) > 0 {
