@@ -1,9 +1,12 @@
 package ledger
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/warroomhq/warroom/timeline"
 )
 
 var t0 = time.Date(2026, 1, 12, 8, 0, 0, 0, time.UTC)
@@ -155,5 +158,36 @@ func TestDecodeRejectsWhatIsNotAChange(t *testing.T) {
 	l := New()
 	if l.Add(Event{Kind: KindStepProgress, Fields: map[string]string{FieldChange: "{garbage"}}) || l.Count() != 0 {
 		t.Error("a garbled change field was folded in")
+	}
+}
+
+// TestLedgerSurvivesARestart: the ledger is the timeline's, so a store
+// reopened after the process ended gives the same items.
+func TestLedgerSurvivesARestart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), timeline.FileName)
+	s, err := timeline.Open(path, timeline.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range []Event{
+		requested(0, "alice", "r1", "drain-server", "backend=edges instance=front server=edge-1"),
+		changed(time.Second, "alice", "r1", Change{Kind: Server, Instance: "front", Backend: "edges", Server: "edge-1", From: "READY", To: "MAINT"}),
+	} {
+		if _, err := s.Append(timeline.Entry{Occurred: e.Occurred, Source: "runbook", Kind: e.Kind, Actor: e.Actor, Text: e.Text, Fields: e.Fields}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	reopened, err := timeline.Open(path, timeline.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reopened.Close()
+	items := OfEntries(reopened.Entries()).Items()
+	if len(items) != 1 || items[0].By != "alice" || items[0].Revert.String() != "restore-server backend=edges instance=front server=edge-1" ||
+		items[0].Runbook != "drain-server backend=edges instance=front server=edge-1" {
+		t.Fatalf("after reopening: %+v", items)
 	}
 }
