@@ -48,17 +48,22 @@ func (m Model) inForceBadge() string {
 	return "  " + m.styles.Warn.Render(fmt.Sprintf("⚑ %d in force", len(m.inForce)))
 }
 
-// inForceSummary names what is in force, for a warning line.
-func (m Model) inForceSummary() string {
+// inForceCount is "2 changes still in force".
+func (m Model) inForceCount() string {
+	if len(m.inForce) == 1 {
+		return "1 change still in force"
+	}
+	return fmt.Sprintf("%d changes still in force", len(m.inForce))
+}
+
+// inForceList names what is in force, last on a warning line so the
+// line's instructions survive a narrow terminal.
+func (m Model) inForceList() string {
 	whats := make([]string, len(m.inForce))
 	for i, it := range m.inForce {
 		whats[i] = it.What
 	}
-	noun := "changes"
-	if len(m.inForce) == 1 {
-		noun = "change"
-	}
-	return fmt.Sprintf("%d %s still in force (%s)", len(m.inForce), noun, strings.Join(whats, "; "))
+	return strings.Join(whats, "; ")
 }
 
 // quitWarning asks before quitting with changes in force, which nobody
@@ -67,8 +72,12 @@ func (m Model) quitWarning() *confirmation {
 	if len(m.inForce) == 0 {
 		return nil
 	}
+	verb := " stay"
+	if len(m.inForce) == 1 {
+		verb = " stays"
+	}
 	return &confirmation{
-		prompt: "⚑ " + m.inForceSummary() + ": quitting leaves them in place (f lists them). y to quit, any other key stays",
+		prompt: "⚑ " + m.inForceCount() + verb + " in place if you quit: y quits, any other key stays — " + m.inForceList(),
 		run:    tea.Quit,
 	}
 }
@@ -76,7 +85,7 @@ func (m Model) quitWarning() *confirmation {
 // resolvedWarning is the toast after the incident is marked resolved while
 // changes are still in force.
 func (m *Model) resolvedWarning(saved string) tea.Cmd {
-	return m.raise(saved+" — but "+m.inForceSummary()+": f lists them, enter reverts one", true)
+	return m.raise(saved+" — but "+m.inForceCount()+" (f lists them): "+m.inForceList(), true)
 }
 
 // unfinishedToast says, on start, that runs were left unfinished.
@@ -180,7 +189,10 @@ func (m Model) renderLedger(width, height int) string {
 			what = st.Selected.Render(fit(what, width-4))
 		}
 		lines = append(lines, what)
-		who := fmt.Sprintf("since %s · latest %s by %s", it.Since.Format("15:04:05"), it.At.Format("15:04:05"), orDash(it.By))
+		who := fmt.Sprintf("since %s by %s", it.Since.Format("15:04:05"), orDash(it.By))
+		if !it.At.Equal(it.Since) {
+			who = fmt.Sprintf("since %s · latest change %s by %s", it.Since.Format("15:04:05"), it.At.Format("15:04:05"), orDash(it.By))
+		}
 		if it.Runbook != "" {
 			who += " · " + it.Runbook
 		}
@@ -197,7 +209,7 @@ func (m Model) renderLedger(width, height int) string {
 			lines = append(lines, wrap(u, "  ", st.Bad.Render)...)
 		}
 	}
-	lines = append(lines, "", st.Dim.Render("↑/↓ choose · enter revert through its runbook (plan and confirmation follow) · esc close"))
+	lines = append(lines, "", st.Dim.Render("↑/↓ choose · enter revert (plan and confirmation follow) · esc close"))
 	return frame(st, fmt.Sprintf("Runbooks › changes still in force (%d)", len(m.inForce)), lines, width, height, true)
 }
 

@@ -126,7 +126,7 @@ func TestQuitWarnsWhileChangesAreInForce(t *testing.T) {
 	tm.Send(throttled("alice", "30", "edge-1"))
 	waitFor(t, tm, "⚑ 1 in force")
 	press(tm, "q")
-	waitFor(t, tm, "1 change still in force (tier free throttled 30% on edge-1 (was 0%)): quitting leaves them in place")
+	waitFor(t, tm, "1 change still in force stays in place if you quit: y quits, any other key stays — tier free throttled 30%")
 	press(tm, "n")
 	waitFor(t, tm, "cancelled")
 	press(tm, "q", "y")
@@ -148,7 +148,7 @@ func TestMarkingResolvedWarnsOfChangesInForce(t *testing.T) {
 	tm.Type("resolved all clear")
 	press(tm, "enter")
 	waitFor(t, tm, "but 1 change still in force")
-	if final := quitAnyway(t, tm); !strings.Contains(final.toast.text, "incident.resolved saved (e900) — but 1 change still in force (tier free") || !final.toast.bad {
+	if final := quitAnyway(t, tm); !strings.Contains(final.toast.text, "incident.resolved saved (e900) — but 1 change still in force (f lists them): tier free throttled 30% on edge-1") || !final.toast.bad {
 		t.Errorf("toast = %+v", final.toast)
 	}
 }
