@@ -202,3 +202,39 @@ func TestListOpenedFromThePaletteTakesOtherMessages(t *testing.T) {
 	type blink struct{}
 	m.Update(blink{}) // panicked on the closed palette
 }
+
+// TestAbortedRunSaysWhatStaysOnScreen: aborting a scale-up during its
+// wait says desired stays raised, in the toast and in the panel.
+func TestAbortedRunSaysWhatStaysOnScreen(t *testing.T) {
+	opts, _, _ := drillRunbooks(t)
+	tm := loaded(t, opts)
+	planScaleUp(tm, "20")
+	waitFor(t, tm, "web desired 4 → 20 (max 20)")
+	press(tm, "y")
+	waitFor(t, tm, "in service")
+	press(tm, "x")
+	if seen := string(waitAny(t, tm, "y to abort", "web desired stays 20")); !strings.Contains(seen, "web desired stays 20") {
+		press(tm, "y") // an abort that asks first
+		waitFor(t, tm, "web desired stays 20")
+	}
+	final := finish(t, tm)
+	if !strings.Contains(final.toast.text, "web desired stays 20; only the wait for in-service was cancelled") {
+		t.Errorf("toast = %q", final.toast.text)
+	}
+}
+
+// waitAny waits until the output holds one of texts and returns it.
+func waitAny(t *testing.T, tm *teatest.TestModel, texts ...string) []byte {
+	t.Helper()
+	var seen []byte
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+		seen = append(seen, b...)
+		for _, s := range texts {
+			if strings.Contains(string(seen), s) {
+				return true
+			}
+		}
+		return false
+	}, teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(10*time.Millisecond))
+	return seen
+}

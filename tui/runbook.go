@@ -249,7 +249,7 @@ func (m Model) updateFlow(msg tea.Msg) (tea.Model, tea.Cmd) {
 		for _, s := range msg.report.Steps {
 			f.setStep(s)
 		}
-		if msg.report.Status == runbooks.RunFailed || msg.report.Status == runbooks.RunRefused {
+		if msg.report.Status == runbooks.RunFailed || msg.report.Status == runbooks.RunRefused || msg.report.Status == runbooks.RunAborted {
 			return m, m.raise(fmt.Sprintf("runbook %s %s: %v", msg.report.Runbook, msg.report.Status, msg.report.Err), true)
 		}
 		return m, m.raise(fmt.Sprintf("runbook %s %s", msg.report.Runbook, msg.report.Status), msg.report.Status != runbooks.RunDone && msg.report.Status != runbooks.RunDryRun)
