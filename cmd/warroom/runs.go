@@ -135,12 +135,14 @@ func leftUnfinished(history []timeline.Entry, locks *runbooks.Locker, now time.T
 		return integrations.Record{Occurred: clock(), Source: runbooks.RecordSource, Kind: ledger.KindUnfinished, Text: text,
 			Fields: map[string]string{"run": run, "runbook": runbook, "result": "unfinished", "targets": strings.Join(targets, ",")}}
 	}
-	var recs []integrations.Record
 	holders, err := locks.Holders()
 	if err != nil {
-		recs = append(recs, integrations.Record{Occurred: clock(), Source: runbooks.RecordSource, Kind: ledger.KindUnfinished,
-			Text: "could not look for runs left unfinished: " + err.Error()})
+		// Without the locks, a run going on in another process would read
+		// as unfinished: say what stopped the search instead.
+		return []integrations.Record{{Occurred: clock(), Source: "warroom", Kind: "source.status",
+			Text: "could not look for runs left unfinished: " + err.Error()}}
 	}
+	var recs []integrations.Record
 	live, gone := map[string]bool{}, map[string][]runbooks.Holder{}
 	for _, h := range holders {
 		if h.Gone(now) {

@@ -149,3 +149,20 @@ func TestRunStillFinishingIsNotReported(t *testing.T) {
 		t.Errorf("a minute later: records = %+v", recs)
 	}
 }
+
+// TestUnreadableLocksStopTheSearch: without the locks a run going on
+// elsewhere would read as unfinished; the search says why it stopped.
+func TestUnreadableLocksStopTheSearch(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "locks")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "aws_web.lock"), []byte("{torn"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	history := []timeline.Entry{{Source: "runbook", Kind: runbooks.KindStepStart, Fields: map[string]string{"run": "r1", "step": "1", "mutates": "true"}}}
+	recs := leftUnfinished(history, &runbooks.Locker{Dir: dir}, time.Now(), time.Now)
+	if len(recs) != 1 || !strings.Contains(recs[0].Text, "could not look for runs left unfinished") || recs[0].Fields["run"] != "" {
+		t.Fatalf("records = %+v", recs)
+	}
+}
