@@ -229,7 +229,7 @@ func TestLedgerKeepsAThrottleUntilItIsLifted(t *testing.T) {
 	for _, e := range events(lifted) {
 		l.Add(e)
 	}
-	if n := l.Count(); n != 0 {
+	if n := len(l.Items()); n != 0 {
 		t.Errorf("after lift-throttle %d items remain: %+v", n, l.Items())
 	}
 }

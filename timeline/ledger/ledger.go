@@ -201,9 +201,6 @@ func (l *Ledger) change(c Change, e Event, r *run) bool {
 	return true
 }
 
-// Count is how many items are in force.
-func (l *Ledger) Count() int { return len(l.Items()) }
-
 // Items lists what is still in force, oldest first. A tier throttled on
 // several instances is one item: one runbook lifts it everywhere.
 func (l *Ledger) Items() []Item {

@@ -48,7 +48,7 @@ func TestLaterChangeUpdatesTheItemAndARevertClearsIt(t *testing.T) {
 	}
 	l.Add(changed(2*time.Minute, "carol", "r3", throttle("edge-1", "30", "0")))
 	l.Add(changed(2*time.Minute, "carol", "r3", throttle("edge-2", "50", "0")))
-	if n := l.Count(); n != 0 {
+	if n := len(l.Items()); n != 0 {
 		t.Errorf("after lifting, %d in force: %+v", n, l.Items())
 	}
 }
@@ -65,7 +65,7 @@ func TestDrainedServerIsRevertedByRestoreServer(t *testing.T) {
 	}
 	// A server already out of rotation that is drained: nothing new.
 	l.Add(changed(time.Second, "alice", "r2", Change{Kind: Server, Instance: "front", Backend: "edges", Server: "edge-2", From: "DRAIN", To: "DRAIN"}))
-	if n := l.Count(); n != 1 {
+	if n := len(l.Items()); n != 1 {
 		t.Errorf("count = %d", n)
 	}
 }
@@ -156,7 +156,7 @@ func TestDecodeRejectsWhatIsNotAChange(t *testing.T) {
 		}
 	}
 	l := New()
-	if l.Add(Event{Kind: KindStepProgress, Fields: map[string]string{FieldChange: "{garbage"}}) || l.Count() != 0 {
+	if l.Add(Event{Kind: KindStepProgress, Fields: map[string]string{FieldChange: "{garbage"}}) || len(l.Items()) != 0 {
 		t.Error("a garbled change field was folded in")
 	}
 }
