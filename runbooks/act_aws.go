@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/warroomhq/warroom/integrations"
+	"github.com/warroomhq/warroom/timeline/ledger"
 )
 
 var (
@@ -133,8 +134,19 @@ func executeScale(ctx context.Context, c Call) (Result, error) {
 		return Result{}, err
 	}
 	from, sent := g.Desired, time.Now()
+	change := ledger.Change{Kind: ledger.Capacity, Group: group, From: fmt.Sprint(from), To: fmt.Sprint(desired)}
 	if err := c.Actions.Scaler.SetDesiredCapacity(ctx, group, desired); err != nil {
-		return Result{}, fmt.Errorf("set %s desired %d: %w", group, desired, err)
+		err = fmt.Errorf("set %s desired %d: %w", group, desired, err)
+		if from != desired {
+			err = settled(ctx, c, change, err, func(ctx context.Context) (bool, error) {
+				g, err := c.Actions.Scaler.DescribeGroup(ctx, group)
+				return g.Desired == desired, err
+			})
+		}
+		return Result{}, err
+	}
+	if from != desired {
+		c.Changed(change)
 	}
 	c.Progress(fmt.Sprintf("%s desired %d → %d; in service %d/%d", group, from, desired, g.InService, desired))
 	reached := func(g integrations.Group) bool {
@@ -159,9 +171,30 @@ func executeScale(ctx context.Context, c Call) (Result, error) {
 	})
 	fields := map[string]string{"group": group, "from": fmt.Sprint(from), "desired": fmt.Sprint(desired), "in_service": fmt.Sprint(last.InService)}
 	if err != nil {
-		return Result{Fields: fields}, fmt.Errorf("%s desired is %d but only %d in service when the step ended: %w", group, desired, last.InService, err)
+		return Result{Fields: fields, Cut: "the wait for in-service"}, fmt.Errorf("%s desired is %d but only %d in service when the step ended: %w", group, desired, last.InService, err)
 	}
 	return Result{Summary: fmt.Sprintf("%s desired %d → %d, %d in service", group, from, desired, last.InService), Fields: fields}, nil
+}
+
+// settled reads back after a write that failed: a request cut by a
+// timeout or an abort may have landed all the same. When the read shows
+// it did, the change is reported and the error says so; when the read
+// fails too, the change is reported unconfirmed. landed reads the state
+// under a fresh, bounded context (ctx may be what ended).
+func settled(ctx context.Context, c Call, change ledger.Change, err error, landed func(context.Context) (bool, error)) error {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
+	ok, rerr := landed(cctx)
+	switch {
+	case rerr != nil:
+		change.Unconfirmed = true
+		c.Changed(change)
+		return fmt.Errorf("%w; whether it landed is unknown: reading it back failed too (%v)", err, rerr)
+	case ok:
+		c.Changed(change)
+		return fmt.Errorf("%w; reading back shows it landed: %s", err, change)
+	}
+	return err
 }
 
 // latestFailure describes the newest failed scaling activity that started
@@ -267,6 +300,9 @@ func executeCommand(ctx context.Context, c Call) (Result, error) {
 	}
 	c.Progress(fmt.Sprintf("running on %d host(s)", len(ids)))
 	results, err := c.Actions.Commands.RunCommand(ctx, ids, c.Args.String("command"), max)
+	// Nothing reads back what a command did: one that got no answer may
+	// have run.
+	c.Changed(ledger.Change{Kind: ledger.Command, Target: strings.Join(ids, ", "), To: c.Args.String("command"), Unconfirmed: err != nil})
 	if err != nil {
 		return Result{}, err
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/warroomhq/warroom/integrations"
+	"github.com/warroomhq/warroom/timeline/ledger"
 )
 
 // cleanupTimeout bounds putting an instance back into rotation after the
@@ -326,6 +327,7 @@ func (r *roll) batch(ctx context.Context, names []string) error {
 				return fmt.Errorf("%s: drain upstream: %w", name, err)
 			}
 			in.drained = true
+			r.upstreamChanged(in, in.upBefore, integrations.ServerDrain)
 		}
 	}
 	for _, in := range r.current {
@@ -354,6 +356,9 @@ func (r *roll) batch(ctx context.Context, names []string) error {
 		if err := r.verify(ctx, in, proc); err != nil {
 			return fmt.Errorf("%s: %w", in.name, err)
 		}
+		// Only a verified reload is a change: a failed one leaves the old
+		// worker serving.
+		r.c.Changed(ledger.Change{Kind: ledger.Reload, Instance: in.name})
 		in.reloaded = true
 		r.c.Progress(fmt.Sprintf("%s: worker %d → %d, throttles and server states verified", in.name, in.proc.CurrentPID, proc.CurrentPID))
 		if open := in.openAtReload(); open != "" {
@@ -554,6 +559,7 @@ func (r *roll) restore(ctx context.Context, in *rollInstance) error {
 		return fmt.Errorf("return upstream to rotation: %w", err)
 	}
 	in.drained = false
+	r.upstreamChanged(in, integrations.ServerDrain, back)
 	if back != integrations.ServerUp {
 		return nil
 	}
@@ -586,8 +592,17 @@ func (r *roll) returnInProgress(ctx context.Context) {
 		} else {
 			in.drained = false
 			in.after = "returned to rotation"
+			r.upstreamChanged(in, integrations.ServerDrain, in.stateBefore())
 		}
 		r.note(in.name + " " + in.after)
+	}
+}
+
+// upstreamChanged reports a change of an instance's upstream server to
+// the ledger of changes in force.
+func (r *roll) upstreamChanged(in *rollInstance, from, to integrations.ServerState) {
+	if c := serverChange(in.upstream.Instance, in.upstream.Backend, in.upstream.Server, from, to); c.From != c.To {
+		r.c.Changed(c)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/warroomhq/warroom/integrations"
+	"github.com/warroomhq/warroom/timeline/ledger"
 )
 
 // Effect says whether an action changes the world.
@@ -125,6 +126,10 @@ type Result struct {
 	Summary string
 	Output  string
 	Fields  map[string]string
+	// Cut names what the action was doing when it was stopped or failed
+	// midway ("the wait for in-service"), so the run's record can say that
+	// only this was cancelled and what it had changed stays.
+	Cut string
 }
 
 // Call is what an action's Plan and Execute receive.
@@ -135,6 +140,10 @@ type Call struct {
 	// Progress reports a change in what the action is doing ("in service
 	// 6/12"); never nil inside Execute.
 	Progress func(string)
+	// Changed reports a change the action made to the world, as soon as
+	// the service confirmed it (or, marked Unconfirmed, when its outcome
+	// is unknown); never nil inside Execute.
+	Changed func(ledger.Change)
 }
 
 // Action is one entry of the registry.

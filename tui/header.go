@@ -69,7 +69,7 @@ func (m Model) header(width int) []string {
 	if m.opts.Readonly {
 		left += " " + st.ReadOnly.Render(" READ-ONLY ")
 	}
-	clk := "⏱ " + clock(m.now.Sub(m.opts.IncidentStart))
+	clk := "⏱ " + clock(m.now.Sub(m.opts.IncidentStart)) + m.inForceBadge()
 	names := slices.Sorted(maps.Keys(m.sources))
 	var badges []string
 	for _, name := range names {

@@ -80,11 +80,16 @@ func (m Model) updateKeys(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			}
 			return m, nil
 		}
+		if m.confirm = m.quitWarning(); m.confirm != nil {
+			return m, nil
+		}
 		return m, tea.Quit
 	case key.Matches(msg, k.Abort) && m.flow != nil && m.flow.stage == stageRunning:
 		return m.askAbort(msg.String())
 	case key.Matches(msg, k.Hide) && m.flow != nil && m.flow.stage == stageFinished:
 		m.flow = nil // dismiss the finished run's footer line
+	case key.Matches(msg, k.InForce):
+		return m.openLedger()
 	case key.Matches(msg, k.Help):
 		m.help.ShowAll = !m.help.ShowAll
 	case key.Matches(msg, k.NextPane):

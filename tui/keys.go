@@ -20,6 +20,7 @@ type keyMap struct {
 	Runbook            key.Binding
 	Abort, Hide        key.Binding // a run: abort it (asks first), dismiss its finished footer line
 	DryRun             key.Binding // a plan: run it without sending anything
+	InForce            key.Binding // the changes still in force
 	Help, Quit         key.Binding
 	Submit, Cancel     key.Binding
 }
@@ -52,6 +53,7 @@ func newKeyMap(opts Options) keyMap {
 		Abort:    key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "abort the run (asks first)")),
 		Hide:     key.NewBinding(key.WithKeys("h"), key.WithHelp("h", "dismiss a finished run's line")),
 		DryRun:   key.NewBinding(key.WithKeys("D"), key.WithHelp("D", "dry run (plan only, nothing sent)")),
+		InForce:  key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "changes in force")),
 		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 		Submit:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "send")),
@@ -82,7 +84,7 @@ func (k keyMap) FullHelp() [][]key.Binding {
 		{k.NextPane, k.PrevPane, k.GoPane, k.Zoom},
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Open, k.Back, k.Filter, k.Star, k.Edit, k.Jump},
-		{k.Note, k.Decision, k.Mark, k.Runbook, k.DryRun, k.Abort, k.Hide, k.Ack, k.Resolve, k.Chat},
+		{k.Note, k.Decision, k.Mark, k.Runbook, k.DryRun, k.Abort, k.Hide, k.InForce, k.Ack, k.Resolve, k.Chat},
 		{k.Help, k.Quit},
 	}
 }

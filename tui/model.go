@@ -15,6 +15,7 @@ import (
 
 	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/integrations/drift"
+	"github.com/warroomhq/warroom/timeline/ledger"
 )
 
 // Options configure the screen.
@@ -39,6 +40,10 @@ type Options struct {
 	Readonly bool // refuse every mutating key
 	Bell     bool // ring the terminal bell with each toast that is bad news
 	NoColor  bool
+
+	// Unfinished says what runs a crash or a dropped connection left
+	// unfinished left behind, found when warroom started.
+	Unfinished []string
 }
 
 type pane int
@@ -129,6 +134,10 @@ type Model struct {
 	frame      int          // ticks so far, for spinners
 	toast      toast
 	storeErr   string // the last failure to persist pumped records
+
+	ledger     *ledger.Ledger // what warroom changed, folded from records as they arrive
+	inForce    []ledger.Item  // what of it is still in force
+	ledgerView ledgerView
 }
 
 // New builds the root model.
@@ -151,6 +160,7 @@ func New(opts Options) Model {
 		width: 80, height: 24, now: opts.IncidentStart,
 		alerts: alertsPane{}, fleet: newFleetPane(opts.Bindings), chat: newChatPane(opts.Actions.Chat != nil), timeline: newTimelinePane(),
 		sources: map[string]integrations.SourceStatus{}, field: ti, drafts: map[inputKind]string{},
+		ledger: ledger.New(), toast: unfinishedToast(opts.Unfinished),
 	}
 }
 
@@ -218,6 +228,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		switch {
 		case m.confirm != nil: // first: the runbook panel asks too
 			return m.updateConfirm(msg)
+		case m.ledgerView.open:
+			return m.ledgerKeys(msg)
 		case m.flow != nil && !m.flow.hidden:
 			return m.updateFlow(msg)
 		case m.input != inputNone:
@@ -239,7 +251,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	}
-	if !m.panelClosed() {
+	if m.flow != nil && !m.flow.hidden {
 		return m, m.flow.updateInputs(msg)
 	}
 	if m.input != inputNone {
@@ -274,6 +286,7 @@ func (m *Model) apply(b integrations.Batch) tea.Cmd {
 	}
 	m.chat.add(b.Chat)
 	m.timeline.add(b.Records, b.PersistErr != nil)
+	m.foldLedger(b.Records)
 	if b.PersistErr != nil {
 		m.storeErr = "timeline NOT saved: " + b.PersistErr.Error()
 	}
@@ -291,7 +304,7 @@ func (m *Model) raise(text string, bad bool) tea.Cmd {
 
 // panelClosed reports whether the runbook panel is out of the way: never
 // opened, closed, or shrunk to the footer.
-func (m Model) panelClosed() bool { return m.flow == nil || m.flow.hidden }
+func (m Model) panelClosed() bool { return (m.flow == nil || m.flow.hidden) && !m.ledgerView.open }
 
 func (m *Model) setFocus(p pane) {
 	m.focus = p
@@ -340,6 +353,9 @@ func (m Model) saved(msg savedMsg) (tea.Model, tea.Cmd) {
 	m.timeline.add([]integrations.Record{msg.rec}, false)
 	if msg.from == inputNone {
 		return m, nil // a star: the row shows it
+	}
+	if msg.rec.Kind == "incident.resolved" && len(m.inForce) > 0 {
+		return m, m.resolvedWarning(msg.rec.Kind + " saved (" + msg.rec.ID + ")")
 	}
 	return m, m.raise(msg.rec.Kind+" saved ("+msg.rec.ID+")", false)
 }

@@ -355,7 +355,7 @@ func (m Model) updateFlow(msg tea.Msg) (tea.Model, tea.Cmd) {
 		for _, s := range msg.report.Steps {
 			f.setStep(s)
 		}
-		if msg.report.Status == runbooks.RunFailed || msg.report.Status == runbooks.RunRefused {
+		if msg.report.Status == runbooks.RunFailed || msg.report.Status == runbooks.RunRefused || msg.report.Status == runbooks.RunAborted {
 			return m, m.raise(fmt.Sprintf("runbook %s %s: %v", msg.report.Runbook, msg.report.Status, msg.report.Err), true)
 		}
 		return m, m.raise(fmt.Sprintf("runbook %s %s", msg.report.Runbook, msg.report.Status), msg.report.Status != runbooks.RunDone && msg.report.Status != runbooks.RunDryRun)
@@ -398,6 +398,8 @@ func (m Model) flowKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	switch f.stage {
 	case stagePalette:
 		switch k {
+		case ledgerKey:
+			return m.openLedger()
 		case "esc":
 			m.flow = nil
 			return m, nil
@@ -650,6 +652,9 @@ func hint(k, what string) key.Binding { return key.NewBinding(key.WithKeys(k), k
 
 // flowHelp is the keys the runbook panel answers to now.
 func (m Model) flowHelp() hints {
+	if m.ledgerView.open {
+		return hints{hint("↑/↓", "choose"), hint("enter", "revert (plan and confirmation follow)"), hint("esc", "close")}
+	}
 	f := m.flow
 	switch f.stage {
 	case stagePalette:
@@ -722,6 +727,7 @@ func (m Model) renderFlow(width, height int) string {
 				}
 			}
 		}
+		lines = append(lines, m.paletteInForce()...)
 	case stageForm, stagePlanning:
 		title = "Runbook " + f.rb.Name + " › parameters"
 		lines = append(lines, f.rb.Description, "")

@@ -54,6 +54,9 @@ func (m Model) renderPane(p placed) string {
 	st, focused := m.styles, m.focus == p.pane
 	switch p.pane {
 	case paneRunbook:
+		if m.ledgerView.open {
+			return m.renderLedger(p.w, p.h)
+		}
 		return m.renderFlow(p.w, p.h)
 	case paneAlerts:
 		var related []integrations.Record

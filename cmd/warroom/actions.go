@@ -27,6 +27,8 @@ type runbookEnv struct {
 	// redact scrubs secrets from what the command prints: a command's
 	// output or a server's error may quote a token.
 	redact func(string) string
+	// unfinished says what runs a crash left unfinished left behind.
+	unfinished []string
 }
 
 // openRunbookEnv opens the drill (with --drill) or the configured sources.
@@ -51,7 +53,7 @@ func openRunbookEnv(g *globalFlags, drill bool) (runbookEnv, error) {
 	s.start(context.Background(), nil)
 	s.pump.Publish(s.world.opened("runbook run from the command line on " + s.world.title))
 	env := runbookEnv{actions: s.world.actions, sink: func(r integrations.Record) { s.pump.Publish(r) },
-		close: func() { _ = s.close() }, clock: s.world.clock, redact: s.redactor.Redact}
+		close: func() { _ = s.close() }, clock: s.world.clock, redact: s.redactor.Redact, unfinished: s.unfinishedLines()}
 	if s.world.drill {
 		env.drill = s.world.scenario
 	}
@@ -92,6 +94,9 @@ func (e runbookEnv) scrubError(err error) error {
 func (e runbookEnv) banner(w io.Writer) {
 	if e.drill != "" {
 		fmt.Fprintf(w, "DRILL: acting on the simulated world (scenario %s), not on real services.\n", e.drill)
+	}
+	for _, line := range e.unfinished {
+		fmt.Fprintf(w, "LEFT UNFINISHED: %s\n", line)
 	}
 }
 

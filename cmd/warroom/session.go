@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"os/user"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"syscall"
@@ -17,6 +18,7 @@ import (
 	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/integrations/drift"
 	"github.com/warroomhq/warroom/integrations/drill"
+	"github.com/warroomhq/warroom/runbooks"
 	"github.com/warroomhq/warroom/timeline"
 	"github.com/warroomhq/warroom/tui"
 )
@@ -101,6 +103,9 @@ type session struct {
 	deliver  func(integrations.Batch) // nil without a screen
 	runs     *runTracker
 	known    *replayFilter
+	// unfinished reports the runs a crash or a dropped connection left
+	// unfinished, found on opening; start records them.
+	unfinished []integrations.Record
 
 	stopSources, stopPump context.CancelFunc
 	sources, pumping      sync.WaitGroup
@@ -134,6 +139,7 @@ func openSession(g *globalFlags, o sessionOptions) (*session, error) {
 	}
 	history := s.store.Entries()
 	s.known = newReplayFilter(history)
+	s.unfinished = leftUnfinished(history, &runbooks.Locker{Dir: filepath.Join(stateDir, "locks")}, time.Now(), w.clock)
 	if !w.drill {
 		// A restart mid-incident keeps the incident's clock: it began
 		// with the earliest thing on its timeline.
@@ -144,6 +150,15 @@ func openSession(g *globalFlags, o sessionOptions) (*session, error) {
 		}
 	}
 	return s, nil
+}
+
+// unfinishedLines says what each run left unfinished left behind.
+func (s *session) unfinishedLines() []string {
+	lines := make([]string, len(s.unfinished))
+	for i, r := range s.unfinished {
+		lines[i] = s.redactor.Redact(r.Text)
+	}
+	return lines
 }
 
 // foreign shows entries other processes appended; they are durable
@@ -187,6 +202,9 @@ func (s *session) start(ctx context.Context, deliver func(integrations.Batch)) {
 	})
 	if deliver != nil {
 		s.sources.Go(func() { s.refresh(srcCtx) })
+	}
+	for _, r := range s.unfinished {
+		s.pump.Publish(r)
 	}
 	for _, src := range s.world.sources {
 		s.sources.Go(func() {
@@ -253,6 +271,7 @@ func runWarRoom(ctx context.Context, g *globalFlags, o sessionOptions) error {
 		Title: w.title, IncidentStart: w.started, Drill: w.drill, Notice: w.notice,
 		User: currentUser(), Clock: w.clock, NoColor: os.Getenv("NO_COLOR") != "",
 		Readonly: o.Readonly, Bell: o.Bell, Actions: w.actions, Bindings: w.bindings,
+		Unfinished: s.unfinishedLines(),
 		Record: func(_ context.Context, r integrations.Record) (integrations.Record, error) {
 			return recordOne(s.store, r)
 		},
