@@ -1,7 +1,6 @@
 package runbooks
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"regexp"
@@ -11,7 +10,8 @@ import (
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
-	"github.com/goccy/go-yaml/parser"
+
+	"github.com/warroomhq/warroom/internal/yamldecode"
 )
 
 // OnFailure is what a run does when a step fails.
@@ -76,7 +76,7 @@ func (es Errors) Error() string {
 	return strings.Join(lines, "\n")
 }
 
-// The YAML shape of a runbook file. Strict decoding rejects unknown keys.
+// The YAML shape of a runbook file. Decoding reports unknown keys.
 type fileRunbook struct {
 	Name          string      `yaml:"name"`
 	Description   string      `yaml:"description"`
@@ -126,15 +126,15 @@ func ParseFile(path string) (*Runbook, error) {
 // naming file:line:column and what was expected.
 func Parse(file string, data []byte) (*Runbook, error) {
 	v := &validator{file: file}
-	f, err := parser.ParseBytes(data, 0)
-	if err != nil {
-		return nil, v.yamlError(err)
+	var raw fileRunbook
+	f, decoded := yamldecode.Decode(data, &raw)
+	for _, p := range decoded {
+		v.errs = append(v.errs, &Error{File: file, Line: p.Line, Column: p.Column, Msg: p.Message})
+	}
+	if f == nil {
+		return nil, v.errs
 	}
 	v.ast = f
-	var raw fileRunbook
-	if err := yaml.UnmarshalWithOptions(data, &raw, yaml.Strict()); err != nil {
-		return nil, v.yamlError(err)
-	}
 	rb := v.runbook(&raw)
 	if len(v.errs) > 0 {
 		sort.SliceStable(v.errs, func(i, j int) bool {
@@ -151,17 +151,6 @@ type validator struct {
 	file string
 	ast  *ast.File
 	errs Errors
-}
-
-// yamlError converts a go-yaml error (syntax, type, unknown field) into a
-// positioned Error.
-func (v *validator) yamlError(err error) error {
-	var ye yaml.Error
-	if errors.As(err, &ye) && ye.GetToken() != nil {
-		p := ye.GetToken().Position
-		return Errors{{File: v.file, Line: p.Line, Column: p.Column, Msg: strings.TrimSpace(ye.GetMessage())}}
-	}
-	return Errors{{File: v.file, Line: 1, Column: 1, Msg: err.Error()}}
 }
 
 // errorf records a problem at the node for path (a YAML path such as

@@ -225,7 +225,8 @@ func parseProc(text string) (integrations.ProcessInfo, error) {
 				return info, fmt.Errorf("show proc: reload count %q is not a number", f[2])
 			}
 			if i := strings.Index(line, "[failed:"); i >= 0 {
-				v := strings.TrimSuffix(strings.Fields(line[i+len("[failed:"):])[0], "]")
+				v, _, _ := strings.Cut(line[i+len("[failed:"):], "]")
+				v = strings.TrimSpace(v)
 				if info.FailedReloads, err = strconv.Atoi(v); err != nil {
 					return info, fmt.Errorf("show proc: failed count %q is not a number", v)
 				}
