@@ -39,6 +39,8 @@ type Runbook struct {
 	Params        []Param
 	Preconditions []Step // read-only actions checked before anything runs
 	Steps         []Step
+
+	nameAt [2]int // line and column of the name in Source
 }
 
 // Step is one ordered step of a runbook (or one precondition).
@@ -144,6 +146,7 @@ func Parse(file string, data []byte) (*Runbook, error) {
 		return nil, v.errs
 	}
 	rb.Source = file
+	rb.nameAt[0], rb.nameAt[1] = v.position("$.name")
 	return rb, nil
 }
 

@@ -9,7 +9,6 @@ import (
 
 	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/integrations/drift"
-	"github.com/warroomhq/warroom/runbooks"
 )
 
 // runbookDrillSpeed runs the drill fast under `warroom runbook run --drill`:
@@ -94,15 +93,6 @@ func (e runbookEnv) banner(w io.Writer) {
 	if e.drill != "" {
 		fmt.Fprintf(w, "DRILL: acting on the simulated world (scenario %s), not on real services.\n", e.drill)
 	}
-}
-
-// runbookSettings is the user's runbook folder and the configured limits.
-func runbookSettings(g *globalFlags) (string, runbooks.Limits, error) {
-	cfg, err := configured(g)
-	if err != nil || cfg == nil {
-		return "", runbooks.Limits{}, err
-	}
-	return cfg.RunbookDir, runbookLimits(cfg), nil
 }
 
 // driftRecords watches fleet and HAProxy snapshots as they pass through the

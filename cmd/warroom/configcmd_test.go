@@ -30,13 +30,16 @@ func runConfig(t *testing.T, body string, args ...string) (stdout, stderr string
 	return out.String(), strings.ReplaceAll(errOut.String(), path, "CONFIG"), err
 }
 
+// TestConfigCheckReportsPositions: every problem at once, the unknown key
+// (which used to stop decoding) and the bad value after it.
 func TestConfigCheckReportsPositions(t *testing.T) {
 	_, stderr, err := runConfig(t, "aws:\n  groups: [web]\n  regoin: x\nlimits:\n  max_throttle_percent: 101\n", "check")
-	if err == nil || !strings.HasSuffix(err.Error(), "1 problem") {
+	if err == nil || !strings.HasSuffix(err.Error(), "2 problems") {
 		t.Fatalf("err = %v", err)
 	}
-	if stderr != "CONFIG:3:3: unknown field \"regoin\"\n" {
-		t.Fatalf("stderr = %q", stderr)
+	want := "CONFIG:3:3: unknown field \"regoin\"; did you mean \"region\"?\nCONFIG:5:25: max_throttle_percent 101 is out of range 0-100\n"
+	if stderr != want {
+		t.Fatalf("stderr = %q, want %q", stderr, want)
 	}
 }
 
