@@ -87,6 +87,25 @@ func syntaxProblem(data []byte, err error) Problem {
 type decoder struct {
 	anchors  map[string]ast.Node
 	problems []Problem
+	depth    int // of value calls now running
+	aliases  int // aliases followed so far
+	gaveUp   bool
+}
+
+// Bounds on what an alias may make of a small file: an alias inside the
+// node it names would recurse for ever, and aliases of aliases grow the
+// document exponentially. Real configurations stay far below both.
+const (
+	maxDepth   = 64
+	maxAliases = 1000
+)
+
+// giveUp records, once, that the file nests or aliases beyond the bounds.
+func (d *decoder) giveUp(n ast.Node) {
+	if !d.gaveUp {
+		d.gaveUp = true
+		d.add(n, "nested or aliased too deeply (an alias inside the node it names?): not read further")
+	}
 }
 
 // Visit collects the anchors, so that an alias decodes as what it names.
@@ -118,13 +137,20 @@ func position(n ast.Node) (int, int) {
 	return p.Line, p.Column
 }
 
-// resolve looks through anchors and aliases to the node they stand for.
+// resolve looks through anchors, aliases and tags to the node they stand
+// for. A tag is dropped: the field's type decides what a value must be.
 func (d *decoder) resolve(n ast.Node) ast.Node {
 	for range 64 { // an alias chain longer than this is a loop
 		switch x := n.(type) {
 		case *ast.AnchorNode:
 			n = x.Value
+		case *ast.TagNode:
+			n = x.Value
 		case *ast.AliasNode:
+			if d.aliases++; d.aliases > maxAliases {
+				d.giveUp(x)
+				return nil
+			}
 			name := ""
 			if x.Value != nil {
 				name = x.Value.GetToken().Value
@@ -150,6 +176,11 @@ func hasUnmarshaler(t reflect.Type) bool {
 
 // value decodes n into v; name is the key it was found under.
 func (d *decoder) value(n ast.Node, v reflect.Value, name string) {
+	if d.depth++; d.depth > maxDepth {
+		d.giveUp(n)
+		return
+	}
+	defer func() { d.depth-- }()
 	n = d.resolve(n)
 	if n == nil {
 		return
@@ -187,9 +218,6 @@ func (d *decoder) value(n ast.Node, v reflect.Value, name string) {
 
 // structure decodes a mapping into a struct, key by key.
 func (d *decoder) structure(n ast.Node, v reflect.Value, name string) {
-	if tag, ok := n.(*ast.TagNode); ok {
-		n = d.resolve(tag.Value)
-	}
 	var values []*ast.MappingValueNode
 	switch m := n.(type) {
 	case *ast.MappingNode:
@@ -270,7 +298,7 @@ func (d *decoder) leaf(n ast.Node, v reflect.Value, name string) {
 		}
 	}
 	target := reflect.New(t)
-	if err := yaml.NodeToValue(n, target.Interface(), yaml.Strict()); err != nil {
+	if err := nodeToValue(n, target.Interface()); err != nil {
 		var ye yaml.Error
 		if errors.As(err, &ye) && ye.GetToken() != nil {
 			p := ye.GetToken().Position
@@ -283,15 +311,29 @@ func (d *decoder) leaf(n ast.Node, v reflect.Value, name string) {
 	v.Set(target.Elem())
 }
 
+// nodeToValue is yaml.NodeToValue, with a panic inside the library (a
+// tagged node in a list, for one) turned into an error: a file must never
+// crash the program reading it.
+func nodeToValue(n ast.Node, v any) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("cannot decode this value (%v)", r)
+		}
+	}()
+	return yaml.NodeToValue(n, v, yaml.Strict())
+}
+
 // mismatch finds the first node under n that cannot hold a value of type
 // t, with its path from name and the type it should have had.
 func mismatch(n ast.Node, t reflect.Type, name string) (ast.Node, string, reflect.Type) {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	switch n.(type) {
-	case *ast.TagNode, *ast.AliasNode, *ast.AnchorNode, *ast.NullNode:
-		return nil, "", nil // explicit tags and references decide for themselves
+	switch x := n.(type) {
+	case *ast.TagNode:
+		return mismatch(x.Value, t, name) // the field's type decides, not the tag
+	case nil, *ast.AliasNode, *ast.AnchorNode, *ast.NullNode:
+		return nil, "", nil // inside a list or mapping: the decoder decides
 	}
 	if hasUnmarshaler(t) {
 		return nil, "", nil
@@ -399,6 +441,8 @@ func plural(t reflect.Type) string {
 // describeNode names what the file holds at n.
 func describeNode(n ast.Node) string {
 	switch x := n.(type) {
+	case nil:
+		return "nothing"
 	case *ast.StringNode:
 		return strconv.Quote(x.Value)
 	case *ast.LiteralNode:

@@ -82,3 +82,27 @@ func TestDecodeRefusesWhatItWouldIgnore(t *testing.T) {
 		t.Errorf("syntax error: file %v, %s", file, problems(ps))
 	}
 }
+
+// TestDecodeStopsAtAliasLoops: an alias merged into the mapping it names
+// would recurse until the stack ran out; it is a problem instead.
+func TestDecodeStopsAtAliasLoops(t *testing.T) {
+	var got outer
+	_, ps := Decode([]byte("main: &m {name: a, <<: *m}\n"), &got)
+	if len(ps) != 1 || !strings.Contains(ps[0].Message, "nested or aliased too deeply") {
+		t.Fatalf("problems: %s", problems(ps))
+	}
+}
+
+// TestDecodeSurvivesTags: a tag is dropped, the field's type decides; a
+// tag the YAML library trips over inside a list is a problem, not a
+// panic.
+func TestDecodeSurvivesTags(t *testing.T) {
+	var got outer
+	_, ps := Decode([]byte("title: !custom hello\nmain: !!map {name: !x 5, tags: [!y [a], b]}\n"), &got)
+	if got.Title != "hello" || got.Main == nil || got.Main.Name != "5" {
+		t.Errorf("decoded %+v", got)
+	}
+	if problems(ps) != "2:33: tags[0] must be a string, got a list" {
+		t.Errorf("problems: %s", problems(ps))
+	}
+}
