@@ -2,10 +2,10 @@
 GO ?= go
 # Fuzz targets CI runs briefly: package:target, one for every reader of
 # outside input (timelines, configuration and runbook files, HAProxy's
-# answers).
+# answers, rate-limit headers).
 FUZZ_TARGETS ?= ./timeline:FuzzReadTimeline ./config:FuzzParseConfig ./runbooks:FuzzParseRunbook \
 	./integrations/haproxy:FuzzParseServersState ./integrations/haproxy:FuzzParseStat \
-	./integrations/haproxy:FuzzParseProc
+	./integrations/haproxy:FuzzParseProc ./integrations/httpx:FuzzRetryAfter
 FUZZTIME ?= 5s
 
 .PHONY: test deps vet bench fuzz run

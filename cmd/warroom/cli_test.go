@@ -153,6 +153,7 @@ func TestCommandLine(t *testing.T) {
 		{[]string{"timeline", "show"}, `required flag(s) "incident" not set`},
 		{[]string{"timeline", "list", "--tz", "Mars/Olympus"}, `--tz "Mars/Olympus": not a time zone`},
 		{[]string{"runbook", "show"}, "accepts 1 arg(s), received 0"},
+		{[]string{"runbook", "run", "scale-up", "--drill", "--param", "desired"}, "want name=value"},
 		{[]string{"drill", "no-such-scenario"}, `no drill scenario "no-such-scenario" (scenarios: monday-surge, stale-slots)`},
 	}
 	for _, tc := range usage {

@@ -41,7 +41,7 @@ func orList(words []string) string {
 // text, the default) or json, whose keys README documents.
 func formatFlag(cmd *cobra.Command, human string) *choiceValue {
 	f := &choiceValue{value: human, allowed: []string{human, "json"}}
-	cmd.Flags().Var(f, "format", human+" or json (json: standard output holds only the JSON document)")
+	cmd.Flags().Var(f, "format", "output format; with json, standard output holds only the JSON document")
 	return f
 }
 

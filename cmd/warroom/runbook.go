@@ -445,7 +445,7 @@ func runbookRunCommand(g *globalFlags) *cobra.Command {
 			}
 			raw, err := runbooks.ParseParams(params)
 			if err != nil {
-				return err
+				return &usageError{err: err, cmd: cmd}
 			}
 			stateDir, err := g.stateDir()
 			if err != nil {

@@ -15,7 +15,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/warroomhq/warroom/config"
 	"github.com/warroomhq/warroom/timeline"
 	"github.com/warroomhq/warroom/timeline/export"
 )
@@ -229,16 +228,12 @@ new text), time (--to is the new time), hide, unhide, star, unstar, or erase
 // configuredRedactor scrubs the secrets of the configuration, if there is
 // one, as the war-room does; without one, the built-in patterns.
 func configuredRedactor(g *globalFlags) (*timeline.Redactor, error) {
-	path, err := g.configPath()
+	cfg, err := configured(g)
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := config.Load(path)
-	if errors.Is(err, fs.ErrNotExist) && g.ConfigPath == "" {
+	if cfg == nil {
 		return timeline.NewRedactor(nil, nil)
-	}
-	if err != nil {
-		return nil, err
 	}
 	return timeline.NewRedactor(cfg.Secrets(), cfg.Redact)
 }

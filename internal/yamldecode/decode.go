@@ -218,13 +218,8 @@ func (d *decoder) value(n ast.Node, v reflect.Value, name string) {
 
 // structure decodes a mapping into a struct, key by key.
 func (d *decoder) structure(n ast.Node, v reflect.Value, name string) {
-	var values []*ast.MappingValueNode
-	switch m := n.(type) {
-	case *ast.MappingNode:
-		values = m.Values
-	case *ast.MappingValueNode:
-		values = []*ast.MappingValueNode{m}
-	default:
+	values, ok := mappingValues(n)
+	if !ok {
 		what := "the file"
 		if name != "" {
 			what = name
@@ -253,6 +248,18 @@ func (d *decoder) structure(n ast.Node, v reflect.Value, name string) {
 		}
 		d.value(mv.Value, v.Field(i), key)
 	}
+}
+
+// mappingValues are the key/value pairs of a mapping node; ok is false
+// when n is not a mapping.
+func mappingValues(n ast.Node) (values []*ast.MappingValueNode, ok bool) {
+	switch m := n.(type) {
+	case *ast.MappingNode:
+		return m.Values, true
+	case *ast.MappingValueNode:
+		return []*ast.MappingValueNode{m}, true
+	}
+	return nil, false
 }
 
 func fieldKey(f reflect.StructField) string {
@@ -372,13 +379,8 @@ func mismatch(n ast.Node, t reflect.Type, name string) (ast.Node, string, reflec
 			}
 		}
 	case reflect.Map, reflect.Struct:
-		var values []*ast.MappingValueNode
-		switch m := n.(type) {
-		case *ast.MappingNode:
-			values = m.Values
-		case *ast.MappingValueNode:
-			values = []*ast.MappingValueNode{m}
-		default:
+		values, ok := mappingValues(n)
+		if !ok {
 			return fail()
 		}
 		if t.Kind() == reflect.Map {
