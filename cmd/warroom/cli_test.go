@@ -148,6 +148,8 @@ func TestCommandLine(t *testing.T) {
 		{[]string{"timeline", "lst"}, `unknown command "lst" for "warroom timeline"; did you mean list?`},
 		{[]string{"runbok", "list"}, `unknown command "runbok" for "warroom"; did you mean runbook?`},
 		{[]string{"timeline", "list", "--fromat", "json"}, "unknown flag: --fromat; did you mean --format?"},
+		{[]string{"--speed", "5"}, "unknown flag: --speed; --speed is a flag of warroom drill"},
+		{[]string{"drill", "--format", "json"}, "--format is for --list"},
 		{[]string{"drill", "--list", "--format", "yaml"}, `invalid argument "yaml" for "--format" flag: want table or json`},
 		{[]string{"timeline", "export", "--incident", "x", "--format", "pdf"}, "want md, json or csv"},
 		{[]string{"timeline", "show"}, `required flag(s) "incident" not set`},

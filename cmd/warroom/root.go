@@ -90,6 +90,9 @@ Drill mode is labelled DRILL on screen at all times.`,
 			if list {
 				return listScenarios(cmd.OutOrStdout(), format.json())
 			}
+			if cmd.Flags().Changed("format") {
+				return usageErrorf(cmd, "--format is for --list: the drill itself is a screen")
+			}
 			name := drill.DefaultScenario
 			if len(args) == 1 {
 				name = args[0]

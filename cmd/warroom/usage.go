@@ -127,7 +127,22 @@ func flagError(c *cobra.Command, err error) error {
 		})
 		if near := suggest.Closest(name, names); near != "" {
 			msg += fmt.Sprintf("; did you mean --%s?", near)
+		} else if owners := flagOwners(c.Root(), name); len(owners) > 0 {
+			msg += fmt.Sprintf("; --%s is a flag of %s", name, orList(owners))
 		}
 	}
 	return &usageError{err: errors.New(msg), cmd: c}
+}
+
+// flagOwners are the commands that have a flag called name, for a flag
+// given to the wrong verb.
+func flagOwners(c *cobra.Command, name string) []string {
+	var out []string
+	if f := c.LocalNonPersistentFlags().Lookup(name); f != nil && !f.Hidden {
+		out = append(out, c.CommandPath())
+	}
+	for _, sub := range c.Commands() {
+		out = append(out, flagOwners(sub, name)...)
+	}
+	return out
 }
