@@ -2,6 +2,7 @@ package runbooks
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"regexp"
 	"sort"
@@ -117,12 +118,23 @@ var (
 
 // ParseFile reads and validates one runbook file.
 func ParseFile(path string) (*Runbook, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxFileSize {
+		return nil, Errors{{File: path, Line: 1, Column: 1, Msg: fmt.Sprintf("larger than %d bytes: a runbook is a few kilobytes", maxFileSize)}}
+	}
 	return Parse(path, data)
 }
+
+// maxFileSize bounds what ParseFile reads from the runbook folder.
+const maxFileSize = 1 << 20
 
 // Parse validates a runbook. Every problem is returned as Errors, each
 // naming file:line:column and what was expected.

@@ -2,6 +2,8 @@ package runbooks
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -187,5 +189,19 @@ func TestParseSuggestsQuotingAReferenceInFlowSyntax(t *testing.T) {
 	fixed := strings.Replace(body, "[${instance}]", `["${instance}"]`, 1)
 	if _, err := Parse("rb.yaml", []byte(fixed)); err != nil {
 		t.Fatalf("the quoted form is refused: %v", err)
+	}
+}
+
+// TestParseFileRefusesAHugeFile: a file in the runbook folder is read only
+// up to a bound, and a larger one is reported, not decoded.
+func TestParseFileRefusesAHugeFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "huge.yaml")
+	body := "name: huge\nsteps:\n  - action: wait\n    args: {duration: 1s}\n" + strings.Repeat("# padding\n", maxFileSize/10+1)
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := ParseFile(path)
+	if err == nil || !strings.Contains(err.Error(), path+":1:1: larger than 1048576 bytes") {
+		t.Fatalf("err = %v", err)
 	}
 }

@@ -153,6 +153,8 @@ func TestCommandLine(t *testing.T) {
 		{[]string{"drill", "--list", "--format", "yaml"}, `invalid argument "yaml" for "--format" flag: want table or json`},
 		{[]string{"timeline", "export", "--incident", "x", "--format", "pdf"}, "want md, json or csv"},
 		{[]string{"timeline", "show"}, `required flag(s) "incident" not set`},
+		{[]string{"timeline", "append", "--incident", "x"}, "at least one of the flags in the group [text amend] is required"},
+		{[]string{"timeline", "append", "--incident", "x", "--amend", "e1"}, "if any flags in the group [amend op] are set they must all be set"},
 		{[]string{"timeline", "list", "--tz", "Mars/Olympus"}, `--tz "Mars/Olympus": not a time zone`},
 		{[]string{"runbook", "show"}, "accepts 1 arg(s), received 0"},
 		{[]string{"runbook", "run", "scale-up", "--drill", "--param", "desired"}, "want name=value"},

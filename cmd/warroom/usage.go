@@ -60,7 +60,6 @@ var cobraUsagePrefixes = []string{
 	"required flag(s) ",
 	"if any flags in the group ",
 	"at least one of the flags in the group ",
-	"none of the others can be",
 }
 
 // guardUsage makes every mistake on cmd's command line, and its

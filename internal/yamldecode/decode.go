@@ -39,14 +39,16 @@ func Decode(data []byte, dst any) (*ast.File, []Problem) {
 		return nil, []Problem{syntaxProblem(data, err)}
 	}
 	d := &decoder{anchors: map[string]ast.Node{}}
-	for i, doc := range file.Docs {
+	decoded := false
+	for _, doc := range file.Docs {
 		if doc.Body == nil {
 			continue
 		}
-		if i > 0 {
+		if decoded {
 			d.add(doc.Body, "a second YAML document (after ---) is not read: keep one per file")
 			break
 		}
+		decoded = true
 		ast.Walk(d, doc.Body)
 		d.value(doc.Body, reflect.ValueOf(dst).Elem(), "")
 	}
