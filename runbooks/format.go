@@ -177,7 +177,7 @@ func (v *validator) errorf(path, format string, args ...any) {
 
 func (v *validator) position(path string) (int, int) {
 	for path != "" && path != "$" {
-		if p, err := yaml.PathString(path); err == nil {
+		if p, err := pathString(path); err == nil {
 			if n, err := p.FilterFile(v.ast); err == nil && n != nil && n.GetToken() != nil {
 				if m, ok := n.(*ast.MappingNode); ok && len(m.Values) > 0 {
 					n = m.Values[0].Key // a mapping's own token is inside it
@@ -189,6 +189,18 @@ func (v *validator) position(path string) (int, int) {
 		path = parentPath(path)
 	}
 	return 1, 1
+}
+
+// pathString is yaml.PathString, which panics on some keys a file may
+// hold (an argument named "0[0:"); such a path is an error, and position
+// falls back to its parent.
+func pathString(path string) (p *yaml.Path, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			p, err = nil, fmt.Errorf("path %q: %v", path, r)
+		}
+	}()
+	return yaml.PathString(path)
 }
 
 func parentPath(path string) string {
