@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -121,5 +122,23 @@ func TestConfigShowMasksSecrets(t *testing.T) {
 	}
 	if !strings.Contains(out, "poll_interval: 30s") {
 		t.Fatalf("defaults not shown:\n%s", out)
+	}
+}
+
+// TestConfigCheckJSONHoldsEveryProblem: with --format json the problems
+// are in the document, standard output holds nothing else, and the check
+// still fails.
+func TestConfigCheckJSONHoldsEveryProblem(t *testing.T) {
+	stdout, _, err := runConfig(t, "aws:\n  groups: web\nlimits:\n  max_throttle_percent: 101\n", "check", "--format", "json")
+	if err == nil {
+		t.Fatal("a configuration with problems passed")
+	}
+	var doc checkJSON
+	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+		t.Fatalf("stdout is not one JSON document: %v\n%s", err, stdout)
+	}
+	if !doc.Exists || doc.Valid || len(doc.Problems) != 3 || doc.Problems[1].Line != 2 || doc.Problems[1].Column != 11 ||
+		doc.Problems[1].Message != `groups must be a list of strings, got "web"` {
+		t.Errorf("report %+v", doc)
 	}
 }
