@@ -64,43 +64,43 @@ func configCheckCommand(g *globalFlags) *cobra.Command {
 			}
 			report := checkJSON{File: path, Exists: true, Problems: []problemJSON{}, Sources: []sourceJSON{}}
 			out := cmd.OutOrStdout()
+			// show prints the report: as JSON, or by text, the table form.
+			show := func(text func()) error {
+				if format.json() {
+					return writeJSON(out, report)
+				}
+				text()
+				return nil
+			}
 			cfg, err := loadConfig(g, cmd.ErrOrStderr())
 			var ce *config.Error
 			switch {
 			case errors.Is(err, fs.ErrNotExist) && g.ConfigPath == "":
 				report.Exists, report.Valid, report.Drill = false, true, true
-				if format.json() {
-					return writeJSON(out, report)
-				}
-				fmt.Fprintf(out, "%s: no configuration file, so warroom opens the drill world (simulated sources).\n%s\n", path, startHint(path))
-				return nil
+				return show(func() {
+					fmt.Fprintf(out, "%s: no configuration file, so warroom opens the drill world (simulated sources).\n%s\n", path, startHint(path))
+				})
 			case errors.As(err, &ce):
 				for _, p := range ce.Problems {
 					report.Problems = append(report.Problems, problemJSON{File: p.File, Line: p.Line, Column: p.Column, Message: p.Message})
 				}
-				if format.json() {
-					_ = writeJSON(out, report)
-				}
+				_ = show(func() {}) // the problems are on stderr already
 				return err
 			case err != nil:
 				return err
 			}
 			report.Valid, report.Drill = true, cfg.NamesNoSource()
 			if cfg.NamesNoSource() {
-				if format.json() {
-					return writeJSON(out, report)
-				}
-				fmt.Fprintf(out, "%s: valid; it names no source, so warroom opens the drill world\n", cfg.Path)
-				return nil
+				return show(func() {
+					fmt.Fprintf(out, "%s: valid; it names no source, so warroom opens the drill world\n", cfg.Path)
+				})
 			}
 			report.Sources = probeRows(probeSources(cmd.Context(), cfg, timeout), cfg.Secrets())
-			if format.json() {
-				if err := writeJSON(out, report); err != nil {
-					return err
-				}
-			} else {
+			if err := show(func() {
 				fmt.Fprintf(out, "%s: valid\n\n", cfg.Path)
 				printProbes(out, report.Sources)
+			}); err != nil {
+				return err
 			}
 			failed := 0
 			for _, r := range report.Sources {
