@@ -1,8 +1,13 @@
 # The two commands a new user needs: `go run ./cmd/warroom` and `make test`.
 GO ?= go
-# Fuzz targets CI runs briefly: package:target.
-FUZZ_TARGETS ?= ./timeline:FuzzReadTimeline
-FUZZTIME ?= 10s
+# Fuzz targets CI runs briefly: package:target, one for every reader of
+# outside input (timelines, configuration and runbook files, HAProxy's
+# answers, rate-limit headers).
+FUZZ_TARGETS ?= ./timeline:FuzzReadTimeline ./config:FuzzParseConfig ./runbooks:FuzzParseRunbook \
+	./integrations/haproxy:FuzzParseServersState ./integrations/haproxy:FuzzParseStat \
+	./integrations/haproxy:FuzzParseProc ./integrations/haproxy:FuzzParseInfoStat \
+	./integrations/haproxy:FuzzParseConfig ./integrations/httpx:FuzzRetryAfter
+FUZZTIME ?= 5s
 
 .PHONY: test deps vet bench fuzz run
 

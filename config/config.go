@@ -6,7 +6,6 @@
 package config
 
 import (
-	"bytes"
 	"cmp"
 	"fmt"
 	"io"
@@ -17,7 +16,8 @@ import (
 	"time"
 
 	"github.com/goccy/go-yaml"
-	"github.com/goccy/go-yaml/parser"
+
+	"github.com/warroomhq/warroom/internal/yamldecode"
 )
 
 // Config is one warroom configuration file. A nil source section means the
@@ -163,15 +163,32 @@ func Load(path string) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg := &Config{Path: path}
-	if len(bytes.TrimSpace(data)) > 0 {
-		if err := yaml.UnmarshalWithOptions(data, cfg, yaml.Strict()); err != nil {
-			return nil, decodeError(path, err)
-		}
-	}
-	file, err := parser.ParseBytes(data, 0)
+	return parse(path, data, true)
+}
+
+// LoadSettings is Load without the secrets: it reads, decodes and
+// validates the file but loads no token, for the verbs that contact no
+// source (listing and showing runbooks).
+func LoadSettings(path string) (*Config, error) {
+	data, err := readBounded(path)
 	if err != nil {
-		return nil, decodeError(path, err)
+		return nil, err
+	}
+	return parse(path, data, false)
+}
+
+// parse decodes and validates data, the file at path, reporting every
+// problem at once: the decoding mistakes (unknown keys, values of the
+// wrong kind) and, on what decoded, the checks of each setting.
+func parse(path string, data []byte, secrets bool) (*Config, error) {
+	cfg := &Config{Path: path}
+	file, decoded := yamldecode.Decode(data, cfg)
+	var problems []Problem
+	for _, p := range decoded {
+		problems = append(problems, Problem{File: path, Line: p.Line, Column: p.Column, Message: p.Message})
+	}
+	if file == nil {
+		return nil, &Error{Problems: problems}
 	}
 	// An absolute folder makes resolving a path twice harmless: validation
 	// resolves token files and loading the secrets resolves them again.
@@ -182,7 +199,13 @@ func Load(path string) (*Config, error) {
 	v := &validator{path: path, dir: dir, file: file}
 	cfg.applyDefaults()
 	v.validate(cfg)
-	if len(v.problems) == 0 {
+	// A setting that did not decode stays empty; a check of it at the
+	// same place would only repeat the decoding problem.
+	v.problems = slices.DeleteFunc(v.problems, func(p Problem) bool {
+		return slices.ContainsFunc(decoded, func(d yamldecode.Problem) bool { return d.Line == p.Line && d.Column == p.Column })
+	})
+	v.problems = append(problems, v.problems...)
+	if len(v.problems) == 0 && secrets {
 		v.loadSecrets(cfg)
 	}
 	if len(v.problems) > 0 {

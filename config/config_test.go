@@ -197,10 +197,13 @@ func TestLoadErrors(t *testing.T) {
 		want       []string // "line:col: message"
 	}{
 		{"syntax", "aws:\n  groups: [web\n", []string{"2:11: sequence end token ']' not found"}},
-		{"unknown key", "aws:\n  groups: [web]\n  regoin: eu-west-1\n", []string{`3:3: unknown field "regoin"`}},
-		{"unknown section", "pagerdutty: {}\n", []string{`1:1: unknown field "pagerdutty"`}},
-		{"wrong type", "limits:\n  rolling_batch_size: two\n", []string{"2:23: expected an integer, found a string"}},
-		{"wrong shape", "aws:\n  groups: web\n", []string{"2:11: expected a list, found a string"}},
+		{"unknown key", "aws:\n  groups: [web]\n  regoin: eu-west-1\n", []string{`3:3: unknown field "regoin"; did you mean "region"?`}},
+		{"unknown section", "pagerdutty: {}\n", []string{`1:1: unknown field "pagerdutty"; did you mean "pagerduty"?`}},
+		{"wrong type", "limits:\n  rolling_batch_size: two\n", []string{`2:23: rolling_batch_size must be an integer, got "two"`}},
+		{"wrong shape", "aws:\n  groups: web\n", []string{
+			"1:1: missing groups or tag_filter: name the Auto Scaling groups to follow",
+			`2:11: groups must be a list of strings, got "web"`,
+		}},
 		{"duration without unit", "aws:\n  groups: [web]\n  poll_interval: 30\n", []string{"3:18: expected a duration with a unit, like 30s or 5m"}},
 		{"invalid duration", "limits:\n  default_step_timeout: 5 minutes\n", []string{`2:25: invalid duration "5 minutes": use a number with a unit, like 30s or 5m`}},
 		{"duplicate key", "aws:\n  groups: [a]\naws:\n  groups: [b]\n", []string{`3:1: mapping key "aws" already defined at [1:1]`}},
@@ -376,5 +379,58 @@ func TestRelativeConfigPathFindsItsTokenFile(t *testing.T) {
 	}
 	if got := cfg.Slack.Token.Value(); got != "xoxb-1-relative" {
 		t.Fatalf("token %q", got)
+	}
+}
+
+// TestLoadReportsEveryDecodingMistake: decoding goes on past the first
+// mistake, so one check shows every unknown key and every value of the
+// wrong kind, each at its position, beside the checks of what decoded.
+func TestLoadReportsEveryDecodingMistake(t *testing.T) {
+	t.Setenv("SLACK_TOKEN", slackToken)
+	body := "slack:\n  channel: C1\n  socket_mode: yes\n  chanel: C2\n" +
+		"limits:\n  rolling_batch_size: two\n  max_throttle_percent: 150\n" +
+		"haproxy:\n  instances:\n    - name: e1\n      runtime: unix:/s\n      backends: web\n    - {name: e2, runtime: localhost, weight: 3}\n"
+	path := write(t, t.TempDir(), "config.yaml", body, 0o600)
+	_, err := Load(path)
+	var ce *Error
+	if !errors.As(err, &ce) {
+		t.Fatalf("err = %v, want *config.Error", err)
+	}
+	want := []string{
+		`3:16: socket_mode must be true or false, got "yes"`,
+		`4:3: unknown field "chanel"; did you mean "channel"?`,
+		`6:23: rolling_batch_size must be an integer, got "two"`,
+		"7:25: max_throttle_percent 150 is out of range 0-100",
+		`12:17: backends must be a list of strings, got "web"`,
+		`13:27: "localhost" is not unix:/path or host:port`,
+		`13:38: unknown field "weight" (known: backends, config, master, name, runtime, state_file, throttle_map, upstream)`,
+	}
+	var got []string
+	for _, p := range ce.Problems {
+		got = append(got, strings.TrimPrefix(p.String(), path+":"))
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestLoadSettingsNeedsNoTokens: the verbs that contact no source read
+// the configuration without the tokens its sources need.
+func TestLoadSettingsNeedsNoTokens(t *testing.T) {
+	t.Setenv("PAGERDUTY_TOKEN", "")
+	t.Setenv("SLACK_TOKEN", "")
+	path := write(t, t.TempDir(), "config.yaml", "pagerduty:\n  service_ids: [P1]\n  from_email: a@example.com\nslack:\n  channel: C1\nrunbook_dir: books\n", 0o600)
+	if _, err := Load(path); err == nil || !strings.Contains(err.Error(), "PAGERDUTY_TOKEN") {
+		t.Fatalf("Load without tokens: err = %v, want the missing token named", err)
+	}
+	cfg, err := LoadSettings(path)
+	if err != nil {
+		t.Fatalf("LoadSettings: %v", err)
+	}
+	if cfg.RunbookDir != filepath.Join(filepath.Dir(path), "books") || len(cfg.Secrets()) != 0 {
+		t.Errorf("runbook_dir %q, secrets %d", cfg.RunbookDir, len(cfg.Secrets()))
+	}
+	if _, err := LoadSettings(write(t, t.TempDir(), "bad.yaml", "limits: {max_throttle_percent: 150}\n", 0o600)); err == nil {
+		t.Error("LoadSettings accepted an invalid setting")
 	}
 }

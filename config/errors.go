@@ -1,11 +1,9 @@
 package config
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
-	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 )
 
@@ -33,48 +31,6 @@ func (e *Error) Error() string {
 		lines[i] = p.String()
 	}
 	return strings.Join(lines, "\n")
-}
-
-// decodeError turns a go-yaml error into a positioned Problem.
-func decodeError(path string, err error) error {
-	var ye yaml.Error
-	if !errors.As(err, &ye) || ye.GetToken() == nil {
-		return &Error{Problems: []Problem{{File: path, Line: 1, Column: 1, Message: err.Error()}}}
-	}
-	pos := ye.GetToken().Position
-	return &Error{Problems: []Problem{{File: path, Line: pos.Line, Column: pos.Column, Message: decodeMessage(ye)}}}
-}
-
-// decodeMessage rewords go-yaml's messages, which name Go types and
-// YAML node kinds, in the file's terms.
-func decodeMessage(ye yaml.Error) string {
-	var te *yaml.TypeError
-	if errors.As(ye, &te) {
-		return fmt.Sprintf("expected %s, found %s", kindName(te.DstType.Kind().String()), kindName(te.SrcType.Kind().String()))
-	}
-	var ne *yaml.UnexpectedNodeTypeError
-	if errors.As(ye, &ne) {
-		return fmt.Sprintf("expected %s, found %s", kindName(ne.Expected.YAMLName()), kindName(ne.Actual.YAMLName()))
-	}
-	return ye.GetMessage()
-}
-
-// kindName names a Go kind or YAML node kind as a reader of the file
-// would.
-func kindName(k string) string {
-	switch k {
-	case "slice", "sequence":
-		return "a list"
-	case "map", "struct", "ptr", "mapping":
-		return "a mapping"
-	case "int", "int64", "uint64", "integer":
-		return "an integer"
-	case "float64", "float":
-		return "a number"
-	case "bool", "boolean":
-		return "true or false"
-	}
-	return "a " + k
 }
 
 // locate finds the position of the node at keys (mapping keys as strings,

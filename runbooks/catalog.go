@@ -59,7 +59,8 @@ func LoadCatalog(userDir string) (*Catalog, error) {
 			continue
 		}
 		if prev, dup := c.byName[rb.Name]; dup {
-			errs = append(errs, fmt.Errorf("%s: runbook %s is already defined by %s", f, rb.Name, prev.Source))
+			errs = append(errs, Errors{{File: f, Line: rb.nameAt[0], Column: rb.nameAt[1],
+				Msg: fmt.Sprintf("runbook %s is already defined by %s: choose another name", rb.Name, prev.Source)}})
 			continue
 		}
 		c.byName[rb.Name] = rb

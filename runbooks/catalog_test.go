@@ -41,7 +41,7 @@ func TestUserFolder(t *testing.T) {
 		t.Fatal("want errors for bad.yml and dup.yaml")
 	}
 	msg := err.Error()
-	for _, want := range []string{"bad.yml:3:13: unknown action \"nope\"", "dup.yaml: runbook scale-up is already defined by library/scale-up.yaml"} {
+	for _, want := range []string{"bad.yml:3:13: unknown action \"nope\"", "dup.yaml:1:7: runbook scale-up is already defined by library/scale-up.yaml"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error %q lacks %q", msg, want)
 		}

@@ -1,8 +1,8 @@
 package runbooks
 
 import (
-	"errors"
 	"fmt"
+	"io"
 	"os"
 	"regexp"
 	"sort"
@@ -11,7 +11,8 @@ import (
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
-	"github.com/goccy/go-yaml/parser"
+
+	"github.com/warroomhq/warroom/internal/yamldecode"
 )
 
 // OnFailure is what a run does when a step fails.
@@ -39,6 +40,8 @@ type Runbook struct {
 	Params        []Param
 	Preconditions []Step // read-only actions checked before anything runs
 	Steps         []Step
+
+	nameAt [2]int // line and column of the name in Source
 }
 
 // Step is one ordered step of a runbook (or one precondition).
@@ -76,7 +79,7 @@ func (es Errors) Error() string {
 	return strings.Join(lines, "\n")
 }
 
-// The YAML shape of a runbook file. Strict decoding rejects unknown keys.
+// The YAML shape of a runbook file. Decoding reports unknown keys.
 type fileRunbook struct {
 	Name          string      `yaml:"name"`
 	Description   string      `yaml:"description"`
@@ -115,26 +118,37 @@ var (
 
 // ParseFile reads and validates one runbook file.
 func ParseFile(path string) (*Runbook, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxFileSize {
+		return nil, Errors{{File: path, Line: 1, Column: 1, Msg: fmt.Sprintf("larger than %d bytes: a runbook is a few kilobytes", maxFileSize)}}
+	}
 	return Parse(path, data)
 }
+
+// maxFileSize bounds what ParseFile reads from the runbook folder.
+const maxFileSize = 1 << 20
 
 // Parse validates a runbook. Every problem is returned as Errors, each
 // naming file:line:column and what was expected.
 func Parse(file string, data []byte) (*Runbook, error) {
 	v := &validator{file: file}
-	f, err := parser.ParseBytes(data, 0)
-	if err != nil {
-		return nil, v.yamlError(err)
+	var raw fileRunbook
+	f, decoded := yamldecode.Decode(data, &raw)
+	for _, p := range decoded {
+		v.errs = append(v.errs, &Error{File: file, Line: p.Line, Column: p.Column, Msg: p.Message})
+	}
+	if f == nil {
+		return nil, v.errs
 	}
 	v.ast = f
-	var raw fileRunbook
-	if err := yaml.UnmarshalWithOptions(data, &raw, yaml.Strict()); err != nil {
-		return nil, v.yamlError(err)
-	}
 	rb := v.runbook(&raw)
 	if len(v.errs) > 0 {
 		sort.SliceStable(v.errs, func(i, j int) bool {
@@ -144,6 +158,7 @@ func Parse(file string, data []byte) (*Runbook, error) {
 		return nil, v.errs
 	}
 	rb.Source = file
+	rb.nameAt[0], rb.nameAt[1] = v.position("$.name")
 	return rb, nil
 }
 
@@ -151,17 +166,6 @@ type validator struct {
 	file string
 	ast  *ast.File
 	errs Errors
-}
-
-// yamlError converts a go-yaml error (syntax, type, unknown field) into a
-// positioned Error.
-func (v *validator) yamlError(err error) error {
-	var ye yaml.Error
-	if errors.As(err, &ye) && ye.GetToken() != nil {
-		p := ye.GetToken().Position
-		return Errors{{File: v.file, Line: p.Line, Column: p.Column, Msg: strings.TrimSpace(ye.GetMessage())}}
-	}
-	return Errors{{File: v.file, Line: 1, Column: 1, Msg: err.Error()}}
 }
 
 // errorf records a problem at the node for path (a YAML path such as
@@ -173,7 +177,7 @@ func (v *validator) errorf(path, format string, args ...any) {
 
 func (v *validator) position(path string) (int, int) {
 	for path != "" && path != "$" {
-		if p, err := yaml.PathString(path); err == nil {
+		if p, err := pathString(path); err == nil {
 			if n, err := p.FilterFile(v.ast); err == nil && n != nil && n.GetToken() != nil {
 				if m, ok := n.(*ast.MappingNode); ok && len(m.Values) > 0 {
 					n = m.Values[0].Key // a mapping's own token is inside it
@@ -185,6 +189,18 @@ func (v *validator) position(path string) (int, int) {
 		path = parentPath(path)
 	}
 	return 1, 1
+}
+
+// pathString is yaml.PathString, which panics on some keys a file may
+// hold (an argument named "0[0:"); such a path is an error, and position
+// falls back to its parent.
+func pathString(path string) (p *yaml.Path, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			p, err = nil, fmt.Errorf("path %q: %v", path, r)
+		}
+	}()
+	return yaml.PathString(path)
 }
 
 func parentPath(path string) string {

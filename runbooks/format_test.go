@@ -2,6 +2,8 @@ package runbooks
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -154,5 +156,52 @@ func TestParseParams(t *testing.T) {
 		if _, err := ParseParams(bad); err == nil {
 			t.Errorf("%v: want an error", bad)
 		}
+	}
+}
+
+// TestParseReportsEveryDecodingMistake: a value of the wrong kind is named
+// in the file's terms, and decoding goes on, so the unknown key, the bad
+// duration and the unknown action after it are reported in the same run.
+func TestParseReportsEveryDecodingMistake(t *testing.T) {
+	body := "name: x\nsteps:\n  - action: wait\n    mutates: yes\n    args: {duration: 1s}\n" +
+		"  - action: wait\n    timout: 5s\n    args: {duration: never}\n" +
+		"  - action: nope\n"
+	_, err := Parse("rb.yaml", []byte(body))
+	want := strings.Join([]string{
+		`rb.yaml:4:14: mutates must be true or false, got "yes"`,
+		`rb.yaml:7:5: unknown field "timout"; did you mean "timeout"?`,
+		`rb.yaml:8:22: argument duration: want a duration such as 30s or 5m, got "never"`,
+		`rb.yaml:9:13: unknown action "nope": want one of ` + actionNames(),
+	}, "\n")
+	if err == nil || err.Error() != want {
+		t.Fatalf("error:\n%v\nwant:\n%s", err, want)
+	}
+}
+
+// TestParseSuggestsQuotingAReferenceInFlowSyntax: a bare ${param} inside
+// [ ] is a YAML syntax error; the message says how to write it.
+func TestParseSuggestsQuotingAReferenceInFlowSyntax(t *testing.T) {
+	body := "name: x\nparams:\n  - {name: instance, type: string}\nsteps:\n  - action: aws.ssm_command\n    args:\n      instances: [${instance}]\n      command: uptime\n"
+	_, err := Parse("rb.yaml", []byte(body))
+	if err == nil || !strings.HasPrefix(err.Error(), "rb.yaml:7:20: ") || !strings.Contains(err.Error(), `a reference must be quoted: write "${instance}"`) {
+		t.Fatalf("error = %v, want the position and a hint to quote the reference", err)
+	}
+	fixed := strings.Replace(body, "[${instance}]", `["${instance}"]`, 1)
+	if _, err := Parse("rb.yaml", []byte(fixed)); err != nil {
+		t.Fatalf("the quoted form is refused: %v", err)
+	}
+}
+
+// TestParseFileRefusesAHugeFile: a file in the runbook folder is read only
+// up to a bound, and a larger one is reported, not decoded.
+func TestParseFileRefusesAHugeFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "huge.yaml")
+	body := "name: huge\nsteps:\n  - action: wait\n    args: {duration: 1s}\n" + strings.Repeat("# padding\n", maxFileSize/10+1)
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := ParseFile(path)
+	if err == nil || !strings.Contains(err.Error(), path+":1:1: larger than 1048576 bytes") {
+		t.Fatalf("err = %v", err)
 	}
 }

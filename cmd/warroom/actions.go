@@ -9,7 +9,6 @@ import (
 
 	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/integrations/drift"
-	"github.com/warroomhq/warroom/runbooks"
 )
 
 // runbookDrillSpeed runs the drill fast under `warroom runbook run --drill`:
@@ -98,15 +97,6 @@ func (e runbookEnv) banner(w io.Writer) {
 	for _, line := range e.unfinished {
 		fmt.Fprintf(w, "LEFT UNFINISHED: %s\n", line)
 	}
-}
-
-// runbookSettings is the user's runbook folder and the configured limits.
-func runbookSettings(g *globalFlags) (string, runbooks.Limits, error) {
-	cfg, err := configured(g)
-	if err != nil || cfg == nil {
-		return "", runbooks.Limits{}, err
-	}
-	return cfg.RunbookDir, runbookLimits(cfg), nil
 }
 
 // driftRecords watches fleet and HAProxy snapshots as they pass through the

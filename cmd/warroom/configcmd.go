@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"path/filepath"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -18,50 +20,115 @@ import (
 func configCommand(g *globalFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "config",
-		Short: "Check and show the configuration",
+		Short: "Check and show the configuration, or print an example to start one",
 		Long: "The configuration names the live sources (PagerDuty, Slack, AWS, HAProxy), the limits\n" +
-			"runbooks obey and the runbook folder. Tokens come from the environment or owner-only files.",
+			"runbooks obey and the runbook folder. Tokens come from the environment or owner-only files.\n" +
+			"Without a configuration file warroom opens the drill world.",
 	}
-	cmd.AddCommand(configCheckCommand(g), configShowCommand(g))
+	cmd.AddCommand(configCheckCommand(g), configShowCommand(g), configExampleCommand())
 	return cmd
+}
+
+// checkJSON is `warroom config check --format json`.
+type checkJSON struct {
+	File     string        `json:"file"`
+	Exists   bool          `json:"exists"`
+	Valid    bool          `json:"valid"`
+	Drill    bool          `json:"drill"` // warroom opens the drill world with it
+	Problems []problemJSON `json:"problems"`
+	Sources  []sourceJSON  `json:"sources"`
+	Rolling  *rollingJSON  `json:"rolling_restart,omitempty"` // with HAProxy configured
+}
+
+// problemJSON is one mistake in a file, at its position.
+type problemJSON struct {
+	File    string `json:"file"`
+	Line    int    `json:"line"`
+	Column  int    `json:"column"`
+	Message string `json:"message"`
 }
 
 func configCheckCommand(g *globalFlags) *cobra.Command {
 	var timeout time.Duration
+	var format *choiceValue
 	cmd := quiet(&cobra.Command{
 		Use:   "check",
 		Short: "Validate the configuration, then try each source once",
 		Long: "check reports every problem in the file as file:line:column, then contacts each\n" +
-			"configured source once and prints what it found. It exits non-zero on any problem.",
+			"configured source once and prints what it found. It exits non-zero on any problem.\n" +
+			"With no file at the default place it says so and exits 0: warroom opens the drill.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := loadConfig(g, cmd.ErrOrStderr())
+			path, err := g.configPath()
 			if err != nil {
 				return err
 			}
+			report := checkJSON{File: path, Exists: true, Problems: []problemJSON{}, Sources: []sourceJSON{}}
 			out := cmd.OutOrStdout()
-			if cfg.NamesNoSource() {
-				fmt.Fprintf(out, "%s: valid; it names no source, so warroom opens the drill world\n", cfg.Path)
+			// show prints the report: as JSON, or by text, the table form.
+			show := func(text func()) error {
+				if format.json() {
+					return writeJSON(out, report)
+				}
+				text()
 				return nil
 			}
-			fmt.Fprintf(out, "%s: valid\n\n", cfg.Path)
-			results := probeSources(cmd.Context(), cfg, timeout)
-			printProbes(out, results, cfg.Secrets())
-			rollErr := checkRolling(cmd.Context(), out, cfg, timeout)
+			cfg, err := loadConfig(g, cmd.ErrOrStderr())
+			var ce *config.Error
+			switch {
+			case errors.Is(err, fs.ErrNotExist) && g.ConfigPath == "":
+				report.Exists, report.Valid, report.Drill = false, true, true
+				return show(func() {
+					fmt.Fprintf(out, "%s: no configuration file, so warroom opens the drill world (simulated sources).\n%s\n", path, startHint(path))
+				})
+			case errors.As(err, &ce):
+				for _, p := range ce.Problems {
+					report.Problems = append(report.Problems, problemJSON{File: p.File, Line: p.Line, Column: p.Column, Message: p.Message})
+				}
+				_ = show(func() {}) // the problems are on stderr already
+				return err
+			case err != nil:
+				return err
+			}
+			report.Valid, report.Drill = true, cfg.NamesNoSource()
+			if cfg.NamesNoSource() {
+				return show(func() {
+					fmt.Fprintf(out, "%s: valid; it names no source, so warroom opens the drill world\n", cfg.Path)
+				})
+			}
+			report.Sources = probeRows(probeSources(cmd.Context(), cfg, timeout), cfg.Secrets())
+			var rollErr error
+			report.Rolling, rollErr = checkRolling(cmd.Context(), cfg, timeout)
+			if err := show(func() {
+				fmt.Fprintf(out, "%s: valid\n\n", cfg.Path)
+				printProbes(out, report.Sources)
+				printRolling(out, report.Rolling)
+			}); err != nil {
+				return err
+			}
 			failed := 0
-			for _, r := range results {
-				if r.err != nil {
+			for _, r := range report.Sources {
+				if !r.OK {
 					failed++
 				}
 			}
 			if failed > 0 {
-				return fmt.Errorf("%d of %d sources failed", failed, len(results))
+				return fmt.Errorf("%d of %d sources failed", failed, len(report.Sources))
 			}
 			return rollErr
 		},
 	})
 	cmd.Flags().DurationVar(&timeout, "timeout", 10*time.Second, "how long each source may take to answer")
+	format = formatFlag(cmd, "table")
 	return cmd
+}
+
+// startHint says how to start a configuration at path.
+func startHint(path string) string {
+	return fmt.Sprintf("To watch real sources, start from the commented example:\n"+
+		"  mkdir -p %s && warroom config example > %s\n"+
+		"then edit it and run warroom config check (README's \"Configuration\" section explains each setting).",
+		filepath.Dir(path), path)
 }
 
 func configShowCommand(g *globalFlags) *cobra.Command {
@@ -80,19 +147,60 @@ func configShowCommand(g *globalFlags) *cobra.Command {
 	})
 }
 
+func configExampleCommand() *cobra.Command {
+	return quiet(&cobra.Command{
+		Use:   "example",
+		Short: "Print a commented example configuration to start from",
+		Long: "example prints a configuration naming every source and setting, each with a comment.\n" +
+			"Save it, keep the sections you use, and check it:\n" +
+			"  warroom config example > ~/.config/warroom/config.yaml && warroom config check",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, err := cmd.OutOrStdout().Write(config.Example())
+			return err
+		},
+	})
+}
+
+// problemsError counts the problems loadConfig printed; it unwraps to the
+// *config.Error holding them.
+type problemsError struct {
+	path string
+	err  *config.Error
+}
+
+func (e *problemsError) Error() string {
+	return fmt.Sprintf("%s: %s", e.path, plural(len(e.err.Problems), "problem"))
+}
+func (e *problemsError) Unwrap() error { return e.err }
+
 // loadConfig loads the configuration, writing each problem in the file to
 // stderr as file:line:column so editors can jump to it; the returned error
-// only counts them.
+// only counts them. A missing file's error says how to start one and
+// still wraps fs.ErrNotExist.
 func loadConfig(g *globalFlags, stderr io.Writer) (*config.Config, error) {
+	return loadConfigWith(g, stderr, config.Load)
+}
+
+// loadSettings is loadConfig without the tokens, for verbs that contact
+// no source.
+func loadSettings(g *globalFlags, stderr io.Writer) (*config.Config, error) {
+	return loadConfigWith(g, stderr, config.LoadSettings)
+}
+
+func loadConfigWith(g *globalFlags, stderr io.Writer, load func(string) (*config.Config, error)) (*config.Config, error) {
 	path, err := g.configPath()
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := config.Load(path)
+	cfg, err := load(path)
 	var ce *config.Error
-	if errors.As(err, &ce) {
+	switch {
+	case errors.As(err, &ce):
 		fmt.Fprintln(stderr, ce.Error())
-		return nil, fmt.Errorf("%s: %s", path, plural(len(ce.Problems), "problem"))
+		return nil, &problemsError{path: path, err: ce}
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("no configuration file at %s (%w).\n%s", path, fs.ErrNotExist, startHint(path))
 	}
 	return cfg, err
 }
@@ -137,29 +245,51 @@ func probeSources(ctx context.Context, cfg *config.Config, timeout time.Duration
 	return results
 }
 
-// printProbes writes the check table. Each adapter keeps tokens out of its
-// errors; masking the loaded secrets here as well costs nothing.
-func printProbes(w io.Writer, results []probeResult, secrets []string) {
+// sourceJSON is one source's row of `warroom config check`.
+type sourceJSON struct {
+	Name      string  `json:"name"`
+	OK        bool    `json:"ok"`
+	LatencyMS float64 `json:"latency_ms"` // 0 when the source could not be built
+	Found     string  `json:"found,omitempty"`
+	Error     string  `json:"error,omitempty"`
+}
+
+// probeRows turns probe results into the check's rows. Each adapter keeps
+// tokens out of its errors; masking the loaded secrets here as well costs
+// nothing.
+func probeRows(results []probeResult, secrets []string) []sourceJSON {
 	mask := func(s string) string {
 		for _, secret := range secrets {
 			s = strings.ReplaceAll(s, secret, "******")
 		}
 		return s
 	}
+	rows := make([]sourceJSON, len(results))
+	for i, r := range results {
+		rows[i] = sourceJSON{Name: r.source, OK: r.err == nil, LatencyMS: float64(r.latency.Microseconds()) / 1000, Found: mask(r.found)}
+		if r.err != nil {
+			rows[i].Found, rows[i].Error = "", mask(oneLine(r.err.Error()))
+		}
+	}
+	return rows
+}
+
+// printProbes writes the check table.
+func printProbes(w io.Writer, rows []sourceJSON) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SOURCE\tSTATUS\tLATENCY\tFOUND")
-	for _, r := range results {
-		status, latency, found := "ok", r.latency.Round(time.Millisecond).String(), r.found
-		if r.err != nil {
-			status, found = "error", oneLine(r.err.Error())
+	for _, r := range rows {
+		status, latency, found := "ok", (time.Duration(r.LatencyMS*1000) * time.Microsecond).Round(time.Millisecond).String(), r.Found
+		if !r.OK {
+			status, found = "error", r.Error
 		}
 		switch {
-		case r.latency == 0:
+		case r.LatencyMS == 0:
 			latency = "-" // the source could not be built
-		case r.latency < time.Millisecond:
+		case r.LatencyMS < 1:
 			latency = "<1ms"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.source, status, latency, mask(found))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Name, status, latency, found)
 	}
 	tw.Flush()
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -30,13 +31,16 @@ func runConfig(t *testing.T, body string, args ...string) (stdout, stderr string
 	return out.String(), strings.ReplaceAll(errOut.String(), path, "CONFIG"), err
 }
 
+// TestConfigCheckReportsPositions: every problem at once, the unknown key
+// (which used to stop decoding) and the bad value after it.
 func TestConfigCheckReportsPositions(t *testing.T) {
 	_, stderr, err := runConfig(t, "aws:\n  groups: [web]\n  regoin: x\nlimits:\n  max_throttle_percent: 101\n", "check")
-	if err == nil || !strings.HasSuffix(err.Error(), "1 problem") {
+	if err == nil || !strings.HasSuffix(err.Error(), "2 problems") {
 		t.Fatalf("err = %v", err)
 	}
-	if stderr != "CONFIG:3:3: unknown field \"regoin\"\n" {
-		t.Fatalf("stderr = %q", stderr)
+	want := "CONFIG:3:3: unknown field \"regoin\"; did you mean \"region\"?\nCONFIG:5:25: max_throttle_percent 101 is out of range 0-100\n"
+	if stderr != want {
+		t.Fatalf("stderr = %q, want %q", stderr, want)
 	}
 }
 
@@ -118,5 +122,23 @@ func TestConfigShowMasksSecrets(t *testing.T) {
 	}
 	if !strings.Contains(out, "poll_interval: 30s") {
 		t.Fatalf("defaults not shown:\n%s", out)
+	}
+}
+
+// TestConfigCheckJSONHoldsEveryProblem: with --format json the problems
+// are in the document, standard output holds nothing else, and the check
+// still fails.
+func TestConfigCheckJSONHoldsEveryProblem(t *testing.T) {
+	stdout, _, err := runConfig(t, "aws:\n  groups: web\nlimits:\n  max_throttle_percent: 101\n", "check", "--format", "json")
+	if err == nil {
+		t.Fatal("a configuration with problems passed")
+	}
+	var doc checkJSON
+	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+		t.Fatalf("stdout is not one JSON document: %v\n%s", err, stdout)
+	}
+	if !doc.Exists || doc.Valid || len(doc.Problems) != 3 || doc.Problems[1].Line != 2 || doc.Problems[1].Column != 11 ||
+		doc.Problems[1].Message != `groups must be a list of strings, got "web"` {
+		t.Errorf("report %+v", doc)
 	}
 }

@@ -61,7 +61,7 @@ func fleetCommand(g *globalFlags) *cobra.Command {
 		seed     uint64
 		at       time.Duration
 		window   time.Duration
-		format   string
+		format   *choiceValue
 	)
 	cmd := &cobra.Command{
 		Use:   "fleet [--config FILE | --drill] [--window 10s] [--format table|json]",
@@ -88,9 +88,6 @@ are null while a row is still measuring (measuring: true), and
 error_ratio is null with no response.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if format != "table" && format != "json" {
-				return fmt.Errorf("--format %q: use table or json", format)
-			}
 			if window <= 0 {
 				return errors.New("--window must be positive")
 			}
@@ -109,7 +106,7 @@ error_ratio is null with no response.`,
 			if r.groups == nil && r.backends.Backends == nil && err != nil {
 				return err
 			}
-			if format == "json" {
+			if format.json() {
 				if werr := writeFleetJSON(cmd.OutOrStdout(), r); werr != nil {
 					return werr
 				}
@@ -124,7 +121,7 @@ error_ratio is null with no response.`,
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "with --drill: the random seed")
 	cmd.Flags().DurationVar(&at, "at", 2*time.Minute, "with --drill: scenario time to read at (before the window)")
 	cmd.Flags().DurationVar(&window, "window", 10*time.Second, "time between the two readings rates are measured over")
-	cmd.Flags().StringVar(&format, "format", "table", "table or json")
+	format = formatFlag(cmd, "table")
 	return cmd
 }
 

@@ -9,8 +9,13 @@ import (
 )
 
 func main() {
-	if err := rootCommand().Execute(); err != nil {
+	err := rootCommand().Execute()
+	code, hint := exitStatus(err)
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "warroom:", err)
-		os.Exit(1)
+		if hint != "" {
+			fmt.Fprintln(os.Stderr, "warroom:", hint)
+		}
 	}
+	os.Exit(code)
 }

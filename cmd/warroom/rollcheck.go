@@ -11,36 +11,65 @@ import (
 	"github.com/warroomhq/warroom/runbooks"
 )
 
-// checkRolling prints the checks a rolling restart would make with the
+// rollingJSON is what `config check` found of a rolling restart.
+type rollingJSON struct {
+	Batch  int         `json:"batch"`
+	Error  string      `json:"error,omitempty"` // the checks could not be made
+	Checks []checkMark `json:"checks"`
+}
+
+// checkMark is one plan check: mark is ok, WARN or FAIL.
+type checkMark struct {
+	Mark string `json:"mark"`
+	Text string `json:"text"`
+}
+
+// checkRolling makes the checks a rolling restart would make with the
 // configured batch size: every name it would use, each instance's
 // configuration, and what a reload under keep-alive load would do. A
-// failed check is an error, found here rather than mid-incident.
-func checkRolling(ctx context.Context, w io.Writer, cfg *config.Config, timeout time.Duration) error {
+// failed check is an error, found here rather than mid-incident. It is nil
+// when no HAProxy is configured.
+func checkRolling(ctx context.Context, cfg *config.Config, timeout time.Duration) (*rollingJSON, error) {
 	if cfg.HAProxy == nil {
-		return nil
+		return nil, nil
 	}
 	fleet, err := haproxy.New(cfg.HAProxyOptions())
 	if err != nil {
-		return nil // the source's row already says why
+		return nil, nil // the source's row already says why
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	limits := runbookLimits(cfg)
+	report := &rollingJSON{Batch: limits.MaxBatch, Checks: []checkMark{}}
 	checks, err := runbooks.RollingChecks(ctx, fleet, nil, limits.MaxBatch, limits)
 	if err != nil {
-		fmt.Fprintf(w, "\nrolling restart: %v\n", err)
-		return nil
+		report.Error = oneLine(err.Error())
+		return report, nil
 	}
-	fmt.Fprintf(w, "\nrolling restart (haproxy-rolling-restart, batch up to %d):\n", limits.MaxBatch)
 	failed := 0
 	for _, c := range checks {
-		fmt.Fprintf(w, "  %-4s %s\n", c.Mark(), oneLine(c.Text))
+		report.Checks = append(report.Checks, checkMark{Mark: c.Mark(), Text: oneLine(c.Text)})
 		if !c.OK {
 			failed++
 		}
 	}
 	if failed > 0 {
-		return fmt.Errorf("%s failed", plural(failed, "rolling restart check"))
+		return report, fmt.Errorf("%s failed", plural(failed, "rolling restart check"))
 	}
-	return nil
+	return report, nil
+}
+
+// printRolling writes the rolling restart's checks as text.
+func printRolling(w io.Writer, r *rollingJSON) {
+	if r == nil {
+		return
+	}
+	if r.Error != "" {
+		fmt.Fprintf(w, "\nrolling restart: %s\n", r.Error)
+		return
+	}
+	fmt.Fprintf(w, "\nrolling restart (haproxy-rolling-restart, batch up to %d):\n", r.Batch)
+	for _, c := range r.Checks {
+		fmt.Fprintf(w, "  %-4s %s\n", c.Mark, c.Text)
+	}
 }

@@ -2,7 +2,9 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"runtime/debug"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -47,6 +49,7 @@ With no configuration it opens the built-in drill world, replaying the
 	root.Flags().BoolVar(&readonly, "readonly", false, "observe only: refuse every mutating action")
 	root.Flags().BoolVar(&bell, "bell", false, "ring the terminal bell with a new critical alert or a failed action")
 	root.AddCommand(drillCommand(g), versionCommand(), runbookCommand(g), timelineCommand(g), configCommand(g), fleetCommand(g))
+	guardUsage(root)
 	return root
 }
 
@@ -61,12 +64,21 @@ func versionCommand() *cobra.Command {
 	}
 }
 
+// The drill's speed range. Above the maximum, one tick of the simulation
+// (a tenth of a second) would cover more scenario time than a source's
+// freshness budget, and every source would read STALE.
+const (
+	minDrillSpeed = 0.1
+	maxDrillSpeed = 100
+)
+
 func drillCommand(g *globalFlags) *cobra.Command {
 	var (
 		list, readonly, bell bool
-		speed                float64
 		seed                 uint64
+		format               *choiceValue
 	)
+	speed := &rangeValue{value: defaultDrillSpeed, min: minDrillSpeed, max: maxDrillSpeed, unit: "scenario seconds per real second"}
 	cmd := &cobra.Command{
 		Use:   "drill [SCENARIO]",
 		Short: "Open the war-room on a simulated incident, to rehearse on-call",
@@ -76,22 +88,58 @@ Drill mode is labelled DRILL on screen at all times.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if list {
-				for _, s := range drill.Scenarios() {
-					fmt.Fprintf(cmd.OutOrStdout(), "%-16s %s\n", s.Name, s.Description)
-				}
-				return nil
+				return listScenarios(cmd.OutOrStdout(), format.json())
+			}
+			if cmd.Flags().Changed("format") {
+				return usageErrorf(cmd, "--format is for --list: the drill itself is a screen")
 			}
 			name := drill.DefaultScenario
 			if len(args) == 1 {
 				name = args[0]
 			}
-			return runWarRoom(cmd.Context(), g, sessionOptions{ForceDrill: true, Scenario: name, Speed: speed, Seed: seed, Readonly: readonly, Bell: bell})
+			if _, ok := drill.Lookup(name); !ok {
+				return usageErrorf(cmd, "no drill scenario %q (scenarios: %s)", name, strings.Join(scenarioNames(), ", "))
+			}
+			return runWarRoom(cmd.Context(), g, sessionOptions{ForceDrill: true, Scenario: name, Speed: speed.value, Seed: seed, Readonly: readonly, Bell: bell})
 		},
 	}
 	cmd.Flags().BoolVar(&list, "list", false, "list the scenarios")
-	cmd.Flags().Float64Var(&speed, "speed", defaultDrillSpeed, "scenario seconds per real second")
+	format = formatFlag(cmd, "table")
+	cmd.Flags().Var(speed, "speed", fmt.Sprintf("scenario seconds per real second, %g to %g", minDrillSpeed, float64(maxDrillSpeed)))
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "random seed: the same seed replays the same drill")
 	cmd.Flags().BoolVar(&readonly, "readonly", false, "observe only: refuse every mutating action")
 	cmd.Flags().BoolVar(&bell, "bell", false, "ring the terminal bell with a new critical alert or a failed action")
 	return cmd
+}
+
+func scenarioNames() []string {
+	var names []string
+	for _, s := range drill.Scenarios() {
+		names = append(names, s.Name)
+	}
+	return names
+}
+
+// scenarioJSON is one scenario in `warroom drill --list --format json`.
+type scenarioJSON struct {
+	Name        string `json:"name"`
+	Title       string `json:"title"`
+	Description string `json:"description"`
+	Default     bool   `json:"default"`
+}
+
+func listScenarios(w io.Writer, asJSON bool) error {
+	var out []scenarioJSON
+	for _, s := range drill.Scenarios() {
+		out = append(out, scenarioJSON{Name: s.Name, Title: s.Title, Description: s.Description, Default: s.Name == drill.DefaultScenario})
+	}
+	if asJSON {
+		return writeJSON(w, struct {
+			Scenarios []scenarioJSON `json:"scenarios"`
+		}{out})
+	}
+	for _, s := range out {
+		fmt.Fprintf(w, "%-16s %s\n", s.Name, s.Description)
+	}
+	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"sort"
@@ -35,21 +36,42 @@ func quiet(c *cobra.Command) *cobra.Command {
 	return c
 }
 
-// loadRunbooks loads the built-ins and the user's folder. One broken user
-// file must not hide the other runbooks: it is skipped, and warn is told.
-func loadRunbooks(g *globalFlags, warn func(string)) (*runbooks.Catalog, runbooks.Limits, error) {
-	dir, limits, err := runbookSettings(g)
-	if err != nil {
-		return nil, limits, err
+// runbookSettings is the user's runbook folder and the configured limits.
+// It loads no token: listing, showing and planning runbooks needs none.
+func runbookSettings(g *globalFlags) (string, runbooks.Limits, error) {
+	cfg, err := loadSettings(g, os.Stderr)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && g.ConfigPath == "":
+		return "", runbooks.Limits{}, nil // no configuration: built-ins only
+	case err != nil:
+		return "", runbooks.Limits{}, err
 	}
-	cat, err := runbooks.LoadCatalog(dir)
+	return cfg.RunbookDir, runbookLimits(cfg), nil
+}
+
+// openCatalog loads the built-ins and the user's folder. One broken user
+// file must not hide the other runbooks: the catalog holds every valid
+// one, and skipped says what did not load (nil when everything did).
+func openCatalog(g *globalFlags) (cat *runbooks.Catalog, limits runbooks.Limits, dir string, skipped, err error) {
+	dir, limits, err = runbookSettings(g)
+	if err != nil {
+		return nil, limits, dir, nil, err
+	}
+	cat, skipped = runbooks.LoadCatalog(dir)
 	if cat == nil {
-		return nil, limits, err
+		return nil, limits, dir, nil, skipped
 	}
-	if err != nil {
-		warn(fmt.Sprintf("some runbooks in %s were skipped: %v", dir, err))
+	return cat, limits, dir, skipped, nil
+}
+
+// loadRunbooks is openCatalog for verbs that go on past broken files:
+// warn is told about them.
+func loadRunbooks(g *globalFlags, warn func(string)) (*runbooks.Catalog, runbooks.Limits, error) {
+	cat, limits, dir, skipped, err := openCatalog(g)
+	if skipped != nil {
+		warn(fmt.Sprintf("some runbooks in %s were skipped: %v", dir, skipped))
 	}
-	return cat, limits, nil
+	return cat, limits, err
 }
 
 // warnOn prints loading warnings for a command-line verb.
@@ -67,30 +89,197 @@ func lookupRunbook(cmd *cobra.Command, g *globalFlags, name string) (*runbooks.R
 	return rb, limits, err
 }
 
+// runbookJSON is one runbook in `warroom runbook list|show --format json`.
+type runbookJSON struct {
+	Name           string      `json:"name"`
+	Description    string      `json:"description"`
+	Source         string      `json:"source"`
+	Builtin        bool        `json:"builtin"`
+	Dangerous      bool        `json:"dangerous"`
+	Mutates        bool        `json:"mutates"`
+	Confirm        string      `json:"confirm,omitempty"`
+	TimeoutSeconds float64     `json:"timeout_seconds"`
+	Params         []paramJSON `json:"params"`
+	Preconditions  []stepJSON  `json:"preconditions,omitempty"` // show only
+	Steps          []stepJSON  `json:"steps,omitempty"`         // show only
+	Plan           *planJSON   `json:"plan,omitempty"`          // show with --param or --drill
+}
+
+type paramJSON struct {
+	Name        string   `json:"name"`
+	Type        string   `json:"type"`
+	Description string   `json:"description,omitempty"`
+	Required    bool     `json:"required"`
+	Default     string   `json:"default,omitempty"` // as typed on the command line
+	Min         string   `json:"min,omitempty"`
+	Max         string   `json:"max,omitempty"`
+	Pattern     string   `json:"pattern,omitempty"`
+	Values      []string `json:"values,omitempty"`
+}
+
+type stepJSON struct {
+	Name           string         `json:"name"`
+	Action         string         `json:"action"`
+	Args           map[string]any `json:"args"` // as written, with ${param} references
+	Mutates        bool           `json:"mutates"`
+	TimeoutSeconds float64        `json:"timeout_seconds"`
+	OnFailure      string         `json:"on_failure"`
+}
+
+type planJSON struct {
+	OK      bool            `json:"ok"` // every check passed
+	Lines   []string        `json:"lines"`
+	Checks  []planCheckJSON `json:"checks"`
+	Targets []string        `json:"targets"`
+	Text    string          `json:"text"` // the plan as the table form prints it
+}
+
+type planCheckJSON struct {
+	OK   bool   `json:"ok"`
+	Text string `json:"text"`
+}
+
+func describeJSON(rb *runbooks.Runbook, full bool) runbookJSON {
+	text := func(v any) string {
+		if v == nil {
+			return ""
+		}
+		return fmt.Sprint(v)
+	}
+	out := runbookJSON{Name: rb.Name, Description: strings.Join(strings.Fields(rb.Description), " "), Source: rb.Source,
+		Builtin: rb.Builtin, Dangerous: rb.Dangerous, TimeoutSeconds: rb.Timeout.Seconds(), Params: []paramJSON{}}
+	if rb.Dangerous {
+		out.Confirm = rb.Confirm
+	}
+	for _, p := range rb.Params {
+		pj := paramJSON{Name: p.Name, Type: string(p.Type), Description: p.Description, Required: p.Required(),
+			Default: text(p.Default), Min: text(p.Min), Max: text(p.Max), Values: p.Values}
+		if p.Pattern != nil {
+			pj.Pattern = p.Pattern.String()
+		}
+		out.Params = append(out.Params, pj)
+	}
+	steps := func(ss []runbooks.Step) []stepJSON {
+		out := []stepJSON{}
+		for _, s := range ss {
+			out = append(out, stepJSON{Name: s.Name, Action: s.Action, Args: s.Args, Mutates: s.Mutates,
+				TimeoutSeconds: s.Timeout.Seconds(), OnFailure: string(s.OnFailure)})
+		}
+		return out
+	}
+	for _, s := range rb.Steps {
+		out.Mutates = out.Mutates || s.Mutates
+	}
+	if full {
+		out.Preconditions, out.Steps = steps(rb.Preconditions), steps(rb.Steps)
+	}
+	return out
+}
+
+func planToJSON(p *runbooks.Plan) *planJSON {
+	out := &planJSON{OK: p.Err() == nil, Lines: p.Lines(), Checks: []planCheckJSON{}, Targets: p.Targets, Text: p.String()}
+	if out.Lines == nil {
+		out.Lines = []string{}
+	}
+	if out.Targets == nil {
+		out.Targets = []string{}
+	}
+	for _, c := range p.Checks() {
+		out.Checks = append(out.Checks, planCheckJSON{OK: c.OK, Text: c.Text})
+	}
+	return out
+}
+
+// loadProblems flattens what LoadCatalog could not load into positioned
+// problems, in the order it found them.
+func loadProblems(err error) []problemJSON {
+	var out []problemJSON
+	var walk func(error)
+	walk = func(err error) {
+		var es runbooks.Errors
+		var one *runbooks.Error
+		if joined, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, e := range joined.Unwrap() {
+				walk(e)
+			}
+			return
+		}
+		switch {
+		case errors.As(err, &es):
+			for _, e := range es {
+				out = append(out, problemJSON{File: e.File, Line: e.Line, Column: e.Column, Message: e.Msg})
+			}
+		case errors.As(err, &one):
+			out = append(out, problemJSON{File: one.File, Line: one.Line, Column: one.Column, Message: one.Msg})
+		default:
+			out = append(out, problemJSON{Message: err.Error()})
+		}
+	}
+	if err != nil {
+		walk(err)
+	}
+	return out
+}
+
+func (p problemJSON) String() string {
+	if p.File == "" {
+		return p.Message
+	}
+	return fmt.Sprintf("%s:%d:%d: %s", p.File, p.Line, p.Column, p.Message)
+}
+
 func runbookListCommand(g *globalFlags) *cobra.Command {
-	return quiet(&cobra.Command{
+	var format *choiceValue
+	cmd := quiet(&cobra.Command{
 		Use:   "list",
-		Short: "List the runbooks",
+		Short: "List the runbooks; a runbook file that does not load is reported and the exit status is 1",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cat, _, err := loadRunbooks(g, warnOn(cmd))
+			cat, _, dir, skipped, err := openCatalog(g)
 			if err != nil {
 				return err
 			}
+			problems := loadProblems(skipped)
 			out := cmd.OutOrStdout()
-			for _, rb := range cat.List() {
-				flags := ""
-				if rb.Dangerous {
-					flags = " [dangerous]"
+			if format.json() {
+				doc := struct {
+					Runbooks []runbookJSON `json:"runbooks"`
+					Problems []problemJSON `json:"problems"`
+				}{[]runbookJSON{}, problems}
+				if doc.Problems == nil {
+					doc.Problems = []problemJSON{}
 				}
-				if !rb.Builtin {
-					flags += " [" + rb.Source + "]"
+				for _, rb := range cat.List() {
+					doc.Runbooks = append(doc.Runbooks, describeJSON(rb, false))
 				}
-				fmt.Fprintf(out, "%-26s %s%s\n", rb.Name, firstSentence(rb.Description), flags)
+				if err := writeJSON(out, doc); err != nil {
+					return err
+				}
+			} else {
+				for _, rb := range cat.List() {
+					flags := ""
+					if rb.Dangerous {
+						flags = " [dangerous]"
+					}
+					if !rb.Builtin {
+						flags += " [" + rb.Source + "]"
+					}
+					fmt.Fprintf(out, "%-26s %s%s\n", rb.Name, firstSentence(rb.Description), flags)
+				}
 			}
-			return nil
+			if len(problems) == 0 {
+				return nil
+			}
+			stderr := cmd.ErrOrStderr()
+			fmt.Fprintf(stderr, "warroom: these runbooks in %s did not load and are not listed:\n", dir)
+			for _, p := range problems {
+				fmt.Fprintln(stderr, p)
+			}
+			return fmt.Errorf("%s in %s (fix them, then check with warroom runbook validate)", plural(len(problems), "runbook problem"), dir)
 		},
 	})
+	format = formatFlag(cmd, "table")
+	return cmd
 }
 
 // firstSentence is the description's first sentence, cut to fit a line.
@@ -133,6 +322,7 @@ func runbookValidateCommand() *cobra.Command {
 func runbookShowCommand(g *globalFlags) *cobra.Command {
 	var params []string
 	var drill bool
+	var format *choiceValue
 	cmd := quiet(&cobra.Command{
 		Use:   "show NAME",
 		Short: "Show a runbook; with --param or --drill, also its plan",
@@ -143,8 +333,12 @@ func runbookShowCommand(g *globalFlags) *cobra.Command {
 				return err
 			}
 			out := cmd.OutOrStdout()
-			describeRunbook(out, rb)
+			doc := describeJSON(rb, true)
 			if len(params) == 0 && !drill {
+				if format.json() {
+					return writeJSON(out, doc)
+				}
+				describeRunbook(out, rb)
 				return nil
 			}
 			plan, closeAll, err := planRunbook(cmd.Context(), g, rb, params, drill, limits)
@@ -152,12 +346,21 @@ func runbookShowCommand(g *globalFlags) *cobra.Command {
 				return err
 			}
 			defer closeAll()
-			fmt.Fprintf(out, "\nplan:\n%s", plan)
+			if format.json() {
+				doc.Plan = planToJSON(plan)
+				if err := writeJSON(out, doc); err != nil {
+					return err
+				}
+			} else {
+				describeRunbook(out, rb)
+				fmt.Fprintf(out, "\nplan:\n%s", plan)
+			}
 			return plan.Err()
 		},
 	})
 	cmd.Flags().StringArrayVar(&params, "param", nil, "parameter as name=value (repeatable)")
 	cmd.Flags().BoolVar(&drill, "drill", false, "plan against the drill world")
+	format = formatFlag(cmd, "text")
 	return cmd
 }
 
@@ -242,7 +445,7 @@ func runbookRunCommand(g *globalFlags) *cobra.Command {
 			}
 			raw, err := runbooks.ParseParams(params)
 			if err != nil {
-				return err
+				return &usageError{err: err, cmd: cmd}
 			}
 			stateDir, err := g.stateDir()
 			if err != nil {

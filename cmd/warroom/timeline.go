@@ -15,7 +15,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/warroomhq/warroom/config"
 	"github.com/warroomhq/warroom/timeline"
 	"github.com/warroomhq/warroom/timeline/export"
 )
@@ -36,14 +35,25 @@ rewrites; secrets are scrubbed before anything is written.`,
 	return cmd
 }
 
+// incidentJSON is one incident in `warroom timeline list --format json`.
+type incidentJSON struct {
+	ID      string     `json:"id"`
+	Entries int        `json:"entries"`
+	First   *time.Time `json:"first"` // null for an empty timeline
+	Last    *time.Time `json:"last"`
+	OK      bool       `json:"ok"`                // the hash chain verifies
+	Problem string     `json:"problem,omitempty"` // why it does not
+}
+
 func timelineListCommand(g *globalFlags) *cobra.Command {
 	var tz string
+	var format *choiceValue
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List the incidents in the state directory, with entry counts and first and last times",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			loc, err := loadZone(tz)
+			loc, err := loadZone(cmd, tz)
 			if err != nil {
 				return err
 			}
@@ -56,6 +66,20 @@ func timelineListCommand(g *globalFlags) *cobra.Command {
 				return err
 			}
 			out := cmd.OutOrStdout()
+			if format.json() {
+				doc := struct {
+					StateDir  string         `json:"state_dir"`
+					Incidents []incidentJSON `json:"incidents"`
+				}{dir, []incidentJSON{}}
+				for _, inc := range incidents {
+					ij := incidentJSON{ID: inc.ID, Entries: inc.Entries, First: optionalTime(inc.First, loc), Last: optionalTime(inc.Last, loc), OK: inc.Err == nil}
+					if inc.Err != nil {
+						ij.Problem = inc.Err.Error()
+					}
+					doc.Incidents = append(doc.Incidents, ij)
+				}
+				return writeJSON(out, doc)
+			}
 			if len(incidents) == 0 {
 				fmt.Fprintf(out, "no incidents in %s\n", dir)
 				return nil
@@ -73,7 +97,18 @@ func timelineListCommand(g *globalFlags) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&tz, "tz", "Local", "time zone for times shown (IANA name, UTC or Local)")
+	format = formatFlag(cmd, "table")
 	return cmd
+}
+
+// optionalTime is t in loc for JSON (RFC 3339 with the zone's offset), or
+// nil when unset.
+func optionalTime(t time.Time, loc *time.Location) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	t = t.In(loc)
+	return &t
 }
 
 func formatOptional(t time.Time, loc *time.Location) string {
@@ -93,7 +128,7 @@ func timelineShowCommand(g *globalFlags) *cobra.Command {
 		Short: "Show an incident's timeline as amended, or one entry's history",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			entries, opts, err := readIncident(cmd.ErrOrStderr(), g, incident, tz, window)
+			entries, opts, err := readIncident(cmd, g, incident, tz, window)
 			if err != nil {
 				return err
 			}
@@ -131,7 +166,7 @@ new text), time (--to is the new time), hide, unhide, star, unstar, or erase
 (for content that slipped past redaction; --text says why).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			loc, err := loadZone(tz)
+			loc, err := loadZone(cmd, tz)
 			if err != nil {
 				return err
 			}
@@ -141,16 +176,16 @@ new text), time (--to is the new time), hide, unhide, star, unstar, or erase
 			}
 			if to != "" {
 				if e.To, err = export.ParseTime(to, loc); err != nil {
-					return fmt.Errorf("--to: %w", err)
+					return usageErrorf(cmd, "--to: %w", err)
 				}
 			}
 			if occurred != "" {
 				if e.Occurred, err = export.ParseTime(occurred, loc); err != nil {
-					return fmt.Errorf("--occurred: %w", err)
+					return usageErrorf(cmd, "--occurred: %w", err)
 				}
 			}
 			if e.Fields, err = parseFields(fields); err != nil {
-				return err
+				return &usageError{err: err, cmd: cmd}
 			}
 			redactor, err := configuredRedactor(g)
 			if err != nil {
@@ -198,16 +233,12 @@ new text), time (--to is the new time), hide, unhide, star, unstar, or erase
 // configuredRedactor scrubs the secrets of the configuration, if there is
 // one, as the war-room does; without one, the built-in patterns.
 func configuredRedactor(g *globalFlags) (*timeline.Redactor, error) {
-	path, err := g.configPath()
+	cfg, err := configured(g)
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := config.Load(path)
-	if errors.Is(err, fs.ErrNotExist) && g.ConfigPath == "" {
+	if cfg == nil {
 		return timeline.NewRedactor(nil, nil)
-	}
-	if err != nil {
-		return nil, err
 	}
 	return timeline.NewRedactor(cfg.Secrets(), cfg.Redact)
 }
@@ -259,15 +290,16 @@ func timelineVerifyCommand(g *globalFlags) *cobra.Command {
 
 func timelineExportCommand(g *globalFlags) *cobra.Command {
 	var (
-		incident, format, output, title, tz string
-		window                              exportWindow
+		incident, output, title, tz string
+		window                      exportWindow
 	)
+	format := &choiceValue{value: "md", allowed: []string{"md", "json", "csv"}}
 	cmd := &cobra.Command{
 		Use:   "export --incident ID --format md|json|csv [-o FILE]",
 		Short: "Export a timeline: a postmortem draft (md), the lossless record (json) or a spreadsheet (csv)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			entries, opts, err := readIncident(cmd.ErrOrStderr(), g, incident, tz, window)
+			entries, opts, err := readIncident(cmd, g, incident, tz, window)
 			if err != nil {
 				return err
 			}
@@ -276,15 +308,15 @@ func timelineExportCommand(g *globalFlags) *cobra.Command {
 				opts.Title = recordedTitle(entries)
 			}
 			if output == "" || output == "-" {
-				return export.Write(cmd.OutOrStdout(), format, entries, opts)
+				return export.Write(cmd.OutOrStdout(), format.value, entries, opts)
 			}
 			return writeFileAtomically(output, func(w io.Writer) error {
-				return export.Write(w, format, entries, opts)
+				return export.Write(w, format.value, entries, opts)
 			})
 		},
 	}
 	incidentFlag(cmd, &incident)
-	cmd.Flags().StringVar(&format, "format", "md", "md, json or csv")
+	cmd.Flags().Var(format, "format", "md, json or csv")
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write to FILE instead of standard output")
 	cmd.Flags().StringVar(&title, "title", "", "postmortem title (default: the title the war-room recorded, else Incident ID)")
 	cmd.Flags().StringVar(&tz, "tz", "UTC", "time zone for times in the export (IANA name, UTC or Local)")
@@ -340,21 +372,21 @@ func incidentPath(g *globalFlags, incident string) (string, error) {
 // crash leaves and the next open repairs is accepted with a warning: a
 // torn last line (left out) or a pending erase (shown erased). A file
 // with any other problem is refused, naming it.
-func readIncident(warn io.Writer, g *globalFlags, incident, tz string, w exportWindow) ([]timeline.Entry, export.Options, error) {
+func readIncident(cmd *cobra.Command, g *globalFlags, incident, tz string, w exportWindow) ([]timeline.Entry, export.Options, error) {
 	opts := export.Options{Incident: incident, StarredOnly: w.starred}
-	loc, err := loadZone(tz)
+	loc, err := loadZone(cmd, tz)
 	if err != nil {
 		return nil, opts, err
 	}
 	opts.Location = loc
 	if w.since != "" {
 		if opts.Since, err = export.ParseTime(w.since, loc); err != nil {
-			return nil, opts, fmt.Errorf("--since: %w", err)
+			return nil, opts, usageErrorf(cmd, "--since: %w", err)
 		}
 	}
 	if w.until != "" {
 		if opts.Until, err = export.ParseTime(w.until, loc); err != nil {
-			return nil, opts, fmt.Errorf("--until: %w", err)
+			return nil, opts, usageErrorf(cmd, "--until: %w", err)
 		}
 	}
 	path, err := incidentPath(g, incident)
@@ -365,7 +397,7 @@ func readIncident(warn io.Writer, g *globalFlags, incident, tz string, w exportW
 	var ce *timeline.CorruptError
 	if errors.As(err, &ce) && !slices.ContainsFunc(ce.Problems, unrepairable) {
 		for _, p := range ce.Problems {
-			fmt.Fprintf(warn, "warning: %s:%d: %s\n", path, p.Line, p.Summary())
+			fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s:%d: %s\n", path, p.Line, p.Summary())
 		}
 		err = nil
 	}
@@ -380,10 +412,10 @@ func unrepairable(p timeline.Problem) bool {
 	return p.Kind != timeline.ProblemTorn && p.Kind != timeline.ProblemErasePending
 }
 
-func loadZone(name string) (*time.Location, error) {
+func loadZone(cmd *cobra.Command, name string) (*time.Location, error) {
 	loc, err := time.LoadLocation(name)
 	if err != nil {
-		return nil, fmt.Errorf("--tz %q: not a time zone (use an IANA name such as Europe/Paris, UTC or Local)", name)
+		return nil, usageErrorf(cmd, "--tz %q: not a time zone (use an IANA name such as Europe/Paris, UTC or Local)", name)
 	}
 	return loc, nil
 }

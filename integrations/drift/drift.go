@@ -1,7 +1,7 @@
 // Package drift finds slot drift between Auto Scaling groups and HAProxy
-// backends (incidents.md §2): servers still pointing at instances that left
-// service, in-service instances with no server, and how many free slots
-// remain for a sync to place them.
+// backends: servers still pointing at instances that left service,
+// in-service instances with no server, and how many free slots remain for
+// a sync to place them.
 package drift
 
 import (

@@ -33,7 +33,7 @@ type Scenario struct {
 	OpenAlerts []integrations.Alert
 	// Slots, when set, gives each edge that many server-template slots,
 	// filled once at the start and re-resolved only by a reload: the slot
-	// sync is broken (incidents.md §2). Zero: the edges follow the group.
+	// sync is broken. Zero: the edges follow the group.
 	Slots int
 	// TerminateOldest makes a scale-in remove the oldest instances first.
 	TerminateOldest bool
@@ -145,7 +145,7 @@ func mondaySurge() Scenario {
 		Name:  "monday-surge",
 		Title: "Monday surge: web fleet stuck at its weekend size",
 		Description: "Autoscaling stalled over the weekend behind a hung provisioner lock; " +
-			"Monday traffic climbs far past the web fleet's capacity (incidents.md §1).",
+			"Monday traffic climbs far past the web fleet's capacity.",
 		Start:   start,
 		Channel: "#inc-monday-surge",
 		Demand: func(t float64) float64 {
@@ -192,10 +192,10 @@ func mondaySurge() Scenario {
 	}
 }
 
-// staleSlots replays the stale load-balancer slot incident (incidents.md
-// §2): the edges' server-template slots stopped following the web group in
-// the morning; the evening scale-in removes the oldest hosts, the only ones
-// the slots know, and adding capacity does not help. A rolling reload of
+// staleSlots replays a stale load-balancer slot incident: the edges'
+// server-template slots stopped following the web group in the morning;
+// the evening scale-in removes the oldest hosts, the only ones the slots
+// know, and adding capacity does not help. A rolling reload of
 // the edges re-resolves the slots.
 func staleSlots() Scenario {
 	start := time.Date(2026, time.May, 12, 18, 40, 0, 0, time.UTC)
@@ -203,7 +203,7 @@ func staleSlots() Scenario {
 		Name:  "stale-slots",
 		Title: "Evening 503s: HAProxy slots stale since the morning",
 		Description: "The slot sync has failed since morning; the scheduled scale-in removes the hosts " +
-			"the edges still route to, and new capacity gets no slot (incidents.md §2). " +
+			"the edges still route to, and new capacity gets no slot. " +
 			"edge-3, short of ephemeral ports, fails a share of its requests by itself: the odd one out.",
 		Start:   start,
 		Channel: "#inc-evening-503s",

@@ -52,9 +52,9 @@
 // # Tiered throttle
 //
 // The throttle rejects a percentage of one traffic tier's requests at the
-// load balancer (incidents.md §1, §3). Put this in the frontend that
-// receives user traffic (ThrottleSnippet; ThrottleConfig substitutes the
-// map path):
+// load balancer, to shed the free tier and keep paid traffic served. Put
+// this in the frontend that receives user traffic (ThrottleSnippet;
+// ThrottleConfig substitutes the map path):
 //
 //	# warroom tiered throttle (put in the frontend that receives user traffic).
 //	http-request set-var(txn.throttle_pct) req.hdr(x-tier),lower,map_str_int(/etc/haproxy/throttle.map,0)

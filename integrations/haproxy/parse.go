@@ -246,6 +246,9 @@ func parseInfoStat(text string) (pid string, rows map[string]statRow, err error)
 	if pid == "" {
 		return "", nil, fmt.Errorf("show info: no Pid in answer %q", firstLines(strings.TrimSpace(info), 2))
 	}
+	if n, perr := strconv.ParseUint(pid, 10, 32); perr != nil || n == 0 {
+		return "", nil, fmt.Errorf("show info: Pid %q is not a process id", firstLines(pid, 1))
+	}
 	rows, err = parseStat("# pxname," + stat)
 	return pid, rows, err
 }
@@ -286,7 +289,8 @@ func parseProc(text string) (integrations.ProcessInfo, error) {
 				return info, fmt.Errorf("show proc: reload count %q is not a number", f[2])
 			}
 			if i := strings.Index(line, "[failed:"); i >= 0 {
-				v := strings.TrimSuffix(strings.Fields(line[i+len("[failed:"):])[0], "]")
+				v, _, _ := strings.Cut(line[i+len("[failed:"):], "]")
+				v = strings.TrimSpace(v)
 				if info.FailedReloads, err = strconv.Atoi(v); err != nil {
 					return info, fmt.Errorf("show proc: failed count %q is not a number", v)
 				}

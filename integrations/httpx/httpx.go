@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -94,7 +95,7 @@ func RetryAfter(resp *http.Response, now time.Time) (time.Duration, bool) {
 	}
 	if v := strings.TrimSpace(resp.Header.Get("Retry-After")); v != "" {
 		if secs, err := strconv.Atoi(v); err == nil && secs >= 0 {
-			return time.Duration(secs) * time.Second, true
+			return seconds(secs), true
 		}
 		if at, err := http.ParseTime(v); err == nil {
 			return max(at.Sub(now), 0), true
@@ -102,10 +103,19 @@ func RetryAfter(resp *http.Response, now time.Time) (time.Duration, bool) {
 	}
 	if v := strings.TrimSpace(resp.Header.Get("Ratelimit-Reset")); v != "" {
 		if secs, err := strconv.Atoi(v); err == nil && secs >= 0 {
-			return time.Duration(secs) * time.Second, true
+			return seconds(secs), true
 		}
 	}
 	return 0, false
+}
+
+// seconds is secs as a Duration; a number too large for one (a server's
+// mistake) is the longest Duration rather than an overflow into the past.
+func seconds(secs int) time.Duration {
+	if int64(secs) > math.MaxInt64/int64(time.Second) {
+		return math.MaxInt64
+	}
+	return time.Duration(secs) * time.Second
 }
 
 // Trace collects what the transport saw during the requests made with a
