@@ -109,6 +109,65 @@ type AlertActor interface {
 	AddNote(ctx context.Context, alertID, note string) error
 }
 
+// CommandOptions bound how far a host command reaches at once: the
+// service runs it on at most MaxConcurrency hosts at a time and stops
+// sending it once MaxErrors hosts have failed (SSM's MaxConcurrency and
+// MaxErrors). Zero values mean one host at a time and stop at the first
+// error: a command never hits the whole fleet at once unless asked.
+type CommandOptions struct {
+	MaxConcurrency int
+	MaxErrors      int
+	MaxOutput      int // bytes of output kept per host
+}
+
+// BoundedCommandRunner is a CommandRunner that honours CommandOptions.
+type BoundedCommandRunner interface {
+	CommandRunner
+	RunCommandBounded(ctx context.Context, targets []string, command string, opts CommandOptions) ([]CommandResult, error)
+}
+
+// LoadShedder answers a configured status (503 by default) for optional
+// paths or features at the load balancer: the feature toggle that sheds
+// optional load while the core keeps working. The toggle lives in a map
+// changed through the Runtime API and written to the map file, so it
+// survives reloads.
+type LoadShedder interface {
+	// Sheddable names the optional features an instance can shed.
+	Sheddable(instance string) []string
+	// Shedding reads which features an instance sheds now.
+	Shedding(ctx context.Context, instance string) (map[string]bool, error)
+	SetShedding(ctx context.Context, instance, feature string, shed bool) error
+}
+
+// ReplicaStatus is a database replica's place in rotation, in ProxySQL's
+// words.
+type ReplicaStatus string
+
+const (
+	ReplicaOnline      ReplicaStatus = "ONLINE"
+	ReplicaOfflineSoft ReplicaStatus = "OFFLINE_SOFT" // finishes its queries, takes no new ones
+	ReplicaOfflineHard ReplicaStatus = "OFFLINE_HARD"
+	ReplicaShunned     ReplicaStatus = "SHUNNED"
+)
+
+// Replica is one database server behind a proxy layer.
+type Replica struct {
+	Hostgroup   int
+	Host        string
+	Port        int
+	Status      ReplicaStatus
+	Weight      int
+	Connections int // connections in use, where the proxy reports them
+}
+
+// ReplicaPool takes database replicas out of rotation and back through the
+// proxy layer in front of them (ProxySQL's admin interface, or the drill).
+// SetReplicaStatus returns once the proxy's runtime shows the new status.
+type ReplicaPool interface {
+	Replicas(ctx context.Context) ([]Replica, error)
+	SetReplicaStatus(ctx context.Context, host string, port int, status ReplicaStatus) error
+}
+
 // Actions bundles what a runbook may act through. A nil field means the
 // capability is not configured; actions that need it fail with a clear
 // error before anything is sent.
@@ -118,4 +177,6 @@ type Actions struct {
 	LoadBalancer LoadBalancer
 	Chat         ChatPoster
 	Alerts       AlertActor
+	Shedder      LoadShedder
+	Replicas     ReplicaPool
 }
