@@ -92,7 +92,11 @@ func TestPerServerErrorRatiosMatchWhatClientsGot(t *testing.T) {
 	// The backend's and frontend's own rows count every request, not a
 	// copy of one server's.
 	be, fe := proxyRow(t, snap, integrations.ProxyBackend, "app"), proxyRow(t, snap, integrations.ProxyFrontend, "web")
-	if be.Rates.Requests != 2000 || fe.Rates.Requests != 2000 || be.Rates.Responses[4] != uint64(got.Statuses[500]) {
+	// A request the generator gave up on as it stopped may reach the
+	// frontend and end there as a 4xx (client abort): count it, but only so.
+	feExtra := fe.Rates.Requests - 2000
+	if be.Rates.Requests != 2000 || fe.Rates.Requests < 2000 || feExtra > 8 || fe.Rates.Responses[3] != feExtra ||
+		be.Rates.Responses[4] != uint64(got.Statuses[500]) || fe.Rates.Responses[4] != uint64(got.Statuses[500]) {
 		t.Errorf("aggregates: backend %+v, frontend %+v; load %s", be.Rates, fe.Rates, got)
 	}
 }
