@@ -125,6 +125,7 @@ func openSession(g *globalFlags, o sessionOptions) (*session, error) {
 	if s.redactor, err = timeline.NewRedactor(w.secrets, w.redaction); err != nil {
 		return nil, fmt.Errorf("redaction patterns: %w", err)
 	}
+	w.actions = redactActions(w.actions, s.redactor.Redact)
 	s.store, err = timeline.OpenIncident(stateDir, w.incident, timeline.Options{Redactor: s.redactor, OnForeign: s.foreign})
 	if err != nil {
 		return nil, fmt.Errorf("opening the timeline: %w", err)
@@ -170,6 +171,7 @@ func (s *session) start(ctx context.Context, deliver func(integrations.Batch)) {
 		},
 		Deliver: deliver,
 		Derive:  driftRecords(s.world.bindings, s.world.clock),
+		Redact:  s.redactor.Redact,
 	})
 	var pumpCtx, srcCtx context.Context
 	pumpCtx, s.stopPump = context.WithCancel(context.WithoutCancel(ctx))
