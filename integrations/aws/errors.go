@@ -3,7 +3,6 @@ package aws
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -19,6 +18,7 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/warroomhq/warroom/integrations"
+	"github.com/warroomhq/warroom/integrations/httpx"
 )
 
 // classify turns an SDK error into a short line that says what was being
@@ -50,7 +50,7 @@ func describe(err error) string {
 	var (
 		api       smithy.APIError
 		re        *smithyhttp.ResponseError
-		malformed *malformedError
+		malformed *httpx.MalformedError
 	)
 	if errors.As(err, &malformed) {
 		return malformed.Error()
@@ -155,20 +155,10 @@ func (c guardedClient) Do(r *http.Request) (*http.Response, error) {
 		err = checkBody(r, data, body)
 	}
 	if err != nil {
-		return nil, &malformedError{status: resp.StatusCode, err: err}
+		return nil, &httpx.MalformedError{Status: resp.StatusCode, Reason: err}
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	return resp, nil
-}
-
-// malformedError is a successful status whose body is not the answer.
-type malformedError struct {
-	status int
-	err    error
-}
-
-func (e *malformedError) Error() string {
-	return fmt.Sprintf("HTTP %d with a body that does not parse: %v", e.status, e.err)
 }
 
 // checkBody accepts a successful answer only if it is the document the
@@ -177,10 +167,8 @@ func (e *malformedError) Error() string {
 // a JSON object.
 func checkBody(r *http.Request, request, body []byte) error {
 	if r.Header.Get("X-Amz-Target") != "" {
-		if trimmed := bytes.TrimSpace(body); len(trimmed) == 0 || trimmed[0] != '{' || !json.Valid(trimmed) {
-			return errors.New("not a JSON object")
-		}
-		return nil
+		_, err := httpx.JSONObject(body)
+		return err
 	}
 	form, err := url.ParseQuery(string(request))
 	if err != nil || form.Get("Action") == "" {

@@ -47,6 +47,17 @@ func TestFaultsDegradeThenRecover(t *testing.T) {
 			Setup: func() { pd.set(func(s *pdServer) { s.incidents[0].UpdatedAt = "2026-11-21T09:01:00Z" }) },
 			Fault: sourcetest.Status(200, jsonType, `{"log_entries":[{"id":"L9","type":"annotate_log_entry","created_at":"2026-11-21T09:00:00Z","channel":{"type":7}}],"more":false}`)},
 		{Name: "huge body", Path: "/incidents", Want: "response body too large", Fault: sourcetest.Huge(9 << 20)},
+		// Answers that decode to nothing must not read as "no incidents
+		// open", which would resolve every incident on the timeline.
+		{Name: "an empty object", Path: "/incidents", Want: "no incidents in the answer",
+			Fault: sourcetest.Status(200, jsonType, `{}`)},
+		{Name: "null", Path: "/incidents", Want: "no incidents in the answer",
+			Fault: sourcetest.Status(200, jsonType, `null`)},
+		{Name: "an empty body", Path: "/incidents", Want: "does not parse",
+			Fault: sourcetest.Status(200, jsonType, ``)},
+		{Name: "log entries missing", Path: "/log_entries", Want: "no log_entries in the answer",
+			Setup: func() { pd.set(func(s *pdServer) { s.incidents[0].UpdatedAt = "2026-11-21T09:02:00Z" }) },
+			Fault: sourcetest.Status(200, jsonType, `{"more":false}`)},
 	}
 	for _, c := range cases {
 		t.Run(c.Name, func(t *testing.T) {
