@@ -20,9 +20,16 @@ type RateLimitedError struct {
 	Err   error
 }
 
+// Error says what happened and, when the service said, how long to wait.
 func (e *RateLimitedError) Error() string {
-	return fmt.Sprintf("rate limited, retry after %s: %v", e.After, e.Err)
+	if e.After > 0 {
+		return fmt.Sprintf("%v; try again in %s", e.Err, roundWait(e.After))
+	}
+	return e.Err.Error()
 }
+
+// roundWait shows a wait in whole seconds (at least one).
+func roundWait(d time.Duration) time.Duration { return max(time.Second, d.Round(time.Second)) }
 
 func (e *RateLimitedError) Unwrap() error { return e.Err }
 
@@ -111,8 +118,14 @@ func Poll(ctx context.Context, cfg PollConfig, pub Publisher, fetch func(ctx con
 			return
 		}
 		next := nextStatus(st, err, cfg)
+		delay := nextDelay(next, err, cfg)
+		var rl *RateLimitedError
+		if errors.As(err, &rl) {
+			// The poller, not the service, decides when it retries.
+			next.LastError = fmt.Sprintf("%s; retrying in %s", truncate(rl.Err.Error(), 160), roundWait(delay))
+		}
 		set(next, next.LastAttempt)
-		wake := time.NewTimer(nextDelay(st, err, cfg))
+		wake := time.NewTimer(delay)
 		for sleeping := true; sleeping; {
 			stale, stop := staleTimer(st, cfg)
 			select {

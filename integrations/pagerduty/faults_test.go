@@ -11,6 +11,7 @@ import (
 
 	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/integrations/httpx/sourcetest"
+	"github.com/warroomhq/warroom/integrations/integrationstest"
 	"github.com/warroomhq/warroom/integrations/pagerduty"
 )
 
@@ -168,6 +169,47 @@ func assertNoToken(t *testing.T, events []integrations.Event) {
 	for _, e := range events {
 		if s := fmt.Sprintf("%+v", e); strings.Contains(s, token) {
 			t.Errorf("event leaks the token: %s", s)
+		}
+	}
+}
+
+// pdRateLimited is PagerDuty's rate-limit answer: a plain string where
+// other errors carry an object (which go-pagerduty cannot decode), and
+// the ratelimit headers saying when the window resets.
+var pdRateLimited = sourcetest.RateLimited(jsonType, `{"error":"Rate Limit Exceeded"}`,
+	map[string]string{"Ratelimit-Limit": "960", "Ratelimit-Remaining": "0", "Ratelimit-Reset": "12"})
+
+// A rate limit reads as one, with when the source retries and when an
+// action may be tried again, never as the client library's decoding
+// trouble.
+func TestRateLimitSaysWhatHappenedAndWhenItRetries(t *testing.T) {
+	sourcetest.CheckLeaks(t)
+	pd := newPDServer(t, token)
+	srv := pd.start()
+	pd.faults.Set("/incidents", pdRateLimited)
+	src := faultySource(t, srv.URL, sourcetest.TestPoll())
+	rec := &integrationstest.Recorder{}
+	stop := sourcetest.Start(t, src, rec)
+	integrationstest.Wait(t, "a status", func() bool { return len(rec.Statuses()) > 0 })
+	stop()
+	st := rec.Statuses()[0]
+	if want := "pagerduty: list incidents: rate limited by the service; retrying in 12s"; st.LastError != want {
+		t.Errorf("status line %q, want %q", st.LastError, want)
+	}
+	recs := rec.Records("source.status")
+	if len(recs) == 0 || !strings.HasSuffix(recs[0].Text, "rate limited by the service; retrying in 12s") {
+		t.Errorf("timeline record %+v, want it to say it is rate limited and when it retries", recs)
+	}
+
+	err := src.Acknowledge(context.Background(), "P1")
+	var rl *integrations.RateLimitedError
+	if !errors.As(err, &rl) || rl.After != 12*time.Second ||
+		err.Error() != "pagerduty: set incident P1 acknowledged: rate limited by the service; try again in 12s" {
+		t.Errorf("Acknowledge under a rate limit: %v", err)
+	}
+	for _, text := range []string{st.LastError, err.Error()} {
+		if strings.Contains(text, "JSON") || strings.Contains(text, "unmarshal") {
+			t.Errorf("%q speaks of the library's decoding", text)
 		}
 	}
 }
