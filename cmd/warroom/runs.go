@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"time"
 
@@ -65,48 +66,81 @@ func (t *runTracker) shutdown(grace time.Duration) {
 	}
 }
 
-// replayFilter drops records the timeline already holds: after a restart,
-// the PagerDuty, Slack and AWS adapters report again what they reported
-// before, and the record must not say it twice.
+// replayFilter drops observations the timeline already holds, whichever
+// process recorded them: a restarted adapter reports again everything it
+// reported before (each `warroom runbook run` from a script starts its
+// own), and the screen and a script watching at once both see every
+// fleet change. It is built from the timeline file itself and learns
+// every entry another process appends, so the record never says a thing
+// twice.
 type replayFilter struct {
-	mu   sync.Mutex
-	seen map[string]bool
+	mu     sync.Mutex
+	latest map[string]string // subject → what the timeline last said of it
 }
 
-// replayedSources are the adapters that replay on restart.
-var replayedSources = map[string]bool{"pagerduty": true, "slack": true, "aws": true}
-
 func newReplayFilter(history []timeline.Entry) *replayFilter {
-	f := &replayFilter{seen: map[string]bool{}}
-	for _, e := range history {
-		if replayedSources[e.Source] {
-			f.seen[replayKey(e.Source, e.Kind, e.Occurred, e.Fields, e.Text)] = true
-		}
-	}
+	f := &replayFilter{latest: map[string]string{}}
+	f.learn(history)
 	return f
 }
 
-// replayKey identifies a happening by its source's own identity for it.
-func replayKey(source, kind string, occurred time.Time, fields map[string]string, text string) string {
-	id := fields["alert"] + "\x00" + fields["ts"] + "\x00" + fields["instance"]
-	if id == "\x00\x00" {
-		id = text
+// learn takes in entries as they are on the timeline, in file order.
+func (f *replayFilter) learn(entries []timeline.Entry) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, e := range entries {
+		if subject, value, ok := replayKey(e.Kind, e.Occurred, e.Fields, e.Text); ok {
+			f.latest[e.Source+"\x00"+subject] = value
+		}
 	}
-	return source + "\x00" + kind + "\x00" + occurred.UTC().Format(time.RFC3339Nano) + "\x00" + id
 }
 
-// fresh returns the records not seen before, remembering them.
+// replayKey says what an observation is about (its subject) and what it
+// says of it, from the identity the source gives it; ok is false for what
+// is not an observation of the world (notes, runbook steps, source
+// status), which is never a replay.
+//
+// Happenings the service dates itself (an alert's trigger, a log entry, a
+// chat message, a failed scaling activity) are one subject each, their
+// time included: the timeline holds them or not. Changes a watcher dates
+// by when it saw them (a desired capacity, an instance entering service,
+// slot drift, an incident gone from the open list) are each one subject
+// whose latest word counts: a watcher seeing the same change again, at
+// its own time, says nothing new; a change back and forth is recorded
+// each time.
+func replayKey(kind string, occurred time.Time, fields map[string]string, text string) (subject, value string, ok bool) {
+	at := occurred.UTC().Format(time.RFC3339Nano)
+	switch {
+	case kind == "chat.message" && fields["ts"] != "":
+		return "chat\x00" + fields["ts"], "", true
+	case kind == "alert.resolved" && fields["alert"] != "":
+		return "alert\x00" + fields["alert"] + "\x00resolved", "", true
+	case strings.HasPrefix(kind, "alert.") && fields["alert"] != "":
+		return "alert\x00" + fields["alert"] + "\x00" + kind + "\x00" + at + "\x00" + fields["log_entry"], "", true
+	case kind == "fleet.change" && fields["activity"] != "":
+		return "activity\x00" + fields["activity"] + "\x00" + fields["status"], "", true
+	case kind == "fleet.change":
+		return "fleet\x00" + fields["group"] + "\x00" + fields["change"] + "\x00" + fields["instance"] + "\x00" +
+			fields["backend"] + "\x00" + fields["server"], text, true
+	case kind == "drift" || kind == "drift.cleared":
+		return "drift\x00" + fields["group"] + "\x00" + fields["instance"] + "\x00" + fields["backend"], kind + "\x00" + text, true
+	}
+	return "", "", false
+}
+
+// fresh returns the records the timeline does not hold yet, remembering
+// them.
 func (f *replayFilter) fresh(recs []integrations.Record) []integrations.Record {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	out := recs[:0:0]
 	for _, r := range recs {
-		if replayedSources[r.Source] {
-			key := replayKey(r.Source, r.Kind, r.Occurred, r.Fields, r.Text)
-			if f.seen[key] {
+		if subject, value, ok := replayKey(r.Kind, r.Occurred, r.Fields, r.Text); ok {
+			key := r.Source + "\x00" + subject
+			if said, known := f.latest[key]; known && said == value {
 				continue
 			}
-			f.seen[key] = true
+			f.latest[key] = value
 		}
 		out = append(out, r)
 	}

@@ -1,6 +1,10 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -68,5 +72,76 @@ func TestReplayFilterDropsWhatTheTimelineHolds(t *testing.T) {
 	}
 	if again := f.fresh(in[1:2]); len(again) != 0 {
 		t.Fatal("the same record passed twice")
+	}
+}
+
+// Two war-rooms on one incident (the screen and a script's `warroom
+// runbook run`, each with its own timeline handle and its own adapters)
+// and a third opened after them: whatever one of them recorded, the
+// others never record again, whether the service dates it (an alert, its
+// acknowledgement, a chat line) or the watcher does (a desired capacity
+// seen a few seconds apart, slot drift); a change back is still recorded.
+func TestObservationsAreRecordedOnceWhicheverProcessSeesThem(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config.yaml")
+	// HAProxy on a closed port: a live configuration whose source is never started here.
+	if err := os.WriteFile(cfg, []byte("incident: {title: Shared, id: INC-9}\nhaproxy:\n  instances:\n    - {name: edge-1, runtime: \"127.0.0.1:1\"}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	g := &globalFlags{ConfigPath: cfg, StateDir: filepath.Join(dir, "state")}
+	open := func() *session {
+		s, err := openSession(g, sessionOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.close() })
+		return s
+	}
+	record := func(s *session, recs ...integrations.Record) {
+		t.Helper()
+		if _, err := s.persistFresh(recs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	at := time.Date(2026, 1, 12, 7, 15, 0, 0, time.UTC)
+	alert := func(kind string, d time.Duration) integrations.Record {
+		return integrations.Record{Source: "pagerduty", Kind: kind, Occurred: at.Add(d), Text: kind + ": web down",
+			Fields: map[string]string{"alert": "P1"}}
+	}
+	desired := func(from, to string, d time.Duration) integrations.Record {
+		return integrations.Record{Source: "aws", Kind: "fleet.change", Occurred: at.Add(d), Text: "web: desired capacity " + from + " → " + to,
+			Fields: map[string]string{"group": "web", "change": "desired", "from": from, "to": to}}
+	}
+	drifted := func(d time.Duration) integrations.Record {
+		return integrations.Record{Source: "drift", Kind: "drift", Occurred: at.Add(d), Text: "web ↔ edge-1/app: 2 hosts without a slot",
+			Fields: map[string]string{"group": "web", "instance": "edge-1", "backend": "app"}}
+	}
+	chat := integrations.Record{Source: "slack", Kind: "chat.message", Occurred: at, Text: "looking", Fields: map[string]string{"ts": "1.0001"}}
+
+	screen, script := open(), open() // both open before either records
+	record(screen, alert("alert.triggered", 0), alert("alert.acknowledged", time.Minute), desired("2", "3", 2*time.Minute), drifted(2*time.Minute), chat)
+	// The script's adapters start afresh: they replay the alert's history
+	// and see the same change a few seconds later by their own clock.
+	record(script, alert("alert.triggered", 0), alert("alert.acknowledged", time.Minute), desired("2", "3", 2*time.Minute+3*time.Second),
+		drifted(2*time.Minute+3*time.Second), chat)
+	record(screen, desired("3", "2", 5*time.Minute))
+	record(script, desired("3", "2", 5*time.Minute+2*time.Second), desired("2", "3", 9*time.Minute))
+	later := open() // the next scripted run
+	record(later, alert("alert.triggered", 0), alert("alert.acknowledged", time.Minute), drifted(20*time.Minute), chat)
+
+	entries, err := timeline.ReadFile(screen.store.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range entries {
+		if e.Source != "warroom" {
+			got = append(got, e.Text)
+		}
+	}
+	want := []string{"alert.triggered: web down", "alert.acknowledged: web down", "web: desired capacity 2 → 3",
+		"web ↔ edge-1/app: 2 hosts without a slot", "looking", "web: desired capacity 3 → 2", "web: desired capacity 2 → 3"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("the timeline holds\n  %s\nwant\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
 	}
 }

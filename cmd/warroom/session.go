@@ -121,7 +121,7 @@ func openSession(g *globalFlags, o sessionOptions) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &session{world: w, runs: newRunTracker()}
+	s := &session{world: w, runs: newRunTracker(), known: newReplayFilter(nil)}
 	if s.redactor, err = timeline.NewRedactor(w.secrets, w.redaction); err != nil {
 		return nil, fmt.Errorf("redaction patterns: %w", err)
 	}
@@ -131,7 +131,7 @@ func openSession(g *globalFlags, o sessionOptions) (*session, error) {
 		return nil, fmt.Errorf("opening the timeline: %w", err)
 	}
 	history := s.store.Entries()
-	s.known = newReplayFilter(history)
+	s.known.learn(history)
 	if !w.drill {
 		// A restart mid-incident keeps the incident's clock: it began
 		// with the earliest thing on its timeline.
@@ -144,9 +144,12 @@ func openSession(g *globalFlags, o sessionOptions) (*session, error) {
 	return s, nil
 }
 
-// foreign shows entries other processes appended; they are durable
-// already, so they go straight to the screen, not through the pump.
+// foreign takes in entries other processes appended: the replay filter
+// learns them, so what they recorded is not recorded again, and the
+// screen shows them; they are durable already, so they go straight to the
+// screen, not through the pump.
 func (s *session) foreign(entries []timeline.Entry) {
+	s.known.learn(entries)
 	if s.deliver != nil {
 		s.deliver(integrations.Batch{Records: records(entries)})
 	}
@@ -166,9 +169,7 @@ func records(entries []timeline.Entry) []integrations.Record {
 func (s *session) start(ctx context.Context, deliver func(integrations.Batch)) {
 	s.deliver = deliver
 	s.pump = integrations.NewPump(integrations.PumpOptions{
-		Persist: func(recs []integrations.Record) ([]integrations.Record, error) {
-			return persist(s.store, s.known.fresh(recs))
-		},
+		Persist: s.persistFresh,
 		Deliver: deliver,
 		Derive:  driftRecords(s.world.bindings, s.world.clock),
 		Redact:  s.redactor.Redact,
@@ -210,6 +211,17 @@ func (s *session) close() error {
 		s.pumping.Wait()
 	}
 	return s.store.Close()
+}
+
+// persistFresh records what the timeline does not hold yet. It first
+// takes in what other processes appended (foreign teaches the replay
+// filter), so a change a script or another screen already recorded is
+// not recorded twice.
+func (s *session) persistFresh(recs []integrations.Record) ([]integrations.Record, error) {
+	if _, err := s.store.Refresh(); err != nil {
+		return nil, err
+	}
+	return persist(s.store, s.known.fresh(recs))
 }
 
 // refresh takes in other processes' entries while nothing else commits.

@@ -218,7 +218,7 @@ func (s *Source) logRecords(ctx context.Context, a integrations.Alert, since tim
 				Kind:     kind,
 				Actor:    e.Agent.Summary,
 				Text:     e.Summary,
-				Fields:   map[string]string{"alert": a.ID, "service": a.Service, "log_type": e.Type},
+				Fields:   map[string]string{"alert": a.ID, "service": a.Service, "log_type": e.Type, "log_entry": e.ID},
 				Links:    links(a),
 			})
 		}
