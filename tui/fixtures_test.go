@@ -103,3 +103,7 @@ func (r *recordingActor) Resolve(_ context.Context, id string) error {
 }
 
 func (r *recordingActor) AddNote(context.Context, string, string) error { return nil }
+
+func (r *recordingActor) ReadAlert(_ context.Context, id string) (integrations.Alert, error) {
+	return integrations.Alert{ID: id}, nil
+}

@@ -7,6 +7,8 @@ package tui
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"charm.land/bubbles/v2/help"
@@ -76,12 +78,6 @@ type savedMsg struct {
 // chatPostedMsg reports the outcome of posting to the incident channel.
 type chatPostedMsg struct {
 	text string
-	err  error
-}
-
-// actionDoneMsg reports the outcome of an action sent to a service.
-type actionDoneMsg struct {
-	what string
 	err  error
 }
 
@@ -196,16 +192,25 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case savedMsg:
 		return m.saved(msg)
 	case chatPostedMsg:
-		if msg.err != nil {
+		switch {
+		case errors.Is(msg.err, context.DeadlineExceeded):
+			// No answer is not a refusal: the message may be in the
+			// channel, and the Chat pane shows it once Slack reports it.
+			m.drafts[inputChat] = msg.text
+			return m, m.raise(fmt.Sprintf("chat: no answer in %s — it may have been posted: look in the Chat pane before retrying (your text is kept)",
+				shortDuration(actionTimeout)), true)
+		case msg.err != nil:
 			m.drafts[inputChat] = msg.text
 			return m, m.raise("chat NOT posted: "+msg.err.Error()+" (c to retry: your text is kept)", true)
 		}
 		return m, nil
-	case actionDoneMsg:
-		if msg.err != nil {
-			return m, m.raise(msg.what+" FAILED: "+msg.err.Error(), true)
-		}
-		return m, m.raise(msg.what+" done", false)
+	case alertSentMsg:
+		m.alerts.setInflight(msg.alert, inflight{verb: msg.verb})
+		return m, nil
+	case alertActedMsg:
+		return m.alertActed(msg)
+	case alertSettledMsg:
+		return m.alertSettled(msg)
 	case planMsg, stepMsg, runDoneMsg:
 		if m.flow != nil {
 			return m.updateFlow(msg)
@@ -342,15 +347,6 @@ func (m Model) saved(msg savedMsg) (tea.Model, tea.Cmd) {
 		return m, nil // a star: the row shows it
 	}
 	return m, m.raise(msg.rec.Kind+" saved ("+msg.rec.ID+")", false)
-}
-
-// perform runs an action against a service off the UI goroutine.
-func perform(what string, do func(ctx context.Context) error) tea.Cmd {
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), actionTimeout)
-		defer cancel()
-		return actionDoneMsg{what: what, err: do(ctx)}
-	}
 }
 
 // saveRecord records a note, decision or amendment from a command: the

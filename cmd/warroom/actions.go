@@ -257,3 +257,9 @@ func (a redactedAlerts) Resolve(ctx context.Context, id string) error {
 func (a redactedAlerts) AddNote(ctx context.Context, id, note string) error {
 	return a.r.err(a.AlertActor.AddNote(ctx, id, note))
 }
+
+func (a redactedAlerts) ReadAlert(ctx context.Context, id string) (integrations.Alert, error) {
+	al, err := a.AlertActor.ReadAlert(ctx, id)
+	al.Service, al.Title, al.Body, al.Link = a.r(al.Service), a.r(al.Title), a.r(al.Body), a.r(al.Link)
+	return al, a.r.err(err)
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -211,5 +212,41 @@ func TestRateLimitSaysWhatHappenedAndWhenItRetries(t *testing.T) {
 		if strings.Contains(text, "JSON") || strings.Contains(text, "unmarshal") {
 			t.Errorf("%q speaks of the library's decoding", text)
 		}
+	}
+}
+
+// An acknowledge that lands at PagerDuty but whose answer never comes
+// back fails as a timeout (its outcome unknown, errors.Is says so), and
+// reading the incident back settles it: acknowledged.
+func TestLostAnswerIsSettledByReadingBack(t *testing.T) {
+	sourcetest.CheckLeaks(t)
+	pd := newPDServer(t, token)
+	pd.incidents = []incident{openIncident("P1")}
+	srv := pd.start()
+	landed := make(chan struct{})
+	pd.faults.Set("/incidents", func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPut {
+			pd.handler().ServeHTTP(w, r)
+			return
+		}
+		pd.handler().ServeHTTP(httptest.NewRecorder(), r) // the change lands...
+		close(landed)
+		<-r.Context().Done() // ...and the answer never leaves
+	})
+	src := faultySource(t, srv.URL, sourcetest.TestPoll())
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	err := src.Acknowledge(ctx, "P1")
+	<-landed
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Acknowledge without an answer: %v, want a timeout", err)
+	}
+	got, err := src.ReadAlert(context.Background(), "P1")
+	if err != nil || got.Status != integrations.AlertAcknowledged || got.ID != "P1" {
+		t.Fatalf("ReadAlert = %+v, %v; want P1 acknowledged", got, err)
+	}
+	pd.set(func(s *pdServer) { s.incidents[0].Status = "resolved" })
+	if got, err := src.ReadAlert(context.Background(), "P1"); err != nil || got.Status != integrations.AlertResolved {
+		t.Fatalf("ReadAlert of a resolved incident = %+v, %v", got, err)
 	}
 }

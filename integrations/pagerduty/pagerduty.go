@@ -129,6 +129,26 @@ func (s *Source) setStatus(ctx context.Context, id, status string) error {
 	})
 }
 
+// ReadAlert implements integrations.AlertActor: the incident as PagerDuty
+// holds it now, resolved or not.
+func (s *Source) ReadAlert(ctx context.Context, alertID string) (integrations.Alert, error) {
+	var inc *pd.Incident
+	err := s.call(ctx, "get incident "+alertID, func(ctx context.Context) error {
+		var err error
+		inc, err = s.client.GetIncidentWithContext(ctx, alertID)
+		return err
+	})
+	if err != nil {
+		return integrations.Alert{}, err
+	}
+	a, err := toAlert(*inc)
+	if err != nil {
+		return integrations.Alert{}, s.scrub.Error(fmt.Errorf("pagerduty: incident %s: %w", alertID, err))
+	}
+	a.Service, a.Title, a.Body = s.scrub.String(a.Service), s.scrub.String(a.Title), s.scrub.String(a.Body)
+	return a, nil
+}
+
 // AddNote implements integrations.AlertActor.
 func (s *Source) AddNote(ctx context.Context, alertID, note string) error {
 	if err := s.needFrom(); err != nil {
