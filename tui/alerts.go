@@ -212,26 +212,22 @@ func (p *alertsPane) render(st Styles, width, height int, focused bool, now time
 		return frame(st, "Alert "+a.ID, alertDetail(st, a, width-2, now, related), width, height, focused)
 	}
 	inner := height - 2
-	var lines []string
 	n := len(p.sorted)
 	if p.list.count(n) == 0 {
-		lines = append(lines, st.Dim.Render("no alerts"))
+		return frame(st, p.title(mark), []string{st.Dim.Render("no alerts")}, width, height, focused)
 	}
-	start := p.list.visible(n, inner)
-	service := ""
+	// Column names, as on the Fleet pane; every row names its service, so
+	// the selected row and a row scrolled to the top say it themselves.
+	lines := []string{st.Dim.Render(fmt.Sprintf("  %-4s %-4s %-9s %-11s %s", "SEV", "STAT", "FIRED", "SERVICE", "TITLE"))}
+	start := p.list.visible(n, alertRows(inner))
 	for pos := start; pos < p.list.count(n) && len(lines) < inner; pos++ {
 		a := p.sorted[p.list.item(pos)]
 		marker := "  "
 		if focused && pos == p.list.cursor {
 			marker = "▸ "
 		}
-		svc := a.Service
-		if svc == service {
-			svc = strings.Repeat(" ", ansi.StringWidth(svc))
-		}
-		service = a.Service
 		line := fmt.Sprintf("%s%s %s %-9s %-11s %s", marker, p.severityStyle(st, a), p.statusCell(st, a),
-			clockLabel(a.CreatedAt, now), fit(svc, 11), a.Title)
+			clockLabel(a.CreatedAt, now), fit(a.Service, 11), a.Title)
 		if focused && pos == p.list.cursor {
 			line = st.Selected.Render(fit(line, width-2))
 		}
@@ -239,6 +235,10 @@ func (p *alertsPane) render(st Styles, width, height int, focused bool, now time
 	}
 	return frame(st, p.title(mark), lines, width, height, focused)
 }
+
+// alertRows is how many alerts fit in a pane of inner lines, below the
+// column names.
+func alertRows(inner int) int { return max(1, inner-1) }
 
 // alertDetail is the full alert with its related timeline entries.
 func alertDetail(st Styles, a integrations.Alert, width int, now time.Time, related []integrations.Record) []string {

@@ -2,12 +2,15 @@ package tui
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/warroomhq/warroom/integrations"
 )
@@ -132,5 +135,41 @@ func TestTimedOutChatPostIsNotReportedUnsent(t *testing.T) {
 	}
 	if final.drafts[inputChat] != "rolling back" {
 		t.Fatal("the text was not kept")
+	}
+}
+
+// Alerts of one service sort together; each row still names its service,
+// under column names, so no row reads as having none.
+func TestAlertsPaneNamesTheServiceOfEveryRow(t *testing.T) {
+	var p alertsPane
+	p.set("pagerduty", []integrations.Alert{
+		{ID: "B1", Service: "checkout", Severity: integrations.SeverityCritical, Status: integrations.AlertTriggered, Title: "checkout: 5xx", CreatedAt: at("07:10")},
+		{ID: "B2", Service: "checkout", Severity: integrations.SeverityCritical, Status: integrations.AlertTriggered, Title: "checkout: latency", CreatedAt: at("07:05")},
+	})
+	out := ansi.Strip(p.render(PlainStyles(), 80, 6, true, fixtureNow, nil, ""))
+	lines := strings.Split(out, "\n")
+	if !strings.Contains(lines[1], "SEV  STAT FIRED     SERVICE     TITLE") {
+		t.Errorf("no column names above the alerts:\n%s", out)
+	}
+	for _, l := range lines[2:4] {
+		if !strings.Contains(l, "checkout    checkout:") {
+			t.Errorf("a row without its service: %q", l)
+		}
+	}
+}
+
+// With the column names taking a line, the cursor moved to the last of
+// many alerts is still drawn.
+func TestAlertsCursorStaysInViewBelowTheColumnNames(t *testing.T) {
+	var alerts []integrations.Alert
+	for i := range 40 {
+		alerts = append(alerts, integrations.Alert{ID: fmt.Sprintf("C%02d", i), Service: "web", Severity: integrations.SeverityWarning,
+			Status: integrations.AlertTriggered, Title: fmt.Sprintf("alert number %02d", i), CreatedAt: at("07:00").Add(-time.Duration(i) * time.Minute)})
+	}
+	m := screenModel(80, 24, Options{})
+	m.apply(integrations.Batch{Alerts: map[string][]integrations.Alert{"pagerduty": alerts}})
+	m.scrollPane(paneAlerts, 100)
+	if s := screen(m); !strings.Contains(s, "▸ WARN TRIG") || !strings.Contains(s, "alert number 39") {
+		t.Fatalf("the cursor on the last alert is out of view:\n%s", s)
 	}
 }

@@ -311,7 +311,7 @@ func (m *Model) scrollPane(p pane, delta int) {
 	case paneAlerts:
 		m.alerts.pinned = true
 		m.alerts.list.move(delta, len(m.alerts.sorted), false)
-		m.alerts.list.settle(len(m.alerts.sorted), m.paneHeight(p))
+		m.alerts.list.settle(len(m.alerts.sorted), alertRows(m.paneHeight(p)))
 	case paneFleet:
 		m.fleet.move(delta)
 		m.fleet.inner.settle(m.fleet.innerLen(), m.paneHeight(p)-1)
