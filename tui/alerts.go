@@ -328,7 +328,8 @@ func (m Model) alertActed(msg alertActedMsg) (tea.Model, tea.Cmd) {
 }
 
 // alertSettled says how an unanswered change turned out, as the source
-// shows the alert now.
+// shows the alert now, and records it: the timeline says what the screen
+// said, outcome unknown included.
 func (m Model) alertSettled(msg alertSettledMsg) (tea.Model, tea.Cmd) {
 	delete(m.alerts.inflight, msg.alert)
 	what := msg.verb + " " + msg.alert
@@ -336,11 +337,17 @@ func (m Model) alertSettled(msg alertSettledMsg) (tea.Model, tea.Cmd) {
 	if msg.verb == "resolve" {
 		want = integrations.AlertResolved
 	}
+	var text, outcome string
+	bad := true
 	switch {
 	case msg.err != nil:
-		return m, m.raise(what+": outcome unknown (no answer, and reading it back failed: "+msg.err.Error()+"); check before trying again", true)
+		text, outcome = what+": outcome unknown (no answer, and reading it back failed: "+msg.err.Error()+"); check before trying again", "unknown"
 	case msg.got.Status == want || msg.got.Status == integrations.AlertResolved:
-		return m, m.raise(fmt.Sprintf("%s done: the answer was lost, and reading it back shows it %s", what, msg.got.Status), false)
+		text, outcome, bad = fmt.Sprintf("%s done: the answer was lost, and reading it back shows it %s", what, msg.got.Status), "landed", false
+	default:
+		text, outcome = fmt.Sprintf("%s FAILED: no answer, and reading it back shows it still %s", what, msg.got.Status), "failed"
 	}
-	return m, m.raise(fmt.Sprintf("%s FAILED: no answer, and reading it back shows it still %s", what, msg.got.Status), true)
+	toast := m.raise(text, bad)
+	return m, tea.Batch(toast, m.saveRecord(inputNone, integrations.Record{Kind: "action.checked", Text: text,
+		Fields: map[string]string{"alert": msg.alert, "action": msg.verb, "outcome": outcome}}))
 }

@@ -96,7 +96,8 @@ func TestTimedOutAcknowledgeIsCheckedNotFailed(t *testing.T) {
 	} {
 		t.Run(string(tc.read), func(t *testing.T) {
 			actor := &lostAnswerActor{readStatus: tc.read}
-			var m tea.Model = screenModel(120, 40, Options{Actions: integrations.Actions{Alerts: actor}})
+			store := &memoryStore{}
+			var m tea.Model = screenModel(120, 40, Options{Actions: integrations.Actions{Alerts: actor}, Record: store.record})
 			m, cmd := m.Update(tea.KeyPressMsg{Code: 'a', Text: "a"})
 			msgs := run(cmd)
 			if len(msgs) != 2 {
@@ -111,9 +112,17 @@ func TestTimedOutAcknowledgeIsCheckedNotFailed(t *testing.T) {
 				t.Fatalf("a timed-out acknowledge does not say it is checking:\n%s", s)
 			}
 			for _, msg := range run(cmd) {
-				m, _ = m.Update(msg)
+				var saving tea.Cmd
+				m, saving = m.Update(msg)
+				for _, msg := range run(saving) {
+					m, _ = m.Update(msg)
+				}
 			}
 			final := m.(Model)
+			recs := store.recs
+			if len(recs) != 1 || recs[0].Kind != "action.checked" || recs[0].Text != tc.want {
+				t.Fatalf("recorded %+v, want the outcome %q on the timeline", recs, tc.want)
+			}
 			if final.toast.text != tc.want || final.toast.bad != tc.bad {
 				t.Fatalf("settled with %+v, want %q (bad news: %v)", final.toast, tc.want, tc.bad)
 			}
