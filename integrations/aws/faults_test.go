@@ -192,9 +192,9 @@ func TestConnectionRefused(t *testing.T) {
 
 // The source's status moves ok → degraded while the service fails and
 // back to ok when it heals, and the poller keeps running throughout.
-func TestRecoveryThroughPoll(t *testing.T) {
-	f := newFakeAWS(t)
-	f.addGroup("web", 1, 1, 2, "i-1")
+// polled runs a source following "web" on f, polling every few
+// milliseconds with a short backoff, and returns what it publishes.
+func polled(t *testing.T, f *fakeAWS) *integrationstest.Recorder {
 	// Timeout is explicit: left to default to the 5ms Interval, the first
 	// request (cold client, race detector) sometimes timed out and the
 	// source started down instead of ok.
@@ -204,21 +204,29 @@ func TestRecoveryThroughPoll(t *testing.T) {
 	}})
 	pub := &integrationstest.Recorder{}
 	runSource(t, s, pub)
+	return pub
+}
 
-	state := func(want integrations.SourceState) func() bool {
-		return func() bool {
-			sc, ok := integrationstest.Last[integrations.StatusChanged](pub)
-			return ok && sc.Status.State == want
-		}
+// stateIs waits for the last status published to be want.
+func stateIs(pub *integrationstest.Recorder, want integrations.SourceState) func() bool {
+	return func() bool {
+		sc, ok := integrationstest.Last[integrations.StatusChanged](pub)
+		return ok && sc.Status.State == want
 	}
-	integrationstest.Wait(t, "ok", state(integrations.SourceOK))
+}
+
+func TestRecoveryThroughPoll(t *testing.T) {
+	f := newFakeAWS(t)
+	f.addGroup("web", 1, 1, 2, "i-1")
+	pub := polled(t, f)
+	integrationstest.Wait(t, "ok", stateIs(pub, integrations.SourceOK))
 	f.setFault(func(w http.ResponseWriter, action string) bool {
 		queryError(w, 500, "InternalFailure", "An internal error occurred")
 		return true
 	})
-	integrationstest.Wait(t, "degraded", state(integrations.SourceDegraded))
+	integrationstest.Wait(t, "degraded", stateIs(pub, integrations.SourceDegraded))
 	f.setFault(nil)
-	integrationstest.Wait(t, "ok again", state(integrations.SourceOK))
+	integrationstest.Wait(t, "ok again", stateIs(pub, integrations.SourceOK))
 
 	var transitions []string
 	for _, r := range pub.Records("source.status") {
@@ -304,21 +312,9 @@ func TestMalformedSuccessfulAnswerIsAFailure(t *testing.T) {
 func TestMalformedAnswersDegradeAndKeepTheLastGoodFleet(t *testing.T) {
 	f := newFakeAWS(t)
 	f.addGroup("web", 1, 6, 10, "i-1")
-	s := newTestSource(t, f, Options{Groups: []string{"web"}, Poll: integrations.PollConfig{
-		Interval: 5 * time.Millisecond, Timeout: 5 * time.Second, MaxBackoff: 10 * time.Millisecond, Budget: time.Hour,
-		Jitter: func() float64 { return 1 },
-	}})
-	pub := &integrationstest.Recorder{}
-	runSource(t, s, pub)
+	pub := polled(t, f)
 	integrationstest.Wait(t, "the first snapshot", func() bool { return len(snapshots(pub)) > 0 })
 	first := snapshots(pub)[0].Groups[0]
-
-	state := func(want integrations.SourceState) func() bool {
-		return func() bool {
-			sc, ok := integrationstest.Last[integrations.StatusChanged](pub)
-			return ok && sc.Status.State == want
-		}
-	}
 	for _, body := range []string{"", "upstream says hello",
 		`<DescribeAutoScalingGroupsResponse><DescribeAutoScalingGroupsResult><AutoScalingGroups/></DescribeAutoScalingGroupsResult></DescribeAutoScalingGroupsResponse>`} {
 		f.setFault(func(w http.ResponseWriter, action string) bool {
@@ -330,7 +326,7 @@ func TestMalformedAnswersDegradeAndKeepTheLastGoodFleet(t *testing.T) {
 			return true
 		})
 		seen := len(snapshots(pub))
-		integrationstest.Wait(t, "degraded on "+body, state(integrations.SourceDegraded))
+		integrationstest.Wait(t, "degraded on "+body, stateIs(pub, integrations.SourceDegraded))
 		sc, _ := integrationstest.Last[integrations.StatusChanged](pub)
 		if !strings.Contains(sc.Status.LastError, "does not parse") && !strings.Contains(sc.Status.LastError, "not found: web") {
 			t.Errorf("reason %q says neither that the body does not parse nor that web is missing", sc.Status.LastError)
@@ -339,7 +335,7 @@ func TestMalformedAnswersDegradeAndKeepTheLastGoodFleet(t *testing.T) {
 			t.Fatalf("%d snapshots published from answers that do not hold the fleet", n-seen)
 		}
 		f.setFault(nil)
-		integrationstest.Wait(t, "ok again", state(integrations.SourceOK))
+		integrationstest.Wait(t, "ok again", stateIs(pub, integrations.SourceOK))
 	}
 	if recs := pub.Records("fleet.change"); len(recs) != 0 {
 		t.Fatalf("records inferred from unreadable answers: %+v", recs)
