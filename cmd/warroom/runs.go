@@ -2,11 +2,11 @@ package main
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/timeline"
 )
 
@@ -70,29 +70,64 @@ func (t *runTracker) shutdown(grace time.Duration) {
 // process recorded them: a restarted adapter reports again everything it
 // reported before (each `warroom runbook run` from a script starts its
 // own), and the screen and a script watching at once both see every
-// fleet change. It is built from the timeline file itself and learns
-// every entry another process appends, so the record never says a thing
-// twice.
+// fleet change. It is built from the timeline file itself and, as the
+// store's Admit, learns every entry another process appends and checks
+// each new one under the same file lock as the write, so the record
+// never says a thing twice.
 type replayFilter struct {
-	mu     sync.Mutex
-	latest map[string]string // subject → what the timeline last said of it
+	mu   sync.Mutex
+	said map[string][]saying // subject → what the timeline says of it, by time
 }
 
+// saying is one thing the timeline says of a subject, and when.
+type saying struct {
+	at    time.Time
+	value string
+}
+
+// replayWindow bounds how much later by its own clock a second watcher
+// may date a change the first dated later still: two pollers see one
+// change within an interval or a backoff of each other.
+const replayWindow = 5 * time.Minute
+
 func newReplayFilter(history []timeline.Entry) *replayFilter {
-	f := &replayFilter{latest: map[string]string{}}
+	f := &replayFilter{said: map[string][]saying{}}
 	f.learn(history)
 	return f
 }
 
-// learn takes in entries as they are on the timeline, in file order.
+// learn takes in entries as they are on the timeline.
 func (f *replayFilter) learn(entries []timeline.Entry) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, e := range entries {
 		if subject, value, ok := replayKey(e.Kind, e.Occurred, e.Fields, e.Text); ok {
-			f.latest[e.Source+"\x00"+subject] = value
+			f.note(e.Source+"\x00"+subject, saying{at: e.Occurred, value: value})
 		}
 	}
+}
+
+// note records a saying in time order.
+func (f *replayFilter) note(key string, s saying) {
+	list := f.said[key]
+	i, _ := slices.BinarySearchFunc(list, s.at, func(x saying, t time.Time) int { return x.at.Compare(t) })
+	f.said[key] = slices.Insert(list, i, s)
+}
+
+// known reports whether the timeline already says s of the subject: the
+// last thing it says at or before s.at is the same, or the next thing it
+// says, soon after, is (another watcher saw the change first by its own
+// clock).
+func (f *replayFilter) known(key string, s saying) bool {
+	list := f.said[key]
+	i, _ := slices.BinarySearchFunc(list, s.at, func(x saying, t time.Time) int { return x.at.Compare(t) })
+	for i < len(list) && list[i].at.Equal(s.at) {
+		i++ // sayings at the very time count as before it
+	}
+	if i > 0 && list[i-1].value == s.value {
+		return true
+	}
+	return i < len(list) && list[i].value == s.value && list[i].at.Sub(s.at) <= replayWindow
 }
 
 // replayKey says what an observation is about (its subject) and what it
@@ -105,8 +140,8 @@ func (f *replayFilter) learn(entries []timeline.Entry) {
 // time included: the timeline holds them or not. Changes a watcher dates
 // by when it saw them (a desired capacity, an instance entering service,
 // slot drift, an incident gone from the open list) are each one subject
-// whose latest word counts: a watcher seeing the same change again, at
-// its own time, says nothing new; a change back and forth is recorded
+// whose word at the time counts: a watcher seeing the same change again,
+// at its own time, says nothing new; a change back and forth is recorded
 // each time.
 func replayKey(kind string, occurred time.Time, fields map[string]string, text string) (subject, value string, ok bool) {
 	at := occurred.UTC().Format(time.RFC3339Nano)
@@ -128,21 +163,23 @@ func replayKey(kind string, occurred time.Time, fields map[string]string, text s
 	return "", "", false
 }
 
-// fresh returns the records the timeline does not hold yet, remembering
-// them.
-func (f *replayFilter) fresh(recs []integrations.Record) []integrations.Record {
+// admit is the timeline store's Admit: under the file lock it learns what
+// other processes appended and keeps of entries only what the timeline
+// does not say yet, remembering it.
+func (f *replayFilter) admit(foreign, entries []timeline.Entry) []timeline.Entry {
+	f.learn(foreign)
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	out := recs[:0:0]
-	for _, r := range recs {
-		if subject, value, ok := replayKey(r.Kind, r.Occurred, r.Fields, r.Text); ok {
-			key := r.Source + "\x00" + subject
-			if said, known := f.latest[key]; known && said == value {
+	out := entries[:0:0]
+	for _, e := range entries {
+		if subject, value, ok := replayKey(e.Kind, e.Occurred, e.Fields, e.Text); ok {
+			key, s := e.Source+"\x00"+subject, saying{at: e.Occurred, value: value}
+			if f.known(key, s) {
 				continue
 			}
-			f.latest[key] = value
+			f.note(key, s)
 		}
-		out = append(out, r)
+		out = append(out, e)
 	}
 	return out
 }

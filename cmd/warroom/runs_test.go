@@ -1,10 +1,12 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -60,17 +62,17 @@ func TestReplayFilterDropsWhatTheTimelineHolds(t *testing.T) {
 		{Source: "warroom", Kind: "note", Occurred: at, Text: "a note"},
 	}
 	f := newReplayFilter(history)
-	in := []integrations.Record{
+	in := []timeline.Entry{
 		{Source: "pagerduty", Kind: "alert.triggered", Occurred: at, Fields: map[string]string{"alert": "P1"}}, // replayed
 		{Source: "pagerduty", Kind: "alert.resolved", Occurred: at.Add(time.Minute), Fields: map[string]string{"alert": "P1"}},
 		{Source: "slack", Kind: "chat.message", Occurred: at, Fields: map[string]string{"ts": "1.0001"}, Text: "hi"}, // replayed
 		{Source: "warroom", Kind: "note", Occurred: at, Text: "a note"},                                              // notes are never replays
 	}
-	got := f.fresh(in)
+	got := f.admit(nil, in)
 	if len(got) != 2 || got[0].Kind != "alert.resolved" || got[1].Kind != "note" {
-		t.Fatalf("fresh kept %+v", got)
+		t.Fatalf("admit kept %+v", got)
 	}
-	if again := f.fresh(in[1:2]); len(again) != 0 {
+	if again := f.admit(nil, in[1:2]); len(again) != 0 {
 		t.Fatal("the same record passed twice")
 	}
 }
@@ -99,7 +101,8 @@ func TestObservationsAreRecordedOnceWhicheverProcessSeesThem(t *testing.T) {
 	}
 	record := func(s *session, recs ...integrations.Record) {
 		t.Helper()
-		if _, err := s.persistFresh(recs); err != nil {
+		// What the pump's Persist does with a batch of records.
+		if _, err := persist(s.store, recs); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -143,5 +146,60 @@ func TestObservationsAreRecordedOnceWhicheverProcessSeesThem(t *testing.T) {
 		"web ↔ edge-1/app: 2 hosts without a slot", "looking", "web: desired capacity 3 → 2", "web: desired capacity 2 → 3"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("the timeline holds\n  %s\nwant\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
+}
+
+// The check and the write are one step under the file lock: two war-rooms
+// recording the same changes at the same moment still record each once.
+func TestConcurrentWatchersRecordEachChangeOnce(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(cfg, []byte("incident: {title: Race, id: INC-10}\nhaproxy:\n  instances:\n    - {name: edge-1, runtime: \"127.0.0.1:1\"}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	g := &globalFlags{ConfigPath: cfg, StateDir: filepath.Join(dir, "state")}
+	var sessions [2]*session
+	for i := range sessions {
+		s, err := openSession(g, sessionOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.close() })
+		sessions[i] = s
+	}
+	const changes = 60
+	at := time.Date(2026, 1, 12, 7, 15, 0, 0, time.UTC)
+	var wg sync.WaitGroup
+	for w, s := range sessions {
+		wg.Go(func() {
+			for i := range changes {
+				// Each watcher dates the change by its own clock.
+				r := integrations.Record{Source: "aws", Kind: "fleet.change", Occurred: at.Add(time.Duration(i)*time.Minute + time.Duration(w)*time.Second),
+					Text: fmt.Sprintf("web: desired capacity %d → %d", i, i+1), Fields: map[string]string{"group": "web", "change": "desired"}}
+				if _, err := persist(s.store, []integrations.Record{r}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	entries, err := timeline.ReadFile(sessions[0].store.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	for _, e := range entries {
+		if e.Kind == "fleet.change" {
+			seen[e.Text]++
+		}
+	}
+	for text, n := range seen {
+		if n != 1 {
+			t.Errorf("%q recorded %d times", text, n)
+		}
+	}
+	if len(seen) != changes {
+		t.Errorf("%d changes recorded, want %d", len(seen), changes)
 	}
 }

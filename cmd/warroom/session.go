@@ -126,7 +126,7 @@ func openSession(g *globalFlags, o sessionOptions) (*session, error) {
 		return nil, fmt.Errorf("redaction patterns: %w", err)
 	}
 	w.actions = redactActions(w.actions, s.redactor.Redact)
-	s.store, err = timeline.OpenIncident(stateDir, w.incident, timeline.Options{Redactor: s.redactor, OnForeign: s.foreign})
+	s.store, err = timeline.OpenIncident(stateDir, w.incident, timeline.Options{Redactor: s.redactor, OnForeign: s.foreign, Admit: s.known.admit})
 	if err != nil {
 		return nil, fmt.Errorf("opening the timeline: %w", err)
 	}
@@ -144,12 +144,9 @@ func openSession(g *globalFlags, o sessionOptions) (*session, error) {
 	return s, nil
 }
 
-// foreign takes in entries other processes appended: the replay filter
-// learns them, so what they recorded is not recorded again, and the
-// screen shows them; they are durable already, so they go straight to the
-// screen, not through the pump.
+// foreign shows entries other processes appended; they are durable
+// already, so they go straight to the screen, not through the pump.
 func (s *session) foreign(entries []timeline.Entry) {
-	s.known.learn(entries)
 	if s.deliver != nil {
 		s.deliver(integrations.Batch{Records: records(entries)})
 	}
@@ -169,7 +166,8 @@ func records(entries []timeline.Entry) []integrations.Record {
 func (s *session) start(ctx context.Context, deliver func(integrations.Batch)) {
 	s.deliver = deliver
 	s.pump = integrations.NewPump(integrations.PumpOptions{
-		Persist: s.persistFresh,
+		// The store's Admit leaves out what the timeline already holds.
+		Persist: func(recs []integrations.Record) ([]integrations.Record, error) { return persist(s.store, recs) },
 		Deliver: deliver,
 		Derive:  driftRecords(s.world.bindings, s.world.clock),
 		Redact:  s.redactor.Redact,
@@ -211,17 +209,6 @@ func (s *session) close() error {
 		s.pumping.Wait()
 	}
 	return s.store.Close()
-}
-
-// persistFresh records what the timeline does not hold yet. It first
-// takes in what other processes appended (foreign teaches the replay
-// filter), so a change a script or another screen already recorded is
-// not recorded twice.
-func (s *session) persistFresh(recs []integrations.Record) ([]integrations.Record, error) {
-	if _, err := s.store.Refresh(); err != nil {
-		return nil, err
-	}
-	return persist(s.store, s.known.fresh(recs))
 }
 
 // refresh takes in other processes' entries while nothing else commits.
