@@ -77,21 +77,17 @@ func TestReplayFilterDropsWhatTheTimelineHolds(t *testing.T) {
 	}
 }
 
-// Two war-rooms on one incident (the screen and a script's `warroom
-// runbook run`, each with its own timeline handle and its own adapters)
-// and a third opened after them: whatever one of them recorded, the
-// others never record again, whether the service dates it (an alert, its
-// acknowledgement, a chat line) or the watcher does (a desired capacity
-// seen a few seconds apart, slot drift); a change back is still recorded.
-func TestObservationsAreRecordedOnceWhicheverProcessSeesThem(t *testing.T) {
+// sharedIncident returns a function opening one more war-room on the same
+// configured incident, each with its own timeline handle, closed when the
+// test ends. Its only source, HAProxy on a closed port, is never started.
+func sharedIncident(t *testing.T) func() *session {
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "config.yaml")
-	// HAProxy on a closed port: a live configuration whose source is never started here.
 	if err := os.WriteFile(cfg, []byte("incident: {title: Shared, id: INC-9}\nhaproxy:\n  instances:\n    - {name: edge-1, runtime: \"127.0.0.1:1\"}\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	g := &globalFlags{ConfigPath: cfg, StateDir: filepath.Join(dir, "state")}
-	open := func() *session {
+	return func() *session {
 		s, err := openSession(g, sessionOptions{})
 		if err != nil {
 			t.Fatal(err)
@@ -99,6 +95,16 @@ func TestObservationsAreRecordedOnceWhicheverProcessSeesThem(t *testing.T) {
 		t.Cleanup(func() { s.close() })
 		return s
 	}
+}
+
+// Two war-rooms on one incident (the screen and a script's `warroom
+// runbook run`, each with its own timeline handle and its own adapters)
+// and a third opened after them: whatever one of them recorded, the
+// others never record again, whether the service dates it (an alert, its
+// acknowledgement, a chat line) or the watcher does (a desired capacity
+// seen a few seconds apart, slot drift); a change back is still recorded.
+func TestObservationsAreRecordedOnceWhicheverProcessSeesThem(t *testing.T) {
+	open := sharedIncident(t)
 	record := func(s *session, recs ...integrations.Record) {
 		t.Helper()
 		// What the pump's Persist does with a batch of records.
@@ -152,21 +158,8 @@ func TestObservationsAreRecordedOnceWhicheverProcessSeesThem(t *testing.T) {
 // The check and the write are one step under the file lock: two war-rooms
 // recording the same changes at the same moment still record each once.
 func TestConcurrentWatchersRecordEachChangeOnce(t *testing.T) {
-	dir := t.TempDir()
-	cfg := filepath.Join(dir, "config.yaml")
-	if err := os.WriteFile(cfg, []byte("incident: {title: Race, id: INC-10}\nhaproxy:\n  instances:\n    - {name: edge-1, runtime: \"127.0.0.1:1\"}\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	g := &globalFlags{ConfigPath: cfg, StateDir: filepath.Join(dir, "state")}
-	var sessions [2]*session
-	for i := range sessions {
-		s, err := openSession(g, sessionOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.close() })
-		sessions[i] = s
-	}
+	open := sharedIncident(t)
+	sessions := [2]*session{open(), open()}
 	const changes = 60
 	at := time.Date(2026, 1, 12, 7, 15, 0, 0, time.UTC)
 	var wg sync.WaitGroup
