@@ -345,3 +345,30 @@ func TestMalformedAnswersDegradeAndKeepTheLastGoodFleet(t *testing.T) {
 		t.Fatalf("desired since %v after recovery, was %v", got.DesiredSince, first.DesiredSince)
 	}
 }
+
+// Followed by tags, a well-formed answer with no group at all after one
+// with groups is not "every group gone": it fails, and the pane keeps the
+// fleet it last knew.
+func TestEmptyTaggedAnswerIsAFailure(t *testing.T) {
+	f := newFakeAWS(t)
+	g := f.addGroup("web", 1, 2, 4, "i-1")
+	g.tags = map[string]string{"team": "web"}
+	s := newTestSource(t, f, Options{TagFilter: map[string]string{"team": "web"}, Poll: integrations.PollConfig{
+		Interval: 5 * time.Millisecond, Timeout: 5 * time.Second, MaxBackoff: 10 * time.Millisecond, Budget: time.Hour,
+		Jitter: func() float64 { return 1 },
+	}})
+	pub := &integrationstest.Recorder{}
+	runSource(t, s, pub)
+	integrationstest.Wait(t, "the first snapshot", func() bool { return len(snapshots(pub)) > 0 })
+	f.edit(func() { g.tags = nil })
+	integrationstest.Wait(t, "degraded", stateIs(pub, integrations.SourceDegraded))
+	sc, _ := integrationstest.Last[integrations.StatusChanged](pub)
+	if !strings.Contains(sc.Status.LastError, "no Auto Scaling group carries the configured tags any more (1 group last time)") {
+		t.Errorf("reason %q", sc.Status.LastError)
+	}
+	for _, snap := range snapshots(pub) {
+		if len(snap.Groups) == 0 {
+			t.Fatal("an empty fleet was published")
+		}
+	}
+}

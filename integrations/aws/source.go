@@ -163,6 +163,9 @@ func (s *Source) Run(ctx context.Context, pub integrations.Publisher) error {
 		if missing := s.missing(groups); len(missing) > 0 {
 			return fmt.Errorf("aws: Auto Scaling group not found: %s", strings.Join(missing, ", "))
 		}
+		if len(groups) == 0 && len(track.prev) > 0 {
+			return fmt.Errorf("aws: no Auto Scaling group carries the configured tags any more (%s last time)", plural(len(track.prev), "group"))
+		}
 		records := track.observe(groups, now())
 		pub.Publish(integrations.FleetSnapshot{Source: SourceName, Groups: groups})
 		for _, r := range records {
