@@ -134,13 +134,17 @@ type Limits struct {
 	MaxCapacity        map[string]int `yaml:"max_capacity,omitempty"`
 	MaxThrottlePercent int            `yaml:"max_throttle_percent"`
 	RollingBatchSize   int            `yaml:"rolling_batch_size"`
-	DefaultStepTimeout Duration       `yaml:"default_step_timeout"`
+	// MinInRotation is how many servers of each front backend a rolling
+	// restart's batch must leave in rotation.
+	MinInRotation      int      `yaml:"min_in_rotation"`
+	DefaultStepTimeout Duration `yaml:"default_step_timeout"`
 }
 
 // Defaults for values the file leaves out.
 const (
 	DefaultMaxThrottlePercent = 50
 	DefaultRollingBatchSize   = 1
+	DefaultMinInRotation      = 1
 	DefaultStepTimeout        = 5 * time.Minute
 	DefaultPagerDutyInterval  = 30 * time.Second
 	DefaultSlackInterval      = 10 * time.Second
@@ -212,6 +216,9 @@ func (c *Config) applyDefaults() {
 	}
 	if c.Limits.RollingBatchSize == 0 {
 		c.Limits.RollingBatchSize = DefaultRollingBatchSize
+	}
+	if c.Limits.MinInRotation == 0 {
+		c.Limits.MinInRotation = DefaultMinInRotation
 	}
 	if c.Limits.DefaultStepTimeout == 0 {
 		c.Limits.DefaultStepTimeout = Duration(DefaultStepTimeout)

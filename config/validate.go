@@ -224,6 +224,9 @@ func (v *validator) limits(l *Limits) {
 	if l.RollingBatchSize < 1 {
 		v.add(fmt.Sprintf("rolling_batch_size %d must be 1 or more", l.RollingBatchSize), "limits", "rolling_batch_size")
 	}
+	if l.MinInRotation < 1 {
+		v.add(fmt.Sprintf("min_in_rotation %d must be 1 or more: a rolling restart never takes a whole tier out of rotation", l.MinInRotation), "limits", "min_in_rotation")
+	}
 	if l.DefaultStepTimeout <= 0 {
 		v.add("default_step_timeout must be positive", "limits", "default_step_timeout")
 	}

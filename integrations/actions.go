@@ -63,6 +63,33 @@ type LoadBalancer interface {
 	Upstream(instance string) (ref UpstreamRef, ok bool)
 }
 
+// ConfigChecker is a LoadBalancer that can look at its instances beyond
+// the Runtime API: which can be reloaded, and what their configuration
+// files say. A rolling reload checks these before it changes anything.
+type ConfigChecker interface {
+	// Reloadable names, in rolling order, the instances with a master CLI.
+	Reloadable() []string
+	// CheckConfig reads and validates one instance's configuration and
+	// checks the names it is configured with; it changes nothing.
+	CheckConfig(ctx context.Context, instance string) []Finding
+}
+
+// Finding is one result of a check made before anything changes.
+type Finding struct {
+	Level FindingLevel
+	Text  string
+}
+
+// FindingLevel says what a Finding means for a change: fine, a risk to
+// name before going ahead, or a reason to refuse.
+type FindingLevel int
+
+const (
+	FindingOK FindingLevel = iota
+	FindingWarn
+	FindingFail
+)
+
 // UpstreamRef points at one server line on a front HAProxy instance.
 type UpstreamRef struct {
 	Instance string

@@ -33,6 +33,9 @@ type BackendsSnapshot struct {
 	Processes map[string]ProcessInfo
 	// Throttles lists the throttled tiers of every instance (0% omitted).
 	Throttles []Throttle
+	// Proxies holds each instance's frontend and backend aggregate rows,
+	// in instance order, for sources that measure them.
+	Proxies []Proxy
 }
 
 // Throttle is the share of one traffic tier an HAProxy instance rejects.

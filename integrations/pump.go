@@ -16,6 +16,10 @@ type Batch struct {
 	Status   map[string]SourceStatus
 	Chat     []Message
 	Records  []Record // persisted before delivery unless PersistErr is set
+	// Samples are every measured value the sources published
+	// (SamplesTaken), in order; the pump passes them through untouched
+	// for the metrics store and the screen.
+	Samples []Sample
 	// PersistErr is set when the records could not be made durable; the
 	// screen must say so loudly rather than show them as saved.
 	PersistErr error
@@ -23,7 +27,7 @@ type Batch struct {
 
 func (b *Batch) empty() bool {
 	return len(b.Alerts) == 0 && len(b.Fleet) == 0 && len(b.Backends) == 0 &&
-		len(b.Status) == 0 && len(b.Chat) == 0 && len(b.Records) == 0
+		len(b.Status) == 0 && len(b.Chat) == 0 && len(b.Records) == 0 && len(b.Samples) == 0
 }
 
 // add folds one event into the batch.
@@ -53,6 +57,8 @@ func (b *Batch) add(e Event) {
 		b.Chat = append(b.Chat, e.Messages...)
 	case Record:
 		b.Records = append(b.Records, e)
+	case SamplesTaken:
+		b.Samples = append(b.Samples, e.Samples...)
 	}
 }
 

@@ -117,3 +117,18 @@ func TestPumpDerivesRecordsFromSnapshots(t *testing.T) {
 		t.Fatalf("derived records: %+v", b.Records)
 	}
 }
+
+func TestPumpPassesSamplesThrough(t *testing.T) {
+	got := make(chan Batch, 1)
+	p := NewPump(PumpOptions{Deliver: func(b Batch) { got <- b }})
+	ctx, cancel := context.WithCancel(context.Background())
+	at := time.Unix(100, 0)
+	p.Publish(SamplesTaken{Source: "aws", Samples: []Sample{{Time: at, Source: "aws", Target: "web", Metric: MetricDesired, Value: 4}}})
+	p.Publish(SamplesTaken{Source: "haproxy", Samples: []Sample{{Time: at, Source: "haproxy", Target: "edge-1/web", Metric: MetricReqPerS, Value: 12.5}}})
+	cancel()
+	p.Run(ctx)
+	b := <-got
+	if len(b.Samples) != 2 || b.Samples[0].Metric != MetricDesired || b.Samples[1].Value != 12.5 {
+		t.Fatalf("samples delivered: %+v", b.Samples)
+	}
+}

@@ -6,7 +6,10 @@
 // aws, haproxy, drill) depend on it, never the other way round.
 package integrations
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Severity of an alert, most severe first.
 type Severity string
@@ -71,9 +74,20 @@ type ScalingActivity struct {
 	Description string
 	Cause       string
 	Status      ActivityStatus
-	Message     string // why it failed, when it did
+	Message     string // why it ended as it did (see Reason)
 	Start       time.Time
 	End         time.Time // zero while in progress
+}
+
+// Reason is why the activity ended as it did: its message, or when that is
+// empty (as it often is for a failed launch) its description, or its cause.
+func (a ScalingActivity) Reason() string {
+	for _, s := range []string{a.Message, a.Description, a.Cause} {
+		if s = strings.TrimSpace(s); s != "" {
+			return s
+		}
+	}
+	return ""
 }
 
 // Group is an Auto Scaling group.
@@ -133,6 +147,56 @@ type Backend struct {
 	Sessions int
 	Total5xx uint64  // cumulative 5xx responses, as HAProxy counts them
 	Rate5xx  float64 // 5xx per second since the previous sample
+	// SessionLimit is the server's session limit (0: none); Queue the
+	// requests waiting for it.
+	SessionLimit int
+	Queue        int
+	// Counters are this server's own cumulative counters; Rates what
+	// happened to it in the last measured window (see Rates.Measured).
+	Counters Counters
+	Rates    Rates
+	// OddOneOut says why this server stands out from the other servers
+	// of its backend on the same instance ("" when it does not).
+	OddOneOut string
+}
+
+// Target names the server in samples and records: instance/backend/server.
+func (b Backend) Target() string { return b.Instance + "/" + b.Backend + "/" + b.Server }
+
+// ProxyKind says whether a Proxy row is a frontend or a backend.
+type ProxyKind string
+
+const (
+	ProxyFrontend ProxyKind = "frontend"
+	ProxyBackend  ProxyKind = "backend"
+)
+
+// Proxy is the aggregate row of one frontend or backend on one HAProxy
+// instance, as the process counts it (not a sum of its servers: a 503
+// with no server to send to is counted on the backend alone, a throttled
+// request on the frontend alone).
+type Proxy struct {
+	Instance     string
+	Name         string
+	Kind         ProxyKind
+	Status       string // as HAProxy reports it: OPEN, UP, DOWN
+	Sessions     int
+	SessionLimit int
+	Queue        int
+	Counters     Counters
+	Rates        Rates
+	// OddOneOut says why this instance's proxy stands out from the proxy
+	// of the same kind and name on the other instances ("" when it does not).
+	OddOneOut string
+}
+
+// Target names the proxy in samples and records: instance/backend for a
+// backend, instance/fe:NAME for a frontend.
+func (p Proxy) Target() string {
+	if p.Kind == ProxyFrontend {
+		return p.Instance + "/fe:" + p.Name
+	}
+	return p.Instance + "/" + p.Name
 }
 
 // Message is one chat line in the incident channel.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/warroomhq/warroom/integrations"
+	"github.com/warroomhq/warroom/timeline/ledger"
 )
 
 var (
@@ -90,22 +91,18 @@ func init() {
 // so a group that autoscaling or a colleague raised meanwhile is never
 // lowered by a scale-up planned against the old value.
 func scaleChecks(g integrations.Group, desired int, onlyUp bool, l Limits) []Check {
-	checks := []Check{{
-		Text: fmt.Sprintf("%s desired %d within the group's bounds %d..%d", g.Name, desired, g.Min, g.Max),
-		OK:   desired >= g.Min && desired <= g.Max,
-	}}
+	checks := []Check{verdict(desired >= g.Min && desired <= g.Max,
+		fmt.Sprintf("%s desired %d within the group's bounds %d..%d", g.Name, desired, g.Min, g.Max),
+		fmt.Sprintf("%s desired %d is outside the group's bounds %d..%d", g.Name, desired, g.Min, g.Max))}
 	if onlyUp {
-		text := fmt.Sprintf("%s desired %d is not below the current %d", g.Name, desired, g.Desired)
-		if desired < g.Desired {
-			text = fmt.Sprintf("%s desired %d is below the current %d: a scale-up never terminates instances", g.Name, desired, g.Desired)
-		}
-		checks = append(checks, Check{Text: text, OK: desired >= g.Desired})
+		checks = append(checks, verdict(desired >= g.Desired,
+			fmt.Sprintf("%s desired %d is not below the current %d", g.Name, desired, g.Desired),
+			fmt.Sprintf("%s desired %d is below the current %d: a scale-up never terminates instances", g.Name, desired, g.Desired)))
 	}
 	if limit := l.capacityCap(g.Name); limit > 0 {
-		checks = append(checks, Check{
-			Text: fmt.Sprintf("%s desired %d within the configured cap %d", g.Name, desired, limit),
-			OK:   desired <= limit,
-		})
+		checks = append(checks, verdict(desired <= limit,
+			fmt.Sprintf("%s desired %d within the configured cap %d", g.Name, desired, limit),
+			fmt.Sprintf("%s desired %d is above the configured cap %d", g.Name, desired, limit)))
 	}
 	return checks
 }
@@ -137,8 +134,19 @@ func executeScale(ctx context.Context, c Call) (Result, error) {
 		return Result{}, err
 	}
 	from, sent := g.Desired, time.Now()
+	change := ledger.Change{Kind: ledger.Capacity, Group: group, From: fmt.Sprint(from), To: fmt.Sprint(desired)}
 	if err := c.Actions.Scaler.SetDesiredCapacity(ctx, group, desired); err != nil {
-		return Result{}, fmt.Errorf("set %s desired %d: %w", group, desired, err)
+		err = fmt.Errorf("set %s desired %d: %w", group, desired, err)
+		if from != desired {
+			err = settled(ctx, c, change, err, func(ctx context.Context) (bool, error) {
+				g, err := c.Actions.Scaler.DescribeGroup(ctx, group)
+				return g.Desired == desired, err
+			})
+		}
+		return Result{}, err
+	}
+	if from != desired {
+		c.Changed(change)
 	}
 	c.Progress(fmt.Sprintf("%s desired %d → %d; in service %d/%d", group, from, desired, g.InService, desired))
 	reached := func(g integrations.Group) bool {
@@ -163,9 +171,30 @@ func executeScale(ctx context.Context, c Call) (Result, error) {
 	})
 	fields := map[string]string{"group": group, "from": fmt.Sprint(from), "desired": fmt.Sprint(desired), "in_service": fmt.Sprint(last.InService)}
 	if err != nil {
-		return Result{Fields: fields}, fmt.Errorf("%s desired is %d but only %d in service when the step ended: %w", group, desired, last.InService, err)
+		return Result{Fields: fields, Cut: "the wait for in-service"}, fmt.Errorf("%s desired is %d but only %d in service when the step ended: %w", group, desired, last.InService, err)
 	}
 	return Result{Summary: fmt.Sprintf("%s desired %d → %d, %d in service", group, from, desired, last.InService), Fields: fields}, nil
+}
+
+// settled reads back after a write that failed: a request cut by a
+// timeout or an abort may have landed all the same. When the read shows
+// it did, the change is reported and the error says so; when the read
+// fails too, the change is reported unconfirmed. landed reads the state
+// under a fresh, bounded context (ctx may be what ended).
+func settled(ctx context.Context, c Call, change ledger.Change, err error, landed func(context.Context) (bool, error)) error {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
+	ok, rerr := landed(cctx)
+	switch {
+	case rerr != nil:
+		change.Unconfirmed = true
+		c.Changed(change)
+		return fmt.Errorf("%w; whether it landed is unknown: reading it back failed too (%v)", err, rerr)
+	case ok:
+		c.Changed(change)
+		return fmt.Errorf("%w; reading back shows it landed: %s", err, change)
+	}
+	return err
 }
 
 // latestFailure describes the newest failed scaling activity that started
@@ -200,13 +229,14 @@ func pollUntil(ctx context.Context, every time.Duration, done func() (bool, erro
 	}
 }
 
+// failedChecks refuses when any check failed, naming each: a failed
+// check's text says what is wrong and what is allowed. Warnings do not
+// refuse.
 func failedChecks(checks []Check) error {
 	var failed []string
 	for _, c := range checks {
 		if !c.OK {
-			// Check texts state what must hold; a failed one is answered
-			// "no", so it never reads as if it were met.
-			failed = append(failed, c.Text+"? no")
+			failed = append(failed, c.Text)
 		}
 	}
 	if len(failed) > 0 {
@@ -270,6 +300,9 @@ func executeCommand(ctx context.Context, c Call) (Result, error) {
 	}
 	c.Progress(fmt.Sprintf("running on %d host(s)", len(ids)))
 	results, err := c.Actions.Commands.RunCommand(ctx, ids, c.Args.String("command"), max)
+	// Nothing reads back what a command did: one that got no answer may
+	// have run.
+	c.Changed(ledger.Change{Kind: ledger.Command, Target: strings.Join(ids, ", "), To: c.Args.String("command"), Unconfirmed: err != nil})
 	if err != nil {
 		return Result{}, err
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/warroomhq/warroom/integrations"
+	"github.com/warroomhq/warroom/timeline/ledger"
 )
 
 var (
@@ -101,21 +102,32 @@ func executeServerState(ctx context.Context, c Call) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	change := serverChange(inst, be, srv, before.State, serverStates[state])
 	if err := lb.SetServerState(ctx, inst, be, srv, serverStates[state]); err != nil {
-		return Result{}, fmt.Errorf("set %s %s/%s %s: %w", inst, be, srv, state, err)
+		err = fmt.Errorf("set %s %s/%s %s: %w", inst, be, srv, state, err)
+		if change.From != change.To {
+			err = settled(ctx, c, change, err, func(ctx context.Context) (bool, error) {
+				s, err := findServer(ctx, lb, inst, be, srv)
+				return serverChange(inst, be, srv, s.State, "").From == change.To, err
+			})
+		}
+		return Result{}, err
+	}
+	if change.From != change.To {
+		c.Changed(change)
 	}
 	fields := map[string]string{"instance": inst, "server": be + "/" + srv, "from": string(before.State)}
 	switch state {
 	case "drain":
 		left, err := waitDrained(ctx, lb, integrations.UpstreamRef{Instance: inst, Backend: be, Server: srv}, c.Args.Duration("drain_timeout"), c.Args.Duration("poll"), c.Progress)
 		if err != nil {
-			return Result{Fields: fields}, err
+			return Result{Fields: fields, Cut: "the wait for its sessions to drain"}, err
 		}
 		fields["sessions_left"] = fmt.Sprint(left)
 		return Result{Summary: fmt.Sprintf("%s %s/%s %s → DRAIN, %d sessions left", inst, be, srv, before.State, left), Fields: fields}, nil
 	case "ready":
 		if err := waitUp(ctx, lb, integrations.UpstreamRef{Instance: inst, Backend: be, Server: srv}, c.Args.Duration("settle"), c.Args.Duration("poll")); err != nil {
-			return Result{Fields: fields}, err
+			return Result{Fields: fields, Cut: "the wait for its health check to report UP"}, err
 		}
 		return Result{Summary: fmt.Sprintf("%s %s/%s %s → UP", inst, be, srv, before.State), Fields: fields}, nil
 	}
@@ -127,6 +139,23 @@ func executeServerState(ctx context.Context, c Call) (Result, error) {
 		return Result{Fields: fields}, fmt.Errorf("%s %s/%s reads %s after maint was set", inst, be, srv, s.State)
 	}
 	return Result{Summary: fmt.Sprintf("%s %s/%s %s → MAINT", inst, be, srv, before.State), Fields: fields}, nil
+}
+
+// serverChange is a server's admin state going from one state to another,
+// as the ledger keeps it: DRAIN, MAINT or READY (in rotation, whatever its
+// health check says). An empty to reads from alone, in To as well.
+func serverChange(inst, be, srv string, from, to integrations.ServerState) ledger.Change {
+	admin := func(s integrations.ServerState) string {
+		if s == integrations.ServerDrain || s == integrations.ServerMaint {
+			return string(s)
+		}
+		return "READY"
+	}
+	c := ledger.Change{Kind: ledger.Server, Instance: inst, Backend: be, Server: srv, From: admin(from), To: admin(to)}
+	if to == "" {
+		c.To = c.From
+	}
+	return c
 }
 
 // waitDrained polls a server until it has no sessions or timeout passes,
@@ -203,10 +232,9 @@ func throttleInstances(lb integrations.LoadBalancer, named []string) ([]string, 
 }
 
 func throttleCheck(percent int, l Limits) Check {
-	return Check{
-		Text: fmt.Sprintf("throttle %d%% within the configured maximum %d%%", percent, l.MaxThrottlePercent),
-		OK:   percent <= l.MaxThrottlePercent,
-	}
+	return verdict(percent <= l.MaxThrottlePercent,
+		fmt.Sprintf("throttle %d%% within the configured maximum %d%%", percent, l.MaxThrottlePercent),
+		fmt.Sprintf("throttle %d%% is above the configured maximum %d%%", percent, l.MaxThrottlePercent))
 }
 
 func planThrottle(ctx context.Context, c Call) (StepPlan, error) {
@@ -259,8 +287,16 @@ func executeThrottle(ctx context.Context, c Call) (Result, error) {
 		if err != nil {
 			return partialThrottle(fields, set, insts), fmt.Errorf("read throttles of %s: %w", inst, err)
 		}
+		change := ledger.Change{Kind: ledger.Throttle, Instance: inst, Tier: tier, From: fmt.Sprint(before[tier]), To: fmt.Sprint(pct)}
 		if err := lb.SetThrottle(ctx, inst, tier, pct); err != nil {
-			return partialThrottle(fields, set, insts), fmt.Errorf("set throttle %s %d%% on %s: %w", tier, pct, inst, err)
+			err = fmt.Errorf("set throttle %s %d%% on %s: %w", tier, pct, inst, err)
+			if before[tier] != pct {
+				err = settled(ctx, c, change, err, func(ctx context.Context) (bool, error) {
+					now, err := lb.Throttles(ctx, inst)
+					return now[tier] == pct, err
+				})
+			}
+			return partialThrottle(fields, set, insts), err
 		}
 		want := make(map[string]int, len(before)+1)
 		for k, v := range before {
@@ -269,7 +305,14 @@ func executeThrottle(ctx context.Context, c Call) (Result, error) {
 		want[tier] = pct
 		after, err := lb.Throttles(ctx, inst)
 		if err == nil {
+			if after[tier] != before[tier] {
+				change.To = fmt.Sprint(after[tier])
+				c.Changed(change)
+			}
 			err = sameThrottles(want, after)
+		} else if before[tier] != pct {
+			change.Unconfirmed = true
+			c.Changed(change)
 		}
 		if err != nil {
 			return partialThrottle(fields, set, insts), fmt.Errorf("verify throttles on %s: %w", inst, err)
@@ -285,7 +328,11 @@ func executeThrottle(ctx context.Context, c Call) (Result, error) {
 func partialThrottle(fields map[string]string, set, all []string) Result {
 	fields["set"] = strings.Join(set, ",")
 	fields["untouched"] = strings.Join(all[len(set):], ",")
-	return Result{Fields: fields}
+	r := Result{Fields: fields}
+	if len(set) < len(all) {
+		r.Cut = "setting the throttle on " + strings.Join(all[len(set):], ", ")
+	}
+	return r
 }
 
 // sameThrottles compares two throttle tables, treating a missing tier as 0.

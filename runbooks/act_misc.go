@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/warroomhq/warroom/integrations"
+	"github.com/warroomhq/warroom/timeline/ledger"
 )
 
 func init() {
@@ -37,6 +38,7 @@ func init() {
 			if err != nil {
 				return Result{}, err
 			}
+			c.Changed(ledger.Change{Kind: ledger.Message, To: "posted to the incident channel"})
 			return Result{Summary: "posted", Fields: map[string]string{"message": m.ID}}, nil
 		},
 	})
@@ -62,6 +64,7 @@ func init() {
 			if err := c.Actions.Alerts.AddNote(ctx, c.Args.String("alert"), c.Args.String("note")); err != nil {
 				return Result{}, err
 			}
+			c.Changed(ledger.Change{Kind: ledger.Message, To: "note added to alert " + c.Args.String("alert")})
 			return Result{Summary: "note added to " + c.Args.String("alert")}, nil
 		},
 	})

@@ -2,12 +2,14 @@ package runbooks
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/warroomhq/warroom/integrations"
+	"github.com/warroomhq/warroom/timeline/ledger"
 )
 
 // cleanupTimeout bounds putting an instance back into rotation after the
@@ -20,7 +22,7 @@ func init() {
 		Summary: "reload HAProxy instances a batch at a time: drain upstream, reload, verify, return to rotation",
 		Effect:  Writes,
 		Args: []ArgSpec{
-			{Name: "instances", Kind: ArgList, Pattern: haproxyNamePattern, Doc: "instances in order (default: all configured)"},
+			{Name: "instances", Kind: ArgList, Pattern: haproxyNamePattern, Doc: "instances in order (default: every instance with a master CLI)"},
 			{Name: "batch", Kind: ArgInt, Default: 1, Min: 1, Max: 100, Doc: "instances out of rotation at once"},
 			{Name: "drain_timeout", Kind: ArgDuration, Default: 30 * time.Second, Doc: "wait at most this long for sessions to reach 0"},
 			{Name: "settle", Kind: ArgDuration, Default: 30 * time.Second, Doc: "wait at most this long for the upstream health check to report UP"},
@@ -33,23 +35,154 @@ func init() {
 	})
 }
 
-func rollingChecks(lb integrations.LoadBalancer, insts []string, batch int, l Limits) []Check {
-	checks := []Check{{
-		Text: fmt.Sprintf("batch %d within the configured maximum %d", batch, l.MaxBatch),
-		OK:   batch <= l.MaxBatch,
-	}}
-	if total := len(lb.Instances()); total > 1 {
-		checks = append(checks, Check{
-			Text: fmt.Sprintf("batch %d leaves at least one of %d instances in rotation", batch, total),
-			OK:   batch < total,
-		})
+// rollInstances are the instances a roll reloads, in order: those named,
+// or every instance that can be reloaded (with a master CLI, when the
+// load balancer knows), whether or not it carries a throttle.
+func rollInstances(lb integrations.LoadBalancer, named []string) ([]string, error) {
+	all := lb.Instances()
+	if len(named) == 0 {
+		if cc, ok := lb.(integrations.ConfigChecker); ok {
+			all = cc.Reloadable()
+		}
+		if len(all) == 0 {
+			return nil, errors.New("no HAProxy instance can be reloaded: configure a master CLI (master:) on the instances to roll")
+		}
+		return all, nil
+	}
+	for _, n := range named {
+		if !contains(all, n) {
+			return nil, fmt.Errorf("unknown HAProxy instance %s (configured: %s)", n, strings.Join(all, ", "))
+		}
+	}
+	return named, nil
+}
+
+// RollingChecks are the checks a rolling reload of instances (every
+// reloadable one when none are named) in batches of batch makes before it
+// changes anything, and again just before its first drain: the batch
+// bounds, that every instance's master answers, that each upstream server
+// exists, that no batch takes a tier below limits.min_in_rotation, and
+// what the load balancer finds in each instance's configuration.
+func RollingChecks(ctx context.Context, lb integrations.LoadBalancer, instances []string, batch int, l Limits) ([]Check, error) {
+	l = l.withDefaults()
+	insts, err := rollInstances(lb, instances)
+	if err != nil {
+		return nil, err
+	}
+	checks := []Check{verdict(batch <= l.MaxBatch,
+		fmt.Sprintf("batch %d within the configured maximum %d", batch, l.MaxBatch),
+		fmt.Sprintf("batch %d is above the configured maximum %d (limits.rolling_batch_size)", batch, l.MaxBatch))}
+	fronts := map[string][]integrations.Backend{}
+	frontErr := map[string]error{}
+	for _, inst := range insts {
+		proc, err := lb.Process(ctx, inst)
+		checks = append(checks, Check{Text: processText(inst, proc, err), OK: err == nil})
+		ref, ok := lb.Upstream(inst)
+		if !ok {
+			continue
+		}
+		if _, read := fronts[ref.Instance]; !read {
+			fronts[ref.Instance], frontErr[ref.Instance] = lb.Servers(ctx, ref.Instance)
+		}
+		checks = append(checks, upstreamCheck(inst, ref, fronts[ref.Instance], frontErr[ref.Instance]))
+	}
+	checks = append(checks, tierChecks(lb, insts, batch, fronts, l.MinInRotation)...)
+	if cc, ok := lb.(integrations.ConfigChecker); ok {
+		for _, inst := range insts {
+			for _, f := range cc.CheckConfig(ctx, inst) {
+				checks = append(checks, Check{Text: f.Text, OK: f.Level != integrations.FindingFail, Warn: f.Level == integrations.FindingWarn})
+			}
+		}
+	}
+	return checks, nil
+}
+
+// upstreamCheck says whether the server a roll drains for inst exists on
+// its front.
+func upstreamCheck(inst string, ref integrations.UpstreamRef, servers []integrations.Backend, err error) Check {
+	if err != nil {
+		return Check{Text: fmt.Sprintf("%s: cannot read its upstream %s/%s on %s: %v", inst, ref.Backend, ref.Server, ref.Instance, err)}
+	}
+	var inBackend []string
+	for _, s := range servers {
+		if s.Backend != ref.Backend {
+			continue
+		}
+		if s.Server == ref.Server {
+			return Check{Text: fmt.Sprintf("%s: upstream %s/%s on %s is %s", inst, ref.Backend, ref.Server, ref.Instance, s.State), OK: true}
+		}
+		inBackend = append(inBackend, s.Server)
+	}
+	if len(inBackend) == 0 {
+		return Check{Text: fmt.Sprintf("%s: upstream %s/%s: %s shows no backend %s (not there, or not among the backends it is configured to watch)", inst, ref.Backend, ref.Server, ref.Instance, ref.Backend)}
+	}
+	return Check{Text: fmt.Sprintf("%s: upstream %s/%s is not a server on %s (%s has %s)", inst, ref.Backend, ref.Server, ref.Instance, ref.Backend, strings.Join(inBackend, ", "))}
+}
+
+// tierChecks make sure no batch leaves fewer than keep servers of a front
+// backend (a tier) serving: one check per tier, for its worst batch. A
+// server serves when it is UP; one already drained, in maintenance or
+// failing its health check does not count.
+func tierChecks(lb integrations.LoadBalancer, insts []string, batch int, fronts map[string][]integrations.Backend, keep int) []Check {
+	type tier struct{ instance, backend string }
+	var order []tier
+	worst := map[tier]int{} // most serving servers of the tier one batch takes out
+	step := max(batch, 1)
+	for start := 0; start < len(insts); start += step {
+		out := map[tier]int{}
+		for _, inst := range insts[start:min(start+step, len(insts))] {
+			ref, ok := lb.Upstream(inst)
+			if !ok {
+				continue
+			}
+			t := tier{ref.Instance, ref.Backend}
+			if _, seen := worst[t]; !seen {
+				order, worst[t] = append(order, t), 0
+			}
+			for _, s := range fronts[ref.Instance] {
+				if s.Backend == ref.Backend && s.Server == ref.Server && s.State == integrations.ServerUp {
+					out[t]++
+				}
+			}
+			worst[t] = max(worst[t], out[t])
+		}
+	}
+	var checks []Check
+	for _, t := range order {
+		total, serving := 0, 0
+		for _, s := range fronts[t.instance] {
+			if s.Backend == t.backend {
+				total++
+				if s.State == integrations.ServerUp {
+					serving++
+				}
+			}
+		}
+		if total == 0 {
+			continue // the upstream check says the backend is missing
+		}
+		out, left, allowed := worst[t], serving-worst[t], max(serving-keep, 0)
+		name := t.instance + "/" + t.backend
+		switch {
+		case left >= keep:
+			checks = append(checks, Check{Text: fmt.Sprintf("batch %d leaves at least %d of the %d servers of %s in rotation (min_in_rotation %d)", batch, left, total, name, keep), OK: true})
+		case out == total:
+			checks = append(checks, Check{Text: fmt.Sprintf("batch %d would take all %d servers of %s out of rotation; at most %d", batch, total, name, allowed)})
+		default:
+			checks = append(checks, Check{Text: fmt.Sprintf("batch %d would leave %d of the %d servers of %s in rotation (%d already out or DOWN), fewer than min_in_rotation %d; at most %d",
+				batch, left, total, name, total-serving, keep, allowed)})
+		}
 	}
 	return checks
 }
 
 func planRolling(ctx context.Context, c Call) (StepPlan, error) {
 	lb, batch := c.Actions.LoadBalancer, c.Args.Int("batch")
-	insts, err := throttleInstances(lb, c.Args.List("instances"))
+	insts, err := rollInstances(lb, c.Args.List("instances"))
+	if err != nil {
+		return StepPlan{}, err
+	}
+	checks, err := RollingChecks(ctx, lb, insts, batch, c.Limits)
 	if err != nil {
 		return StepPlan{}, err
 	}
@@ -59,12 +192,11 @@ func planRolling(ctx context.Context, c Call) (StepPlan, error) {
 	}
 	p := StepPlan{
 		Lines:  []string{fmt.Sprintf("reload haproxy %s %s", strings.Join(insts, ", "), how)},
-		Checks: rollingChecks(lb, insts, batch, c.Limits),
+		Checks: checks,
 	}
+	throttling := lb.Throttling()
 	for _, inst := range insts {
 		p.Targets = append(p.Targets, "haproxy:"+inst)
-		proc, err := lb.Process(ctx, inst)
-		p.Checks = append(p.Checks, Check{Text: processText(inst, proc, err), OK: err == nil})
 		ref, hasUpstream := lb.Upstream(inst)
 		line := fmt.Sprintf("%s: no upstream configured, ", inst)
 		if hasUpstream {
@@ -72,8 +204,10 @@ func planRolling(ctx context.Context, c Call) (StepPlan, error) {
 			p.Targets = append(p.Targets, "haproxy:"+ref.Instance)
 		}
 		line += "reload, verify new worker"
-		if th, err := lb.Throttles(ctx, inst); err == nil && len(nonZero(th)) > 0 {
-			line += ", carry throttles " + strings.Join(nonZero(th), " ")
+		if contains(throttling, inst) {
+			if th, err := lb.Throttles(ctx, inst); err == nil && len(nonZero(th)) > 0 {
+				line += ", carry throttles " + strings.Join(nonZero(th), " ")
+			}
 		}
 		if hasUpstream {
 			line += ", return to rotation"
@@ -116,12 +250,13 @@ func uniqueSorted(s []string) []string {
 // roll is one rolling reload in progress: which instances are done, which
 // are out of rotation now, and what each looked like before.
 type roll struct {
-	c         Call
-	lb        integrations.LoadBalancer
-	done      []string
-	current   []*rollInstance
-	untouched []string
-	notes     []string
+	c          Call
+	lb         integrations.LoadBalancer
+	throttling []string // instances with a throttle to carry across
+	done       []*rollInstance
+	current    []*rollInstance
+	untouched  []string
+	notes      []string
 }
 
 type rollInstance struct {
@@ -132,29 +267,48 @@ type rollInstance struct {
 	upstream *integrations.UpstreamRef
 	upBefore integrations.ServerState
 	drained  bool
+	// left is the sessions still open when the drain ended (-1 when they
+	// could not be read); reloaded is set once the new worker verified.
+	left     int
+	reloaded bool
+	// after says what became of it when the roll stopped with it in
+	// progress ("returned to rotation").
+	after string
 }
 
 func executeRolling(ctx context.Context, c Call) (Result, error) {
 	lb, batch := c.Actions.LoadBalancer, c.Args.Int("batch")
-	insts, err := throttleInstances(lb, c.Args.List("instances"))
+	insts, err := rollInstances(lb, c.Args.List("instances"))
 	if err != nil {
 		return Result{}, err
 	}
-	if err := failedChecks(rollingChecks(lb, insts, batch, c.Limits)); err != nil {
+	// Checked afresh before the first drain: names, batches, and every
+	// instance's configuration, so a broken one is found before anything
+	// is out of rotation.
+	checks, err := RollingChecks(ctx, lb, insts, batch, c.Limits)
+	if err == nil {
+		err = failedChecks(checks)
+	}
+	if err != nil {
 		return Result{}, err
 	}
-	r := &roll{c: c, lb: lb, untouched: append([]string(nil), insts...)}
+	r := &roll{c: c, lb: lb, throttling: lb.Throttling(), untouched: append([]string(nil), insts...)}
 	for len(r.untouched) > 0 {
 		n := min(batch, len(r.untouched))
 		names := r.untouched[:n]
 		r.untouched = r.untouched[n:]
 		if err := r.batch(ctx, names); err != nil {
 			r.returnInProgress(ctx)
-			return r.result(), fmt.Errorf("%w; %s", err, r.status())
+			res := r.result()
+			res.Summary = r.status()
+			return res, fmt.Errorf("%s; %w", res.Summary, err)
 		}
 	}
 	res := r.result()
-	res.Summary = fmt.Sprintf("reloaded %s", strings.Join(r.done, ", "))
+	res.Summary = "reloaded " + strings.Join(instanceNames(r.done), ", ")
+	if open := r.reloadedOpen(); len(open) > 0 {
+		res.Summary += " (" + strings.Join(open, "; ") + ")"
+	}
 	return res, nil
 }
 
@@ -173,18 +327,24 @@ func (r *roll) batch(ctx context.Context, names []string) error {
 				return fmt.Errorf("%s: drain upstream: %w", name, err)
 			}
 			in.drained = true
+			r.upstreamChanged(in, in.upBefore, integrations.ServerDrain)
 		}
 	}
 	for _, in := range r.current {
 		if in.upstream == nil {
 			continue
 		}
-		left, err := waitDrained(ctx, r.lb, *in.upstream, r.c.Args.Duration("drain_timeout"), r.c.Args.Duration("poll"), r.c.Progress)
+		timeout := r.c.Args.Duration("drain_timeout")
+		left, err := waitDrained(ctx, r.lb, *in.upstream, timeout, r.c.Args.Duration("poll"), r.c.Progress)
 		if err != nil {
 			return fmt.Errorf("%s: waiting for sessions to drain: %w", in.name, err)
 		}
-		if left > 0 {
-			r.note(fmt.Sprintf("%s reloaded with %d sessions left after the drain timeout", in.name, left))
+		in.left = left
+		switch {
+		case left > 0:
+			r.c.Progress(fmt.Sprintf("%s: drain timeout %s reached with %d sessions still open; reloading with them open", in.name, timeout, left))
+		case left < 0:
+			r.c.Progress(fmt.Sprintf("%s: drain timeout %s reached without a session count (the front could not be read); reloading", in.name, timeout))
 		}
 	}
 	for _, in := range r.current {
@@ -196,7 +356,14 @@ func (r *roll) batch(ctx context.Context, names []string) error {
 		if err := r.verify(ctx, in, proc); err != nil {
 			return fmt.Errorf("%s: %w", in.name, err)
 		}
+		// Only a verified reload is a change: a failed one leaves the old
+		// worker serving.
+		r.c.Changed(ledger.Change{Kind: ledger.Reload, Instance: in.name})
+		in.reloaded = true
 		r.c.Progress(fmt.Sprintf("%s: worker %d → %d, throttles and server states verified", in.name, in.proc.CurrentPID, proc.CurrentPID))
+		if open := in.openAtReload(); open != "" {
+			r.note(fmt.Sprintf("%s reloaded %s", in.name, open))
+		}
 	}
 	for _, in := range r.current {
 		if in.upstream == nil {
@@ -207,11 +374,35 @@ func (r *roll) batch(ctx context.Context, names []string) error {
 		}
 		r.c.Progress(in.name + ": back in rotation")
 	}
-	for _, in := range r.current {
-		r.done = append(r.done, in.name)
-	}
+	r.done = append(r.done, r.current...)
 	r.current = nil
 	return nil
+}
+
+// openAtReload says how a reloaded instance's drain ended when sessions
+// were still open, or "" when it drained (or had no upstream).
+func (in *rollInstance) openAtReload() string {
+	if in.upstream == nil || !in.reloaded {
+		return ""
+	}
+	switch {
+	case in.left > 0:
+		return fmt.Sprintf("with %d sessions still open at the drain timeout", in.left)
+	case in.left < 0:
+		return "without a session count: the drain timeout passed before its upstream could be read"
+	}
+	return ""
+}
+
+// reloadedOpen lists the done instances reloaded with sessions open.
+func (r *roll) reloadedOpen() []string {
+	var out []string
+	for _, in := range r.done {
+		if open := in.openAtReload(); open != "" {
+			out = append(out, in.name+" "+open)
+		}
+	}
+	return out
 }
 
 // snapshot records what must survive the reload: process, throttles,
@@ -222,8 +413,10 @@ func (r *roll) snapshot(ctx context.Context, name string) (*rollInstance, error)
 	if in.proc, err = r.lb.Process(ctx, name); err != nil {
 		return in, fmt.Errorf("%s: read process: %w", name, err)
 	}
-	if in.throttle, err = r.lb.Throttles(ctx, name); err != nil {
-		return in, fmt.Errorf("%s: read throttles: %w", name, err)
+	if contains(r.throttling, name) {
+		if in.throttle, err = r.lb.Throttles(ctx, name); err != nil {
+			return in, fmt.Errorf("%s: read throttles: %w", name, err)
+		}
 	}
 	if in.states, err = adminStates(ctx, r.lb, name); err != nil {
 		return in, err
@@ -268,6 +461,18 @@ func (r *roll) verify(ctx context.Context, in *rollInstance, proc integrations.P
 	case proc.CurrentPID == 0 || proc.CurrentPID == in.proc.CurrentPID:
 		return fmt.Errorf("no new worker (worker %d, %d before)", proc.CurrentPID, in.proc.CurrentPID)
 	}
+	if err := r.verifyThrottles(ctx, in); err != nil {
+		return err
+	}
+	return r.verifyStates(ctx, in)
+}
+
+// verifyThrottles sets again any throttle the reload lost, on an
+// instance that carries one.
+func (r *roll) verifyThrottles(ctx context.Context, in *rollInstance) error {
+	if !contains(r.throttling, in.name) {
+		return nil
+	}
 	th, err := r.lb.Throttles(ctx, in.name)
 	if err != nil {
 		return fmt.Errorf("read throttles after reload: %w", err)
@@ -288,6 +493,12 @@ func (r *roll) verify(ctx context.Context, in *rollInstance, proc integrations.P
 			return fmt.Errorf("throttles differ after reload: %w", err)
 		}
 	}
+	return nil
+}
+
+// verifyStates sets again any server admin state the reload lost, and
+// reports servers its configuration took out of rotation.
+func (r *roll) verifyStates(ctx context.Context, in *rollInstance) error {
 	states, err := adminStates(ctx, r.lb, in.name)
 	if err != nil {
 		return err
@@ -348,6 +559,7 @@ func (r *roll) restore(ctx context.Context, in *rollInstance) error {
 		return fmt.Errorf("return upstream to rotation: %w", err)
 	}
 	in.drained = false
+	r.upstreamChanged(in, integrations.ServerDrain, back)
 	if back != integrations.ServerUp {
 		return nil
 	}
@@ -374,16 +586,23 @@ func (r *roll) returnInProgress(ctx context.Context) {
 			continue
 		}
 		if _, err := r.lb.Process(cctx, in.name); err != nil {
-			r.note(fmt.Sprintf("%s left out of rotation: its master does not answer (%v)", in.name, err))
-			continue
+			in.after = fmt.Sprintf("left out of rotation: its master does not answer (%v)", err)
+		} else if err := r.lb.SetServerState(cctx, in.upstream.Instance, in.upstream.Backend, in.upstream.Server, in.stateBefore()); err != nil {
+			in.after = fmt.Sprintf("left out of rotation: %v", err)
+		} else {
+			in.drained = false
+			in.after = "returned to rotation"
+			r.upstreamChanged(in, integrations.ServerDrain, in.stateBefore())
 		}
-		ref := *in.upstream
-		if err := r.lb.SetServerState(cctx, ref.Instance, ref.Backend, ref.Server, in.stateBefore()); err != nil {
-			r.note(fmt.Sprintf("%s left out of rotation: %v", in.name, err))
-			continue
-		}
-		in.drained = false
-		r.note(fmt.Sprintf("%s returned to rotation", in.name))
+		r.note(in.name + " " + in.after)
+	}
+}
+
+// upstreamChanged reports a change of an instance's upstream server to
+// the ledger of changes in force.
+func (r *roll) upstreamChanged(in *rollInstance, from, to integrations.ServerState) {
+	if c := serverChange(in.upstream.Instance, in.upstream.Backend, in.upstream.Server, from, to); c.From != c.To {
+		r.c.Changed(c)
 	}
 }
 
@@ -394,28 +613,40 @@ func (r *roll) note(text string) {
 	r.c.Progress(text)
 }
 
-func (r *roll) inProgress() []string {
-	out := make([]string, len(r.current))
-	for i, in := range r.current {
+func instanceNames(ins []*rollInstance) []string {
+	out := make([]string, len(ins))
+	for i, in := range ins {
 		out[i] = in.name
 	}
 	return out
 }
 
+// status says which instances were done, in progress (and what became of
+// each) and untouched, in words, for the step's summary and error.
 func (r *roll) status() string {
-	s := fmt.Sprintf("done: %s; in progress: %s; untouched: %s", orNone(r.done), orNone(r.inProgress()), orNone(r.untouched))
-	if len(r.notes) > 0 {
-		s += "; " + strings.Join(r.notes, "; ")
+	progress := make([]string, len(r.current))
+	for i, in := range r.current {
+		var what []string
+		if in.reloaded {
+			what = append(what, "reloaded")
+		}
+		if in.after != "" {
+			what = append(what, in.after)
+		}
+		progress[i] = in.name
+		if len(what) > 0 {
+			progress[i] += " (" + strings.Join(what, ", ") + ")"
+		}
 	}
-	return s
+	return fmt.Sprintf("done: %s; in progress: %s; untouched: %s", orNone(instanceNames(r.done)), orNone(progress), orNone(r.untouched))
 }
 
 func (r *roll) result() Result {
 	return Result{
 		Output: strings.Join(r.notes, "\n"),
 		Fields: map[string]string{
-			"done":        strings.Join(r.done, ","),
-			"in_progress": strings.Join(r.inProgress(), ","),
+			"done":        strings.Join(instanceNames(r.done), ","),
+			"in_progress": strings.Join(instanceNames(r.current), ","),
 			"untouched":   strings.Join(r.untouched, ","),
 		},
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/warroomhq/warroom/integrations"
+	"github.com/warroomhq/warroom/timeline/ledger"
 )
 
 // Effect says whether an action changes the world.
@@ -79,11 +80,35 @@ func (a Args) Duration(name string) time.Duration { d, _ := a[name].(time.Durati
 func (a Args) List(name string) []string { l, _ := a[name].([]string); return l }
 
 // Check is one guard evaluated before anything is sent: a precondition, a
-// configured bound, a capability. Text says what was checked and what was
-// found.
+// configured bound, a capability. Text says what was found: when a check
+// fails, what is wrong and what is allowed.
 type Check struct {
 	Text string
-	OK   bool
+	// OK is false when the run must be refused.
+	OK bool
+	// Warn marks a check that passed but names a risk the responder must
+	// read before confirming; it does not stop the run.
+	Warn bool
+}
+
+// Mark is how a check is shown in a plan: ok, WARN or FAIL.
+func (c Check) Mark() string {
+	switch {
+	case !c.OK:
+		return "FAIL"
+	case c.Warn:
+		return "WARN"
+	}
+	return "ok"
+}
+
+// verdict is a check whose text says what was found: okText when it
+// holds, failText (what is wrong and what is allowed) when it does not.
+func verdict(ok bool, okText, failText string) Check {
+	if ok {
+		return Check{Text: okText, OK: true}
+	}
+	return Check{Text: failText}
 }
 
 // StepPlan is what an action will do with its arguments, learned by reads
@@ -101,6 +126,10 @@ type Result struct {
 	Summary string
 	Output  string
 	Fields  map[string]string
+	// Cut names what the action was doing when it was stopped or failed
+	// midway ("the wait for in-service"), so the run's record can say that
+	// only this was cancelled and what it had changed stays.
+	Cut string
 }
 
 // Call is what an action's Plan and Execute receive.
@@ -111,6 +140,10 @@ type Call struct {
 	// Progress reports a change in what the action is doing ("in service
 	// 6/12"); never nil inside Execute.
 	Progress func(string)
+	// Changed reports a change the action made to the world, as soon as
+	// the service confirmed it (or, marked Unconfirmed, when its outcome
+	// is unknown); never nil inside Execute.
+	Changed func(ledger.Change)
 }
 
 // Action is one entry of the registry.

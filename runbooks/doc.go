@@ -75,6 +75,10 @@
 // runbook.step.start, runbook.step.progress, runbook.step.end,
 // runbook.abort, runbook.failed or runbook.done. Fields carry run (id),
 // runbook, params, step, action, duration, result and bounded output.
+// Each change an action makes is recorded the moment it lands, as a
+// runbook.step.progress record whose "change" field holds it (see
+// timeline/ledger, which folds them into what is still in force); an
+// abort or failure record says what the run changed and what stays.
 //
 // # Actions
 //

@@ -2,6 +2,7 @@ package runbooks
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -132,6 +133,8 @@ type fakeLB struct {
 	loseOnReload   map[string]bool // the reload forgets runtime throttles and server states
 	reloadHook     func(instance string)
 	sessionsPerCut int
+	noThrottleMap  bool              // no instance carries a throttle map
+	reloadError    map[string]string // the reload call fails with this error
 }
 
 func newFakeLB(edges ...string) *fakeLB {
@@ -159,7 +162,12 @@ func newFakeLB(edges ...string) *fakeLB {
 func (lb *fakeLB) Instances() []string { return slices.Clone(lb.order) }
 
 // Throttling: the edges carry the throttle; the front does not.
-func (lb *fakeLB) Throttling() []string { return slices.Clone(lb.order) }
+func (lb *fakeLB) Throttling() []string {
+	if lb.noThrottleMap {
+		return nil
+	}
+	return slices.Clone(lb.order)
+}
 
 func (lb *fakeLB) proc(instance string) (*fakeProc, error) {
 	p, ok := lb.procs[instance]
@@ -211,6 +219,9 @@ func (lb *fakeLB) SetServerState(_ context.Context, instance, backend, server st
 func (lb *fakeLB) Throttles(_ context.Context, instance string) (map[string]int, error) {
 	lb.mu.Lock()
 	defer lb.mu.Unlock()
+	if lb.noThrottleMap {
+		return nil, fmt.Errorf("haproxy %s: no throttle map configured", instance)
+	}
 	p, err := lb.proc(instance)
 	if err != nil {
 		return nil, err
@@ -238,6 +249,9 @@ func (lb *fakeLB) Reload(ctx context.Context, instance string) (integrations.Pro
 	lb.add("Reload %s", instance)
 	if lb.reloadHook != nil {
 		lb.reloadHook(instance)
+	}
+	if msg := lb.reloadError[instance]; msg != "" {
+		return integrations.ProcessInfo{}, errors.New(msg)
 	}
 	if err := ctx.Err(); err != nil {
 		return integrations.ProcessInfo{}, err

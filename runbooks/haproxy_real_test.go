@@ -18,12 +18,10 @@ import (
 // These tests run the built-in runbooks against real HAProxy processes on
 // 127.0.0.1: a front balancing across three edges in front of Go backends.
 
-// runBuiltin plans and runs a built-in runbook with confirmation given,
-// failing the test unless it completes.
-func runBuiltin(t *testing.T, name string, params map[string]string, lb integrations.LoadBalancer) *integrationstest.Recorder {
+// planBuiltin plans a built-in runbook against lb with the default
+// limits.
+func planBuiltin(t *testing.T, ctx context.Context, name string, params map[string]string, lb integrations.LoadBalancer) *runbooks.Plan {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
 	cat, err := runbooks.LoadCatalog("")
 	if err != nil {
 		t.Fatal(err)
@@ -32,11 +30,21 @@ func runBuiltin(t *testing.T, name string, params map[string]string, lb integrat
 	if err != nil {
 		t.Fatal(err)
 	}
-	actions := integrations.Actions{LoadBalancer: lb}
-	plan, err := runbooks.NewPlan(ctx, rb, params, actions, runbooks.Limits{})
+	plan, err := runbooks.NewPlan(ctx, rb, params, integrations.Actions{LoadBalancer: lb}, runbooks.Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return plan
+}
+
+// runBuiltin plans and runs a built-in runbook with confirmation given,
+// failing the test unless it completes.
+func runBuiltin(t *testing.T, name string, params map[string]string, lb integrations.LoadBalancer) *integrationstest.Recorder {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	actions := integrations.Actions{LoadBalancer: lb}
+	plan := planBuiltin(t, ctx, name, params, lb)
 	if err := plan.Err(); err != nil {
 		t.Fatalf("plan of %s refused: %v\n%s", name, err, plan)
 	}
@@ -175,5 +183,87 @@ func TestThrottleTierAndLiftOnRealHAProxy(t *testing.T) {
 		if th, err := fleet.Throttles(ctx, e.Name); err != nil || th["free"] != 0 {
 			t.Errorf("%s throttles after lift: %v, %v", e.Name, th, err)
 		}
+	}
+}
+
+// keepAliveTopology is three edges behind a TCP front that does not
+// retry (like a cloud network load balancer). The front is not rolled:
+// it has no master CLI here, as an NLB has none.
+func keepAliveTopology(t *testing.T, edgeDefaults ...string) (*haproxytest.Topology, *haproxy.Fleet) {
+	t.Helper()
+	tp := haproxytest.StartTopologyWith(t, haproxytest.TopologyOptions{Edges: 3, Backends: 2, TCPFront: true, EdgeDefaults: edgeDefaults})
+	opts := tp.FleetOptions()
+	front := &opts.Instances[len(opts.Instances)-1]
+	front.MasterAddr, front.ThrottleMap = "", ""
+	fleet, err := haproxy.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tp, fleet
+}
+
+func idleCloseCheck(plan *runbooks.Plan, edge string) (runbooks.Check, bool) {
+	for _, c := range plan.Checks() {
+		if strings.HasPrefix(c.Text, edge+": option idle-close-on-response") {
+			return c, true
+		}
+	}
+	return runbooks.Check{}, false
+}
+
+// TestRollsUnderKeepAliveLoadDropNothingWithIdleCloseOnResponse: clients
+// hold keep-alive connections through the TCP front and send POSTs (which
+// the client never retries); the drain cannot finish, so every edge is
+// reloaded with sessions open. With the option in the edges' defaults,
+// consecutive rolls drop nothing.
+func TestRollsUnderKeepAliveLoadDropNothingWithIdleCloseOnResponse(t *testing.T) {
+	tp, fleet := keepAliveTopology(t, haproxy.IdleCloseOption)
+	params := map[string]string{"drain_timeout": "1s", "settle": "10s"}
+	plan := planBuiltin(t, t.Context(), "haproxy-rolling-restart", params, fleet)
+	for _, e := range tp.Edges {
+		if c, ok := idleCloseCheck(plan, e.Name); !ok || c.Warn || !c.OK {
+			t.Fatalf("%s: idle-close check %+v (found %v):\n%s", e.Name, c, ok, plan)
+		}
+	}
+	const rolls = 3
+	total := haproxytest.Result{}
+	for i := 1; i <= rolls; i++ {
+		load := haproxytest.Load{URL: "http://" + tp.Front.HTTPAddr + "/", Workers: 8, Duration: time.Minute,
+			Method: http.MethodPost, Body: []byte(`{"order":42,"items":["a","b"]}`)}.Start()
+		time.Sleep(300 * time.Millisecond) // connections open and in use before the first drain
+		rec := runBuiltin(t, "haproxy-rolling-restart", params, fleet)
+		res := load.Stop()
+		t.Logf("roll %d: %d POSTs sent, %d failed %v", i, res.Requests, res.Failed, res.Errors)
+		if res.Requests == 0 || res.Failed != 0 {
+			t.Errorf("roll %d under keep-alive load: %v", i, res)
+		}
+		total.Requests += res.Requests
+		total.Failed += res.Failed
+		// The drain never finished: the roll says the edges were reloaded
+		// with sessions open.
+		if end := rec.Last(runbooks.KindStepEnd); !strings.Contains(end.Text, "sessions still open at the drain timeout") {
+			t.Errorf("roll %d: step end %q does not say sessions were open", i, end.Text)
+		}
+	}
+	t.Logf("%d rolls: %d POSTs sent, %d failed", rolls, total.Requests, total.Failed)
+}
+
+// TestRollPlanWarnsWithoutIdleCloseOnResponse: without the option the plan
+// names it, what a reload will do, and the line to add; the warning does
+// not stop the run.
+func TestRollPlanWarnsWithoutIdleCloseOnResponse(t *testing.T) {
+	tp, fleet := keepAliveTopology(t)
+	plan := planBuiltin(t, t.Context(), "haproxy-rolling-restart", nil, fleet)
+	for _, e := range tp.Edges {
+		c, ok := idleCloseCheck(plan, e.Name)
+		if !ok || !c.OK || !c.Warn || !strings.Contains(c.Text, "add `option idle-close-on-response` to the defaults section") {
+			t.Errorf("%s: idle-close check %+v (found %v)", e.Name, c, ok)
+		}
+	}
+	if !strings.Contains(plan.String(), "     WARN edge-1: option idle-close-on-response is not set") {
+		t.Errorf("plan does not mark the warning:\n%s", plan)
+	}
+	if err := plan.Err(); err != nil {
+		t.Errorf("a warning refused the plan: %v", err)
 	}
 }

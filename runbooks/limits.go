@@ -18,6 +18,9 @@ type Limits struct {
 	// MaxBatch caps how many HAProxy instances a rolling reload takes out
 	// at once (default 1).
 	MaxBatch int
+	// MinInRotation is how many servers of each front backend (a tier) a
+	// rolling reload's batch must leave in rotation (default 1).
+	MinInRotation int
 	// MaxOutput caps the bytes of command output kept per step (default
 	// 4096).
 	MaxOutput int
@@ -27,6 +30,7 @@ type Limits struct {
 const (
 	DefaultMaxThrottlePercent = 50
 	DefaultMaxBatch           = 1
+	DefaultMinInRotation      = 1
 	DefaultMaxOutput          = 4096
 )
 
@@ -36,6 +40,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxBatch <= 0 {
 		l.MaxBatch = DefaultMaxBatch
+	}
+	if l.MinInRotation <= 0 {
+		l.MinInRotation = DefaultMinInRotation
 	}
 	if l.MaxOutput <= 0 {
 		l.MaxOutput = DefaultMaxOutput

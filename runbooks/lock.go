@@ -19,6 +19,7 @@ const DefaultLease = 2 * time.Minute
 // Holder says who holds a target's lock.
 type Holder struct {
 	Who      string    `json:"who"` // user@host, or what RunOptions.Holder says
+	Host     string    `json:"host,omitempty"`
 	PID      int       `json:"pid"`
 	RunID    string    `json:"run_id"`
 	Runbook  string    `json:"runbook"`
@@ -153,6 +154,65 @@ func (l *Locker) Acquire(targets []string, holder Holder) (*Lease, error) {
 		return nil, err
 	}
 	return ls, nil
+}
+
+// Gone reports whether the holder of a lock is gone: its lease ran out
+// unrenewed, or it was taken on this host by a process that no longer
+// runs (a crash, a kill, a dropped connection that outlived the grace).
+func (h Holder) Gone(now time.Time) bool {
+	if !now.Before(h.Expires) {
+		return true
+	}
+	host, _ := os.Hostname()
+	if h.Host == "" || h.Host != host || h.PID <= 0 {
+		return false
+	}
+	err := syscall.Kill(h.PID, 0)
+	return errors.Is(err, syscall.ESRCH)
+}
+
+// Holders lists the holder of every lock file, live or gone, in file name
+// order.
+func (l *Locker) Holders() ([]Holder, error) {
+	files, err := filepath.Glob(filepath.Join(l.Dir, "*.lock"))
+	if err != nil || len(files) == 0 {
+		return nil, err
+	}
+	var out []Holder
+	err = l.guarded(func() error {
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			if errors.Is(err, os.ErrNotExist) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			var h Holder
+			if err := json.Unmarshal(data, &h); err != nil {
+				return fmt.Errorf("lock file %s is unreadable (%v); remove it if no run holds it", f, err)
+			}
+			out = append(out, h)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Clear removes the lock of a holder that is gone, if the lock file still
+// names its run; a live holder's lock, or one another run took since, is
+// left alone.
+func (l *Locker) Clear(h Holder) error {
+	return l.guarded(func() error {
+		cur, _, err := l.read(h.Target)
+		if err != nil || cur.RunID != h.RunID || !cur.Gone(l.now()) {
+			return err
+		}
+		if err := os.Remove(l.file(h.Target)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		return nil
+	})
 }
 
 // Renew extends the lease. It fails when a target has been taken over (the

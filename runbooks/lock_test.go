@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -154,5 +155,39 @@ steps:
 	}
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestLockOfADeadProcessIsGoneBeforeItsLeaseEnds: a run whose process
+// died on this host (a crash, a dropped connection) is found at once, not
+// only when its lease runs out; a live holder's lock is never cleared.
+func TestLockOfADeadProcessIsGoneBeforeItsLeaseEnds(t *testing.T) {
+	child := exec.Command("true")
+	if err := child.Run(); err != nil {
+		t.Fatal(err)
+	}
+	host, _ := os.Hostname()
+	l := &Locker{Dir: t.TempDir(), Lease: time.Hour}
+	if _, err := l.Acquire([]string{"haproxy:front"}, Holder{Who: "alice@" + host, Host: host, PID: child.Process.Pid, RunID: "dead", Runbook: "drain-server"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Acquire([]string{"aws:web"}, Holder{Who: "bob@" + host, Host: host, PID: os.Getpid(), RunID: "live", Runbook: "scale-up"}); err != nil {
+		t.Fatal(err)
+	}
+	holders, err := l.Holders()
+	if err != nil || len(holders) != 2 {
+		t.Fatalf("holders = %+v, %v", holders, err)
+	}
+	for _, h := range holders {
+		if gone := h.Gone(time.Now()); gone != (h.RunID == "dead") {
+			t.Errorf("run %s gone = %v", h.RunID, gone)
+		}
+		if err := l.Clear(h); err != nil {
+			t.Fatal(err)
+		}
+	}
+	left, _ := l.Holders()
+	if len(left) != 1 || left[0].RunID != "live" {
+		t.Errorf("after clearing: %+v", left)
 	}
 }

@@ -172,11 +172,7 @@ func (p *Plan) String() string {
 	if checks := p.Checks(); len(checks) > 0 {
 		b.WriteString("  checks:\n")
 		for _, c := range checks {
-			mark := "ok  "
-			if !c.OK {
-				mark = "FAIL"
-			}
-			fmt.Fprintf(&b, "     %s %s\n", mark, c.Text)
+			fmt.Fprintf(&b, "     %-4s %s\n", c.Mark(), c.Text)
 		}
 	}
 	switch {

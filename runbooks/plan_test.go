@@ -120,7 +120,9 @@ edge-3: drain edges/edge-3 on front (≤30s), reload, verify new worker, return 
 	}
 }
 
-func TestPlanBounds(t *testing.T) {
+// TestPlanBoundsRefuseSayingWhatIsWrong: a refusal says what is wrong and
+// what is allowed, never a question answered "no".
+func TestPlanBoundsRefuseSayingWhatIsWrong(t *testing.T) {
 	lb := newFakeLB("edge-1", "edge-2", "edge-3")
 	cases := []struct {
 		runbook string
@@ -128,12 +130,12 @@ func TestPlanBounds(t *testing.T) {
 		limits  Limits
 		failed  string
 	}{
-		{"scale-up", map[string]string{"group": "web", "desired": "30"}, Limits{}, "web desired 30 within the group's bounds 2..20"},
-		{"scale-up", map[string]string{"group": "web", "desired": "12"}, Limits{MaxCapacity: map[string]int{"web": 10}}, "web desired 12 within the configured cap 10"},
-		{"scale-up", map[string]string{"group": "web", "desired": "12"}, Limits{DefaultMaxCapacity: 8}, "web desired 12 within the configured cap 8"},
-		{"throttle-tier", map[string]string{"percent": "80"}, Limits{}, "throttle 80% within the configured maximum 50%"},
-		{"haproxy-rolling-restart", map[string]string{"batch": "2"}, Limits{}, "batch 2 within the configured maximum 1"},
-		{"haproxy-rolling-restart", map[string]string{"batch": "3"}, Limits{MaxBatch: 5}, "batch 3 leaves at least one of 3 instances in rotation"},
+		{"scale-up", map[string]string{"group": "web", "desired": "30"}, Limits{}, "refused: web desired 30 is outside the group's bounds 2..20"},
+		{"scale-up", map[string]string{"group": "web", "desired": "12"}, Limits{MaxCapacity: map[string]int{"web": 10}}, "refused: web desired 12 is above the configured cap 10"},
+		{"scale-up", map[string]string{"group": "web", "desired": "12"}, Limits{DefaultMaxCapacity: 8}, "refused: web desired 12 is above the configured cap 8"},
+		{"throttle-tier", map[string]string{"percent": "80"}, Limits{}, "refused: throttle 80% is above the configured maximum 50%"},
+		{"haproxy-rolling-restart", map[string]string{"batch": "2"}, Limits{}, "refused: batch 2 is above the configured maximum 1 (limits.rolling_batch_size)"},
+		{"haproxy-rolling-restart", map[string]string{"batch": "3"}, Limits{MaxBatch: 5}, "refused: batch 3 would take all 3 servers of front/edges out of rotation; at most 2"},
 	}
 	for _, tc := range cases {
 		scaler := webScaler()
@@ -142,8 +144,11 @@ func TestPlanBounds(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := p.Err(); err == nil || !strings.Contains(err.Error(), tc.failed) {
+		if err := p.Err(); err == nil || !strings.Contains(err.Error(), tc.failed) || strings.Contains(err.Error(), "?") {
 			t.Errorf("%s %v: plan error %v, want %q", tc.runbook, tc.params, err, tc.failed)
+		}
+		if text := p.String(); !strings.Contains(text, "FAIL "+strings.TrimPrefix(tc.failed, "refused: ")) {
+			t.Errorf("%s %v: plan does not mark the failed check:\n%s", tc.runbook, tc.params, text)
 		}
 		var rec integrationstest.Recorder
 		report, err := Run(context.Background(), p, a, rec.Sink, RunOptions{Confirmed: true, Typed: p.ConfirmText, StateDir: t.TempDir()})

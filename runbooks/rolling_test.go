@@ -1,16 +1,21 @@
 package runbooks
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/integrations/integrationstest"
+	"github.com/warroomhq/warroom/timeline"
+	"github.com/warroomhq/warroom/timeline/export"
 )
 
 // rollingRunbook is haproxy-rolling-restart with fast polling, so the
@@ -128,8 +133,13 @@ func TestAbortMidRollLeavesEveryInstanceInRotation(t *testing.T) {
 	if f := stepFields(r.report); f["done"] != "edge-1" || f["in_progress"] != "edge-2" || f["untouched"] != "edge-3" {
 		t.Errorf("fields = %v", f)
 	}
-	if !strings.Contains(r.report.Steps[0].Err, "done: edge-1; in progress: edge-2; untouched: edge-3; edge-2 returned to rotation") {
+	const status = "done: edge-1; in progress: edge-2 (returned to rotation); untouched: edge-3"
+	if !strings.Contains(r.report.Steps[0].Err, status) {
 		t.Errorf("step error = %q", r.report.Steps[0].Err)
+	}
+	// The timeline's text says it, not only its fields.
+	if end := r.rec.Last(KindStepEnd); !strings.Contains(end.Text, status) {
+		t.Errorf("step end record text = %q, want %q", end.Text, status)
 	}
 	if lb.reloads("edge-2") != 0 || len(lb.mentioning("edge-3")) > 0 {
 		t.Errorf("writes after abort: %q", lb.all())
@@ -213,11 +223,11 @@ func TestConcurrentRunOnSameTargetIsRefused(t *testing.T) {
 }
 
 func TestRollingReloadInBatches(t *testing.T) {
-	lb := edges()
+	lb := newFakeLB("edge-1", "edge-2", "edge-3", "edge-4")
 	lb.sessionsPerCut = 12
-	// An operator had edge-3 drained on the front before the roll: it is
+	// An operator had edge-4 drained on the front before the roll: it is
 	// reloaded but left drained.
-	lb.procs["front"].servers[2].State = integrations.ServerDrain
+	lb.procs["front"].servers[3].State = integrations.ServerDrain
 	rb := mustParse(t, strings.Replace(rollingRunbook, "      poll: 5ms\n", "      poll: 5ms\n      batch: 2\n", 1))
 	p, err := NewPlan(context.Background(), rb, nil, integrations.Actions{LoadBalancer: lb}, Limits{MaxBatch: 2})
 	if err != nil || p.Err() != nil {
@@ -230,13 +240,15 @@ func TestRollingReloadInBatches(t *testing.T) {
 		"SetServerState front edges/edge-1 DRAIN", "SetServerState front edges/edge-2 DRAIN",
 		"Reload edge-1", "Reload edge-2",
 		"SetServerState front edges/edge-1 UP", "SetServerState front edges/edge-2 UP",
-		"SetServerState front edges/edge-3 DRAIN", "Reload edge-3", "SetServerState front edges/edge-3 DRAIN",
+		"SetServerState front edges/edge-3 DRAIN", "SetServerState front edges/edge-4 DRAIN",
+		"Reload edge-3", "Reload edge-4",
+		"SetServerState front edges/edge-3 UP", "SetServerState front edges/edge-4 DRAIN",
 	}
 	if got := lb.all(); !slices.Equal(got, want) {
 		t.Errorf("writes:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if s := lb.upstreamState("edge-3"); s != integrations.ServerDrain {
-		t.Errorf("edge-3 is %s, want DRAIN as the operator left it", s)
+	if s := lb.upstreamState("edge-4"); s != integrations.ServerDrain {
+		t.Errorf("edge-4 is %s, want DRAIN as the operator left it", s)
 	}
 }
 
@@ -260,5 +272,232 @@ func TestReloadThatFreesASlotIsReportedNotFailed(t *testing.T) {
 	}
 	if out := report.Steps[0].Result.Output; !strings.Contains(out, "edge-1: 1 servers out of rotation since the reload, as its configuration says: app/app-2 MAINT") {
 		t.Errorf("output %q does not report the freed slot", out)
+	}
+}
+
+// quickDrain is rollingRunbook with a drain timeout the fakes' stuck
+// sessions reach soon, and ample for the others (which drain in one read).
+func quickDrain(t *testing.T, lb *fakeLB) *Runbook {
+	lb.sessionsPerCut = 12
+	return mustParse(t, strings.Replace(rollingRunbook, "drain_timeout: 1m", "drain_timeout: 300ms", 1))
+}
+
+func TestReloadWithSessionsStillOpenIsReported(t *testing.T) {
+	lb := edges()
+	lb.stuckSessions["edge-2"] = true
+	report, rec, err := planAndRun(t, context.Background(), quickDrain(t, lb), nil, integrations.Actions{LoadBalancer: lb}, RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const open = "edge-2 reloaded with 12 sessions still open at the drain timeout"
+	if out := report.Steps[0].Result.Output; !strings.Contains(out, open) {
+		t.Errorf("output %q lacks %q", out, open)
+	}
+	// The timeline's text says it too, not only the output field.
+	if end := rec.Last(KindStepEnd); !strings.Contains(end.Text, "reloaded edge-1, edge-2, edge-3 (edge-2 with 12 sessions still open at the drain timeout)") {
+		t.Errorf("step end text = %q", end.Text)
+	}
+	if strings.Contains(report.Steps[0].Result.Output, "edge-1 reloaded with") {
+		t.Errorf("edge-1 drained fully but is reported with sessions open: %q", report.Steps[0].Result.Output)
+	}
+}
+
+// TestEdgeNotReloadedIsNeverReportedReloaded: the drain timed out with
+// sessions open, then the reload failed; nothing may say it was reloaded.
+func TestEdgeNotReloadedIsNeverReportedReloaded(t *testing.T) {
+	lb := edges()
+	lb.stuckSessions["edge-2"] = true
+	lb.failReload["edge-2"] = true
+	report, rec, err := planAndRun(t, context.Background(), quickDrain(t, lb), nil, integrations.Actions{LoadBalancer: lb}, RunOptions{})
+	if err == nil {
+		t.Fatal("the roll succeeded over a failed reload")
+	}
+	var said []string
+	for _, r := range rec.Records("") {
+		said = append(said, r.Text)
+	}
+	said = append(said, report.Steps[0].Err, report.Steps[0].Result.Output, report.Steps[0].Result.Summary)
+	for _, s := range said {
+		if strings.Contains(s, "edge-2 reloaded") || strings.Contains(s, "edge-2 (reloaded") {
+			t.Errorf("edge-2 is said to be reloaded: %q", s)
+		}
+	}
+	if !strings.Contains(report.Steps[0].Err, "in progress: edge-2 (returned to rotation)") {
+		t.Errorf("step error = %q", report.Steps[0].Err)
+	}
+}
+
+func TestRollingRestartRunsWithoutAnyThrottleMap(t *testing.T) {
+	lb := edges()
+	lb.noThrottleMap = true
+	report, _, err := planAndRun(t, context.Background(), mustParse(t, rollingRunbook), nil, integrations.Actions{LoadBalancer: lb}, RunOptions{})
+	if err != nil {
+		t.Fatalf("roll refused or failed without a throttle map: %v", err)
+	}
+	if f := stepFields(report); f["done"] != "edge-1,edge-2,edge-3" {
+		t.Errorf("fields = %v", f)
+	}
+}
+
+// TestUpstreamServerMissingOnTheFrontIsRefused: a roll that would fail
+// on its third edge (no such server on the front) is refused by its plan,
+// before the first two are reloaded.
+func TestUpstreamServerMissingOnTheFrontIsRefused(t *testing.T) {
+	lb := edges()
+	lb.procs["front"].servers = lb.procs["front"].servers[:2] // edges/edge-3 does not exist
+	p, err := NewPlan(context.Background(), mustParse(t, rollingRunbook), nil, integrations.Actions{LoadBalancer: lb}, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = "edge-3: upstream edges/edge-3 is not a server on front (edges has edge-1, edge-2)"
+	if err := p.Err(); err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("plan error = %v, want %q", err, want)
+	}
+	if _, err := Run(context.Background(), p, integrations.Actions{LoadBalancer: lb}, nil, RunOptions{Confirmed: true, Typed: "haproxy", StateDir: t.TempDir()}); err == nil {
+		t.Fatal("a refused plan ran")
+	}
+	if w := lb.all(); len(w) > 0 {
+		t.Errorf("sent %q", w)
+	}
+}
+
+func TestBatchNeverTakesAWholeTierOutOfRotation(t *testing.T) {
+	cases := []struct {
+		batch  int
+		limits Limits
+		want   string
+	}{
+		{3, Limits{MaxBatch: 3}, "FAIL batch 3 would take all 3 servers of front/edges out of rotation; at most 2"},
+		{2, Limits{MaxBatch: 3, MinInRotation: 2}, "FAIL batch 2 would leave 1 of the 3 servers of front/edges in rotation (0 already out or DOWN), fewer than min_in_rotation 2; at most 1"},
+		{2, Limits{MaxBatch: 3}, "ok   batch 2 leaves at least 1 of the 3 servers of front/edges in rotation (min_in_rotation 1)"},
+	}
+	for _, tc := range cases {
+		lb := edges()
+		rb := mustParse(t, strings.Replace(rollingRunbook, "      poll: 5ms\n", fmt.Sprintf("      poll: 5ms\n      batch: %d\n", tc.batch), 1))
+		p, err := NewPlan(context.Background(), rb, nil, integrations.Actions{LoadBalancer: lb}, tc.limits)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(p.String(), tc.want) {
+			t.Errorf("batch %d, %+v: plan lacks %q:\n%s", tc.batch, tc.limits, tc.want, p)
+		}
+		if refused := strings.HasPrefix(tc.want, "FAIL"); refused != (p.Err() != nil) {
+			t.Errorf("batch %d: plan error %v", tc.batch, p.Err())
+		}
+		// A dry run of a refused plan is refused too.
+		report, err := Run(context.Background(), p, integrations.Actions{LoadBalancer: lb}, nil, RunOptions{DryRun: true, StateDir: t.TempDir()})
+		if refused := strings.HasPrefix(tc.want, "FAIL"); refused != (err != nil && report.Status == RunRefused) {
+			t.Errorf("batch %d dry run: %v, %v", tc.batch, report.Status, err)
+		}
+	}
+}
+
+// checkedLB is a fake load balancer that also reads its instances'
+// configuration, with findings set per instance.
+type checkedLB struct {
+	*fakeLB
+	mu       sync.Mutex
+	findings map[string][]integrations.Finding
+	checked  []string
+}
+
+func (c *checkedLB) Reloadable() []string { return c.Instances() }
+
+func (c *checkedLB) CheckConfig(_ context.Context, inst string) []integrations.Finding {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.checked = append(c.checked, inst)
+	return c.findings[inst]
+}
+
+func (c *checkedLB) set(inst string, f ...integrations.Finding) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.findings[inst] = f
+}
+
+func TestConfigurationWarningsShowAndDoNotStopTheRoll(t *testing.T) {
+	lb := &checkedLB{fakeLB: edges(), findings: map[string][]integrations.Finding{}}
+	lb.set("edge-2", integrations.Finding{Level: integrations.FindingWarn, Text: "edge-2: option idle-close-on-response is not set"})
+	p, err := NewPlan(context.Background(), mustParse(t, rollingRunbook), nil, integrations.Actions{LoadBalancer: lb}, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(p.String(), "     WARN edge-2: option idle-close-on-response is not set\n") || p.Err() != nil {
+		t.Fatalf("plan error %v:\n%s", p.Err(), p)
+	}
+	if _, err := Run(context.Background(), p, integrations.Actions{LoadBalancer: lb}, nil, RunOptions{Confirmed: true, Typed: "haproxy", StateDir: t.TempDir()}); err != nil {
+		t.Fatalf("a warning stopped the roll: %v", err)
+	}
+}
+
+// TestBrokenConfigurationIsFoundBeforeAnythingIsDrained: a configuration
+// that fails its check refuses the plan; one that breaks after the plan
+// is found when the run starts, before the first drain.
+func TestBrokenConfigurationIsFoundBeforeAnythingIsDrained(t *testing.T) {
+	lb := &checkedLB{fakeLB: edges(), findings: map[string][]integrations.Finding{}}
+	broken := integrations.Finding{Level: integrations.FindingFail, Text: "edge-3: configuration check `haproxy -c -f edge-3.cfg` failed: unknown keyword 'sever'"}
+	lb.set("edge-3", broken)
+	a := integrations.Actions{LoadBalancer: lb}
+	p, err := NewPlan(context.Background(), mustParse(t, rollingRunbook), nil, a, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Err(); err == nil || !strings.Contains(err.Error(), broken.Text) {
+		t.Fatalf("plan error = %v", err)
+	}
+
+	lb.set("edge-3")
+	if p, err = NewPlan(context.Background(), mustParse(t, rollingRunbook), nil, a, Limits{}); err != nil || p.Err() != nil {
+		t.Fatal(err, p.Err())
+	}
+	lb.set("edge-3", broken) // someone edits edge-3's file after the plan
+	report, err := Run(context.Background(), p, a, nil, RunOptions{Confirmed: true, Typed: "haproxy", StateDir: t.TempDir()})
+	if err == nil || !strings.Contains(report.Steps[0].Err, broken.Text) {
+		t.Fatalf("run = %v, %v", report.Status, err)
+	}
+	if w := lb.all(); len(w) > 0 {
+		t.Errorf("drained or reloaded before the configuration was checked: %q", w)
+	}
+}
+
+// TestFailedRollIsSpelledOutInTheMarkdownExport: however long the
+// failure's message (HAProxy's checker output runs to kilobytes), the
+// export's runbook section says which edges were done, in progress and
+// untouched.
+func TestFailedRollIsSpelledOutInTheMarkdownExport(t *testing.T) {
+	lb := edges()
+	lb.reloadError = map[string]string{"edge-2": "haproxy edge-2: not reloaded: configuration check failed: " + strings.Repeat("[ALERT] parsing error; ", 80)}
+	_, rec, err := planAndRun(t, context.Background(), mustParse(t, rollingRunbook), nil, integrations.Actions{LoadBalancer: lb}, RunOptions{})
+	if err == nil {
+		t.Fatal("the roll succeeded")
+	}
+	var entries []timeline.Entry
+	for _, r := range rec.Records("") {
+		entries = append(entries, timeline.Entry{ID: fmt.Sprint(len(entries) + 1), Occurred: r.Occurred, Source: r.Source, Kind: r.Kind, Actor: r.Actor, Text: r.Text, Fields: r.Fields})
+	}
+	var md bytes.Buffer
+	if err := export.Markdown(&md, entries, export.Options{Incident: "INC-1"}); err != nil {
+		t.Fatal(err)
+	}
+	_, runs, _ := strings.Cut(md.String(), "## Runbook runs")
+	const status = "done: edge-1; in progress: edge-2 (returned to rotation); untouched: edge-3"
+	if !strings.Contains(runs, status) {
+		t.Errorf("the export's runbook section lacks %q:\n%s", status, runs)
+	}
+}
+
+// TestBatchCountsOnlyServingServers: a tier whose other server already
+// fails its health check would be left with none serving.
+func TestBatchCountsOnlyServingServers(t *testing.T) {
+	lb := newFakeLB("edge-1", "edge-2")
+	lb.procs["front"].servers[1].State = integrations.ServerDown
+	p, err := NewPlan(context.Background(), mustParse(t, rollingRunbook), nil, integrations.Actions{LoadBalancer: lb}, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = "batch 1 would leave 0 of the 2 servers of front/edges in rotation (1 already out or DOWN), fewer than min_in_rotation 1; at most 0"
+	if err := p.Err(); err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("plan error = %v, want %q", err, want)
 	}
 }

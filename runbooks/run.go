@@ -9,24 +9,27 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/warroomhq/warroom/integrations"
+	"github.com/warroomhq/warroom/timeline/ledger"
 )
 
 // Record kinds a run emits, in the order they happen.
+// The ledger of changes in force reads them.
 const (
-	KindRequested    = "runbook.requested"
+	KindRequested    = ledger.KindRequested
 	KindPlan         = "runbook.plan"
 	KindConfirmed    = "runbook.confirmed"
-	KindStepStart    = "runbook.step.start"
-	KindStepProgress = "runbook.step.progress"
-	KindStepEnd      = "runbook.step.end"
-	KindAbort        = "runbook.abort"
-	KindFailed       = "runbook.failed"
-	KindDone         = "runbook.done"
+	KindStepStart    = ledger.KindStepStart
+	KindStepProgress = ledger.KindStepProgress
+	KindStepEnd      = ledger.KindStepEnd
+	KindAbort        = ledger.KindAbort
+	KindFailed       = ledger.KindFailed
+	KindDone         = ledger.KindDone
 )
 
 // RecordSource is the Source of every record a run emits.
@@ -118,6 +121,14 @@ type Report struct {
 	Elapsed time.Duration
 	Steps   []StepState
 	Err     error
+	// Changes are what the run changed in the world, in order, and Stays
+	// what of it is still in force when it ended.
+	Changes []ledger.Change
+	Stays   []ledger.Change
+	// Aftermath says what a run that did not finish changed and what
+	// stays ("changed: web desired 4 → 20; web desired stays 20; only the
+	// wait for in-service was cancelled"); Err ends with it too.
+	Aftermath string
 }
 
 // Run executes a plan through actions, sending every transition to sink as
@@ -153,6 +164,19 @@ type executor struct {
 	report  *Report
 	parent  context.Context // the caller's: cancelled means aborted
 	began   time.Time       // on the incident's clock, for recorded durations
+}
+
+// changed records a change the moment an action reports it, so the
+// timeline holds it even if this process dies before the step ends. A
+// step declared read-only changes nothing, whatever its action says.
+func (x *executor) changed(ps *PlannedStep, c ledger.Change) {
+	if !ps.Step.Mutates {
+		return
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.report.Changes = append(x.report.Changes, c)
+	x.recordLocked(KindStepProgress, "changed: "+c.String(), x.stepFields(ps, map[string]string{ledger.FieldChange: c.Encode()}))
 }
 
 func (x *executor) run(parent context.Context) {
@@ -260,7 +284,8 @@ func (x *executor) lock(ctx context.Context) (context.Context, func(), error) {
 		return nil, nil, errors.New("no state directory for run locks")
 	}
 	l := &Locker{Dir: filepath.Join(x.opts.StateDir, "locks"), Lease: x.opts.Lease}
-	holder := Holder{Who: x.opts.Holder, PID: os.Getpid(), RunID: x.report.RunID, Runbook: x.plan.Runbook.Name}
+	host, _ := os.Hostname()
+	holder := Holder{Who: x.opts.Holder, Host: host, PID: os.Getpid(), RunID: x.report.RunID, Runbook: x.plan.Runbook.Name}
 	if holder.Who == "" {
 		holder.Who = whoAmI()
 	}
@@ -365,7 +390,7 @@ func (x *executor) execute(ctx context.Context, i int) (Result, error) {
 		err error
 	}
 	done := make(chan outcome, 1)
-	call := Call{Args: ps.Args, Actions: x.actions, Limits: x.plan.Limits, Progress: func(msg string) {
+	call := Call{Args: ps.Args, Actions: x.actions, Limits: x.plan.Limits, Changed: func(c ledger.Change) { x.changed(ps, c) }, Progress: func(msg string) {
 		x.mu.Lock()
 		defer x.mu.Unlock()
 		// An abandoned action may still report after its step ended; the
@@ -465,24 +490,76 @@ func abortError(parent context.Context) error {
 // the outcome is recorded.
 func (x *executor) end(status RunStatus, err error) {
 	x.report.Status, x.report.Err = status, err
+	var notStarted []string
 	for i := range x.report.Steps {
 		if x.report.Steps[i].Status == StepPending {
 			x.update(i, func(s *StepState) { s.Status, s.Message = StepSkipped, "not started: the run "+string(status) })
+			if status != RunRefused {
+				notStarted = append(notStarted, x.report.Steps[i].Name)
+			}
 		}
 	}
 	fields := map[string]string{"status": string(status), "result": string(status), "duration": x.opts.now().Sub(x.began).Round(time.Millisecond).String()}
+	x.mu.Lock()
+	changes := slices.Clone(x.report.Changes)
+	x.report.Stays = ledger.Net(changes)
+	x.mu.Unlock()
 	switch status {
 	case RunDone, RunDryRun:
 		x.record(KindDone, fmt.Sprintf("run %s %s", x.plan.Runbook.Name, status), fields)
 		return
-	case RunAborted:
-		fields["error"] = err.Error()
-		x.record(KindAbort, fmt.Sprintf("run %s aborted", x.plan.Runbook.Name), fields)
-		return
 	}
 	fields["error"] = err.Error()
-	x.record(KindFailed, fmt.Sprintf("run %s %s: %v", x.plan.Runbook.Name, status, err), fields)
+	text := fmt.Sprintf("run %s %s: %v", x.plan.Runbook.Name, status, err)
+	if status == RunAborted && strings.HasPrefix(err.Error(), "aborted") {
+		text = fmt.Sprintf("run %s %v", x.plan.Runbook.Name, err) // "run scale-up aborted by alice"
+	}
+	if status == RunAborted || status == RunFailed {
+		changed, stays, aftermath := ledger.Aftermath(changes, x.cut(), status == RunAborted)
+		if len(notStarted) > 0 {
+			aftermath += "; not started: " + strings.Join(notStarted, ", ")
+		}
+		fields["changed"], fields["stays"] = orNothing(changed), orNothing(stays)
+		x.report.Aftermath = aftermath
+		x.report.Err = &stoppedError{err: err, aftermath: aftermath}
+		text += " — " + aftermath
+	}
+	kind := KindFailed
+	if status == RunAborted {
+		kind = KindAbort
+	}
+	x.record(kind, text, fields)
 }
+
+// cut is what the step that stopped the run was doing when it stopped,
+// as its action said.
+func (x *executor) cut() string {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for _, s := range x.report.Steps {
+		if (s.Status == StepAborted || s.Status == StepFailed) && s.Result.Cut != "" {
+			return s.Result.Cut
+		}
+	}
+	return ""
+}
+
+func orNothing(s string) string {
+	if s == "" {
+		return "nothing"
+	}
+	return s
+}
+
+// stoppedError is a run's error followed by what it changed and what
+// stays, so whoever shows the error shows that too.
+type stoppedError struct {
+	err       error
+	aftermath string
+}
+
+func (e *stoppedError) Error() string { return e.err.Error() + " — " + e.aftermath }
+func (e *stoppedError) Unwrap() error { return e.err }
 
 // record sends one Record to the sink; calls are serialised so the sink
 // sees them in order.
@@ -505,11 +582,7 @@ func (x *executor) recordLocked(kind, text string, fields map[string]string) {
 func checksText(cs []Check) string {
 	lines := make([]string, len(cs))
 	for i, c := range cs {
-		mark := "ok"
-		if !c.OK {
-			mark = "FAIL"
-		}
-		lines[i] = mark + " " + c.Text
+		lines[i] = c.Mark() + " " + c.Text
 	}
 	return strings.Join(lines, "\n")
 }

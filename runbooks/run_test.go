@@ -198,7 +198,7 @@ func TestBoundRecheckedBeforeSending(t *testing.T) {
 	}
 	scaler.groups["web"].Max = 10 // someone lowered the maximum after the plan
 	report, err := Run(context.Background(), p, a, nil, RunOptions{Confirmed: true, StateDir: t.TempDir()})
-	if err == nil || !strings.Contains(report.Steps[0].Err, "refused: web desired 12 within the group's bounds 2..10? no") {
+	if err == nil || !strings.Contains(report.Steps[0].Err, "refused: web desired 12 is outside the group's bounds 2..10") {
 		t.Fatalf("run = %+v, %v", report.Steps[0], err)
 	}
 	if len(scaler.all()) > 0 {

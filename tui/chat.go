@@ -2,7 +2,6 @@ package tui
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
@@ -14,11 +13,22 @@ import (
 // bottom. Only the messages that fit are wrapped and drawn, walking back
 // from the one under the cursor.
 type chatPane struct {
-	messages []integrations.Message
-	list     listView
+	messages   []integrations.Message
+	list       listView
+	configured bool // an incident channel is configured (or simulated)
 }
 
-func newChatPane() chatPane { return chatPane{list: listView{follow: true}} }
+// newChatPane is the pane of a session with an incident channel, or
+// without one (configured false): it then says so and how to add one.
+func newChatPane(configured bool) chatPane {
+	return chatPane{list: listView{follow: true}, configured: configured}
+}
+
+// chatNotConfigured is what the pane says when no incident channel is
+// configured: chat is off, not quiet.
+const chatNotConfigured = "chat not configured: no incident channel to show or post to.\n" +
+	"Add a slack: section to the configuration, with the channel (and the bot token in SLACK_TOKEN or slack.token_file), " +
+	"then check it with warroom config check."
 
 func (p *chatPane) add(ms []integrations.Message) {
 	from := len(p.messages)
@@ -46,20 +56,27 @@ func (p *chatPane) render(st Styles, width, height int, focused bool, now time.T
 		}
 		// Continuation lines are indented by two, so they wrap two
 		// narrower: nothing is cut at the frame.
-		first := strings.SplitN(ansi.Wrap(head+m.Text, wrapAt, ""), "\n", 2)
-		wrapped := first[:1]
-		if len(first) > 1 {
-			for _, l := range strings.Split(ansi.Wrap(first[1], wrapAt-2, ""), "\n") {
-				wrapped = append(wrapped, "  "+l)
-			}
+		parts := wrapHanging(m.Text, wrapAt-ansi.StringWidth(head), wrapAt-2)
+		wrapped := make([]string, len(parts))
+		wrapped[0] = head + parts[0]
+		for i, l := range parts[1:] {
+			wrapped[i+1] = "  " + l
 		}
 		lines = append(wrapped, lines...)
 	}
 	if len(lines) > inner {
 		lines = lines[len(lines)-inner:]
 	}
-	if p.list.count(n) == 0 {
-		lines = []string{st.Dim.Render("no messages")}
+	switch {
+	case !p.configured && n == 0:
+		lines = nil
+		for _, l := range wrapHanging(chatNotConfigured, wrapAt, wrapAt) {
+			lines = append(lines, st.Dim.Render(l))
+		}
+	case p.list.count(n) == 0 && p.list.filter != "":
+		lines = []string{st.Dim.Render("no message matches /" + p.list.filter + " (esc clears)")}
+	case p.list.count(n) == 0:
+		lines = []string{st.Dim.Render("no messages in the channel yet")}
 	}
 	title := "Chat"
 	if p.list.filter != "" {

@@ -111,12 +111,8 @@ func (p *fleetPane) enter() {
 	p.inner = listView{}
 }
 
-// back leaves a drill-in; it reports whether there was one.
-func (p *fleetPane) back() bool {
-	was := p.zoomIn != ""
-	p.zoomIn = ""
-	return was
-}
+// back leaves a drill-in.
+func (p *fleetPane) back() { p.zoomIn = "" }
 
 func (p *fleetPane) move(delta int) {
 	if p.zoomIn != "" {
@@ -150,7 +146,7 @@ func (p *fleetPane) innerRow(i int) string {
 	kind, name, _ := strings.Cut(p.zoomIn, ":")
 	if kind == "group" {
 		in := p.group(name).Instances[i]
-		return fmt.Sprintf("%-20s %-11s %-12s %-9s %-15s %s", in.ID, in.Zone, in.Lifecycle, in.Health, in.PrivateIP, in.LaunchedAt.Format("Mon 15:04"))
+		return fmt.Sprintf("%-20s %-11s %-12s %-9s %-15s %s", in.ID, in.Zone, in.Lifecycle, in.Health, in.PrivateIP, launched(in.LaunchedAt))
 	}
 	b := p.servers[name][i]
 	h := p.perServer[serverKey(b)]
@@ -160,6 +156,15 @@ func (p *fleetPane) innerRow(i int) string {
 	}
 	return fmt.Sprintf("%-10s %-14s %-5s %-21s %6d %6d %7.1f  %s", b.Backend, b.Server, b.State,
 		addr, b.Weight, b.Sessions, b.Rate5xx, sparkline(h[max(0, len(h)-20):]))
+}
+
+// launched is an instance's launch time; an instance whose source gave none
+// shows a dash, not the zero time's Mon 00:00.
+func launched(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.Format("Mon 15:04")
 }
 
 func serverKey(b integrations.Backend) string { return b.Instance + "/" + b.Backend + "/" + b.Server }
@@ -355,11 +360,13 @@ func (p *fleetPane) render(st Styles, width, height int, focused bool, now time.
 	if p.zoomIn != "" {
 		n := p.innerLen()
 		start := p.inner.visible(n, inner-1)
-		lines := []string{st.Dim.Render(p.innerHeader())}
+		lines := []string{st.Dim.Render("  " + p.innerHeader())}
 		for pos := start; pos < p.inner.count(n) && len(lines) < inner; pos++ {
-			line := p.innerRow(p.inner.item(pos))
+			line := "  " + p.innerRow(p.inner.item(pos))
 			if focused && pos == p.inner.cursor {
-				line = st.Selected.Render(fit(line, width-2))
+				// The row a runbook's parameters are filled from: marked
+				// by a symbol, not by colour alone.
+				line = st.Selected.Render(fit("▸ "+line[2:], width-2))
 			}
 			lines = append(lines, line)
 		}

@@ -52,15 +52,18 @@ func clock(d time.Duration) string {
 
 // header is the title line, the freshness badges (on the title line when
 // they fit, wrapped onto lines of their own otherwise), one line per
-// failing source saying why, and in drill mode the notice. DRILL, the
-// clock and every badge always show; the title gives way.
+// failing source saying why, and in drill mode the notice. DRILL,
+// READ-ONLY, the clock and every badge always show; the title gives way.
 func (m Model) header(width int) []string {
 	st := m.styles
 	left := st.Title.Render("WARROOM")
 	if m.opts.Drill {
 		left += " " + st.Drill.Render(" DRILL ")
 	}
-	clk := "⏱ " + clock(m.now.Sub(m.opts.IncidentStart))
+	if m.opts.Readonly {
+		left += " " + st.ReadOnly.Render(" READ-ONLY ")
+	}
+	clk := "⏱ " + clock(m.now.Sub(m.opts.IncidentStart)) + m.inForceBadge()
 	names := slices.Sorted(maps.Keys(m.sources))
 	var badges []string
 	for _, name := range names {

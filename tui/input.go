@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -79,9 +80,16 @@ func (m Model) updateKeys(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			}
 			return m, nil
 		}
+		if m.confirm = m.quitWarning(); m.confirm != nil {
+			return m, nil
+		}
 		return m, tea.Quit
-	case msg.String() == "x" && m.flow != nil && m.flow.stage == stageRunning:
-		return m, m.abortRun()
+	case key.Matches(msg, k.Abort) && m.flow != nil && m.flow.stage == stageRunning:
+		return m.askAbort(msg.String())
+	case key.Matches(msg, k.Hide) && m.flow != nil && m.flow.stage == stageFinished:
+		m.flow = nil // dismiss the finished run's footer line
+	case key.Matches(msg, k.InForce):
+		return m.openLedger()
 	case key.Matches(msg, k.Help):
 		m.help.ShowAll = !m.help.ShowAll
 	case key.Matches(msg, k.NextPane):
@@ -116,20 +124,8 @@ func (m Model) updateKeys(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			m.timeline.detail = ok
 		}
 	case key.Matches(msg, k.Back):
-		switch {
-		case m.flow != nil && m.flow.stage == stageFinished:
-			m.flow = nil // dismiss the finished run's footer line
-		case m.focus == paneAlerts && m.alerts.detail:
-			m.alerts.detail = false
-		case m.focus == paneTimeline && m.timeline.detail:
-			m.timeline.detail = false
-		case m.focus == paneFleet && m.fleet.inner.filter != "":
-			m.setFocusedFilter("")
-		case m.focus == paneFleet && m.fleet.back():
-		case m.focusedFilter() != "":
-			m.setFocusedFilter("")
-		case m.zoomed:
-			m.zoomed = false
+		if _, back := m.escAction(); back != nil {
+			back(&m)
 		}
 	case key.Matches(msg, k.Filter):
 		if m.focus == paneFleet && m.fleet.zoomIn == "" {
@@ -199,19 +195,55 @@ func (m Model) alertAction(verb string, enabled, confirm bool) (tea.Model, tea.C
 	m.alerts.hold()
 	cmd := m.actOnAlert(verb, a.ID)
 	if confirm {
-		m.confirm = &confirmation{prompt: "Resolve " + a.ID + " (" + a.Title + ")? y to confirm, any other key cancels", run: cmd}
+		m.confirm = &confirmation{prompt: "Resolve " + a.ID + " (" + oneLine(a.Title) + ")? y to confirm, any other key cancels", run: cmd}
 		return m, nil
 	}
 	return m, cmd
 }
 
+// escAction is what esc does now, named for the footer, and nil when it
+// does nothing: in the focused pane only, it closes the open detail, else
+// clears the filter, else leaves the drill-in. Nothing else answers esc
+// here: zoom has z, a finished run's footer line its own key.
+func (m Model) escAction() (string, func(*Model)) {
+	switch {
+	case m.focus == paneAlerts && m.alerts.detail:
+		return "back", func(m *Model) { m.alerts.detail = false }
+	case m.focus == paneTimeline && m.timeline.detail:
+		return "back", func(m *Model) { m.timeline.detail = false }
+	case m.focusedFilter() != "":
+		return "clear filter", func(m *Model) { m.setFocusedFilter("") }
+	case m.focus == paneFleet && m.fleet.zoomIn != "":
+		return "back", func(m *Model) { m.fleet.back() }
+	}
+	return "", nil
+}
+
+// keysNow is the key map with esc named for what it does now, and
+// hidden when it does nothing.
+func (m Model) keysNow() keyMap {
+	k := m.keys
+	if what, back := m.escAction(); back != nil {
+		k.Esc = key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", what))
+	}
+	return k
+}
+
 func (m Model) updateConfirm(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	c := m.confirm
 	m.confirm = nil
-	if msg.String() == "y" {
+	yes := c.yes
+	if len(yes) == 0 {
+		yes = []string{"y"}
+	}
+	if slices.Contains(yes, msg.String()) {
 		return m, c.run
 	}
-	return m, m.raise("cancelled", false)
+	kept := c.kept
+	if kept == "" {
+		kept = "cancelled"
+	}
+	return m, m.raise(kept, false)
 }
 
 func (m Model) updateInput(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {

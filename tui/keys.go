@@ -11,12 +11,16 @@ type keyMap struct {
 	PageUp, PageDown   key.Binding
 	Top, Bottom        key.Binding
 	Open, Back         key.Binding
+	Esc                key.Binding // what esc does now: the footer names it (footerKeys)
 	Zoom, Filter       key.Binding
 	Note, Decision     key.Binding
 	Mark               key.Binding // record a key time (started … resolved)
 	Star, Edit, Jump   key.Binding // timeline pane
 	Ack, Resolve, Chat key.Binding // mutating: disabled when read-only
 	Runbook            key.Binding
+	Abort, Hide        key.Binding // a run: abort it (asks first), dismiss its finished footer line
+	DryRun             key.Binding // a plan: run it without sending anything
+	InForce            key.Binding // the changes still in force
 	Help, Quit         key.Binding
 	Submit, Cancel     key.Binding
 }
@@ -46,6 +50,10 @@ func newKeyMap(opts Options) keyMap {
 		Resolve:  key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "resolve")),
 		Chat:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "chat")),
 		Runbook:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "runbook")),
+		Abort:    key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "abort the run (asks first)")),
+		Hide:     key.NewBinding(key.WithKeys("h"), key.WithHelp("h", "dismiss a finished run's line")),
+		DryRun:   key.NewBinding(key.WithKeys("D"), key.WithHelp("D", "dry run (plan only, nothing sent)")),
+		InForce:  key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "changes in force")),
 		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 		Submit:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "send")),
@@ -56,13 +64,18 @@ func newKeyMap(opts Options) keyMap {
 	k.Resolve.SetEnabled(!opts.Readonly && opts.Actions.Alerts != nil)
 	k.Chat.SetEnabled(!opts.Readonly && opts.Actions.Chat != nil)
 	k.Runbook.SetEnabled(!opts.Readonly && opts.Runbooks.Catalog != nil)
+	k.Abort.SetEnabled(k.Runbook.Enabled())
+	k.Hide.SetEnabled(k.Runbook.Enabled())
+	k.DryRun.SetEnabled(k.Runbook.Enabled())
+	k.Esc.SetEnabled(false)
 	return k
 }
 
 // ShortHelp implements help.KeyMap.
 func (k keyMap) ShortHelp() []key.Binding {
-	// ? and q first: at 80 columns the tail of this line is cut.
-	return []key.Binding{k.Help, k.Quit, k.NextPane, k.Open, k.Zoom, k.Filter, k.Note, k.Runbook, k.Chat}
+	// The footer puts the most important first (footerKeys): at 80
+	// columns the tail of the line is cut.
+	return []key.Binding{k.Help, k.Quit, k.Esc, k.NextPane, k.Open, k.Zoom, k.Filter, k.Note, k.Runbook, k.Chat}
 }
 
 // FullHelp implements help.KeyMap.
@@ -71,7 +84,7 @@ func (k keyMap) FullHelp() [][]key.Binding {
 		{k.NextPane, k.PrevPane, k.GoPane, k.Zoom},
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Open, k.Back, k.Filter, k.Star, k.Edit, k.Jump},
-		{k.Note, k.Decision, k.Mark, k.Runbook, k.Ack, k.Resolve, k.Chat},
+		{k.Note, k.Decision, k.Mark, k.Runbook, k.DryRun, k.Abort, k.Hide, k.InForce, k.Ack, k.Resolve, k.Chat},
 		{k.Help, k.Quit},
 	}
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/integrations/drift"
+	"github.com/warroomhq/warroom/timeline/ledger"
 )
 
 // Options configure the screen.
@@ -41,6 +42,10 @@ type Options struct {
 	Readonly bool // refuse every mutating key
 	Bell     bool // ring the terminal bell with each toast that is bad news
 	NoColor  bool
+
+	// Unfinished says what runs a crash or a dropped connection left
+	// unfinished left behind, found when warroom started.
+	Unfinished []string
 }
 
 type pane int
@@ -65,8 +70,8 @@ const toastTicks = 20
 const actionTimeout = 15 * time.Second
 
 // tickMsg refreshes the clock and the freshness badges. now is the
-// incident's clock; wall is the machine's, for elapsed times of runs.
-type tickMsg struct{ now, wall time.Time }
+// incident's clock, the one every time on screen is read from.
+type tickMsg struct{ now time.Time }
 
 // savedMsg reports the outcome of recording an entry typed at the screen.
 type savedMsg struct {
@@ -91,6 +96,8 @@ type toast struct {
 type confirmation struct {
 	prompt string
 	run    tea.Cmd
+	yes    []string // the keys that confirm: y when empty
+	kept   string   // what any other key leaves as it is: "cancelled" when empty
 }
 
 // Model is the root model.
@@ -121,9 +128,12 @@ type Model struct {
 	confirm    *confirmation
 	flow       *runbookFlow // the runbook panel, while open
 	frame      int          // ticks so far, for spinners
-	wall       time.Time
 	toast      toast
 	storeErr   string // the last failure to persist pumped records
+
+	ledger     *ledger.Ledger // what warroom changed, folded from records as they arrive
+	inForce    []ledger.Item  // what of it is still in force
+	ledgerView ledgerView
 }
 
 // New builds the root model.
@@ -144,8 +154,9 @@ func New(opts Options) Model {
 	return Model{
 		opts: opts, styles: st, keys: newKeyMap(opts), help: h,
 		width: 80, height: 24, now: opts.IncidentStart,
-		alerts: alertsPane{}, fleet: newFleetPane(opts.Bindings), chat: newChatPane(), timeline: newTimelinePane(),
+		alerts: alertsPane{}, fleet: newFleetPane(opts.Bindings), chat: newChatPane(opts.Actions.Chat != nil), timeline: newTimelinePane(),
 		sources: map[string]integrations.SourceStatus{}, field: ti, drafts: map[inputKind]string{},
+		ledger: ledger.New(), toast: unfinishedToast(opts.Unfinished),
 	}
 }
 
@@ -157,9 +168,9 @@ func (m Model) Init() tea.Cmd {
 func (m Model) tick(after time.Duration) tea.Cmd {
 	clock := m.opts.Clock
 	if after == 0 {
-		return func() tea.Msg { return tickMsg{now: clock(), wall: time.Now()} }
+		return func() tea.Msg { return tickMsg{now: clock()} }
 	}
-	return tea.Tick(after, func(wall time.Time) tea.Msg { return tickMsg{now: clock(), wall: wall} })
+	return tea.Tick(after, func(time.Time) tea.Msg { return tickMsg{now: clock()} })
 }
 
 // Update routes messages.
@@ -181,7 +192,6 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.now.After(m.now) {
 			m.now = msg.now
 		}
-		m.wall = msg.wall
 		m.frame++
 		if m.toast.ticks > 0 {
 			m.toast.ticks--
@@ -211,7 +221,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.alertActed(msg)
 	case alertSettledMsg:
 		return m.alertSettled(msg)
-	case planMsg, stepMsg, runDoneMsg:
+	case planMsg, stepMsg, runDoneMsg, abortMsg:
 		if m.flow != nil {
 			return m.updateFlow(msg)
 		}
@@ -221,10 +231,12 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case tea.KeyPressMsg:
 		switch {
+		case m.confirm != nil: // first: the runbook panel asks too
+			return m.updateConfirm(msg)
+		case m.ledgerView.open:
+			return m.ledgerKeys(msg)
 		case m.flow != nil && !m.flow.hidden:
 			return m.updateFlow(msg)
-		case m.confirm != nil:
-			return m.updateConfirm(msg)
 		case m.input != inputNone:
 			return m.updateInput(msg)
 		}
@@ -244,7 +256,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	}
-	if !m.panelClosed() {
+	if m.flow != nil && !m.flow.hidden {
 		return m, m.flow.updateInputs(msg)
 	}
 	if m.input != inputNone {
@@ -279,6 +291,7 @@ func (m *Model) apply(b integrations.Batch) tea.Cmd {
 	}
 	m.chat.add(b.Chat)
 	m.timeline.add(b.Records, b.PersistErr != nil)
+	m.foldLedger(b.Records)
 	if b.PersistErr != nil {
 		m.storeErr = "timeline NOT saved: " + b.PersistErr.Error()
 	}
@@ -296,7 +309,7 @@ func (m *Model) raise(text string, bad bool) tea.Cmd {
 
 // panelClosed reports whether the runbook panel is out of the way: never
 // opened, closed, or shrunk to the footer.
-func (m Model) panelClosed() bool { return m.flow == nil || m.flow.hidden }
+func (m Model) panelClosed() bool { return (m.flow == nil || m.flow.hidden) && !m.ledgerView.open }
 
 func (m *Model) setFocus(p pane) {
 	m.focus = p
@@ -345,6 +358,9 @@ func (m Model) saved(msg savedMsg) (tea.Model, tea.Cmd) {
 	m.timeline.add([]integrations.Record{msg.rec}, false)
 	if msg.from == inputNone {
 		return m, nil // a star: the row shows it
+	}
+	if msg.rec.Kind == "incident.resolved" && len(m.inForce) > 0 {
+		return m, m.resolvedWarning(msg.rec.Kind + " saved (" + msg.rec.ID + ")")
 	}
 	return m, m.raise(msg.rec.Kind+" saved ("+msg.rec.ID+")", false)
 }

@@ -3,11 +3,13 @@ package tui
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/warroomhq/warroom/integrations"
+	"github.com/warroomhq/warroom/integrations/drill"
 )
 
 func TestAlertsPaneGolden(t *testing.T) {
@@ -31,7 +33,7 @@ func TestFleetPaneGolden(t *testing.T) {
 }
 
 func TestChatPaneGolden(t *testing.T) {
-	p := newChatPane()
+	p := newChatPane(true)
 	p.add(fixtureChat())
 	t.Run("newest", func(t *testing.T) {
 		golden.RequireEqual(t, p.render(PlainStyles(), 40, 8, false, fixtureNow, ""))
@@ -45,7 +47,9 @@ func TestChatPaneGolden(t *testing.T) {
 func TestTimelinePaneGolden(t *testing.T) {
 	p := newTimelinePane()
 	p.add(fixtureRecords(30), false)
-	p.add(fixtureRecords(1), true)
+	unsaved := fixtureRecords(1)
+	unsaved[0].ID, unsaved[0].Occurred = "u1", at("07:15").Add(30*time.Second)
+	p.add(unsaved, true)
 	golden.RequireEqual(t, p.render(PlainStyles(), 70, 8, false, fixtureNow))
 }
 
@@ -70,7 +74,7 @@ func TestHeaderShowsEverySourceStateInWords(t *testing.T) {
 func TestPanesRenderExactSize(t *testing.T) {
 	var a alertsPane
 	a.set("pd", fixtureAlerts())
-	c := newChatPane()
+	c := newChatPane(true)
 	c.add(fixtureChat())
 	for _, size := range [][2]int{{20, 4}, {40, 10}, {100, 30}} {
 		w, h := size[0], size[1]
@@ -134,4 +138,71 @@ func TestHAProxyDrillInShowsServersWithTrends(t *testing.T) {
 	p.list.cursor = len(p.allGroups) // the first HAProxy instance
 	p.enter()
 	golden.RequireEqual(t, p.render(PlainStyles(), 100, 8, true, fixtureNow, ""))
+}
+
+// TestChatWrapsEachMessageOnce: a message is wrapped once, its first line
+// beside the time and name and the rest indented, each at its own width.
+// Wrapping the rest a second time, two cells narrower, left stray short
+// lines (a cut URL's tail alone on a line, a word pushed out on its own)
+// and broke names such as scale-up at their hyphen.
+func TestChatWrapsEachMessageOnce(t *testing.T) {
+	p := newChatPane(true)
+	p.add([]integrations.Message{
+		{User: "bob", At: at("07:17"), Text: "aaaa bbbb cccc dddd eeee ffff gggg hhhh iiii jjjj kkkk lllllll mmmm"},
+		{User: "cy", At: at("07:18"), Text: "see https://example.com/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/b now"},
+		{User: "dee", At: at("07:19"), Text: "run haproxy-rolling-restart after scale-up\nthen check the edges"},
+	})
+	out := p.render(PlainStyles(), 40, 14, false, fixtureNow, "")
+	golden.RequireEqual(t, out)
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, "haproxy-") && !strings.Contains(l, "haproxy-rolling-restart") {
+			t.Errorf("a runbook name was broken: %q", l)
+		}
+	}
+}
+
+// TestChatPaneSaysWhenChatIsNotConfigured: with no incident channel the
+// pane says chat is not configured and how to configure it; a configured
+// channel with nothing in it says that instead.
+func TestChatPaneSaysWhenChatIsNotConfigured(t *testing.T) {
+	off := newChatPane(false)
+	out := off.render(PlainStyles(), 50, 8, false, fixtureNow, "")
+	golden.RequireEqual(t, out)
+	for _, want := range []string{"chat not configured", "slack: section"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("unconfigured chat lacks %q:\n%s", want, out)
+		}
+	}
+	empty := newChatPane(true)
+	if out := empty.render(PlainStyles(), 50, 8, false, fixtureNow, ""); strings.Contains(out, "not configured") || !strings.Contains(out, "no messages") {
+		t.Errorf("an empty configured channel reads:\n%s", out)
+	}
+	// A session with no chat action is one with no channel configured.
+	m := New(Options{Title: "INC-7", NoColor: true})
+	m.setFocus(paneChat)
+	if s := screen(m); !strings.Contains(s, "chat not configured") {
+		t.Errorf("a session with no chat action does not say chat is not configured:\n%s", s)
+	}
+	sc, _ := drill.Lookup(drill.DefaultScenario)
+	m = New(Options{Title: "drill", NoColor: true, Actions: drill.New(sc, drill.Options{}).Actions()})
+	m.setFocus(paneChat)
+	if s := screen(m); strings.Contains(s, "not configured") {
+		t.Errorf("a session with a channel says chat is not configured:\n%s", s)
+	}
+}
+
+// TestFleetInstanceWithoutLaunchTimeShowsDash: an instance its source gave
+// no launch time reads — in LAUNCHED, not the zero time's Mon 00:00.
+func TestFleetInstanceWithoutLaunchTimeShowsDash(t *testing.T) {
+	p := newFleetPane(nil)
+	p.setGroups("aws", []integrations.Group{{Name: "web", Desired: 2, Max: 4, InService: 1, Pending: 1, Instances: []integrations.Instance{
+		{ID: "i-0a1", Zone: "eu-west-1a", Lifecycle: integrations.LifecycleInService, Health: "Healthy", PrivateIP: "10.0.0.1", LaunchedAt: at("07:20")},
+		{ID: "i-0b2", Zone: "eu-west-1b", Lifecycle: integrations.LifecyclePending, PrivateIP: "10.0.0.2"},
+	}}})
+	p.enter()
+	out := p.render(PlainStyles(), 90, 6, true, fixtureNow, "")
+	golden.RequireEqual(t, out)
+	if strings.Contains(out, "00:00") {
+		t.Errorf("the zero launch time shows:\n%s", out)
+	}
 }

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
+	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -26,6 +28,12 @@ type RunbookOptions struct {
 	// program quits; its context ends when runs must stop. end is called
 	// once the run has returned. Nil: runs end with the program.
 	Begin func() (ctx context.Context, end func())
+	// Skipped says which of the user's runbooks could not be loaded and
+	// why; the palette shows it.
+	Skipped []string
+	// Redact scrubs secrets from what a run shows on screen (command
+	// output, progress, errors); nil shows them as they come.
+	Redact func(string) string
 }
 
 // The runbook flow: palette → parameter form → plan → confirm → run.
@@ -49,18 +57,27 @@ type runbookFlow struct {
 
 	rb     *runbooks.Runbook
 	fields []textinput.Model
+	kinds  []paramKind // what each parameter names
 	field  int
+	comp   completion
+	// warned holds the parameters last planned with values the screen
+	// does not know: the form said so once, and enter again plans anyway.
+	warned string
 
-	plan    *runbooks.Plan
-	planErr string
-	typed   textinput.Model // the confirmation text a dangerous runbook needs
-	dryRun  bool
+	plan     *runbooks.Plan
+	planErr  string
+	typing   bool            // a dangerous plan's confirmation text is being typed
+	typed    textinput.Model // the confirmation text a dangerous runbook needs
+	typedErr string          // why the typed text was not accepted
+	dryRun   bool
 
 	steps    []runbooks.StepState
-	progress chan runbooks.StepState
+	clocks   []stepClock // each step's start and end on the incident's clock
+	progress chan stepMsg
 	cancel   context.CancelCauseFunc
 	aborting bool
 	report   *runbooks.Report
+	elapsed  time.Duration // the whole run, on the incident's clock
 	// hidden shrinks a running or finished run to one footer line, so the
 	// panes stay in view during a long run.
 	hidden bool
@@ -74,16 +91,27 @@ type planMsg struct {
 	err  error
 }
 
+// stepClock is when a step started and ended on the incident's clock,
+// the clock the timeline stamps records with: the run view's durations
+// agree with the timeline's, in a drill too.
+type stepClock struct{ started, ended time.Time }
+
 // stepMsg carries one step's new state; runDoneMsg the run's end.
 type stepMsg struct {
 	flow  *runbookFlow
 	state runbooks.StepState
+	clock stepClock
 }
 
 type runDoneMsg struct {
-	flow   *runbookFlow
-	report *runbooks.Report
+	flow    *runbookFlow
+	report  *runbooks.Report
+	clocks  []stepClock
+	elapsed time.Duration // on the incident's clock
 }
+
+// abortMsg is a confirmed abort of the run of flow.
+type abortMsg struct{ flow *runbookFlow }
 
 func (m Model) newField(prompt, placeholder string) textinput.Model {
 	ti := textinput.New()
@@ -136,21 +164,69 @@ func (f *runbookFlow) filter(cat *runbooks.Catalog) {
 	f.cursor = max(0, min(f.cursor, len(f.matches)-1))
 }
 
-// choose moves from the palette to the parameter form.
+// choose moves from the palette to the parameter form. A parameter that
+// names what the Fleet pane has selected (a group, an instance, an HAProxy
+// instance, backend or server) starts with it.
 func (m Model) choose(rb *runbooks.Runbook) tea.Cmd {
 	f := m.flow
-	f.rb, f.stage, f.fields, f.field = rb, stageForm, nil, 0
+	f.rb, f.stage, f.fields, f.kinds, f.field, f.warned = rb, stageForm, nil, nil, 0, ""
+	sel := map[paramKind]string{}
+	if m.focus == paneFleet {
+		sel = m.fleet.selection()
+	}
+	width := 10 // the prompts line up
 	for _, p := range rb.Params {
-		ti := m.newField(fmt.Sprintf("%-10s ", p.Name), "")
-		if p.Default != nil {
+		width = max(width, len(p.Name))
+	}
+	for _, p := range rb.Params {
+		ti := m.newField(fmt.Sprintf("%-*s ", width, p.Name), "")
+		kind := kindOf(rb, p.Name)
+		switch v, ok := sel[kind]; {
+		case ok:
+			ti.SetValue(v)
+		case p.Default != nil:
 			ti.SetValue(fmt.Sprint(p.Default))
 		}
-		f.fields = append(f.fields, ti)
+		ti.CursorEnd()
+		f.fields, f.kinds = append(f.fields, ti), append(f.kinds, kind)
 	}
 	if len(f.fields) == 0 {
 		return nil
 	}
 	return f.fields[0].Focus()
+}
+
+// within is the form's values by kind, to narrow the known values of the
+// other fields (the servers of the chosen backend).
+func (f *runbookFlow) within() map[paramKind]string {
+	out := map[paramKind]string{}
+	for i, k := range f.kinds {
+		if v := strings.TrimSpace(f.fields[i].Value()); v != "" && k != kindOther {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// knownFor is what the screen knows field i may hold; nil when it does
+// not know (a number, a duration, a name it has no list of).
+func (m Model) knownFor(i int) []string {
+	f := m.flow
+	if f.kinds[i] == kindOther {
+		return nil
+	}
+	return m.fleet.known(f.kinds[i], f.within())
+}
+
+// unknownHint says that field i holds a value the screen does not know,
+// and which it does; "" when the value is known or nothing is.
+func (m Model) unknownHint(i int) string {
+	v := strings.TrimSpace(m.flow.fields[i].Value())
+	known := m.knownFor(i)
+	if v == "" || len(known) == 0 || slices.Contains(known, v) {
+		return ""
+	}
+	return fmt.Sprintf("unknown %s %q; known: %s", m.flow.rb.Params[i].Name, v, shownKnown(known))
 }
 
 func (f *runbookFlow) params() map[string]string {
@@ -179,18 +255,35 @@ func (m Model) makePlan() tea.Cmd {
 func (m *Model) startRun() tea.Cmd {
 	f := m.flow
 	ctx, cancel := context.WithCancelCause(context.Background())
-	f.cancel, f.stage, f.progress = cancel, stageRunning, make(chan runbooks.StepState, 256)
-	progress := f.progress
+	f.cancel, f.stage, f.progress = cancel, stageRunning, make(chan stepMsg, 256)
+	f.clocks = make([]stepClock, len(f.plan.Steps))
+	progress, clock := f.progress, m.opts.Clock
 	plan, actions, opts := f.plan, m.opts.Actions, runbooks.RunOptions{
 		DryRun: f.dryRun, Confirmed: true, Typed: f.typed.Value(), StateDir: m.opts.Runbooks.StateDir,
-		Actor: m.opts.User, Now: m.opts.Clock,
+		Actor: m.opts.User, Now: clock,
 	}
 	sink, begin := m.opts.Runbooks.Sink, m.opts.Runbooks.Begin
+	// Each step's start and end are read off the incident's clock as they
+	// happen, here in the run's goroutines, never in Update.
+	var mu sync.Mutex
+	clocks := make([]stepClock, len(plan.Steps))
 	opts.Progress = func(s runbooks.StepState) {
+		var c stepClock
+		if i := s.Index - 1; i >= 0 && i < len(clocks) {
+			mu.Lock()
+			switch at := clock(); {
+			case s.Status == runbooks.StepRunning && clocks[i].started.IsZero():
+				clocks[i].started = at
+			case s.Status != runbooks.StepRunning && s.Status != runbooks.StepPending && clocks[i].ended.IsZero():
+				clocks[i].ended = at
+			}
+			c = clocks[i]
+			mu.Unlock()
+		}
 		// Never block the run on the screen: a dropped intermediate state
 		// is made good by the report the run ends with.
 		select {
-		case progress <- s:
+		case progress <- stepMsg{flow: f, state: s, clock: c}:
 		default:
 		}
 	}
@@ -202,8 +295,12 @@ func (m *Model) startRun() tea.Cmd {
 			defer end()
 			defer context.AfterFunc(stopping, func() { cancel(errors.New("aborted: warroom is quitting")) })()
 		}
+		began := clock()
 		report, _ := runbooks.Run(ctx, plan, actions, sink, opts)
-		return runDoneMsg{flow: f, report: report}
+		elapsed := clock().Sub(began)
+		mu.Lock()
+		defer mu.Unlock()
+		return runDoneMsg{flow: f, report: report, clocks: slices.Clone(clocks), elapsed: elapsed}
 	}
 	return tea.Batch(run, listen(f))
 }
@@ -214,7 +311,7 @@ func listen(f *runbookFlow) tea.Cmd {
 		if !ok {
 			return nil
 		}
-		return stepMsg{flow: f, state: s}
+		return s
 	}
 }
 
@@ -233,23 +330,32 @@ func (m Model) updateFlow(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		if f.plan.Dangerous {
 			f.typed = m.newField("confirm ▸ ", "type "+f.plan.ConfirmText)
-			return m, f.typed.Focus()
 		}
 		return m, nil
 	case stepMsg:
-		if msg.flow == f {
+		// A state still queued when the run's report came is older than
+		// the report: drain it, keep the report.
+		if msg.flow == f && f.stage == stageRunning {
 			f.setStep(msg.state)
+			if i := msg.state.Index - 1; i >= 0 && i < len(f.clocks) {
+				f.clocks[i] = msg.clock
+			}
 		}
 		return m, listen(msg.flow)
+	case abortMsg:
+		if msg.flow != f {
+			return m, nil
+		}
+		return m, m.abortRun()
 	case runDoneMsg:
 		if msg.flow != f {
 			return m, nil
 		}
-		f.stage, f.report = stageFinished, msg.report
+		f.stage, f.report, f.clocks, f.elapsed = stageFinished, msg.report, msg.clocks, msg.elapsed
 		for _, s := range msg.report.Steps {
 			f.setStep(s)
 		}
-		if msg.report.Status == runbooks.RunFailed || msg.report.Status == runbooks.RunRefused {
+		if msg.report.Status == runbooks.RunFailed || msg.report.Status == runbooks.RunRefused || msg.report.Status == runbooks.RunAborted {
 			return m, m.raise(fmt.Sprintf("runbook %s %s: %v", msg.report.Runbook, msg.report.Status, msg.report.Err), true)
 		}
 		return m, m.raise(fmt.Sprintf("runbook %s %s", msg.report.Runbook, msg.report.Status), msg.report.Status != runbooks.RunDone && msg.report.Status != runbooks.RunDryRun)
@@ -284,14 +390,16 @@ func (f *runbookFlow) updateInputs(msg tea.Msg) tea.Cmd {
 
 func (m Model) flowKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	f := m.flow
-	key := msg.String()
-	if key == "ctrl+c" && f.stage != stageRunning && f.stage != stageFinished {
+	k := msg.String()
+	if k == "ctrl+c" && f.stage != stageRunning && f.stage != stageFinished {
 		m.flow = nil // ctrl+c closes the panel; it never quits from here
 		return m, nil
 	}
 	switch f.stage {
 	case stagePalette:
-		switch key {
+		switch k {
+		case ledgerKey:
+			return m.openLedger()
 		case "esc":
 			m.flow = nil
 			return m, nil
@@ -316,46 +424,137 @@ func (m Model) flowKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			return m, cmd
 		}
 	case stageForm:
-		switch key {
-		case "esc":
-			f.stage, f.planErr = stagePalette, ""
-			return m, f.search.Focus()
-		case "tab", "down", "shift+tab", "up":
-			f.fields[f.field].Blur()
-			step := 1
-			if key == "shift+tab" || key == "up" {
-				step = len(f.fields) - 1
-			}
-			f.field = (f.field + step) % len(f.fields)
-			return m, f.fields[f.field].Focus()
-		case "enter":
-			f.stage = stagePlanning
-			return m, m.makePlan()
-		default:
-			var cmd tea.Cmd
-			f.fields[f.field], cmd = f.fields[f.field].Update(msg)
-			return m, cmd
-		}
+		return m.formKey(msg)
 	case stagePlanning:
-		if key == "esc" {
-			f.stage = stageForm // the plan, when it comes, is ignored
+		if k == "esc" {
+			// The plan, when it comes, is ignored.
+			if len(f.fields) == 0 {
+				f.stage = stagePalette
+				return m, f.search.Focus()
+			}
+			f.stage = stageForm
 			return m, f.fields[f.field].Focus()
 		}
 	case stagePlan:
 		return m.planKey(msg)
 	case stageRunning:
-		switch key {
-		case "x", "ctrl+c":
-			return m, m.abortRun()
-		case "esc":
-			f.hidden = true
+		switch {
+		case key.Matches(msg, m.keys.Abort), k == "ctrl+c":
+			return m.askAbort(k)
+		case k == "esc":
+			f.hidden = true // back to the panes: the run goes on
 		}
 	case stageFinished:
-		if key == "esc" || key == "enter" || key == "q" || key == "ctrl+c" {
+		if k == "esc" || k == "enter" || k == "q" || k == "ctrl+c" {
 			m.flow = nil
 		}
 	}
 	return m, nil
+}
+
+// formKey edits the parameters: ↑/↓ move between them, tab completes a
+// field whose values the screen knows (and moves on from one it does
+// not), enter plans.
+func (m Model) formKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	f := m.flow
+	k := msg.String()
+	switch {
+	case k == "esc":
+		f.stage, f.planErr = stagePalette, ""
+		return m, f.search.Focus()
+	case k == "enter":
+		// A value the screen does not know is said once; enter again
+		// plans it anyway (the screen may not see everything).
+		if unknown, first := m.unknownValues(); unknown != "" && unknown != f.warned {
+			f.warned = unknown
+			f.fields[f.field].Blur()
+			f.field = first
+			return m, f.fields[f.field].Focus()
+		}
+		f.stage = stagePlanning
+		return m, m.makePlan()
+	case len(f.fields) == 0:
+		return m, nil
+	}
+	step := 1
+	if k == "shift+tab" || k == "up" {
+		step = -1
+	}
+	switch k {
+	case "tab", "shift+tab":
+		if known := m.knownFor(f.field); len(known) > 0 {
+			in := &f.fields[f.field]
+			in.SetValue(f.comp.complete(f.field, in.Value(), known, step))
+			in.CursorEnd()
+			return m, nil
+		}
+		fallthrough
+	case "down", "up":
+		f.fields[f.field].Blur()
+		f.field = (f.field + step + len(f.fields)) % len(f.fields)
+		return m, f.fields[f.field].Focus()
+	}
+	var cmd tea.Cmd
+	f.fields[f.field], cmd = f.fields[f.field].Update(msg)
+	return m, cmd
+}
+
+// unknownValues names the fields whose values the screen does not know
+// ("" when there are none) and the first of them.
+func (m Model) unknownValues() (string, int) {
+	var names []string
+	first := 0
+	for i := range m.flow.fields {
+		if m.unknownHint(i) != "" {
+			if names == nil {
+				first = i
+			}
+			names = append(names, m.flow.rb.Params[i].Name+"="+m.flow.fields[i].Value())
+		}
+	}
+	return strings.Join(names, " "), first
+}
+
+// askAbort asks before aborting the run: the prompt says what the abort
+// cancels. The key that asked, pressed again, or y confirms.
+func (m Model) askAbort(again string) (tea.Model, tea.Cmd) {
+	f := m.flow
+	if f.aborting {
+		return m, nil
+	}
+	m.confirm = &confirmation{
+		prompt: m.abortPrompt() + "\n" + again + " again or y aborts · esc keeps it running",
+		run:    func() tea.Msg { return abortMsg{flow: f} },
+		yes:    []string{"y", again},
+		kept:   f.rb.Name + " keeps running",
+	}
+	return m, nil
+}
+
+// abortPrompt says what an abort would cancel now, and what it leaves.
+func (m Model) abortPrompt() string {
+	f := m.flow
+	running, notStarted := -1, 0
+	for i := range f.plan.Steps {
+		switch {
+		case i >= len(f.steps) || f.steps[i].Status == runbooks.StepPending:
+			notStarted++
+		case f.steps[i].Status == runbooks.StepRunning:
+			running = i
+		}
+	}
+	if running < 0 {
+		return fmt.Sprintf("Abort runbook %s? No step has started: none of its %d step(s) will.", f.rb.Name, notStarted)
+	}
+	s := f.steps[running]
+	text := fmt.Sprintf("Abort runbook %s? It cancels step %d/%d %s", f.rb.Name, s.Index, len(f.plan.Steps), stepName(f.plan.Steps[running]))
+	if p := m.progress(running, s); p != "" {
+		text += " (" + m.scrub(p) + ")"
+	}
+	if notStarted > 0 {
+		text += fmt.Sprintf(" and %d step(s) not started", notStarted)
+	}
+	return text + "; what it has already changed stays."
 }
 
 // abortRun cancels the running step; no further step starts.
@@ -373,27 +572,54 @@ func (m *Model) abortRun() tea.Cmd {
 func (m Model) runLine() string {
 	f, st := m.flow, m.styles
 	if f.stage == stageFinished {
-		return fmt.Sprintf("runbook %s %s · r view · esc dismiss", f.rb.Name, f.report.Status)
+		return fmt.Sprintf("runbook %s %s in %s · r view · %s dismiss", f.rb.Name, f.report.Status, clockDuration(f.elapsed), m.keys.Hide.Help().Key)
 	}
 	current := "starting"
-	for _, s := range f.steps {
+	for i, s := range f.steps {
 		if s.Status == runbooks.StepRunning {
-			current = fmt.Sprintf("step %d/%d %s %s", s.Index, len(f.plan.Steps), s.Name, m.wall.Sub(s.Started).Round(time.Second))
-			if s.Message != "" {
-				current += ": " + s.Message
+			current = fmt.Sprintf("step %d/%d %s %s", s.Index, len(f.plan.Steps), s.Name, m.stepElapsed(i).Round(time.Second))
+			if p := m.progress(i, s); p != "" {
+				current += ": " + m.scrub(p)
 			}
 		}
 	}
-	spin := string(spinnerFrames[m.frame%len(spinnerFrames)])
-	return st.Warn.Render(spin+" runbook "+f.rb.Name) + " " + current + st.Dim.Render(" · r view · x abort")
+	// The keys stay in view: what the step says gets what width is left.
+	head := string(spinnerFrames[m.frame%len(spinnerFrames)]) + " runbook " + f.rb.Name
+	keys := " · r view · " + m.keys.Abort.Help().Key + " abort"
+	current = ansi.Truncate(oneLine(current), max(10, m.width-ansi.StringWidth(head+keys)-1), "…")
+	return st.Warn.Render(head) + " " + current + st.Dim.Render(keys)
 }
 
 // planKey confirms or cancels a plan. A plan whose checks failed can only
-// be dismissed; a dangerous one needs its confirmation text typed back.
+// be dismissed; a dangerous one needs its confirmation text typed back
+// after y. D runs any mutating plan dry: every check again, nothing sent.
 func (m Model) planKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	f := m.flow
-	key := msg.String()
-	if key == "esc" {
+	k := msg.String()
+	if f.typing {
+		switch k {
+		case "esc":
+			f.typing, f.typedErr = false, ""
+			f.typed.Blur()
+			return m, nil
+		case "enter":
+			want := f.plan.ConfirmText
+			if got := f.typed.Value(); got != want {
+				// Say what was expected; keep what was typed to correct it.
+				f.typedErr = fmt.Sprintf("you typed %q: type %s exactly to run (esc back to the plan)", got, want)
+				if got == "" {
+					f.typedErr = "nothing typed: type " + want + " to run (esc back to the plan)"
+				}
+				return m, nil
+			}
+			f.typedErr = ""
+			return m, m.startRun()
+		}
+		var cmd tea.Cmd
+		f.typed, cmd = f.typed.Update(msg)
+		return m, cmd
+	}
+	if k == "esc" {
 		f.stage = stageForm
 		if len(f.fields) == 0 {
 			m.flow = nil
@@ -401,33 +627,72 @@ func (m Model) planKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		}
 		return m, f.fields[f.field].Focus()
 	}
-	if f.plan.Err() != nil {
-		return m, nil
-	}
-	if key == "ctrl+d" {
+	switch {
+	case f.plan.Err() != nil:
+	case f.plan.Mutates && key.Matches(msg, m.keys.DryRun):
 		f.dryRun = true
 		return m, m.startRun()
-	}
-	if f.plan.Dangerous {
-		if key == "enter" {
-			if f.typed.Value() != f.plan.ConfirmText {
-				return m, m.raise("confirmation does not match: type "+f.plan.ConfirmText, true)
-			}
-			return m, m.startRun()
-		}
-		var cmd tea.Cmd
-		f.typed, cmd = f.typed.Update(msg)
-		return m, cmd
-	}
-	if key == "y" || (!f.plan.Mutates && key == "enter") {
+	case f.plan.Dangerous && k == "y":
+		f.typing = true
+		return m, f.typed.Focus()
+	case f.plan.Mutates && k == "y", !f.plan.Mutates && k == "enter":
 		return m, m.startRun()
 	}
 	return m, nil
 }
 
+// hints is a help line of bindings: the runbook panel's keys for its
+// stage, shown in the footer like every other key.
+type hints []key.Binding
+
+func (h hints) ShortHelp() []key.Binding  { return h }
+func (h hints) FullHelp() [][]key.Binding { return [][]key.Binding{h} }
+
+func hint(k, what string) key.Binding { return key.NewBinding(key.WithKeys(k), key.WithHelp(k, what)) }
+
+// flowHelp is the keys the runbook panel answers to now.
+func (m Model) flowHelp() hints {
+	if m.ledgerView.open {
+		return hints{hint("↑/↓", "choose"), hint("enter", "revert (plan and confirmation follow)"), hint("esc", "close")}
+	}
+	f := m.flow
+	switch f.stage {
+	case stagePalette:
+		return hints{hint("↑/↓", "choose"), hint("enter", "select"), hint("esc", "close")}
+	case stageForm:
+		tab := hint("tab", "next field")
+		if len(f.fields) > 0 && len(m.knownFor(f.field)) > 0 {
+			tab = hint("tab", "complete")
+		}
+		return hints{hint("↑/↓", "field"), tab, hint("enter", "plan"), hint("esc", "back")}
+	case stagePlanning:
+		return hints{hint("esc", "stop waiting")}
+	case stagePlan:
+		run, dry, back := hint("y", "run"), m.keys.DryRun, hint("esc", "back")
+		switch {
+		case f.plan.Err() != nil:
+			return hints{back}
+		case f.typing:
+			return hints{hint("enter", "run"), hint("esc", "back to the plan")}
+		case f.plan.Dangerous:
+			return hints{hint("y", "confirm (then type "+f.plan.ConfirmText+")"), dry, back}
+		case f.plan.Mutates:
+			return hints{run, dry, back}
+		}
+		return hints{hint("enter", "run"), back}
+	case stageRunning:
+		if f.aborting {
+			return hints{hint("esc", "back to the panes")}
+		}
+		return hints{m.keys.Abort, hint("esc", "back to the panes (the run goes on)")}
+	}
+	return hints{hint("enter/esc", "close")}
+}
+
 var spinnerFrames = []rune("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏")
 
-// renderFlow draws the runbook panel in place of the panes.
+// renderFlow draws the runbook panel in place of the panes; its keys are
+// in the footer.
 func (m Model) renderFlow(width, height int) string {
 	f, st := m.flow, m.styles
 	var lines []string
@@ -453,10 +718,24 @@ func (m Model) renderFlow(width, height int) string {
 		if len(f.matches) == 0 {
 			lines = append(lines, st.Dim.Render("  no runbook matches"))
 		}
-		lines = append(lines, "", st.Dim.Render("↑/↓ choose · enter select · esc close"))
+		if skipped := m.opts.Runbooks.Skipped; len(skipped) > 0 {
+			// A broken runbook of the user's is not silently missing.
+			lines = append(lines, "", st.Bad.Render("✗ not loaded (fix the file and restart):"))
+			for _, w := range skipped {
+				for _, l := range strings.Split(ansi.Wrap(safeText(w), max(10, width-6), " /"), "\n") {
+					lines = append(lines, st.Bad.Render("  "+l))
+				}
+			}
+		}
+		lines = append(lines, m.paletteInForce()...)
 	case stageForm, stagePlanning:
 		title = "Runbook " + f.rb.Name + " › parameters"
 		lines = append(lines, f.rb.Description, "")
+		indent := "" // under the fields' text, past their prompts
+		if len(f.fields) > 0 {
+			indent = strings.Repeat(" ", 2+ansi.StringWidth(f.fields[0].Prompt))
+		}
+		warned := false
 		for i, p := range f.rb.Params {
 			marker := "  "
 			if i == f.field {
@@ -464,20 +743,30 @@ func (m Model) renderFlow(width, height int) string {
 			}
 			lines = append(lines, marker+f.fields[i].View())
 			for _, l := range strings.Split(ansi.Wrap(p.Usage(), max(10, width-15), ""), "\n") {
-				lines = append(lines, st.Dim.Render("             "+l))
+				lines = append(lines, st.Dim.Render(indent+l))
+			}
+			switch h := m.unknownHint(i); {
+			case f.warned != "" && h != "":
+				warned = true
+				lines = append(lines, st.Bad.Render(indent+"✗ "+h))
+			case i == f.field:
+				if known := m.knownFor(i); len(known) > 0 {
+					lines = append(lines, st.Dim.Render(indent+"known: "+shownKnown(known)+" (tab completes)"))
+				}
 			}
 		}
 		if len(f.rb.Params) == 0 {
 			lines = append(lines, st.Dim.Render("no parameters"))
 		}
+		if warned {
+			lines = append(lines, "", st.Warn.Render("enter again to plan with these values anyway"))
+		}
 		if f.planErr != "" {
 			lines = append(lines, "", st.Bad.Render("✗ "+f.planErr))
 		}
-		hint := "tab next field · enter plan · esc back"
 		if f.stage == stagePlanning {
-			hint = "planning: reading current state… (esc stops waiting)"
+			lines = append(lines, "", st.Dim.Render("planning: reading current state…"))
 		}
-		lines = append(lines, "", st.Dim.Render(hint))
 	case stagePlan:
 		title = "Runbook " + f.rb.Name + " › plan"
 		lines = append(lines, st.PaneTitle.Render("What will happen:"))
@@ -486,27 +775,34 @@ func (m Model) renderFlow(width, height int) string {
 		}
 		lines = append(lines, "", st.PaneTitle.Render("Checks:"))
 		for _, c := range f.plan.Checks() {
-			if c.OK {
+			switch {
+			case c.OK && c.Warn:
+				lines = append(lines, st.Warn.Render("  ⚠ ")+c.Text)
+			case c.OK:
 				lines = append(lines, st.OK.Render("  ✓ ")+c.Text)
-			} else {
+			default:
 				lines = append(lines, st.Bad.Render("  ✗ "+c.Text))
 			}
 		}
 		lines = append(lines, "")
+		target := "production"
+		if m.opts.Drill {
+			target = "the drill world"
+		}
 		switch {
 		case f.plan.Err() != nil:
-			lines = append(lines, st.Bad.Render("✗ "+f.plan.Err().Error()), st.Dim.Render("esc back"))
-		case f.plan.Dangerous:
-			lines = append(lines, st.Warn.Render("⚠ Dangerous: type "+f.plan.ConfirmText+" and press enter to run"), f.typed.View(),
-				st.Dim.Render("ctrl+d dry run · esc back"))
-		case f.plan.Mutates:
-			target := "production"
-			if m.opts.Drill {
-				target = "the drill world"
+			lines = append(lines, st.Bad.Render("✗ "+f.plan.Err().Error()))
+		case f.typing:
+			lines = append(lines, st.Warn.Render("⚠ Dangerous: type "+f.plan.ConfirmText+" and press enter to run"), f.typed.View())
+			if f.typedErr != "" {
+				lines = append(lines, st.Bad.Render("✗ "+f.typedErr))
 			}
-			lines = append(lines, st.Warn.Render("This changes "+target+". y to run · ctrl+d dry run · esc back"))
+		case f.plan.Dangerous:
+			lines = append(lines, st.Warn.Render("⚠ Dangerous: this changes "+target+". y, then type "+f.plan.ConfirmText+", to run; D dry run sends nothing"))
+		case f.plan.Mutates:
+			lines = append(lines, st.Warn.Render("This changes "+target+". y to run; D dry run sends nothing"))
 		default:
-			lines = append(lines, "Read-only. enter to run · esc back")
+			lines = append(lines, "Read-only. enter to run")
 		}
 	default:
 		title = "Runbook " + f.rb.Name
@@ -519,21 +815,77 @@ func (m Model) renderFlow(width, height int) string {
 		case f.stage == stageRunning && f.aborting:
 			lines = append(lines, st.Warn.Render("aborting…"))
 		case f.stage == stageRunning:
-			lines = append(lines, st.Dim.Render("x abort · esc hide (the run goes on)"))
 		default:
-			status := fmt.Sprintf("%s in %s", f.report.Status, f.report.Elapsed.Round(100*time.Millisecond))
+			status := fmt.Sprintf("%s in %s", f.report.Status, clockDuration(f.elapsed))
 			if f.report.Err != nil {
-				lines = append(lines, st.Bad.Render("✗ "+status+": "+f.report.Err.Error()))
+				lines = append(lines, st.Bad.Render("✗ "+status+": "+m.scrub(f.report.Err.Error())))
 			} else {
 				lines = append(lines, st.OK.Render("✓ "+status))
 			}
-			lines = append(lines, st.Dim.Render("enter or esc close"))
 		}
 	}
 	return frame(st, title, lines, width, height, true)
 }
 
-// stepLines shows each step with its state, elapsed time and message.
+func stepName(ps runbooks.PlannedStep) string {
+	if ps.Step.Name != "" {
+		return ps.Step.Name
+	}
+	return ps.Step.Action
+}
+
+// stepElapsed is how long step i has taken on the incident's clock: so
+// far while it runs, in all once it ended.
+func (m Model) stepElapsed(i int) time.Duration {
+	if i >= len(m.flow.clocks) || m.flow.clocks[i].started.IsZero() {
+		return 0
+	}
+	c := m.flow.clocks[i]
+	end := c.ended
+	if end.IsZero() {
+		end = m.now
+	}
+	return max(0, end.Sub(c.started))
+}
+
+// clockDuration rounds a duration on the incident's clock for reading.
+func clockDuration(d time.Duration) time.Duration {
+	if d >= time.Minute {
+		return d.Round(time.Second)
+	}
+	return d.Round(100 * time.Millisecond)
+}
+
+// progress is what running step i is doing. A scale step's count comes
+// from the Fleet pane's snapshot, the same numbers the operator sees in
+// that pane, so the two never disagree; any other step says what its
+// action last reported.
+func (m Model) progress(i int, s runbooks.StepState) string {
+	ps := m.flow.plan.Steps[i]
+	if s.Status != runbooks.StepRunning || ps.Step.Action != "aws.scale_group" {
+		return s.Message
+	}
+	g := m.fleet.group(ps.Args.String("group"))
+	if g.Name == "" {
+		return s.Message
+	}
+	text := fmt.Sprintf("%s in service %d/%d, pending %d", g.Name, g.InService, ps.Args.Int("desired"), g.Pending)
+	if a, failed := lastFailed(g); failed && i < len(m.flow.clocks) && !a.Start.Before(m.flow.clocks[i].started) {
+		text += "; launch failed: " + a.Message
+	}
+	return text
+}
+
+// scrub removes secrets from text a run shows.
+func (m Model) scrub(s string) string {
+	if r := m.opts.Runbooks.Redact; r != nil {
+		return r(s)
+	}
+	return s
+}
+
+// stepLines shows each step with its state, elapsed time on the
+// incident's clock, what it says, and its output.
 func (m Model) stepLines(width int) []string {
 	st := m.styles
 	var lines []string
@@ -542,18 +894,10 @@ func (m Model) stepLines(width int) []string {
 		if i < len(m.flow.steps) {
 			s = m.flow.steps[i]
 		}
-		name := planned.Step.Name
-		if name == "" {
-			name = planned.Step.Action
-		}
-		elapsed := s.Elapsed
 		var icon string
 		switch s.Status {
 		case runbooks.StepRunning:
 			icon = string(spinnerFrames[m.frame%len(spinnerFrames)])
-			if !s.Started.IsZero() {
-				elapsed = m.wall.Sub(s.Started)
-			}
 		case runbooks.StepDone:
 			icon = st.OK.Render("✓")
 		case runbooks.StepFailed:
@@ -565,10 +909,14 @@ func (m Model) stepLines(width int) []string {
 		default:
 			icon = st.Dim.Render("·")
 		}
-		lines = append(lines, fmt.Sprintf("%s %d. %-22s %-8s %6s", icon, planned.Index, name, s.Status, elapsed.Round(100*time.Millisecond)))
+		elapsed := ""
+		if i < len(m.flow.clocks) && !m.flow.clocks[i].started.IsZero() {
+			elapsed = clockDuration(m.stepElapsed(i)).String()
+		}
+		lines = append(lines, fmt.Sprintf("%s %d. %-22s %-8s %6s", icon, planned.Index, stepName(planned), s.Status, elapsed))
 		// What the step says, in full, wrapped under it: a finished step's
 		// summary, else its error or latest progress.
-		detail, style := s.Message, st.Dim
+		detail, style := m.progress(i, s), st.Dim
 		switch {
 		case s.Err != "":
 			detail, style = s.Err, st.Bad
@@ -576,9 +924,49 @@ func (m Model) stepLines(width int) []string {
 			detail = s.Result.Summary
 		}
 		if detail != "" {
-			for _, l := range strings.Split(ansi.Wrap(oneLine(detail), max(10, width-5), ""), "\n") {
+			for _, l := range strings.Split(ansi.Wrap(oneLine(m.scrub(detail)), max(10, width-5), ""), "\n") {
 				lines = append(lines, "     "+style.Render(l))
 			}
+		}
+		if s.Result.Output != "" {
+			for _, l := range outputLines(safeText(m.scrub(s.Result.Output))) {
+				lines = append(lines, "     "+l)
+			}
+		}
+	}
+	return lines
+}
+
+// What the run view shows of a step's output: at most outputHosts hosts
+// (a host command's output opens each host's part with "== host"), and
+// at most outputLinesPerHost lines of each. The timeline entry keeps the
+// output as the run bounded it.
+const outputHosts, outputLinesPerHost = 10, 8
+
+func outputLines(out string) []string {
+	var parts [][]string // each: an optional "== host" line, then its lines
+	for _, l := range strings.Split(strings.TrimRight(out, "\n"), "\n") {
+		if strings.HasPrefix(l, "== ") || len(parts) == 0 {
+			parts = append(parts, nil)
+		}
+		parts[len(parts)-1] = append(parts[len(parts)-1], l)
+	}
+	var lines []string
+	for i, part := range parts {
+		if i == outputHosts {
+			lines = append(lines, fmt.Sprintf("… and %d more host(s): the timeline entry has them", len(parts)-i))
+			break
+		}
+		head := 0
+		if strings.HasPrefix(part[0], "== ") {
+			lines, head = append(lines, part[0]), 1
+		}
+		body := part[head:]
+		for _, l := range body[:min(len(body), outputLinesPerHost)] {
+			lines = append(lines, "  "+l)
+		}
+		if cut := len(body) - outputLinesPerHost; cut > 0 {
+			lines = append(lines, fmt.Sprintf("  … %d more line(s): the timeline entry has them", cut))
 		}
 	}
 	return lines

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
@@ -18,8 +17,15 @@ import (
 // plan and run runbooks against it, with the records they produce.
 func drillRunbooks(t *testing.T) (Options, *drill.World, func() []integrations.Record) {
 	t.Helper()
+	return drillRunbooksAt(t, 600)
+}
+
+// drillRunbooksAt is drillRunbooks with the world at speed scenario
+// seconds per second.
+func drillRunbooksAt(t *testing.T, speed float64) (Options, *drill.World, func() []integrations.Record) {
+	t.Helper()
 	sc, _ := drill.Lookup(drill.DefaultScenario)
-	world := drill.New(sc, drill.Options{Seed: 1, Speed: 600})
+	world := drill.New(sc, drill.Options{Seed: 1, Speed: speed})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { _ = world.Run(ctx, integrations.PublisherFunc(func(integrations.Event) {})); close(done) }()
@@ -55,7 +61,7 @@ func planScaleUp(tm *teatest.TestModel, desired string) {
 	tm.Type("scale-up")
 	press(tm, "enter")
 	tm.Type("web")
-	press(tm, "tab")
+	press(tm, "down")
 	tm.Type(desired)
 	press(tm, "enter")
 }
@@ -63,11 +69,11 @@ func planScaleUp(tm *teatest.TestModel, desired string) {
 func TestRunbookPaletteFormPlanConfirmRun(t *testing.T) {
 	opts, world, records := drillRunbooks(t)
 	tm := loaded(t, opts)
+	s := watch(tm)
 	planScaleUp(tm, "12")
-	waitFor(t, tm, "web desired 4 → 12 (max 20)")
+	s.waitScreen(t, "web desired 4 → 12 (max 20)")
 	press(tm, "y")
-	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return strings.Contains(string(b), "done in") },
-		teatest.WithDuration(30*time.Second), teatest.WithCheckInterval(50*time.Millisecond))
+	s.waitScreen(t, "✓ done in")
 	finish(t, tm)
 	g, _ := world.DescribeGroup(context.Background(), "web")
 	if g.Desired != 12 || g.InService != 12 {
@@ -82,13 +88,15 @@ func TestRunbookPaletteFormPlanConfirmRun(t *testing.T) {
 func TestRunbookAbortStopsTheRun(t *testing.T) {
 	opts, _, records := drillRunbooks(t)
 	tm := loaded(t, opts)
+	s := watch(tm)
 	planScaleUp(tm, "20")
-	waitFor(t, tm, "web desired 4 → 20")
+	s.waitScreen(t, "web desired 4 → 20")
 	press(tm, "y")
-	teatest.WaitFor(t, tm.Output(), func([]byte) bool { return strings.Contains(kinds(records()), "runbook.step.start") },
-		teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+	s.waitScreen(t, "1. scale", "running")
 	press(tm, "x")
-	waitFor(t, tm, "esc close")
+	s.waitScreen(t, "x again or y aborts")
+	press(tm, "y")
+	s.waitScreen(t, "enter/esc close")
 	finish(t, tm)
 	if got := kinds(records()); !strings.Contains(got, "runbook.abort") || strings.Contains(got, "runbook.done") {
 		t.Fatalf("records %q, want an abort and no done", got)
@@ -99,8 +107,9 @@ func TestRunbookRefusedByBoundsSendsNothing(t *testing.T) {
 	opts, world, records := drillRunbooks(t)
 	opts.Runbooks.Limits = runbooks.Limits{MaxCapacity: map[string]int{"web": 8}}
 	tm := loaded(t, opts)
+	s := watch(tm)
 	planScaleUp(tm, "12")
-	waitFor(t, tm, "? no")
+	s.waitScreen(t, "refused: web desired 12 is above the configured cap 8")
 	press(tm, "y") // ignored: a refused plan cannot run
 	finish(t, tm)
 	if len(records()) != 0 {
@@ -120,4 +129,27 @@ func TestReadonlyRefusesRunbooks(t *testing.T) {
 	if final := finish(t, tm); final.flow != nil {
 		t.Fatal("read-only mode opened the runbook palette")
 	}
+}
+
+// warnLB is the drill's load balancer with a configuration warning on
+// every instance, as a real fleet reports a missing keep-alive option.
+type warnLB struct{ integrations.LoadBalancer }
+
+func (w warnLB) Reloadable() []string { return w.Instances() }
+
+func (w warnLB) CheckConfig(_ context.Context, inst string) []integrations.Finding {
+	return []integrations.Finding{{Level: integrations.FindingWarn, Text: inst + ": option idle-close-on-response is not set"}}
+}
+
+func TestPlanShowsAWarningThatDoesNotStopTheRun(t *testing.T) {
+	opts, world, _ := drillRunbooks(t)
+	opts.Actions.LoadBalancer = warnLB{opts.Actions.LoadBalancer}
+	tm := loaded(t, opts)
+	s := watch(tm)
+	press(tm, "r")
+	tm.Type("haproxy-rolling-restart")
+	press(tm, "enter", "enter")
+	s.waitScreen(t, "⚠ "+world.Instances()[0]+": option idle-close-on-response is not set",
+		"y, then type haproxy, to run")
+	finish(t, tm)
 }

@@ -6,11 +6,14 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/integrations/drift"
+	"github.com/warroomhq/warroom/integrations/drill"
+	"github.com/warroomhq/warroom/runbooks"
 )
 
 // screenModel is a model holding the fixtures, sized and ready to draw.
@@ -95,4 +98,59 @@ func TestScreenShowsSlotDrift(t *testing.T) {
 		}
 	}
 	golden.RequireEqual(t, s)
+}
+
+// TestFooterKeepsTheMostImportantKeysWhenNarrow: the footer line is cut at
+// the terminal's width; at 80x24 and narrower it still offers r runbook,
+// c chat, ? help and q quit, the keys a responder needs first.
+func TestFooterKeepsTheMostImportantKeysWhenNarrow(t *testing.T) {
+	sc, _ := drill.Lookup(drill.DefaultScenario)
+	cat, err := runbooks.LoadCatalog("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := Options{Actions: drill.New(sc, drill.Options{Seed: 1}).Actions(), Runbooks: RunbookOptions{Catalog: cat}}
+	for _, width := range []int{80, 60, 40} {
+		lines := strings.Split(screen(resized(screenModel(width, 24, opts))), "\n")
+		footer := lines[len(lines)-1]
+		for _, want := range []string{"r runbook", "c chat", "? help", "q quit"} {
+			if !strings.Contains(footer, want) {
+				t.Errorf("at %d columns the footer lacks %q: %q", width, want, footer)
+			}
+		}
+	}
+	// Read-only hides the mutating keys; help and quit stay first.
+	opts.Readonly = true
+	lines := strings.Split(screen(resized(screenModel(80, 24, opts))), "\n")
+	if footer := lines[len(lines)-1]; !strings.HasPrefix(footer, "? help • q quit") || strings.Contains(footer, "c chat") {
+		t.Errorf("read-only footer: %q", footer)
+	}
+}
+
+// resized gives the model its size as the terminal does, so the help line
+// is cut at the width.
+func resized(m Model) Model {
+	next, _ := m.Update(tea.WindowSizeMsg{Width: m.width, Height: m.height})
+	return next.(Model)
+}
+
+// TestReadOnlyShowsInTheHeader: --readonly is said on screen, in words,
+// beside DRILL, at every width and with or without the drill.
+func TestReadOnlyShowsInTheHeader(t *testing.T) {
+	for _, width := range []int{200, 120, 80, 60} {
+		s := screen(screenModel(width, 24, Options{Readonly: true}))
+		if top := strings.Split(s, "\n")[0]; !strings.Contains(top, "DRILL   READ-ONLY") {
+			t.Errorf("at %d columns the header's first line lacks READ-ONLY beside DRILL: %q", width, top)
+		}
+	}
+	live := New(Options{Title: "Monday surge", Readonly: true, NoColor: true})
+	if top := live.header(80)[0]; !strings.Contains(top, "READ-ONLY") {
+		t.Errorf("live read-only header: %q", top)
+	}
+	if s := screen(screenModel(80, 24, Options{})); strings.Contains(s, "READ-ONLY") {
+		t.Error("READ-ONLY shows without --readonly")
+	}
+	m := screenModel(80, 24, Options{Readonly: true})
+	m.sources = fixtureStatuses()
+	golden.RequireEqual(t, strings.Join(m.header(80), "\n"))
 }

@@ -7,6 +7,7 @@ import "charm.land/lipgloss/v2"
 type Styles struct {
 	Title       lipgloss.Style
 	Drill       lipgloss.Style // the DRILL badge
+	ReadOnly    lipgloss.Style // the READ-ONLY badge
 	Notice      lipgloss.Style
 	Border      lipgloss.Style
 	BorderFocus lipgloss.Style
@@ -33,6 +34,7 @@ func NewStyles(dark bool) Styles {
 	return Styles{
 		Title:       lipgloss.NewStyle().Bold(true).Foreground(fg),
 		Drill:       lipgloss.NewStyle().Bold(true).Foreground(lipgloss.Color("#000000")).Background(yellow),
+		ReadOnly:    lipgloss.NewStyle().Bold(true).Foreground(lipgloss.Color("#ffffff")).Background(accent),
 		Notice:      lipgloss.NewStyle().Foreground(yellow),
 		Border:      lipgloss.NewStyle().Foreground(dim),
 		BorderFocus: lipgloss.NewStyle().Foreground(accent).Bold(true),
@@ -50,6 +52,6 @@ func NewStyles(dark bool) Styles {
 // golden tests that compare text.
 func PlainStyles() Styles {
 	p := lipgloss.NewStyle()
-	return Styles{Title: p, Drill: p, Notice: p, Border: p, BorderFocus: p, PaneTitle: p,
+	return Styles{Title: p, Drill: p, ReadOnly: p, Notice: p, Border: p, BorderFocus: p, PaneTitle: p,
 		Dim: p, Selected: p, OK: p, Warn: p, Bad: p, Error: p}
 }

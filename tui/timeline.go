@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -22,14 +23,19 @@ type timelineRow struct {
 	edited  bool
 }
 
-// timelinePane shows the incident's record, oldest first, following the
-// newest entry until the user scrolls back. It renders only the visible
-// window, so its cost does not grow with the incident's length.
+// timelinePane shows the incident's record in the order things happened
+// (by the time each entry names; entries with the same time in the order
+// they arrived), following the newest entry until the user scrolls back.
+// It renders only the visible window, so its cost does not grow with the
+// incident's length.
 type timelinePane struct {
-	rows    []timelineRow
+	rows []timelineRow // in arrival order, so indices into it never change
+	// order is every row's index in time order: the display order. The
+	// list's positions (and its filter's matches) are positions in order.
+	order   []int
 	list    listView
 	byID    map[string]int   // record id → row
-	byAlert map[string][]int // alert id → rows that mention it
+	byAlert map[string][]int // alert id → rows that mention it, in display order
 	detail  bool             // enter shows the selected entry in full
 }
 
@@ -39,35 +45,147 @@ func newTimelinePane() timelinePane {
 
 func (p *timelinePane) add(recs []integrations.Record, unsaved bool) {
 	from := len(p.rows)
+	var fresh []int // rows to place in order: the new ones, and any whose time an amendment moved
 	for _, r := range recs {
 		r.Text, r.Actor = oneLine(r.Text), oneLine(r.Actor)
 		if r.Amends != nil {
-			p.amend(r)
+			if moved, ok := p.amend(r, from); ok {
+				fresh = append(fresh, moved)
+			}
 		}
+		i := len(p.rows)
+		p.rows = append(p.rows, timelineRow{rec: r, unsaved: unsaved})
 		if id := r.Fields["alert"]; id != "" {
-			p.byAlert[id] = append(p.byAlert[id], len(p.rows))
+			// In time order too: mostly an append.
+			at, _ := slices.BinarySearchFunc(p.byAlert[id], i, p.compare)
+			p.byAlert[id] = slices.Insert(p.byAlert[id], at, i)
 		}
 		if r.ID != "" {
-			p.byID[r.ID] = len(p.rows)
+			p.byID[r.ID] = i
 		}
-		p.rows = append(p.rows, timelineRow{rec: r, unsaved: unsaved})
+		fresh = append(fresh, i)
 	}
-	p.list.appended(from, len(p.rows), p.match)
+	p.place(fresh)
+}
+
+// compare is the display order of two rows: by time, then by arrival.
+func (p *timelinePane) compare(a, b int) int {
+	if c := p.rows[a].rec.Occurred.Compare(p.rows[b].rec.Occurred); c != 0 {
+		return c
+	}
+	return a - b
+}
+
+// place merges rows not yet in order into it. Entries mostly arrive in
+// time order, so only the tail after the earliest of them is merged:
+// nothing is re-sorted, and an in-order batch costs its own length. The
+// filter's matches are carried through the merge (only the placed rows
+// are matched), and the cursor stays on the entry it was on.
+func (p *timelinePane) place(fresh []int) {
+	if len(fresh) == 0 {
+		return
+	}
+	if !slices.IsSortedFunc(fresh, p.compare) {
+		slices.SortFunc(fresh, p.compare)
+	}
+	l := &p.list
+	at, _ := slices.BinarySearchFunc(p.order, fresh[0], p.compare)
+	tail := slices.Clone(p.order[at:])
+	cursorWas, cursorTo := -1, -1 // display positions of the cursor's entry
+	if shown := l.count(len(p.order)); !l.follow && shown > 0 {
+		cursorWas = l.item(min(l.cursor, shown-1))
+	}
+	filtering := l.filter != ""
+	var matched []int // the old tail's matches
+	if filtering {
+		k, _ := slices.BinarySearch(l.matches, at)
+		matched = slices.Clone(l.matches[k:])
+		l.matches = l.matches[:k]
+	}
+	p.order = p.order[:at]
+	for i, j := 0, 0; i < len(tail) || j < len(fresh); {
+		pos := len(p.order)
+		if j == len(fresh) || i < len(tail) && p.compare(tail[i], fresh[j]) < 0 {
+			was := at + i
+			p.order = append(p.order, tail[i])
+			if was == cursorWas {
+				cursorTo = pos
+			}
+			if len(matched) > 0 && matched[0] == was {
+				l.matches, matched = append(l.matches, pos), matched[1:]
+			}
+			i++
+			continue
+		}
+		p.order = append(p.order, fresh[j])
+		if filtering && p.match(pos, l.filter) {
+			l.matches = append(l.matches, pos)
+		}
+		j++
+	}
+	n := len(p.order)
+	switch {
+	case l.follow:
+		l.cursor = max(0, l.count(n)-1)
+	case cursorTo >= 0: // what came before the cursor's entry moved it down
+		pos := cursorTo
+		if filtering {
+			pos, _ = slices.BinarySearch(l.matches, pos)
+		}
+		l.offset += pos - l.cursor
+		l.cursor = pos
+	}
+}
+
+// unplace takes row i out of order before its time changes, so place can
+// put it back where its new time belongs; it reports whether i was there.
+func (p *timelinePane) unplace(i int) bool {
+	pos, ok := slices.BinarySearchFunc(p.order, i, p.compare)
+	if !ok {
+		return false
+	}
+	p.order = slices.Delete(p.order, pos, pos+1)
+	l := &p.list
+	if l.filter == "" {
+		if l.cursor > pos {
+			l.cursor--
+		}
+		return true
+	}
+	k, found := slices.BinarySearch(l.matches, pos)
+	if found {
+		l.matches = slices.Delete(l.matches, k, k+1)
+		if l.cursor > k {
+			l.cursor--
+		}
+	}
+	for m := k; m < len(l.matches); m++ {
+		l.matches[m]--
+	}
+	return true
 }
 
 // amend applies an amendment to the row it targets; the amendment itself
-// is also a row, so the pane shows the history as it happened.
-func (p *timelinePane) amend(r integrations.Record) {
-	i, ok := p.byID[r.Amends.Target]
-	if !ok {
-		return
+// is also a row, so the pane shows the history as it happened. A time
+// amendment moves its target: it reports the row to place again when the
+// target was in order (rows before placed are, unless moved already).
+func (p *timelinePane) amend(r integrations.Record, placed int) (moved int, ok bool) {
+	i, found := p.byID[r.Amends.Target]
+	if !found {
+		return 0, false
 	}
 	row := &p.rows[i]
 	switch r.Amends.Op {
 	case "text":
 		row.rec.Text, row.edited = r.Text, true
 	case "time":
+		if i < placed && p.unplace(i) {
+			moved, ok = i, true
+		}
 		row.rec.Occurred, row.edited = r.Amends.To, true
+		if id := row.rec.Fields["alert"]; id != "" {
+			slices.SortFunc(p.byAlert[id], p.compare)
+		}
 	case "star", "unstar":
 		row.starred = r.Amends.Op == "star"
 	case "hide", "unhide":
@@ -75,12 +193,17 @@ func (p *timelinePane) amend(r integrations.Record) {
 	case "erase":
 		row.rec.Text, row.rec.Fields, row.edited = "[erased]", nil, true
 	}
+	return moved, ok
 }
 
-func (p *timelinePane) match(i int, q string) bool {
-	r := p.rows[i].rec
+// match reports whether the entry at display position pos matches q.
+func (p *timelinePane) match(pos int, q string) bool {
+	r := p.rows[p.order[pos]].rec
 	return contains(r.Kind+" "+kindLabel(r.Kind)+" "+r.Source+" "+r.Actor+" "+r.Text, q)
 }
+
+// shown is the row at a visible position of the list.
+func (p *timelinePane) shown(pos int) timelineRow { return p.rows[p.order[p.list.item(pos)]] }
 
 // selected is the row under the cursor.
 func (p *timelinePane) selected() (timelineRow, bool) {
@@ -88,19 +211,18 @@ func (p *timelinePane) selected() (timelineRow, bool) {
 	if n == 0 {
 		return timelineRow{}, false
 	}
-	return p.rows[p.list.item(min(p.list.cursor, n-1))], true
+	return p.shown(min(p.list.cursor, n-1)), true
 }
 
 // jump moves the cursor to the first visible entry at or after t.
 func (p *timelinePane) jump(t time.Time) bool {
 	n := p.list.count(len(p.rows))
-	for pos := range n {
-		if !p.rows[p.list.item(pos)].rec.Occurred.Before(t) {
-			p.list.cursor, p.list.follow = pos, false
-			return true
-		}
+	pos := sort.Search(n, func(pos int) bool { return !p.shown(pos).rec.Occurred.Before(t) })
+	if pos == n {
+		return false
 	}
-	return false
+	p.list.cursor, p.list.follow = pos, false
+	return true
 }
 
 // related lists the newest entries about an alert, at most limit.
@@ -122,7 +244,7 @@ func (p *timelinePane) render(st Styles, width, height int, focused bool, now ti
 	lines := make([]string, 0, inner)
 	start := p.list.visible(n, inner)
 	for pos := start; pos < p.list.count(n) && len(lines) < inner; pos++ {
-		row := p.rows[p.list.item(pos)]
+		row := p.shown(pos)
 		line := timelineLine(st, row, now)
 		if focused && pos == p.list.cursor {
 			line = st.Selected.Render(fit("▸"+line, width-2))

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -104,4 +105,99 @@ func TestEntryDetailShowsEverything(t *testing.T) {
 		Occurred: at("07:31"), Text: "step 1 scale done in 5s: web desired 4 → 12, 12 in service",
 		Fields: map[string]string{"result": "ok", "duration": "5s", "output": "line one\nline two"}}}
 	golden.RequireEqual(t, frame(PlainStyles(), "Entry e7", entryDetail(PlainStyles(), row, 48), 50, 14, true))
+}
+
+// TestTimelineListsEntriesByTheirTime is a restart mid-incident: the file
+// holds the new session's opening (08:23) before alerts it then read with
+// their own earlier times. The pane lists by the time each entry names,
+// entries with the same time in the order they arrived, and a later batch
+// with an older entry goes in its place.
+func TestTimelineListsEntriesByTheirTime(t *testing.T) {
+	rec := func(id, hm, kind, text string) integrations.Record {
+		return integrations.Record{ID: id, Occurred: at(hm), Source: "warroom", Kind: kind, Text: text}
+	}
+	p := newTimelinePane()
+	p.add([]integrations.Record{
+		rec("e1", "08:23", "session.opened", "war-room opened on Monday surge"),
+		rec("e2", "08:08", "alert.triggered", "[critical] web: HTTP 5xx above 5%"),
+		rec("e3", "08:08", "chat.message", "same minute, arrived second"),
+		{ID: "e4", Occurred: at("08:15"), Source: "warroom", Kind: "note", Actor: "dana", Text: "throttling free tier"},
+	}, false)
+	p.add([]integrations.Record{
+		rec("e5", "08:30", "alert.resolved", "[critical] web: HTTP 5xx above 5%"),
+		rec("e6", "08:10", "fleet.change", "web: desired capacity 4 → 12"),
+	}, false)
+	if got, want := listedIDs(&p), "e2 e3 e6 e4 e1 e5"; got != want {
+		t.Errorf("timeline order %s, want %s", got, want)
+	}
+	if row, _ := p.selected(); row.rec.ID != "e5" {
+		t.Errorf("following the newest entry, the cursor is on %s, want e5 (08:30)", row.rec.ID)
+	}
+	golden.RequireEqual(t, p.render(PlainStyles(), 70, 9, true, at("08:30")))
+
+	// An alert's detail lists its entries in the same order.
+	about := func(id, hm string) integrations.Record {
+		r := rec(id, hm, "alert.note", "about A7")
+		r.Fields = map[string]string{"alert": "A7"}
+		return r
+	}
+	p.add([]integrations.Record{about("n1", "08:20"), about("n2", "08:40")}, false)
+	p.add([]integrations.Record{about("n3", "08:09")}, false)
+	var related []string
+	for _, r := range p.related("A7", 10) {
+		related = append(related, r.ID)
+	}
+	if got, want := strings.Join(related, " "), "n3 n1 n2"; got != want {
+		t.Errorf("entries about alert A7: %s, want %s", got, want)
+	}
+}
+
+// TestTimelineFilterAndCursorFollowEntriesIntoPlace: with a filter on and
+// the cursor on an entry, an older entry arriving late and a correction
+// of an entry's time both put entries in their place; the filter shows
+// exactly the matching entries in time order and the cursor stays on the
+// entry it was on, so the next key acts on it.
+func TestTimelineFilterAndCursorFollowEntriesIntoPlace(t *testing.T) {
+	p := newTimelinePane()
+	p.add(fixtureRecords(10), false) // 07:15:00 … 07:15:09; chat.message at e2, e6, e10
+	p.list.setFilter("chat", len(p.rows), p.match)
+	p.list.move(-1, p.list.count(len(p.rows)), true)
+	if row, _ := p.selected(); row.rec.ID != "e6" {
+		t.Fatalf("cursor on %s, want e6", row.rec.ID)
+	}
+	late := integrations.Record{ID: "e11", Occurred: at("07:14"), Source: "slack", Kind: "chat.message", Text: "posted before the drill"}
+	other := integrations.Record{ID: "e12", Occurred: at("07:15").Add(3500 * time.Millisecond), Source: "aws", Kind: "fleet.change", Text: "between"}
+	p.add([]integrations.Record{late, other}, false)
+	if got, want := listedIDs(&p), "e11 e2 e6 e10"; got != want {
+		t.Errorf("filtered after a late entry: %s, want %s", got, want)
+	}
+	if row, _ := p.selected(); row.rec.ID != "e6" {
+		t.Errorf("after a late entry the cursor is on %s, want e6", row.rec.ID)
+	}
+	moved := integrations.Record{ID: "e13", Occurred: at("07:16"), Kind: "amend", Text: "it was earlier",
+		Amends: &integrations.Amendment{Target: "e10", Op: "time", To: at("07:14").Add(30 * time.Second)}}
+	p.add([]integrations.Record{moved}, false)
+	if got, want := listedIDs(&p), "e11 e10 e2 e6"; got != want {
+		t.Errorf("filtered after e10's time was corrected to 07:14:30: %s, want %s", got, want)
+	}
+	if row, _ := p.selected(); row.rec.ID != "e6" {
+		t.Errorf("after a time correction the cursor is on %s, want e6", row.rec.ID)
+	}
+	p.list.setFilter("", len(p.rows), p.match)
+	if got, want := listedIDs(&p), "e11 e10 e1 e2 e3 e4 e12 e5 e6 e7 e8 e9 e13"; got != want {
+		t.Errorf("unfiltered: %s, want %s", got, want)
+	}
+}
+
+// listedIDs is the pane's entries as the list shows them, top to bottom.
+func listedIDs(p *timelinePane) string {
+	cursor := p.list.cursor
+	defer func() { p.list.cursor = cursor }()
+	var ids []string
+	for pos := range p.list.count(len(p.rows)) {
+		p.list.cursor = pos
+		row, _ := p.selected()
+		ids = append(ids, row.rec.ID)
+	}
+	return strings.Join(ids, " ")
 }

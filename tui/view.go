@@ -2,10 +2,13 @@ package tui
 
 import (
 	"errors"
+	"slices"
 	"sort"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/warroomhq/warroom/integrations"
 )
@@ -51,6 +54,9 @@ func (m Model) renderPane(p placed) string {
 	st, focused := m.styles, m.focus == p.pane
 	switch p.pane {
 	case paneRunbook:
+		if m.ledgerView.open {
+			return m.renderLedger(p.w, p.h)
+		}
 		return m.renderFlow(p.w, p.h)
 	case paneAlerts:
 		var related []integrations.Record
@@ -75,7 +81,15 @@ func (m Model) footer() string {
 	}
 	switch {
 	case m.confirm != nil:
-		lines = append(lines, fit(st.Warn.Render("⚠ "+m.confirm.prompt), m.width))
+		// Wrapped, not cut: the prompt says what the key will do.
+		prompt := ansi.Wrap(m.confirm.prompt, max(10, m.width-2), "")
+		for i, l := range strings.Split(prompt, "\n") {
+			mark := "⚠ "
+			if i > 0 {
+				mark = "  "
+			}
+			lines = append(lines, fit(st.Warn.Render(mark+l), m.width))
+		}
 	case m.input != inputNone:
 		lines = append(lines, fit(m.field.View(), m.width))
 	case m.saving > 0:
@@ -98,8 +112,10 @@ func (m Model) footer() string {
 		lines = append(lines, fit(m.runLine(), m.width))
 	}
 	switch {
+	case !m.panelClosed() && m.confirm == nil:
+		lines = append(lines, m.help.View(m.flowHelp()))
 	case !m.panelClosed():
-		// The runbook panel shows its own keys.
+		// The prompt above says which keys answer it.
 	case m.input != inputNone:
 		lines = append(lines, m.help.View(inputKeys{m.keys}))
 	case m.help.ShowAll && m.width < 120:
@@ -108,7 +124,28 @@ func (m Model) footer() string {
 		groups := m.keys.FullHelp()
 		lines = append(lines, m.help.FullHelpView(groups[:3]), m.help.FullHelpView(groups[3:]))
 	default:
-		lines = append(lines, m.help.View(m.keys))
+		lines = append(lines, m.help.View(footerKeys{m.keysNow()}))
 	}
 	return strings.Join(lines, "\n")
+}
+
+// footerKeys orders the short help for the footer line by importance:
+// the line is cut at the terminal's width, so the first keys survive a
+// narrow one.
+type footerKeys struct{ keyMap }
+
+func (k footerKeys) ShortHelp() []key.Binding {
+	// Starting a runbook and talking to the channel are what a responder
+	// reaches for; help lists every other key, and quit ends the session.
+	// The rest follow in the key map's order.
+	first := []string{"r", "c", "?", "q"}
+	keys := k.keyMap.ShortHelp()
+	rank := func(b key.Binding) int {
+		if i := slices.Index(first, b.Help().Key); i >= 0 {
+			return i
+		}
+		return len(first)
+	}
+	slices.SortStableFunc(keys, func(a, b key.Binding) int { return rank(a) - rank(b) })
+	return keys
 }

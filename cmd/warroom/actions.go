@@ -27,6 +27,8 @@ type runbookEnv struct {
 	// redact scrubs secrets from what the command prints: a command's
 	// output or a server's error may quote a token.
 	redact func(string) string
+	// unfinished says what runs a crash left unfinished left behind.
+	unfinished []string
 }
 
 // openRunbookEnv opens the drill (with --drill) or the configured sources.
@@ -49,10 +51,9 @@ func openRunbookEnv(g *globalFlags, drill bool) (runbookEnv, error) {
 		return runbookEnv{}, err
 	}
 	s.start(context.Background(), nil)
-	s.pump.Publish(integrations.Record{Occurred: s.world.clock(), Source: "warroom", Kind: "session.opened", Actor: currentUser(),
-		Text: "runbook run from the command line on " + s.world.title, Fields: map[string]string{"title": s.world.title}})
+	s.pump.Publish(s.world.opened("runbook run from the command line on " + s.world.title))
 	env := runbookEnv{actions: s.world.actions, sink: func(r integrations.Record) { s.pump.Publish(r) },
-		close: func() { _ = s.close() }, clock: s.world.clock, redact: s.redactor.Redact}
+		close: func() { _ = s.close() }, clock: s.world.clock, redact: s.redactor.Redact, unfinished: s.unfinishedLines()}
 	if s.world.drill {
 		env.drill = s.world.scenario
 	}
@@ -89,6 +90,9 @@ func (e runbookEnv) scrubError(err error) error { return scrubber(e.redact).err(
 func (e runbookEnv) banner(w io.Writer) {
 	if e.drill != "" {
 		fmt.Fprintf(w, "DRILL: acting on the simulated world (scenario %s), not on real services.\n", e.drill)
+	}
+	for _, line := range e.unfinished {
+		fmt.Fprintf(w, "LEFT UNFINISHED: %s\n", line)
 	}
 }
 
@@ -144,7 +148,12 @@ func redactActions(a integrations.Actions, redact func(string) string) integrati
 		a.Commands = redactedCommands{a.Commands, sc}
 	}
 	if a.LoadBalancer != nil {
-		a.LoadBalancer = redactedLoadBalancer{a.LoadBalancer, sc}
+		lb := redactedLoadBalancer{a.LoadBalancer, sc}
+		a.LoadBalancer = lb
+		// A rolling reload looks for this capability: keep it visible.
+		if cc, ok := lb.LoadBalancer.(integrations.ConfigChecker); ok {
+			a.LoadBalancer = redactedCheckingLoadBalancer{lb, cc}
+		}
 	}
 	if a.Chat != nil {
 		a.Chat = redactedChat{a.Chat, sc}
@@ -228,6 +237,23 @@ func (l redactedLoadBalancer) Reload(ctx context.Context, instance string) (inte
 func (l redactedLoadBalancer) Process(ctx context.Context, instance string) (integrations.ProcessInfo, error) {
 	p, err := l.LoadBalancer.Process(ctx, instance)
 	return p, l.r.err(err)
+}
+
+// redactedCheckingLoadBalancer is a redacted LoadBalancer that can also
+// check its instances' configuration.
+type redactedCheckingLoadBalancer struct {
+	redactedLoadBalancer
+	cc integrations.ConfigChecker
+}
+
+func (l redactedCheckingLoadBalancer) Reloadable() []string { return l.cc.Reloadable() }
+
+func (l redactedCheckingLoadBalancer) CheckConfig(ctx context.Context, instance string) []integrations.Finding {
+	findings := l.cc.CheckConfig(ctx, instance)
+	for i := range findings {
+		findings[i].Text = l.r(findings[i].Text)
+	}
+	return findings
 }
 
 type redactedChat struct {

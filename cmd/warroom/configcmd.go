@@ -47,6 +47,7 @@ func configCheckCommand(g *globalFlags) *cobra.Command {
 			fmt.Fprintf(out, "%s: valid\n\n", cfg.Path)
 			results := probeSources(cmd.Context(), cfg, timeout)
 			printProbes(out, results, cfg.Secrets())
+			rollErr := checkRolling(cmd.Context(), out, cfg, timeout)
 			failed := 0
 			for _, r := range results {
 				if r.err != nil {
@@ -56,7 +57,7 @@ func configCheckCommand(g *globalFlags) *cobra.Command {
 			if failed > 0 {
 				return fmt.Errorf("%d of %d sources failed", failed, len(results))
 			}
-			return nil
+			return rollErr
 		},
 	})
 	cmd.Flags().DurationVar(&timeout, "timeout", 10*time.Second, "how long each source may take to answer")

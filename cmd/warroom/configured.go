@@ -145,5 +145,6 @@ func runbookLimits(cfg *config.Config) runbooks.Limits {
 		MaxCapacity:        cfg.Limits.MaxCapacity,
 		MaxThrottlePercent: cfg.Limits.MaxThrottlePercent,
 		MaxBatch:           cfg.Limits.RollingBatchSize,
+		MinInRotation:      cfg.Limits.MinInRotation,
 	}
 }

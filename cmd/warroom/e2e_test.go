@@ -170,6 +170,7 @@ func TestDrillEndToEnd(t *testing.T) {
 func TestNarrowTerminalWalkthrough(t *testing.T) {
 	s := startWarroom(t, 80, 24)
 	s.waitScreen(10*time.Second, "DRILL", "[1 Alerts", "2 Fleet", "3 Chat", "4 Timeline")
+	s.waitScreen(5*time.Second, "r runbook • c chat • ? help • q quit") // the footer's first keys fit 80 columns
 	s.waitScreen(20*time.Second, "CRIT TRIG", "HTTP 5xx above 5%")
 
 	s.keys("Enter")

@@ -335,6 +335,9 @@ func progressPrinter(w io.Writer) func(runbooks.StepState) {
 		case runbooks.StepFailed:
 			fmt.Fprintf(w, "[%d] %s FAILED after %s: %s\n", s.Index, s.Name, s.Elapsed.Round(time.Millisecond), s.Err)
 			printOutput(w, s.Result.Output)
+		case runbooks.StepAborted:
+			fmt.Fprintf(w, "[%d] %s ABORTED after %s: %s\n", s.Index, s.Name, s.Elapsed.Round(time.Millisecond), s.Err)
+			printOutput(w, s.Result.Output)
 		case runbooks.StepSkipped:
 			fmt.Fprintf(w, "[%d] %s skipped: %s\n", s.Index, s.Name, s.Message)
 		}

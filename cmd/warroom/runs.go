@@ -2,12 +2,18 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"maps"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/warroomhq/warroom/integrations"
+	"github.com/warroomhq/warroom/runbooks"
 	"github.com/warroomhq/warroom/timeline"
+	"github.com/warroomhq/warroom/timeline/ledger"
 )
 
 // runTracker knows the runbook runs in flight, so quitting (q, SIGTERM or a
@@ -181,5 +187,75 @@ func (f *replayFilter) admit(foreign, entries []timeline.Entry) []timeline.Entry
 		}
 		out = append(out, e)
 	}
+	return out
+}
+
+// finishingGrace is how long after its last entry a run with no end and
+// no lock is taken for one finishing in another process (its end on its
+// way to the timeline) rather than one left unfinished.
+const finishingGrace = 30 * time.Second
+
+// leftUnfinished finds the runs a crash or a dropped connection left
+// unfinished and says what state each left behind: a mutating step that
+// started on the timeline and never ended, with no live lock, and locks
+// whose holder is gone. It clears those locks and returns one record for
+// each run; a run reported unfinished is not reported again.
+func leftUnfinished(history []timeline.Entry, locks *runbooks.Locker, now time.Time, clock func() time.Time) []integrations.Record {
+	record := func(run, runbook, text string, targets []string) integrations.Record {
+		return integrations.Record{Occurred: clock(), Source: runbooks.RecordSource, Kind: ledger.KindUnfinished, Text: text,
+			Fields: map[string]string{"run": run, "runbook": runbook, "result": "unfinished", "targets": strings.Join(targets, ",")}}
+	}
+	holders, err := locks.Holders()
+	if err != nil {
+		// Without the locks, a run going on in another process would read
+		// as unfinished: say what stopped the search instead.
+		return []integrations.Record{{Occurred: clock(), Source: "warroom", Kind: "source.status",
+			Text: "could not look for runs left unfinished: " + err.Error()}}
+	}
+	var recs []integrations.Record
+	live, gone := map[string]bool{}, map[string][]runbooks.Holder{}
+	for _, h := range holders {
+		if h.Gone(now) {
+			gone[h.RunID] = append(gone[h.RunID], h)
+		} else {
+			live[h.RunID] = true
+		}
+	}
+	l := ledger.OfEntries(history)
+	reported := map[string]bool{}
+	for _, u := range l.Unfinished() {
+		stale := gone[u.Run]
+		if live[u.Run] || (len(stale) == 0 && now.Sub(u.LastRecorded) < finishingGrace) {
+			continue // still going, or finishing
+		}
+		text := u.Text()
+		if len(stale) > 0 {
+			text += "; its locks on " + strings.Join(lockTargets(stale), ", ") + " were cleared"
+		}
+		recs = append(recs, record(u.Run, u.Runbook, text, lockTargets(stale)))
+		reported[u.Run] = true
+	}
+	for _, run := range slices.Sorted(maps.Keys(gone)) {
+		hs := gone[run]
+		if !reported[run] && !l.Ended(run) {
+			h := hs[0]
+			targets := strings.Join(lockTargets(hs), ", ")
+			recs = append(recs, record(run, h.Runbook, fmt.Sprintf(
+				"run %s of %s by %s (pid %d) held locks on %s from %s and is gone without an end on this timeline (a crash before it recorded, or another incident's run): read the current state of %s before acting; the locks were cleared",
+				run, h.Runbook, h.Who, h.PID, targets, h.Acquired.Format(time.TimeOnly), targets), lockTargets(hs)))
+		}
+		for _, h := range hs {
+			_ = locks.Clear(h) // a lock that cannot be cleared still expires with its lease
+		}
+	}
+	return recs
+}
+
+func lockTargets(hs []runbooks.Holder) []string {
+	out := make([]string, len(hs))
+	for i, h := range hs {
+		out[i] = h.Target
+	}
+	sort.Strings(out)
 	return out
 }

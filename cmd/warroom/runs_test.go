@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -11,7 +12,9 @@ import (
 	"time"
 
 	"github.com/warroomhq/warroom/integrations"
+	"github.com/warroomhq/warroom/runbooks"
 	"github.com/warroomhq/warroom/timeline"
+	"github.com/warroomhq/warroom/timeline/ledger"
 )
 
 func TestRunTrackerAbortsAndWaitsForRuns(t *testing.T) {
@@ -194,5 +197,95 @@ func TestConcurrentWatchersRecordEachChangeOnce(t *testing.T) {
 	}
 	if len(seen) != changes {
 		t.Errorf("%d changes recorded, want %d", len(seen), changes)
+	}
+}
+
+// TestRunsLeftUnfinishedAreReportedOnce: a run whose process died mid-step
+// (its lock's holder gone) is reported with what it had changed, and so is
+// a dead run's lock with nothing on this timeline; their locks are
+// cleared, and once reported they are not reported again.
+func TestRunsLeftUnfinishedAreReportedOnce(t *testing.T) {
+	child := exec.Command("true")
+	if err := child.Run(); err != nil {
+		t.Fatal(err)
+	}
+	host, _ := os.Hostname()
+	locks := &runbooks.Locker{Dir: filepath.Join(t.TempDir(), "locks"), Lease: time.Hour}
+	for _, h := range []runbooks.Holder{
+		{Who: "alice@" + host, RunID: "r1", Runbook: "drain-server"},
+		{Who: "bob@" + host, RunID: "r9", Runbook: "scale-up"},
+	} {
+		h.Host, h.PID = host, child.Process.Pid
+		target := map[string]string{"r1": "haproxy:front", "r9": "aws:web"}[h.RunID]
+		if _, err := locks.Acquire([]string{target}, h); err != nil {
+			t.Fatal(err)
+		}
+	}
+	at := time.Now().Add(-time.Minute)
+	drain := ledger.Change{Kind: ledger.Server, Instance: "front", Backend: "edges", Server: "edge-1", From: "READY", To: "DRAIN"}
+	history := []timeline.Entry{
+		{Occurred: at, Recorded: at, Source: "runbook", Kind: runbooks.KindRequested, Actor: "alice",
+			Fields: map[string]string{"run": "r1", "runbook": "drain-server", "params": "backend=edges instance=front server=edge-1"}},
+		{Occurred: at, Recorded: at, Source: "runbook", Kind: runbooks.KindStepStart,
+			Fields: map[string]string{"run": "r1", "step": "1", "step_name": "drain", "mutates": "true", "plan": "front edges/edge-1 UP → DRAIN"}},
+		{Occurred: at, Recorded: at, Source: "runbook", Kind: runbooks.KindStepProgress, Text: "changed: " + drain.String(),
+			Fields: map[string]string{"run": "r1", "step": "1", ledger.FieldChange: drain.Encode()}},
+	}
+	clock := func() time.Time { return at.Add(time.Minute) }
+	recs := leftUnfinished(history, locks, time.Now(), clock)
+	if len(recs) != 2 {
+		t.Fatalf("records = %+v", recs)
+	}
+	for _, want := range []string{"run r1 of drain-server (backend=edges instance=front server=edge-1) by alice was left unfinished",
+		"step 1 drain started", "edges/edge-1 on front stays DRAIN", "its locks on haproxy:front were cleared"} {
+		if !strings.Contains(recs[0].Text, want) {
+			t.Errorf("report %q lacks %q", recs[0].Text, want)
+		}
+	}
+	if r := recs[1]; r.Fields["run"] != "r9" || !strings.Contains(r.Text, "held locks on aws:web") || r.Kind != ledger.KindUnfinished {
+		t.Errorf("lock-only report = %+v", r)
+	}
+	if left, _ := locks.Holders(); len(left) != 0 {
+		t.Errorf("locks left: %+v", left)
+	}
+	for _, r := range recs {
+		history = append(history, timeline.Entry{Occurred: r.Occurred, Source: r.Source, Kind: r.Kind, Text: r.Text, Fields: r.Fields})
+	}
+	if again := leftUnfinished(history, locks, time.Now(), clock); len(again) != 0 {
+		t.Errorf("reported again: %+v", again)
+	}
+}
+
+// TestRunStillFinishingIsNotReported: no end yet, no lock, and its last
+// entry a moment ago: another process is finishing it.
+func TestRunStillFinishingIsNotReported(t *testing.T) {
+	now := time.Now()
+	history := []timeline.Entry{
+		{Occurred: now, Recorded: now, Source: "runbook", Kind: runbooks.KindStepStart,
+			Fields: map[string]string{"run": "r1", "step": "1", "mutates": "true"}},
+	}
+	locks := &runbooks.Locker{Dir: filepath.Join(t.TempDir(), "locks")}
+	if recs := leftUnfinished(history, locks, now.Add(time.Second), time.Now); len(recs) != 0 {
+		t.Errorf("records = %+v", recs)
+	}
+	if recs := leftUnfinished(history, locks, now.Add(time.Minute), time.Now); len(recs) != 1 {
+		t.Errorf("a minute later: records = %+v", recs)
+	}
+}
+
+// TestUnreadableLocksStopTheSearch: without the locks a run going on
+// elsewhere would read as unfinished; the search says why it stopped.
+func TestUnreadableLocksStopTheSearch(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "locks")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "aws_web.lock"), []byte("{torn"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	history := []timeline.Entry{{Source: "runbook", Kind: runbooks.KindStepStart, Fields: map[string]string{"run": "r1", "step": "1", "mutates": "true"}}}
+	recs := leftUnfinished(history, &runbooks.Locker{Dir: dir}, time.Now(), time.Now)
+	if len(recs) != 1 || !strings.Contains(recs[0].Text, "could not look for runs left unfinished") || recs[0].Fields["run"] != "" {
+		t.Fatalf("records = %+v", recs)
 	}
 }

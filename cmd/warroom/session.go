@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/signal"
 	"os/user"
+	"path/filepath"
+	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -16,6 +18,7 @@ import (
 	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/integrations/drift"
 	"github.com/warroomhq/warroom/integrations/drill"
+	"github.com/warroomhq/warroom/runbooks"
 	"github.com/warroomhq/warroom/timeline"
 	"github.com/warroomhq/warroom/tui"
 )
@@ -42,6 +45,7 @@ type world struct {
 	scenario  string // the drill scenario
 	notice    string
 	clock     func() time.Time
+	speed     float64 // a drill's scenario seconds per real second; 0 on the wall clock
 	sources   []integrations.Source
 	actions   integrations.Actions
 	bindings  []drift.Binding
@@ -63,7 +67,7 @@ func openDrill(o sessionOptions) (*world, error) {
 	if speed <= 0 {
 		speed = defaultDrillSpeed
 	}
-	w := drill.New(sc, drill.Options{Seed: o.Seed, Speed: speed})
+	w := drill.New(sc, drill.Options{Seed: o.Seed, Speed: speed, User: currentUser()})
 	return &world{
 		title:    sc.Title,
 		incident: fmt.Sprintf("drill-%s-%s", sc.Name, time.Now().UTC().Format("20060102-150405")),
@@ -73,6 +77,7 @@ func openDrill(o sessionOptions) (*world, error) {
 		notice: fmt.Sprintf("simulated world replaying %q at %gx speed. For real sources: warroom --config FILE (see README).",
 			sc.Name, speed),
 		clock:    w.Now,
+		speed:    speed,
 		sources:  []integrations.Source{w},
 		actions:  w.Actions(),
 		bindings: w.Bindings(),
@@ -98,6 +103,9 @@ type session struct {
 	deliver  func(integrations.Batch) // nil without a screen
 	runs     *runTracker
 	known    *replayFilter
+	// unfinished reports the runs a crash or a dropped connection left
+	// unfinished, found on opening; start records them.
+	unfinished []integrations.Record
 
 	stopSources, stopPump context.CancelFunc
 	sources, pumping      sync.WaitGroup
@@ -132,6 +140,7 @@ func openSession(g *globalFlags, o sessionOptions) (*session, error) {
 	}
 	history := s.store.Entries()
 	s.known.learn(history)
+	s.unfinished = leftUnfinished(history, &runbooks.Locker{Dir: filepath.Join(stateDir, "locks")}, time.Now(), w.clock)
 	if !w.drill {
 		// A restart mid-incident keeps the incident's clock: it began
 		// with the earliest thing on its timeline.
@@ -142,6 +151,15 @@ func openSession(g *globalFlags, o sessionOptions) (*session, error) {
 		}
 	}
 	return s, nil
+}
+
+// unfinishedLines says what each run left unfinished left behind.
+func (s *session) unfinishedLines() []string {
+	lines := make([]string, len(s.unfinished))
+	for i, r := range s.unfinished {
+		lines[i] = s.redactor.Redact(r.Text)
+	}
+	return lines
 }
 
 // foreign shows entries other processes appended; they are durable
@@ -169,7 +187,7 @@ func (s *session) start(ctx context.Context, deliver func(integrations.Batch)) {
 		// The store's Admit leaves out what the timeline already holds.
 		Persist: func(recs []integrations.Record) ([]integrations.Record, error) { return persist(s.store, recs) },
 		Deliver: deliver,
-		Derive:  driftRecords(s.world.bindings, s.world.clock),
+		Derive:  deriveAll(driftRecords(s.world.bindings, s.world.clock), oddOneOutRecords(s.world.clock)),
 		Redact:  s.redactor.Redact,
 	})
 	var pumpCtx, srcCtx context.Context
@@ -185,6 +203,9 @@ func (s *session) start(ctx context.Context, deliver func(integrations.Batch)) {
 	})
 	if deliver != nil {
 		s.sources.Go(func() { s.refresh(srcCtx) })
+	}
+	for _, r := range s.unfinished {
+		s.pump.Publish(r)
 	}
 	for _, src := range s.world.sources {
 		s.sources.Go(func() {
@@ -251,11 +272,13 @@ func runWarRoom(ctx context.Context, g *globalFlags, o sessionOptions) error {
 		Title: w.title, IncidentStart: w.started, Drill: w.drill, Notice: w.notice,
 		User: currentUser(), Clock: w.clock, NoColor: os.Getenv("NO_COLOR") != "",
 		Readonly: o.Readonly, Bell: o.Bell, Actions: w.actions, Bindings: w.bindings,
+		Unfinished: s.unfinishedLines(),
 		Record: func(_ context.Context, r integrations.Record) (integrations.Record, error) {
 			return recordOne(s.store, r)
 		},
 		Runbooks: tui.RunbookOptions{Catalog: catalog, Limits: limits, StateDir: stateDir,
-			Sink: func(r integrations.Record) { s.pump.Publish(r) }, Begin: s.runs.begin},
+			Sink: func(r integrations.Record) { s.pump.Publish(r) }, Begin: s.runs.begin,
+			Skipped: warnings, Redact: s.redactor.Redact},
 	})
 	program = tea.NewProgram(model, tea.WithContext(ctx))
 	// A dropped SSH connection quits cleanly, like q: runbooks are aborted
@@ -271,8 +294,7 @@ func runWarRoom(ctx context.Context, g *globalFlags, o sessionOptions) error {
 		}
 	}()
 	s.start(ctx, func(b integrations.Batch) { program.Send(b) })
-	opened := integrations.Record{Occurred: w.clock(), Source: "warroom", Kind: "session.opened", Actor: currentUser(),
-		Text: "war-room opened on " + w.title, Fields: map[string]string{"title": w.title}}
+	opened := w.opened("war-room opened on " + w.title)
 	if w.drill {
 		opened.Text = "drill started: " + w.title
 	}
@@ -287,6 +309,39 @@ func runWarRoom(ctx context.Context, g *globalFlags, o sessionOptions) error {
 		return runErr
 	}
 	return closeErr
+}
+
+// opened is the session.opened entry. A drill's also says how its clock
+// runs (field speed): with the entry's own times, scenario (Occurred) and
+// wall (Recorded), that lets another process stamp entries on the drill's
+// clock (incidentNow).
+func (w *world) opened(text string) integrations.Record {
+	r := integrations.Record{Occurred: w.clock(), Source: "warroom", Kind: "session.opened", Actor: currentUser(),
+		Text: text, Fields: map[string]string{"title": w.title}}
+	if w.speed > 0 {
+		r.Fields["speed"] = strconv.FormatFloat(w.speed, 'g', -1, 64)
+	}
+	return r
+}
+
+// incidentNow is the incident's clock read from its timeline, for a process
+// that appends to it (warroom timeline append from a script): in a drill,
+// the scenario time the latest session.opened entry names, run on at the
+// drill's speed since it was recorded; zero, meaning the wall clock, for
+// an incident of real sources.
+func incidentNow(entries []timeline.Entry, wall time.Time) time.Time {
+	for i := len(entries) - 1; i >= 0; i-- {
+		e := entries[i]
+		if e.Kind != "session.opened" {
+			continue
+		}
+		speed, err := strconv.ParseFloat(e.Fields["speed"], 64)
+		if err != nil || speed <= 0 {
+			return time.Time{}
+		}
+		return e.Occurred.Add(time.Duration(float64(wall.Sub(e.Recorded)) * speed))
+	}
+	return time.Time{}
 }
 
 // persist appends records to the store in one group commit and returns

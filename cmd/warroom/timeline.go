@@ -123,6 +123,8 @@ func timelineAppendCommand(g *globalFlags) *cobra.Command {
 known token shapes are scrubbed first. Kinds with a meaning in the postmortem:
 note, decision, incident.started, incident.detected, incident.acknowledged,
 incident.mitigated, incident.resolved (set --occurred when recording after the fact).
+Without --occurred an entry takes the incident's clock: in a drill, its
+scenario time.
 
 With --amend ENTRY --op OP it records an amendment instead: text (--text is the
 new text), time (--to is the new time), hide, unhide, star, unstar, or erase
@@ -161,6 +163,9 @@ new text), time (--to is the new time), hide, unhide, star, unstar, or erase
 			store, err := timeline.OpenIncident(dir, incident, timeline.Options{Redactor: redactor})
 			if err != nil {
 				return err
+			}
+			if e.Occurred.IsZero() {
+				e.Occurred = incidentNow(store.Entries(), time.Now()) // a drill's clock, not the wall's
 			}
 			stored, err := store.Append(e)
 			if cerr := store.Close(); err == nil {

@@ -131,7 +131,7 @@ func failedActivities(prev, cur integrations.Group) []integrations.Record {
 			at = a.Start
 		}
 		text := fmt.Sprintf("%s: scaling activity failed: %s", cur.Name, a.Description)
-		if a.Message != "" {
+		if a.Message != "" && a.Message != a.Description { // the message may be the description itself
 			text += ": " + a.Message
 		}
 		records = append(records, record(at, text, map[string]string{

@@ -115,7 +115,7 @@ func (s *Source) activities(ctx context.Context, group string) ([]integrations.S
 	}
 	acts := make([]integrations.ScalingActivity, 0, len(out.Activities))
 	for _, a := range out.Activities {
-		acts = append(acts, integrations.ScalingActivity{
+		act := integrations.ScalingActivity{
 			ID:          awssdk.ToString(a.ActivityId),
 			Description: awssdk.ToString(a.Description),
 			Cause:       awssdk.ToString(a.Cause),
@@ -123,7 +123,11 @@ func (s *Source) activities(ctx context.Context, group string) ([]integrations.S
 			Message:     awssdk.ToString(a.StatusMessage),
 			Start:       awssdk.ToTime(a.StartTime),
 			End:         awssdk.ToTime(a.EndTime),
-		})
+		}
+		// A failed launch often has no status message: the screen shows
+		// the reason in its place.
+		act.Message = act.Reason()
+		acts = append(acts, act)
 	}
 	return acts, nil
 }

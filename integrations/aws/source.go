@@ -143,9 +143,10 @@ func New(ctx context.Context, opts Options) (*Source, error) {
 // Name is "aws".
 func (s *Source) Name() string { return SourceName }
 
-// Run polls the groups until ctx ends, publishing a FleetSnapshot after
-// every successful refresh and a fleet.change Record for each change
-// between snapshots.
+// Run polls the groups until ctx ends, publishing a FleetSnapshot and the
+// groups' desired, in-service and pending capacity as samples after every
+// successful refresh, and a fleet.change Record for each change between
+// snapshots.
 func (s *Source) Run(ctx context.Context, pub integrations.Publisher) error {
 	now := s.poll.Now
 	if now == nil {
@@ -166,8 +167,10 @@ func (s *Source) Run(ctx context.Context, pub integrations.Publisher) error {
 		if len(groups) == 0 && len(track.prev) > 0 {
 			return fmt.Errorf("aws: no Auto Scaling group carries the configured tags any more (%s last time)", plural(len(track.prev), "group"))
 		}
-		records := track.observe(groups, now())
+		at := now()
+		records := track.observe(groups, at)
 		pub.Publish(integrations.FleetSnapshot{Source: SourceName, Groups: groups})
+		pub.Publish(integrations.SamplesTaken{Source: SourceName, Samples: integrations.GroupSamples(SourceName, groups, at)})
 		for _, r := range records {
 			pub.Publish(r)
 		}
@@ -218,4 +221,9 @@ func plural(n int, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// Groups fetches the followed groups once, as a refresh does.
+func (s *Source) Groups(ctx context.Context) ([]integrations.Group, error) {
+	return s.describeGroups(ctx, s.groups, s.tags)
 }

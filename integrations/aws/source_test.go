@@ -200,3 +200,56 @@ func TestRunPublishesSnapshotsAndChanges(t *testing.T) {
 		t.Fatalf("snapshot after the change: desired %d since %v, record at %v", web.Desired, web.DesiredSince, desired.Occurred)
 	}
 }
+
+func TestActivityReasonFallsBackToDescriptionThenCause(t *testing.T) {
+	f := newFakeAWS(t)
+	g := f.addGroup("web", 1, 3, 10, "i-1")
+	f.edit(func() {
+		g.activities = []fakeActivity{
+			{id: "a3", description: "", cause: "At 2026-01-10T20:23:00Z a user request update of AutoScalingGroup constraints", status: "Failed", start: t2, end: t2},
+			{id: "a2", description: "Launching a new EC2 instance. Status Reason: provisioner lock held", status: "Failed", start: t1, end: t1},
+			{id: "a1", description: "Launching a new EC2 instance", status: "Failed", message: "We currently do not have sufficient capacity", start: t0, end: t0},
+		}
+	})
+	s := newTestSource(t, f, Options{Groups: []string{"web"}})
+	got, err := s.DescribeGroup(context.Background(), "web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"At 2026-01-10T20:23:00Z a user request update of AutoScalingGroup constraints",
+		"Launching a new EC2 instance. Status Reason: provisioner lock held",
+		"We currently do not have sufficient capacity",
+	}
+	for i, a := range got.Activities {
+		if a.Message != want[i] {
+			t.Errorf("activity %s: reason %q, want %q", a.ID, a.Message, want[i])
+		}
+	}
+}
+
+func TestRunPublishesCapacitySamples(t *testing.T) {
+	f := newFakeAWS(t)
+	g := f.addGroup("web", 1, 3, 10, "i-1", "i-2")
+	f.edit(func() {
+		g.instances = append(g.instances, fakeMember{id: "i-9", zone: "us-east-1b", lifecycle: "Pending", health: "Healthy"})
+	})
+	s := newTestSource(t, f, Options{Groups: []string{"web"}, Poll: integrations.PollConfig{Interval: 5 * time.Millisecond}})
+	pub := &integrationstest.Recorder{}
+	runSource(t, s, pub)
+	integrationstest.Wait(t, "capacity samples", func() bool {
+		_, ok := integrationstest.Last[integrations.SamplesTaken](pub)
+		return ok
+	})
+	taken, _ := integrationstest.Last[integrations.SamplesTaken](pub)
+	got := map[string]float64{}
+	for _, x := range taken.Samples {
+		got[x.Target+" "+x.Metric] = x.Value
+		if x.Source != "aws" || x.Time.IsZero() {
+			t.Errorf("sample %+v", x)
+		}
+	}
+	if len(got) != 3 || got["web desired"] != 3 || got["web in_service"] != 2 || got["web pending"] != 1 {
+		t.Fatalf("samples %v", got)
+	}
+}

@@ -173,7 +173,7 @@ func (w *World) Throttling() []string { return slices.Clone(w.sc.Edges) }
 func (w *World) Servers(ctx context.Context, instance string) ([]integrations.Backend, error) {
 	var out []integrations.Backend
 	err := w.withEdge(ctx, instance, func(*edge) error {
-		for _, b := range w.backends() {
+		for _, b := range w.backendsSnapshot().Backends {
 			if b.Instance == instance {
 				out = append(out, b)
 			}
@@ -243,6 +243,9 @@ func (w *World) Reload(ctx context.Context, instance string) (integrations.Proce
 	err := w.withEdge(ctx, instance, func(e *edge) error {
 		e.reloads++
 		e.pid++
+		// The new worker counts from zero and no longer carries the old
+		// one's trouble.
+		e.counts, e.failing = map[string]*tally{}, 0
 		text := fmt.Sprintf("%s: reloaded (reload %d, worker pid %d)", instance, e.reloads, e.pid)
 		if e.slots != nil {
 			// A new worker resolves its server-template slots afresh.
@@ -324,7 +327,7 @@ func (w *World) Post(ctx context.Context, text, threadID string) (integrations.M
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	evs := w.message("you", text)
+	evs := w.message(w.user, text)
 	w.pending = append(w.pending, evs...)
 	m := evs[0].(integrations.ChatPosted).Messages[0]
 	m.ThreadID = threadID
@@ -353,7 +356,7 @@ func (w *World) setAlertStatus(ctx context.Context, id string, status integratio
 			if status == integrations.AlertResolved {
 				a.open = false
 			}
-			w.pending = append(w.pending, alertRecord(a.alert, kind, "by you"))
+			w.pending = append(w.pending, alertRecord(a.alert, kind, "by "+w.user))
 			return nil
 		}
 	}
@@ -383,6 +386,6 @@ func (w *World) AddNote(ctx context.Context, id, note string) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.pending = append(w.pending, integrations.Record{Occurred: w.now, Source: "pagerduty", Kind: "alert.note",
-		Actor: "you", Text: note, Fields: map[string]string{"alert": id}})
+		Actor: w.user, Text: note, Fields: map[string]string{"alert": id}})
 	return nil
 }

@@ -39,6 +39,11 @@ type Scenario struct {
 	TerminateOldest bool
 	// Schedule lists capacity changes that happen by themselves.
 	Schedule []Scheduled
+	// FailingEdge, when set, names an edge that fails FailingShare of the
+	// requests it receives by itself (it ran out of ephemeral ports, say)
+	// until it is reloaded: an odd one out among the edges.
+	FailingEdge  string
+	FailingShare float64
 }
 
 // Scheduled is a capacity change at a scenario second (a scheduled
@@ -198,7 +203,8 @@ func staleSlots() Scenario {
 		Name:  "stale-slots",
 		Title: "Evening 503s: HAProxy slots stale since the morning",
 		Description: "The slot sync has failed since morning; the scheduled scale-in removes the hosts " +
-			"the edges still route to, and new capacity gets no slot (incidents.md §2).",
+			"the edges still route to, and new capacity gets no slot (incidents.md §2). " +
+			"edge-3, short of ephemeral ports, fails a share of its requests by itself: the odd one out.",
 		Start:   start,
 		Channel: "#inc-evening-503s",
 		// Evening traffic falls: the scale-in is right about capacity,
@@ -220,6 +226,10 @@ func staleSlots() Scenario {
 			{Name: "worker", Desired: 6, Min: 2, Max: 12},
 		},
 		Edges: []string{"edge-1", "edge-2", "edge-3"},
+		// edge-3 has been short of ephemeral ports since the afternoon:
+		// a few 503s of its own, which only its restart clears.
+		FailingEdge:  "edge-3",
+		FailingShare: 0.08,
 		Schedule: []Scheduled{
 			{At: 45, Group: "web", Desired: 14, Cause: "scheduled action evening-scale-in"},
 			{At: 150, Group: "web", Desired: 10, Cause: "scheduled action evening-scale-in (step 2)"},

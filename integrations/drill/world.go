@@ -12,11 +12,13 @@ import (
 	"maps"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/integrations/drift"
+	"github.com/warroomhq/warroom/integrations/oddone"
 )
 
 // webPort is where the drill's web servers listen.
@@ -31,6 +33,7 @@ type World struct {
 	mu    sync.Mutex
 	sc    Scenario
 	speed float64
+	user  string // who is at the keyboard
 	rng   *rand.Rand
 	now   time.Time
 
@@ -46,7 +49,24 @@ type World struct {
 
 	signal  Signal
 	pending []integrations.Event // records made by actions, published on the next step
+
+	// The drill measures its edges as warroom measures HAProxy: cumulative
+	// counters read every measureEvery, rates from their deltas.
+	meter   integrations.Meter
+	sampler integrations.BackendSampler
 }
+
+// measureEvery is how often the drill reads its counters, on its own
+// clock: the default metrics interval.
+const measureEvery = 10
+
+// Row keys of an edge's counters besides its servers (by server name).
+const (
+	frontendName = "http"
+	backendName  = "web"
+	frontendKey  = "frontend:" + frontendName
+	backendKey   = "backend:" + backendName
+)
 
 type group struct {
 	integrations.Group
@@ -59,11 +79,37 @@ type edge struct {
 	reloads   int
 	pid       int
 	servers   map[string]integrations.ServerState // admin state set by hand, by server name
-	total5xx  map[string]uint64
+	// counts are the edge's cumulative counters by row (a server's name,
+	// frontendKey, backendKey) since its worker started; rates are what
+	// the last reading measured.
+	counts map[string]*tally
+	rates  map[string]integrations.Rates
+	// failing is the share of its requests the edge fails by itself, with
+	// no server involved, until it is reloaded.
+	failing float64
 	// slots are the edge's fixed server-template slots when the scenario
 	// has them (nil: the edge follows the group, as a working service
 	// discovery sync would). Only a reload re-resolves them.
 	slots []slot
+}
+
+// tally counts one row's traffic; fractions of a request add up.
+type tally struct {
+	requests, ok, throttled, failed float64
+}
+
+func (t *tally) counters() integrations.Counters {
+	return integrations.Counters{Requests: uint64(t.requests), Denied: uint64(t.throttled), HTTP: true,
+		Responses: [5]uint64{0, uint64(t.ok), 0, uint64(t.throttled), uint64(t.failed)}}
+}
+
+func (e *edge) tally(key string) *tally {
+	t, ok := e.counts[key]
+	if !ok {
+		t = &tally{}
+		e.counts[key] = t
+	}
+	return t
 }
 
 // slot is one server-template slot: the instance it was last pointed at
@@ -97,6 +143,9 @@ type chatState struct {
 type Options struct {
 	Seed  uint64  // the same seed gives the same world
 	Speed float64 // scenario seconds per real second in Run (default 1)
+	// User is who is at the keyboard: the name the channel shows on their
+	// posts and the timeline records for what they do (default "you").
+	User string
 }
 
 // New builds a world for the scenario.
@@ -104,7 +153,10 @@ func New(sc Scenario, opts Options) *World {
 	if opts.Speed <= 0 {
 		opts.Speed = 1
 	}
-	w := &World{sc: sc, speed: opts.Speed, now: sc.Start,
+	if opts.User == "" {
+		opts.User = "you"
+	}
+	w := &World{sc: sc, speed: opts.Speed, user: opts.User, now: sc.Start,
 		rng: rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15))}
 	for _, gs := range sc.Groups {
 		g := &group{Group: integrations.Group{
@@ -119,7 +171,10 @@ func New(sc Scenario, opts Options) *World {
 	}
 	for i, name := range sc.Edges {
 		e := &edge{name: name, throttles: map[string]int{}, pid: 1000 + 10*i,
-			servers: map[string]integrations.ServerState{}, total5xx: map[string]uint64{}}
+			servers: map[string]integrations.ServerState{}, counts: map[string]*tally{}}
+		if name == sc.FailingEdge {
+			e.failing = sc.FailingShare
+		}
 		if sc.Slots > 0 {
 			e.slots = make([]slot, sc.Slots)
 			e.resolve(inService(w.group(sc.WebGroup)))
@@ -139,6 +194,7 @@ func New(sc Scenario, opts Options) *World {
 	for _, l := range sc.Chat {
 		w.chat = append(w.chat, chatState{line: l})
 	}
+	w.readCounters() // the first reading: rates from the first interval on
 	return w
 }
 
@@ -203,10 +259,13 @@ func (w *World) second() []integrations.Event {
 	}
 	out = append(out, w.schedule()...)
 	demand := w.sc.Demand(w.elapsed()) * (0.97 + 0.06*w.rng.Float64())
-	w.serve(demand * (1 - w.sc.FreeShare*w.throttleFraction()))
+	w.serve(demand)
 	out = append(out, w.evaluateAlerts()...)
 	w.trackMilestones()
 	out = append(out, w.sayChat()...)
+	if int(w.elapsed())%measureEvery == 0 {
+		out = append(out, w.measure()...)
+	}
 	return out
 }
 
@@ -222,35 +281,85 @@ func (w *World) throttleFraction() float64 {
 	return float64(sum) / float64(len(w.edges)) / 100
 }
 
-// serve spreads the load evenly over the edges; each edge sends its share
-// to its UP servers, each of which gives every edge an equal part of its
-// instance's capacity. What an edge cannot serve fails with a 5xx, counted
-// on its servers.
-func (w *World) serve(load float64) {
-	if len(w.edges) == 0 || load <= 0 {
+// serve spreads the offered load evenly over the edges. Each edge denies
+// its throttled share of free-tier requests (429), fails its own failing
+// share (503, no server involved), and sends the rest evenly to its UP
+// servers; each server serves up to an equal part of its instance's
+// capacity per edge and fails the excess (5xx, counted on that server).
+// With no UP server every request fails at the backend.
+func (w *World) serve(demand float64) {
+	if len(w.edges) == 0 || demand <= 0 {
 		w.signal = Signal{}
 		return
 	}
-	share := load / float64(len(w.edges))
-	var failing, capacity float64
+	perEdge := demand / float64(len(w.edges))
+	perServer := w.sc.PerInstance / float64(len(w.edges))
+	var failing, load, capacity float64
+	for _, e := range w.edges {
+		shed := perEdge * w.sc.FreeShare * float64(e.throttles["free"]) / 100
+		in := perEdge - shed
+		lost := in * e.failing
+		var up []server
+		for _, s := range w.serversOf(e) {
+			if s.state == integrations.ServerUp {
+				up = append(up, s)
+			}
+		}
+		if len(up) == 0 {
+			lost = in
+		} else {
+			each := (in - lost) / float64(len(up))
+			served := min(each, perServer)
+			for _, s := range up {
+				t := e.tally(s.name)
+				t.requests += each
+				t.ok += served
+				t.failed += each - served
+			}
+			lost += float64(len(up)) * (each - served)
+		}
+		fe, be := e.tally(frontendKey), e.tally(backendKey)
+		fe.requests += perEdge
+		fe.throttled += shed
+		be.requests += in
+		for _, t := range []*tally{fe, be} {
+			t.ok += in - lost
+			t.failed += lost
+		}
+		failing += lost
+		load += in
+		capacity += float64(len(up)) * perServer
+	}
+	w.signal = Signal{Utilisation: load / max(capacity, 1)}
+	if load > 0 { // every request shed: nothing failed
+		w.signal.ErrorRate = failing / load
+	}
+}
+
+// readCounters takes one reading of every edge's counters. A reload's new
+// worker shows as a new pid, so its first reading is "measuring".
+func (w *World) readCounters() {
 	for _, e := range w.edges {
 		servers := w.serversOf(e)
-		up := 0
+		rows := make(map[string]integrations.Counters, len(servers)+2)
 		for _, s := range servers {
-			if s.state == integrations.ServerUp {
-				up++
-			}
+			rows[s.name] = e.tally(s.name).counters()
 		}
-		edgeCap := float64(up) * w.sc.PerInstance / float64(len(w.edges))
-		capacity += edgeCap
-		if lost := share - edgeCap; lost > 0 {
-			failing += lost
-			for _, s := range servers {
-				e.total5xx[s.name] += uint64(lost / float64(len(servers)))
-			}
+		for _, k := range []string{frontendKey, backendKey} {
+			rows[k] = e.tally(k).counters()
 		}
+		e.rates = w.meter.Read(e.name, strconv.Itoa(e.pid), w.now, rows)
 	}
-	w.signal = Signal{ErrorRate: failing / load, Utilisation: load / max(capacity, 1)}
+}
+
+// measure reads the counters and publishes what was measured, as a
+// configured fleet's sources do each refresh.
+func (w *World) measure() []integrations.Event {
+	w.readCounters()
+	return []integrations.Event{
+		integrations.SamplesTaken{Source: "haproxy", Samples: w.sampler.Samples(w.backendsSnapshot(), w.now)},
+		integrations.SamplesTaken{Source: "aws", Samples: integrations.GroupSamples("aws", w.groupsSnapshot(), w.now)},
+	}
 }
 
 // serversOf lists an edge's servers: its slots when it has them, else one
@@ -443,17 +552,10 @@ func (w *World) snapshots() []integrations.Event {
 			alerts = append(alerts, a.alert)
 		}
 	}
-	groups := make([]integrations.Group, 0, len(w.groups))
-	for _, g := range w.groups {
-		c := g.Group
-		c.Instances = slices.Clone(g.Instances)
-		c.Activities = slices.Clone(g.Activities)
-		groups = append(groups, c)
-	}
 	out := []integrations.Event{
 		integrations.AlertsSnapshot{Source: "pagerduty", Alerts: alerts},
-		integrations.FleetSnapshot{Source: "aws", Groups: groups},
-		integrations.BackendsSnapshot{Source: "haproxy", Backends: w.backends(), Throttles: w.throttles()},
+		integrations.FleetSnapshot{Source: "aws", Groups: w.groupsSnapshot()},
+		w.backendsSnapshot(),
 	}
 	for _, name := range sourceNames {
 		out = append(out, integrations.StatusChanged{Status: integrations.SourceStatus{
@@ -462,34 +564,68 @@ func (w *World) snapshots() []integrations.Event {
 	return out
 }
 
-// backends lists every edge's web servers as HAProxy would report them.
-func (w *World) backends() []integrations.Backend {
-	load := w.sc.Demand(w.elapsed()) * (1 - w.sc.FreeShare*w.throttleFraction())
-	var out []integrations.Backend
+func (w *World) groupsSnapshot() []integrations.Group {
+	groups := make([]integrations.Group, 0, len(w.groups))
+	for _, g := range w.groups {
+		c := g.Group
+		c.Instances = slices.Clone(g.Instances)
+		c.Activities = slices.Clone(g.Activities)
+		groups = append(groups, c)
+	}
+	return groups
+}
+
+// backendsSnapshot is every edge as HAProxy would report it, with the odd
+// one out marked.
+func (w *World) backendsSnapshot() integrations.BackendsSnapshot {
+	snap := integrations.BackendsSnapshot{Source: "haproxy", Throttles: w.throttles()}
 	for _, e := range w.edges {
-		servers := w.serversOf(e)
-		up := 0
-		for _, s := range servers {
-			if s.state == integrations.ServerUp {
-				up++
-			}
-		}
-		for _, s := range servers {
-			b := integrations.Backend{Instance: e.name, Backend: "web", Server: s.name, Address: s.addr,
-				State: s.state, Weight: 100, Total5xx: e.total5xx[s.name]}
-			if s.addr != "" {
-				b.Port = webPort
-			}
-			if s.state == integrations.ServerUp {
-				b.Sessions = int(load / float64(len(w.edges)*up) / 10)
-			}
-			if s.state != integrations.ServerMaint {
-				b.Rate5xx = w.signal.ErrorRate * load / float64(len(w.edges)*len(servers))
-			}
-			out = append(out, b)
+		servers, proxies := w.rows(e)
+		snap.Backends = append(snap.Backends, servers...)
+		snap.Proxies = append(snap.Proxies, proxies...)
+	}
+	oddone.Default.Mark(&snap, nil)
+	return snap
+}
+
+// rows lists an edge's web servers and its frontend and backend rows with
+// their own counters and last measured rates.
+func (w *World) rows(e *edge) ([]integrations.Backend, []integrations.Proxy) {
+	load := w.sc.Demand(w.elapsed()) / float64(len(w.edges)) * (1 - w.sc.FreeShare*float64(e.throttles["free"])/100)
+	servers := w.serversOf(e)
+	up := 0
+	for _, s := range servers {
+		if s.state == integrations.ServerUp {
+			up++
 		}
 	}
-	return out
+	counters := func(key string) integrations.Counters { return e.tally(key).counters() }
+	var out []integrations.Backend
+	sessions := 0
+	for _, s := range servers {
+		b := integrations.Backend{Instance: e.name, Backend: backendName, Server: s.name, Address: s.addr,
+			State: s.state, Weight: 100, Counters: counters(s.name), Rates: e.rates[s.name]}
+		b.Total5xx, b.Rate5xx = b.Counters.Responses[4], b.Rates.HTTP5xxPerS()
+		if s.addr != "" {
+			b.Port = webPort
+		}
+		if s.state == integrations.ServerUp {
+			b.Sessions = int(load / float64(up) / 10)
+			sessions += b.Sessions
+		}
+		out = append(out, b)
+	}
+	status := "UP"
+	if up == 0 {
+		status = "DOWN"
+	}
+	proxies := []integrations.Proxy{
+		{Instance: e.name, Name: frontendName, Kind: integrations.ProxyFrontend, Status: "OPEN", Sessions: sessions,
+			Counters: counters(frontendKey), Rates: e.rates[frontendKey]},
+		{Instance: e.name, Name: backendName, Kind: integrations.ProxyBackend, Status: status, Sessions: sessions,
+			Counters: counters(backendKey), Rates: e.rates[backendKey]},
+	}
+	return out, proxies
 }
 
 // throttles lists every edge's throttles in edge order, tiers sorted.

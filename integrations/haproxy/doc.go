@@ -1,12 +1,18 @@
 // Package haproxy reaches a fleet of HAProxy instances through their
 // Runtime API (the stats socket) and master CLI (the -S master socket).
 //
-// A Fleet polls every instance (`show servers state`, `show stat`,
-// `show proc`) and publishes BackendsSnapshot: per server its state (UP,
-// DOWN, DRAIN, MAINT), weight, current sessions, cumulative 5xx and a 5xx
-// rate between samples, plus the throttles in force and each master's
-// reload counts. It is also the integrations.LoadBalancer runbooks act
-// through: server states, the tiered throttle and reloads.
+// A Fleet polls every instance (`show servers state`, `show info;show
+// stat` on one connection, `show proc`) and publishes BackendsSnapshot:
+// per server its state (UP, DOWN, DRAIN, MAINT), weight, sessions, queue,
+// cumulative counters and the rates measured from their delta since the
+// previous poll (requests, responses by class, 5xx, error ratio, denied
+// requests); the same for every frontend and watched backend; the odd one
+// out marked (see package oddone); the throttles in force and each
+// master's reload counts. A change of worker pid or a counter going down
+// (a reload) restarts the delta: that interval has no rate. Each
+// snapshot is followed by the samples it measured (SamplesTaken). It is
+// also the integrations.LoadBalancer runbooks act through: server states,
+// the tiered throttle and reloads.
 //
 // # What each instance needs
 //
@@ -21,6 +27,17 @@
 //	    server-state-file /var/lib/haproxy/server-state
 //	defaults
 //	    load-server-state-from-file global
+//	    option idle-close-on-response
+//
+// The option (HAProxy 2.4 and later) matters when clients hold keep-alive
+// connections through an L4 front: a drain never finishes, the instance
+// is reloaded with them open, and without it the old worker closes the
+// idle ones under clients about to send their next request. With it, the
+// old worker answers one last request on each with Connection: close.
+// CheckConfig reads each instance's configuration file (ParseConfig) to
+// warn when the option is missing, validates it with `haproxy -c`, and
+// checks that the backends an instance is configured to watch exist, all
+// before a rolling reload changes anything.
 //
 // HAProxy forgets every Runtime API change on reload. Reload therefore runs
 // `haproxy -c -f <config>` first and refuses a broken configuration with

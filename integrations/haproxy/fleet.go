@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/warroomhq/warroom/integrations"
 )
@@ -40,7 +43,8 @@ type Fleet struct {
 	opts      Options
 	instances []*instance
 	byName    map[string]*instance
-	rates     rateTracker
+	meter     integrations.Meter
+	now       func() time.Time
 }
 
 type instance struct {
@@ -92,7 +96,10 @@ func New(opts Options) (*Fleet, error) {
 	if opts.Poll.Source == "" {
 		opts.Poll.Source = "haproxy"
 	}
-	f := &Fleet{opts: opts, byName: map[string]*instance{}, rates: newRateTracker(opts.Poll.Now)}
+	f := &Fleet{opts: opts, byName: map[string]*instance{}, now: opts.Poll.Now}
+	if f.now == nil {
+		f.now = time.Now
+	}
 	for _, o := range opts.Instances {
 		if o.Name == "" {
 			return nil, errors.New("haproxy: an instance has no name")
@@ -174,48 +181,92 @@ func (f *Fleet) instance(name string) (*instance, error) {
 }
 
 // Servers lists the watched backends' servers of one instance, with state,
-// weight, sessions and cumulative 5xx. Rate5xx is left zero: a rate needs
-// two samples, which only the poller keeps.
+// weight, sessions and cumulative counters. Rates are left unmeasured: a
+// rate needs two readings, which only the poller (or Read) keeps.
 func (f *Fleet) Servers(ctx context.Context, name string) ([]integrations.Backend, error) {
 	inst, err := f.instance(name)
 	if err != nil {
 		return nil, err
 	}
-	return inst.servers(ctx)
+	r, err := inst.read(ctx)
+	return r.servers, err
 }
 
-func (inst *instance) servers(ctx context.Context) ([]integrations.Backend, error) {
+// reading is one instance's servers and proxies with their cumulative
+// counters, and the pid of the worker that counted them.
+type reading struct {
+	servers []integrations.Backend
+	proxies []integrations.Proxy
+	pid     string
+	// uncounted are the servers (backend/server) `show stat` did not
+	// list, such as one added between the two commands: their zero
+	// counters are no reading.
+	uncounted map[string]bool
+}
+
+func (inst *instance) read(ctx context.Context) (reading, error) {
 	states, err := inst.serversState(ctx)
 	if err != nil {
-		return nil, err
+		return reading{}, err
 	}
-	answer, err := inst.runtime.run(ctx, "show stat")
+	answer, err := inst.runtime.run(ctx, infoStatCommand)
 	if err != nil {
-		return nil, err
+		return reading{}, err
 	}
-	stats, err := parseStat(answer)
+	pid, stats, err := parseInfoStat(answer)
 	if err != nil {
-		return nil, inst.runtime.fail("show stat", err)
+		return reading{}, inst.runtime.fail(infoStatCommand, err)
 	}
-	out := make([]integrations.Backend, 0, len(states))
+	return inst.assemble(states, pid, stats), nil
+}
+
+// assemble joins the servers' states with their counters, and picks the
+// watched backends' and every frontend's aggregate rows.
+func (inst *instance) assemble(states []serverState, pid string, stats map[string]statRow) reading {
+	r := reading{pid: pid, servers: make([]integrations.Backend, 0, len(states))}
 	for _, s := range states {
 		if !inst.watches(s.Backend) {
 			continue
 		}
-		st := stats[s.Backend+"/"+s.Server]
-		out = append(out, integrations.Backend{
-			Instance: inst.Name,
-			Backend:  s.Backend,
-			Server:   s.Server,
-			Address:  s.Addr,
-			Port:     s.Port,
-			State:    s.State(),
-			Weight:   s.Weight,
-			Sessions: st.Sessions,
-			Total5xx: st.Total5xx,
+		st, ok := stats[s.Backend+"/"+s.Server]
+		if !ok {
+			if r.uncounted == nil {
+				r.uncounted = map[string]bool{}
+			}
+			r.uncounted[s.Backend+"/"+s.Server] = true
+		}
+		r.servers = append(r.servers, integrations.Backend{
+			Instance:     inst.Name,
+			Backend:      s.Backend,
+			Server:       s.Server,
+			Address:      s.Addr,
+			Port:         s.Port,
+			State:        s.State(),
+			Weight:       s.Weight,
+			Sessions:     st.Sessions,
+			SessionLimit: st.SessionLimit,
+			Queue:        st.Queue,
+			Total5xx:     st.Counters.Responses[4],
+			Counters:     st.Counters,
 		})
 	}
-	return out, nil
+	for _, key := range slices.Sorted(maps.Keys(stats)) {
+		st := stats[key]
+		p := integrations.Proxy{Instance: inst.Name, Name: st.Proxy, Status: st.Status, Sessions: st.Sessions,
+			SessionLimit: st.SessionLimit, Queue: st.Queue, Counters: st.Counters}
+		switch {
+		case st.Server == statFrontend:
+			p.Kind = integrations.ProxyFrontend
+		case st.Server == statBackend && inst.watches(st.Proxy):
+			p.Kind = integrations.ProxyBackend
+		default:
+			continue
+		}
+		r.proxies = append(r.proxies, p)
+	}
+	// Frontends first, then backends, each by name.
+	slices.SortStableFunc(r.proxies, func(a, b integrations.Proxy) int { return strings.Compare(string(b.Kind), string(a.Kind)) })
+	return r
 }
 
 func (inst *instance) serversState(ctx context.Context) ([]serverState, error) {

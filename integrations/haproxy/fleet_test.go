@@ -177,6 +177,19 @@ func TestRunPublishesBackendsWithRatesAndProcess(t *testing.T) {
 	if lastState(rec) != integrations.SourceOK {
 		t.Errorf("state = %s, want ok", lastState(rec))
 	}
+	// Each refresh's measurements follow its snapshot as samples.
+	series := map[string]float64{}
+	for _, e := range rec.Events() {
+		if s, ok := e.(integrations.SamplesTaken); ok {
+			for _, x := range s.Samples {
+				series[x.Target+" "+x.Metric] = x.Value
+			}
+		}
+	}
+	if series["edge-1/tier:free throttle_pct"] != 25 || series["edge-1/app/app-1 error_ratio"] != 1 ||
+		series["edge-1/app http_5xx_per_s"] <= 0 || series["edge-1/fe:web req_per_s"] <= 0 {
+		t.Errorf("samples published: %v", series)
+	}
 }
 
 func TestSetServerState(t *testing.T) {

@@ -134,17 +134,33 @@ func atoiField(name, v string) (int, error) {
 	return n, nil
 }
 
-// statRow holds the `show stat` counters of one server.
+// statRow is one row of `show stat`: a server, or a frontend's or
+// backend's aggregate (Server "FRONTEND" or "BACKEND").
 type statRow struct {
-	Sessions int
-	Total5xx uint64
+	Proxy, Server string
+	Status        string
+	Sessions      int
+	SessionLimit  int
+	Queue         int
+	Counters      integrations.Counters
 }
 
-// parseStat parses `show stat` CSV into per-server counters keyed by
-// "backend/server"; frontend and backend summary rows are skipped.
+// Aggregate row names of `show stat`.
+const (
+	statFrontend = "FRONTEND"
+	statBackend  = "BACKEND"
+)
+
+// parseStat parses `show stat` CSV into rows keyed by "proxy/server"
+// (servers, and the FRONTEND and BACKEND aggregate rows). Columns are
+// found by name. A counter column that is empty (HTTP counters of a TCP
+// proxy, a limit that is not set) reads 0; Counters.HTTP says whether the
+// row has HTTP counters; a row without req_tot counts its sessions (stot)
+// as requests.
 func parseStat(text string) (map[string]statRow, error) {
 	r := csv.NewReader(strings.NewReader(strings.TrimPrefix(text, "# ")))
 	r.FieldsPerRecord = -1
+	r.ReuseRecord = true
 	header, err := r.Read()
 	if err != nil {
 		return nil, fmt.Errorf("show stat: no CSV header: %w", err)
@@ -165,28 +181,73 @@ func parseStat(text string) (map[string]statRow, error) {
 			return nil, fmt.Errorf("show stat: %w", err)
 		}
 		get := func(name string) string {
-			if i := cols[name]; i < len(rec) {
+			if i, ok := cols[name]; ok && i < len(rec) {
 				return rec[i]
 			}
 			return ""
 		}
-		sv := get("svname")
-		if sv == "FRONTEND" || sv == "BACKEND" {
-			continue
-		}
-		var row statRow
-		if v := get("scur"); v != "" {
-			if row.Sessions, err = strconv.Atoi(v); err != nil {
-				return nil, fmt.Errorf("show stat: scur %q is not a number", v)
+		var perr error
+		num := func(name string) uint64 {
+			v := get(name)
+			if v == "" || perr != nil {
+				return 0
 			}
-		}
-		if v := get("hrsp_5xx"); v != "" { // empty in TCP mode
-			if row.Total5xx, err = strconv.ParseUint(v, 10, 64); err != nil {
-				return nil, fmt.Errorf("show stat: hrsp_5xx %q is not a number", v)
+			n, err := strconv.ParseUint(v, 10, 64)
+			if err != nil {
+				perr = fmt.Errorf("show stat: %s %q is not a number", name, v)
 			}
+			return n
 		}
-		out[get("pxname")+"/"+sv] = row
+		row := statRow{Proxy: get("pxname"), Server: get("svname"), Status: get("status")}
+		row.Sessions, row.SessionLimit, row.Queue = int(num("scur")), int(num("slim")), int(num("qcur"))
+		c := &row.Counters
+		c.HTTP = get("hrsp_5xx") != ""
+		for i, name := range responseColumns {
+			c.Responses[i] = num(name)
+		}
+		c.Denied = num("dreq")
+		if get("req_tot") != "" {
+			c.Requests = num("req_tot")
+		} else {
+			c.Requests = num("stot")
+		}
+		if perr != nil {
+			return nil, perr
+		}
+		if row.Proxy == "" || row.Server == "" {
+			return nil, fmt.Errorf("show stat: row without proxy or server name")
+		}
+		out[row.Proxy+"/"+row.Server] = row
 	}
+}
+
+// responseColumns are the response counters by class, as in
+// integrations.Counters.Responses.
+var responseColumns = [...]string{"hrsp_1xx", "hrsp_2xx", "hrsp_3xx", "hrsp_4xx", "hrsp_5xx"}
+
+// infoStatCommand asks one worker for its identity and its counters on
+// one connection, so both answers come from the same process: a reload
+// between two readings shows as a new Pid, and the counters' delta
+// restarts instead of mixing two workers' counts.
+const infoStatCommand = "show info;show stat"
+
+// parseInfoStat splits the answer to infoStatCommand into the worker's
+// Pid and the parsed `show stat` rows.
+func parseInfoStat(text string) (pid string, rows map[string]statRow, err error) {
+	info, stat, ok := strings.Cut(text, "# pxname,")
+	if !ok {
+		return "", nil, fmt.Errorf("show stat: no CSV header in answer %q", firstLines(strings.TrimSpace(text), 2))
+	}
+	for line := range strings.Lines(info) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "Pid:"); ok {
+			pid = strings.TrimSpace(v)
+		}
+	}
+	if pid == "" {
+		return "", nil, fmt.Errorf("show info: no Pid in answer %q", firstLines(strings.TrimSpace(info), 2))
+	}
+	rows, err = parseStat("# pxname," + stat)
+	return pid, rows, err
 }
 
 // parseProc parses the master CLI's `show proc`:

@@ -4,7 +4,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/warroomhq/warroom/integrations"
 )
@@ -55,20 +54,64 @@ func TestParseServersStateRejectsGarbage(t *testing.T) {
 }
 
 func TestParseStat(t *testing.T) {
-	text := "# pxname,svname,qcur,qmax,scur,smax,status,weight,hrsp_5xx,addr,\n" +
-		"fe,FRONTEND,,,3,4,OPEN,,,,\n" +
-		"be,s1,0,0,2,5,UP,1,17,127.0.0.1:80,\n" +
-		"be,s2,0,0,0,1,MAINT,1,,127.0.0.1:81,\n" +
-		"be,BACKEND,0,0,2,5,UP,2,17,,\n"
+	text := "# pxname,svname,qcur,qmax,scur,smax,slim,stot,dreq,status,weight,hrsp_1xx,hrsp_2xx,hrsp_3xx,hrsp_4xx,hrsp_5xx,req_tot,addr,\n" +
+		"fe,FRONTEND,,,3,4,100,50,7,OPEN,,0,30,0,12,5,50,,\n" +
+		"be,s1,2,3,2,5,10,40,,UP,1,0,20,0,0,17,40,127.0.0.1:80,\n" +
+		"be,s2,0,0,0,1,,0,,MAINT,1,,,,,,,127.0.0.1:81,\n" +
+		"be,BACKEND,0,0,2,5,,43,0,UP,2,0,20,0,3,20,43,,\n" +
+		"tcp,t1,0,0,1,1,,9,,UP,1,,,,,,,127.0.0.1:82,\n"
 	got, err := parseStat(text)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 2 || got["be/s1"] != (statRow{Sessions: 2, Total5xx: 17}) || got["be/s2"] != (statRow{}) {
-		t.Fatalf("got %+v", got)
+	http := func(req, r2, r4, r5, denied uint64) integrations.Counters {
+		return integrations.Counters{Requests: req, Responses: [5]uint64{0, r2, 0, r4, r5}, Denied: denied, HTTP: true}
+	}
+	want := map[string]statRow{
+		"fe/FRONTEND": {Proxy: "fe", Server: "FRONTEND", Status: "OPEN", Sessions: 3, SessionLimit: 100, Counters: http(50, 30, 12, 5, 7)},
+		"be/s1":       {Proxy: "be", Server: "s1", Status: "UP", Sessions: 2, SessionLimit: 10, Queue: 2, Counters: http(40, 20, 0, 17, 0)},
+		"be/s2":       {Proxy: "be", Server: "s2", Status: "MAINT"},
+		"be/BACKEND":  {Proxy: "be", Server: "BACKEND", Status: "UP", Sessions: 2, Counters: http(43, 20, 3, 20, 0)},
+		// A TCP proxy has no HTTP counters: its sessions are its requests.
+		"tcp/t1": {Proxy: "tcp", Server: "t1", Status: "UP", Sessions: 1, Counters: integrations.Counters{Requests: 9}},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %d rows, want %d: %+v", len(got), len(want), got)
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s = %+v\nwant %+v", k, got[k], w)
+		}
 	}
 	if _, err := parseStat("# pxname,svname\nbe,s1\n"); err == nil || !strings.Contains(err.Error(), "scur") {
 		t.Errorf("missing columns: err = %v", err)
+	}
+	if _, err := parseStat("# pxname,svname,scur,hrsp_5xx,req_tot\nbe,s1,1,2,-3\n"); err == nil || !strings.Contains(err.Error(), "req_tot") {
+		t.Errorf("bad number: err = %v", err)
+	}
+}
+
+func TestParseInfoStatCapturedFromHAProxy(t *testing.T) {
+	text, err := os.ReadFile("testdata/show-info-stat.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, rows, err := parseInfoStat(string(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fe, s1, be := rows["web/FRONTEND"], rows["app/s1"], rows["app/BACKEND"]
+	// One request served, one denied by an http-request deny rule.
+	if pid != "20850" || len(rows) != 3 ||
+		fe.Counters != (integrations.Counters{Requests: 2, Responses: [5]uint64{0, 1, 0, 1, 0}, Denied: 1, HTTP: true}) ||
+		s1.Counters != (integrations.Counters{Requests: 1, Responses: [5]uint64{0, 1, 0, 0, 0}, HTTP: true}) ||
+		be.Counters != s1.Counters || fe.SessionLimit != 9986 || be.SessionLimit != 999 {
+		t.Fatalf("pid %q rows %+v", pid, rows)
+	}
+	for _, bad := range []string{"Unknown command.\n", "Name: HAProxy\n\n# pxname,svname,scur,hrsp_5xx\n"} {
+		if _, _, err := parseInfoStat(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
 	}
 }
 
@@ -128,27 +171,6 @@ func TestParseAddr(t *testing.T) {
 		if _, err := parseAddr("e", "runtime API", bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
-	}
-}
-
-func TestRateTracker(t *testing.T) {
-	now := time.Unix(1000, 0)
-	r := newRateTracker(func() time.Time { return now })
-	sample := func(total uint64) float64 {
-		s := []integrations.Backend{{Backend: "be", Server: "s1", Total5xx: total}}
-		r.update("edge-1", s)
-		return s[0].Rate5xx
-	}
-	if got := sample(10); got != 0 {
-		t.Errorf("first sample rate = %v, want 0", got)
-	}
-	now = now.Add(2 * time.Second)
-	if got := sample(30); got != 10 {
-		t.Errorf("rate = %v, want 10/s", got)
-	}
-	now = now.Add(2 * time.Second)
-	if got := sample(4); got != 2 { // counters restarted with a new worker
-		t.Errorf("rate after counter reset = %v, want 2/s", got)
 	}
 }
 

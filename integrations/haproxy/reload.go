@@ -63,8 +63,11 @@ func (inst *instance) reload(ctx context.Context, binary string) (integrations.P
 	if inst.master == nil {
 		return integrations.ProcessInfo{}, fmt.Errorf("haproxy %s: cannot reload: no master CLI address configured", inst.Name)
 	}
-	if err := inst.checkConfig(ctx, binary); err != nil {
-		return integrations.ProcessInfo{}, err
+	if inst.ConfigPath == "" {
+		return integrations.ProcessInfo{}, fmt.Errorf("haproxy %s: cannot reload: no configuration path configured to check first", inst.Name)
+	}
+	if err := inst.validate(ctx, binary); err != nil {
+		return integrations.ProcessInfo{}, fmt.Errorf("haproxy %s: not reloaded: %w", inst.Name, err)
 	}
 	before, err := inst.process(ctx)
 	if err != nil {
@@ -101,18 +104,15 @@ func (inst *instance) reload(ctx context.Context, binary string) (integrations.P
 	return after, nil
 }
 
-// checkConfig runs `haproxy -c -f cfg` and refuses with the checker's own
+// validate runs `haproxy -c -f cfg` and fails with the checker's own
 // message when the configuration is broken.
-func (inst *instance) checkConfig(ctx context.Context, binary string) error {
-	if inst.ConfigPath == "" {
-		return fmt.Errorf("haproxy %s: cannot reload: no configuration path configured to check first", inst.Name)
-	}
+func (inst *instance) validate(ctx context.Context, binary string) error {
 	cmd := exec.CommandContext(ctx, binary, "-c", "-f", inst.ConfigPath)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
 		if ctx.Err() != nil {
-			return fmt.Errorf("haproxy %s: not reloaded: configuration check cut short: %w", inst.Name, ctx.Err())
+			return fmt.Errorf("configuration check cut short: %w", ctx.Err())
 		}
 		msg := checkerMessage(out.String())
 		if len(msg) > 2000 {
@@ -121,7 +121,7 @@ func (inst *instance) checkConfig(ctx context.Context, binary string) error {
 		if msg == "" {
 			msg = err.Error()
 		}
-		return fmt.Errorf("haproxy %s: not reloaded: configuration check `%s -c -f %s` failed: %s", inst.Name, binary, inst.ConfigPath, msg)
+		return fmt.Errorf("configuration check `%s -c -f %s` failed: %s", binary, inst.ConfigPath, msg)
 	}
 	return nil
 }

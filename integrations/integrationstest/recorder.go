@@ -51,6 +51,16 @@ func (r *Recorder) Records(kind string) []integrations.Record {
 	return out
 }
 
+// Last returns the last record of the given kind ("" for any), or the
+// zero Record when there is none.
+func (r *Recorder) Last(kind string) integrations.Record {
+	recs := r.Records(kind)
+	if len(recs) == 0 {
+		return integrations.Record{}
+	}
+	return recs[len(recs)-1]
+}
+
 // Statuses returns every published status, in order.
 func (r *Recorder) Statuses() []integrations.SourceStatus {
 	var out []integrations.SourceStatus

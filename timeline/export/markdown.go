@@ -65,6 +65,7 @@ func Markdown(w io.Writer, entries []timeline.Entry, opts Options) error {
 	}
 
 	md.runbookRuns(RunbookRuns(rows))
+	md.inForce(entries)
 	md.starredChat(rows)
 
 	md.printf("\n## Follow-ups\n\n_To fill in: one action item per line, with an owner and a due date._\n\n- [ ] \n")

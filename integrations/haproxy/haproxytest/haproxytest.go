@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -50,6 +51,24 @@ func StartBackend(t testing.TB, name string) string {
 	return srv.Listener.Addr().String()
 }
 
+// StartFlakyBackend starts a Go HTTP server on 127.0.0.1 that answers 500
+// to failPerTen of every ten requests and 200 to the rest, naming itself
+// in an X-Server header (count by it with Load.CountBy). It returns
+// host:port.
+func StartFlakyBackend(t testing.TB, name string, failPerTen int64) string {
+	t.Helper()
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Server", name)
+		if n.Add(1)%10 < failPerTen {
+			w.WriteHeader(http.StatusInternalServerError)
+		}
+		fmt.Fprintln(w, name)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.Listener.Addr().String()
+}
+
 // FreePort returns a loopback TCP port that was free a moment ago.
 func FreePort(t testing.TB) int {
 	t.Helper()
@@ -69,6 +88,11 @@ type Config struct {
 	Servers []string // server lines after "server ", e.g. "web1 127.0.0.1:8080 check"
 	// BackendExtra holds more backend lines (server-template, options).
 	BackendExtra []string
+	// DefaultsExtra holds more lines for the defaults section.
+	DefaultsExtra []string
+	// TCP makes the instance balance TCP connections (mode tcp, no
+	// throttle), as a cloud network load balancer in front does.
+	TCP bool
 }
 
 // Instance is one running HAProxy master with its files.
@@ -128,6 +152,14 @@ func (in *Instance) render(cfg Config) string {
 	if backend == "" {
 		backend = "app"
 	}
+	mode, throttle := "http", haproxy.ThrottleConfig(in.ThrottleMap)
+	if cfg.TCP {
+		mode, throttle = "tcp", ""
+	}
+	var defaults strings.Builder
+	for _, l := range cfg.DefaultsExtra {
+		fmt.Fprintf(&defaults, "    %s\n", l)
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, `global
     stats socket %s mode 600 level admin expose-fd listeners
@@ -135,19 +167,19 @@ func (in *Instance) render(cfg Config) string {
     hard-stop-after 15s
 
 defaults
-    mode http
+    mode %s
     timeout connect 1s
     timeout client 10s
     timeout server 10s
     timeout http-keep-alive 2s
     load-server-state-from-file global
-
+%s
 frontend web
     bind %s
 %s    default_backend %s
 
 backend %s
-`, in.RuntimeSock, in.StateFile, in.HTTPAddr, haproxy.ThrottleConfig(in.ThrottleMap), backend, backend)
+`, in.RuntimeSock, in.StateFile, mode, defaults.String(), in.HTTPAddr, throttle, backend, backend)
 	for _, l := range cfg.BackendExtra {
 		fmt.Fprintf(&b, "    %s\n", l)
 	}
@@ -302,9 +334,27 @@ type Topology struct {
 }
 
 // StartTopology starts backends Go servers, edges edge HAProxy instances
-// (edge-1, edge-2, …) and a front in front of them.
+// (edge-1, edge-2, …) and an HTTP front in front of them that retries.
 func StartTopology(t testing.TB, edges, backends int) *Topology {
 	t.Helper()
+	return StartTopologyWith(t, TopologyOptions{Edges: edges, Backends: backends})
+}
+
+// TopologyOptions shape a Topology.
+type TopologyOptions struct {
+	Edges, Backends int
+	// TCPFront makes the front balance TCP connections with no retries,
+	// like a cloud network load balancer: a client's keep-alive
+	// connection stays on one edge until a side closes it.
+	TCPFront bool
+	// EdgeDefaults are more lines for the edges' defaults section.
+	EdgeDefaults []string
+}
+
+// StartTopologyWith starts a topology shaped by o.
+func StartTopologyWith(t testing.TB, o TopologyOptions) *Topology {
+	t.Helper()
+	edges, backends := o.Edges, o.Backends
 	tp := &Topology{FrontBackend: "edges"}
 	var appServers []string
 	for i := 1; i <= backends; i++ {
@@ -314,17 +364,21 @@ func StartTopology(t testing.TB, edges, backends int) *Topology {
 	}
 	var edgeServers []string
 	for i := 1; i <= edges; i++ {
-		e := Start(t, Config{Name: fmt.Sprintf("edge-%d", i), Servers: appServers})
+		e := Start(t, Config{Name: fmt.Sprintf("edge-%d", i), Servers: appServers, DefaultsExtra: o.EdgeDefaults})
 		tp.Edges = append(tp.Edges, e)
 		// Checks let the front route around an edge that stops answering.
 		edgeServers = append(edgeServers, fmt.Sprintf("%s %s check inter 500ms", e.Name, e.HTTPAddr))
 	}
-	tp.Front = Start(t, Config{
+	front := Config{
 		Name:         "front",
 		Backend:      tp.FrontBackend,
 		Servers:      edgeServers,
 		BackendExtra: []string{"option httpchk GET /", "retries 3", "option redispatch"},
-	})
+	}
+	if o.TCPFront {
+		front.TCP, front.BackendExtra = true, []string{"retries 0"}
+	}
+	tp.Front = Start(t, front)
 	return tp
 }
 

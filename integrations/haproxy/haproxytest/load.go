@@ -1,6 +1,7 @@
 package haproxytest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -9,15 +10,24 @@ import (
 	"time"
 )
 
-// Load is a bounded HTTP load: Workers goroutines send GET requests to URL
-// one after the other until Duration has passed or Requests have been
-// sent (whichever comes first), or Stop is called.
+// Load is a bounded HTTP load: Workers goroutines send requests to URL
+// one after the other, each on its own keep-alive connection, until
+// Duration has passed or Requests have been sent (whichever comes first),
+// or Stop is called.
 type Load struct {
 	URL      string
 	Workers  int
 	Duration time.Duration // required: load always ends on its own
 	Requests int           // 0: no count limit
 	Header   http.Header
+	// CountBy names a response header (for example one saying which
+	// backend answered) to count statuses by, in Result.By.
+	CountBy string
+	// Method is GET unless set. A POST with Body is never retried by the
+	// client on a reused connection that turns out closed, so each such
+	// race counts as a failure.
+	Method string
+	Body   []byte
 }
 
 // Result counts what the load saw. A failure is a transport error or a
@@ -27,6 +37,8 @@ type Result struct {
 	Failed   int
 	Statuses map[int]int // by HTTP status
 	Errors   []string    // the first few failures, for the test's message
+	// By counts statuses by the value of Load.CountBy's header.
+	By map[string]map[int]int
 }
 
 func (r Result) String() string {
@@ -51,7 +63,7 @@ func (l Load) Start() *Running {
 		panic("haproxytest: Load needs a Duration")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), l.Duration)
-	run := &Running{cancel: cancel, done: make(chan struct{}), result: Result{Statuses: map[int]int{}}}
+	run := &Running{cancel: cancel, done: make(chan struct{}), result: Result{Statuses: map[int]int{}, By: map[string]map[int]int{}}}
 	transport := &http.Transport{MaxIdleConnsPerHost: l.Workers, IdleConnTimeout: time.Second}
 	client := &http.Client{Transport: transport, Timeout: 5 * time.Second}
 	var (
@@ -69,13 +81,19 @@ func (l Load) Start() *Running {
 		sent++
 		return true
 	}
-	record := func(status int, err error) {
+	record := func(status int, by string, err error) {
 		mu.Lock()
 		defer mu.Unlock()
 		r := &run.result
 		r.Requests++
 		if err == nil {
 			r.Statuses[status]++
+			if l.CountBy != "" {
+				if r.By[by] == nil {
+					r.By[by] = map[int]int{}
+				}
+				r.By[by][status]++
+			}
 		}
 		if err != nil || status < 200 || status > 299 {
 			r.Failed++
@@ -91,11 +109,11 @@ func (l Load) Start() *Running {
 	for range l.Workers {
 		wg.Go(func() {
 			for take() {
-				status, err := l.once(ctx, client)
+				status, by, err := l.once(ctx, client)
 				if ctx.Err() != nil && err != nil {
 					return // cut by the end of the load, not a failure
 				}
-				record(status, err)
+				record(status, by, err)
 			}
 		})
 	}
@@ -108,23 +126,33 @@ func (l Load) Start() *Running {
 	return run
 }
 
-func (l Load) once(ctx context.Context, client *http.Client) (int, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, l.URL, nil)
+func (l Load) once(ctx context.Context, client *http.Client) (status int, by string, err error) {
+	method, body := l.Method, io.Reader(nil)
+	if method == "" {
+		method = http.MethodGet
+	}
+	if l.Body != nil {
+		body = bytes.NewReader(l.Body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, l.URL, body)
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	for k, v := range l.Header {
 		req.Header[k] = v
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	defer resp.Body.Close()
-	if _, err := io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20)); err != nil {
-		return resp.StatusCode, err
+	if l.CountBy != "" {
+		by = resp.Header.Get(l.CountBy)
 	}
-	return resp.StatusCode, nil
+	if _, err := io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20)); err != nil {
+		return resp.StatusCode, by, err
+	}
+	return resp.StatusCode, by, nil
 }
 
 // Wait blocks until the load has ended on its own and returns the result.

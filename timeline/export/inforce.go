@@ -1,0 +1,41 @@
+package export
+
+import (
+	"github.com/warroomhq/warroom/timeline"
+	"github.com/warroomhq/warroom/timeline/ledger"
+)
+
+// inForce lists what warroom changed and had not reverted by the end of
+// the timeline: throttles, servers out of rotation, raised capacity. It
+// reads the whole timeline, whatever the filter: a filter narrows what is
+// shown, not what is in force.
+func (m *mdWriter) inForce(entries []timeline.Entry) {
+	items := ledger.OfEntries(entries).Items()
+	if len(items) == 0 {
+		return
+	}
+	m.str("\n## Changes still in force\n\nWhat warroom changed and had not reverted when this draft was made; each is undone by the runbook named, or as said.\n\n")
+	m.str("| What | Since | Latest change | Revert |\n|---|---|---|---|\n")
+	for _, it := range items {
+		m.str("| ")
+		m.cell(it.What, 0)
+		m.str(" | ")
+		m.time(it.Since, fullTime)
+		m.str(" | ")
+		m.time(it.At, fullTime)
+		m.str(" by ")
+		m.cell(it.By, 0)
+		if it.Runbook != "" {
+			m.str(" (")
+			m.cell(it.Runbook, 0)
+			m.str(")")
+		}
+		m.str(" | ")
+		if it.Revert.Runbook != "" {
+			m.str(codeSpan(it.Revert.String()))
+		} else {
+			m.cell(it.Revert.How, 0)
+		}
+		m.str(" |\n")
+	}
+}
