@@ -145,7 +145,8 @@ func (f *replayFilter) known(key string, s saying) bool {
 // chat message, a failed scaling activity) are one subject each, their
 // time included: the timeline holds them or not. Changes a watcher dates
 // by when it saw them (a desired capacity, an instance entering service,
-// slot drift, an incident gone from the open list) are each one subject
+// slot drift, an odd one out, an incident gone from the open list) are
+// each one subject
 // whose word at the time counts: a watcher seeing the same change again,
 // at its own time, says nothing new; a change back and forth is recorded
 // each time.
@@ -165,6 +166,10 @@ func replayKey(kind string, occurred time.Time, fields map[string]string, text s
 			fields["backend"] + "\x00" + fields["server"], text, true
 	case kind == "drift" || kind == "drift.cleared":
 		return "drift\x00" + fields["group"] + "\x00" + fields["instance"] + "\x00" + fields["backend"], kind + "\x00" + text, true
+	case (kind == "oddone" || kind == "oddone.cleared") && fields["target"] != "":
+		// Marked or cleared is the word; the figures quoted differ by
+		// watcher.
+		return "oddone\x00" + fields["target"], kind, true
 	}
 	return "", "", false
 }

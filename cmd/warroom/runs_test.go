@@ -105,7 +105,8 @@ func sharedIncident(t *testing.T) func() *session {
 // and a third opened after them: whatever one of them recorded, the
 // others never record again, whether the service dates it (an alert, its
 // acknowledgement, a chat line) or the watcher does (a desired capacity
-// seen a few seconds apart, slot drift); a change back is still recorded.
+// seen a few seconds apart, slot drift, an odd one out); a change back is
+// still recorded.
 func TestObservationsAreRecordedOnceWhicheverProcessSeesThem(t *testing.T) {
 	open := sharedIncident(t)
 	record := func(s *session, recs ...integrations.Record) {
@@ -129,13 +130,18 @@ func TestObservationsAreRecordedOnceWhicheverProcessSeesThem(t *testing.T) {
 			Fields: map[string]string{"group": "web", "instance": "edge-1", "backend": "app"}}
 	}
 	chat := integrations.Record{Source: "slack", Kind: "chat.message", Occurred: at, Text: "looking", Fields: map[string]string{"ts": "1.0001"}}
+	odd := func(d time.Duration, ratio string) integrations.Record {
+		return integrations.Record{Source: "oddone", Kind: "oddone", Occurred: at.Add(d), Text: "odd one out edge-2/web: error " + ratio,
+			Fields: map[string]string{"instance": "edge-2", "target": "edge-2/web"}}
+	}
 
 	screen, script := open(), open() // both open before either records
-	record(screen, alert("alert.triggered", 0), alert("alert.acknowledged", time.Minute), desired("2", "3", 2*time.Minute), drifted(2*time.Minute), chat)
+	record(screen, alert("alert.triggered", 0), alert("alert.acknowledged", time.Minute), desired("2", "3", 2*time.Minute), drifted(2*time.Minute), chat,
+		odd(2*time.Minute, "31%"))
 	// The script's adapters start afresh: they replay the alert's history
 	// and see the same change a few seconds later by their own clock.
 	record(script, alert("alert.triggered", 0), alert("alert.acknowledged", time.Minute), desired("2", "3", 2*time.Minute+3*time.Second),
-		drifted(2*time.Minute+3*time.Second), chat)
+		drifted(2*time.Minute+3*time.Second), chat, odd(2*time.Minute+3*time.Second, "29%"))
 	record(screen, desired("3", "2", 5*time.Minute))
 	record(script, desired("3", "2", 5*time.Minute+2*time.Second), desired("2", "3", 9*time.Minute))
 	later := open() // the next scripted run
@@ -152,7 +158,7 @@ func TestObservationsAreRecordedOnceWhicheverProcessSeesThem(t *testing.T) {
 		}
 	}
 	want := []string{"alert.triggered: web down", "alert.acknowledged: web down", "web: desired capacity 2 → 3",
-		"web ↔ edge-1/app: 2 hosts without a slot", "looking", "web: desired capacity 3 → 2", "web: desired capacity 2 → 3"}
+		"web ↔ edge-1/app: 2 hosts without a slot", "looking", "odd one out edge-2/web: error 31%", "web: desired capacity 3 → 2", "web: desired capacity 2 → 3"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("the timeline holds\n  %s\nwant\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
 	}
