@@ -107,6 +107,10 @@ type AlertActor interface {
 	Acknowledge(ctx context.Context, alertID string) error
 	Resolve(ctx context.Context, alertID string) error
 	AddNote(ctx context.Context, alertID, note string) error
+	// ReadAlert reads one alert back as its source holds it now, resolved
+	// included: a change whose answer never came (a timed-out call may
+	// still have landed) is settled by looking.
+	ReadAlert(ctx context.Context, alertID string) (Alert, error)
 }
 
 // CommandOptions bound how far a host command reaches at once: the

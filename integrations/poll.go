@@ -20,9 +20,16 @@ type RateLimitedError struct {
 	Err   error
 }
 
+// Error says what happened and, when the service said, how long to wait.
 func (e *RateLimitedError) Error() string {
-	return fmt.Sprintf("rate limited, retry after %s: %v", e.After, e.Err)
+	if e.After > 0 {
+		return fmt.Sprintf("%v; try again in %s", e.Err, roundWait(e.After))
+	}
+	return e.Err.Error()
 }
+
+// roundWait shows a wait in whole seconds (at least one).
+func roundWait(d time.Duration) time.Duration { return max(time.Second, d.Round(time.Second)) }
 
 func (e *RateLimitedError) Unwrap() error { return e.Err }
 
@@ -68,8 +75,11 @@ func (c PollConfig) withDefaults() PollConfig {
 // Poll calls fetch every Interval until ctx ends. Refreshes never overlap:
 // the next starts only after the previous returned. Each refresh gets its
 // own Timeout. Failures back off exponentially with jitter, honour
-// RateLimitedError, and move the source's status ok → degraded (→ stale
-// while the data ages past its budget) → ok on recovery. Every attempt
+// RateLimitedError, and move the source's status ok → degraded → ok on
+// recovery. The poller alone decides staleness: when no refresh has
+// succeeded within the Budget it turns the source stale at that moment,
+// whether it is waiting out a backoff or a refresh that has not answered,
+// so the screen never shows a state the timeline lacks. Every attempt
 // publishes a StatusChanged; every change of state also publishes a
 // source.status Record for the timeline.
 func Poll(ctx context.Context, cfg PollConfig, pub Publisher, fetch func(ctx context.Context) error) {
@@ -77,23 +87,80 @@ func Poll(ctx context.Context, cfg PollConfig, pub Publisher, fetch func(ctx con
 	// The first outcome is always a change of state, so a source that
 	// never succeeds is on the timeline with its reason from the start.
 	st := SourceStatus{Source: cfg.Source, State: sourceStarting, Budget: cfg.Budget}
+	set := func(next SourceStatus, at time.Time) {
+		prev := st.State
+		st = next
+		pub.Publish(StatusChanged{Status: st})
+		if st.State != prev {
+			pub.Publish(statusRecord(st, prev, at))
+		}
+	}
 	for {
-		fctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
-		err := fetch(fctx)
-		cancel()
+		done := make(chan error, 1)
+		go func() {
+			fctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+			defer cancel()
+			done <- fetch(fctx)
+		}()
+		// fetch honours its context, so this wait ends with it.
+		var err error
+		for waiting := true; waiting; {
+			stale, stop := staleTimer(st, cfg)
+			select {
+			case err = <-done:
+				waiting = false
+			case <-stale:
+				set(wentStale(st), cfg.Now())
+			}
+			stop()
+		}
 		if ctx.Err() != nil {
 			return
 		}
-		prev := st.State
-		st = nextStatus(st, err, cfg)
-		pub.Publish(StatusChanged{Status: st})
-		if st.State != prev {
-			pub.Publish(statusRecord(st, prev))
+		next := nextStatus(st, err, cfg)
+		delay := nextDelay(next, err, cfg)
+		var rl *RateLimitedError
+		if errors.As(err, &rl) {
+			// The poller, not the service, decides when it retries.
+			next.LastError = fmt.Sprintf("%s; retrying in %s", truncate(rl.Err.Error(), 160), roundWait(delay))
 		}
-		if !Sleep(ctx, nextDelay(st, err, cfg)) {
-			return
+		set(next, next.LastAttempt)
+		wake := time.NewTimer(delay)
+		for sleeping := true; sleeping; {
+			stale, stop := staleTimer(st, cfg)
+			select {
+			case <-ctx.Done():
+				stop()
+				wake.Stop()
+				return
+			case <-wake.C:
+				sleeping = false
+			case <-stale:
+				set(wentStale(st), cfg.Now())
+			}
+			stop()
 		}
 	}
+}
+
+// staleTimer fires when the source's data outlives its budget; it never
+// fires for a source already stale, or one that has never succeeded (that
+// one is down). stop releases the timer.
+func staleTimer(st SourceStatus, cfg PollConfig) (<-chan time.Time, func()) {
+	if st.LastSuccess.IsZero() || (st.State != SourceOK && st.State != SourceDegraded) {
+		return nil, func() {}
+	}
+	t := time.NewTimer(max(0, st.Budget-cfg.Now().Sub(st.LastSuccess)))
+	return t.C, func() { t.Stop() }
+}
+
+// wentStale is the status once the budget has run out with no success.
+func wentStale(st SourceStatus) SourceStatus {
+	st.State = SourceStale
+	if st.LastError == "" {
+		st.LastError = fmt.Sprintf("no successful refresh within %s", st.Budget)
+	}
+	return st
 }
 
 // nextStatus folds one refresh's outcome into the status.
@@ -158,13 +225,13 @@ func nextDelay(st SourceStatus, err error, cfg PollConfig) time.Duration {
 	return d
 }
 
-func statusRecord(st SourceStatus, prev SourceState) Record {
+func statusRecord(st SourceStatus, prev SourceState, at time.Time) Record {
 	text := fmt.Sprintf("%s %s → %s", st.Source, prev, st.State)
 	if st.LastError != "" {
 		text += ": " + st.LastError
 	}
 	return Record{
-		Occurred: st.LastAttempt,
+		Occurred: at,
 		Source:   st.Source,
 		Kind:     "source.status",
 		Text:     text,

@@ -3,6 +3,7 @@ package integrations
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -82,5 +83,74 @@ func TestStatusGoesStaleAfterBudget(t *testing.T) {
 	}
 	if never := nextStatus(SourceStatus{}, errors.New("refused"), cfg); never.State != SourceDown {
 		t.Fatalf("a source that never succeeded is %s, want down", never.State)
+	}
+}
+
+// waitRecord waits (bounded) until the collector holds a status record
+// moving to state, and returns it.
+func (c *collect) waitRecord(t *testing.T, to SourceState, within time.Duration) Record {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) {
+		c.mu.Lock()
+		for _, e := range c.events {
+			if r, ok := e.(Record); ok && r.Fields["to"] == string(to) {
+				c.mu.Unlock()
+				return r
+			}
+		}
+		c.mu.Unlock()
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("no record of the source turning %s within %s; states %v", to, within, c.states())
+	return Record{}
+}
+
+// The poller records staleness itself, at the moment the budget runs out,
+// while it waits out a long rate-limit backoff and while a refresh hangs:
+// the screen shows only what the poller recorded, so the timeline holds
+// every stale spell the header shows.
+func TestPollRecordsStaleWhenTheBudgetRunsOut(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		after func(ctx context.Context) error // every refresh after the first good one
+	}{
+		{"waiting out a rate limit", func(context.Context) error {
+			return &RateLimitedError{After: time.Hour, Err: errors.New("429")}
+		}},
+		{"refresh not answering", func(ctx context.Context) error { <-ctx.Done(); return ctx.Err() }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			c := &collect{}
+			calls := 0
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				Poll(ctx, PollConfig{Source: "x", Interval: 10 * time.Millisecond, Timeout: time.Hour, Budget: 60 * time.Millisecond,
+					Jitter: func() float64 { return 1 }}, c, func(ctx context.Context) error {
+					calls++
+					if calls == 1 {
+						return nil
+					}
+					return tc.after(ctx)
+				})
+			}()
+			r := c.waitRecord(t, SourceStale, 2*time.Second)
+			cancel()
+			<-done
+			if r.Kind != "source.status" || r.Fields["from"] != string(SourceOK) || !strings.Contains(r.Text, "x ok → stale") {
+				t.Fatalf("stale record %+v", r)
+			}
+			var last SourceStatus
+			for _, e := range c.events {
+				if s, ok := e.(StatusChanged); ok {
+					last = s.Status
+				}
+			}
+			if last.State != SourceStale || last.LastError == "" {
+				t.Fatalf("last published status %+v, want stale with a reason", last)
+			}
+		})
 	}
 }

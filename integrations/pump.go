@@ -74,6 +74,12 @@ type PumpOptions struct {
 	// Derive computes further records from a batch before it is persisted,
 	// for example drift findings from fresh fleet and HAProxy snapshots.
 	Derive func(Batch) []Record
+	// Redact scrubs secrets from free text. It is applied to every batch
+	// before anything else sees it, so the screen shows exactly what the
+	// timeline keeps: a token pasted into chat, quoted in an alert or
+	// echoed in a server's error never reaches either in clear. Use the
+	// timeline store's redactor. Nil leaves text as published.
+	Redact func(string) string
 	// Interval is the frame interval: at most one delivery per interval.
 	Interval time.Duration
 	// Buffer is how many events may wait before Publish blocks.
@@ -129,8 +135,17 @@ func (p *Pump) Run(ctx context.Context) {
 }
 
 func (p *Pump) flush(b *Batch) {
+	if p.opts.Redact != nil {
+		b.redact(p.opts.Redact)
+	}
 	if p.opts.Derive != nil && (len(b.Fleet) > 0 || len(b.Backends) > 0) {
-		b.Records = append(b.Records, p.opts.Derive(*b)...)
+		derived := p.opts.Derive(*b)
+		if p.opts.Redact != nil {
+			for i := range derived {
+				derived[i] = derived[i].redacted(p.opts.Redact)
+			}
+		}
+		b.Records = append(b.Records, derived...)
 	}
 	if b.empty() {
 		return
@@ -146,4 +161,62 @@ func (p *Pump) flush(b *Batch) {
 		p.opts.Deliver(*b)
 	}
 	*b = Batch{}
+}
+
+// redact replaces every free-text part of the batch with its scrubbed
+// copy. Published slices are never modified (events are immutable once
+// published): what changes is copied first.
+func (b *Batch) redact(r func(string) string) {
+	for src, alerts := range b.Alerts {
+		out := make([]Alert, len(alerts))
+		for i, a := range alerts {
+			a.Service, a.Title, a.Body, a.Link = r(a.Service), r(a.Title), r(a.Body), r(a.Link)
+			out[i] = a
+		}
+		b.Alerts[src] = out
+	}
+	for src, groups := range b.Fleet {
+		out := make([]Group, len(groups))
+		for i, g := range groups {
+			acts := make([]ScalingActivity, len(g.Activities))
+			for j, a := range g.Activities {
+				a.Description, a.Cause, a.Message = r(a.Description), r(a.Cause), r(a.Message)
+				acts[j] = a
+			}
+			g.Activities = acts
+			out[i] = g
+		}
+		b.Fleet[src] = out
+	}
+	for src, st := range b.Status {
+		st.LastError = r(st.LastError)
+		b.Status[src] = st
+	}
+	// Chat and Records are the batch's own copies (see add).
+	for i := range b.Chat {
+		b.Chat[i].User, b.Chat[i].Text = r(b.Chat[i].User), r(b.Chat[i].Text)
+	}
+	for i := range b.Records {
+		b.Records[i] = b.Records[i].redacted(r)
+	}
+}
+
+// redacted returns rec with its actor, text, fields and links scrubbed.
+func (rec Record) redacted(r func(string) string) Record {
+	rec.Actor, rec.Text = r(rec.Actor), r(rec.Text)
+	if rec.Fields != nil {
+		fields := make(map[string]string, len(rec.Fields))
+		for k, v := range rec.Fields {
+			fields[k] = r(v)
+		}
+		rec.Fields = fields
+	}
+	if rec.Links != nil {
+		links := make([]string, len(rec.Links))
+		for i, l := range rec.Links {
+			links[i] = r(l)
+		}
+		rec.Links = links
+	}
+	return rec
 }

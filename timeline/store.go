@@ -31,6 +31,13 @@ type Options struct {
 	// Refresh takes them in, so a running screen can show them. It is
 	// called without the store's lock held.
 	OnForeign func([]Entry)
+	// Admit, when set, runs under the file lock at every commit: first
+	// with the entries other processes appended since the last one (in
+	// file order, entries nil), then with each request's entries (foreign
+	// nil), returning those to write. Checking and writing are then one
+	// step, so two processes that see the same happening can record it
+	// once (a replay filter); what it leaves out is simply not stored.
+	Admit func(foreign, entries []Entry) []Entry
 }
 
 // Store is one incident's timeline file, open for appending. Several
@@ -43,6 +50,7 @@ type Store struct {
 	redact    *Redactor
 	now       func() time.Time
 	onForeign func([]Entry)
+	admit     func(foreign, entries []Entry) []Entry
 
 	mu       sync.Mutex
 	cond     sync.Cond // signals the end of a commit
@@ -113,7 +121,7 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("opening timeline: %w", err)
 	}
 	s := &Store{path: path, file: f, redact: opts.Redactor, now: opts.Now, onForeign: opts.OnForeign,
-		chain: startOfFile, enc: newLineEncoder()}
+		admit: opts.Admit, chain: startOfFile, enc: newLineEncoder()}
 	s.cond.L = &s.mu
 	if created {
 		if err := syncDir(filepath.Dir(path)); err != nil {
@@ -376,6 +384,12 @@ func (s *Store) commit(batch []*request) (foreign, mine, scrubbed []Entry) {
 		var err error
 		if foreign, scrubbed, err = s.catchUp(); err != nil {
 			return err
+		}
+		if s.admit != nil {
+			s.admit(foreign, nil)
+			for _, r := range batch {
+				r.entries = s.admit(nil, r.entries)
+			}
 		}
 		var more []Entry
 		mine, more, err = s.write(batch, s.now().UTC())

@@ -2,12 +2,15 @@ package tui
 
 import (
 	"cmp"
+	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/warroomhq/warroom/integrations"
@@ -23,10 +26,20 @@ type alertsPane struct {
 	list     listView
 	counts   [3]int // triggered, acknowledged, resolved
 	detail   bool
-	// pinned is set once the user moves the cursor: from then on the
-	// cursor stays on the same alert while new ones sort in above it.
-	// Until then it stays on the top (most urgent) alert.
+	// pinned is set once the user moves the cursor or acts on an alert:
+	// from then on the cursor stays on the same alert (by id) while the
+	// list re-sorts. Until then it stays on the top (most urgent) alert.
 	pinned bool
+	// inflight holds the alerts with a change sent and not yet settled,
+	// by id: what was sent, and whether its answer never came and the
+	// alert is being read back.
+	inflight map[string]inflight
+}
+
+// inflight is a change sent to an alert's source, awaiting its outcome.
+type inflight struct {
+	verb     string // acknowledge or resolve
+	checking bool   // no answer came: reading the alert back
 }
 
 // set replaces one source's alerts; it sorts and counts once per batch,
@@ -78,6 +91,18 @@ func (p *alertsPane) set(source string, alerts []integrations.Alert) []integrati
 		}
 	}
 	return fresh
+}
+
+// hold keeps the cursor on the selected alert from now on: a key acts on
+// the alert it was pressed on, and the next key finds the cursor still on
+// it however the list re-sorts once the change lands.
+func (p *alertsPane) hold() { p.pinned = true }
+
+func (p *alertsPane) setInflight(id string, f inflight) {
+	if p.inflight == nil {
+		p.inflight = map[string]inflight{}
+	}
+	p.inflight[id] = f
 }
 
 func (p *alertsPane) match(i int, q string) bool {
@@ -134,6 +159,24 @@ func statusLabel(s integrations.AlertStatus) string {
 	return "RES "
 }
 
+// statusCell is the alert's status, or the change in flight on it:
+// "ACK…" while an acknowledge awaits its answer, "ACK?" while an
+// unanswered one is being read back (likewise RES for resolve).
+func (p *alertsPane) statusCell(st Styles, a integrations.Alert) string {
+	f, ok := p.inflight[a.ID]
+	if !ok {
+		return statusLabel(a.Status)
+	}
+	label := "ACK"
+	if f.verb == "resolve" {
+		label = "RES"
+	}
+	if f.checking {
+		return st.Warn.Render(label + "?")
+	}
+	return st.Warn.Render(label + "…")
+}
+
 // clockLabel shows a time as HH:MM on now's day, with the weekday otherwise.
 func clockLabel(t, now time.Time) string {
 	if t.IsZero() {
@@ -169,26 +212,22 @@ func (p *alertsPane) render(st Styles, width, height int, focused bool, now time
 		return frame(st, "Alert "+a.ID, alertDetail(st, a, width-2, now, related), width, height, focused)
 	}
 	inner := height - 2
-	var lines []string
 	n := len(p.sorted)
 	if p.list.count(n) == 0 {
-		lines = append(lines, st.Dim.Render("no alerts"))
+		return frame(st, p.title(mark), []string{st.Dim.Render("no alerts")}, width, height, focused)
 	}
-	start := p.list.visible(n, inner)
-	service := ""
+	// Column names, as on the Fleet pane; every row names its service, so
+	// the selected row and a row scrolled to the top say it themselves.
+	lines := []string{st.Dim.Render(fmt.Sprintf("  %-4s %-4s %-9s %-11s %s", "SEV", "STAT", "FIRED", "SERVICE", "TITLE"))}
+	start := p.list.visible(n, alertRows(inner))
 	for pos := start; pos < p.list.count(n) && len(lines) < inner; pos++ {
 		a := p.sorted[p.list.item(pos)]
 		marker := "  "
 		if focused && pos == p.list.cursor {
 			marker = "▸ "
 		}
-		svc := a.Service
-		if svc == service {
-			svc = strings.Repeat(" ", ansi.StringWidth(svc))
-		}
-		service = a.Service
-		line := fmt.Sprintf("%s%s %s %-9s %-11s %s", marker, p.severityStyle(st, a), statusLabel(a.Status),
-			clockLabel(a.CreatedAt, now), fit(svc, 11), a.Title)
+		line := fmt.Sprintf("%s%s %s %-9s %-11s %s", marker, p.severityStyle(st, a), p.statusCell(st, a),
+			clockLabel(a.CreatedAt, now), fit(a.Service, 11), a.Title)
 		if focused && pos == p.list.cursor {
 			line = st.Selected.Render(fit(line, width-2))
 		}
@@ -196,6 +235,10 @@ func (p *alertsPane) render(st Styles, width, height int, focused bool, now time
 	}
 	return frame(st, p.title(mark), lines, width, height, focused)
 }
+
+// alertRows is how many alerts fit in a pane of inner lines, below the
+// column names.
+func alertRows(inner int) int { return max(1, inner-1) }
 
 // alertDetail is the full alert with its related timeline entries.
 func alertDetail(st Styles, a integrations.Alert, width int, now time.Time, related []integrations.Record) []string {
@@ -223,4 +266,88 @@ func alertDetail(st Styles, a integrations.Alert, width int, now time.Time, rela
 	}
 	lines = append(lines, "", st.Dim.Render("a acknowledge · R resolve · esc back"))
 	return lines
+}
+
+// alertSentMsg marks a change as sent: it comes first in the change's
+// command, so the Alerts pane shows it in flight while the call runs.
+type alertSentMsg struct{ verb, alert string }
+
+// alertActedMsg is the answer to an acknowledge or resolve.
+type alertActedMsg struct {
+	verb, alert string
+	err         error
+}
+
+// alertSettledMsg is what reading an alert back found, after a change
+// whose answer never came.
+type alertSettledMsg struct {
+	verb, alert string
+	got         integrations.Alert
+	err         error
+}
+
+// actOnAlert acknowledges or resolves alert id through the source's
+// actor, off the UI goroutine, marking it in flight while it waits.
+func (m *Model) actOnAlert(verb, id string) tea.Cmd {
+	actor := m.opts.Actions.Alerts
+	return tea.Sequence(
+		func() tea.Msg { return alertSentMsg{verb: verb, alert: id} },
+		func() tea.Msg {
+			ctx, cancel := context.WithTimeout(context.Background(), actionTimeout)
+			defer cancel()
+			send := actor.Acknowledge
+			if verb == "resolve" {
+				send = actor.Resolve
+			}
+			return alertActedMsg{verb: verb, alert: id, err: send(ctx, id)}
+		})
+}
+
+// alertActed reports a change's answer. No answer in time is not a
+// failure: the change may have landed (a call that times out has an
+// unknown outcome), so the alert is read back to settle it.
+func (m Model) alertActed(msg alertActedMsg) (tea.Model, tea.Cmd) {
+	what := msg.verb + " " + msg.alert
+	switch {
+	case msg.err == nil:
+		delete(m.alerts.inflight, msg.alert)
+		return m, m.raise(what+" done", false)
+	case errors.Is(msg.err, context.DeadlineExceeded):
+		m.alerts.setInflight(msg.alert, inflight{verb: msg.verb, checking: true})
+		actor := m.opts.Actions.Alerts
+		readBack := func() tea.Msg {
+			ctx, cancel := context.WithTimeout(context.Background(), actionTimeout)
+			defer cancel()
+			got, err := actor.ReadAlert(ctx, msg.alert)
+			return alertSettledMsg{verb: msg.verb, alert: msg.alert, got: got, err: err}
+		}
+		return m, tea.Batch(m.raise(fmt.Sprintf("%s: no answer in %s — checking", what, shortDuration(actionTimeout)), true), readBack)
+	}
+	delete(m.alerts.inflight, msg.alert)
+	return m, m.raise(what+" FAILED: "+msg.err.Error(), true)
+}
+
+// alertSettled says how an unanswered change turned out, as the source
+// shows the alert now, and records it: the timeline says what the screen
+// said, outcome unknown included.
+func (m Model) alertSettled(msg alertSettledMsg) (tea.Model, tea.Cmd) {
+	delete(m.alerts.inflight, msg.alert)
+	what := msg.verb + " " + msg.alert
+	want := integrations.AlertAcknowledged
+	if msg.verb == "resolve" {
+		want = integrations.AlertResolved
+	}
+	var text, outcome string
+	bad := true
+	switch {
+	case msg.err != nil:
+		text, outcome = what+": outcome unknown (no answer, and reading it back failed: "+msg.err.Error()+"); check before trying again", "unknown"
+	case msg.got.Status == want || msg.got.Status == integrations.AlertResolved:
+		text, outcome, bad = fmt.Sprintf("%s done: the answer was lost, and reading it back shows it %s", what, msg.got.Status), "landed", false
+	default:
+		text, outcome = fmt.Sprintf("%s FAILED: no answer, and reading it back shows it still %s", what, msg.got.Status), "failed"
+	}
+	toast := m.raise(text, bad)
+	return m, tea.Batch(toast, m.saveRecord(inputNone, integrations.Record{Kind: "action.checked", Text: text,
+		Fields: map[string]string{"alert": msg.alert, "action": msg.verb, "outcome": outcome}}))
 }

@@ -75,7 +75,7 @@ func fixtureRecords(n int) []integrations.Record {
 func fixtureStatuses() map[string]integrations.SourceStatus {
 	return map[string]integrations.SourceStatus{
 		"aws":     {Source: "aws", State: integrations.SourceOK, LastSuccess: fixtureNow.Add(-3 * time.Second), Budget: 30 * time.Second},
-		"haproxy": {Source: "haproxy", State: integrations.SourceOK, LastSuccess: fixtureNow.Add(-8 * time.Hour), Budget: 30 * time.Second},
+		"haproxy": {Source: "haproxy", State: integrations.SourceStale, LastSuccess: fixtureNow.Add(-8 * time.Hour), Budget: 30 * time.Second},
 		"pagerduty": {Source: "pagerduty", State: integrations.SourceDegraded, LastSuccess: fixtureNow.Add(-20 * time.Second), Budget: time.Minute,
 			LastError: "pagerduty: list incidents: HTTP 500: internal error"},
 		"slack": {Source: "slack", State: integrations.SourceDown, LastError: "slack: conversations.history: dial tcp 127.0.0.1:9: connect: connection refused"},
@@ -103,3 +103,7 @@ func (r *recordingActor) Resolve(_ context.Context, id string) error {
 }
 
 func (r *recordingActor) AddNote(context.Context, string, string) error { return nil }
+
+func (r *recordingActor) ReadAlert(_ context.Context, id string) (integrations.Alert, error) {
+	return integrations.Alert{ID: id}, nil
+}

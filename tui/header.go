@@ -12,23 +12,17 @@ import (
 	"github.com/warroomhq/warroom/integrations"
 )
 
-// effectiveState is the status the badge shows: a source that reports ok
-// but has not succeeded within its budget is stale, whatever it last said.
-func effectiveState(s integrations.SourceStatus, now time.Time) integrations.SourceState {
-	if s.State == integrations.SourceOK && s.Budget > 0 && s.Age(now) > s.Budget {
-		return integrations.SourceStale
-	}
-	return s.State
-}
-
 // badge is one source's freshness: a symbol, a word when not ok, and the
-// age of its last success.
+// age of its last success. The state is the one the source's poller
+// recorded, never inferred here: the poller turns a source stale when its
+// budget runs out and puts that on the timeline, so the screen and the
+// timeline cannot disagree.
 func badge(st Styles, s integrations.SourceStatus, now time.Time) string {
 	age := "never"
 	if !s.LastSuccess.IsZero() {
 		age = shortDuration(s.Age(now))
 	}
-	switch effectiveState(s, now) {
+	switch s.State {
 	case integrations.SourceOK:
 		return st.OK.Render("✓ "+s.Source) + st.Dim.Render(" "+age)
 	case integrations.SourceDegraded:
@@ -85,7 +79,7 @@ func (m Model) header(width int) []string {
 			pack(badges, "  ", width)...)
 	}
 	for _, name := range names {
-		if s := m.sources[name]; effectiveState(s, m.now) != integrations.SourceOK && s.LastError != "" {
+		if s := m.sources[name]; s.State != integrations.SourceOK && s.LastError != "" {
 			reason := oneLine(s.LastError)
 			if !strings.HasPrefix(reason, name+":") {
 				reason = name + ": " + reason
@@ -139,7 +133,7 @@ func (m Model) staleMark(p pane) string {
 		if !ok {
 			continue
 		}
-		switch state := effectiveState(s, m.now); state {
+		switch state := s.State; state {
 		case integrations.SourceOK:
 		default:
 			age := "never updated"

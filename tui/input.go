@@ -189,12 +189,11 @@ func (m Model) alertAction(verb string, enabled, confirm bool) (tea.Model, tea.C
 	case verb == "acknowledge" && a.Status == integrations.AlertAcknowledged:
 		return m, m.raise(a.ID+" is already acknowledged", false)
 	}
-	actor := m.opts.Actions.Alerts
-	do := func(ctx context.Context) error { return actor.Acknowledge(ctx, a.ID) }
-	if verb == "resolve" {
-		do = func(ctx context.Context) error { return actor.Resolve(ctx, a.ID) }
+	if f, busy := m.alerts.inflight[a.ID]; busy {
+		return m, m.raise(f.verb+" "+a.ID+" is still on its way", false)
 	}
-	cmd := perform(verb+" "+a.ID, do)
+	m.alerts.hold()
+	cmd := m.actOnAlert(verb, a.ID)
 	if confirm {
 		m.confirm = &confirmation{prompt: "Resolve " + a.ID + " (" + oneLine(a.Title) + ")? y to confirm, any other key cancels", run: cmd}
 		return m, nil

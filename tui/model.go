@@ -7,6 +7,8 @@ package tui
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"charm.land/bubbles/v2/help"
@@ -81,12 +83,6 @@ type savedMsg struct {
 // chatPostedMsg reports the outcome of posting to the incident channel.
 type chatPostedMsg struct {
 	text string
-	err  error
-}
-
-// actionDoneMsg reports the outcome of an action sent to a service.
-type actionDoneMsg struct {
-	what string
 	err  error
 }
 
@@ -206,16 +202,25 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case savedMsg:
 		return m.saved(msg)
 	case chatPostedMsg:
-		if msg.err != nil {
+		switch {
+		case errors.Is(msg.err, context.DeadlineExceeded):
+			// No answer is not a refusal: the message may be in the
+			// channel, and the Chat pane shows it once Slack reports it.
+			m.drafts[inputChat] = msg.text
+			return m, m.raise(fmt.Sprintf("chat: no answer in %s — it may have been posted: look in the Chat pane before retrying (your text is kept)",
+				shortDuration(actionTimeout)), true)
+		case msg.err != nil:
 			m.drafts[inputChat] = msg.text
 			return m, m.raise("chat NOT posted: "+msg.err.Error()+" (c to retry: your text is kept)", true)
 		}
 		return m, nil
-	case actionDoneMsg:
-		if msg.err != nil {
-			return m, m.raise(msg.what+" FAILED: "+msg.err.Error(), true)
-		}
-		return m, m.raise(msg.what+" done", false)
+	case alertSentMsg:
+		m.alerts.setInflight(msg.alert, inflight{verb: msg.verb})
+		return m, nil
+	case alertActedMsg:
+		return m.alertActed(msg)
+	case alertSettledMsg:
+		return m.alertSettled(msg)
 	case planMsg, stepMsg, runDoneMsg, abortMsg:
 		if m.flow != nil {
 			return m.updateFlow(msg)
@@ -319,7 +324,7 @@ func (m *Model) scrollPane(p pane, delta int) {
 	case paneAlerts:
 		m.alerts.pinned = true
 		m.alerts.list.move(delta, len(m.alerts.sorted), false)
-		m.alerts.list.settle(len(m.alerts.sorted), m.paneHeight(p))
+		m.alerts.list.settle(len(m.alerts.sorted), alertRows(m.paneHeight(p)))
 	case paneFleet:
 		m.fleet.move(delta)
 		m.fleet.inner.settle(m.fleet.innerLen(), m.paneHeight(p)-1)
@@ -358,15 +363,6 @@ func (m Model) saved(msg savedMsg) (tea.Model, tea.Cmd) {
 		return m, m.resolvedWarning(msg.rec.Kind + " saved (" + msg.rec.ID + ")")
 	}
 	return m, m.raise(msg.rec.Kind+" saved ("+msg.rec.ID+")", false)
-}
-
-// perform runs an action against a service off the UI goroutine.
-func perform(what string, do func(ctx context.Context) error) tea.Cmd {
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), actionTimeout)
-		defer cancel()
-		return actionDoneMsg{what: what, err: do(ctx)}
-	}
 }
 
 // saveRecord records a note, decision or amendment from a command: the

@@ -73,7 +73,8 @@ func (r redactingWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// redactedError keeps an error's identity but scrubs its message.
+// redactedError keeps an error's identity (errors.Is) but scrubs its
+// message; it offers no Unwrap or As, so no caller reaches the raw text.
 type redactedError struct {
 	msg string
 	err error
@@ -82,12 +83,7 @@ type redactedError struct {
 func (e redactedError) Error() string        { return e.msg }
 func (e redactedError) Is(target error) bool { return errors.Is(e.err, target) }
 
-func (e runbookEnv) scrubError(err error) error {
-	if err == nil {
-		return nil
-	}
-	return redactedError{msg: e.redact(err.Error()), err: err}
-}
+func (e runbookEnv) scrubError(err error) error { return scrubber(e.redact).err(err) }
 
 // banner says, before anything else, when a run acts on the drill.
 func (e runbookEnv) banner(w io.Writer) {
@@ -126,4 +122,160 @@ func driftRecords(bindings []drift.Binding, clock func() time.Time) func(integra
 		}
 		return tracker.Update(drift.Compare(allGroups, allBackends, bindings), clock())
 	}
+}
+
+// redactActions wraps every configured capability so that what comes back
+// to the screen or a script (errors, command output, a posted message) is
+// scrubbed by the timeline's redactor: a server that echoes a token in
+// its error, or a host that prints one, shows it nowhere. Nil members
+// stay nil, so unconfigured capabilities still read as such.
+func redactActions(a integrations.Actions, redact func(string) string) integrations.Actions {
+	sc := scrubber(redact)
+	if a.Scaler != nil {
+		a.Scaler = redactedScaler{a.Scaler, sc}
+	}
+	if a.Commands != nil {
+		a.Commands = redactedCommands{a.Commands, sc}
+	}
+	if a.LoadBalancer != nil {
+		lb := redactedLoadBalancer{a.LoadBalancer, sc}
+		a.LoadBalancer = lb
+		// A rolling reload looks for this capability: keep it visible.
+		if cc, ok := lb.LoadBalancer.(integrations.ConfigChecker); ok {
+			a.LoadBalancer = redactedCheckingLoadBalancer{lb, cc}
+		}
+	}
+	if a.Chat != nil {
+		a.Chat = redactedChat{a.Chat, sc}
+	}
+	if a.Alerts != nil {
+		a.Alerts = redactedAlerts{a.Alerts, sc}
+	}
+	return a
+}
+
+// scrubber applies the redactor to text and to errors, keeping an error's
+// identity (errors.Is, errors.As) but never its raw message.
+type scrubber func(string) string
+
+func (r scrubber) err(err error) error {
+	if err == nil {
+		return nil
+	}
+	return redactedError{msg: r(err.Error()), err: err}
+}
+
+type redactedScaler struct {
+	integrations.Scaler
+	r scrubber
+}
+
+func (s redactedScaler) SetDesiredCapacity(ctx context.Context, group string, desired int) error {
+	return s.r.err(s.Scaler.SetDesiredCapacity(ctx, group, desired))
+}
+
+func (s redactedScaler) DescribeGroup(ctx context.Context, group string) (integrations.Group, error) {
+	g, err := s.Scaler.DescribeGroup(ctx, group)
+	for i, a := range g.Activities {
+		a.Description, a.Cause, a.Message = s.r(a.Description), s.r(a.Cause), s.r(a.Message)
+		g.Activities[i] = a
+	}
+	return g, s.r.err(err)
+}
+
+type redactedCommands struct {
+	integrations.CommandRunner
+	r scrubber
+}
+
+func (c redactedCommands) RunCommand(ctx context.Context, targets []string, command string, maxOutput int) ([]integrations.CommandResult, error) {
+	results, err := c.CommandRunner.RunCommand(ctx, targets, command, maxOutput)
+	for i := range results {
+		results[i].Output = c.r(results[i].Output)
+	}
+	return results, c.r.err(err)
+}
+
+type redactedLoadBalancer struct {
+	integrations.LoadBalancer
+	r scrubber
+}
+
+func (l redactedLoadBalancer) Servers(ctx context.Context, instance string) ([]integrations.Backend, error) {
+	b, err := l.LoadBalancer.Servers(ctx, instance)
+	return b, l.r.err(err)
+}
+
+func (l redactedLoadBalancer) SetServerState(ctx context.Context, instance, backend, server string, state integrations.ServerState) error {
+	return l.r.err(l.LoadBalancer.SetServerState(ctx, instance, backend, server, state))
+}
+
+func (l redactedLoadBalancer) Throttles(ctx context.Context, instance string) (map[string]int, error) {
+	t, err := l.LoadBalancer.Throttles(ctx, instance)
+	return t, l.r.err(err)
+}
+
+func (l redactedLoadBalancer) SetThrottle(ctx context.Context, instance, tier string, percent int) error {
+	return l.r.err(l.LoadBalancer.SetThrottle(ctx, instance, tier, percent))
+}
+
+func (l redactedLoadBalancer) Reload(ctx context.Context, instance string) (integrations.ProcessInfo, error) {
+	p, err := l.LoadBalancer.Reload(ctx, instance)
+	return p, l.r.err(err)
+}
+
+func (l redactedLoadBalancer) Process(ctx context.Context, instance string) (integrations.ProcessInfo, error) {
+	p, err := l.LoadBalancer.Process(ctx, instance)
+	return p, l.r.err(err)
+}
+
+// redactedCheckingLoadBalancer is a redacted LoadBalancer that can also
+// check its instances' configuration.
+type redactedCheckingLoadBalancer struct {
+	redactedLoadBalancer
+	cc integrations.ConfigChecker
+}
+
+func (l redactedCheckingLoadBalancer) Reloadable() []string { return l.cc.Reloadable() }
+
+func (l redactedCheckingLoadBalancer) CheckConfig(ctx context.Context, instance string) []integrations.Finding {
+	findings := l.cc.CheckConfig(ctx, instance)
+	for i := range findings {
+		findings[i].Text = l.r(findings[i].Text)
+	}
+	return findings
+}
+
+type redactedChat struct {
+	integrations.ChatPoster
+	r scrubber
+}
+
+func (c redactedChat) Post(ctx context.Context, text, threadID string) (integrations.Message, error) {
+	m, err := c.ChatPoster.Post(ctx, text, threadID)
+	m.User, m.Text = c.r(m.User), c.r(m.Text)
+	return m, c.r.err(err)
+}
+
+type redactedAlerts struct {
+	integrations.AlertActor
+	r scrubber
+}
+
+func (a redactedAlerts) Acknowledge(ctx context.Context, id string) error {
+	return a.r.err(a.AlertActor.Acknowledge(ctx, id))
+}
+
+func (a redactedAlerts) Resolve(ctx context.Context, id string) error {
+	return a.r.err(a.AlertActor.Resolve(ctx, id))
+}
+
+func (a redactedAlerts) AddNote(ctx context.Context, id, note string) error {
+	return a.r.err(a.AlertActor.AddNote(ctx, id, note))
+}
+
+func (a redactedAlerts) ReadAlert(ctx context.Context, id string) (integrations.Alert, error) {
+	al, err := a.AlertActor.ReadAlert(ctx, id)
+	al.Service, al.Title, al.Body, al.Link = a.r(al.Service), a.r(al.Title), a.r(al.Body), a.r(al.Link)
+	return al, a.r.err(err)
 }

@@ -19,11 +19,13 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/slack-go/slack/slacktest"
 
 	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/runbooks"
 	"github.com/warroomhq/warroom/timeline"
+	"github.com/warroomhq/warroom/tui"
 )
 
 // The secrets of the leak test, in the shapes the services issue, each
@@ -55,6 +57,19 @@ var leakSecrets = []struct{ name, value string }{
 	{"AWS_SESSION_TOKEN", leakAWSSession},
 }
 
+// pastedSecrets are secrets warroom was never given but recognises by
+// their shape, as a responder pasting a token into the incident channel
+// would leave them: only the timeline's redactor knows them, so they
+// show whether the screen is scrubbed by the same redactor as the
+// timeline.
+var pastedSecrets = []struct{ name, value string }{
+	{"a pasted Slack user token", "xoxp-90210-PASTEDus3rT0k3nQz"},
+	{"a pasted AWS access key id", "AKIAPASTEDZ7Q2VT4XW8"},
+}
+
+// everySecret is what must never show: configured and pasted.
+var everySecret = append(slices.Clone(leakSecrets), pastedSecrets...)
+
 // echoed is what the servers write back: a marker saying where the text
 // came from (so the test can see it arrived), then every secret, three
 // times over: status lines are cut to a bounded length, and the repeats
@@ -63,7 +78,7 @@ func echoed(marker string) string {
 	var b strings.Builder
 	b.WriteString(marker)
 	for range 3 {
-		for _, s := range leakSecrets {
+		for _, s := range everySecret {
 			b.WriteString(" " + s.value)
 		}
 	}
@@ -126,6 +141,10 @@ func leakPagerDuty(t *testing.T) *httptest.Server {
 			"last_status_change_at": created, "html_url": "https://acme.pagerduty.com/incidents/PLEAK1",
 			"service": map[string]any{"id": "PSVC1", "type": "service_reference", "summary": "web"},
 		}}, "limit": 100, "offset": 0, "more": false})
+	})
+	mux.HandleFunc("PUT /incidents", func(w http.ResponseWriter, r *http.Request) {
+		writeLeakJSON(w, http.StatusInternalServerError, map[string]any{"error": map[string]any{
+			"message": echoed("ECHO-PD-ACK"), "code": 2000}})
 	})
 	mux.HandleFunc("GET /incidents/{id}/log_entries", func(w http.ResponseWriter, r *http.Request) {
 		writeLeakJSON(w, http.StatusOK, map[string]any{"log_entries": []map[string]any{{
@@ -363,15 +382,37 @@ func missingPlace(entries []timeline.Entry) string {
 func assertNoSecret(t *testing.T, where, text string) {
 	t.Helper()
 	const piece = 8
-	for _, s := range leakSecrets {
+	for _, s := range everySecret {
 		for i := 0; i+piece <= len(s.value); i++ {
 			if at := strings.Index(text, s.value[i:i+piece]); at >= 0 {
 				lo, hi := max(at-60, 0), min(at+piece+20, len(text))
-				t.Errorf("%s holds $%s (or a piece of it): …%s…", where, s.name, strings.ToValidUTF8(text[lo:hi], ""))
+				t.Errorf("%s holds %s (or a piece of it): …%s…", where, s.name, strings.ToValidUTF8(text[lo:hi], ""))
 				break
 			}
 		}
 	}
+}
+
+// shownScreen is everything the screen was handed, as data and as drawn
+// by the war-room's screen model with each pane focused and each
+// delivered alert opened in detail.
+func shownScreen(t *testing.T, batches []integrations.Batch) string {
+	t.Helper()
+	var b strings.Builder
+	m := tea.Model(tui.New(tui.Options{Title: "Leak check", NoColor: true}))
+	m, _ = m.Update(tea.WindowSizeMsg{Width: 200, Height: 60})
+	for _, batch := range batches {
+		fmt.Fprintf(&b, "%+v\n", batch)
+		m, _ = m.Update(batch)
+	}
+	for range 4 {
+		b.WriteString(m.View().Content)
+		m, _ = m.Update(tea.KeyPressMsg{Code: tea.KeyEnter})
+		b.WriteString(m.View().Content)
+		m, _ = m.Update(tea.KeyPressMsg{Code: tea.KeyEscape})
+		m, _ = m.Update(tea.KeyPressMsg{Code: tea.KeyTab})
+	}
+	return b.String()
 }
 
 // runVerb runs one warroom command line in process, as main would, and
@@ -453,9 +494,27 @@ aws:
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	s.start(ctx, nil)
+	// What the screen receives: every batch the pump delivers, shown on a
+	// real screen model as the war-room would.
+	var (
+		shownMu sync.Mutex
+		shown   []integrations.Batch
+	)
+	s.start(ctx, func(b integrations.Batch) {
+		shownMu.Lock()
+		defer shownMu.Unlock()
+		shown = append(shown, b)
+	})
 	path := s.store.Path()
 	waitTimeline(t, path, 15*time.Second, missingPlace)
+
+	// An acknowledge PagerDuty refuses with the secrets in its error:
+	// the toast shows the error as the action returns it.
+	ackErr := s.world.actions.Alerts.Acknowledge(ctx, "PLEAK1")
+	if ackErr == nil || !strings.Contains(ackErr.Error(), "ECHO-PD-ACK") {
+		t.Fatalf("acknowledge error = %v, want the server's ECHO-PD-ACK message", ackErr)
+	}
+	assertNoSecret(t, "the acknowledge error shown in a toast", ackErr.Error())
 
 	// The built-in host-disk-check through the session's actions and sink,
 	// as the war-room screen runs it: once on a host where the command
@@ -497,6 +556,15 @@ aws:
 		})
 	}
 	closeSession()
+	shownMu.Lock()
+	screenText := shownScreen(t, shown)
+	shownMu.Unlock()
+	assertNoSecret(t, "what the screen received and showed", screenText)
+	for _, marker := range []string{"ECHO-CHAT", "ECHO-PD-TITLE", "ECHO-AWS-ACT", "ECHO-SSM-OUT"} {
+		if !strings.Contains(screenText, marker) {
+			t.Errorf("the screen never received %s: the planted text never reached it", marker)
+		}
+	}
 
 	// The same runbook from a script: `warroom runbook run` prints each
 	// step's result and output, and main prints the error it returns.

@@ -72,50 +72,125 @@ func (t *runTracker) shutdown(grace time.Duration) {
 	}
 }
 
-// replayFilter drops records the timeline already holds: after a restart,
-// the PagerDuty, Slack and AWS adapters report again what they reported
-// before, and the record must not say it twice.
+// replayFilter drops observations the timeline already holds, whichever
+// process recorded them: a restarted adapter reports again everything it
+// reported before (each `warroom runbook run` from a script starts its
+// own), and the screen and a script watching at once both see every
+// fleet change. It is built from the timeline file itself and, as the
+// store's Admit, learns every entry another process appends and checks
+// each new one under the same file lock as the write, so the record
+// never says a thing twice.
 type replayFilter struct {
 	mu   sync.Mutex
-	seen map[string]bool
+	said map[string][]saying // subject → what the timeline says of it, by time
 }
 
-// replayedSources are the adapters that replay on restart.
-var replayedSources = map[string]bool{"pagerduty": true, "slack": true, "aws": true}
+// saying is one thing the timeline says of a subject, and when.
+type saying struct {
+	at    time.Time
+	value string
+}
+
+// replayWindow bounds how much later by its own clock a second watcher
+// may date a change the first dated later still: two pollers see one
+// change within an interval or a backoff of each other.
+const replayWindow = 5 * time.Minute
 
 func newReplayFilter(history []timeline.Entry) *replayFilter {
-	f := &replayFilter{seen: map[string]bool{}}
-	for _, e := range history {
-		if replayedSources[e.Source] {
-			f.seen[replayKey(e.Source, e.Kind, e.Occurred, e.Fields, e.Text)] = true
-		}
-	}
+	f := &replayFilter{said: map[string][]saying{}}
+	f.learn(history)
 	return f
 }
 
-// replayKey identifies a happening by its source's own identity for it.
-func replayKey(source, kind string, occurred time.Time, fields map[string]string, text string) string {
-	id := fields["alert"] + "\x00" + fields["ts"] + "\x00" + fields["instance"]
-	if id == "\x00\x00" {
-		id = text
-	}
-	return source + "\x00" + kind + "\x00" + occurred.UTC().Format(time.RFC3339Nano) + "\x00" + id
-}
-
-// fresh returns the records not seen before, remembering them.
-func (f *replayFilter) fresh(recs []integrations.Record) []integrations.Record {
+// learn takes in entries as they are on the timeline.
+func (f *replayFilter) learn(entries []timeline.Entry) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	out := recs[:0:0]
-	for _, r := range recs {
-		if replayedSources[r.Source] {
-			key := replayKey(r.Source, r.Kind, r.Occurred, r.Fields, r.Text)
-			if f.seen[key] {
+	for _, e := range entries {
+		if subject, value, ok := replayKey(e.Kind, e.Occurred, e.Fields, e.Text); ok {
+			f.note(e.Source+"\x00"+subject, saying{at: e.Occurred, value: value})
+		}
+	}
+}
+
+// note records a saying in time order.
+func (f *replayFilter) note(key string, s saying) {
+	list := f.said[key]
+	i, _ := slices.BinarySearchFunc(list, s.at, func(x saying, t time.Time) int { return x.at.Compare(t) })
+	f.said[key] = slices.Insert(list, i, s)
+}
+
+// known reports whether the timeline already says s of the subject: the
+// last thing it says at or before s.at is the same, or the next thing it
+// says, soon after, is (another watcher saw the change first by its own
+// clock).
+func (f *replayFilter) known(key string, s saying) bool {
+	list := f.said[key]
+	i, _ := slices.BinarySearchFunc(list, s.at, func(x saying, t time.Time) int { return x.at.Compare(t) })
+	for i < len(list) && list[i].at.Equal(s.at) {
+		i++ // sayings at the very time count as before it
+	}
+	if i > 0 && list[i-1].value == s.value {
+		return true
+	}
+	return i < len(list) && list[i].value == s.value && list[i].at.Sub(s.at) <= replayWindow
+}
+
+// replayKey says what an observation is about (its subject) and what it
+// says of it, from the identity the source gives it; ok is false for what
+// is not an observation of the world (notes, runbook steps, source
+// status), which is never a replay.
+//
+// Happenings the service dates itself (an alert's trigger, a log entry, a
+// chat message, a failed scaling activity) are one subject each, their
+// time included: the timeline holds them or not. Changes a watcher dates
+// by when it saw them (a desired capacity, an instance entering service,
+// slot drift, an odd one out, an incident gone from the open list) are
+// each one subject
+// whose word at the time counts: a watcher seeing the same change again,
+// at its own time, says nothing new; a change back and forth is recorded
+// each time.
+func replayKey(kind string, occurred time.Time, fields map[string]string, text string) (subject, value string, ok bool) {
+	at := occurred.UTC().Format(time.RFC3339Nano)
+	switch {
+	case kind == "chat.message" && fields["ts"] != "":
+		return "chat\x00" + fields["ts"], "", true
+	case kind == "alert.resolved" && fields["alert"] != "":
+		return "alert\x00" + fields["alert"] + "\x00resolved", "", true
+	case strings.HasPrefix(kind, "alert.") && fields["alert"] != "":
+		return "alert\x00" + fields["alert"] + "\x00" + kind + "\x00" + at + "\x00" + fields["log_entry"], "", true
+	case kind == "fleet.change" && fields["activity"] != "":
+		return "activity\x00" + fields["activity"] + "\x00" + fields["status"], "", true
+	case kind == "fleet.change":
+		return "fleet\x00" + fields["group"] + "\x00" + fields["change"] + "\x00" + fields["instance"] + "\x00" +
+			fields["backend"] + "\x00" + fields["server"], text, true
+	case kind == "drift" || kind == "drift.cleared":
+		return "drift\x00" + fields["group"] + "\x00" + fields["instance"] + "\x00" + fields["backend"], kind + "\x00" + text, true
+	case (kind == "oddone" || kind == "oddone.cleared") && fields["target"] != "":
+		// Marked or cleared is the word; the figures quoted differ by
+		// watcher.
+		return "oddone\x00" + fields["target"], kind, true
+	}
+	return "", "", false
+}
+
+// admit is the timeline store's Admit: under the file lock it learns what
+// other processes appended and keeps of entries only what the timeline
+// does not say yet, remembering it.
+func (f *replayFilter) admit(foreign, entries []timeline.Entry) []timeline.Entry {
+	f.learn(foreign)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := entries[:0:0]
+	for _, e := range entries {
+		if subject, value, ok := replayKey(e.Kind, e.Occurred, e.Fields, e.Text); ok {
+			key, s := e.Source+"\x00"+subject, saying{at: e.Occurred, value: value}
+			if f.known(key, s) {
 				continue
 			}
-			f.seen[key] = true
+			f.note(key, s)
 		}
-		out = append(out, r)
+		out = append(out, e)
 	}
 	return out
 }

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -62,18 +65,144 @@ func TestReplayFilterDropsWhatTheTimelineHolds(t *testing.T) {
 		{Source: "warroom", Kind: "note", Occurred: at, Text: "a note"},
 	}
 	f := newReplayFilter(history)
-	in := []integrations.Record{
+	in := []timeline.Entry{
 		{Source: "pagerduty", Kind: "alert.triggered", Occurred: at, Fields: map[string]string{"alert": "P1"}}, // replayed
 		{Source: "pagerduty", Kind: "alert.resolved", Occurred: at.Add(time.Minute), Fields: map[string]string{"alert": "P1"}},
 		{Source: "slack", Kind: "chat.message", Occurred: at, Fields: map[string]string{"ts": "1.0001"}, Text: "hi"}, // replayed
 		{Source: "warroom", Kind: "note", Occurred: at, Text: "a note"},                                              // notes are never replays
 	}
-	got := f.fresh(in)
+	got := f.admit(nil, in)
 	if len(got) != 2 || got[0].Kind != "alert.resolved" || got[1].Kind != "note" {
-		t.Fatalf("fresh kept %+v", got)
+		t.Fatalf("admit kept %+v", got)
 	}
-	if again := f.fresh(in[1:2]); len(again) != 0 {
+	if again := f.admit(nil, in[1:2]); len(again) != 0 {
 		t.Fatal("the same record passed twice")
+	}
+}
+
+// sharedIncident returns a function opening one more war-room on the same
+// configured incident, each with its own timeline handle, closed when the
+// test ends. Its only source, HAProxy on a closed port, is never started.
+func sharedIncident(t *testing.T) func() *session {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(cfg, []byte("incident: {title: Shared, id: INC-9}\nhaproxy:\n  instances:\n    - {name: edge-1, runtime: \"127.0.0.1:1\"}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	g := &globalFlags{ConfigPath: cfg, StateDir: filepath.Join(dir, "state")}
+	return func() *session {
+		s, err := openSession(g, sessionOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.close() })
+		return s
+	}
+}
+
+// Two war-rooms on one incident (the screen and a script's `warroom
+// runbook run`, each with its own timeline handle and its own adapters)
+// and a third opened after them: whatever one of them recorded, the
+// others never record again, whether the service dates it (an alert, its
+// acknowledgement, a chat line) or the watcher does (a desired capacity
+// seen a few seconds apart, slot drift, an odd one out); a change back is
+// still recorded.
+func TestObservationsAreRecordedOnceWhicheverProcessSeesThem(t *testing.T) {
+	open := sharedIncident(t)
+	record := func(s *session, recs ...integrations.Record) {
+		t.Helper()
+		// What the pump's Persist does with a batch of records.
+		if _, err := persist(s.store, recs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	at := time.Date(2026, 1, 12, 7, 15, 0, 0, time.UTC)
+	alert := func(kind string, d time.Duration) integrations.Record {
+		return integrations.Record{Source: "pagerduty", Kind: kind, Occurred: at.Add(d), Text: kind + ": web down",
+			Fields: map[string]string{"alert": "P1"}}
+	}
+	desired := func(from, to string, d time.Duration) integrations.Record {
+		return integrations.Record{Source: "aws", Kind: "fleet.change", Occurred: at.Add(d), Text: "web: desired capacity " + from + " → " + to,
+			Fields: map[string]string{"group": "web", "change": "desired", "from": from, "to": to}}
+	}
+	drifted := func(d time.Duration) integrations.Record {
+		return integrations.Record{Source: "drift", Kind: "drift", Occurred: at.Add(d), Text: "web ↔ edge-1/app: 2 hosts without a slot",
+			Fields: map[string]string{"group": "web", "instance": "edge-1", "backend": "app"}}
+	}
+	chat := integrations.Record{Source: "slack", Kind: "chat.message", Occurred: at, Text: "looking", Fields: map[string]string{"ts": "1.0001"}}
+	odd := func(d time.Duration, ratio string) integrations.Record {
+		return integrations.Record{Source: "oddone", Kind: "oddone", Occurred: at.Add(d), Text: "odd one out edge-2/web: error " + ratio,
+			Fields: map[string]string{"instance": "edge-2", "target": "edge-2/web"}}
+	}
+
+	screen, script := open(), open() // both open before either records
+	record(screen, alert("alert.triggered", 0), alert("alert.acknowledged", time.Minute), desired("2", "3", 2*time.Minute), drifted(2*time.Minute), chat,
+		odd(2*time.Minute, "31%"))
+	// The script's adapters start afresh: they replay the alert's history
+	// and see the same change a few seconds later by their own clock.
+	record(script, alert("alert.triggered", 0), alert("alert.acknowledged", time.Minute), desired("2", "3", 2*time.Minute+3*time.Second),
+		drifted(2*time.Minute+3*time.Second), chat, odd(2*time.Minute+3*time.Second, "29%"))
+	record(screen, desired("3", "2", 5*time.Minute))
+	record(script, desired("3", "2", 5*time.Minute+2*time.Second), desired("2", "3", 9*time.Minute))
+	later := open() // the next scripted run
+	record(later, alert("alert.triggered", 0), alert("alert.acknowledged", time.Minute), drifted(20*time.Minute), chat)
+
+	entries, err := timeline.ReadFile(screen.store.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range entries {
+		if e.Source != "warroom" {
+			got = append(got, e.Text)
+		}
+	}
+	want := []string{"alert.triggered: web down", "alert.acknowledged: web down", "web: desired capacity 2 → 3",
+		"web ↔ edge-1/app: 2 hosts without a slot", "looking", "odd one out edge-2/web: error 31%", "web: desired capacity 3 → 2", "web: desired capacity 2 → 3"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("the timeline holds\n  %s\nwant\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
+}
+
+// The check and the write are one step under the file lock: two war-rooms
+// recording the same changes at the same moment still record each once.
+func TestConcurrentWatchersRecordEachChangeOnce(t *testing.T) {
+	open := sharedIncident(t)
+	sessions := [2]*session{open(), open()}
+	const changes = 60
+	at := time.Date(2026, 1, 12, 7, 15, 0, 0, time.UTC)
+	var wg sync.WaitGroup
+	for w, s := range sessions {
+		wg.Go(func() {
+			for i := range changes {
+				// Each watcher dates the change by its own clock.
+				r := integrations.Record{Source: "aws", Kind: "fleet.change", Occurred: at.Add(time.Duration(i)*time.Minute + time.Duration(w)*time.Second),
+					Text: fmt.Sprintf("web: desired capacity %d → %d", i, i+1), Fields: map[string]string{"group": "web", "change": "desired"}}
+				if _, err := persist(s.store, []integrations.Record{r}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	entries, err := timeline.ReadFile(sessions[0].store.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	for _, e := range entries {
+		if e.Kind == "fleet.change" {
+			seen[e.Text]++
+		}
+	}
+	for text, n := range seen {
+		if n != 1 {
+			t.Errorf("%q recorded %d times", text, n)
+		}
+	}
+	if len(seen) != changes {
+		t.Errorf("%d changes recorded, want %d", len(seen), changes)
 	}
 }
 

@@ -129,16 +129,17 @@ func openSession(g *globalFlags, o sessionOptions) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &session{world: w, runs: newRunTracker()}
+	s := &session{world: w, runs: newRunTracker(), known: newReplayFilter(nil)}
 	if s.redactor, err = timeline.NewRedactor(w.secrets, w.redaction); err != nil {
 		return nil, fmt.Errorf("redaction patterns: %w", err)
 	}
-	s.store, err = timeline.OpenIncident(stateDir, w.incident, timeline.Options{Redactor: s.redactor, OnForeign: s.foreign})
+	w.actions = redactActions(w.actions, s.redactor.Redact)
+	s.store, err = timeline.OpenIncident(stateDir, w.incident, timeline.Options{Redactor: s.redactor, OnForeign: s.foreign, Admit: s.known.admit})
 	if err != nil {
 		return nil, fmt.Errorf("opening the timeline: %w", err)
 	}
 	history := s.store.Entries()
-	s.known = newReplayFilter(history)
+	s.known.learn(history)
 	s.unfinished = leftUnfinished(history, &runbooks.Locker{Dir: filepath.Join(stateDir, "locks")}, time.Now(), w.clock)
 	if !w.drill {
 		// A restart mid-incident keeps the incident's clock: it began
@@ -183,11 +184,11 @@ func records(entries []timeline.Entry) []integrations.Record {
 func (s *session) start(ctx context.Context, deliver func(integrations.Batch)) {
 	s.deliver = deliver
 	s.pump = integrations.NewPump(integrations.PumpOptions{
-		Persist: func(recs []integrations.Record) ([]integrations.Record, error) {
-			return persist(s.store, s.known.fresh(recs))
-		},
+		// The store's Admit leaves out what the timeline already holds.
+		Persist: func(recs []integrations.Record) ([]integrations.Record, error) { return persist(s.store, recs) },
 		Deliver: deliver,
 		Derive:  deriveAll(driftRecords(s.world.bindings, s.world.clock), oddOneOutRecords(s.world.clock)),
+		Redact:  s.redactor.Redact,
 	})
 	var pumpCtx, srcCtx context.Context
 	pumpCtx, s.stopPump = context.WithCancel(context.WithoutCancel(ctx))

@@ -3,10 +3,12 @@ package aws
 import (
 	"bytes"
 	"context"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -16,6 +18,7 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/warroomhq/warroom/integrations"
+	"github.com/warroomhq/warroom/integrations/httpx"
 )
 
 // classify turns an SDK error into a short line that says what was being
@@ -45,9 +48,13 @@ func (e *sdkError) Unwrap() error { return e.err }
 // status line.
 func describe(err error) string {
 	var (
-		api smithy.APIError
-		re  *smithyhttp.ResponseError
+		api       smithy.APIError
+		re        *smithyhttp.ResponseError
+		malformed *httpx.MalformedError
 	)
+	if errors.As(err, &malformed) {
+		return malformed.Error()
+	}
 	status := ""
 	if errors.As(err, &re) && re.Response != nil {
 		status = fmt.Sprintf("HTTP %d ", re.HTTPStatusCode())
@@ -105,10 +112,14 @@ const maxResponseBytes = 32 << 20
 
 var errBodyTooLarge = fmt.Errorf("response body larger than %d bytes", maxResponseBytes)
 
-// guardedClient wraps the SDK's HTTP client for two reasons:
+// guardedClient wraps the SDK's HTTP client for three reasons:
 //
 //   - It stops reading a response body past maxResponseBytes, so a runaway
 //     server cannot exhaust memory.
+//   - It refuses a successful answer whose body is not the document the
+//     operation answers with (see checkBody): the SDK's decoders take an
+//     empty body, plain text or JSON in place of XML for an empty result,
+//     and an empty fleet read that way would look like every group gone.
 //   - It gives the transport a request body of its own. smithy-go closes
 //     its request body as soon as Do returns, and its closed body answers
 //     WriteTo with io.EOF; net/http may still be making its final "no
@@ -119,9 +130,10 @@ var errBodyTooLarge = fmt.Errorf("response body larger than %d bytes", maxRespon
 type guardedClient struct{ next awssdk.HTTPClient }
 
 func (c guardedClient) Do(r *http.Request) (*http.Response, error) {
+	var data []byte
 	if r.Body != nil && r.Body != http.NoBody {
-		data, err := io.ReadAll(r.Body)
-		if err != nil {
+		var err error
+		if data, err = io.ReadAll(r.Body); err != nil {
 			return nil, fmt.Errorf("read request body: %w", err)
 		}
 		r = r.Clone(r.Context())
@@ -134,7 +146,56 @@ func (c guardedClient) Do(r *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	resp.Body = &boundedBody{rc: resp.Body, left: maxResponseBytes}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return resp, nil // the SDK reads the service's error document
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err == nil {
+		err = checkBody(r, data, body)
+	}
+	if err != nil {
+		return nil, &httpx.MalformedError{Status: resp.StatusCode, Reason: err}
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
 	return resp, nil
+}
+
+// checkBody accepts a successful answer only if it is the document the
+// request's operation answers with: for the Query protocols (Auto Scaling,
+// EC2) well-formed XML whose root is <ActionResponse>, for JSON 1.1 (SSM)
+// a JSON object.
+func checkBody(r *http.Request, request, body []byte) error {
+	if r.Header.Get("X-Amz-Target") != "" {
+		_, err := httpx.JSONObject(body)
+		return err
+	}
+	form, err := url.ParseQuery(string(request))
+	if err != nil || form.Get("Action") == "" {
+		return nil // not an operation this adapter sends
+	}
+	want := form.Get("Action") + "Response"
+	dec := xml.NewDecoder(bytes.NewReader(body))
+	root := ""
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("not XML: %w", err)
+		}
+		if el, ok := tok.(xml.StartElement); ok && root == "" {
+			root = el.Name.Local
+		}
+	}
+	switch root {
+	case want:
+		return nil
+	case "":
+		return fmt.Errorf("no <%s> document", want)
+	}
+	return fmt.Errorf("<%s> where <%s> was expected", root, want)
 }
 
 type boundedBody struct {

@@ -30,7 +30,7 @@ func TestFetchFaults(t *testing.T) {
 		{"malformed XML", func(w http.ResponseWriter) {
 			w.Header().Set("Content-Type", "text/xml")
 			io.WriteString(w, `<DescribeAutoScalingGroupsResponse><DescribeAutoScalingGroupsResult><AutoScalingGroups><member><AutoScal`)
-		}, "deserialization failed"},
+		}, "HTTP 200 with a body that does not parse"},
 		{"wrong type", func(w http.ResponseWriter) {
 			queryXML(w, "DescribeAutoScalingGroups", `<AutoScalingGroups><member><AutoScalingGroupName>web</AutoScalingGroupName><DesiredCapacity>lots</DesiredCapacity></member></AutoScalingGroups>`)
 		}, "deserialization failed"},
@@ -192,9 +192,9 @@ func TestConnectionRefused(t *testing.T) {
 
 // The source's status moves ok → degraded while the service fails and
 // back to ok when it heals, and the poller keeps running throughout.
-func TestRecoveryThroughPoll(t *testing.T) {
-	f := newFakeAWS(t)
-	f.addGroup("web", 1, 1, 2, "i-1")
+// polled runs a source following "web" on f, polling every few
+// milliseconds with a short backoff, and returns what it publishes.
+func polled(t *testing.T, f *fakeAWS) *integrationstest.Recorder {
 	// Timeout is explicit: left to default to the 5ms Interval, the first
 	// request (cold client, race detector) sometimes timed out and the
 	// source started down instead of ok.
@@ -204,21 +204,29 @@ func TestRecoveryThroughPoll(t *testing.T) {
 	}})
 	pub := &integrationstest.Recorder{}
 	runSource(t, s, pub)
+	return pub
+}
 
-	state := func(want integrations.SourceState) func() bool {
-		return func() bool {
-			sc, ok := integrationstest.Last[integrations.StatusChanged](pub)
-			return ok && sc.Status.State == want
-		}
+// stateIs waits for the last status published to be want.
+func stateIs(pub *integrationstest.Recorder, want integrations.SourceState) func() bool {
+	return func() bool {
+		sc, ok := integrationstest.Last[integrations.StatusChanged](pub)
+		return ok && sc.Status.State == want
 	}
-	integrationstest.Wait(t, "ok", state(integrations.SourceOK))
+}
+
+func TestRecoveryThroughPoll(t *testing.T) {
+	f := newFakeAWS(t)
+	f.addGroup("web", 1, 1, 2, "i-1")
+	pub := polled(t, f)
+	integrationstest.Wait(t, "ok", stateIs(pub, integrations.SourceOK))
 	f.setFault(func(w http.ResponseWriter, action string) bool {
 		queryError(w, 500, "InternalFailure", "An internal error occurred")
 		return true
 	})
-	integrationstest.Wait(t, "degraded", state(integrations.SourceDegraded))
+	integrationstest.Wait(t, "degraded", stateIs(pub, integrations.SourceDegraded))
 	f.setFault(nil)
-	integrationstest.Wait(t, "ok again", state(integrations.SourceOK))
+	integrationstest.Wait(t, "ok again", stateIs(pub, integrations.SourceOK))
 
 	var transitions []string
 	for _, r := range pub.Records("source.status") {
@@ -255,6 +263,112 @@ func TestLargeResponsesOnReusedConnections(t *testing.T) {
 		}
 		if len(groups) != 10 || len(groups[9].Instances) != 50 || groups[9].Instances[49].PrivateIP == "" {
 			t.Fatalf("refresh %d: incomplete fleet", i)
+		}
+	}
+}
+
+// malformedBodies are successful answers that are not the operation's
+// document: each once read as an empty result.
+var malformedBodies = map[string]string{
+	"empty body":          "",
+	"plain text":          "upstream says hello",
+	"JSON":                `{"AutoScalingGroups":[]}`,
+	"HTML":                "<html><body>maintenance</body></html>",
+	"another operation's": `<DescribeTagsResponse><DescribeTagsResult></DescribeTagsResult></DescribeTagsResponse>`,
+	"cut short":           `<DescribeAutoScalingGroupsResponse><DescribeAutoScalingGroupsResult><AutoScalingGroups>`,
+}
+
+// A 200 whose body does not parse is a failure of that call, whichever
+// of the three calls of a refresh gets it: never an empty fleet, never
+// instances without their EC2 details.
+func TestMalformedSuccessfulAnswerIsAFailure(t *testing.T) {
+	for _, action := range []string{"DescribeAutoScalingGroups", "DescribeScalingActivities", "DescribeInstances"} {
+		for name, body := range malformedBodies {
+			t.Run(action+"/"+name, func(t *testing.T) {
+				f := newFakeAWS(t)
+				f.addGroup("web", 1, 1, 2, "i-1")
+				f.setFault(func(w http.ResponseWriter, a string) bool {
+					if a != action {
+						return false
+					}
+					w.Header().Set("Content-Type", "text/xml")
+					io.WriteString(w, body)
+					return true
+				})
+				s := newTestSource(t, f, Options{Groups: []string{"web"}})
+				groups, err := s.describeGroups(context.Background(), []string{"web"}, nil)
+				if err == nil || !strings.Contains(err.Error(), "HTTP 200 with a body that does not parse") {
+					t.Fatalf("describe = %d groups, %v; want a failure saying the body does not parse", len(groups), err)
+				}
+			})
+		}
+	}
+}
+
+// Through the poller: after a good refresh, malformed answers (and a
+// well-formed one that leaves the configured group out) degrade the
+// source and publish nothing else: no empty snapshot, no record inferred
+// from it, and on recovery the group's "desired since" is what it was.
+func TestMalformedAnswersDegradeAndKeepTheLastGoodFleet(t *testing.T) {
+	f := newFakeAWS(t)
+	f.addGroup("web", 1, 6, 10, "i-1")
+	pub := polled(t, f)
+	integrationstest.Wait(t, "the first snapshot", func() bool { return len(snapshots(pub)) > 0 })
+	first := snapshots(pub)[0].Groups[0]
+	for _, body := range []string{"", "upstream says hello",
+		`<DescribeAutoScalingGroupsResponse><DescribeAutoScalingGroupsResult><AutoScalingGroups/></DescribeAutoScalingGroupsResult></DescribeAutoScalingGroupsResponse>`} {
+		f.setFault(func(w http.ResponseWriter, action string) bool {
+			if action != "DescribeAutoScalingGroups" {
+				return false
+			}
+			w.Header().Set("Content-Type", "text/xml")
+			io.WriteString(w, body)
+			return true
+		})
+		seen := len(snapshots(pub))
+		integrationstest.Wait(t, "degraded on "+body, stateIs(pub, integrations.SourceDegraded))
+		sc, _ := integrationstest.Last[integrations.StatusChanged](pub)
+		if !strings.Contains(sc.Status.LastError, "does not parse") && !strings.Contains(sc.Status.LastError, "not found: web") {
+			t.Errorf("reason %q says neither that the body does not parse nor that web is missing", sc.Status.LastError)
+		}
+		if n := len(snapshots(pub)); n != seen {
+			t.Fatalf("%d snapshots published from answers that do not hold the fleet", n-seen)
+		}
+		f.setFault(nil)
+		integrationstest.Wait(t, "ok again", stateIs(pub, integrations.SourceOK))
+	}
+	if recs := pub.Records("fleet.change"); len(recs) != 0 {
+		t.Fatalf("records inferred from unreadable answers: %+v", recs)
+	}
+	last := snapshots(pub)
+	if got := last[len(last)-1].Groups[0]; !got.DesiredSince.Equal(first.DesiredSince) {
+		t.Fatalf("desired since %v after recovery, was %v", got.DesiredSince, first.DesiredSince)
+	}
+}
+
+// Followed by tags, a well-formed answer with no group at all after one
+// with groups is not "every group gone": it fails, and the pane keeps the
+// fleet it last knew.
+func TestEmptyTaggedAnswerIsAFailure(t *testing.T) {
+	f := newFakeAWS(t)
+	g := f.addGroup("web", 1, 2, 4, "i-1")
+	g.tags = map[string]string{"team": "web"}
+	s := newTestSource(t, f, Options{TagFilter: map[string]string{"team": "web"}, Poll: integrations.PollConfig{
+		Interval: 5 * time.Millisecond, Timeout: 5 * time.Second, MaxBackoff: 10 * time.Millisecond, Budget: time.Hour,
+		Jitter: func() float64 { return 1 },
+	}})
+	pub := &integrationstest.Recorder{}
+	runSource(t, s, pub)
+	integrationstest.Wait(t, "the first snapshot", func() bool { return len(snapshots(pub)) > 0 })
+	f.edit(func() { g.tags = nil })
+	integrationstest.Wait(t, "degraded", stateIs(pub, integrations.SourceDegraded))
+	sc, _ := integrationstest.Last[integrations.StatusChanged](pub)
+	if !strings.Contains(sc.Status.LastError, "no Auto Scaling group carries the configured tags any more (1 group last time)") {
+		t.Errorf("reason %q", sc.Status.LastError)
+	}
+	for _, snap := range snapshots(pub) {
+		if len(snap.Groups) == 0 {
+			t.Fatal("an empty fleet was published")
 		}
 	}
 }

@@ -158,6 +158,15 @@ func (s *Source) Run(ctx context.Context, pub integrations.Publisher) error {
 		if err != nil {
 			return err
 		}
+		// An answer without a group the configuration names is not a
+		// fleet without it: the pane keeps what it last knew, marked as
+		// old, rather than inferring the group gone.
+		if missing := s.missing(groups); len(missing) > 0 {
+			return fmt.Errorf("aws: Auto Scaling group not found: %s", strings.Join(missing, ", "))
+		}
+		if len(groups) == 0 && len(track.prev) > 0 {
+			return fmt.Errorf("aws: no Auto Scaling group carries the configured tags any more (%s last time)", plural(len(track.prev), "group"))
+		}
 		at := now()
 		records := track.observe(groups, at)
 		pub.Publish(integrations.FleetSnapshot{Source: SourceName, Groups: groups})
@@ -178,11 +187,25 @@ func (s *Source) Probe(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	found := map[string]bool{}
 	instances := 0
 	for _, g := range groups {
-		found[g.Name] = true
 		instances += len(g.Instances)
+	}
+	if missing := s.missing(groups); len(missing) > 0 {
+		return "", fmt.Errorf("aws: Auto Scaling group not found: %s", strings.Join(missing, ", "))
+	}
+	if len(groups) == 0 {
+		return "", errors.New("aws: no Auto Scaling group carries the configured tags")
+	}
+	return fmt.Sprintf("%s, %s", plural(len(groups), "group"), plural(instances, "instance")), nil
+}
+
+// missing names the configured groups the answer left out: the API
+// silently omits a named group it does not find.
+func (s *Source) missing(groups []integrations.Group) []string {
+	found := map[string]bool{}
+	for _, g := range groups {
+		found[g.Name] = true
 	}
 	var missing []string
 	for _, name := range s.groups {
@@ -190,13 +213,7 @@ func (s *Source) Probe(ctx context.Context) (string, error) {
 			missing = append(missing, name)
 		}
 	}
-	if len(missing) > 0 {
-		return "", fmt.Errorf("aws: Auto Scaling group not found: %s", strings.Join(missing, ", "))
-	}
-	if len(groups) == 0 {
-		return "", errors.New("aws: no Auto Scaling group carries the configured tags")
-	}
-	return fmt.Sprintf("%s, %s", plural(len(groups), "group"), plural(instances, "instance")), nil
+	return missing
 }
 
 func plural(n int, noun string) string {

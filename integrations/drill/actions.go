@@ -363,6 +363,21 @@ func (w *World) setAlertStatus(ctx context.Context, id string, status integratio
 	return fmt.Errorf("drill: no alert %q", id)
 }
 
+// ReadAlert implements integrations.AlertActor.
+func (w *World) ReadAlert(ctx context.Context, id string) (integrations.Alert, error) {
+	if err := ctx.Err(); err != nil {
+		return integrations.Alert{}, err
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, a := range w.alerts {
+		if a.fired && a.alert.ID == id {
+			return a.alert, nil
+		}
+	}
+	return integrations.Alert{}, fmt.Errorf("drill: no alert %q", id)
+}
+
 // AddNote implements integrations.AlertActor.
 func (w *World) AddNote(ctx context.Context, id, note string) error {
 	if err := ctx.Err(); err != nil {

@@ -29,8 +29,15 @@ func (c Caller) Do(ctx context.Context, what string, f func(ctx context.Context)
 		return nil
 	}
 	after, limited := c.RateLimited(err)
-	if limited && after == 0 {
-		after, _ = trace.RetryAfter()
+	if limited {
+		// What the SDK says about a 429 is its own trouble reading the
+		// body (go-pagerduty cannot decode PagerDuty's plain-string
+		// error); what happened is a rate limit, and the wait is the one
+		// the service asked for.
+		if after == 0 {
+			after, _ = trace.RetryAfter()
+		}
+		return &integrations.RateLimitedError{After: after, Err: fmt.Errorf("%s: %s: rate limited by the service", c.Service, what)}
 	}
 	switch netErr := trace.NetErr(); {
 	case ctx.Err() != nil:
@@ -39,9 +46,5 @@ func (c Caller) Do(ctx context.Context, what string, f func(ctx context.Context)
 	case netErr != nil:
 		err = netErr
 	}
-	err = c.Scrub.Error(fmt.Errorf("%s: %s: %w", c.Service, what, err))
-	if limited {
-		return &integrations.RateLimitedError{After: after, Err: err}
-	}
-	return err
+	return c.Scrub.Error(fmt.Errorf("%s: %s: %w", c.Service, what, err))
 }

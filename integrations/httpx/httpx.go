@@ -4,7 +4,9 @@
 package httpx
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -26,6 +28,16 @@ var ErrBodyTooLarge = errors.New("response body too large")
 // bounds every response body to maxBody bytes and records rate-limit hints
 // (see WithTrace). The copy shares base's connection pool.
 func Client(base *http.Client, maxBody int64) *http.Client {
+	return CheckedClient(base, maxBody, nil)
+}
+
+// CheckedClient is Client whose transport also holds every successful
+// answer to check before the SDK sees it. SDKs decode an empty object, or
+// null, into an empty result without complaint, and an empty result reads
+// as "nothing open" or "nothing new"; check says whether body is really
+// the answer to req. A refused answer fails the request with a
+// *MalformedError, also recorded in the trace so Caller reports it.
+func CheckedClient(base *http.Client, maxBody int64, check func(req *http.Request, body []byte) error) *http.Client {
 	c := &http.Client{}
 	if base != nil {
 		*c = *base
@@ -34,13 +46,24 @@ func Client(base *http.Client, maxBody int64) *http.Client {
 	if rt == nil {
 		rt = http.DefaultTransport
 	}
-	c.Transport = &transport{base: rt, maxBody: maxBody}
+	c.Transport = &transport{base: rt, maxBody: maxBody, check: check}
 	return c
 }
 
 type transport struct {
 	base    http.RoundTripper
 	maxBody int64
+	check   func(req *http.Request, body []byte) error
+}
+
+// MalformedError is a successful status whose body is not the answer.
+type MalformedError struct {
+	Status int
+	Reason error
+}
+
+func (e *MalformedError) Error() string {
+	return fmt.Sprintf("HTTP %d with a body that does not parse: %v", e.Status, e.Reason)
 }
 
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -56,7 +79,41 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		tr.retryAfter(d)
 	}
 	resp.Body = &boundedBody{rc: resp.Body, left: t.maxBody, limit: t.maxBody}
+	if t.check == nil || resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return resp, nil
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err == nil {
+		if reason := t.check(req, body); reason != nil {
+			err = &MalformedError{Status: resp.StatusCode, Reason: reason}
+		}
+	}
+	if err != nil {
+		if tr != nil {
+			tr.failed(err)
+		}
+		return nil, err
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
 	return resp, nil
+}
+
+// JSONObject reads body as a JSON object, for a check: it fails on an
+// empty body and on anything but an object; null reads as an object with
+// nothing in it.
+func JSONObject(body []byte) (map[string]json.RawMessage, error) {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, errors.New("empty body")
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(body, &obj); err != nil {
+		return nil, fmt.Errorf("not a JSON object: %w", err)
+	}
+	if obj == nil {
+		obj = map[string]json.RawMessage{}
+	}
+	return obj, nil
 }
 
 // boundedBody fails a read once more than limit bytes have come through,

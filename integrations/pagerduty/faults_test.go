@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/integrations/httpx/sourcetest"
+	"github.com/warroomhq/warroom/integrations/integrationstest"
 	"github.com/warroomhq/warroom/integrations/pagerduty"
 )
 
@@ -47,6 +49,17 @@ func TestFaultsDegradeThenRecover(t *testing.T) {
 			Setup: func() { pd.set(func(s *pdServer) { s.incidents[0].UpdatedAt = "2026-11-21T09:01:00Z" }) },
 			Fault: sourcetest.Status(200, jsonType, `{"log_entries":[{"id":"L9","type":"annotate_log_entry","created_at":"2026-11-21T09:00:00Z","channel":{"type":7}}],"more":false}`)},
 		{Name: "huge body", Path: "/incidents", Want: "response body too large", Fault: sourcetest.Huge(9 << 20)},
+		// Answers that decode to nothing must not read as "no incidents
+		// open", which would resolve every incident on the timeline.
+		{Name: "an empty object", Path: "/incidents", Want: "no incidents in the answer",
+			Fault: sourcetest.Status(200, jsonType, `{}`)},
+		{Name: "null", Path: "/incidents", Want: "no incidents in the answer",
+			Fault: sourcetest.Status(200, jsonType, `null`)},
+		{Name: "an empty body", Path: "/incidents", Want: "does not parse",
+			Fault: sourcetest.Status(200, jsonType, ``)},
+		{Name: "log entries missing", Path: "/log_entries", Want: "no log_entries in the answer",
+			Setup: func() { pd.set(func(s *pdServer) { s.incidents[0].UpdatedAt = "2026-11-21T09:02:00Z" }) },
+			Fault: sourcetest.Status(200, jsonType, `{"more":false}`)},
 	}
 	for _, c := range cases {
 		t.Run(c.Name, func(t *testing.T) {
@@ -158,5 +171,82 @@ func assertNoToken(t *testing.T, events []integrations.Event) {
 		if s := fmt.Sprintf("%+v", e); strings.Contains(s, token) {
 			t.Errorf("event leaks the token: %s", s)
 		}
+	}
+}
+
+// pdRateLimited is PagerDuty's rate-limit answer: a plain string where
+// other errors carry an object (which go-pagerduty cannot decode), and
+// the ratelimit headers saying when the window resets.
+var pdRateLimited = sourcetest.RateLimited(jsonType, `{"error":"Rate Limit Exceeded"}`,
+	map[string]string{"Ratelimit-Limit": "960", "Ratelimit-Remaining": "0", "Ratelimit-Reset": "12"})
+
+// A rate limit reads as one, with when the source retries and when an
+// action may be tried again, never as the client library's decoding
+// trouble.
+func TestRateLimitSaysWhatHappenedAndWhenItRetries(t *testing.T) {
+	sourcetest.CheckLeaks(t)
+	pd := newPDServer(t, token)
+	srv := pd.start()
+	pd.faults.Set("/incidents", pdRateLimited)
+	src := faultySource(t, srv.URL, sourcetest.TestPoll())
+	rec := &integrationstest.Recorder{}
+	stop := sourcetest.Start(t, src, rec)
+	integrationstest.Wait(t, "a status", func() bool { return len(rec.Statuses()) > 0 })
+	stop()
+	st := rec.Statuses()[0]
+	if want := "pagerduty: list incidents: rate limited by the service; retrying in 12s"; st.LastError != want {
+		t.Errorf("status line %q, want %q", st.LastError, want)
+	}
+	recs := rec.Records("source.status")
+	if len(recs) == 0 || !strings.HasSuffix(recs[0].Text, "rate limited by the service; retrying in 12s") {
+		t.Errorf("timeline record %+v, want it to say it is rate limited and when it retries", recs)
+	}
+
+	err := src.Acknowledge(context.Background(), "P1")
+	var rl *integrations.RateLimitedError
+	if !errors.As(err, &rl) || rl.After != 12*time.Second ||
+		err.Error() != "pagerduty: set incident P1 acknowledged: rate limited by the service; try again in 12s" {
+		t.Errorf("Acknowledge under a rate limit: %v", err)
+	}
+	for _, text := range []string{st.LastError, err.Error()} {
+		if strings.Contains(text, "JSON") || strings.Contains(text, "unmarshal") {
+			t.Errorf("%q speaks of the library's decoding", text)
+		}
+	}
+}
+
+// An acknowledge that lands at PagerDuty but whose answer never comes
+// back fails as a timeout (its outcome unknown, errors.Is says so), and
+// reading the incident back settles it: acknowledged.
+func TestLostAnswerIsSettledByReadingBack(t *testing.T) {
+	sourcetest.CheckLeaks(t)
+	pd := newPDServer(t, token)
+	pd.incidents = []incident{openIncident("P1")}
+	srv := pd.start()
+	landed := make(chan struct{})
+	pd.faults.Set("/incidents", func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPut {
+			pd.handler().ServeHTTP(w, r)
+			return
+		}
+		pd.handler().ServeHTTP(httptest.NewRecorder(), r) // the change lands...
+		close(landed)
+		<-r.Context().Done() // ...and the answer never leaves
+	})
+	src := faultySource(t, srv.URL, sourcetest.TestPoll())
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	err := src.Acknowledge(ctx, "P1")
+	<-landed
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Acknowledge without an answer: %v, want a timeout", err)
+	}
+	got, err := src.ReadAlert(context.Background(), "P1")
+	if err != nil || got.Status != integrations.AlertAcknowledged || got.ID != "P1" {
+		t.Fatalf("ReadAlert = %+v, %v; want P1 acknowledged", got, err)
+	}
+	pd.set(func(s *pdServer) { s.incidents[0].Status = "resolved" })
+	if got, err := src.ReadAlert(context.Background(), "P1"); err != nil || got.Status != integrations.AlertResolved {
+		t.Fatalf("ReadAlert of a resolved incident = %+v, %v", got, err)
 	}
 }

@@ -68,7 +68,7 @@ func New(opts Options) (*Source, error) {
 	}
 	opts.Poll.Source = Name
 	client := pd.NewClient(opts.Token, pd.WithAPIEndpoint(strings.TrimSuffix(opts.APIURL, "/")))
-	client.HTTPClient = httpx.Client(opts.HTTPClient, httpx.DefaultMaxBody)
+	client.HTTPClient = httpx.CheckedClient(opts.HTTPClient, httpx.DefaultMaxBody, checkAnswer)
 	scrub := httpx.NewScrubber(opts.Token)
 	return &Source{
 		client: client,
@@ -129,6 +129,26 @@ func (s *Source) setStatus(ctx context.Context, id, status string) error {
 	})
 }
 
+// ReadAlert implements integrations.AlertActor: the incident as PagerDuty
+// holds it now, resolved or not.
+func (s *Source) ReadAlert(ctx context.Context, alertID string) (integrations.Alert, error) {
+	var inc *pd.Incident
+	err := s.call(ctx, "get incident "+alertID, func(ctx context.Context) error {
+		var err error
+		inc, err = s.client.GetIncidentWithContext(ctx, alertID)
+		return err
+	})
+	if err != nil {
+		return integrations.Alert{}, err
+	}
+	a, err := toAlert(*inc)
+	if err != nil {
+		return integrations.Alert{}, s.scrub.Error(fmt.Errorf("pagerduty: incident %s: %w", alertID, err))
+	}
+	a.Service, a.Title, a.Body = s.scrub.String(a.Service), s.scrub.String(a.Title), s.scrub.String(a.Body)
+	return a, nil
+}
+
 // AddNote implements integrations.AlertActor.
 func (s *Source) AddNote(ctx context.Context, alertID, note string) error {
 	if err := s.needFrom(); err != nil {
@@ -154,6 +174,42 @@ func (s *Source) needFrom() error {
 // call runs SDK requests; see httpx.Caller for how failures are shaped.
 func (s *Source) call(ctx context.Context, what string, f func(ctx context.Context) error) error {
 	return s.caller.Do(ctx, what, f)
+}
+
+// checkAnswer refuses a successful read that does not carry what was
+// asked for: PagerDuty wraps every answer in a key named after it
+// ("incidents", "log_entries", "incident"), and the client would take an
+// answer without it for an empty list, every open incident resolved.
+func checkAnswer(req *http.Request, body []byte) error {
+	if req.Method != http.MethodGet {
+		return nil
+	}
+	obj, err := httpx.JSONObject(body)
+	if err != nil {
+		return err
+	}
+	if key := answerKey(req.URL.Path); key != "" {
+		if _, ok := obj[key]; !ok {
+			return fmt.Errorf("no %s in the answer", key)
+		}
+	}
+	return nil
+}
+
+// answerKey is the key a PagerDuty answer to a GET of path carries: a
+// collection's own name (/incidents, /incidents/P1/log_entries) or the
+// singular of the collection an id belongs to (/incidents/P1).
+func answerKey(path string) string {
+	segs := strings.Split(strings.Trim(path, "/"), "/")
+	last := segs[len(segs)-1]
+	switch last {
+	case "incidents", "log_entries", "notes", "alerts":
+		return last
+	}
+	if len(segs) >= 2 && segs[len(segs)-2] == "incidents" {
+		return "incident"
+	}
+	return ""
 }
 
 // rateLimited recognises go-pagerduty's 429, an APIError value that keeps

@@ -70,6 +70,9 @@ func (s *Source) refresh(ctx context.Context, t *tracker, pub integrations.Publi
 	var changed []integrations.Alert // incidents whose log may have grown
 	for _, inc := range incidents {
 		a, err := toAlert(inc)
+		if err == nil && a.Status == integrations.AlertResolved {
+			err = errors.New("resolved, in the list of open incidents")
+		}
 		if err != nil {
 			return s.scrub.Error(fmt.Errorf("pagerduty: incident %s: %w", inc.ID, err))
 		}
@@ -218,7 +221,7 @@ func (s *Source) logRecords(ctx context.Context, a integrations.Alert, since tim
 				Kind:     kind,
 				Actor:    e.Agent.Summary,
 				Text:     e.Summary,
-				Fields:   map[string]string{"alert": a.ID, "service": a.Service, "log_type": e.Type},
+				Fields:   map[string]string{"alert": a.ID, "service": a.Service, "log_type": e.Type, "log_entry": e.ID},
 				Links:    links(a),
 			})
 		}
@@ -338,8 +341,8 @@ func (s *Source) snapshot(alerts map[string]integrations.Alert) []integrations.A
 // toAlert maps an incident; it fails on a status or time it cannot read.
 func toAlert(inc pd.Incident) (integrations.Alert, error) {
 	status := integrations.AlertStatus(inc.Status)
-	if status != integrations.AlertTriggered && status != integrations.AlertAcknowledged {
-		return integrations.Alert{}, fmt.Errorf("unexpected status %q in the open list", inc.Status)
+	if status != integrations.AlertTriggered && status != integrations.AlertAcknowledged && status != integrations.AlertResolved {
+		return integrations.Alert{}, fmt.Errorf("unexpected status %q", inc.Status)
 	}
 	created, err := parseTime("created_at", inc.CreatedAt)
 	if err != nil {

@@ -25,12 +25,17 @@ func TestFaultsDegradeThenRecover(t *testing.T) {
 	cases := []sourcetest.Case{
 		{Name: "500", Path: history, Want: "500", Fault: sourcetest.Status(500, "text/html", "<html>oops</html>")},
 		{Name: "slower than the timeout", Path: history, Want: "timed out", Fault: sourcetest.Stall(), Timeout: 200 * time.Millisecond},
-		{Name: "truncated JSON", Path: history, Want: "unexpected EOF", Fault: sourcetest.Status(200, jsonType, `{"ok":true,"messages":[{"ts":`)},
+		{Name: "truncated JSON", Path: history, Want: "unexpected end of JSON input", Fault: sourcetest.Status(200, jsonType, `{"ok":true,"messages":[{"ts":`)},
 		{Name: "wrong types", Path: history, Want: "cannot unmarshal", Fault: sourcetest.Status(200, jsonType, `{"ok":true,"messages":"many"}`)},
 		{Name: "unreadable timestamp", Path: history, Want: `unreadable timestamp "yesterday"`,
 			Fault: sourcetest.Status(200, jsonType, `{"ok":true,"messages":[{"type":"message","user":"U1","text":"x","ts":"yesterday"}]}`)},
 		{Name: "error answer", Path: history, Want: "channel_not_found", Fault: sourcetest.Status(200, jsonType, `{"ok":false,"error":"channel_not_found"}`)},
 		{Name: "huge body", Path: history, Want: "response body too large", Fault: sourcetest.Huge(9 << 20)},
+		// slack-go takes an answer without "ok" for a success with
+		// nothing in it: the channel would read as quiet while unread.
+		{Name: "an empty object", Path: history, Want: `no "ok" in the answer`, Fault: sourcetest.Status(200, jsonType, `{}`)},
+		{Name: "null", Path: history, Want: `no "ok" in the answer`, Fault: sourcetest.Status(200, jsonType, `null`)},
+		{Name: "an empty body", Path: history, Want: "does not parse", Fault: sourcetest.Status(200, jsonType, ``)},
 	}
 	for _, c := range cases {
 		t.Run(c.Name, func(t *testing.T) {

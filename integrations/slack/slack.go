@@ -89,7 +89,7 @@ func New(opts Options) (*Source, error) {
 
 	// slack-go logs to stderr by default, which would tear the screen.
 	quiet := log.New(io.Discard, "", 0)
-	httpClient := httpx.Client(opts.HTTPClient, httpx.DefaultMaxBody)
+	httpClient := httpx.CheckedClient(opts.HTTPClient, httpx.DefaultMaxBody, checkAnswer)
 	common := []sdk.Option{sdk.OptionAPIURL(opts.APIURL), sdk.OptionHTTPClient(httpClient), sdk.OptionLog(quiet)}
 	scrub := httpx.NewScrubber(opts.Token, opts.AppToken)
 	s := &Source{
@@ -265,6 +265,20 @@ func (s *Source) findChannel(ctx context.Context, name string) (channelRef, erro
 		return fmt.Errorf("not found in the first %d pages of channels; give the channel id instead", maxChannelPages)
 	})
 	return found, err
+}
+
+// checkAnswer refuses a successful answer without Slack's "ok": slack-go
+// takes one for a success with nothing in it, and the channel would read
+// as quiet while nothing was read.
+func checkAnswer(_ *http.Request, body []byte) error {
+	obj, err := httpx.JSONObject(body)
+	if err != nil {
+		return err
+	}
+	if _, ok := obj["ok"]; !ok {
+		return errors.New(`no "ok" in the answer`)
+	}
+	return nil
 }
 
 // call runs SDK requests; see httpx.Caller for how failures are shaped.

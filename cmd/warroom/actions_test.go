@@ -1,0 +1,42 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/warroomhq/warroom/integrations"
+	"github.com/warroomhq/warroom/timeline"
+)
+
+// checkingLB is a load balancer that checks configurations, and whose
+// finding quotes a token from the file it read.
+type checkingLB struct{ integrations.LoadBalancer }
+
+func (checkingLB) Reloadable() []string { return []string{"edge-1"} }
+
+func (checkingLB) CheckConfig(context.Context, string) []integrations.Finding {
+	return []integrations.Finding{{Level: integrations.FindingWarn, Text: "line 9: http-request set-header Authorization: Bearer abcdefgh12345678"}}
+}
+
+// Scrubbing what the actions return must not hide what they can do: a
+// rolling reload asks the load balancer for its configuration checks, and
+// gets their findings scrubbed too.
+func TestRedactedActionsKeepTheConfigurationChecks(t *testing.T) {
+	r, err := timeline.NewRedactor(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := redactActions(integrations.Actions{LoadBalancer: checkingLB{}}, r.Redact)
+	cc, ok := a.LoadBalancer.(integrations.ConfigChecker)
+	if !ok {
+		t.Fatal("the redacted load balancer hides its configuration checks")
+	}
+	if got := cc.Reloadable(); len(got) != 1 || got[0] != "edge-1" {
+		t.Fatalf("reloadable %v", got)
+	}
+	f := cc.CheckConfig(context.Background(), "edge-1")
+	if len(f) != 1 || strings.Contains(f[0].Text, "abcdefgh12345678") || f[0].Level != integrations.FindingWarn {
+		t.Fatalf("findings %+v: want the one warning, scrubbed", f)
+	}
+}
