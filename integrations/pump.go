@@ -15,6 +15,7 @@ type Batch struct {
 	Backends map[string]BackendsSnapshot // source → its latest HAProxy servers and throttles
 	Status   map[string]SourceStatus
 	Chat     []Message
+	Samples  []Sample // every sample published, in order
 	Records  []Record // persisted before delivery unless PersistErr is set
 	// PersistErr is set when the records could not be made durable; the
 	// screen must say so loudly rather than show them as saved.
@@ -23,7 +24,7 @@ type Batch struct {
 
 func (b *Batch) empty() bool {
 	return len(b.Alerts) == 0 && len(b.Fleet) == 0 && len(b.Backends) == 0 &&
-		len(b.Status) == 0 && len(b.Chat) == 0 && len(b.Records) == 0
+		len(b.Status) == 0 && len(b.Chat) == 0 && len(b.Samples) == 0 && len(b.Records) == 0
 }
 
 // add folds one event into the batch.
@@ -51,6 +52,8 @@ func (b *Batch) add(e Event) {
 		b.Status[e.Status.Source] = e.Status
 	case ChatPosted:
 		b.Chat = append(b.Chat, e.Messages...)
+	case SamplesTaken:
+		b.Samples = append(b.Samples, e.Samples...)
 	case Record:
 		b.Records = append(b.Records, e)
 	}
@@ -66,7 +69,8 @@ type PumpOptions struct {
 	// Deliver hands a coalesced batch to the screen (program.Send).
 	Deliver func(Batch)
 	// Derive computes further records from a batch before it is persisted,
-	// for example drift findings from fresh fleet and HAProxy snapshots.
+	// for example drift findings from fresh fleet and HAProxy snapshots,
+	// or the effect of an action from fresh samples.
 	Derive func(Batch) []Record
 	// Interval is the frame interval: at most one delivery per interval.
 	Interval time.Duration
@@ -123,7 +127,7 @@ func (p *Pump) Run(ctx context.Context) {
 }
 
 func (p *Pump) flush(b *Batch) {
-	if p.opts.Derive != nil && (len(b.Fleet) > 0 || len(b.Backends) > 0) {
+	if p.opts.Derive != nil && (len(b.Fleet) > 0 || len(b.Backends) > 0 || len(b.Samples) > 0) {
 		b.Records = append(b.Records, p.opts.Derive(*b)...)
 	}
 	if b.empty() {
