@@ -119,6 +119,7 @@ func openLive(cfg *config.Config) (*world, error) {
 		bindings:  cfg.DriftBindings(),
 		secrets:   cfg.Secrets(),
 		redaction: cfg.Redact,
+		metrics:   cfg.Metrics,
 	}
 	if w.title == "" {
 		w.title = "Incident " + now.Format("2006-01-02")

@@ -13,6 +13,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/warroomhq/warroom/config"
 	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/integrations/drift"
 	"github.com/warroomhq/warroom/integrations/drill"
@@ -47,6 +48,7 @@ type world struct {
 	bindings  []drift.Binding
 	secrets   []string
 	redaction []string
+	metrics   config.Metrics
 }
 
 // openDrill builds the drill world for a scenario.
@@ -76,6 +78,7 @@ func openDrill(o sessionOptions) (*world, error) {
 		sources:  []integrations.Source{w},
 		actions:  w.Actions(),
 		bindings: w.Bindings(),
+		metrics:  config.DefaultMetrics(),
 	}, nil
 }
 
@@ -98,6 +101,7 @@ type session struct {
 	deliver  func(integrations.Batch) // nil without a screen
 	runs     *runTracker
 	known    *replayFilter
+	metrics  *metricsRecorder
 
 	stopSources, stopPump context.CancelFunc
 	sources, pumping      sync.WaitGroup
@@ -129,6 +133,7 @@ func openSession(g *globalFlags, o sessionOptions) (*session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening the timeline: %w", err)
 	}
+	s.metrics = openMetrics(stateDir, w.incident, w.metrics, s.redactor)
 	history := s.store.Entries()
 	s.known = newReplayFilter(history)
 	if !w.drill {
@@ -166,10 +171,10 @@ func (s *session) start(ctx context.Context, deliver func(integrations.Batch)) {
 	s.deliver = deliver
 	s.pump = integrations.NewPump(integrations.PumpOptions{
 		Persist: func(recs []integrations.Record) ([]integrations.Record, error) {
-			return persist(s.store, s.known.fresh(recs))
+			return s.metrics.persist(s.store, s.known.fresh(recs))
 		},
 		Deliver: deliver,
-		Derive:  driftRecords(s.world.bindings, s.world.clock),
+		Derive:  s.metrics.derive(driftRecords(s.world.bindings, s.world.clock)),
 	})
 	var pumpCtx, srcCtx context.Context
 	pumpCtx, s.stopPump = context.WithCancel(context.WithoutCancel(ctx))
@@ -207,7 +212,7 @@ func (s *session) close() error {
 		s.stopPump()
 		s.pumping.Wait()
 	}
-	return s.store.Close()
+	return errors.Join(s.metrics.close(), s.store.Close())
 }
 
 // refresh takes in other processes' entries while nothing else commits.

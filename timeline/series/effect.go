@@ -71,8 +71,12 @@ type Measured struct {
 }
 
 // EffectText says what an action did: "throttle-tier percent=30 tier=free:
-// 5xx/s 245 → 12 within 3m (−95%); error ratio 14.2% → 0.9% (−94%)".
+// 5xx/s 245 → 12 within 3m (−95%); error ratio 14.2% → 0.9% (−94%)", or,
+// with nothing measured, that no claim is made.
 func EffectText(action string, within time.Duration, measured []Measured) string {
+	if len(measured) == 0 {
+		return action + ": too few samples to measure an effect within " + shortDuration(within)
+	}
 	var b strings.Builder
 	b.WriteString(action)
 	b.WriteString(": ")
