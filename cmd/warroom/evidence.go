@@ -11,12 +11,9 @@ import (
 	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/runbooks"
 	"github.com/warroomhq/warroom/timeline"
+	"github.com/warroomhq/warroom/timeline/export"
 	"github.com/warroomhq/warroom/timeline/series"
 )
-
-// KindEffect is the timeline entry saying what an action did to the
-// measurements.
-const KindEffect = "effect"
 
 // metricsRecorder keeps a session's samples in the incident's series and
 // turns them into evidence: every action's record carries the state of its
@@ -284,7 +281,7 @@ func (m *metricsRecorder) effect(a *action) integrations.Record {
 		fields["before."+prefix] = strconv.FormatFloat(c.Before, 'g', 4, 64)
 		fields["after."+prefix] = strconv.FormatFloat(c.After, 'g', 4, 64)
 	}
-	return integrations.Record{Occurred: at, Source: "warroom", Kind: KindEffect,
+	return integrations.Record{Occurred: at, Source: "warroom", Kind: export.KindEffect,
 		Text: series.EffectText(a.label, m.window.Settle, measured), Fields: fields}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/runbooks"
 	"github.com/warroomhq/warroom/timeline"
+	"github.com/warroomhq/warroom/timeline/export"
 	"github.com/warroomhq/warroom/timeline/series"
 )
 
@@ -105,7 +106,7 @@ func TestActionsCarryEvidenceAndGetAnEffectEntry(t *testing.T) {
 			plan = e
 		case e.Kind == timeline.KindAlertAcknowledged:
 			ack = e
-		case e.Kind == KindEffect:
+		case e.Kind == export.KindEffect:
 			effects = append(effects, e)
 		}
 	}
