@@ -1,13 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/warroomhq/warroom/config"
+	"github.com/warroomhq/warroom/timeline"
 	"github.com/warroomhq/warroom/timeline/export"
 	"github.com/warroomhq/warroom/timeline/series"
 )
@@ -85,4 +89,48 @@ their mean; JSON also their min, max, n (samples) and span_s (seconds covered).`
 	cmd.Flags().StringVar(&tz, "tz", "UTC", "time zone for the times written (IANA name, UTC or Local)")
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write to FILE instead of standard output")
 	return cmd
+}
+
+// readMeasurements adds the incident's series to an export, and the
+// configured main backend and impact threshold.
+func readMeasurements(g *globalFlags, opts *export.Options) error {
+	path, err := incidentPath(g, opts.Incident)
+	if err != nil {
+		return err
+	}
+	if opts.Metrics, err = series.Read(filepath.Dir(path), time.Time{}, time.Time{}, nil); err != nil {
+		return err
+	}
+	m, err := configuredMetrics(g)
+	if err != nil {
+		return err
+	}
+	opts.MainTarget, opts.ImpactErrorRatio = m.Main, m.ImpactErrorRatio
+	return nil
+}
+
+// configuredMetrics is the metrics section of the configuration, if there
+// is one; the defaults otherwise.
+func configuredMetrics(g *globalFlags) (config.Metrics, error) {
+	cfg, err := configured(g)
+	if err != nil || cfg == nil {
+		return config.DefaultMetrics(), err
+	}
+	return cfg.Metrics, nil
+}
+
+// writeChart writes NAME-impact.svg and NAME-impact.png beside the
+// Markdown file NAME.md and returns the SVG's path relative to it.
+func writeChart(markdown string, entries []timeline.Entry, opts export.Options) (string, error) {
+	var svg, png bytes.Buffer
+	if err := export.Chart(&svg, &png, entries, opts); err != nil {
+		return "", err
+	}
+	base := strings.TrimSuffix(markdown, filepath.Ext(markdown)) + "-impact"
+	for ext, data := range map[string][]byte{".svg": svg.Bytes(), ".png": png.Bytes()} {
+		if err := writeFileAtomically(base+ext, func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
+			return "", err
+		}
+	}
+	return filepath.Base(base) + ".svg", nil
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/csv"
 	"encoding/json"
+	"encoding/xml"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,7 +27,9 @@ func recordIncident(t *testing.T, stateDir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := store.Append(timeline.Entry{Occurred: evidenceStart, Source: "warroom", Kind: "session.opened", Text: "opened"}); err != nil {
+	if _, err := store.Append(timeline.Entry{Occurred: evidenceStart, Source: "warroom", Kind: "session.opened", Text: "opened"},
+		timeline.Entry{Occurred: evidenceStart.Add(time.Hour), Source: "pagerduty", Kind: timeline.KindAlertTriggered, Text: "web 5xx above 5%",
+			Fields: map[string]string{"alert": "Q1", "severity": "critical"}}); err != nil {
 		t.Fatal(err)
 	}
 	store.Close()
@@ -35,7 +39,7 @@ func recordIncident(t *testing.T, stateDir string) {
 	}
 	defer s.Close()
 	metrics := map[string]string{
-		integrations.MetricReqPerS: "edge-1/web/web-3", integrations.MetricHTTP5xxPerS: "edge-1/web", integrations.MetricErrorRatio: "edge-1/web",
+		integrations.MetricReqPerS: "edge-1/web", integrations.MetricHTTP5xxPerS: "edge-1/web", integrations.MetricErrorRatio: "edge-1/web",
 		integrations.MetricSessions: "edge-1/web/web-3", integrations.MetricShedPerS: "front-1/fe:http", integrations.MetricDesired: "web",
 		integrations.MetricInService: "web", integrations.MetricPending: "web", integrations.MetricThrottlePct: "front-1/fe:http",
 	}
@@ -117,5 +121,67 @@ func TestMetricsExportThroughTheBinary(t *testing.T) {
 	run = runCLI(t, bin, stateDir, "metrics", "export", "--incident", "INC-404")
 	if run.code == 0 || !strings.Contains(run.stderr, "no timeline for incident") {
 		t.Fatalf("an unknown incident: exit %d, %s", run.code, run.stderr)
+	}
+}
+
+// TestPostmortemChartThroughTheBinary: `warroom timeline export -o
+// NAME.md` writes NAME-impact.svg and NAME-impact.png beside the draft and
+// links the SVG by its relative name; the SVG parses and labels the
+// alert's marker, the PNG decodes; --no-chart writes neither; the JSON
+// export carries every point of the series.
+func TestPostmortemChartThroughTheBinary(t *testing.T) {
+	bin := buildBinary(t)
+	stateDir := filepath.Join(t.TempDir(), "state")
+	recordIncident(t, stateDir)
+	out := t.TempDir()
+
+	md := filepath.Join(out, "pm.md")
+	if run := runCLI(t, bin, stateDir, "timeline", "export", "--incident", "INC-9", "-o", md); run.code != 0 {
+		t.Fatalf("exit %d: %s", run.code, run.stderr)
+	}
+	draft, err := os.ReadFile(md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(draft), "\n![impact](pm-impact.svg)\n") || !strings.Contains(string(draft), "**Peak error ratio:**") {
+		t.Fatalf("the draft does not link its chart or lacks figures:\n%s", draft)
+	}
+	svg, err := os.ReadFile(filepath.Join(out, "pm-impact.svg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := xml.Unmarshal(svg, new(struct{})); err != nil {
+		t.Fatalf("the SVG does not parse: %v", err)
+	}
+	if !strings.Contains(string(svg), ">alert: web 5xx above 5% · Detected</text>") {
+		t.Errorf("the SVG has no label for the alert marker")
+	}
+	f, err := os.Open(filepath.Join(out, "pm-impact.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := png.Decode(f); err != nil {
+		t.Fatalf("the PNG does not decode: %v", err)
+	}
+
+	plain := filepath.Join(out, "plain.md")
+	if run := runCLI(t, bin, stateDir, "timeline", "export", "--incident", "INC-9", "--no-chart", "-o", plain); run.code != 0 {
+		t.Fatalf("--no-chart: exit %d: %s", run.code, run.stderr)
+	}
+	if data, _ := os.ReadFile(plain); strings.Contains(string(data), "![impact]") {
+		t.Error("--no-chart still links a chart")
+	}
+	if _, err := os.Stat(filepath.Join(out, "plain-impact.svg")); err == nil {
+		t.Error("--no-chart wrote a chart")
+	}
+
+	run := runCLI(t, bin, stateDir, "timeline", "export", "--incident", "INC-9", "--format", "json")
+	doc, err := export.ReadJSON(strings.NewReader(run.stdout))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Metrics) != 9*1461 {
+		t.Fatalf("the JSON export carries %d metric rows, want %d", len(doc.Metrics), 9*1461)
 	}
 }

@@ -18,6 +18,7 @@ const DefaultImpactErrorRatio = 0.01
 // Impact is what the series say about an incident, for the postmortem.
 type Impact struct {
 	Main       string  // the backend it is about
+	Wanted     string  // metrics.main, if set
 	Configured bool    // Main came from metrics.main, not the busiest backend
 	Threshold  float64 // error ratio above which the backend was impaired
 	Series     int     // series recorded
@@ -58,10 +59,8 @@ func ComputeImpact(all []series.Series, rows []timeline.Row, main string, thresh
 	if threshold <= 0 {
 		threshold = DefaultImpactErrorRatio
 	}
-	im := Impact{Main: main, Configured: main != "", Threshold: threshold, Series: len(all), Interval: all[0].Interval}
-	if main == "" {
-		im.Main = BusiestBackend(all)
-	}
+	im := Impact{Main: MainBackend(all, main), Threshold: threshold, Series: len(all), Interval: all[0].Interval}
+	im.Wanted, im.Configured = main, main != "" && im.Main == main
 	shed := map[string]float64{}
 	groups := map[string]*GroupCapacity{}
 	for _, sr := range all {
@@ -140,6 +139,15 @@ func shedLevel(target string) string {
 	return "servers"
 }
 
+// MainBackend is the backend the impact and the chart are about: the
+// configured one (metrics.main) if it was measured, else the busiest.
+func MainBackend(all []series.Series, configured string) string {
+	if configured != "" && slices.ContainsFunc(all, func(sr series.Series) bool { return sr.Target == configured }) {
+		return configured
+	}
+	return BusiestBackend(all)
+}
+
 // BusiestBackend is the backend with the most requests over the incident.
 func BusiestBackend(all []series.Series) string {
 	totals := map[string]float64{}
@@ -155,13 +163,29 @@ func BusiestBackend(all []series.Series) string {
 // recorded, a placeholder saying none were otherwise.
 func (m *mdWriter) impact(im Impact, ok bool, chart string) {
 	m.str("\n## Impact\n\n")
-	if !ok || im.Main == "" {
+	if !ok {
 		m.str("_No measurements were recorded for this incident, so warroom cannot state its impact. To fill in: who and what was affected, how many users or requests, for how long; error rates and counts over time._\n")
 		return
 	}
+	if im.Main == "" {
+		m.printf("None of the %d series recorded is an HAProxy backend's requests or errors, so no impact window or failed requests can be stated.\n\n", im.Series)
+	} else {
+		m.backendImpact(im)
+	}
+	m.capacityAndEffects(im)
+	if chart != "" {
+		m.printf("\n![impact](%s)\n", chart)
+	}
+}
+
+// backendImpact writes the main backend's figures.
+func (m *mdWriter) backendImpact(im Impact) {
 	how := "the busiest backend by requests; set `metrics.main` to choose another"
-	if im.Configured {
+	switch {
+	case im.Configured:
 		how = "`metrics.main`"
+	case im.Wanted != "":
+		how = "the busiest backend by requests: `metrics.main` names " + codeSpan(im.Wanted) + ", which was not measured"
 	}
 	m.printf("Measured on %s (%s), from %d series recorded every %s. Thresholds used: impaired while the error ratio (5xx ÷ responses) was above %s (`metrics.impact_error_ratio`).\n\n",
 		codeSpan(im.Main), how, im.Series, formatDuration(im.Interval), series.FormatRatio(im.Threshold))
@@ -191,6 +215,10 @@ func (m *mdWriter) impact(im Impact, ok bool, chart string) {
 		}
 		m.printf(", integrated from shed/s at the %s.\n", im.ShedAt)
 	}
+}
+
+// capacityAndEffects writes each group's capacity and the effect entries.
+func (m *mdWriter) capacityAndEffects(im Impact) {
 	if len(im.Groups) > 0 {
 		m.str("- **Capacity added:**\n\n  | Group | Desired first → last | In service first → last |\n  |---|---|---|\n")
 		for _, g := range im.Groups {
@@ -209,9 +237,6 @@ func (m *mdWriter) impact(im Impact, ok bool, chart string) {
 			m.cell(r.Text, maxCellText)
 			m.str("\n")
 		}
-	}
-	if chart != "" {
-		m.printf("\n![impact](%s)\n", chart)
 	}
 }
 

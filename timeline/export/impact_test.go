@@ -128,6 +128,13 @@ func TestImpactUsesTheConfiguredMainAndThreshold(t *testing.T) {
 	if strings.Contains(got, "![impact]") {
 		t.Error("a chart link without a chart")
 	}
+	buf.Reset()
+	if err := Markdown(&buf, nil, Options{Incident: "INC-9", Metrics: incidentSeries(), MainTarget: "edge-9/web"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := impactSection(t, buf.String()); !strings.Contains(got, "Measured on `edge-1/web` (the busiest backend by requests: `metrics.main` names `edge-9/web`, which was not measured)") {
+		t.Errorf("an unmeasured metrics.main:\n%s", got)
+	}
 }
 
 // TestImpactOfRolledUpBuckets: buckets count as impaired when their
@@ -149,5 +156,24 @@ func TestImpactOfRolledUpBuckets(t *testing.T) {
 	if !ok || !im.Impaired || !im.From.Equal(measuredFrom.Add(5*time.Minute)) || !im.To.Equal(measuredFrom.Add(10*time.Minute)) ||
 		im.Peak != 0.3 || im.Failed != 15000 || im.Requests != 300000 || im.Main != "edge-1/web" {
 		t.Fatalf("impact %+v", im)
+	}
+}
+
+// TestImpactWithoutABackend: series with no backend among them still give
+// the capacity, and say why there is no impact window, with no
+// placeholder claiming nothing was measured.
+func TestImpactWithoutABackend(t *testing.T) {
+	var buf bytes.Buffer
+	if err := Markdown(&buf, nil, Options{Incident: "INC-9", Metrics: incidentSeries()[7:]}); err != nil {
+		t.Fatal(err)
+	}
+	got := impactSection(t, buf.String())
+	for _, want := range []string{"None of the 2 series recorded is an HAProxy backend's requests or errors", "| web | 12 → 12 | 4 → 12 (+8) |"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("Impact section lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "No measurements") {
+		t.Errorf("says nothing was measured:\n%s", got)
 	}
 }

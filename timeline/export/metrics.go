@@ -101,6 +101,27 @@ func MetricsJSON(w io.Writer, incident string, all []series.Series, loc *time.Lo
 	return enc.Encode(doc)
 }
 
+// within keeps the points in [since, until] (zero: unbounded).
+func within(all []series.Series, since, until time.Time) []series.Series {
+	if since.IsZero() && until.IsZero() {
+		return all
+	}
+	out := make([]series.Series, 0, len(all))
+	for _, sr := range all {
+		var kept []series.Point
+		for _, p := range sr.Points {
+			if (since.IsZero() || !p.Time.Before(since)) && (until.IsZero() || !p.Time.After(until)) {
+				kept = append(kept, p)
+			}
+		}
+		if len(kept) > 0 {
+			sr.Points = kept
+			out = append(out, sr)
+		}
+	}
+	return out
+}
+
 func interval(all []series.Series) time.Duration {
 	if len(all) > 0 {
 		return all[0].Interval
