@@ -91,14 +91,15 @@ their mean; JSON also their min, max, n (samples) and span_s (seconds covered).`
 	return cmd
 }
 
-// readMeasurements adds the incident's series to an export, and the
-// configured main backend and impact threshold.
-func readMeasurements(g *globalFlags, opts *export.Options) error {
+// readMeasurements adds the incident's series that filter keeps (nil:
+// all) to an export, and the configured main backend and impact
+// threshold.
+func readMeasurements(g *globalFlags, opts *export.Options, filter func(series.Key) bool) error {
 	path, err := incidentPath(g, opts.Incident)
 	if err != nil {
 		return err
 	}
-	if opts.Metrics, err = series.Read(filepath.Dir(path), time.Time{}, time.Time{}, nil); err != nil {
+	if opts.Metrics, err = series.Read(filepath.Dir(path), time.Time{}, time.Time{}, filter); err != nil {
 		return err
 	}
 	m, err := configuredMetrics(g)

@@ -276,10 +276,14 @@ skips them).`,
 			if opts.Title == "" {
 				opts.Title = recordedTitle(entries)
 			}
-			if format != "csv" {
-				if err := readMeasurements(g, &opts); err != nil {
-					return err
-				}
+			switch format {
+			case "json": // lossless: every series
+				err = readMeasurements(g, &opts, nil)
+			case "md", "markdown":
+				err = readMeasurements(g, &opts, export.DraftSeries)
+			}
+			if err != nil {
+				return err
 			}
 			if output == "" || output == "-" {
 				return export.Write(cmd.OutOrStdout(), format, entries, opts)

@@ -3,6 +3,7 @@ package export
 import (
 	"fmt"
 	"image/color"
+	gopng "image/png"
 	"io"
 	"math"
 	"slices"
@@ -82,6 +83,13 @@ func shorten(s string, n int) string {
 		return string(r[:n-1]) + "…"
 	}
 	return s
+}
+
+// DraftSeries selects the series the Markdown draft and its chart use:
+// every backend's, frontend's and group's, and the servers' shed/s; the
+// servers' other series (most of a large fleet's) are left unread.
+func DraftSeries(k series.Key) bool {
+	return series.IsBackend(k.Target) || series.IsFrontend(k.Target) || series.IsGroup(k.Target) || k.Metric == integrations.MetricShedPerS
 }
 
 // HasChart reports whether the series hold what the chart draws: the
@@ -175,7 +183,10 @@ func Chart(svg, png io.Writer, entries []timeline.Entry, opts Options) error {
 	if png != nil {
 		c := vgimg.NewWith(vgimg.UseWH(chartWidth, chartHeight), vgimg.UseDPI(chartDPI), vgimg.UseBackgroundColor(color.White))
 		render(c)
-		if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(png); err != nil {
+		// Fast compression: the chart is flat colours, and a third of the
+		// time goes to squeezing the last percent of its size.
+		enc := gopng.Encoder{CompressionLevel: gopng.BestSpeed}
+		if err := enc.Encode(png, c.Image()); err != nil {
 			return err
 		}
 	}

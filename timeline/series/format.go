@@ -100,6 +100,8 @@ var ErrCorrupt = errors.New("metrics series damaged")
 type file struct {
 	interval  time.Duration
 	defs      map[int]Key
+	keys      []Key // defs by id, for the per-value lookups
+	defined   []bool
 	watermark int64 // ms; 0 when none
 	whole     int64 // bytes of whole, intact lines
 	torn      int64 // bytes after them: an incomplete or damaged last line
@@ -157,6 +159,9 @@ func parseHeader(body []byte) (time.Duration, bool) {
 
 var errSyntax = errors.New("syntax")
 
+// maxID bounds series ids: far more series than an incident has.
+const maxID = 1 << 20
+
 func (f *file) line(body []byte, v visitor) error {
 	if len(body) == 0 {
 		return errSyntax
@@ -185,7 +190,15 @@ func (f *file) line(body []byte, v visitor) error {
 		if len(rest) > 0 {
 			return errSyntax
 		}
-		f.defs[int(id)] = Key{Source: parts[0], Target: parts[1], Metric: parts[2]}
+		if id == 0 || id > maxID {
+			return errSyntax
+		}
+		k := Key{Source: parts[0], Target: parts[1], Metric: parts[2]}
+		f.defs[int(id)] = k
+		for int(id) >= len(f.keys) {
+			f.keys, f.defined = append(f.keys, Key{}), append(f.defined, false)
+		}
+		f.keys[id], f.defined[id] = k, true
 		return nil
 	case 'w':
 		ms, rest, err := parseInt(rest)
@@ -207,7 +220,7 @@ func (f *file) line(body []byte, v visitor) error {
 			if err != nil || len(after) == 0 || after[0] != ':' {
 				return errSyntax
 			}
-			if _, ok := f.defs[int(id)]; !ok {
+			if id >= int64(len(f.defined)) || !f.defined[id] {
 				return errSyntax // a value before its definition
 			}
 			end := bytes.IndexByte(after, ' ')
@@ -216,7 +229,7 @@ func (f *file) line(body []byte, v visitor) error {
 			}
 			val := after[1:end]
 			rest = after[end:]
-			if v.want != nil && !v.want(int(id), f.defs[int(id)], ms) {
+			if v.want != nil && !v.want(int(id), f.keys[id], ms) {
 				continue
 			}
 			if kind == 't' {

@@ -34,22 +34,26 @@ func Read(dir string, since, until time.Time, filter func(Key) bool) ([]Series, 
 		if err != nil {
 			return nil, fmt.Errorf("reading metrics series: %w", err)
 		}
-		wanted := map[int]*Series{}
+		// By id: whether the filter was asked (decided) and the series.
+		var decided []bool
+		var wanted []*Series
 		get := func(id int) *Series { return wanted[id] }
 		f, err := scan(name, data, visitor{
 			want: func(id int, k Key, _ int64) bool {
-				if sr, ok := wanted[id]; ok {
-					return sr != nil
+				if id < len(decided) && decided[id] {
+					return wanted[id] != nil
 				}
-				var sr *Series
+				for id >= len(decided) {
+					decided, wanted = append(decided, false), append(wanted, nil)
+				}
 				if filter == nil || filter(k) {
-					if sr = out[k]; sr == nil {
-						sr = &Series{Key: k}
-						out[k] = sr
+					if wanted[id] = out[k]; wanted[id] == nil {
+						wanted[id] = &Series{Key: k}
+						out[k] = wanted[id]
 					}
 				}
-				wanted[id] = sr
-				return sr != nil
+				decided[id] = true
+				return wanted[id] != nil
 			},
 			sample: func(id int, ms int64, v float64) {
 				if ms >= watermark && ms >= from && ms <= to {
