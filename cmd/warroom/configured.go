@@ -36,7 +36,11 @@ func openConfigured(g *globalFlags, o sessionOptions) (*world, error) {
 		return nil, err
 	}
 	if cfg == nil || cfg.NamesNoSource() {
-		return openDrill(o)
+		w, err := openDrill(o)
+		if err == nil && cfg != nil {
+			w.metrics = cfg.Metrics
+		}
+		return w, err
 	}
 	return openLive(cfg)
 }

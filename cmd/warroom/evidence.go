@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -174,8 +175,9 @@ func (m *metricsRecorder) annotate(recs []integrations.Record) {
 				verb = "resolve"
 			}
 			a := &action{label: verb + " " + r.Fields["alert"], acted: true, ended: true, end: r.Occurred}
-			m.actions[alertKey(*r)] = a
-			m.plan(r, a, nil)
+			if m.plan(r, a, nil); len(a.keys) > 0 { // no backend measured: nothing to compare
+				m.actions[alertKey(*r)] = a
+			}
 		}
 	}
 }
@@ -260,6 +262,7 @@ func (m *metricsRecorder) due() []integrations.Record {
 		delete(m.actions, id)
 		out = append(out, m.effect(a))
 	}
+	slices.SortFunc(out, func(a, b integrations.Record) int { return a.Occurred.Compare(b.Occurred) })
 	return out
 }
 
