@@ -15,8 +15,11 @@ type Batch struct {
 	Backends map[string]BackendsSnapshot // source → its latest HAProxy servers and throttles
 	Status   map[string]SourceStatus
 	Chat     []Message
-	Samples  []Sample // every sample published, in order
 	Records  []Record // persisted before delivery unless PersistErr is set
+	// Samples are every measured value the sources published
+	// (SamplesTaken), in order; the pump passes them through untouched
+	// for the metrics store and the screen.
+	Samples []Sample
 	// PersistErr is set when the records could not be made durable; the
 	// screen must say so loudly rather than show them as saved.
 	PersistErr error
@@ -24,7 +27,7 @@ type Batch struct {
 
 func (b *Batch) empty() bool {
 	return len(b.Alerts) == 0 && len(b.Fleet) == 0 && len(b.Backends) == 0 &&
-		len(b.Status) == 0 && len(b.Chat) == 0 && len(b.Samples) == 0 && len(b.Records) == 0
+		len(b.Status) == 0 && len(b.Chat) == 0 && len(b.Records) == 0 && len(b.Samples) == 0
 }
 
 // add folds one event into the batch.
@@ -52,10 +55,10 @@ func (b *Batch) add(e Event) {
 		b.Status[e.Status.Source] = e.Status
 	case ChatPosted:
 		b.Chat = append(b.Chat, e.Messages...)
-	case SamplesTaken:
-		b.Samples = append(b.Samples, e.Samples...)
 	case Record:
 		b.Records = append(b.Records, e)
+	case SamplesTaken:
+		b.Samples = append(b.Samples, e.Samples...)
 	}
 }
 
