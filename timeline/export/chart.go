@@ -55,7 +55,7 @@ func ChartMarkers(rows []timeline.Row) []Marker {
 		id := cmpOr(r.Entry.Fields["alert"], r.Text)
 		if !seen[id] {
 			seen[id] = true
-			out = append(out, Marker{At: r.Occurred, Label: "alert: " + shorten(r.Text, 40), Kind: "alert"})
+			out = append(out, Marker{At: r.Occurred, Label: "alert: " + shorten(r.Text, maxLabel-7), Kind: "alert"})
 		}
 	}
 	for _, run := range RunbookRuns(rows) {
@@ -154,15 +154,8 @@ func Chart(svg, png io.Writer, entries []timeline.Entry, opts Options) error {
 	bottom.Y.Min, bottom.Y.Max = 0, max(maxY(reqMean)*1.15, 1)
 	addLine(bottom, reqMean, color.RGBA{R: 30, G: 80, B: 200, A: 255}, 2, "")
 
-	for _, p := range []*plot.Plot{top, bottom} {
-		for _, m := range markers {
-			l := addLine(p, plotter.XYs{{X: unix(m.At), Y: p.Y.Min}, {X: unix(m.At), Y: p.Y.Max}}, markerColor(m.Kind), 1, "")
-			l.Dashes = []vg.Length{vg.Points(2), vg.Points(2)}
-		}
-	}
-	if err := addMarkerLabels(top, markers, ymax); err != nil {
-		return err
-	}
+	top.Add(markerLines{markers: markers, labelled: true})
+	bottom.Add(markerLines{markers: markers})
 	top.Legend.Top = true
 
 	plots := [][]*plot.Plot{{top}, {bottom}}
@@ -255,59 +248,100 @@ func markerColor(kind string) color.Color {
 	return color.Gray{Y: 60}
 }
 
-// addMarkerLabels writes each marker's label upright beside its line at
-// the top of the panel. Labels closer than a line of text to the one
-// before are joined to it, so none overlaps.
-func addMarkerLabels(p *plot.Plot, markers []Marker, ymax float64) error {
-	if len(markers) == 0 {
-		return nil
-	}
-	span := p.X.Max - p.X.Min
-	minGap := span * 14 / chartWidth.Points() // about one text line, in data units
-	var xys plotter.XYs
-	var labels []string
-	var kinds []string
-	for _, m := range markers {
-		x := unix(m.At)
-		if n := len(xys); n > 0 && x-xys[n-1].X < minGap {
-			labels[n-1] += " · " + m.Label
-			continue
-		}
-		xys = append(xys, plotter.XY{X: x, Y: ymax})
-		labels = append(labels, m.Label)
-		kinds = append(kinds, m.Kind)
-	}
-	l, err := plotter.NewLabels(plotter.XYLabels{XYs: xys, Labels: labels})
-	if err != nil {
-		return err
-	}
-	for i := range l.TextStyle {
-		l.TextStyle[i] = text.Style{Color: markerColor(kinds[i]), Font: font.From(plotter.DefaultFont, vg.Points(9)),
-			Rotation: math.Pi / 2, XAlign: text.XRight, YAlign: text.YTop, Handler: plot.DefaultTextHandler}
-	}
-	l.Offset = vg.Point{X: vg.Points(2), Y: -vg.Points(2)}
-	p.Add(l)
-	return nil
+// maxLabel bounds a marker's label so that, upright, it fits the panel.
+const maxLabel = 48
+
+// markerLines draws a dotted vertical line across the panel for each
+// marker inside it and, when labelled, its label upright beside the line
+// from the top. Labels closer than a line of text to the one before are
+// joined to it, so none overlaps. It adds nothing to the panel's ranges or
+// margins.
+type markerLines struct {
+	markers  []Marker
+	labelled bool
 }
 
-// extent is the time the chart covers: the series and the markers.
+func (ml markerLines) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, _ := p.Transforms(&c)
+	type label struct {
+		x     vg.Length
+		parts []string
+		kind  string
+	}
+	var labels []label
+	for _, m := range ml.markers {
+		x := trX(unix(m.At))
+		if x < c.Min.X || x > c.Max.X {
+			continue
+		}
+		c.StrokeLine2(draw.LineStyle{Color: markerColor(m.Kind), Width: vg.Points(1), Dashes: []vg.Length{vg.Points(2), vg.Points(2)}},
+			x, c.Min.Y, x, c.Max.Y)
+		if n := len(labels); n > 0 && x-labels[n-1].x < vg.Points(11) {
+			labels[n-1].parts = append(labels[n-1].parts, m.Label)
+			continue
+		}
+		labels = append(labels, label{x, []string{m.Label}, m.Kind})
+	}
+	if !ml.labelled {
+		return
+	}
+	for _, l := range labels {
+		sty := text.Style{Color: markerColor(l.kind), Font: font.From(plotter.DefaultFont, vg.Points(9)),
+			Rotation: math.Pi / 2, XAlign: text.XRight, YAlign: text.YTop, Handler: plot.DefaultTextHandler}
+		c.FillText(sty, vg.Point{X: l.x + vg.Points(2), Y: c.Max.Y - vg.Points(2)}, joinLabels(l.parts, maxLabel))
+	}
+}
+
+// joinLabels joins the labels of markers too close to label apart,
+// shortening the longest ones until the whole fits in limit characters.
+func joinLabels(parts []string, limit int) string {
+	parts = slices.Clone(parts)
+	for {
+		total, longest := 3*(len(parts)-1), 0
+		for i, p := range parts {
+			total += len([]rune(p))
+			if len([]rune(p)) > len([]rune(parts[longest])) {
+				longest = i
+			}
+		}
+		n := len([]rune(parts[longest]))
+		if total <= limit || n <= 10 {
+			return strings.Join(parts, " · ")
+		}
+		parts[longest] = shorten(parts[longest], max(10, n-(total-limit)))
+	}
+}
+
+// extent is the time the chart covers: that of the series, widened to the
+// markers close to it (within a quarter of it, or five minutes). Markers
+// further away (an alert days before the measurements began) are left out
+// rather than squeezing the measurements into a corner.
 func extent(ratio, reqs []series.Point, markers []Marker) (from, to time.Time) {
-	consider := func(t time.Time) {
-		if from.IsZero() || t.Before(from) {
-			from = t
-		}
-		if t.After(to) {
-			to = t
-		}
-	}
 	for _, ps := range [][]series.Point{ratio, reqs} {
-		if len(ps) > 0 {
-			consider(ps[0].Time)
-			consider(ps[len(ps)-1].Time)
+		if len(ps) == 0 {
+			continue
+		}
+		if first := ps[0].Time; from.IsZero() || first.Before(from) {
+			from = first
+		}
+		last := ps[len(ps)-1]
+		end := last.Time
+		if last.N > 0 {
+			end = end.Add(series.BucketWidth)
+		}
+		if end.After(to) {
+			to = end
 		}
 	}
+	margin := max(to.Sub(from)/4, 5*time.Minute)
+	lo, hi := from.Add(-margin), to.Add(margin)
 	for _, m := range markers {
-		consider(m.At)
+		if m.At.Before(from) && !m.At.Before(lo) {
+			from = m.At
+		}
+		if m.At.After(to) && !m.At.After(hi) {
+			to = m.At
+		}
 	}
 	if !to.After(from) {
 		to = from.Add(time.Minute)

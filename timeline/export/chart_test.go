@@ -63,7 +63,7 @@ func TestChartMarksAlertsActionsAndKeyTimes(t *testing.T) {
 		t.Fatal(err)
 	}
 	texts := strings.Join(svgTexts(t, svg.Bytes()), "\n")
-	for _, want := range []string{"alert: web: 5xx rate above 5% for 5 minutes", "run throttle-tier", "Detected", "Mitigated", "Resolved",
+	for _, want := range []string{"alert: web: 5xx rate above", "run throttle-tier", "Detected", "Mitigated", "Resolved",
 		"edge-1/web", "error ratio (%)", "requests/s", "impact threshold 1.0%", "23:50"} {
 		if !strings.Contains(texts, want) {
 			t.Errorf("the chart has no text %q; it has:\n%s", want, texts)
@@ -96,5 +96,42 @@ func TestChartNeedsTheMainBackendsSeries(t *testing.T) {
 	}
 	if !HasChart(Options{Metrics: incidentSeries()}) {
 		t.Fatal("no chart with the backend's series")
+	}
+}
+
+// TestJoinedLabelsKeepEveryMarker: labels too close to draw apart are
+// joined, the longest shortened first, so a short one is never cut.
+func TestJoinedLabelsKeepEveryMarker(t *testing.T) {
+	got := joinLabels([]string{"alert: web: 5xx rate above 5% for 5 minutes", "Detected"}, 40)
+	if got != "alert: web: 5xx rate above 5… · Detected" || len([]rune(got)) > 40 {
+		t.Fatalf("joined %q", got)
+	}
+	if got := joinLabels([]string{"run scale-up"}, 40); got != "run scale-up" {
+		t.Fatalf("one label %q", got)
+	}
+}
+
+// TestChartKeepsToTheMeasurements: a marker just before the first sample
+// widens the chart to show it; an alert two days earlier is left out
+// instead of squeezing the half hour of measurements into a corner.
+func TestChartKeepsToTheMeasurements(t *testing.T) {
+	entries := []timeline.Entry{
+		{ID: "e1", Seq: 1, Occurred: measuredFrom.Add(-48 * time.Hour), Kind: timeline.KindAlertTriggered, Text: "disk warning on db-2", Fields: map[string]string{"alert": "Q0"}},
+		{ID: "e2", Seq: 2, Occurred: measuredFrom.Add(-time.Minute), Kind: "runbook.requested", Text: "run", Fields: map[string]string{"run": "r1", "runbook": "scale-up"}},
+	}
+	var svg bytes.Buffer
+	if err := Chart(&svg, nil, entries, Options{Metrics: incidentSeries(), Location: time.UTC}); err != nil {
+		t.Fatal(err)
+	}
+	texts := strings.Join(svgTexts(t, svg.Bytes()), "\n")
+	if !strings.Contains(texts, "run scale-up") || !strings.Contains(texts, "23:40") {
+		t.Errorf("the run a minute before the measurements is not marked:\n%s", texts)
+	}
+	if strings.Contains(texts, "disk warning") || strings.Contains(texts, "Thu") {
+		t.Errorf("the chart stretches to an alert two days before:\n%s", texts)
+	}
+	from, to := extent(incidentSeries()[0].Points, nil, ChartMarkers(shownRows(timeline.NewView(entries))))
+	if !from.Equal(measuredFrom.Add(-time.Minute)) || !to.Equal(measuredFrom.Add(30*time.Minute)) {
+		t.Errorf("extent %v – %v", from, to)
 	}
 }
