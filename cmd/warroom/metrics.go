@@ -93,8 +93,10 @@ their mean; JSON also their min, max, n (samples) and span_s (seconds covered).`
 
 // readMeasurements adds the incident's series that filter keeps (nil:
 // all) to an export, and the configured main backend and impact
-// threshold.
-func readMeasurements(g *globalFlags, opts *export.Options, filter func(series.Key) bool) error {
+// threshold. A configuration that does not load (a token missing from
+// this shell) leaves the defaults, with a warning: an export needs no
+// source.
+func readMeasurements(warn io.Writer, g *globalFlags, opts *export.Options, filter func(series.Key) bool) error {
 	path, err := incidentPath(g, opts.Incident)
 	if err != nil {
 		return err
@@ -102,22 +104,16 @@ func readMeasurements(g *globalFlags, opts *export.Options, filter func(series.K
 	if opts.Metrics, err = series.Read(filepath.Dir(path), time.Time{}, time.Time{}, filter); err != nil {
 		return err
 	}
-	m, err := configuredMetrics(g)
-	if err != nil {
-		return err
+	m := config.DefaultMetrics()
+	cfg, err := configured(g)
+	switch {
+	case err != nil:
+		fmt.Fprintf(warn, "warning: %v; the impact uses the default metrics settings\n", err)
+	case cfg != nil:
+		m = cfg.Metrics
 	}
 	opts.MainTarget, opts.ImpactErrorRatio = m.Main, m.ImpactErrorRatio
 	return nil
-}
-
-// configuredMetrics is the metrics section of the configuration, if there
-// is one; the defaults otherwise.
-func configuredMetrics(g *globalFlags) (config.Metrics, error) {
-	cfg, err := configured(g)
-	if err != nil || cfg == nil {
-		return config.DefaultMetrics(), err
-	}
-	return cfg.Metrics, nil
 }
 
 // writeChart writes NAME-impact.svg and NAME-impact.png beside the

@@ -176,7 +176,21 @@ func TestPostmortemChartThroughTheBinary(t *testing.T) {
 		t.Error("--no-chart wrote a chart")
 	}
 
-	run := runCLI(t, bin, stateDir, "timeline", "export", "--incident", "INC-9", "--format", "json")
+	// The configuration's metrics section sets the threshold; one that
+	// does not load leaves the defaults, with a warning.
+	cfg := filepath.Join(out, "config.yaml")
+	os.WriteFile(cfg, []byte("metrics: {impact_error_ratio: 0.5}\n"), 0o600)
+	run := runCLI(t, bin, stateDir, "--config", cfg, "timeline", "export", "--incident", "INC-9", "--no-chart")
+	if !strings.Contains(run.stdout, "was above 50.0% (`metrics.impact_error_ratio`)") {
+		t.Errorf("the configured threshold is not used:\n%s", run.stdout)
+	}
+	os.WriteFile(cfg, []byte("haproxy: {instances: [{name: edge-1}]}\n"), 0o600)
+	run = runCLI(t, bin, stateDir, "--config", cfg, "timeline", "export", "--incident", "INC-9", "--no-chart")
+	if run.code != 0 || !strings.Contains(run.stderr, "the impact uses the default metrics settings") || !strings.Contains(run.stdout, "was above 1.0%") {
+		t.Errorf("a broken configuration: exit %d\n%s\n%s", run.code, run.stderr, run.stdout)
+	}
+
+	run = runCLI(t, bin, stateDir, "timeline", "export", "--incident", "INC-9", "--format", "json")
 	doc, err := export.ReadJSON(strings.NewReader(run.stdout))
 	if err != nil {
 		t.Fatal(err)

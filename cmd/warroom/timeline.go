@@ -278,9 +278,9 @@ skips them).`,
 			}
 			switch format {
 			case "json": // lossless: every series
-				err = readMeasurements(g, &opts, nil)
+				err = readMeasurements(cmd.ErrOrStderr(), g, &opts, nil)
 			case "md", "markdown":
-				err = readMeasurements(g, &opts, export.DraftSeries)
+				err = readMeasurements(cmd.ErrOrStderr(), g, &opts, export.DraftSeries)
 			}
 			if err != nil {
 				return err
