@@ -426,3 +426,30 @@ func BenchmarkAppend500(b *testing.B) {
 		}
 	}
 }
+
+// FuzzReadSeries feeds arbitrary bytes to the reader as metrics.log: it
+// never panics, and what it accepts reads back the same when written again.
+func FuzzReadSeries(f *testing.F) {
+	dir := f.TempDir()
+	s := open(f, dir)
+	appendAll(f, s, sample(0, "edge-1/web", integrations.MetricReqPerS, 245.5), sample(0, `we"ird/x`, integrations.MetricErrorRatio, 0.1))
+	s.Close()
+	valid, _ := os.ReadFile(filepath.Join(dir, RawFile))
+	f.Add(valid)
+	f.Add(valid[:len(valid)-5])
+	f.Add([]byte("#warroom-series/1 interval=10000 00000000\nt1 1:2 00000000\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var got []float64
+		sc, err := scan(RawFile, data, visitor{sample: func(_ int, _ int64, v float64) { got = append(got, v) }})
+		if err != nil {
+			return
+		}
+		if sc.whole+sc.torn != int64(len(data)) {
+			t.Fatalf("%d whole + %d torn bytes of %d", sc.whole, sc.torn, len(data))
+		}
+		var again []float64
+		if _, err := scan(RawFile, data[:sc.whole], visitor{sample: func(_ int, _ int64, v float64) { again = append(again, v) }}); err != nil || fmt.Sprint(again) != fmt.Sprint(got) {
+			t.Fatalf("the whole lines read differently alone: %v, %v vs %v", err, again, got)
+		}
+	})
+}
