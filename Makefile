@@ -6,7 +6,8 @@ GO ?= go
 FUZZ_TARGETS ?= ./timeline:FuzzReadTimeline ./config:FuzzParseConfig ./runbooks:FuzzParseRunbook \
 	./integrations/haproxy:FuzzParseServersState ./integrations/haproxy:FuzzParseStat \
 	./integrations/haproxy:FuzzParseProc ./integrations/haproxy:FuzzParseInfoStat \
-	./integrations/haproxy:FuzzParseConfig ./integrations/httpx:FuzzRetryAfter
+	./integrations/haproxy:FuzzParseConfig ./integrations/httpx:FuzzRetryAfter \
+	./timeline/series:FuzzReadSeries
 FUZZTIME ?= 5s
 
 .PHONY: test deps vet bench fuzz run

@@ -29,6 +29,7 @@ type Config struct {
 	AWS        *AWSConfig       `yaml:"aws,omitempty"`
 	HAProxy    *HAProxyConfig   `yaml:"haproxy,omitempty"`
 	Limits     Limits           `yaml:"limits"`
+	Metrics    Metrics          `yaml:"metrics,omitempty"`
 	RunbookDir string           `yaml:"runbook_dir,omitempty"`
 	// Redact holds extra regular expressions whose matches the timeline
 	// masks, on top of the loaded secrets.
@@ -234,6 +235,7 @@ func readBounded(path string) ([]byte, error) {
 }
 
 func (c *Config) applyDefaults() {
+	c.Metrics.applyDefaults()
 	if c.Limits.MaxThrottlePercent == 0 {
 		c.Limits.MaxThrottlePercent = DefaultMaxThrottlePercent
 	}

@@ -72,7 +72,8 @@ type PumpOptions struct {
 	// Deliver hands a coalesced batch to the screen (program.Send).
 	Deliver func(Batch)
 	// Derive computes further records from a batch before it is persisted,
-	// for example drift findings from fresh fleet and HAProxy snapshots.
+	// for example drift findings from fresh fleet and HAProxy snapshots,
+	// or the effect of an action from fresh samples.
 	Derive func(Batch) []Record
 	// Redact scrubs secrets from free text. It is applied to every batch
 	// before anything else sees it, so the screen shows exactly what the
@@ -138,7 +139,7 @@ func (p *Pump) flush(b *Batch) {
 	if p.opts.Redact != nil {
 		b.redact(p.opts.Redact)
 	}
-	if p.opts.Derive != nil && (len(b.Fleet) > 0 || len(b.Backends) > 0) {
+	if p.opts.Derive != nil && (len(b.Fleet) > 0 || len(b.Backends) > 0 || len(b.Samples) > 0) {
 		derived := p.opts.Derive(*b)
 		if p.opts.Redact != nil {
 			for i := range derived {

@@ -132,3 +132,30 @@ func TestPumpPassesSamplesThrough(t *testing.T) {
 		t.Fatalf("samples delivered: %+v", b.Samples)
 	}
 }
+
+// TestPumpHandsSamplesToDeriveAndDelivery: samples reach Derive, so an
+// effect can be computed where they arrive, and the screen, in order.
+func TestPumpHandsSamplesToDeriveAndDelivery(t *testing.T) {
+	var derived, delivered []Sample
+	p := NewPump(PumpOptions{
+		Interval: time.Hour, // one flush, at the end
+		Derive: func(b Batch) []Record {
+			derived = append(derived, b.Samples...)
+			return []Record{{Kind: "effect", Text: fmt.Sprint(len(b.Samples), " samples")}}
+		},
+		Deliver: func(b Batch) {
+			delivered = append(delivered, b.Samples...)
+			if len(b.Records) != 1 || b.Records[0].Text != "3 samples" {
+				t.Errorf("delivered records %+v", b.Records)
+			}
+		},
+	})
+	p.Publish(SamplesTaken{Source: "haproxy", Samples: []Sample{{Target: "edge-1/web", Metric: MetricReqPerS, Value: 1}, {Target: "edge-1/web", Metric: MetricErrorRatio, Value: 0.5}}})
+	p.Publish(SamplesTaken{Source: "aws", Samples: []Sample{{Target: "web", Metric: MetricDesired, Value: 4}}})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	p.Run(ctx)
+	if fmt.Sprint(derived) != fmt.Sprint(delivered) || len(derived) != 3 || derived[2].Metric != MetricDesired {
+		t.Fatalf("derived %v, delivered %v", derived, delivered)
+	}
+}

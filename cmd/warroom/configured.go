@@ -36,7 +36,11 @@ func openConfigured(g *globalFlags, o sessionOptions) (*world, error) {
 		return nil, err
 	}
 	if cfg == nil || cfg.NamesNoSource() {
-		return openDrill(o)
+		w, err := openDrill(o)
+		if err == nil && cfg != nil {
+			w.metrics = cfg.Metrics
+		}
+		return w, err
 	}
 	return openLive(cfg)
 }
@@ -119,6 +123,7 @@ func openLive(cfg *config.Config) (*world, error) {
 		bindings:  cfg.DriftBindings(),
 		secrets:   cfg.Secrets(),
 		redaction: cfg.Redact,
+		metrics:   cfg.Metrics,
 	}
 	if w.title == "" {
 		w.title = "Incident " + now.Format("2006-01-02")

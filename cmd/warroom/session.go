@@ -15,6 +15,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/warroomhq/warroom/config"
 	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/integrations/drift"
 	"github.com/warroomhq/warroom/integrations/drill"
@@ -51,6 +52,7 @@ type world struct {
 	bindings  []drift.Binding
 	secrets   []string
 	redaction []string
+	metrics   config.Metrics
 }
 
 // openDrill builds the drill world for a scenario.
@@ -81,6 +83,7 @@ func openDrill(o sessionOptions) (*world, error) {
 		sources:  []integrations.Source{w},
 		actions:  w.Actions(),
 		bindings: w.Bindings(),
+		metrics:  config.DefaultMetrics(),
 	}, nil
 }
 
@@ -106,6 +109,7 @@ type session struct {
 	// unfinished reports the runs a crash or a dropped connection left
 	// unfinished, found on opening; start records them.
 	unfinished []integrations.Record
+	metrics    *metricsRecorder
 
 	stopSources, stopPump context.CancelFunc
 	sources, pumping      sync.WaitGroup
@@ -138,6 +142,7 @@ func openSession(g *globalFlags, o sessionOptions) (*session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening the timeline: %w", err)
 	}
+	s.metrics = openMetrics(stateDir, w.incident, w.metrics, s.redactor)
 	history := s.store.Entries()
 	s.known.learn(history)
 	s.unfinished = leftUnfinished(history, &runbooks.Locker{Dir: filepath.Join(stateDir, "locks")}, time.Now(), w.clock)
@@ -185,9 +190,11 @@ func (s *session) start(ctx context.Context, deliver func(integrations.Batch)) {
 	s.deliver = deliver
 	s.pump = integrations.NewPump(integrations.PumpOptions{
 		// The store's Admit leaves out what the timeline already holds.
-		Persist: func(recs []integrations.Record) ([]integrations.Record, error) { return persist(s.store, recs) },
+		Persist: func(recs []integrations.Record) ([]integrations.Record, error) {
+			return s.metrics.persist(s.store, recs)
+		},
 		Deliver: deliver,
-		Derive:  deriveAll(driftRecords(s.world.bindings, s.world.clock), oddOneOutRecords(s.world.clock)),
+		Derive:  s.metrics.derive(deriveAll(driftRecords(s.world.bindings, s.world.clock), oddOneOutRecords(s.world.clock))),
 		Redact:  s.redactor.Redact,
 	})
 	var pumpCtx, srcCtx context.Context
@@ -229,7 +236,7 @@ func (s *session) close() error {
 		s.stopPump()
 		s.pumping.Wait()
 	}
-	return s.store.Close()
+	return errors.Join(s.metrics.close(), s.store.Close())
 }
 
 // refresh takes in other processes' entries while nothing else commits.

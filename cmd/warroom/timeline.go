@@ -291,13 +291,19 @@ func timelineVerifyCommand(g *globalFlags) *cobra.Command {
 func timelineExportCommand(g *globalFlags) *cobra.Command {
 	var (
 		incident, output, title, tz string
+		noChart                     bool
 		window                      exportWindow
 	)
 	format := &choiceValue{value: "md", allowed: []string{"md", "json", "csv"}}
 	cmd := &cobra.Command{
 		Use:   "export --incident ID --format md|json|csv [-o FILE]",
 		Short: "Export a timeline: a postmortem draft (md), the lossless record (json) or a spreadsheet (csv)",
-		Args:  cobra.NoArgs,
+		Long: `export writes the postmortem draft (md), the lossless record with the measured
+series (json), or a spreadsheet of the entries (csv). The draft's Impact section
+is computed from the series; written to NAME.md, it links a chart of the
+incident written beside it as NAME-impact.svg and NAME-impact.png (--no-chart
+skips them).`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			entries, opts, err := readIncident(cmd, g, incident, tz, window)
 			if err != nil {
@@ -307,8 +313,22 @@ func timelineExportCommand(g *globalFlags) *cobra.Command {
 			if opts.Title == "" {
 				opts.Title = recordedTitle(entries)
 			}
+			switch format.value {
+			case "json": // lossless: every series
+				err = readMeasurements(cmd.ErrOrStderr(), g, &opts, nil)
+			case "md", "markdown":
+				err = readMeasurements(cmd.ErrOrStderr(), g, &opts, export.DraftSeries)
+			}
+			if err != nil {
+				return err
+			}
 			if output == "" || output == "-" {
 				return export.Write(cmd.OutOrStdout(), format.value, entries, opts)
+			}
+			if format.value == "md" && !noChart && export.HasChart(opts) {
+				if opts.Chart, err = writeChart(output, entries, opts); err != nil {
+					return err
+				}
 			}
 			return writeFileAtomically(output, func(w io.Writer) error {
 				return export.Write(w, format.value, entries, opts)
@@ -320,6 +340,7 @@ func timelineExportCommand(g *globalFlags) *cobra.Command {
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write to FILE instead of standard output")
 	cmd.Flags().StringVar(&title, "title", "", "postmortem title (default: the title the war-room recorded, else Incident ID)")
 	cmd.Flags().StringVar(&tz, "tz", "UTC", "time zone for times in the export (IANA name, UTC or Local)")
+	cmd.Flags().BoolVar(&noChart, "no-chart", false, "md: do not write the impact chart beside the draft")
 	window.flags(cmd)
 	return cmd
 }

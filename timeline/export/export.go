@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/warroomhq/warroom/timeline"
+	"github.com/warroomhq/warroom/timeline/series"
 )
 
 // Formats names the formats Write accepts.
@@ -29,6 +30,17 @@ type Options struct {
 	StarredOnly bool
 	Since       time.Time
 	Until       time.Time
+
+	// Metrics are the incident's series (package timeline/series): the
+	// Markdown's Impact section is computed from them, the JSON carries
+	// them. MainTarget is metrics.main (empty: the busiest backend);
+	// ImpactErrorRatio the impact threshold (0: DefaultImpactErrorRatio).
+	Metrics          []series.Series
+	MainTarget       string
+	ImpactErrorRatio float64
+	// Chart, when set, is the chart's path relative to the Markdown,
+	// linked from its Impact section.
+	Chart string
 }
 
 func (o Options) location() *time.Location {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/warroomhq/warroom/timeline"
 )
@@ -16,10 +17,14 @@ const JSONFormat = "warroom-timeline/1"
 // entries (ReadJSON), from which a timeline.View rebuilds the amended
 // state. Erased content is replaced by the placeholder, so an erased
 // entry no longer matches its hash; everything else verifies.
+//
+// Metrics holds every point of the incident's series (within the
+// filter's time window), exactly as recorded: see MetricRow.
 type Document struct {
 	Format   string           `json:"format"`
 	Incident string           `json:"incident"`
 	Entries  []timeline.Entry `json:"entries"`
+	Metrics  []MetricRow      `json:"metrics,omitempty"`
 }
 
 // JSON writes the Document of entries. Filters select rows on their
@@ -37,6 +42,7 @@ func JSON(w io.Writer, entries []timeline.Entry, opts Options) error {
 		}
 		doc.Entries = append(doc.Entries, e)
 	}
+	doc.Metrics = MetricRows(within(opts.Metrics, opts.Since, opts.Until), time.UTC)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(doc)

@@ -23,8 +23,9 @@ const (
 const maxCellText = 500
 
 // Markdown writes a postmortem draft: title, key times with the durations
-// between them, an impact section to fill in, the timeline, runbook runs,
-// starred chat and follow-ups to fill in.
+// between them, the impact computed from the measurements (or a section to
+// fill in without them), the timeline, runbook runs, starred chat and
+// follow-ups to fill in.
 func Markdown(w io.Writer, entries []timeline.Entry, opts Options) error {
 	loc := opts.location()
 	all := shownRows(timeline.NewView(entries))
@@ -52,7 +53,8 @@ func Markdown(w io.Writer, entries []timeline.Entry, opts Options) error {
 
 	md.keyTimes(KeyTimes(all))
 
-	md.printf("\n## Impact\n\n_To fill in: who and what was affected, how many users or requests, for how long; error rates and counts over time._\n")
+	im, measured := ComputeImpact(opts.Metrics, all, opts.MainTarget, opts.ImpactErrorRatio)
+	md.impact(im, measured, opts.Chart)
 
 	md.printf("\n## Timeline\n\n")
 	if len(rows) == 0 {
