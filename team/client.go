@@ -6,7 +6,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -51,13 +53,18 @@ type Client struct {
 	nc       *nats.Conn
 	js       jetstream.JetStream
 	replicas int
+
+	mu      sync.Mutex
+	refused map[string]func(error) // subject → told when the server refuses a publish to it
 }
 
 // Dial connects to the team server. An unreachable server is not an
 // error: the client keeps trying in the background, the timeline queues
 // entries meanwhile, and Connected reports false.
 func Dial(o Options) (*Client, error) {
+	c := &Client{replicas: max(o.Replicas, 1), refused: map[string]func(error){}}
 	opts := []nats.Option{
+		nats.ErrorHandler(c.asyncError),
 		nats.Name(o.Name),
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(250 * time.Millisecond),
@@ -91,7 +98,50 @@ func Dial(o Options) (*Client, error) {
 		nc.Close()
 		return nil, fmt.Errorf("team server %s: %w", redactURL(o.URL), err)
 	}
-	return &Client{nc: nc, js: js, replicas: max(o.Replicas, 1)}, nil
+	c.nc, c.js = nc, js
+	return c, nil
+}
+
+// RefusedError is the server refusing a write for lack of permission:
+// the credentials are an observer's.
+type RefusedError struct {
+	Subject string
+	Err     error
+}
+
+func (e *RefusedError) Error() string {
+	return fmt.Sprintf("the team server refused the write to %s: these credentials may only read (%v)", e.Subject, e.Err)
+}
+
+func (e *RefusedError) Unwrap() error { return e.Err }
+
+var violationSubject = regexp.MustCompile(`(?i)permissions violation for publish to "([^"]+)"`)
+
+// asyncError hears what the server reports outside a request's answer:
+// a refused publish is passed to whoever is waiting on that subject.
+func (c *Client) asyncError(_ *nats.Conn, _ *nats.Subscription, err error) {
+	m := violationSubject.FindStringSubmatch(err.Error())
+	if m == nil {
+		return
+	}
+	c.mu.Lock()
+	tell := c.refused[m[1]]
+	c.mu.Unlock()
+	if tell != nil {
+		tell(&RefusedError{Subject: m[1], Err: err})
+	}
+}
+
+// onRefused registers tell for refusals of publishes to subject; nil
+// removes it.
+func (c *Client) onRefused(subject string, tell func(error)) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if tell == nil {
+		delete(c.refused, subject)
+	} else {
+		c.refused[subject] = tell
+	}
 }
 
 // Connected reports whether the client is connected to the server now.
@@ -197,12 +247,6 @@ func isWrongLastSeq(err error) bool {
 	var apiErr *jetstream.APIError
 	return errors.As(err, &apiErr) && (apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
 		apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant)
-}
-
-// isRefused reports the server refusing a request for lack of permission.
-func isRefused(err error) bool {
-	return errors.Is(err, nats.ErrPermissionViolation) || errors.Is(err, nats.ErrAuthorization) ||
-		strings.Contains(strings.ToLower(fmt.Sprint(err)), "permissions violation")
 }
 
 // newID is a random identifier.

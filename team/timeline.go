@@ -108,10 +108,12 @@ type Timeline struct {
 	origins   map[string]int   // message IDs applied → 1 + their index in entries
 	published int64            // journal entries known to be on the server
 	marked    int64            // what the published file says
-	waiters   map[string]chan timeline.Entry
-	ours      map[string]bool  // appended by this Timeline: not foreign
-	foreign   []timeline.Entry // waiting for OnForeign
-	changed   chan struct{}    // closed and replaced at each applied message
+	waiters   map[string]chan result
+	ours      map[string]bool    // appended by this Timeline: not foreign
+	refused   error              // the server refuses this writer's appends
+	cancelPub context.CancelFunc // ends the publish in flight
+	foreign   []timeline.Entry   // waiting for OnForeign
+	changed   chan struct{}      // closed and replaced at each applied message
 	dups      int
 	lastErr   error
 	broken    error // the chain on the server does not verify
@@ -150,8 +152,9 @@ func (c *Client) OpenTimeline(incident string, o TimelineOptions) (*Timeline, er
 		timeout: o.AppendTimeout, readOnly: o.ReadOnly,
 		kick: make(chan struct{}, 1), done: make(chan struct{}), notify: make(chan struct{}, 1),
 		origins: map[string]int{}, published: published, marked: published,
-		waiters: map[string]chan timeline.Entry{}, ours: map[string]bool{}, changed: make(chan struct{}),
+		waiters: map[string]chan result{}, ours: map[string]bool{}, changed: make(chan struct{}),
 	}
+	c.onRefused(t.subject, t.refuse)
 	t.workers.Add(3)
 	go t.readLoop()
 	go t.notifyLoop()
@@ -252,7 +255,7 @@ func (t *Timeline) apply(seq uint64, data []byte, msgID string) (timeline.Entry,
 	}
 	t.entries = append(t.entries, e)
 	if ch, ok := t.waiters[msgID]; ok {
-		ch <- e
+		ch <- result{entry: e}
 		delete(t.waiters, msgID)
 	}
 	if t.ours[msgID] {
@@ -403,7 +406,10 @@ func (t *Timeline) publishLoop() {
 }
 
 func (t *Timeline) publishQueued() {
-	if t.readOnly {
+	t.mu.Lock()
+	refused := t.refused != nil
+	t.mu.Unlock()
+	if t.readOnly || refused {
 		return
 	}
 	// Take in what other processes (a verb from a script) queued in the
@@ -444,6 +450,14 @@ func (t *Timeline) publishQueued() {
 func (t *Timeline) publish(msgID string, e timeline.Entry) error {
 	ctx, cancel := opContext()
 	defer cancel()
+	t.mu.Lock()
+	t.cancelPub = cancel
+	t.mu.Unlock()
+	defer func() {
+		t.mu.Lock()
+		t.cancelPub = nil
+		t.mu.Unlock()
+	}()
 	if _, err := t.bind(ctx); err != nil {
 		return err
 	}
@@ -495,6 +509,31 @@ func (t *Timeline) mark() {
 	}
 }
 
+// result is what an Append waits for, for each entry.
+type result struct {
+	entry timeline.Entry
+	err   error
+}
+
+// refuse records that the server refuses this writer's appends (observer
+// credentials): the publish in flight ends, the appends waiting fail, and
+// later ones fail at once. What the journal holds stays there.
+func (t *Timeline) refuse(err error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.refused == nil {
+		t.refused = fmt.Errorf("%w; the entry is kept in the local journal %s", err, t.journal.Path())
+	}
+	t.lastErr = t.refused
+	if t.cancelPub != nil {
+		t.cancelPub()
+	}
+	for id, ch := range t.waiters {
+		ch <- result{err: t.refused}
+		delete(t.waiters, id)
+	}
+}
+
 func (t *Timeline) setErr(err error) {
 	t.mu.Lock()
 	t.lastErr = err
@@ -513,6 +552,12 @@ func (t *Timeline) Append(entries ...timeline.Entry) ([]timeline.Entry, error) {
 	}
 	if len(entries) == 0 {
 		return nil, nil
+	}
+	t.mu.Lock()
+	refused := t.refused
+	t.mu.Unlock()
+	if refused != nil {
+		return nil, refused
 	}
 	deadline := time.Now().Add(t.timeout)
 	journaled := make([]timeline.Entry, len(entries))
@@ -536,14 +581,14 @@ func (t *Timeline) Append(entries ...timeline.Entry) ([]timeline.Entry, error) {
 		return nil, fmt.Errorf("team journal: %w", err)
 	}
 	ids := make([]string, len(stored))
-	chans := make([]chan timeline.Entry, len(stored))
+	chans := make([]chan result, len(stored))
 	t.mu.Lock()
 	for i, je := range stored {
 		ids[i] = origin(t.writer, je.ID)
-		chans[i] = make(chan timeline.Entry, 1)
+		chans[i] = make(chan result, 1)
 		t.ours[ids[i]] = true
 		if at := t.origins[ids[i]]; at > 0 { // another process sharing the journal published it already
-			chans[i] <- t.entries[at-1]
+			chans[i] <- result{entry: t.entries[at-1]}
 		} else {
 			t.waiters[ids[i]] = chans[i]
 		}
@@ -560,8 +605,11 @@ func (t *Timeline) Append(entries ...timeline.Entry) ([]timeline.Entry, error) {
 	defer timer.Stop()
 	for i, ch := range chans {
 		select {
-		case e := <-ch:
-			out = append(out, e)
+		case r := <-ch:
+			if r.err != nil {
+				return out, r.err
+			}
+			out = append(out, r.entry)
 		case <-timer.C:
 			return out, t.queued(ids[i:])
 		case <-t.done:
@@ -595,6 +643,9 @@ func (t *Timeline) Status() Status {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	err := t.lastErr
+	if t.refused != nil {
+		err = t.refused
+	}
 	if t.broken != nil {
 		err = t.broken
 	}
@@ -687,6 +738,7 @@ func (t *Timeline) Close() error {
 	t.closed = true
 	t.mu.Unlock()
 	close(t.done)
+	t.c.onRefused(t.subject, nil)
 	t.workers.Wait()
 	t.mark()
 	return t.journal.Close()
