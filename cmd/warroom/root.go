@@ -47,6 +47,7 @@ With no configuration it opens the built-in drill world, replaying the
 	root.Flags().BoolVar(&readonly, "readonly", false, "observe only: refuse every mutating action")
 	root.Flags().BoolVar(&bell, "bell", false, "ring the terminal bell with a new critical alert or a failed action")
 	root.AddCommand(drillCommand(g), versionCommand(), runbookCommand(g), timelineCommand(g), configCommand(g))
+	root.AddCommand(serveCommand())
 	return root
 }
 
