@@ -1,7 +1,6 @@
 package team
 
 import (
-	"fmt"
 	"net"
 	"strconv"
 	"testing"
@@ -90,5 +89,3 @@ func freePort(t *testing.T) string {
 	defer l.Close()
 	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
 }
-
-var _ = fmt.Sprint

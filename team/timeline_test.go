@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"testing"
@@ -158,7 +159,7 @@ func TestAmendmentsCrossTheJournalAndEraseIsRefused(t *testing.T) {
 	}
 	eventually(t, 5*time.Second, "a sees b's amendment", func() bool { return len(a.Entries()) == 2 })
 	got := a.Entries()[1]
-	if got.Kind != timeline.KindAmend || got.Target != first[0].ID || got.Op != timeline.OpText || !maps(got.Fields, map[string]string{"why": "clock"}) {
+	if got.Kind != timeline.KindAmend || got.Target != first[0].ID || got.Op != timeline.OpText || !maps.Equal(got.Fields, map[string]string{"why": "clock"}) {
 		t.Errorf("amendment arrived as %+v", got)
 	}
 	if v := timeline.NewView(a.Entries()); v.Len() != 1 || v.Row(0).Text != "db failover at 10:03" {
@@ -167,16 +168,4 @@ func TestAmendmentsCrossTheJournalAndEraseIsRefused(t *testing.T) {
 	if _, err := b.Append(timeline.Amend(first[0], timeline.OpErase)); !errors.Is(err, timeline.ErrEraseUnsupported) {
 		t.Errorf("erase on the shared timeline: %v, want it refused", err)
 	}
-}
-
-func maps(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
 }
