@@ -12,12 +12,12 @@ import (
 // testServer is a team server on loopback with its data in a temporary
 // directory; it can be stopped and started again on the same port.
 type testServer struct {
-	t    *testing.T
+	t    testing.TB
 	opts ServerOptions
 	ns   *server.Server
 }
 
-func startTestServer(t *testing.T, auth *Auth) *testServer {
+func startTestServer(t testing.TB, auth *Auth) *testServer {
 	t.Helper()
 	ts := &testServer{t: t, opts: ServerOptions{Listen: "127.0.0.1:0", DataDir: t.TempDir(), Auth: auth}}
 	ts.start()
@@ -46,7 +46,7 @@ func (ts *testServer) stop() {
 
 func (ts *testServer) url() string { return "nats://" + ts.opts.Listen }
 
-func dial(t *testing.T, o Options) *Client {
+func dial(t testing.TB, o Options) *Client {
 	t.Helper()
 	c, err := Dial(o)
 	if err != nil {
