@@ -213,14 +213,25 @@ func (c *Client) ensureBucket(ctx context.Context, name string, ttl time.Duratio
 	return kv, err
 }
 
-// bucketTTL is the TTL the bucket was created with: the lease every
-// client of it must honour.
-func bucketTTL(ctx context.Context, kv jetstream.KeyValue) (time.Duration, error) {
+// leaseBucket binds to a bucket whose TTL is a lease, creating it with
+// ttl (def if ttl is not positive) if needed, and returns the TTL it has:
+// an existing bucket's wins, since every client of it must honour the
+// same lease. what names the bucket in errors.
+func (c *Client) leaseBucket(what, name string, ttl, def time.Duration) (jetstream.KeyValue, time.Duration, error) {
+	if ttl <= 0 {
+		ttl = def
+	}
+	ctx, cancel := opContext()
+	defer cancel()
+	kv, err := c.ensureBucket(ctx, name, ttl)
+	if err != nil {
+		return nil, 0, fmt.Errorf("team %s: %w", what, err)
+	}
 	st, err := kv.Status(ctx)
 	if err != nil {
-		return 0, err
+		return nil, 0, fmt.Errorf("team %s: %w", what, err)
 	}
-	return st.TTL(), nil
+	return kv, st.TTL(), nil
 }
 
 // token makes s usable as one token of a subject or a key: letters,

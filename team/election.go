@@ -29,17 +29,9 @@ type Elector struct {
 // Elector binds to the pollers bucket, creating it with lease as its TTL
 // (default DefaultPollerLease) if needed; an existing bucket's TTL wins.
 func (c *Client) Elector(lease time.Duration) (*Elector, error) {
-	if lease <= 0 {
-		lease = DefaultPollerLease
-	}
-	ctx, cancel := opContext()
-	defer cancel()
-	kv, err := c.ensureBucket(ctx, PollersBucket, lease)
+	kv, lease, err := c.leaseBucket("pollers", PollersBucket, lease, DefaultPollerLease)
 	if err != nil {
-		return nil, fmt.Errorf("team pollers: %w", err)
-	}
-	if lease, err = bucketTTL(ctx, kv); err != nil {
-		return nil, fmt.Errorf("team pollers: %w", err)
+		return nil, err
 	}
 	return &Elector{kv: kv, lease: lease}, nil
 }

@@ -30,17 +30,9 @@ type Locker struct {
 // TTL (default runbooks.DefaultLease) if needed. An existing bucket's TTL
 // wins: every responder must use the same lease.
 func (c *Client) Locker(lease time.Duration) (*Locker, error) {
-	if lease <= 0 {
-		lease = runbooks.DefaultLease
-	}
-	ctx, cancel := opContext()
-	defer cancel()
-	kv, err := c.ensureBucket(ctx, LocksBucket, lease)
+	kv, lease, err := c.leaseBucket("locks", LocksBucket, lease, runbooks.DefaultLease)
 	if err != nil {
-		return nil, fmt.Errorf("team locks: %w", err)
-	}
-	if lease, err = bucketTTL(ctx, kv); err != nil {
-		return nil, fmt.Errorf("team locks: %w", err)
+		return nil, err
 	}
 	return &Locker{kv: kv, lease: lease, now: time.Now}, nil
 }

@@ -47,18 +47,9 @@ type Presence struct {
 // Presence binds to the presence bucket for incident, creating it with
 // ttl (default PresenceTTL) if needed; an existing bucket's TTL wins.
 func (c *Client) Presence(incident string, ttl time.Duration) (*Presence, error) {
-	if ttl <= 0 {
-		ttl = PresenceTTL
-	}
-	ctx, cancel := opContext()
-	defer cancel()
-	kv, err := c.ensureBucket(ctx, PresenceBucket, ttl)
+	kv, ttl, err := c.leaseBucket("presence", PresenceBucket, ttl, PresenceTTL)
 	if err != nil {
-		return nil, fmt.Errorf("team presence: %w", err)
-	}
-	ttl, err = bucketTTL(ctx, kv)
-	if err != nil {
-		return nil, fmt.Errorf("team presence: %w", err)
+		return nil, err
 	}
 	return &Presence{kv: kv, incident: token(incident), ttl: ttl}, nil
 }
