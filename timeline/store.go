@@ -282,14 +282,10 @@ func (s *Store) Append(entries ...Entry) ([]Entry, error) {
 	}
 	req := &request{entries: make([]Entry, len(entries))}
 	for i, e := range entries {
-		if err := checkEntry(&e); err != nil {
+		var err error
+		if req.entries[i], err = s.redact.Prepare(e); err != nil { // outside the lock: it is the costly part
 			return nil, err
 		}
-		e.ID, e.Seq, e.Prev, e.Hash, e.Scrub = "", 0, "", "", nil
-		e.Recorded = time.Time{}
-		e.Occurred = e.Occurred.UTC()
-		e.To = e.To.UTC()
-		req.entries[i] = s.redact.redactEntry(e) // outside the lock: it is the costly part
 	}
 
 	if err := s.wait(req); err != nil {

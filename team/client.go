@@ -1,0 +1,274 @@
+package team
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Names on the server.
+const (
+	TimelineStream  = "WARROOM_TIMELINE"
+	timelineSubject = "warroom.timeline."
+	LocksBucket     = "warroom_locks"
+	PresenceBucket  = "warroom_presence"
+	RolesBucket     = "warroom_roles"
+	PollersBucket   = "warroom_pollers"
+)
+
+// opTimeout bounds one request to the server: an append that cannot be
+// acknowledged within it is kept in the journal and reported as queued.
+const opTimeout = 2 * time.Second
+
+// DuplicateWindow is how long the server remembers a message ID to drop
+// a re-published entry. Re-publishing is also checked against the stream
+// itself, so a longer offline spell does not duplicate either.
+const DuplicateWindow = time.Hour
+
+// Options say how to reach the team server. Credentials are never
+// printed: errors name the URL without its user information.
+type Options struct {
+	URL       string // nats://host:port, or several separated by commas
+	User      string
+	Password  string
+	CredsFile string // a .creds file (JWT and nkey seed)
+	NkeySeed  string // a file holding an nkey seed
+	TLSCA     string // a CA bundle to verify the server with
+	Name      string // this responder, as the server's monitoring shows it
+	Replicas  int    // copies of the timeline and buckets when this client creates them (default 1; 3 on a three-node cluster)
+}
+
+// Client is one connection to the team server, shared by the timeline,
+// the locks, presence and the elections. It reconnects by itself.
+type Client struct {
+	nc       *nats.Conn
+	js       jetstream.JetStream
+	replicas int
+
+	mu      sync.Mutex
+	refused map[string]func(error) // subject → told when the server refuses a publish to it
+}
+
+// Dial connects to the team server. An unreachable server is not an
+// error: the client keeps trying in the background, the timeline queues
+// entries meanwhile, and Connected reports false.
+func Dial(o Options) (*Client, error) {
+	c := &Client{replicas: max(o.Replicas, 1), refused: map[string]func(error){}}
+	opts := []nats.Option{
+		nats.ErrorHandler(c.asyncError),
+		nats.Name(o.Name),
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(250 * time.Millisecond),
+		nats.ReconnectJitter(100*time.Millisecond, 100*time.Millisecond),
+		nats.RetryOnFailedConnect(true),
+		nats.Timeout(opTimeout),
+		nats.ReconnectBufSize(-1), // an offline publish fails at once; the journal keeps it
+	}
+	if o.User != "" {
+		opts = append(opts, nats.UserInfo(o.User, o.Password))
+	}
+	if o.CredsFile != "" {
+		opts = append(opts, nats.UserCredentials(o.CredsFile))
+	}
+	if o.NkeySeed != "" {
+		opt, err := nats.NkeyOptionFromSeed(o.NkeySeed)
+		if err != nil {
+			return nil, fmt.Errorf("team nkey seed: %w", err)
+		}
+		opts = append(opts, opt)
+	}
+	if o.TLSCA != "" {
+		opts = append(opts, nats.RootCAs(o.TLSCA))
+	}
+	nc, err := nats.Connect(o.URL, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("team server %s: %w", redactURL(o.URL), err)
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("team server %s: %w", redactURL(o.URL), err)
+	}
+	c.nc, c.js = nc, js
+	return c, nil
+}
+
+// RefusedError is the server refusing a write for lack of permission:
+// the credentials are an observer's.
+type RefusedError struct {
+	Subject string
+	Err     error
+}
+
+func (e *RefusedError) Error() string {
+	return fmt.Sprintf("the team server refused the write to %s: these credentials may only read (%v)", e.Subject, e.Err)
+}
+
+func (e *RefusedError) Unwrap() error { return e.Err }
+
+var violationSubject = regexp.MustCompile(`(?i)permissions violation for publish to "([^"]+)"`)
+
+// asyncError hears what the server reports outside a request's answer:
+// a refused publish is passed to whoever is waiting on that subject.
+func (c *Client) asyncError(_ *nats.Conn, _ *nats.Subscription, err error) {
+	m := violationSubject.FindStringSubmatch(err.Error())
+	if m == nil {
+		return
+	}
+	c.mu.Lock()
+	tell := c.refused[m[1]]
+	c.mu.Unlock()
+	if tell != nil {
+		tell(&RefusedError{Subject: m[1], Err: err})
+	}
+}
+
+// onRefused registers tell for refusals of publishes to subject; nil
+// removes it.
+func (c *Client) onRefused(subject string, tell func(error)) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if tell == nil {
+		delete(c.refused, subject)
+	} else {
+		c.refused[subject] = tell
+	}
+}
+
+// Connected reports whether the client is connected to the server now.
+func (c *Client) Connected() bool { return c.nc.IsConnected() }
+
+// Close closes the connection.
+func (c *Client) Close() { c.nc.Close() }
+
+// redactURL drops user information from a server URL list.
+func redactURL(u string) string {
+	parts := strings.Split(u, ",")
+	for i, p := range parts {
+		if at := strings.LastIndex(p, "@"); at >= 0 {
+			scheme := ""
+			if s := strings.Index(p, "://"); s >= 0 && s < at {
+				scheme = p[:s+3]
+			}
+			parts[i] = scheme + "***@" + p[at+1:]
+		}
+	}
+	return strings.Join(parts, ",")
+}
+
+// ensureStream binds to the timeline stream, creating it if needed.
+func (c *Client) ensureStream(ctx context.Context) (jetstream.Stream, error) {
+	s, err := c.js.Stream(ctx, TimelineStream)
+	if err == nil {
+		return s, nil
+	}
+	if !errors.Is(err, jetstream.ErrStreamNotFound) {
+		return nil, err
+	}
+	s, err = c.js.CreateStream(ctx, jetstream.StreamConfig{
+		Name:        TimelineStream,
+		Description: "warroom incident timelines, one subject per incident",
+		Subjects:    []string{timelineSubject + ">"},
+		Storage:     jetstream.FileStorage,
+		Replicas:    c.replicas,
+		Duplicates:  DuplicateWindow,
+		AllowDirect: true,
+		DenyDelete:  true,
+		DenyPurge:   true,
+	})
+	if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) { // another responder created it first
+		return c.js.Stream(ctx, TimelineStream)
+	}
+	return s, err
+}
+
+// ensureBucket binds to a key-value bucket, creating it with ttl (0: keys
+// never expire) if needed. Buckets with a TTL keep a marker when a key
+// expires, so watchers hear of it at once.
+func (c *Client) ensureBucket(ctx context.Context, name string, ttl time.Duration) (jetstream.KeyValue, error) {
+	kv, err := c.js.KeyValue(ctx, name)
+	if err == nil {
+		return kv, nil
+	}
+	if !errors.Is(err, jetstream.ErrBucketNotFound) {
+		return nil, err
+	}
+	cfg := jetstream.KeyValueConfig{Bucket: name, TTL: ttl, Storage: jetstream.FileStorage, Replicas: c.replicas, History: 1}
+	if ttl > 0 {
+		cfg.LimitMarkerTTL = max(ttl, time.Second)
+	}
+	kv, err = c.js.CreateKeyValue(ctx, cfg)
+	if errors.Is(err, jetstream.ErrBucketExists) || errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+		return c.js.KeyValue(ctx, name)
+	}
+	return kv, err
+}
+
+// leaseBucket binds to a bucket whose TTL is a lease, creating it with
+// ttl (def if ttl is not positive) if needed, and returns the TTL it has:
+// an existing bucket's wins, since every client of it must honour the
+// same lease. what names the bucket in errors.
+func (c *Client) leaseBucket(what, name string, ttl, def time.Duration) (jetstream.KeyValue, time.Duration, error) {
+	if ttl <= 0 {
+		ttl = def
+	}
+	ctx, cancel := opContext()
+	defer cancel()
+	kv, err := c.ensureBucket(ctx, name, ttl)
+	if err != nil {
+		return nil, 0, fmt.Errorf("team %s: %w", what, err)
+	}
+	st, err := kv.Status(ctx)
+	if err != nil {
+		return nil, 0, fmt.Errorf("team %s: %w", what, err)
+	}
+	return kv, st.TTL(), nil
+}
+
+// token makes s usable as one token of a subject or a key: letters,
+// digits, '-' and '_' stay; anything else, '=' included, becomes =XX.
+func token(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "=%02X", c)
+		}
+	}
+	if b.Len() == 0 {
+		return "="
+	}
+	return b.String()
+}
+
+// isWrongLastSeq reports a refused conditional publish: the subject's
+// head moved. Replicated streams use a second code for it.
+func isWrongLastSeq(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && (apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
+		apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant)
+}
+
+// newID is a random identifier.
+func newID() string {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	return hex.EncodeToString(b[:])
+}
+
+func opContext() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), opTimeout)
+}

@@ -1,0 +1,152 @@
+package team
+
+import (
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/warroomhq/warroom/runbooks"
+)
+
+func locker(t *testing.T, ts *testServer, lease time.Duration) *Locker {
+	t.Helper()
+	l, err := dial(t, Options{URL: ts.url()}).Locker(lease)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func holder(who, run string) runbooks.Holder {
+	return runbooks.Holder{Who: who, PID: 1, RunID: run, Runbook: "scale-out"}
+}
+
+func TestTwoRespondersAcquiringTheSameLockOnlyOneWins(t *testing.T) {
+	ts := startTestServer(t, nil)
+	alice, bob := locker(t, ts, time.Minute), locker(t, ts, time.Minute)
+	for round := range 10 {
+		var wg sync.WaitGroup
+		leases := make([]*TeamLease, 2)
+		errs := make([]error, 2)
+		for i, l := range []*Locker{alice, bob} {
+			who := []string{"alice@laptop", "bob@desk"}[i]
+			wg.Go(func() { leases[i], errs[i] = l.Acquire([]string{"asg/web"}, holder(who, who+"-run")) })
+		}
+		wg.Wait()
+		if (errs[0] == nil) == (errs[1] == nil) {
+			t.Fatalf("round %d: errors %v and %v, want exactly one winner", round, errs[0], errs[1])
+		}
+		winner, loser := 0, 1
+		if errs[0] != nil {
+			winner, loser = 1, 0
+		}
+		var held *runbooks.HeldError
+		if !errors.As(errs[loser], &held) {
+			t.Fatalf("round %d: loser's error %v is not a HeldError", round, errs[loser])
+		}
+		wantWho := []string{"alice@laptop", "bob@desk"}[winner]
+		if held.Holder.Who != wantWho || !strings.Contains(errs[loser].Error(), wantWho) || held.Holder.Expires.IsZero() {
+			t.Fatalf("round %d: refusal %q names %+v, want %s and when the lease lapses", round, errs[loser], held.Holder, wantWho)
+		}
+		if err := leases[winner].Release(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestAcquireTakesEveryTargetOrNone(t *testing.T) {
+	ts := startTestServer(t, nil)
+	l := locker(t, ts, time.Minute)
+	if _, err := l.Acquire([]string{"haproxy/edge-2"}, holder("bob", "r1")); err != nil {
+		t.Fatal(err)
+	}
+	var held *runbooks.HeldError
+	if _, err := l.Acquire([]string{"haproxy/edge-1", "haproxy/edge-2"}, holder("alice", "r2")); !errors.As(err, &held) {
+		t.Fatalf("want a HeldError, got %v", err)
+	}
+	if _, err := l.Acquire([]string{"haproxy/edge-1"}, holder("carol", "r3")); err != nil {
+		t.Errorf("a refused acquire kept a target it had taken: %v", err)
+	}
+}
+
+func TestRenewKeepsTheLockPastItsLeaseAndAdvancesTheToken(t *testing.T) {
+	ts := startTestServer(t, nil)
+	l := locker(t, ts, time.Second)
+	ls, err := l.Acquire([]string{"asg/web"}, holder("alice", "r1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := ls.Token("asg/web")
+	for range 6 { // 2 s: twice the lease
+		time.Sleep(l.Lease() / 3)
+		if err := ls.Renew(); err != nil {
+			t.Fatal(err)
+		}
+		if next := ls.Token("asg/web"); next <= token {
+			t.Fatalf("token went from %d to %d on renewal", token, next)
+		} else {
+			token = next
+		}
+	}
+	var held *runbooks.HeldError
+	if _, err := l.Acquire([]string{"asg/web"}, holder("bob", "r2")); !errors.As(err, &held) {
+		t.Errorf("a renewed lock was taken: %v", err)
+	}
+	if err := ls.Release(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Acquire([]string{"asg/web"}, holder("bob", "r2")); err != nil {
+		t.Errorf("a released lock is still held: %v", err)
+	}
+}
+
+func TestLeaseNotRenewedInTimeIsReportedLost(t *testing.T) {
+	ts := startTestServer(t, nil)
+	l := locker(t, ts, time.Second)
+	alice, err := l.Acquire([]string{"asg/web"}, holder("alice", "r1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bob *TeamLease
+	eventually(t, 3*time.Second, "the lapsed lock is free for bob", func() bool {
+		bob, err = l.Acquire([]string{"asg/web"}, holder("bob", "r2"))
+		return err == nil
+	})
+	var lost *LostError
+	if err := alice.Renew(); !errors.As(err, &lost) || lost.Holder == nil || lost.Holder.Who != "bob" {
+		t.Fatalf("alice's renewal after losing the lock: %v, want a LostError naming bob", err)
+	}
+	if bob.Token("asg/web") <= alice.Token("asg/web") {
+		t.Errorf("the new holder's token %d is not above the old one's %d", bob.Token("asg/web"), alice.Token("asg/web"))
+	}
+	if err := alice.Release(); err != nil {
+		t.Fatal(err)
+	}
+	if err := bob.Renew(); err != nil {
+		t.Errorf("alice's release freed bob's lock: %v", err)
+	}
+	time.Sleep(1500 * time.Millisecond) // bob stops renewing: the lease lapses with nobody taking it
+	if err := bob.Renew(); !errors.As(err, &lost) || lost.Holder != nil || !strings.Contains(err.Error(), "lapsed") {
+		t.Errorf("renewal after a lapse: %v", err)
+	}
+}
+
+func TestRenewWithTheServerGoneIsReported(t *testing.T) {
+	ts := startTestServer(t, nil)
+	l := locker(t, ts, time.Minute)
+	ls, err := l.Acquire([]string{"asg/web"}, holder("alice", "r1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts.stop()
+	start := time.Now()
+	var lost *LostError
+	if err := ls.Renew(); !errors.As(err, &lost) || lost.Cause == nil {
+		t.Fatalf("renewal with the server gone: %v", err)
+	}
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("renewal took %s to fail", took)
+	}
+}
