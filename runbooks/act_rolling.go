@@ -789,13 +789,13 @@ func (m errorMeasure) ratio() (ratio float64, ok bool) {
 func (m errorMeasure) String() string {
 	switch r, ok := m.ratio(); {
 	case ok:
-		return fmt.Sprintf("error ratio %s (%d responses in %s)", pct(r), m.rates.Answered(), m.window)
+		return fmt.Sprintf("error ratio %s (%d responses in %s)", pct(r), m.rates.Answered(), m.rates.Window.Round(100*time.Millisecond))
 	case m.err != nil:
 		return fmt.Sprintf("not measured: %v", m.err)
 	case !m.rates.Measured():
 		return fmt.Sprintf("not measured: its counters restarted during the %s window", m.window)
 	}
-	return fmt.Sprintf("not measured: %d responses in %s (%d needed)", m.rates.Answered(), m.window, minVerifyResponses)
+	return fmt.Sprintf("not measured: %d responses in %s (%d needed)", m.rates.Answered(), m.rates.Window.Round(100*time.Millisecond), minVerifyResponses)
 }
 
 func pct(ratio float64) string { return fmt.Sprintf("%.1f%%", 100*ratio) }
