@@ -137,7 +137,11 @@ type Limits struct {
 	RollingBatchSize   int            `yaml:"rolling_batch_size"`
 	// MinInRotation is how many servers of each front backend a rolling
 	// restart's batch must leave in rotation.
-	MinInRotation      int      `yaml:"min_in_rotation"`
+	MinInRotation int `yaml:"min_in_rotation"`
+	// MaxErrorRisePoints is how many percentage points a tier's error
+	// ratio may rise after a rolling restart's batch above its ratio
+	// before the run; past it the restart halts.
+	MaxErrorRisePoints float64  `yaml:"max_error_rise_points"`
 	DefaultStepTimeout Duration `yaml:"default_step_timeout"`
 }
 
@@ -146,6 +150,7 @@ const (
 	DefaultMaxThrottlePercent = 50
 	DefaultRollingBatchSize   = 1
 	DefaultMinInRotation      = 1
+	DefaultMaxErrorRisePoints = 5
 	DefaultStepTimeout        = 5 * time.Minute
 	DefaultPagerDutyInterval  = 30 * time.Second
 	DefaultSlackInterval      = 10 * time.Second
@@ -244,6 +249,9 @@ func (c *Config) applyDefaults() {
 	}
 	if c.Limits.MinInRotation == 0 {
 		c.Limits.MinInRotation = DefaultMinInRotation
+	}
+	if c.Limits.MaxErrorRisePoints == 0 {
+		c.Limits.MaxErrorRisePoints = DefaultMaxErrorRisePoints
 	}
 	if c.Limits.DefaultStepTimeout == 0 {
 		c.Limits.DefaultStepTimeout = Duration(DefaultStepTimeout)

@@ -75,6 +75,7 @@ limits:
   max_throttle_percent: 80
   rolling_batch_size: 2
   min_in_rotation: 2
+  max_error_rise_points: 2.5
   default_step_timeout: 2m
 runbook_dir: runbooks
 redact: ['sk_live_[A-Za-z0-9]+']
@@ -98,7 +99,8 @@ func TestLoadComplete(t *testing.T) {
 	if c.Incident.Title != "Checkout 503s" || c.PagerDuty.FromEmail != "oncall@example.com" ||
 		time.Duration(c.PagerDuty.PollInterval) != 20*time.Second || !c.Slack.SocketMode ||
 		c.AWS.Region != "eu-west-1" || len(c.AWS.Groups) != 2 || c.Limits.MaxCapacity["web"] != 40 ||
-		time.Duration(c.Limits.DefaultStepTimeout) != 2*time.Minute || c.Limits.RollingBatchSize != 2 || c.Limits.MinInRotation != 2 {
+		time.Duration(c.Limits.DefaultStepTimeout) != 2*time.Minute || c.Limits.RollingBatchSize != 2 || c.Limits.MinInRotation != 2 ||
+		c.Limits.MaxErrorRisePoints != 2.5 {
 		t.Errorf("decoded %+v", c)
 	}
 	if c.Slack.Token.Value() != slackToken || c.PagerDuty.Token.Value() != pdToken || c.Slack.AppToken.Value() != appToken {
@@ -174,7 +176,7 @@ func TestEmptyFileNamesNoSource(t *testing.T) {
 	if !c.NamesNoSource() || len(c.Secrets()) != 0 {
 		t.Fatalf("empty configuration: %+v", c)
 	}
-	if c.Limits.RollingBatchSize != DefaultRollingBatchSize || c.Limits.MinInRotation != DefaultMinInRotation || time.Duration(c.Limits.DefaultStepTimeout) != DefaultStepTimeout {
+	if c.Limits.RollingBatchSize != DefaultRollingBatchSize || c.Limits.MinInRotation != DefaultMinInRotation || c.Limits.MaxErrorRisePoints != DefaultMaxErrorRisePoints || time.Duration(c.Limits.DefaultStepTimeout) != DefaultStepTimeout {
 		t.Fatalf("defaults not applied: %+v", c.Limits)
 	}
 }
@@ -218,6 +220,7 @@ func TestLoadErrors(t *testing.T) {
 			`7:10: max_capacity for "web" is -1; it must be 0 or more`,
 		}},
 		{"whole tier out of rotation", "limits:\n  min_in_rotation: -1\n", []string{"2:20: min_in_rotation -1 must be 1 or more: a rolling restart never takes a whole tier out of rotation"}},
+		{"error rise out of range", "limits:\n  max_error_rise_points: -3\n", []string{"2:26: max_error_rise_points -3 is out of range: more than 0, at most 100 percentage points"}},
 		{"groups and tags", "aws:\n  groups: [web]\n  tag_filter: {team: web}\n", []string{"3:3: set groups or tag_filter, not both"}},
 		{"bad addresses", "haproxy:\n  instances:\n    - name: e1\n      runtime: localhost\n    - name: e1\n      runtime: unix:relative.sock\n", []string{
 			`4:16: "localhost" is not unix:/path or host:port`,

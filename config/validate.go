@@ -228,6 +228,9 @@ func (v *validator) limits(l *Limits) {
 	if l.MinInRotation < 1 {
 		v.add(fmt.Sprintf("min_in_rotation %d must be 1 or more: a rolling restart never takes a whole tier out of rotation", l.MinInRotation), "limits", "min_in_rotation")
 	}
+	if l.MaxErrorRisePoints <= 0 || l.MaxErrorRisePoints > 100 {
+		v.add(fmt.Sprintf("max_error_rise_points %g is out of range: more than 0, at most 100 percentage points", l.MaxErrorRisePoints), "limits", "max_error_rise_points")
+	}
 	if l.DefaultStepTimeout <= 0 {
 		v.add("default_step_timeout must be positive", "limits", "default_step_timeout")
 	}

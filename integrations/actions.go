@@ -1,6 +1,9 @@
 package integrations
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // The interfaces below are how runbooks and the screen change the world.
 // Each is implemented by a real adapter and by the drill world, so a
@@ -72,6 +75,18 @@ type ConfigChecker interface {
 	// CheckConfig reads and validates one instance's configuration and
 	// checks the names it is configured with; it changes nothing.
 	CheckConfig(ctx context.Context, instance string) []Finding
+}
+
+// TierMeter is a LoadBalancer that can measure what a tier answered over
+// a window from now: a rolling reload compares a tier's error ratio after
+// each batch with its ratio before the run. A tier is one backend of an
+// instance (the front backend sending traffic to the instances rolled), or
+// every watched backend of the instance when backend is "".
+type TierMeter interface {
+	// TierRates reads the tier's counters now and again once window has
+	// passed, and returns the delta: the zero Rates (not measured) when
+	// the counters restarted in between (the instance was reloaded).
+	TierRates(ctx context.Context, instance, backend string, window time.Duration) (Rates, error)
 }
 
 // Finding is one result of a check made before anything changes.

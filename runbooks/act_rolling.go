@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/warroomhq/warroom/integrations"
@@ -27,6 +30,8 @@ func init() {
 			{Name: "drain_timeout", Kind: ArgDuration, Default: 30 * time.Second, Doc: "wait at most this long for sessions to reach 0"},
 			{Name: "settle", Kind: ArgDuration, Default: 30 * time.Second, Doc: "wait at most this long for the upstream health check to report UP"},
 			{Name: "poll", Kind: ArgDuration, Default: 500 * time.Millisecond},
+			{Name: "max_error_rise", Kind: ArgInt, Default: 0, Min: 0, Max: 100, Doc: "percentage points a tier's error ratio may rise after a batch above its ratio before the run (0: limits.max_error_rise_points)"},
+			{Name: "verify_window", Kind: ArgDuration, Default: 10 * time.Second, Doc: "measure each tier's error ratio over this long, before the run and after each batch is back in rotation"},
 		},
 		Timeout:  20 * time.Minute,
 		Requires: needLoadBalancer,
@@ -194,6 +199,18 @@ func planRolling(ctx context.Context, c Call) (StepPlan, error) {
 		Lines:  []string{fmt.Sprintf("reload haproxy %s %s", strings.Join(insts, ", "), how)},
 		Checks: checks,
 	}
+	points, riseCheck := risePoints(c)
+	p.Checks = append(p.Checks, riseCheck)
+	if tm, ok := lb.(integrations.TierMeter); ok {
+		window := c.Args.Duration("verify_window")
+		p.Lines = append(p.Lines, fmt.Sprintf("after each batch, back in rotation: measure its tier's error ratio over %s, halt past the bound", window))
+		_, tiers := rollTiers(lb, insts)
+		for _, b := range measureBounds(ctx, tm, tiers, window, points) {
+			p.Checks = append(p.Checks, b.check())
+		}
+	} else {
+		p.Checks = append(p.Checks, Check{Text: "batches are not verified: this load balancer cannot measure error ratios", OK: true, Warn: true})
+	}
 	throttling := lb.Throttling()
 	for _, inst := range insts {
 		p.Targets = append(p.Targets, "haproxy:"+inst)
@@ -257,6 +274,11 @@ type roll struct {
 	current    []*rollInstance
 	untouched  []string
 	notes      []string
+	// meter measures the tiers after each batch, against bounds (nil
+	// when the load balancer cannot measure).
+	meter  integrations.TierMeter
+	bounds map[tierRef]errorBound
+	tiers  map[string][]tierRef // instance → the tiers carrying its traffic
 }
 
 type rollInstance struct {
@@ -286,13 +308,26 @@ func executeRolling(ctx context.Context, c Call) (Result, error) {
 	// instance's configuration, so a broken one is found before anything
 	// is out of rotation.
 	checks, err := RollingChecks(ctx, lb, insts, batch, c.Limits)
+	points, riseCheck := risePoints(c)
 	if err == nil {
-		err = failedChecks(checks)
+		err = failedChecks(append(checks, riseCheck))
 	}
 	if err != nil {
 		return Result{}, err
 	}
 	r := &roll{c: c, lb: lb, throttling: lb.Throttling(), untouched: append([]string(nil), insts...)}
+	if tm, ok := lb.(integrations.TierMeter); ok {
+		var tiers []tierRef
+		r.meter, r.bounds = tm, map[tierRef]errorBound{}
+		r.tiers, tiers = rollTiers(lb, insts)
+		for _, b := range measureBounds(ctx, tm, tiers, c.Args.Duration("verify_window"), points) {
+			r.bounds[b.tier] = b
+			r.note(b.before.tier.String() + " before the roll: " + b.before.String() + "; " + b.String())
+		}
+		if err := ctx.Err(); err != nil {
+			return Result{}, err
+		}
+	}
 	for len(r.untouched) > 0 {
 		n := min(batch, len(r.untouched))
 		names := r.untouched[:n]
@@ -372,7 +407,14 @@ func (r *roll) batch(ctx context.Context, names []string) error {
 		if err := r.restore(ctx, in); err != nil {
 			return fmt.Errorf("%s: %w", in.name, err)
 		}
+		in.after = "returned to rotation"
+		if back := in.stateBefore(); back != integrations.ServerUp {
+			in.after = fmt.Sprintf("returned to %s, as before the roll", back)
+		}
 		r.c.Progress(in.name + ": back in rotation")
+	}
+	if err := r.verifyBatch(ctx); err != nil {
+		return err
 	}
 	r.done = append(r.done, r.current...)
 	r.current = nil
@@ -657,4 +699,214 @@ func orNone(s []string) string {
 		return "none"
 	}
 	return strings.Join(s, ", ")
+}
+
+// minVerifyResponses is how many responses a tier must answer in a window
+// for its error ratio to count: fewer say too little either to halt a roll
+// on or to call a batch verified.
+const minVerifyResponses = 100
+
+// tierRef is a tier a roll measures: the front backend that sends traffic
+// to the instances it rolls, or an instance without an upstream as a whole
+// (backend "").
+type tierRef struct{ instance, backend string }
+
+func (t tierRef) String() string {
+	if t.backend == "" {
+		return t.instance
+	}
+	return t.instance + "/" + t.backend
+}
+
+// rollTiers are the tiers carrying the traffic of each of insts, and all
+// of them in order, once each. An instance with an upstream is measured
+// by its front's backend; a front rolled with its edges by the backends
+// it sends them; any other instance as a whole.
+func rollTiers(lb integrations.LoadBalancer, insts []string) (map[string][]tierRef, []tierRef) {
+	of := map[string][]tierRef{}
+	for _, inst := range insts {
+		if ref, ok := lb.Upstream(inst); ok {
+			t := tierRef{ref.Instance, ref.Backend}
+			of[inst] = []tierRef{t}
+			if contains(insts, ref.Instance) && !slices.Contains(of[ref.Instance], t) {
+				of[ref.Instance] = append(of[ref.Instance], t)
+			}
+		}
+	}
+	var all []tierRef
+	for _, inst := range insts {
+		if len(of[inst]) == 0 {
+			of[inst] = []tierRef{{instance: inst}}
+		}
+		for _, t := range of[inst] {
+			if !slices.Contains(all, t) {
+				all = append(all, t)
+			}
+		}
+	}
+	return of, all
+}
+
+// risePoints is how many percentage points a tier's error ratio may rise
+// in this run: the run's max_error_rise when set, within the configured
+// limit, else the limit; the check says which, and refuses a run asking
+// for more than the limit.
+func risePoints(c Call) (float64, Check) {
+	limit := c.Limits.withDefaults().MaxErrorRisePoints
+	asked := c.Args.Int("max_error_rise")
+	switch {
+	case asked == 0:
+		return limit, Check{Text: fmt.Sprintf("error ratio may rise %s points after a batch (limits.max_error_rise_points)", points(limit)), OK: true}
+	case float64(asked) > limit:
+		return limit, Check{Text: fmt.Sprintf("max_error_rise %d points is above the configured maximum %s (limits.max_error_rise_points)", asked, points(limit))}
+	}
+	return float64(asked), Check{Text: fmt.Sprintf("max_error_rise %d points within the configured maximum %s", asked, points(limit)), OK: true}
+}
+
+func points(p float64) string { return strconv.FormatFloat(p, 'f', -1, 64) }
+
+// errorMeasure is a tier's error ratio over a window, or why there is
+// none.
+type errorMeasure struct {
+	tier   tierRef
+	window time.Duration
+	rates  integrations.Rates
+	err    error
+}
+
+// ratio is the measured error ratio; ok is false when the window gave
+// none worth the name: an error, counters that restarted, or fewer than
+// minVerifyResponses responses.
+func (m errorMeasure) ratio() (ratio float64, ok bool) {
+	if m.err != nil || m.rates.Answered() < minVerifyResponses {
+		return 0, false
+	}
+	return m.rates.ErrorRatio()
+}
+
+// String says what was measured ("0.4% of 1234 responses in 10s") or why
+// nothing was ("not measured: 3 responses in 10s").
+func (m errorMeasure) String() string {
+	switch r, ok := m.ratio(); {
+	case ok:
+		return fmt.Sprintf("error ratio %s (%d responses in %s)", pct(r), m.rates.Answered(), m.rates.Window.Round(100*time.Millisecond))
+	case m.err != nil:
+		return fmt.Sprintf("not measured: %v", m.err)
+	case !m.rates.Measured():
+		return fmt.Sprintf("not measured: its counters restarted during the %s window", m.window)
+	}
+	return fmt.Sprintf("not measured: %d responses in %s (%d needed)", m.rates.Answered(), m.rates.Window.Round(100*time.Millisecond), minVerifyResponses)
+}
+
+func pct(ratio float64) string { return fmt.Sprintf("%.1f%%", 100*ratio) }
+
+// errorBound is how high a tier's error ratio may go after a batch: its
+// ratio before the run (0 when that could not be measured) plus points.
+type errorBound struct {
+	tier   tierRef
+	before errorMeasure
+	points float64
+}
+
+// limit is the bound as a fraction.
+func (b errorBound) limit() float64 {
+	r, _ := b.before.ratio()
+	return r + b.points/100
+}
+
+func (b errorBound) formula() string {
+	r, _ := b.before.ratio()
+	return fmt.Sprintf("%s + %s points = %s", pct(r), points(b.points), pct(b.limit()))
+}
+
+// String states the bound as the plan shows it.
+func (b errorBound) String() string {
+	return fmt.Sprintf("halts if the error ratio of %s rises above %s after a batch", b.tier, b.formula())
+}
+
+// check is the bound as a plan check: a warning when the ratio before the
+// run could not be measured, so the bound stands on 0%.
+func (b errorBound) check() Check {
+	if _, ok := b.before.ratio(); !ok {
+		return Check{Text: fmt.Sprintf("%s; its ratio before the run is %s", b, b.before), OK: true, Warn: true}
+	}
+	return Check{Text: fmt.Sprintf("%s (now %s)", b, b.before), OK: true}
+}
+
+// judge compares a measurement after a batch with the bound: halt when the
+// ratio rose past it, and the words for the step's progress either way.
+// No measurement never halts, and is never called verified.
+func (b errorBound) judge(after errorMeasure) (halt bool, text string) {
+	r, ok := after.ratio()
+	switch {
+	case !ok:
+		return false, fmt.Sprintf("%s %s", b.tier, after)
+	case r > b.limit()+1e-12:
+		return true, fmt.Sprintf("%s %s is above %s", b.tier, after, b.formula())
+	}
+	return false, fmt.Sprintf("%s verified: %s, at most %s", b.tier, after, pct(b.limit()))
+}
+
+// measureTiers measures every tier over the same window at once.
+func measureTiers(ctx context.Context, tm integrations.TierMeter, tiers []tierRef, window time.Duration) []errorMeasure {
+	out := make([]errorMeasure, len(tiers))
+	var wg sync.WaitGroup
+	for i, t := range tiers {
+		wg.Go(func() {
+			out[i] = errorMeasure{tier: t, window: window}
+			out[i].rates, out[i].err = tm.TierRates(ctx, t.instance, t.backend, window)
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+// measureBounds measures the tiers before a run and bounds each.
+func measureBounds(ctx context.Context, tm integrations.TierMeter, tiers []tierRef, window time.Duration, points float64) []errorBound {
+	var out []errorBound
+	for _, m := range measureTiers(ctx, tm, tiers, window) {
+		out = append(out, errorBound{tier: m.tier, before: m, points: points})
+	}
+	return out
+}
+
+// verifyBatch measures the tiers of the batch in progress, back in
+// rotation, and halts the roll when one rose past its bound.
+func (r *roll) verifyBatch(ctx context.Context) error {
+	if r.meter == nil {
+		return nil
+	}
+	var tiers []tierRef
+	for _, in := range r.current {
+		for _, t := range r.tiers[in.name] {
+			if !slices.Contains(tiers, t) {
+				tiers = append(tiers, t)
+			}
+		}
+	}
+	window := r.c.Args.Duration("verify_window")
+	r.c.Progress(fmt.Sprintf("measuring the error ratio of %s over %s", joinTiers(tiers), window))
+	var halts []string
+	for _, m := range measureTiers(ctx, r.meter, tiers, window) {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		halt, text := r.bounds[m.tier].judge(m)
+		r.note(strings.Join(instanceNames(r.current), ", ") + ": " + text)
+		if halt {
+			halts = append(halts, text)
+		}
+	}
+	if len(halts) > 0 {
+		return fmt.Errorf("halted after %s: %s", strings.Join(instanceNames(r.current), ", "), strings.Join(halts, "; "))
+	}
+	return nil
+}
+
+func joinTiers(tiers []tierRef) string {
+	names := make([]string, len(tiers))
+	for i, t := range tiers {
+		names[i] = t.String()
+	}
+	return strings.Join(names, ", ")
 }

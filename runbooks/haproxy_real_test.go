@@ -85,7 +85,7 @@ func TestRollingRestartOnRealHAProxyDropsNothing(t *testing.T) {
 
 	load := haproxytest.Load{URL: "http://" + tp.Front.HTTPAddr + "/", Workers: 8, Duration: 90 * time.Second}.Start()
 	defer load.Stop()
-	rec := runBuiltin(t, "haproxy-rolling-restart", map[string]string{"drain_timeout": "10s", "settle": "10s"}, fleet)
+	rec := runBuiltin(t, "haproxy-rolling-restart", map[string]string{"drain_timeout": "10s", "settle": "10s", "verify_window": "1s"}, fleet)
 	res := load.Stop()
 	t.Logf("load through the front during the roll: %v", res)
 	if res.Requests == 0 || res.Failed != 0 {
@@ -218,7 +218,7 @@ func idleCloseCheck(plan *runbooks.Plan, edge string) (runbooks.Check, bool) {
 // consecutive rolls drop nothing.
 func TestRollsUnderKeepAliveLoadDropNothingWithIdleCloseOnResponse(t *testing.T) {
 	tp, fleet := keepAliveTopology(t, haproxy.IdleCloseOption)
-	params := map[string]string{"drain_timeout": "1s", "settle": "10s"}
+	params := map[string]string{"drain_timeout": "1s", "settle": "10s", "verify_window": "1s"}
 	plan := planBuiltin(t, t.Context(), "haproxy-rolling-restart", params, fleet)
 	for _, e := range tp.Edges {
 		if c, ok := idleCloseCheck(plan, e.Name); !ok || c.Warn || !c.OK {
@@ -253,7 +253,7 @@ func TestRollsUnderKeepAliveLoadDropNothingWithIdleCloseOnResponse(t *testing.T)
 // not stop the run.
 func TestRollPlanWarnsWithoutIdleCloseOnResponse(t *testing.T) {
 	tp, fleet := keepAliveTopology(t)
-	plan := planBuiltin(t, t.Context(), "haproxy-rolling-restart", nil, fleet)
+	plan := planBuiltin(t, t.Context(), "haproxy-rolling-restart", map[string]string{"verify_window": "1s"}, fleet)
 	for _, e := range tp.Edges {
 		c, ok := idleCloseCheck(plan, e.Name)
 		if !ok || !c.OK || !c.Warn || !strings.Contains(c.Text, "add `option idle-close-on-response` to the defaults section") {

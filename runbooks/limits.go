@@ -21,6 +21,10 @@ type Limits struct {
 	// MinInRotation is how many servers of each front backend (a tier) a
 	// rolling reload's batch must leave in rotation (default 1).
 	MinInRotation int
+	// MaxErrorRisePoints bounds how far, in percentage points, a tier's
+	// error ratio may rise after a rolling reload's batch above its ratio
+	// before the run; past it the roll halts (default 5).
+	MaxErrorRisePoints float64
 	// MaxOutput caps the bytes of command output kept per step (default
 	// 4096).
 	MaxOutput int
@@ -32,6 +36,7 @@ const (
 	DefaultMaxBatch           = 1
 	DefaultMinInRotation      = 1
 	DefaultMaxOutput          = 4096
+	DefaultMaxErrorRisePoints = 5
 )
 
 func (l Limits) withDefaults() Limits {
@@ -43,6 +48,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MinInRotation <= 0 {
 		l.MinInRotation = DefaultMinInRotation
+	}
+	if l.MaxErrorRisePoints <= 0 {
+		l.MaxErrorRisePoints = DefaultMaxErrorRisePoints
 	}
 	if l.MaxOutput <= 0 {
 		l.MaxOutput = DefaultMaxOutput

@@ -151,5 +151,6 @@ func runbookLimits(cfg *config.Config) runbooks.Limits {
 		MaxThrottlePercent: cfg.Limits.MaxThrottlePercent,
 		MaxBatch:           cfg.Limits.RollingBatchSize,
 		MinInRotation:      cfg.Limits.MinInRotation,
+		MaxErrorRisePoints: cfg.Limits.MaxErrorRisePoints,
 	}
 }

@@ -1,0 +1,53 @@
+package drill
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/warroomhq/warroom/integrations"
+)
+
+var _ integrations.TierMeter = (*World)(nil)
+
+// TierRates implements integrations.TierMeter as a configured fleet does:
+// two readings of an edge's backend counters, window apart on the
+// scenario's clock, turned into rates by a meter of their own. The window
+// passes as the world runs (see Run); a world nobody advances never
+// finishes one, and the call ends with ctx. A reload in between leaves the
+// rates unmeasured, as a new worker's counters would.
+func (w *World) TierRates(ctx context.Context, instance, backend string, window time.Duration) (integrations.Rates, error) {
+	if backend != "" && backend != backendName {
+		return integrations.Rates{}, fmt.Errorf("drill: %s has no backend %q", instance, backend)
+	}
+	var meter integrations.Meter
+	read := func() (map[string]integrations.Rates, time.Time, error) {
+		var (
+			rates map[string]integrations.Rates
+			at    time.Time
+		)
+		err := w.withEdge(ctx, instance, func(e *edge) error {
+			at = w.now
+			rows := map[string]integrations.Counters{backendName: e.tally(backendKey).counters()}
+			rates = meter.Read(instance, strconv.Itoa(e.pid), at, rows)
+			return nil
+		})
+		return rates, at, err
+	}
+	_, start, err := read()
+	if err != nil {
+		return integrations.Rates{}, err
+	}
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for w.Now().Before(start.Add(window)) {
+		select {
+		case <-ctx.Done():
+			return integrations.Rates{}, fmt.Errorf("drill: measuring %s/%s: %w", instance, backendName, ctx.Err())
+		case <-tick.C:
+		}
+	}
+	rates, _, err := read()
+	return rates[backendName], err
+}
