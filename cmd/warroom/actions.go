@@ -138,12 +138,7 @@ func redactActions(a integrations.Actions, redact func(string) string) integrati
 		a.Commands = redactedCommands{a.Commands, sc}
 	}
 	if a.LoadBalancer != nil {
-		lb := redactedLoadBalancer{a.LoadBalancer, sc}
-		a.LoadBalancer = lb
-		// A rolling reload looks for this capability: keep it visible.
-		if cc, ok := lb.LoadBalancer.(integrations.ConfigChecker); ok {
-			a.LoadBalancer = redactedCheckingLoadBalancer{lb, cc}
-		}
+		a.LoadBalancer = redactLoadBalancer(a.LoadBalancer, sc)
 	}
 	if a.Chat != nil {
 		a.Chat = redactedChat{a.Chat, sc}
@@ -229,21 +224,61 @@ func (l redactedLoadBalancer) Process(ctx context.Context, instance string) (int
 	return p, l.r.err(err)
 }
 
-// redactedCheckingLoadBalancer is a redacted LoadBalancer that can also
-// check its instances' configuration.
-type redactedCheckingLoadBalancer struct {
-	redactedLoadBalancer
-	cc integrations.ConfigChecker
+// redactLoadBalancer wraps a load balancer, keeping visible the optional
+// capabilities a rolling reload looks for (configuration checks, tier
+// measurements): a wrapper that hid them would quietly turn a verified
+// roll into an unverified one.
+func redactLoadBalancer(lb integrations.LoadBalancer, sc scrubber) integrations.LoadBalancer {
+	base := redactedLoadBalancer{lb, sc}
+	cc, checks := lb.(integrations.ConfigChecker)
+	tm, meters := lb.(integrations.TierMeter)
+	checking, metering := redactedConfigChecker{cc, sc}, redactedTierMeter{tm, sc}
+	switch {
+	case checks && meters:
+		return struct {
+			redactedLoadBalancer
+			redactedConfigChecker
+			redactedTierMeter
+		}{base, checking, metering}
+	case checks:
+		return struct {
+			redactedLoadBalancer
+			redactedConfigChecker
+		}{base, checking}
+	case meters:
+		return struct {
+			redactedLoadBalancer
+			redactedTierMeter
+		}{base, metering}
+	}
+	return base
 }
 
-func (l redactedCheckingLoadBalancer) Reloadable() []string { return l.cc.Reloadable() }
+// redactedConfigChecker scrubs what a configuration check quotes.
+type redactedConfigChecker struct {
+	cc integrations.ConfigChecker
+	r  scrubber
+}
 
-func (l redactedCheckingLoadBalancer) CheckConfig(ctx context.Context, instance string) []integrations.Finding {
+func (l redactedConfigChecker) Reloadable() []string { return l.cc.Reloadable() }
+
+func (l redactedConfigChecker) CheckConfig(ctx context.Context, instance string) []integrations.Finding {
 	findings := l.cc.CheckConfig(ctx, instance)
 	for i := range findings {
 		findings[i].Text = l.r(findings[i].Text)
 	}
 	return findings
+}
+
+// redactedTierMeter scrubs a tier measurement's error.
+type redactedTierMeter struct {
+	tm integrations.TierMeter
+	r  scrubber
+}
+
+func (l redactedTierMeter) TierRates(ctx context.Context, instance, backend string, window time.Duration) (integrations.Rates, error) {
+	rates, err := l.tm.TierRates(ctx, instance, backend, window)
+	return rates, l.r.err(err)
 }
 
 type redactedChat struct {

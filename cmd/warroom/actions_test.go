@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/timeline"
@@ -38,5 +40,36 @@ func TestRedactedActionsKeepTheConfigurationChecks(t *testing.T) {
 	f := cc.CheckConfig(context.Background(), "edge-1")
 	if len(f) != 1 || strings.Contains(f[0].Text, "abcdefgh12345678") || f[0].Level != integrations.FindingWarn {
 		t.Fatalf("findings %+v: want the one warning, scrubbed", f)
+	}
+}
+
+// meteringLB measures tiers, and its error quotes a token.
+type meteringLB struct{ checkingLB }
+
+func (meteringLB) TierRates(context.Context, string, string, time.Duration) (integrations.Rates, error) {
+	return integrations.Rates{}, errors.New("stats page answered 401 for token xoxb-123456789012-abcdefghijkl")
+}
+
+// A roll verifies each batch only if it can still measure tiers through
+// the scrubbing wrapper; hiding the capability would silently turn every
+// verified roll into an unverified one.
+func TestRedactedActionsKeepTheTierMeasurements(t *testing.T) {
+	r, err := timeline.NewRedactor(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := redactActions(integrations.Actions{LoadBalancer: meteringLB{}}, r.Redact)
+	tm, ok := a.LoadBalancer.(integrations.TierMeter)
+	if !ok {
+		t.Fatal("the redacted load balancer hides its tier measurements")
+	}
+	if _, ok := a.LoadBalancer.(integrations.ConfigChecker); !ok {
+		t.Fatal("the redacted load balancer hides its configuration checks beside its measurements")
+	}
+	if _, err := tm.TierRates(context.Background(), "front", "edges", time.Second); err == nil || strings.Contains(err.Error(), "abcdefghijkl") {
+		t.Fatalf("error %v: want it scrubbed", err)
+	}
+	if _, ok := redactActions(integrations.Actions{LoadBalancer: checkingLB{}}, r.Redact).LoadBalancer.(integrations.TierMeter); ok {
+		t.Fatal("a load balancer that cannot measure reads as one that can")
 	}
 }
