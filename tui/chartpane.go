@@ -49,15 +49,16 @@ func (r *ring) last() (termchart.Point, bool) {
 }
 
 // push adds a point in time order; an older point than the newest is
-// dropped. A point within seriesSpacing of the one before the newest
-// replaces the newest, so points are kept at least about seriesSpacing
-// apart and the ring covers the largest window whatever the sampling rate.
+// dropped. While the newest is within seriesSpacing of the one before it,
+// a new point replaces it: kept points are at least seriesSpacing apart
+// (but for the newest), so the ring covers the largest window whatever the
+// sampling rate.
 func (r *ring) push(p termchart.Point) {
 	if last, ok := r.last(); ok {
 		switch {
 		case p.T.Before(last.T):
 			return
-		case r.len() > 1 && p.T.Sub(r.at(r.len()-2).T) < seriesSpacing:
+		case r.len() > 1 && last.T.Sub(r.at(r.len()-2).T) < seriesSpacing:
 			r.pts[(r.start+r.len()-1)%len(r.pts)] = p
 			return
 		}
@@ -264,6 +265,10 @@ func (m Model) headline() string {
 	if len(pts) > 1 {
 		text += " " + trendArrow(pts)
 	}
+	if age := m.now.Sub(pts[len(pts)-1].T); age > headlineFresh {
+		// An old figure must not read as the state now.
+		return st.Bad.Render(text + " " + shortDuration(age) + " old")
+	}
 	switch {
 	case now >= 0.05:
 		return st.Bad.Render(text)
@@ -272,6 +277,10 @@ func (m Model) headline() string {
 	}
 	return st.OK.Render(text)
 }
+
+// headlineFresh is how old the header's figure may be before it says its
+// age: a few sampling intervals.
+const headlineFresh = time.Minute
 
 // trendArrow compares the newest reading with the mean of the ones
 // before it: ↑ or ↓ when it moved by more than a tenth of a point and a

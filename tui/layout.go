@@ -87,7 +87,7 @@ func (m Model) placements() (tabBar bool, out []placed) {
 
 // sideMin is the narrowest the pane beside a Fleet drill-in or chart gets:
 // room for an alert's severity, status, time and the start of its title.
-const sideMin = 38
+const sideMin = 36
 
 // share is the width the focused pane takes of a row of two panes width
 // wide: three fifths; a Fleet drill-in or chart takes what it needs,
