@@ -268,7 +268,7 @@ var (
 		{title: "", width: 10, priority: prioKey},
 	}
 	drillColumns = []column{
-		{title: "BACKEND", width: 10, priority: prioKey},
+		{title: "BACKEND", width: 8, priority: prioKey},
 		{title: "SERVER", width: 10, priority: prioKey},
 		{title: "STATE", width: 5, priority: prioKey},
 		{title: "ADDRESS", width: 21, priority: prioDetail},
@@ -321,8 +321,15 @@ func (p *fleetPane) tablesAt(paneWidth int) tableSet {
 }
 
 // naturalWidth is the pane width that shows every column of the table now
-// on screen.
-func (p *fleetPane) naturalWidth() int {
+// on screen; needWidth the narrowest that keeps its names, states and
+// numbers (the trend and the details may go).
+func (p *fleetPane) naturalWidth() int { return p.paneWidthFor(func(column) bool { return true }) }
+
+func (p *fleetPane) needWidth() int {
+	return p.paneWidthFor(func(c column) bool { return c.priority >= prioNumber && !c.flex })
+}
+
+func (p *fleetPane) paneWidthFor(keep func(column) bool) int {
 	cols := haproxyColumns
 	switch kind, _, _ := strings.Cut(p.zoomIn, ":"); kind {
 	case "group":
@@ -332,7 +339,9 @@ func (p *fleetPane) naturalWidth() int {
 	}
 	w := 4 - columnGap
 	for _, c := range cols {
-		w += c.width + columnGap
+		if keep(c) {
+			w += c.width + columnGap
+		}
 	}
 	return w
 }
@@ -454,7 +463,7 @@ type trendPoint struct {
 }
 
 // trendMinWidth fits a few bars and the longest scale, "peak 100% 59m".
-const trendMinWidth = 19
+const trendMinWidth = 17
 
 var sparkLevels = []rune("▁▂▃▄▅▆▇█")
 

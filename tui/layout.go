@@ -85,24 +85,25 @@ func (m Model) placements() (tabBar bool, out []placed) {
 	return tabBar, out
 }
 
-// sideMin is the narrowest the pane beside a Fleet drill-in or chart gets:
-// room for an alert's severity, status, time and the start of its title.
-const sideMin = 36
+// sideMin is the narrowest the pane beside a Fleet drill-in or chart gets
+// for the drill-in's details and trend: room for an alert's severity,
+// status, time and the start of its title. For the drill-in's names,
+// states and numbers it gives way down to sideFloor.
+const sideMin, sideFloor = 40, 24
 
 // share is the width the focused pane takes of a row of two panes width
 // wide: three fifths; a Fleet drill-in or chart takes what it needs,
-// leaving the pane beside it sideMin columns.
+// leaving the pane beside it sideMin columns (sideFloor, for a drill-in's
+// numbers).
 func (m Model) share(width int) int {
 	s := width * 3 / 5
 	if m.focus == paneFleet {
-		want := 0
 		switch {
 		case m.chart.open:
-			want = width
+			s = max(s, width-sideMin)
 		case m.fleet.zoomIn != "":
-			want = m.fleet.naturalWidth()
+			s = max(s, min(m.fleet.naturalWidth(), width-sideMin), min(m.fleet.needWidth(), width-sideFloor))
 		}
-		s = max(s, min(want, width-sideMin))
 	}
 	return s
 }

@@ -73,14 +73,14 @@ func TestScreenAgreesWithFleetJSON(t *testing.T) {
 		t.Fatalf("not in edge-3's drill-in:\n%s", drill)
 	}
 	for _, b := range edge3.Backends {
-		line := lineWith(t, drill, fmt.Sprintf("  %-10s (total) ", b.Name))
+		line := lineWith(t, drill, fmt.Sprintf("  %-8s (total) ", b.Name))
 		for _, f := range figures(b.rowJSON) {
 			if !strings.Contains(line, " "+f+" ") {
 				t.Errorf("backend %s lacks the JSON's %s: %q", b.Name, f, line)
 			}
 		}
 		for _, s := range b.Servers {
-			line := lineWith(t, drill, fmt.Sprintf(" %-10s %-10s %-5s ", b.Name, s.Name, s.State))
+			line := lineWith(t, drill, fmt.Sprintf(" %-8s %-10s %-5s ", b.Name, s.Name, s.State))
 			for _, f := range figures(s.rowJSON) {
 				if !strings.Contains(line, " "+f+" ") {
 					t.Errorf("server %s lacks the JSON's %s: %q", s.Name, f, line)
