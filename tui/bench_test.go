@@ -276,3 +276,57 @@ func residentMB(b *testing.B) float64 {
 var bigAlerts = scaledData(10_000, 0, 0, 0, 0).alerts
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// chartIncident is a screen with the chart open at 200x60 on an incident
+// of length d: the main backend and 20 other frontends and backends
+// sampled every 10 s, a chat line every 10 s and an alert every 5 minutes
+// on the timeline.
+func chartIncident(d time.Duration) Model {
+	start := fixtureNow.Add(-d)
+	m := New(Options{Title: "bench", Drill: true, Notice: "simulated", IncidentStart: start, MainTarget: "edge-0/web"})
+	m.width, m.height, m.now = 200, 60, fixtureNow
+	data := smallData()
+	m.apply(integrations.Batch{Alerts: map[string][]integrations.Alert{"pagerduty": data.alerts},
+		Backends: map[string]integrations.BackendsSnapshot{"haproxy": data.backends}})
+	var batch integrations.Batch
+	for i, t := 0, start; !t.After(fixtureNow); i, t = i+1, t.Add(10*time.Second) {
+		for e := range 21 {
+			target := fmt.Sprintf("edge-%d/web", e)
+			batch.Samples = append(batch.Samples,
+				integrations.Sample{Time: t, Source: "haproxy", Target: target, Metric: integrations.MetricErrorRatio, Value: float64(i%100) / 1000},
+				integrations.Sample{Time: t, Source: "haproxy", Target: target, Metric: integrations.MetricReqPerS, Value: float64(200 + i%50)})
+		}
+		batch.Records = append(batch.Records, integrations.Record{ID: fmt.Sprint("c", i), Occurred: t, Source: "slack", Kind: "chat.message", Text: "a line"})
+		if i%30 == 0 {
+			batch.Records = append(batch.Records, integrations.Record{ID: fmt.Sprint("a", i), Occurred: t, Source: "pagerduty", Kind: "alert.triggered", Text: "5xx above 5%"})
+		}
+		if len(batch.Records) >= 1000 {
+			m.apply(batch)
+			batch = integrations.Batch{}
+		}
+	}
+	m.apply(batch)
+	m.setFocus(paneFleet)
+	m.chart.open = true
+	m.relayout()
+	return m
+}
+
+// BenchmarkChartFrame draws a 200x60 frame with the chart pane open for a
+// 10-minute and a 48-hour incident: the chart draws only its window, so
+// the two must cost about the same (the bound is 1.5×).
+func BenchmarkChartFrame(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		d    time.Duration
+	}{{"10m", 10 * time.Minute}, {"48h", 48 * time.Hour}} {
+		b.Run(c.name, func(b *testing.B) {
+			m := chartIncident(c.d)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				_ = m.View()
+			}
+		})
+	}
+}

@@ -44,13 +44,36 @@ func fixtureGroups() []integrations.Group {
 
 func fixtureBackends() integrations.BackendsSnapshot {
 	var bs []integrations.Backend
+	var ps []integrations.Proxy
 	for _, e := range []string{"edge-1", "edge-2"} {
+		var total integrations.Rates
 		for i, st := range []integrations.ServerState{integrations.ServerUp, integrations.ServerUp, integrations.ServerDrain, integrations.ServerDown} {
-			bs = append(bs, integrations.Backend{Instance: e, Backend: "web", Server: "web-" + string(rune('a'+i)),
-				State: st, Sessions: 10 * (i + 1), Rate5xx: 1.5})
+			b := integrations.Backend{Instance: e, Backend: "web", Server: "web-" + string(rune('a'+i)),
+				Address: "10.0.1." + string(rune('1'+i)), Port: 8080, Weight: 100,
+				State: st, Sessions: 10 * (i + 1), SessionLimit: 50, Rate5xx: 1.5}
+			if st == integrations.ServerUp {
+				// 10 s of traffic: 1,200 requests, a few 5xx; edge-2's
+				// web-b fails 31% of its own.
+				fails := uint64(6)
+				if e == "edge-2" && i == 1 {
+					fails = 372
+					b.OddOneOut = "error 31% vs peer 0.5% (1 peer)"
+				}
+				b.Rates = integrations.Rates{Window: 10 * time.Second, Requests: 1200, HTTP: true,
+					Responses: [5]uint64{0, 1200 - fails, 0, 0, fails}}
+				total.Requests += b.Rates.Requests
+				for c := range total.Responses {
+					total.Responses[c] += b.Rates.Responses[c]
+				}
+			}
+			bs = append(bs, b)
 		}
+		total.Window, total.HTTP = 10*time.Second, true
+		ps = append(ps,
+			integrations.Proxy{Instance: e, Name: "http", Kind: integrations.ProxyFrontend, Status: "OPEN", Sessions: 30, Rates: total},
+			integrations.Proxy{Instance: e, Name: "web", Kind: integrations.ProxyBackend, Status: "UP", Sessions: 30, Rates: total})
 	}
-	return integrations.BackendsSnapshot{Source: "haproxy", Backends: bs,
+	return integrations.BackendsSnapshot{Source: "haproxy", Backends: bs, Proxies: ps,
 		Throttles: []integrations.Throttle{{Instance: "edge-1", Tier: "free", Percent: 30}}}
 }
 

@@ -3,25 +3,30 @@ package tui
 import (
 	"fmt"
 	"maps"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/integrations/drift"
+	"github.com/warroomhq/warroom/integrations/oddone"
 )
 
 // shortOfDesiredAfter is how long a group may sit below its desired
 // capacity before the pane warns: launches normally take a few minutes.
 const shortOfDesiredAfter = 5 * time.Minute
 
-// sparkSamples is how many 5xx-rate samples each HAProxy instance keeps
-// for its sparkline: one per refresh, a few minutes' worth.
-const sparkSamples = 40
+// trendSamples is how many readings each row keeps for its trend: one per
+// refresh, a few minutes' worth.
+const trendSamples = 40
 
 // fleetPane shows Auto Scaling groups, one summary row per HAProxy
-// instance with a 5xx sparkline, and slot drift between the two. Enter on
-// a group lists its instances; on an HAProxy instance, its servers.
+// instance with its request rate, 5xx rate, error ratio and a trend, and
+// slot drift between the two. Enter on a group lists its instances; on an
+// HAProxy instance, its frontends, backends and servers, each with its own
+// figures.
 type fleetPane struct {
 	groups   map[string][]integrations.Group
 	backends map[string]integrations.BackendsSnapshot
@@ -31,9 +36,12 @@ type fleetPane struct {
 	allGroups []integrations.Group
 	haproxy   []instanceSummary
 	servers   map[string][]integrations.Backend // HAProxy instance → its servers
+	proxies   map[string][]integrations.Proxy   // HAProxy instance → its frontends and backends
 	findings  []drift.Finding
-	history   map[string][]float64 // HAProxy instance → recent 5xx/s
-	perServer map[string][]float64 // "instance/backend/server" → recent 5xx/s
+	trends    map[string]map[string][]trendPoint // source → instance, proxy or server target → its recent readings
+	busiest   string                             // the backend with the most requests/s, for the chart and the header
+
+	tables tableSet // laid out for one width when the width changes, not per frame
 
 	list   listView // over the selectable rows: groups, then HAProxy instances
 	beyond int      // lines scrolled past the last selectable row (the drift findings)
@@ -42,7 +50,7 @@ type fleetPane struct {
 }
 
 func newFleetPane(bindings []drift.Binding) fleetPane {
-	return fleetPane{bindings: bindings, history: map[string][]float64{},
+	return fleetPane{bindings: bindings, trends: map[string]map[string][]trendPoint{},
 		groups: map[string][]integrations.Group{}, backends: map[string]integrations.BackendsSnapshot{}}
 }
 
@@ -61,29 +69,44 @@ func (p *fleetPane) setBackends(source string, snap integrations.BackendsSnapsho
 	for _, src := range slices.Sorted(maps.Keys(p.backends)) {
 		p.haproxy = append(p.haproxy, summarise(p.backends[src])...)
 	}
+	// Rows come and go (slots are re-pointed): keep the trends of the rows
+	// this snapshot has, and only theirs.
+	old := p.trends[source]
+	trends := make(map[string][]trendPoint, len(snap.Backends)+len(snap.Proxies))
+	add := func(key string, r integrations.Rates) {
+		ratio, ok := r.ErrorRatio()
+		h := append(old[key], trendPoint{ratio: ratio, ok: ok, measured: r.Measured(), window: r.Window})
+		trends[key] = h[max(0, len(h)-trendSamples):]
+	}
 	for _, s := range summarise(snap) {
-		h := append(p.history[s.name], s.rate5xx)
-		p.history[s.name] = h[max(0, len(h)-sparkSamples):]
+		add(s.name, s.rates)
 	}
-	// Servers come and go (slots are re-pointed): keep the history of the
-	// servers this snapshot has, and only theirs.
-	perServer := make(map[string][]float64, len(snap.Backends))
+	for _, x := range snap.Proxies {
+		add(x.Target(), x.Rates)
+	}
 	for _, b := range snap.Backends {
-		key := serverKey(b)
-		h := append(p.perServer[key], b.Rate5xx)
-		perServer[key] = h[max(0, len(h)-sparkSamples):]
+		add(b.Target(), b.Rates)
 	}
-	p.perServer = perServer
+	p.trends[source] = trends
 	p.derive()
 }
 
 func (p *fleetPane) derive() {
 	var backends []integrations.Backend
 	p.servers = map[string][]integrations.Backend{}
+	p.proxies = map[string][]integrations.Proxy{}
+	p.busiest = ""
+	busiest := -1.0
 	for _, src := range slices.Sorted(maps.Keys(p.backends)) {
 		for _, b := range p.backends[src].Backends {
 			backends = append(backends, b)
 			p.servers[b.Instance] = append(p.servers[b.Instance], b)
+		}
+		for _, x := range p.backends[src].Proxies {
+			p.proxies[x.Instance] = append(p.proxies[x.Instance], x)
+			if x.Kind == integrations.ProxyBackend && x.Rates.Measured() && x.Rates.ReqPerS() > busiest {
+				p.busiest, busiest = x.Target(), x.Rates.ReqPerS()
+			}
 		}
 	}
 	p.findings = drift.Compare(p.allGroups, backends, p.bindings)
@@ -93,8 +116,21 @@ func (p *fleetPane) derive() {
 	}
 }
 
+// trend is the recent readings of one row (an instance, a proxy or a
+// server), oldest first.
+func (p *fleetPane) trend(key string) []trendPoint {
+	for _, src := range slices.Sorted(maps.Keys(p.trends)) {
+		if h, ok := p.trends[src][key]; ok {
+			return h
+		}
+	}
+	return nil
+}
+
 // innerMatch is the drill-in filter's match over a row's text.
-func (p *fleetPane) innerMatch(i int, q string) bool { return contains(p.innerRow(i), q) }
+func (p *fleetPane) innerMatch(i int, q string) bool {
+	return contains(strings.Join(p.innerCells(i, 0), " "), q)
+}
 
 func (p *fleetPane) selectable() int { return len(p.allGroups) + len(p.haproxy) }
 
@@ -132,8 +168,9 @@ func (p *fleetPane) move(delta int) {
 	}
 }
 
-// innerLen and innerRow give the drilled-into group's instances or HAProxy
-// instance's servers one row at a time, so only visible rows are formatted.
+// innerLen and innerCells give the drilled-into group's instances or
+// HAProxy instance's servers one row at a time, so only visible rows are
+// formatted. trendW is the width of the trend cell (0: none).
 func (p *fleetPane) innerLen() int {
 	kind, name, _ := strings.Cut(p.zoomIn, ":")
 	if kind == "group" {
@@ -142,20 +179,30 @@ func (p *fleetPane) innerLen() int {
 	return len(p.servers[name])
 }
 
-func (p *fleetPane) innerRow(i int) string {
+func (p *fleetPane) innerCells(i, trendW int) []string {
 	kind, name, _ := strings.Cut(p.zoomIn, ":")
 	if kind == "group" {
 		in := p.group(name).Instances[i]
-		return fmt.Sprintf("%-20s %-11s %-12s %-9s %-15s %s", in.ID, in.Zone, in.Lifecycle, in.Health, in.PrivateIP, launched(in.LaunchedAt))
+		return []string{in.ID, in.Zone, in.Lifecycle, in.Health, in.PrivateIP, launched(in.LaunchedAt)}
 	}
 	b := p.servers[name][i]
-	h := p.perServer[serverKey(b)]
 	addr := "-" // a free slot points nowhere
 	if b.Address != "" {
 		addr = fmt.Sprintf("%s:%d", b.Address, b.Port)
 	}
-	return fmt.Sprintf("%-10s %-14s %-5s %-21s %6d %6d %7.1f  %s", b.Backend, b.Server, b.State,
-		addr, b.Weight, b.Sessions, b.Rate5xx, sparkline(h[max(0, len(h)-20):]))
+	return []string{b.Backend, b.Server, string(b.State), addr, strconv.Itoa(b.Weight),
+		strconv.Itoa(b.Sessions), limitCell(b.SessionLimit), strconv.Itoa(b.Queue),
+		reqCell(b.Rates), fiveCell(b.Rates), errCell(b.Rates), trendCell(p.trend(b.Target()), trendW), oddCell(b.OddOneOut)}
+}
+
+// proxyCells are a frontend's or backend's own figures as a drill-in row.
+func (p *fleetPane) proxyCells(x integrations.Proxy, trendW int) []string {
+	name := x.Name
+	if x.Kind == integrations.ProxyFrontend {
+		name = "fe:" + x.Name
+	}
+	return []string{name, "(total)", x.Status, "", "", strconv.Itoa(x.Sessions), limitCell(x.SessionLimit), strconv.Itoa(x.Queue),
+		reqCell(x.Rates), fiveCell(x.Rates), errCell(x.Rates), trendCell(p.trend(x.Target()), trendW), oddCell(x.OddOneOut)}
 }
 
 // launched is an instance's launch time; an instance whose source gave none
@@ -167,8 +214,6 @@ func launched(t time.Time) string {
 	return t.Format("Mon 15:04")
 }
 
-func serverKey(b integrations.Backend) string { return b.Instance + "/" + b.Backend + "/" + b.Server }
-
 func (p *fleetPane) group(name string) integrations.Group {
 	for _, g := range p.allGroups {
 		if g.Name == name {
@@ -178,17 +223,134 @@ func (p *fleetPane) group(name string) integrations.Group {
 	return integrations.Group{}
 }
 
-func (p *fleetPane) innerHeader() string {
-	if strings.HasPrefix(p.zoomIn, "group:") {
-		return fmt.Sprintf("%-20s %-11s %-12s %-9s %-15s %s", "INSTANCE", "ZONE", "LIFECYCLE", "HEALTH", "ADDRESS", "LAUNCHED")
+// oddLines say, in full and in the timeline's words, which of an HAProxy
+// instance's frontends, backends and servers is the odd one out and why.
+func (p *fleetPane) oddLines(st Styles, instance, indent string) []string {
+	var out []string
+	say := func(target, reason string) {
+		if reason != "" {
+			out = append(out, indent+st.Bad.Render("⚠ odd one out "+target+": "+reason))
+		}
 	}
-	return fmt.Sprintf("%-10s %-14s %-5s %-21s %6s %6s %7s  %s", "BACKEND", "SERVER", "STATE", "ADDRESS", "WEIGHT", "SESS", "5XX/S", "5XX TREND")
+	for _, x := range p.proxies[instance] {
+		say(x.Target(), x.OddOneOut)
+	}
+	for _, b := range p.servers[instance] {
+		say(b.Target(), b.OddOneOut)
+	}
+	return out
+}
+
+// The columns of the pane's tables, most useful kept longest (see
+// layoutTable): names, states and warnings always; then the
+// measurements; then counts and limits; addresses, zones and weights go
+// first.
+var (
+	groupColumns = []column{
+		{title: "GROUP", width: 10, priority: prioKey},
+		{title: "DESIRED", width: 7, right: true, priority: prioNumber},
+		{title: "IN-SVC", width: 6, right: true, priority: prioNumber},
+		{title: "PEND", width: 4, right: true, priority: prioUseful},
+		{title: "MAX", width: 4, right: true, priority: prioDetail},
+		{title: "", width: 18, priority: prioKey, flex: true}, // "⚠ short 8 for 10m" whole
+	}
+	haproxyColumns = []column{
+		{title: "HAPROXY", width: 10, priority: prioKey},
+		{title: "UP", width: 3, right: true, priority: prioUseful},
+		{title: "DRAIN", width: 5, right: true, priority: prioUseful},
+		{title: "MAINT", width: 5, right: true, priority: prioDetail},
+		{title: "DOWN", width: 4, right: true, priority: prioUseful},
+		{title: "REQ/S", width: 7, right: true, priority: prioNumber},
+		{title: "5XX/S", width: 6, right: true, priority: prioNumber},
+		{title: "ERR", width: 5, right: true, priority: prioNumber},
+		{title: "SESS", width: 5, right: true, priority: prioNumber},
+		{title: "ERR TREND", width: trendMinWidth, priority: prioNumber, flex: true},
+		{title: "", width: 10, priority: prioKey},
+	}
+	drillColumns = []column{
+		{title: "BACKEND", width: 8, priority: prioKey},
+		{title: "SERVER", width: 10, priority: prioKey},
+		{title: "STATE", width: 5, priority: prioKey},
+		{title: "ADDRESS", width: 21, priority: prioDetail},
+		{title: "WEIGHT", width: 6, right: true, priority: prioDetail},
+		{title: "SESS", width: 5, right: true, priority: prioNumber},
+		{title: "LIMIT", width: 5, right: true, priority: prioUseful},
+		{title: "QUEUE", width: 5, right: true, priority: prioUseful},
+		{title: "REQ/S", width: 7, right: true, priority: prioNumber},
+		{title: "5XX/S", width: 6, right: true, priority: prioNumber},
+		{title: "ERR", width: 5, right: true, priority: prioNumber},
+		{title: "ERR TREND", width: trendMinWidth, priority: prioNumber, flex: true},
+		{title: "", width: 5, priority: prioKey},
+	}
+	instanceColumns = []column{
+		{title: "INSTANCE", width: 20, priority: prioKey},
+		{title: "ZONE", width: 11, priority: prioDetail},
+		{title: "LIFECYCLE", width: 12, priority: prioKey},
+		{title: "HEALTH", width: 9, priority: prioKey},
+		{title: "ADDRESS", width: 15, priority: prioDetail},
+		{title: "LAUNCHED", width: 9, priority: prioUseful},
+	}
+)
+
+// tableSet is the pane's tables laid out for one width.
+type tableSet struct {
+	width                               int
+	groups, haproxy, servers, instances table
+}
+
+func layoutTables(width int) tableSet {
+	return tableSet{width: width, groups: layoutTable(groupColumns, width), haproxy: layoutTable(haproxyColumns, width),
+		servers: layoutTable(drillColumns, width), instances: layoutTable(instanceColumns, width)}
+}
+
+// layout lays the tables out for the pane's inner width; the screen calls
+// it when the pane's size changes, so frames reuse it.
+func (p *fleetPane) layout(paneWidth int) {
+	if w := paneWidth - 4; p.tables.width != w || p.tables.groups.cols == nil {
+		p.tables = layoutTables(w)
+	}
+}
+
+// tablesAt is the layout for a pane width: the one laid out already, or
+// (for a size never laid out) a fresh one.
+func (p *fleetPane) tablesAt(paneWidth int) tableSet {
+	if w := paneWidth - 4; p.tables.width != w || p.tables.groups.cols == nil {
+		return layoutTables(w)
+	}
+	return p.tables
+}
+
+// naturalWidth is the pane width that shows every column of the table now
+// on screen; needWidth the narrowest that keeps its names, states and
+// numbers (the trend and the details may go).
+func (p *fleetPane) naturalWidth() int { return p.paneWidthFor(func(column) bool { return true }) }
+
+func (p *fleetPane) needWidth() int {
+	return p.paneWidthFor(func(c column) bool { return c.priority >= prioNumber && !c.flex })
+}
+
+func (p *fleetPane) paneWidthFor(keep func(column) bool) int {
+	cols := haproxyColumns
+	switch kind, _, _ := strings.Cut(p.zoomIn, ":"); kind {
+	case "group":
+		cols = instanceColumns
+	case "haproxy":
+		cols = drillColumns
+	}
+	w := 4 - columnGap
+	for _, c := range cols {
+		if keep(c) {
+			w += c.width + columnGap
+		}
+	}
+	return w
 }
 
 // overview builds the summary rows and notes which line each selectable
 // row sits on. Groups and HAProxy instances number in the tens.
-func (p *fleetPane) overview(st Styles, now time.Time, focused bool, width int) (lines []string, cursorLine int) {
-	lines = append(lines, st.Dim.Render(fmt.Sprintf("  %-12s %7s %6s %4s %4s", "GROUP", "DESIRED", "IN-SVC", "PEND", "MAX")))
+func (p *fleetPane) overview(st Styles, now time.Time, focused bool, paneWidth int) (lines []string, cursorLine int) {
+	ts := p.tablesAt(paneWidth)
+	lines = append(lines, st.Dim.Render("  "+ts.groups.header()))
 	row := 0
 	mark := func() string {
 		defer func() { row++ }()
@@ -199,7 +361,8 @@ func (p *fleetPane) overview(st Styles, now time.Time, focused bool, width int) 
 		return "  "
 	}
 	for _, g := range p.allGroups {
-		lines = append(lines, fmt.Sprintf("%s%-12s %7d %6d %4d %4d  %s", mark(), g.Name, g.Desired, g.InService, g.Pending, g.Max, groupHealth(st, g, now)))
+		lines = append(lines, mark()+ts.groups.row(g.Name, strconv.Itoa(g.Desired), strconv.Itoa(g.InService),
+			strconv.Itoa(g.Pending), strconv.Itoa(g.Max), groupHealth(st, g, now)))
 		if a, ok := lastFailed(g); ok {
 			lines = append(lines, "    "+st.Bad.Render("✗ launch failed "+clockLabel(a.Start, now)+": "+a.Message))
 		}
@@ -207,17 +370,16 @@ func (p *fleetPane) overview(st Styles, now time.Time, focused bool, width int) 
 	if len(p.allGroups) == 0 {
 		lines = append(lines, st.Dim.Render("  no groups reported"))
 	}
-	lines = append(lines, "", st.Dim.Render(fmt.Sprintf("  %-12s %3s %5s %5s %4s %5s %6s  %s", "HAPROXY", "UP", "DRAIN", "MAINT", "DOWN", "SESS", "5XX/S", "5XX TREND")))
-	// The trend gets what width is left, keeping room for a "down" flag.
-	const rowWidth = 2 + 12 + 4 + 6 + 6 + 5 + 6 + 7 + 2
-	trend := max(4, min(sparkSamples, width-rowWidth-12))
+	lines = append(lines, "", st.Dim.Render("  "+ts.haproxy.header()))
 	for _, s := range p.haproxy {
-		h := p.history[s.name]
-		line := fmt.Sprintf("%s%-12s %3d %5d %5d %4d %5d %6.1f  %s", mark(), s.name, s.up, s.drain, s.maint, s.down, s.sessions, s.rate5xx, sparkline(h[max(0, len(h)-trend):]))
+		note := ""
 		if s.down > 0 {
-			line += "  " + st.Bad.Render(fmt.Sprintf("✗ %d down", s.down))
+			note = st.Bad.Render(fmt.Sprintf("✗ %d down", s.down))
 		}
-		lines = append(lines, line)
+		lines = append(lines, mark()+ts.haproxy.row(s.name, strconv.Itoa(s.up), strconv.Itoa(s.drain), strconv.Itoa(s.maint),
+			strconv.Itoa(s.down), reqCell(s.rates), fiveCell(s.rates), errCell(s.rates), strconv.Itoa(s.sessions),
+			trendCell(p.trend(s.name), ts.haproxy.flexW), note))
+		lines = append(lines, p.oddLines(st, s.name, "    ")...)
 		if len(s.throttles) > 0 {
 			lines = append(lines, "    "+st.Warn.Render("⚑ throttling "+strings.Join(s.throttles, ", ")))
 		}
@@ -264,25 +426,6 @@ func orNone(items []string) string {
 	return strings.Join(items, ", ")
 }
 
-var sparkLevels = []rune("▁▂▃▄▅▆▇█")
-
-// sparkline draws samples scaled to their own maximum; all-zero is flat.
-func sparkline(samples []float64) string {
-	peak := 0.0
-	for _, v := range samples {
-		peak = max(peak, v)
-	}
-	out := make([]rune, len(samples))
-	for i, v := range samples {
-		level := 0
-		if peak > 0 {
-			level = int(v / peak * float64(len(sparkLevels)-1))
-		}
-		out[i] = sparkLevels[level]
-	}
-	return string(out)
-}
-
 // groupHealth is a word and a symbol for the group's state.
 func groupHealth(st Styles, g integrations.Group, now time.Time) string {
 	if _, failed := lastFailed(g); failed && g.InService >= g.Desired {
@@ -311,16 +454,119 @@ func lastFailed(g integrations.Group) (integrations.ScalingActivity, bool) {
 	return integrations.ScalingActivity{}, false
 }
 
+// trendPoint is one reading of a row's error ratio.
+type trendPoint struct {
+	ratio    float64
+	ok       bool // there is a ratio: measured, with responses
+	measured bool
+	window   time.Duration
+}
+
+// trendMinWidth fits a few bars and the longest scale, "peak 100% 59m".
+const trendMinWidth = 17
+
+var sparkLevels = []rune("▁▂▃▄▅▆▇█")
+
+// trendCell draws the last readings of a row's error ratio in width
+// cells: bars on a scale from 0 to the peak of the readings drawn, the
+// peak, and the time the readings cover, as in "▁▃█ peak 12% 5m". A
+// reading with no ratio is a gap, never a zero; a row with no measured
+// reading says so.
+func trendCell(h []trendPoint, width int) string {
+	if width <= 0 {
+		return ""
+	}
+	n := max(1, width-len("peak 100% 59m")-1)
+	h = h[max(0, len(h)-n):]
+	peak, measured, ratios := 0.0, time.Duration(0), 0
+	for _, pt := range h {
+		if pt.ok {
+			peak = max(peak, pt.ratio)
+			ratios++
+		}
+		if pt.measured {
+			measured += pt.window
+		}
+	}
+	switch {
+	case measured == 0:
+		return "measuring"
+	case ratios == 0:
+		return "no responses " + shortDuration(measured)
+	}
+	bars := make([]rune, len(h))
+	for i, pt := range h {
+		switch {
+		case !pt.ok:
+			bars[i] = ' '
+		case peak > 0:
+			bars[i] = sparkLevels[int(math.Round(pt.ratio/peak*float64(len(sparkLevels)-1)))]
+		default:
+			bars[i] = sparkLevels[0]
+		}
+	}
+	return string(bars) + " peak " + oddone.Percent(peak) + " " + shortDuration(measured)
+}
+
+// The figure cells: "…" while a row is still measuring (its first reading,
+// or the first after a restart of its counters), never a made-up 0; "-"
+// for a figure that does not apply (no HTTP, no response).
+func reqCell(r integrations.Rates) string {
+	if !r.Measured() {
+		return "…"
+	}
+	return strconv.FormatFloat(r.ReqPerS(), 'f', 1, 64)
+}
+
+func fiveCell(r integrations.Rates) string {
+	switch {
+	case !r.Measured():
+		return "…"
+	case !r.HTTP:
+		return "-"
+	}
+	return strconv.FormatFloat(r.HTTP5xxPerS(), 'f', 1, 64)
+}
+
+func errCell(r integrations.Rates) string {
+	if !r.Measured() {
+		return "…"
+	}
+	ratio, ok := r.ErrorRatio()
+	if !ok {
+		return "-"
+	}
+	return oddone.Percent(ratio)
+}
+
+func limitCell(n int) string {
+	if n == 0 {
+		return "-"
+	}
+	return strconv.Itoa(n)
+}
+
+// oddCell marks an odd one out's row; the full reason is on its own line.
+func oddCell(reason string) string {
+	if reason == "" {
+		return ""
+	}
+	return "⚠ odd"
+}
+
 type instanceSummary struct {
 	name                   string
 	up, drain, maint, down int
 	sessions               int
-	rate5xx                float64
+	rates                  integrations.Rates // the instance's own: its frontends'
 	throttles              []string
 }
 
 // summarise folds an HAProxy snapshot into one row per instance, in the
-// order the instances first appear.
+// order the instances first appear. An instance's rates are its
+// frontends' own counters added up (every request enters by exactly one
+// frontend; adding backends too would count it twice); with no frontend
+// row, its backends'; with neither, its servers'.
 func summarise(snap integrations.BackendsSnapshot) []instanceSummary {
 	var out []instanceSummary
 	index := map[string]int{}
@@ -333,6 +579,8 @@ func summarise(snap integrations.BackendsSnapshot) []instanceSummary {
 		}
 		return &out[i]
 	}
+	byKind := map[string]map[integrations.ProxyKind][]integrations.Rates{}
+	var servers = map[string][]integrations.Rates{}
 	for _, b := range snap.Backends {
 		s := get(b.Instance)
 		switch b.State {
@@ -346,7 +594,25 @@ func summarise(snap integrations.BackendsSnapshot) []instanceSummary {
 			s.down++
 		}
 		s.sessions += b.Sessions
-		s.rate5xx += b.Rate5xx
+		servers[b.Instance] = append(servers[b.Instance], b.Rates)
+	}
+	for _, x := range snap.Proxies {
+		get(x.Instance)
+		if byKind[x.Instance] == nil {
+			byKind[x.Instance] = map[integrations.ProxyKind][]integrations.Rates{}
+		}
+		byKind[x.Instance][x.Kind] = append(byKind[x.Instance][x.Kind], x.Rates)
+	}
+	for i := range out {
+		s := &out[i]
+		switch k := byKind[s.name]; {
+		case len(k[integrations.ProxyFrontend]) > 0:
+			s.rates = sumRates(k[integrations.ProxyFrontend])
+		case len(k[integrations.ProxyBackend]) > 0:
+			s.rates = sumRates(k[integrations.ProxyBackend])
+		default:
+			s.rates = sumRates(servers[s.name])
+		}
 	}
 	for _, t := range snap.Throttles {
 		s := get(t.Instance)
@@ -355,14 +621,47 @@ func summarise(snap integrations.BackendsSnapshot) []instanceSummary {
 	return out
 }
 
+// sumRates adds up rows of one process measured over the same window; any
+// row still measuring leaves the sum measuring.
+func sumRates(rs []integrations.Rates) integrations.Rates {
+	var out integrations.Rates
+	for _, r := range rs {
+		if !r.Measured() {
+			return integrations.Rates{}
+		}
+		out.Window = max(out.Window, r.Window)
+		out.Requests += r.Requests
+		out.Denied += r.Denied
+		out.HTTP = out.HTTP || r.HTTP
+		for c := range r.Responses {
+			out.Responses[c] += r.Responses[c]
+		}
+	}
+	return out
+}
+
 func (p *fleetPane) render(st Styles, width, height int, focused bool, now time.Time, mark string) string {
 	inner := height - 2
 	if p.zoomIn != "" {
+		kind, name, _ := strings.Cut(p.zoomIn, ":")
+		ts := p.tablesAt(width)
+		t := ts.instances
+		var lines []string
+		if kind == "haproxy" {
+			t = ts.servers
+			lines = p.oddLines(st, name, "  ")
+		}
+		lines = append(lines, st.Dim.Render("  "+t.header()))
+		if kind == "haproxy" {
+			// The frontends' and backends' own figures stay on top.
+			for _, x := range p.proxies[name] {
+				lines = append(lines, "  "+t.row(p.proxyCells(x, t.flexW)...))
+			}
+		}
 		n := p.innerLen()
-		start := p.inner.visible(n, inner-1)
-		lines := []string{st.Dim.Render("  " + p.innerHeader())}
+		start := p.inner.visible(n, inner-len(lines))
 		for pos := start; pos < p.inner.count(n) && len(lines) < inner; pos++ {
-			line := "  " + p.innerRow(p.inner.item(pos))
+			line := "  " + t.row(p.innerCells(p.inner.item(pos), t.flexW)...)
 			if focused && pos == p.inner.cursor {
 				// The row a runbook's parameters are filled from: marked
 				// by a symbol, not by colour alone.
@@ -370,14 +669,13 @@ func (p *fleetPane) render(st Styles, width, height int, focused bool, now time.
 			}
 			lines = append(lines, line)
 		}
-		_, name, _ := strings.Cut(p.zoomIn, ":")
 		title := fmt.Sprintf("Fleet › %s  %d rows", name, n)
 		if p.inner.filter != "" {
 			title += fmt.Sprintf("  /%s (%d)", p.inner.filter, p.inner.count(n))
 		}
 		return frame(st, title+"  (esc back)"+mark, lines, width, height, focused)
 	}
-	lines, cursorLine := p.overview(st, now, focused, width-2)
+	lines, cursorLine := p.overview(st, now, focused, width)
 	start := 0
 	if cursorLine >= inner {
 		start = cursorLine - inner + 1

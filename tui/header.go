@@ -64,6 +64,9 @@ func (m Model) header(width int) []string {
 		left += " " + st.ReadOnly.Render(" READ-ONLY ")
 	}
 	clk := "⏱ " + clock(m.now.Sub(m.opts.IncidentStart)) + m.inForceBadge()
+	if figure := m.headline(); figure != "" {
+		clk = figure + "  " + clk // how bad it is now, before anything else
+	}
 	names := slices.Sorted(maps.Keys(m.sources))
 	var badges []string
 	for _, name := range names {

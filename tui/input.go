@@ -112,6 +112,12 @@ func (m Model) updateKeys(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.scrollPane(m.focus, 1<<30)
 	case key.Matches(msg, k.Zoom):
 		m.zoomed = !m.zoomed
+	case m.focus == paneFleet && key.Matches(msg, k.Chart):
+		m.chart.open = !m.chart.open
+	case m.focus == paneFleet && m.chart.open && key.Matches(msg, k.ZoomIn):
+		m.chart.zoom = max(0, m.chart.zoom-1)
+	case m.focus == paneFleet && m.chart.open && key.Matches(msg, k.ZoomOut):
+		m.chart.zoom = min(len(chartWindows)-1, m.chart.zoom+1)
 	case key.Matches(msg, k.Open):
 		switch m.focus {
 		case paneAlerts:
@@ -211,6 +217,8 @@ func (m Model) escAction() (string, func(*Model)) {
 		return "back", func(m *Model) { m.alerts.detail = false }
 	case m.focus == paneTimeline && m.timeline.detail:
 		return "back", func(m *Model) { m.timeline.detail = false }
+	case m.focus == paneFleet && m.chart.open:
+		return "close chart", func(m *Model) { m.chart.open = false }
 	case m.focusedFilter() != "":
 		return "clear filter", func(m *Model) { m.setFocusedFilter("") }
 	case m.focus == paneFleet && m.fleet.zoomIn != "":

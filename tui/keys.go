@@ -21,6 +21,8 @@ type keyMap struct {
 	Abort, Hide        key.Binding // a run: abort it (asks first), dismiss its finished footer line
 	DryRun             key.Binding // a plan: run it without sending anything
 	InForce            key.Binding // the changes still in force
+	Chart              key.Binding // Fleet pane: the main target's chart
+	ZoomIn, ZoomOut    key.Binding // the chart's window: shorter, longer
 	Help, Quit         key.Binding
 	Submit, Cancel     key.Binding
 }
@@ -54,6 +56,9 @@ func newKeyMap(opts Options) keyMap {
 		Hide:     key.NewBinding(key.WithKeys("h"), key.WithHelp("h", "dismiss a finished run's line")),
 		DryRun:   key.NewBinding(key.WithKeys("D"), key.WithHelp("D", "dry run (plan only, nothing sent)")),
 		InForce:  key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "changes in force")),
+		Chart:    key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "chart (Fleet pane)")),
+		ZoomIn:   key.NewBinding(key.WithKeys("+", "="), key.WithHelp("+", "chart: shorter window")),
+		ZoomOut:  key.NewBinding(key.WithKeys("-"), key.WithHelp("-", "chart: longer window")),
 		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 		Submit:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "send")),
@@ -83,7 +88,7 @@ func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.NextPane, k.PrevPane, k.GoPane, k.Zoom},
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-		{k.Open, k.Back, k.Filter, k.Star, k.Edit, k.Jump},
+		{k.Open, k.Back, k.Filter, k.Star, k.Edit, k.Jump, k.Chart, k.ZoomIn, k.ZoomOut},
 		{k.Note, k.Decision, k.Mark, k.Runbook, k.DryRun, k.Abort, k.Hide, k.InForce, k.Ack, k.Resolve, k.Chat},
 		{k.Help, k.Quit},
 	}

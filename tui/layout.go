@@ -57,19 +57,75 @@ func (m Model) placements() (tabBar bool, out []placed) {
 		out = []placed{{m.focus, 0, top, m.width, body}}
 	case mode == layoutColumns:
 		left := m.focus
+		lw := m.share(m.width)
 		if left == paneTimeline {
-			left = m.lastSide
+			left, lw = m.lastSide, m.width-lw
 		}
-		lw := m.width * 11 / 20
 		out = []placed{{left, 0, top, lw, body}, {paneTimeline, lw, top, m.width - lw, body}}
 	default:
-		lw, th := m.width/2, body/2
+		// Each row splits on its own: the focused pane's row gives it the
+		// wider share, the other row stays even.
+		th := body / 2
+		upper, lower := m.width/2, m.width/2
+		switch m.focus {
+		case paneAlerts:
+			upper = m.share(m.width)
+		case paneFleet:
+			upper = m.width - m.share(m.width)
+		case paneChat:
+			lower = m.share(m.width)
+		case paneTimeline:
+			lower = m.width - m.share(m.width)
+		}
 		out = []placed{
-			{paneAlerts, 0, top, lw, th}, {paneFleet, lw, top, m.width - lw, th},
-			{paneChat, 0, top + th, lw, body - th}, {paneTimeline, lw, top + th, m.width - lw, body - th},
+			{paneAlerts, 0, top, upper, th}, {paneFleet, upper, top, m.width - upper, th},
+			{paneChat, 0, top + th, lower, body - th}, {paneTimeline, lower, top + th, m.width - lower, body - th},
 		}
 	}
 	return tabBar, out
+}
+
+// sideMin is the narrowest the pane beside a Fleet drill-in or chart gets
+// for the drill-in's details and trend: room for an alert's severity,
+// status, time and the start of its title. For the drill-in's names,
+// states and numbers it gives way down to sideFloor.
+const sideMin, sideFloor = 40, 24
+
+// share is the width the focused pane takes of a row of two panes width
+// wide: three fifths; a Fleet drill-in or chart takes what it needs,
+// leaving the pane beside it sideMin columns (sideFloor, for a drill-in's
+// numbers).
+func (m Model) share(width int) int {
+	s := width * 3 / 5
+	if m.focus == paneFleet {
+		switch {
+		case m.chart.open:
+			s = max(s, width-sideMin)
+		case m.fleet.zoomIn != "":
+			s = max(s, min(m.fleet.naturalWidth(), width-sideMin), min(m.fleet.needWidth(), width-sideFloor))
+		}
+	}
+	return s
+}
+
+// paneWidth is the width the pane has now, or 0 when hidden.
+func (m Model) paneWidth(p pane) int {
+	_, ps := m.placements()
+	for _, pl := range ps {
+		if pl.pane == p {
+			return pl.w
+		}
+	}
+	return 0
+}
+
+// relayout lays the panes' tables out for the sizes they have now: called
+// when the terminal's size, the focus, the zoom or a drill-in changes, not
+// per frame.
+func (m *Model) relayout() {
+	if w := m.paneWidth(paneFleet); w > 0 {
+		m.fleet.layout(w)
+	}
 }
 
 // paneHeight is the inner height the pane has now, or 0 when hidden.

@@ -43,6 +43,14 @@ type Options struct {
 	Bell     bool // ring the terminal bell with each toast that is bad news
 	NoColor  bool
 
+	// MainTarget is the frontend or backend the header's figure and the
+	// chart measure (INSTANCE/BACKEND, or INSTANCE/fe:NAME); empty: the
+	// busiest backend by requests/s.
+	MainTarget string
+	// History is the series measured before the screen started (after a
+	// restart), in time order: the chart and the header resume from it.
+	History []integrations.Sample
+
 	// Unfinished says what runs a crash or a dropped connection left
 	// unfinished left behind, found when warroom started.
 	Unfinished []string
@@ -118,6 +126,8 @@ type Model struct {
 	chat     chatPane
 	timeline timelinePane
 	sources  map[string]integrations.SourceStatus
+	series   seriesStore // the main figures' recent series, bounded
+	chart    chartView
 
 	input      inputKind
 	field      textinput.Model
@@ -157,6 +167,7 @@ func New(opts Options) Model {
 		alerts: alertsPane{}, fleet: newFleetPane(opts.Bindings), chat: newChatPane(opts.Actions.Chat != nil), timeline: newTimelinePane(),
 		sources: map[string]integrations.SourceStatus{}, field: ti, drafts: map[inputKind]string{},
 		ledger: ledger.New(), toast: unfinishedToast(opts.Unfinished),
+		series: newSeriesStore(opts.History), chart: chartView{zoom: defaultChartWindow},
 	}
 }
 
@@ -180,6 +191,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.width, m.height = msg.Width, msg.Height
 		m.help.SetWidth(msg.Width)
 		m.field.SetWidth(max(10, msg.Width-16))
+		m.relayout()
 		return m, nil
 	case tea.BackgroundColorMsg:
 		if !m.opts.NoColor {
@@ -240,10 +252,14 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		case m.input != inputNone:
 			return m.updateInput(msg)
 		}
-		return m.updateKeys(msg)
+		next, cmd := m.updateKeys(msg)
+		nm := next.(Model)
+		nm.relayout() // the focus, the zoom or a drill-in may have changed
+		return nm, cmd
 	case tea.MouseClickMsg:
 		if p, ok := m.paneAt(msg.X, msg.Y); ok && m.input == inputNone && m.confirm == nil && m.panelClosed() {
 			m.setFocus(p)
+			m.relayout()
 		}
 		return m, nil
 	case tea.MouseWheelMsg:
@@ -289,6 +305,7 @@ func (m *Model) apply(b integrations.Batch) tea.Cmd {
 			m.now = st.LastAttempt
 		}
 	}
+	m.series.add(b.Samples)
 	m.chat.add(b.Chat)
 	m.timeline.add(b.Records, b.PersistErr != nil)
 	m.foldLedger(b.Records)

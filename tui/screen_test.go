@@ -28,6 +28,10 @@ func screenModel(width, height int, opts Options) Model {
 		Backends: map[string]integrations.BackendsSnapshot{"haproxy": fixtureBackends()},
 		Chat:     fixtureChat(),
 		Records:  fixtureRecords(40),
+		Samples: []integrations.Sample{
+			{Time: fixtureNow.Add(-20 * time.Second), Source: "haproxy", Target: "edge-1/web", Metric: integrations.MetricErrorRatio, Value: 0.012},
+			{Time: fixtureNow.Add(-10 * time.Second), Source: "haproxy", Target: "edge-1/web", Metric: integrations.MetricErrorRatio, Value: 0.005},
+		},
 		Status: map[string]integrations.SourceStatus{
 			"aws":   {Source: "aws", State: integrations.SourceOK, LastSuccess: fixtureNow, LastAttempt: fixtureNow, Budget: time.Minute},
 			"slack": {Source: "slack", State: integrations.SourceOK, LastSuccess: fixtureNow, LastAttempt: fixtureNow, Budget: time.Minute},

@@ -65,6 +65,9 @@ func (m Model) renderPane(p placed) string {
 		}
 		return m.alerts.render(st, p.w, p.h, focused, m.now, related, m.staleMark(paneAlerts))
 	case paneFleet:
+		if m.chart.open {
+			return m.renderChart(p.w, p.h, focused)
+		}
 		return m.fleet.render(st, p.w, p.h, focused, m.now, m.staleMark(paneFleet))
 	case paneChat:
 		return m.chat.render(st, p.w, p.h, focused, m.now, m.staleMark(paneChat))

@@ -330,3 +330,34 @@ func (m *metricsRecorder) close() error {
 	}
 	return m.store.Close()
 }
+
+// chartHistory is what the screen's chart and header figure need of the
+// series recorded before this session: the error ratio and request rate of
+// every frontend and backend over the chart's longest window, so a restart
+// mid-incident resumes the chart instead of starting it empty. A series
+// that cannot be read leaves the chart to fill from live samples.
+func chartHistory(stateDir, incident string, now time.Time) []integrations.Sample {
+	dir, err := series.Dir(stateDir, incident)
+	if err != nil {
+		return nil
+	}
+	keep := func(k series.Key) bool {
+		return (k.Metric == integrations.MetricErrorRatio || k.Metric == integrations.MetricReqPerS) &&
+			(series.IsBackend(k.Target) || series.IsFrontend(k.Target))
+	}
+	all, err := series.Read(dir, now.Add(-chartHistoryWindow), time.Time{}, keep)
+	if err != nil {
+		return nil
+	}
+	var out []integrations.Sample
+	for _, s := range all {
+		for _, p := range s.Points {
+			out = append(out, integrations.Sample{Time: p.Time, Source: s.Source, Target: s.Target, Metric: s.Metric, Value: p.Value})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b integrations.Sample) int { return a.Time.Compare(b.Time) })
+	return out
+}
+
+// chartHistoryWindow is the chart's longest window.
+const chartHistoryWindow = 3 * time.Hour

@@ -280,6 +280,7 @@ func runWarRoom(ctx context.Context, g *globalFlags, o sessionOptions) error {
 		User: currentUser(), Clock: w.clock, NoColor: os.Getenv("NO_COLOR") != "",
 		Readonly: o.Readonly, Bell: o.Bell, Actions: w.actions, Bindings: w.bindings,
 		Unfinished: s.unfinishedLines(),
+		MainTarget: w.metrics.Main, History: chartHistory(stateDir, w.incident, w.clock()),
 		Record: func(_ context.Context, r integrations.Record) (integrations.Record, error) {
 			return recordOne(s.store, r)
 		},
