@@ -83,8 +83,8 @@ type fakeCommand struct {
 	// maxConcurrency and maxErrors are SendCommand's fields as sent ("" when
 	// absent); they decide which instances the command reaches.
 	maxConcurrency, maxErrors string
-	polls      map[string]int
-	cancelled  bool
+	polls                     map[string]int
+	cancelled                 bool
 }
 
 func newFakeAWS(t testing.TB) *fakeAWS {
