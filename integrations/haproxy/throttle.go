@@ -83,7 +83,7 @@ func (inst *instance) setThrottle(ctx context.Context, tier string, percent int)
 		return err
 	}
 	old, had := current[tier]
-	if err := inst.setMapEntry(ctx, tier, percent, had); err != nil {
+	if err := inst.setMapValue(ctx, inst.ThrottleMap, tier, percentValue(percent), had); err != nil {
 		return err
 	}
 	next := maps.Clone(current)
@@ -92,13 +92,13 @@ func (inst *instance) setThrottle(ctx context.Context, tier string, percent int)
 	} else {
 		next[tier] = percent
 	}
-	if err := writeMapFile(inst.ThrottleMap, next); err != nil {
+	if err := writeMapFile(inst.ThrottleMap, throttleHeader, percentValues(next)); err != nil {
 		// Put the running map back so it matches the file again.
 		undo := 0
 		if had {
 			undo = old
 		}
-		if uerr := inst.setMapEntry(ctx, tier, undo, percent != 0); uerr != nil {
+		if uerr := inst.setMapValue(ctx, inst.ThrottleMap, tier, percentValue(undo), percent != 0); uerr != nil {
 			return fmt.Errorf("haproxy %s: tier %s is at %d%% in the running map but could not be saved (%v) nor undone (%v); it will be lost on reload", inst.Name, tier, percent, err, uerr)
 		}
 		return fmt.Errorf("haproxy %s: throttle for tier %s not changed: %w", inst.Name, tier, err)
@@ -106,29 +106,50 @@ func (inst *instance) setThrottle(ctx context.Context, tier string, percent int)
 	return nil
 }
 
-// setMapEntry makes the running map hold tier=percent (absent when 0);
-// present says whether tier is in the running map now.
-func (inst *instance) setMapEntry(ctx context.Context, tier string, percent int, present bool) error {
-	m := inst.ThrottleMap
+const throttleHeader = "# tier percent - written by warroom; edited at runtime through the Runtime API"
+
+// percentValue is a throttle's map value: "" (no entry) for 0.
+func percentValue(percent int) string {
+	if percent == 0 {
+		return ""
+	}
+	return strconv.Itoa(percent)
+}
+
+func percentValues(m map[string]int) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = percentValue(v)
+	}
+	return out
+}
+
+// setMapValue makes the running map at path hold key=value, or no entry
+// for key when value is ""; present says whether key is in the running
+// map now.
+func (inst *instance) setMapValue(ctx context.Context, path, key, value string, present bool) error {
 	switch {
-	case percent == 0 && !present:
+	case value == "" && !present:
 		return nil
-	case percent == 0:
-		return inst.runtime.change(ctx, fmt.Sprintf("del map %s %s", m, tier))
+	case value == "":
+		return inst.runtime.change(ctx, fmt.Sprintf("del map %s %s", path, key))
 	case present:
-		return inst.runtime.change(ctx, fmt.Sprintf("set map %s %s %d", m, tier, percent))
+		return inst.runtime.change(ctx, fmt.Sprintf("set map %s %s %s", path, key, value))
 	default:
-		return inst.runtime.change(ctx, fmt.Sprintf("add map %s %s %d", m, tier, percent))
+		return inst.runtime.change(ctx, fmt.Sprintf("add map %s %s %s", path, key, value))
 	}
 }
 
 // writeMapFile replaces the map file atomically (temporary file in the
-// same directory, then rename), so a reload never reads half a file.
-func writeMapFile(path string, entries map[string]int) error {
+// same directory, then rename), so a reload never reads half a file. It
+// holds header, then a "key value" line per entry with a value.
+func writeMapFile(path, header string, entries map[string]string) error {
 	var b strings.Builder
-	b.WriteString("# tier percent - written by warroom; edited at runtime through the Runtime API\n")
-	for _, tier := range slices.Sorted(maps.Keys(entries)) {
-		fmt.Fprintf(&b, "%s %d\n", tier, entries[tier])
+	b.WriteString(header + "\n")
+	for _, key := range slices.Sorted(maps.Keys(entries)) {
+		if entries[key] != "" {
+			fmt.Fprintf(&b, "%s %s\n", key, entries[key])
+		}
 	}
 	return writeFileAtomic(path, []byte(b.String()))
 }
