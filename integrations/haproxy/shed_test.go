@@ -125,3 +125,22 @@ func TestShedRefusesAFeatureNotConfiguredOptional(t *testing.T) {
 		t.Errorf("sheddable = %v", got)
 	}
 }
+
+func TestCheckConfigFailsWhenTheConfigurationDoesNotReadTheShedMap(t *testing.T) {
+	in, f := startShedEdge(t, 0)
+	find := func() string {
+		for _, fd := range f.CheckConfig(ctxT(t), "edge-1") {
+			if strings.Contains(fd.Text, "shed map") {
+				return fmt.Sprintf("%d %s", fd.Level, fd.Text)
+			}
+		}
+		return "no shed finding"
+	}
+	if got := find(); !strings.HasPrefix(got, "0 edge-1: "+in.ConfigPath+" reads the shed map") {
+		t.Errorf("with the shed rule: %s", got)
+	}
+	in.WriteConfig(strings.ReplaceAll(in.Config(), in.ShedMap, "/elsewhere/other.map"))
+	if got := find(); !strings.HasPrefix(got, "2 edge-1: "+in.ConfigPath+" does not read the shed map") {
+		t.Errorf("without it: %s", got)
+	}
+}
