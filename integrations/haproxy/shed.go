@@ -93,17 +93,9 @@ func (f *Fleet) Shedding(ctx context.Context, name string) (map[string]bool, err
 }
 
 func (inst *instance) shedding(ctx context.Context) (map[string]bool, error) {
-	if inst.ShedMap == "" {
-		return nil, fmt.Errorf("haproxy %s: no shed map configured", inst.Name)
-	}
-	cmd := "show map " + inst.ShedMap
-	answer, err := inst.runtime.run(ctx, cmd)
+	entries, err := inst.readMap(ctx, "shed", inst.ShedMap)
 	if err != nil {
 		return nil, err
-	}
-	entries, err := parseMap(answer)
-	if err != nil {
-		return nil, inst.runtime.fail(cmd, err)
 	}
 	out := make(map[string]bool, len(entries))
 	for feature := range entries {

@@ -34,10 +34,28 @@ func (f *Fleet) Throttles(ctx context.Context, name string) (map[string]int, err
 }
 
 func (inst *instance) throttles(ctx context.Context) (map[string]int, error) {
-	if inst.ThrottleMap == "" {
-		return nil, fmt.Errorf("haproxy %s: no throttle map configured", inst.Name)
+	entries, err := inst.readMap(ctx, "throttle", inst.ThrottleMap)
+	if err != nil {
+		return nil, err
 	}
-	cmd := "show map " + inst.ThrottleMap
+	out := make(map[string]int, len(entries))
+	for tier, v := range entries {
+		pct, err := strconv.Atoi(v)
+		if err != nil {
+			return nil, inst.runtime.fail("show map "+inst.ThrottleMap, fmt.Errorf("tier %s: percent %q is not a number", tier, v))
+		}
+		out[tier] = pct
+	}
+	return out, nil
+}
+
+// readMap reads the running map at path (the instance's throttle or shed
+// map, as what names): key → value.
+func (inst *instance) readMap(ctx context.Context, what, path string) (map[string]string, error) {
+	if path == "" {
+		return nil, fmt.Errorf("haproxy %s: no %s map configured", inst.Name, what)
+	}
+	cmd := "show map " + path
 	answer, err := inst.runtime.run(ctx, cmd)
 	if err != nil {
 		return nil, err
@@ -46,15 +64,7 @@ func (inst *instance) throttles(ctx context.Context) (map[string]int, error) {
 	if err != nil {
 		return nil, inst.runtime.fail(cmd, err)
 	}
-	out := make(map[string]int, len(entries))
-	for tier, v := range entries {
-		pct, err := strconv.Atoi(v)
-		if err != nil {
-			return nil, inst.runtime.fail(cmd, fmt.Errorf("tier %s: percent %q is not a number", tier, v))
-		}
-		out[tier] = pct
-	}
-	return out, nil
+	return entries, nil
 }
 
 // SetThrottle sets the percentage of tier's requests an instance rejects;
