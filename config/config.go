@@ -28,6 +28,7 @@ type Config struct {
 	Slack      *SlackConfig     `yaml:"slack,omitempty"`
 	AWS        *AWSConfig       `yaml:"aws,omitempty"`
 	HAProxy    *HAProxyConfig   `yaml:"haproxy,omitempty"`
+	ProxySQL   *ProxySQLConfig  `yaml:"proxysql,omitempty"`
 	Limits     Limits           `yaml:"limits"`
 	Metrics    Metrics          `yaml:"metrics,omitempty"`
 	RunbookDir string           `yaml:"runbook_dir,omitempty"`
@@ -111,6 +112,12 @@ type HAProxyInstance struct {
 	Upstream    *Upstream `yaml:"upstream,omitempty"`
 	ThrottleMap string    `yaml:"throttle_map,omitempty"`
 	StateFile   string    `yaml:"state_file,omitempty"`
+	// ShedMap is the map file the shed rule reads; ShedFeatures the
+	// optional features it may shed; ShedStatus what it answers them
+	// (503 when absent).
+	ShedMap      string   `yaml:"shed_map,omitempty"`
+	ShedFeatures []string `yaml:"shed_features,omitempty"`
+	ShedStatus   int      `yaml:"shed_status,omitempty"`
 }
 
 // Upstream points at one server line on another configured instance.
@@ -143,6 +150,9 @@ type Limits struct {
 	// before the run; past it the restart halts.
 	MaxErrorRisePoints float64  `yaml:"max_error_rise_points"`
 	DefaultStepTimeout Duration `yaml:"default_step_timeout"`
+	// MaxReplicaShare caps the share (percent) of a hostgroup's reads a
+	// remaining replica may carry when another leaves rotation.
+	MaxReplicaShare int `yaml:"max_replica_share,omitempty"`
 }
 
 // Defaults for values the file leaves out.
@@ -273,7 +283,7 @@ func (c *Config) applyDefaults() {
 // NamesNoSource reports whether the configuration names no live source, in
 // which case warroom opens the drill world.
 func (c *Config) NamesNoSource() bool {
-	return c.PagerDuty == nil && c.Slack == nil && c.AWS == nil && c.HAProxy == nil
+	return c.PagerDuty == nil && c.Slack == nil && c.AWS == nil && c.HAProxy == nil && c.ProxySQL == nil
 }
 
 // Secrets returns every secret the configuration loaded, for the redactor.
@@ -284,6 +294,9 @@ func (c *Config) Secrets() []string {
 	}
 	if c.Slack != nil {
 		all = append(all, c.Slack.Token, c.Slack.AppToken)
+	}
+	if c.ProxySQL != nil {
+		all = append(all, c.ProxySQL.Password)
 	}
 	var out []string
 	for _, s := range all {

@@ -327,11 +327,12 @@ func TestExampleLoads(t *testing.T) {
 	write(t, dir, "secrets/slack-bot.token", slackToken, 0o600)
 	t.Setenv("PAGERDUTY_TOKEN", pdToken)
 	t.Setenv("SLACK_APP_TOKEN", appToken)
+	t.Setenv("PROXYSQL_ADMIN_PASSWORD", "proxysqlADMINpass")
 	c, err := Load(write(t, dir, "config.yaml", string(data), 0o600))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.NamesNoSource() || len(c.Secrets()) != 3 || len(c.DriftBindings()) != 1 {
+	if c.NamesNoSource() || len(c.Secrets()) != 4 || len(c.DriftBindings()) != 1 {
 		t.Fatalf("example: %s", c.Redacted())
 	}
 }
@@ -406,7 +407,7 @@ func TestLoadReportsEveryDecodingMistake(t *testing.T) {
 		"7:25: max_throttle_percent 150 is out of range 0-100",
 		`12:17: backends must be a list of strings, got "web"`,
 		`13:27: "localhost" is not unix:/path or host:port`,
-		`13:38: unknown field "weight" (known: backends, config, master, name, runtime, state_file, throttle_map, upstream)`,
+		`13:38: unknown field "weight" (known: backends, config, master, name, runtime, shed_features, shed_map, shed_status, state_file, throttle_map, upstream)`,
 	}
 	var got []string
 	for _, p := range ce.Problems {

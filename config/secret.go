@@ -104,6 +104,9 @@ func (v *validator) loadSecrets(c *Config) {
 			v.add("no PagerDuty API token: set PAGERDUTY_TOKEN or pagerduty.token_file", "pagerduty")
 		}
 	}
+	if p := c.ProxySQL; p != nil {
+		v.proxysqlSecret(p)
+	}
 	if sl := c.Slack; sl != nil {
 		sl.Token = v.loadSecret(sl.TokenFile, "SLACK_TOKEN", "slack", "token_file")
 		if sl.Token.Value() == "" && sl.TokenFile == "" {

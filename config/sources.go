@@ -64,13 +64,16 @@ func (c *Config) HAProxyOptions() haproxy.Options {
 	opts := haproxy.Options{Poll: integrations.PollConfig{Interval: time.Duration(h.PollInterval)}}
 	for _, in := range h.Instances {
 		io := haproxy.InstanceOptions{
-			Name:        in.Name,
-			RuntimeAddr: in.Runtime,
-			MasterAddr:  in.Master,
-			ConfigPath:  in.Config,
-			Backends:    in.Backends,
-			ThrottleMap: in.ThrottleMap,
-			StateFile:   in.StateFile,
+			Name:         in.Name,
+			RuntimeAddr:  in.Runtime,
+			MasterAddr:   in.Master,
+			ConfigPath:   in.Config,
+			Backends:     in.Backends,
+			ThrottleMap:  in.ThrottleMap,
+			StateFile:    in.StateFile,
+			ShedMap:      in.ShedMap,
+			ShedFeatures: in.ShedFeatures,
+			ShedStatus:   in.ShedStatus,
 		}
 		if up := in.Upstream; up != nil {
 			io.Upstream = &integrations.UpstreamRef{Instance: up.Instance, Backend: up.Backend, Server: up.Server}

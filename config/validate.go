@@ -93,6 +93,9 @@ func (v *validator) validate(c *Config) {
 		v.haproxy(h)
 		v.bindings(h, c.AWS)
 	}
+	if p := c.ProxySQL; p != nil {
+		v.proxysql(p)
+	}
 	v.limits(&c.Limits)
 	for i, pattern := range c.Redact {
 		if _, err := regexp.Compile(pattern); err != nil {
@@ -153,6 +156,8 @@ func (v *validator) haproxy(h *HAProxyConfig) {
 		h.Instances[i].Config = v.resolveIfSet(in.Config)
 		h.Instances[i].ThrottleMap = v.resolveIfSet(in.ThrottleMap)
 		h.Instances[i].StateFile = v.resolveIfSet(in.StateFile)
+		h.Instances[i].ShedMap = v.resolveIfSet(in.ShedMap)
+		v.shed(in, at)
 	}
 	for i, in := range h.Instances {
 		up := in.Upstream
@@ -230,6 +235,9 @@ func (v *validator) limits(l *Limits) {
 	}
 	if l.MaxErrorRisePoints <= 0 || l.MaxErrorRisePoints > 100 {
 		v.add(fmt.Sprintf("max_error_rise_points %g is out of range: more than 0, at most 100 percentage points", l.MaxErrorRisePoints), "limits", "max_error_rise_points")
+	}
+	if l.MaxReplicaShare < 0 || l.MaxReplicaShare > 100 {
+		v.add(fmt.Sprintf("max_replica_share %d is out of range 1-100 (absent: 100)", l.MaxReplicaShare), "limits", "max_replica_share")
 	}
 	if l.DefaultStepTimeout <= 0 {
 		v.add("default_step_timeout must be positive", "limits", "default_step_timeout")

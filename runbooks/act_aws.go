@@ -78,6 +78,8 @@ func init() {
 			{Name: "group", Kind: ArgString, Pattern: groupPattern, Doc: "run on this group's in-service instances"},
 			{Name: "command", Kind: ArgCommand, Required: true, Doc: "shell command; parameters are single-quoted into it"},
 			{Name: "max_output", Kind: ArgInt, Min: 0, Max: 1 << 20, Doc: "bytes of output kept per host (default: the configured limit)"},
+			{Name: "max_concurrency", Kind: ArgInt, Default: 1, Min: 1, Max: 50, Doc: "hosts it runs on at once"},
+			{Name: "max_errors", Kind: ArgInt, Default: 0, Min: 0, Max: 50, Doc: "failures allowed before it is sent to no further host"},
 		},
 		Timeout:  2 * time.Minute,
 		Requires: needCommands,
@@ -283,10 +285,29 @@ func planCommand(ctx context.Context, c Call) (StepPlan, error) {
 	for i, id := range ids {
 		targets[i] = "host:" + id
 	}
-	return StepPlan{
-		Lines:   []string{fmt.Sprintf("run on %s: %s", strings.Join(ids, ", "), c.Args.String("command"))},
-		Targets: targets,
-	}, nil
+	lines := []string{fmt.Sprintf("run on %s: %s", strings.Join(ids, ", "), c.Args.String("command"))}
+	if len(ids) > 1 {
+		stop := "the first failure"
+		if n := c.Args.Int("max_errors"); n > 0 {
+			stop = fmt.Sprintf("%d failures", n+1)
+		}
+		lines = append(lines, fmt.Sprintf("at most %d host(s) at a time; sent to no further host after %s", c.Args.Int("max_concurrency"), stop))
+	}
+	return StepPlan{Lines: lines, Targets: targets}, nil
+}
+
+// runBounded runs a command within the step's bounds: through SSM's own
+// MaxConcurrency and MaxErrors, or, with a runner that cannot bound
+// itself, only when every host fits in one go.
+func runBounded(ctx context.Context, c Call, ids []string, maxOutput int) ([]integrations.CommandResult, error) {
+	opts := integrations.CommandOptions{MaxConcurrency: c.Args.Int("max_concurrency"), MaxErrors: c.Args.Int("max_errors"), MaxOutput: maxOutput}
+	if b, ok := c.Actions.Commands.(integrations.BoundedCommandRunner); ok {
+		return b.RunCommandBounded(ctx, ids, c.Args.String("command"), opts)
+	}
+	if len(ids) > max(opts.MaxConcurrency, 1) {
+		return nil, fmt.Errorf("refused: the host command runner cannot bound how many of the %d hosts run at once (max_concurrency %d)", len(ids), opts.MaxConcurrency)
+	}
+	return c.Actions.Commands.RunCommand(ctx, ids, c.Args.String("command"), maxOutput)
 }
 
 func executeCommand(ctx context.Context, c Call) (Result, error) {
@@ -299,7 +320,7 @@ func executeCommand(ctx context.Context, c Call) (Result, error) {
 		max = c.Limits.MaxOutput
 	}
 	c.Progress(fmt.Sprintf("running on %d host(s)", len(ids)))
-	results, err := c.Actions.Commands.RunCommand(ctx, ids, c.Args.String("command"), max)
+	results, err := runBounded(ctx, c, ids, max)
 	// Nothing reads back what a command did: one that got no answer may
 	// have run.
 	c.Changed(ledger.Change{Kind: ledger.Command, Target: strings.Join(ids, ", "), To: c.Args.String("command"), Unconfirmed: err != nil})

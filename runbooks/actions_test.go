@@ -70,7 +70,7 @@ func TestCommandOnGroupInstances(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(p.Lines(), "\n"); got != "run on i-1, i-3: systemctl restart app" {
+	if got := strings.Join(p.Lines(), "\n"); got != "run on i-1, i-3: systemctl restart app\nat most 1 host(s) at a time; sent to no further host after the first failure" {
 		t.Fatalf("plan = %q", got)
 	}
 	if !p.Mutates || strings.Join(p.Targets, ",") != "host:i-1,host:i-3" {
@@ -170,7 +170,7 @@ func TestRegistryIsComplete(t *testing.T) {
 			t.Errorf("LookupAction(%s) = %v, %v", a.Name, got, ok)
 		}
 	}
-	want := "aws.group_check aws.scale_group aws.ssm_command haproxy.rolling_reload haproxy.server_state haproxy.throttle http.check pagerduty.note slack.post wait"
+	want := "aws.group_check aws.scale_group aws.ssm_command haproxy.rolling_reload haproxy.server_state haproxy.shed haproxy.throttle http.check pagerduty.note proxysql.replica_status slack.post wait"
 	if got := strings.Join(names, " "); got != want {
 		t.Fatalf("registry = %s", got)
 	}

@@ -19,7 +19,7 @@ func TestBuiltinsLoad(t *testing.T) {
 			t.Errorf("%s not marked built-in", rb.Name)
 		}
 	}
-	want := "drain-server haproxy-rolling-restart host-disk-check lift-throttle restore-server scale-up throttle-tier"
+	want := "clear-stuck-job drain-server haproxy-rolling-restart host-disk-check host-log-cleanup host-service-restart lift-throttle replica-into-rotation replica-out-of-rotation restore-optional-load restore-server scale-up shed-optional-load throttle-tier"
 	if got := strings.Join(names, " "); got != want {
 		t.Fatalf("built-ins = %s, want %s", got, want)
 	}
@@ -52,7 +52,7 @@ func TestUserFolder(t *testing.T) {
 	if rb, _ := c.Lookup("scale-up"); !rb.Builtin {
 		t.Fatal("user file replaced a built-in")
 	}
-	if _, err := c.Lookup("missing"); err == nil || !strings.Contains(err.Error(), "have drain-server") {
+	if _, err := c.Lookup("missing"); err == nil || !strings.Contains(err.Error(), "drain-server, haproxy-rolling-restart") {
 		t.Fatalf("lookup error = %v", err)
 	}
 }

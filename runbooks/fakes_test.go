@@ -330,6 +330,12 @@ type fakeCommands struct {
 	failOn   string // this target's command exits 1
 }
 
+// RunCommandBounded runs on every target, recording the bounds asked.
+func (f *fakeCommands) RunCommandBounded(ctx context.Context, targets []string, command string, opts integrations.CommandOptions) ([]integrations.CommandResult, error) {
+	f.add("bounds %d/%d", opts.MaxConcurrency, opts.MaxErrors)
+	return f.RunCommand(ctx, targets, command, opts.MaxOutput)
+}
+
 func (f *fakeCommands) RunCommand(_ context.Context, targets []string, command string, maxOutput int) ([]integrations.CommandResult, error) {
 	f.add("RunCommand %s", strings.Join(targets, ","))
 	f.mu.Lock()

@@ -22,19 +22,7 @@ import (
 // limits.
 func planBuiltin(t *testing.T, ctx context.Context, name string, params map[string]string, lb integrations.LoadBalancer) *runbooks.Plan {
 	t.Helper()
-	cat, err := runbooks.LoadCatalog("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rb, err := cat.Lookup(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan, err := runbooks.NewPlan(ctx, rb, params, integrations.Actions{LoadBalancer: lb}, runbooks.Limits{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return plan
+	return planWith(t, ctx, name, params, integrations.Actions{LoadBalancer: lb}, runbooks.Limits{})
 }
 
 // runBuiltin plans and runs a built-in runbook with confirmation given,

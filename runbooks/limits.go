@@ -28,6 +28,10 @@ type Limits struct {
 	// MaxOutput caps the bytes of command output kept per step (default
 	// 4096).
 	MaxOutput int
+	// MaxReplicaShare caps the share (percent, by weight) of a hostgroup's
+	// reads any replica may carry once another is taken out of rotation
+	// (default 100: only "at least one other ONLINE" applies).
+	MaxReplicaShare int
 }
 
 // Defaults for zero Limits fields.
@@ -37,6 +41,7 @@ const (
 	DefaultMinInRotation      = 1
 	DefaultMaxOutput          = 4096
 	DefaultMaxErrorRisePoints = 5
+	DefaultMaxReplicaShare    = 100
 )
 
 func (l Limits) withDefaults() Limits {
@@ -54,6 +59,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxOutput <= 0 {
 		l.MaxOutput = DefaultMaxOutput
+	}
+	if l.MaxReplicaShare <= 0 {
+		l.MaxReplicaShare = DefaultMaxReplicaShare
 	}
 	return l
 }

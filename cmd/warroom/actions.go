@@ -135,7 +135,12 @@ func redactActions(a integrations.Actions, redact func(string) string) integrati
 		a.Scaler = redactedScaler{a.Scaler, sc}
 	}
 	if a.Commands != nil {
-		a.Commands = redactedCommands{a.Commands, sc}
+		rc := redactedCommands{a.Commands, sc}
+		a.Commands = rc
+		// Host commands look for this capability to go host by host.
+		if b, ok := rc.CommandRunner.(integrations.BoundedCommandRunner); ok {
+			a.Commands = redactedBoundedCommands{rc, b}
+		}
 	}
 	if a.LoadBalancer != nil {
 		a.LoadBalancer = redactLoadBalancer(a.LoadBalancer, sc)
@@ -145,6 +150,19 @@ func redactActions(a integrations.Actions, redact func(string) string) integrati
 	}
 	if a.Alerts != nil {
 		a.Alerts = redactedAlerts{a.Alerts, sc}
+	}
+	if a.Shedder != nil {
+		rs := redactedShedder{a.Shedder, sc}
+		a.Shedder = rs
+		if st, ok := rs.LoadShedder.(shedStatuser); ok {
+			a.Shedder = struct {
+				redactedShedder
+				shedStatuser
+			}{rs, st}
+		}
+	}
+	if a.Replicas != nil {
+		a.Replicas = redactedReplicas{a.Replicas, sc}
 	}
 	return a
 }
@@ -189,6 +207,52 @@ func (c redactedCommands) RunCommand(ctx context.Context, targets []string, comm
 		results[i].Output = c.r(results[i].Output)
 	}
 	return results, c.r.err(err)
+}
+
+// redactedBoundedCommands keeps a runner's bounds (host by host, stop at
+// the first failure) visible through the scrubbing wrapper.
+type redactedBoundedCommands struct {
+	redactedCommands
+	b integrations.BoundedCommandRunner
+}
+
+func (c redactedBoundedCommands) RunCommandBounded(ctx context.Context, targets []string, command string, opts integrations.CommandOptions) ([]integrations.CommandResult, error) {
+	results, err := c.b.RunCommandBounded(ctx, targets, command, opts)
+	for i := range results {
+		results[i].Output = c.r(results[i].Output)
+	}
+	return results, c.r.err(err)
+}
+
+// shedStatuser is a shedder that says which status its shed rule answers.
+type shedStatuser interface{ ShedStatus(instance string) int }
+
+type redactedShedder struct {
+	integrations.LoadShedder
+	r scrubber
+}
+
+func (s redactedShedder) Shedding(ctx context.Context, instance string) (map[string]bool, error) {
+	m, err := s.LoadShedder.Shedding(ctx, instance)
+	return m, s.r.err(err)
+}
+
+func (s redactedShedder) SetShedding(ctx context.Context, instance, feature string, shed bool) error {
+	return s.r.err(s.LoadShedder.SetShedding(ctx, instance, feature, shed))
+}
+
+type redactedReplicas struct {
+	integrations.ReplicaPool
+	r scrubber
+}
+
+func (p redactedReplicas) Replicas(ctx context.Context) ([]integrations.Replica, error) {
+	rs, err := p.ReplicaPool.Replicas(ctx)
+	return rs, p.r.err(err)
+}
+
+func (p redactedReplicas) SetReplicaStatus(ctx context.Context, host string, port int, status integrations.ReplicaStatus) error {
+	return p.r.err(p.ReplicaPool.SetReplicaStatus(ctx, host, port, status))
 }
 
 type redactedLoadBalancer struct {

@@ -73,3 +73,32 @@ func TestRedactedActionsKeepTheTierMeasurements(t *testing.T) {
 		t.Fatal("a load balancer that cannot measure reads as one that can")
 	}
 }
+
+// boundedRunner runs host commands within bounds.
+type boundedRunner struct{ integrations.CommandRunner }
+
+func (boundedRunner) RunCommandBounded(context.Context, []string, string, integrations.CommandOptions) ([]integrations.CommandResult, error) {
+	return []integrations.CommandResult{{Target: "i-1", Status: "Success", Output: "token xoxb-123456789012-abcdefghijkl"}}, nil
+}
+
+// A host command goes one host at a time only through a runner that can
+// bound itself; the scrubbing wrapper must not hide that it can, nor the
+// shedder's or replica pool's errors in clear.
+func TestRedactedActionsKeepCommandBounds(t *testing.T) {
+	r, err := timeline.NewRedactor(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := redactActions(integrations.Actions{Commands: boundedRunner{}}, r.Redact)
+	b, ok := a.Commands.(integrations.BoundedCommandRunner)
+	if !ok {
+		t.Fatal("the redacted command runner hides its bounds")
+	}
+	res, _ := b.RunCommandBounded(context.Background(), []string{"i-1"}, "true", integrations.CommandOptions{})
+	if len(res) != 1 || strings.Contains(res[0].Output, "abcdefghijkl") {
+		t.Fatalf("results %+v: want the output scrubbed", res)
+	}
+	if a := redactActions(integrations.Actions{}, r.Redact); a.Shedder != nil || a.Replicas != nil {
+		t.Fatal("unconfigured capabilities must stay nil")
+	}
+}

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/warroomhq/warroom/integrations/proxysql/proxysqltest"
 )
 
 const testPDToken = "pdSECRETtoken42"
@@ -140,5 +142,20 @@ func TestConfigCheckJSONHoldsEveryProblem(t *testing.T) {
 	if !doc.Exists || doc.Valid || len(doc.Problems) != 3 || doc.Problems[1].Line != 2 || doc.Problems[1].Column != 11 ||
 		doc.Problems[1].Message != `groups must be a list of strings, got "web"` {
 		t.Errorf("report %+v", doc)
+	}
+}
+
+func TestConfigCheckProbesProxySQLAdmin(t *testing.T) {
+	srv := proxysqltest.Start(t,
+		proxysqltest.Replica{Hostgroup: 20, Host: "db-1", Port: 3306},
+		proxysqltest.Replica{Hostgroup: 20, Host: "db-2", Port: 3306, Status: "OFFLINE_SOFT"})
+	t.Setenv("PROXYSQL_ADMIN_PASSWORD", srv.Password)
+	body := fmt.Sprintf("proxysql:\n  admin: %s\n  user: %s\n  hostgroup: 20\n", srv.Addr, srv.User)
+	out, _, err := runConfig(t, body, "check")
+	if err != nil {
+		t.Fatalf("err = %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "hostgroup 20: 2 replicas, 1 ONLINE") || strings.Contains(out, srv.Password) {
+		t.Errorf("check:\n%s", out)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/warroomhq/warroom/integrations/aws"
 	"github.com/warroomhq/warroom/integrations/haproxy"
 	"github.com/warroomhq/warroom/integrations/pagerduty"
+	"github.com/warroomhq/warroom/integrations/proxysql"
 	"github.com/warroomhq/warroom/integrations/slack"
 	"github.com/warroomhq/warroom/runbooks"
 )
@@ -83,7 +84,14 @@ func sourceBuilders(cfg *config.Config) []sourceBuilder {
 	if cfg.HAProxy != nil {
 		out = append(out, sourceBuilder{"haproxy",
 			func(context.Context) (liveSource, error) { return haproxy.New(cfg.HAProxyOptions()) },
-			func(src liveSource, a *integrations.Actions) { a.LoadBalancer = src.(*haproxy.Fleet) }})
+			func(src liveSource, a *integrations.Actions) {
+				a.LoadBalancer, a.Shedder = src.(*haproxy.Fleet), src.(*haproxy.Fleet)
+			}})
+	}
+	if cfg.ProxySQL != nil {
+		out = append(out, sourceBuilder{proxysql.Name,
+			func(context.Context) (liveSource, error) { return proxysql.New(cfg.ProxySQLOptions()) },
+			func(src liveSource, a *integrations.Actions) { a.Replicas = src.(*proxysql.Pool) }})
 	}
 	return out
 }
@@ -152,5 +160,6 @@ func runbookLimits(cfg *config.Config) runbooks.Limits {
 		MaxBatch:           cfg.Limits.RollingBatchSize,
 		MinInRotation:      cfg.Limits.MinInRotation,
 		MaxErrorRisePoints: cfg.Limits.MaxErrorRisePoints,
+		MaxReplicaShare:    cfg.Limits.MaxReplicaShare,
 	}
 }

@@ -28,18 +28,35 @@ const (
 	maxExecutionTimeout = 172800
 )
 
+var _ integrations.BoundedCommandRunner = (*Source)(nil)
+
 // RunCommand runs command through SSM's AWS-RunShellScript on every
-// target, waits for each to finish, and returns one result per target in
-// target order. The command's execution timeout on the host follows ctx's
-// deadline, and when ctx ends first the command is cancelled on the hosts
-// and the results so far come back with the error.
+// target at once, carrying on whatever fails (RunCommandBounded with the
+// whole list as its bounds).
 func (s *Source) RunCommand(ctx context.Context, targets []string, command string, maxOutput int) ([]integrations.CommandResult, error) {
+	n := len(targets)
+	return s.RunCommandBounded(ctx, targets, command, integrations.CommandOptions{MaxConcurrency: n, MaxErrors: n, MaxOutput: maxOutput})
+}
+
+// RunCommandBounded runs command through SSM's AWS-RunShellScript on the
+// targets, waits for each to finish, and returns one result per target in
+// target order. SSM itself runs it on at most opts.MaxConcurrency hosts at
+// a time (1 when 0) and sends it to no further host once more than
+// opts.MaxErrors have failed (0: stop at the first failure); the hosts it
+// never reached report Cancelled. The command's execution timeout on the
+// host follows ctx's deadline, and when ctx ends first the command is
+// cancelled on the hosts and the results so far come back with the error.
+func (s *Source) RunCommandBounded(ctx context.Context, targets []string, command string, opts integrations.CommandOptions) ([]integrations.CommandResult, error) {
 	if len(targets) == 0 {
 		return nil, errors.New("aws: run command: no target instances")
 	}
 	if len(targets) > maxTargetsPerCommand {
 		return nil, fmt.Errorf("aws: run command: %d targets, SSM accepts at most %d per command", len(targets), maxTargetsPerCommand)
 	}
+	if opts.MaxConcurrency < 0 || opts.MaxErrors < 0 {
+		return nil, fmt.Errorf("aws: run command: max concurrency %d and max errors %d must not be negative", opts.MaxConcurrency, opts.MaxErrors)
+	}
+	maxOutput := opts.MaxOutput
 	if maxOutput <= 0 {
 		maxOutput = defaultMaxOutput
 	}
@@ -49,10 +66,12 @@ func (s *Source) RunCommand(ctx context.Context, targets []string, command strin
 		params["executionTimeout"] = []string{strconv.Itoa(secs)}
 	}
 	sent, err := s.ssm.SendCommand(ctx, &ssmsdk.SendCommandInput{
-		DocumentName: awssdk.String("AWS-RunShellScript"),
-		InstanceIds:  targets,
-		Parameters:   params,
-		Comment:      awssdk.String("warroom runbook step"),
+		DocumentName:   awssdk.String("AWS-RunShellScript"),
+		InstanceIds:    targets,
+		Parameters:     params,
+		Comment:        awssdk.String("warroom runbook step"),
+		MaxConcurrency: awssdk.String(strconv.Itoa(max(opts.MaxConcurrency, 1))),
+		MaxErrors:      awssdk.String(strconv.Itoa(opts.MaxErrors)),
 	})
 	if err != nil {
 		return nil, s.classify("send command", err)

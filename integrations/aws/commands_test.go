@@ -155,3 +155,44 @@ func TestBoundOutput(t *testing.T) {
 		}
 	}
 }
+
+func TestRunCommandBoundedSendsMaxConcurrencyAndMaxErrors(t *testing.T) {
+	f := newFakeAWS(t)
+	f.run = func(instance, command string) fakeResult {
+		if instance == "i-2" {
+			return fakeResult{status: "Failed", code: 1, stderr: "systemctl: unit failed"}
+		}
+		return fakeResult{status: "Success", stdout: "active\n"}
+	}
+	s := newTestSource(t, f, Options{Groups: []string{"web"}})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	hosts := []string{"i-1", "i-2", "i-3", "i-4"}
+
+	// The zero options: one host at a time, stop at the first failure.
+	res, err := s.RunCommandBounded(ctx, hosts, "systemctl restart app", integrations.CommandOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range res {
+		got = append(got, r.Target+"="+r.Status)
+	}
+	if want := "i-1=Success i-2=Failed i-3=Cancelled i-4=Cancelled"; strings.Join(got, " ") != want {
+		t.Errorf("results %s, want %s", strings.Join(got, " "), want)
+	}
+	if _, err := s.RunCommandBounded(ctx, hosts, "systemctl restart app", integrations.CommandOptions{MaxConcurrency: 2, MaxErrors: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RunCommand(ctx, hosts, "uptime", 0); err != nil {
+		t.Fatal(err)
+	}
+	f.edit(func() {
+		for id, want := range map[string][2]string{"cmd-1": {"1", "0"}, "cmd-2": {"2", "1"}, "cmd-3": {"4", "4"}} {
+			c := f.commands[id]
+			if c.maxConcurrency != want[0] || c.maxErrors != want[1] {
+				t.Errorf("%s sent MaxConcurrency %q MaxErrors %q, want %q %q", id, c.maxConcurrency, c.maxErrors, want[0], want[1])
+			}
+		}
+	})
+}

@@ -80,8 +80,11 @@ type fakeCommand struct {
 	command    string
 	parameters map[string][]string
 	instances  []string
-	polls      map[string]int
-	cancelled  bool
+	// maxConcurrency and maxErrors are SendCommand's fields as sent ("" when
+	// absent); they decide which instances the command reaches.
+	maxConcurrency, maxErrors string
+	polls                     map[string]int
+	cancelled                 bool
 }
 
 func newFakeAWS(t testing.TB) *fakeAWS {
@@ -366,6 +369,8 @@ func (f *fakeAWS) serveSSM(w http.ResponseWriter, action string, body []byte) {
 			}
 		}
 		c.command = strings.Join(c.parameters["commands"], "\n")
+		c.maxConcurrency, _ = in["MaxConcurrency"].(string)
+		c.maxErrors, _ = in["MaxErrors"].(string)
 		if in["DocumentName"] != "AWS-RunShellScript" {
 			ssmError(w, 400, "InvalidDocument", "unexpected document")
 			return
@@ -391,7 +396,7 @@ func (f *fakeAWS) serveSSM(w http.ResponseWriter, action string, body []byte) {
 		}
 		out := map[string]any{"CommandId": id, "InstanceId": instance, "DocumentName": "AWS-RunShellScript"}
 		switch {
-		case c.cancelled:
+		case c.cancelled || !f.reaches(c, instance):
 			out["Status"] = "Cancelled"
 		case n-f.hidden <= f.pollsToFinish:
 			out["Status"] = "InProgress"
@@ -410,6 +415,33 @@ func (f *fakeAWS) serveSSM(w http.ResponseWriter, action string, body []byte) {
 	default:
 		ssmError(w, 400, "UnknownOperationException", action)
 	}
+}
+
+// reaches says whether SSM would send c to instance, given its bounds: it
+// runs in batches of maxConcurrency in instance order and sends no new
+// batch once more than maxErrors invocations have failed. Absent fields
+// take SSM's defaults (50 at once, 0 errors).
+func (f *fakeAWS) reaches(c *fakeCommand, instance string) bool {
+	conc, errs := 50, 0
+	if n, err := strconv.Atoi(c.maxConcurrency); err == nil {
+		conc = n
+	}
+	if n, err := strconv.Atoi(c.maxErrors); err == nil {
+		errs = n
+	}
+	failed := 0
+	for i, id := range c.instances {
+		if i%conc == 0 && failed > errs {
+			return false // this batch and the rest are never sent
+		}
+		if id == instance {
+			return true
+		}
+		if r := f.run(id, c.command); r.status != "Success" {
+			failed++
+		}
+	}
+	return false
 }
 
 // newTestSource builds a Source on the fake's endpoint.

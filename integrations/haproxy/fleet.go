@@ -27,6 +27,13 @@ type InstanceOptions struct {
 	// StateFile is the server-state-file the configuration loads on
 	// start; Reload saves `show servers state` there just before reloading.
 	StateFile string
+	// ShedMap is the path of the map file the shed rule reads (see
+	// ShedSnippet), writable from here like ThrottleMap; ShedFeatures are
+	// the optional features it may shed, and ShedStatus what the rule
+	// answers them (DefaultShedStatus when 0).
+	ShedMap      string
+	ShedFeatures []string
+	ShedStatus   int
 }
 
 // Options configures a Fleet.
@@ -123,6 +130,9 @@ func New(opts Options) (*Fleet, error) {
 			if err := checkName("backend", b); err != nil {
 				return nil, fmt.Errorf("haproxy %s: %w", o.Name, err)
 			}
+		}
+		if err := o.checkShed(); err != nil {
+			return nil, fmt.Errorf("haproxy %s: %w", o.Name, err)
 		}
 		f.instances = append(f.instances, inst)
 		f.byName[o.Name] = inst

@@ -46,6 +46,9 @@ func (f *Fleet) CheckConfig(ctx context.Context, name string) []integrations.Fin
 			name, inst.ConfigPath, shortPathError(err), IdleCloseOption))
 	}
 	out = append(out, idleCloseFinding(name, cf))
+	if f, ok := inst.shedFinding(); ok {
+		out = append(out, f)
+	}
 	if _, err := exec.LookPath(f.opts.Binary); err != nil {
 		return append(out, findingWarn("%s: configuration not validated: the haproxy binary %q cannot be run from here (%v); a reload from here runs it first and refuses without it",
 			name, f.opts.Binary, shortPathError(err)))

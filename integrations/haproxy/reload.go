@@ -182,6 +182,7 @@ func (inst *instance) servesFrom(ctx context.Context, pid int) bool {
 // carried is what a reload must not lose.
 type carried struct {
 	throttles map[string]int                      // nil when no throttle map is configured
+	shed      map[string]bool                     // features shed; nil when no shed map is configured
 	admin     map[string]integrations.ServerState // backend/server → UP, DRAIN or MAINT
 }
 
@@ -201,6 +202,11 @@ func (inst *instance) snapshot(ctx context.Context) (carried, string, error) {
 	c.admin = adminStates(states)
 	if inst.ThrottleMap != "" {
 		if c.throttles, err = inst.throttles(ctx); err != nil {
+			return c, "", err
+		}
+	}
+	if inst.ShedMap != "" {
+		if c.shed, err = inst.shedding(ctx); err != nil {
 			return c, "", err
 		}
 	}
@@ -251,11 +257,16 @@ type difference struct {
 	server        string // backend/server, set for a state difference
 	want, got     int
 	wantSt, gotSt integrations.ServerState
+	shedFeature   string // set for a shed difference: want says whether it is shed
+	wantShed      bool
 }
 
 func (d difference) String() string {
 	if d.server != "" {
 		return fmt.Sprintf("server %s %s (was %s)", d.server, d.gotSt, d.wantSt)
+	}
+	if d.shedFeature != "" {
+		return fmt.Sprintf("feature %s %s (was %s)", d.shedFeature, shedWord(!d.wantShed), shedWord(d.wantShed))
 	}
 	return fmt.Sprintf("throttle %s %d%% (was %d%%)", d.throttleTier, d.got, d.want)
 }
@@ -265,7 +276,10 @@ func (d difference) apply(ctx context.Context, inst *instance) error {
 		backend, server, _ := strings.Cut(d.server, "/")
 		return inst.setServerState(ctx, backend, server, d.wantSt)
 	}
-	return inst.setMapEntry(ctx, d.throttleTier, d.want, d.inMap)
+	if d.shedFeature != "" {
+		return inst.setMapValue(ctx, inst.ShedMap, d.shedFeature, shedValue(d.wantShed), !d.wantShed)
+	}
+	return inst.setMapValue(ctx, inst.ThrottleMap, d.throttleTier, percentValue(d.want), d.inMap)
 }
 
 // diff lists what got lost relative to want. Servers that no longer exist
@@ -278,6 +292,11 @@ func diff(want, got carried) []difference {
 			out = append(out, difference{throttleTier: tier, inMap: inMap, want: want.throttles[tier], got: got.throttles[tier]})
 		}
 	}
+	for _, feature := range slices.Sorted(maps.Keys(union(want.shed, got.shed))) {
+		if want.shed[feature] != got.shed[feature] {
+			out = append(out, difference{shedFeature: feature, wantShed: want.shed[feature]})
+		}
+	}
 	for _, srv := range slices.Sorted(maps.Keys(want.admin)) {
 		g, ok := got.admin[srv]
 		if ok && g != want.admin[srv] {
@@ -287,10 +306,10 @@ func diff(want, got carried) []difference {
 	return out
 }
 
-func union(a, b map[string]int) map[string]int {
+func union[V any](a, b map[string]V) map[string]V {
 	m := maps.Clone(a)
 	if m == nil {
-		m = map[string]int{}
+		m = map[string]V{}
 	}
 	maps.Copy(m, b)
 	return m

@@ -34,10 +34,28 @@ func (f *Fleet) Throttles(ctx context.Context, name string) (map[string]int, err
 }
 
 func (inst *instance) throttles(ctx context.Context) (map[string]int, error) {
-	if inst.ThrottleMap == "" {
-		return nil, fmt.Errorf("haproxy %s: no throttle map configured", inst.Name)
+	entries, err := inst.readMap(ctx, "throttle", inst.ThrottleMap)
+	if err != nil {
+		return nil, err
 	}
-	cmd := "show map " + inst.ThrottleMap
+	out := make(map[string]int, len(entries))
+	for tier, v := range entries {
+		pct, err := strconv.Atoi(v)
+		if err != nil {
+			return nil, inst.runtime.fail("show map "+inst.ThrottleMap, fmt.Errorf("tier %s: percent %q is not a number", tier, v))
+		}
+		out[tier] = pct
+	}
+	return out, nil
+}
+
+// readMap reads the running map at path (the instance's throttle or shed
+// map, as what names): key → value.
+func (inst *instance) readMap(ctx context.Context, what, path string) (map[string]string, error) {
+	if path == "" {
+		return nil, fmt.Errorf("haproxy %s: no %s map configured", inst.Name, what)
+	}
+	cmd := "show map " + path
 	answer, err := inst.runtime.run(ctx, cmd)
 	if err != nil {
 		return nil, err
@@ -46,15 +64,7 @@ func (inst *instance) throttles(ctx context.Context) (map[string]int, error) {
 	if err != nil {
 		return nil, inst.runtime.fail(cmd, err)
 	}
-	out := make(map[string]int, len(entries))
-	for tier, v := range entries {
-		pct, err := strconv.Atoi(v)
-		if err != nil {
-			return nil, inst.runtime.fail(cmd, fmt.Errorf("tier %s: percent %q is not a number", tier, v))
-		}
-		out[tier] = pct
-	}
-	return out, nil
+	return entries, nil
 }
 
 // SetThrottle sets the percentage of tier's requests an instance rejects;
@@ -83,7 +93,7 @@ func (inst *instance) setThrottle(ctx context.Context, tier string, percent int)
 		return err
 	}
 	old, had := current[tier]
-	if err := inst.setMapEntry(ctx, tier, percent, had); err != nil {
+	if err := inst.setMapValue(ctx, inst.ThrottleMap, tier, percentValue(percent), had); err != nil {
 		return err
 	}
 	next := maps.Clone(current)
@@ -92,13 +102,13 @@ func (inst *instance) setThrottle(ctx context.Context, tier string, percent int)
 	} else {
 		next[tier] = percent
 	}
-	if err := writeMapFile(inst.ThrottleMap, next); err != nil {
+	if err := writeMapFile(inst.ThrottleMap, throttleHeader, percentValues(next)); err != nil {
 		// Put the running map back so it matches the file again.
 		undo := 0
 		if had {
 			undo = old
 		}
-		if uerr := inst.setMapEntry(ctx, tier, undo, percent != 0); uerr != nil {
+		if uerr := inst.setMapValue(ctx, inst.ThrottleMap, tier, percentValue(undo), percent != 0); uerr != nil {
 			return fmt.Errorf("haproxy %s: tier %s is at %d%% in the running map but could not be saved (%v) nor undone (%v); it will be lost on reload", inst.Name, tier, percent, err, uerr)
 		}
 		return fmt.Errorf("haproxy %s: throttle for tier %s not changed: %w", inst.Name, tier, err)
@@ -106,29 +116,50 @@ func (inst *instance) setThrottle(ctx context.Context, tier string, percent int)
 	return nil
 }
 
-// setMapEntry makes the running map hold tier=percent (absent when 0);
-// present says whether tier is in the running map now.
-func (inst *instance) setMapEntry(ctx context.Context, tier string, percent int, present bool) error {
-	m := inst.ThrottleMap
+const throttleHeader = "# tier percent - written by warroom; edited at runtime through the Runtime API"
+
+// percentValue is a throttle's map value: "" (no entry) for 0.
+func percentValue(percent int) string {
+	if percent == 0 {
+		return ""
+	}
+	return strconv.Itoa(percent)
+}
+
+func percentValues(m map[string]int) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = percentValue(v)
+	}
+	return out
+}
+
+// setMapValue makes the running map at path hold key=value, or no entry
+// for key when value is ""; present says whether key is in the running
+// map now.
+func (inst *instance) setMapValue(ctx context.Context, path, key, value string, present bool) error {
 	switch {
-	case percent == 0 && !present:
+	case value == "" && !present:
 		return nil
-	case percent == 0:
-		return inst.runtime.change(ctx, fmt.Sprintf("del map %s %s", m, tier))
+	case value == "":
+		return inst.runtime.change(ctx, fmt.Sprintf("del map %s %s", path, key))
 	case present:
-		return inst.runtime.change(ctx, fmt.Sprintf("set map %s %s %d", m, tier, percent))
+		return inst.runtime.change(ctx, fmt.Sprintf("set map %s %s %s", path, key, value))
 	default:
-		return inst.runtime.change(ctx, fmt.Sprintf("add map %s %s %d", m, tier, percent))
+		return inst.runtime.change(ctx, fmt.Sprintf("add map %s %s %s", path, key, value))
 	}
 }
 
 // writeMapFile replaces the map file atomically (temporary file in the
-// same directory, then rename), so a reload never reads half a file.
-func writeMapFile(path string, entries map[string]int) error {
+// same directory, then rename), so a reload never reads half a file. It
+// holds header, then a "key value" line per entry with a value.
+func writeMapFile(path, header string, entries map[string]string) error {
 	var b strings.Builder
-	b.WriteString("# tier percent - written by warroom; edited at runtime through the Runtime API\n")
-	for _, tier := range slices.Sorted(maps.Keys(entries)) {
-		fmt.Fprintf(&b, "%s %d\n", tier, entries[tier])
+	b.WriteString(header + "\n")
+	for _, key := range slices.Sorted(maps.Keys(entries)) {
+		if entries[key] != "" {
+			fmt.Fprintf(&b, "%s %s\n", key, entries[key])
+		}
 	}
 	return writeFileAtomic(path, []byte(b.String()))
 }

@@ -21,6 +21,14 @@ const (
 	Reload   = "reload"   // an HAProxy instance reloaded (nothing to revert)
 	Command  = "command"  // a command run on hosts (warroom cannot undo it)
 	Message  = "message"  // a chat post or alert note (nothing to revert)
+	Shed     = "shed"     // an optional feature shed (answered with an error) on an HAProxy instance
+	Replica  = "replica"  // a database replica's status at its proxy layer (in or out of rotation)
+)
+
+// The values of a Shed change.
+const (
+	Served = "served"
+	IsShed = "shed"
 )
 
 // Change is one change an action made to the world. The fields that name
@@ -34,6 +42,8 @@ type Change struct {
 	Backend  string `json:"backend,omitempty"`  // Server
 	Server   string `json:"server,omitempty"`   // Server
 	Target   string `json:"target,omitempty"`   // Command: the hosts
+	Feature  string `json:"feature,omitempty"`  // Shed: the optional feature
+	Replica  string `json:"replica,omitempty"`  // Replica: host:port
 	From     string `json:"from,omitempty"`
 	To       string `json:"to,omitempty"` // Command: the command line; Message: what was sent where
 	// Unconfirmed marks a change whose request got no answer and could not
@@ -69,6 +79,10 @@ func (c Change) key() string {
 		return Throttle + ":" + c.Tier + ":" + c.Instance
 	case Server:
 		return Server + ":" + c.Instance + ":" + c.Backend + "/" + c.Server
+	case Shed:
+		return Shed + ":" + c.Feature + ":" + c.Instance
+	case Replica:
+		return Replica + ":" + c.Replica
 	}
 	return ""
 }
@@ -83,6 +97,10 @@ func (c Change) String() string {
 		s = fmt.Sprintf("tier %s %s%% → %s%% on %s", c.Tier, orZero(c.From), orZero(c.To), c.Instance)
 	case Server:
 		s = fmt.Sprintf("%s/%s on %s %s → %s", c.Backend, c.Server, c.Instance, c.From, c.To)
+	case Shed:
+		s = fmt.Sprintf("feature %s %s → %s on %s", c.Feature, c.normal(c.From), c.normal(c.To), c.Instance)
+	case Replica:
+		s = fmt.Sprintf("replica %s %s → %s", c.Replica, c.From, c.To)
 	case Reload:
 		s = c.Instance + " reloaded"
 	case Command:
@@ -107,6 +125,10 @@ func (c Change) Stays() string {
 		return fmt.Sprintf("tier %s stays %s%% on %s", c.Tier, orZero(c.To), c.Instance)
 	case Server:
 		return fmt.Sprintf("%s/%s on %s stays %s", c.Backend, c.Server, c.Instance, c.To)
+	case Shed:
+		return fmt.Sprintf("feature %s stays %s on %s", c.Feature, c.normal(c.To), c.Instance)
+	case Replica:
+		return fmt.Sprintf("replica %s stays %s", c.Replica, c.To)
 	case Command:
 		return fmt.Sprintf("whatever %q changed on %s stays", c.To, c.Target)
 	}
@@ -124,6 +146,11 @@ func (c Change) normal(v string) string {
 		return "ready"
 	case Throttle:
 		return orZero(v)
+	case Shed:
+		if v == IsShed {
+			return v
+		}
+		return Served
 	}
 	return v
 }

@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"fmt"
+	"net"
 	"slices"
 	"sort"
 	"strings"
@@ -202,18 +203,26 @@ func (l *Ledger) change(c Change, e Event, r *run) bool {
 }
 
 // Items lists what is still in force, oldest first. A tier throttled on
-// several instances is one item: one runbook lifts it everywhere.
+// several instances is one item, and so is a feature shed on several:
+// one runbook lifts it everywhere.
 func (l *Ledger) Items() []Item {
 	var groups [][]*unit
-	tierAt := map[string]int{}
+	groupAt := map[string]int{}
 	for _, k := range l.order {
 		u := l.units[k]
-		if c := u.last; c.Kind == Throttle {
-			if i, ok := tierAt[c.Tier]; ok {
+		var across string // what one item gathers across instances
+		switch c := u.last; c.Kind {
+		case Throttle:
+			across = Throttle + ":" + c.Tier
+		case Shed:
+			across = Shed + ":" + c.Feature
+		}
+		if across != "" {
+			if i, ok := groupAt[across]; ok {
 				groups[i] = append(groups[i], u)
 				continue
 			}
-			tierAt[c.Tier] = len(groups)
+			groupAt[across] = len(groups)
 		}
 		groups = append(groups, []*unit{u})
 	}
@@ -250,6 +259,12 @@ func (l *Ledger) item(g []*unit) Item {
 	case Throttle:
 		it.Key = Throttle + ":" + c.Tier
 		it.What, it.Revert = throttleItem(g)
+	case Shed:
+		it.Key = Shed + ":" + c.Feature
+		it.What, it.Revert = shedItem(g)
+	case Replica:
+		it.What = fmt.Sprintf("replica %s %s (was %s)", c.Replica, describeReplica(c.To), first.first.From)
+		it.Revert = replicaRevert(c.Replica, first.first.From)
 	}
 	if it.Unconfirmed {
 		it.What += " — unconfirmed: read the current state"
@@ -290,6 +305,44 @@ func throttleItem(g []*unit) (string, Revert) {
 		return what + " (was 0%)", Revert{Runbook: "lift-throttle", Params: map[string]string{"tier": tier}}
 	}
 	return what + " (was " + base + "%)", Revert{Runbook: "throttle-tier", Params: map[string]string{"tier": tier, "percent": base}}
+}
+
+// shedItem describes a feature shed on some instances: "feature
+// recommendations shed on edge-1, edge-2 (was served)". Feature toggles
+// only go between shed and served, so restoring is always the revert.
+func shedItem(g []*unit) (string, Revert) {
+	feature := g[0].last.Feature
+	var on []string
+	for _, u := range g {
+		on = append(on, u.last.Instance)
+	}
+	sort.Strings(on)
+	return fmt.Sprintf("feature %s shed on %s (was served)", feature, strings.Join(on, ", ")),
+		Revert{Runbook: "restore-optional-load", Params: map[string]string{"feature": feature}}
+}
+
+func describeReplica(status string) string {
+	if status != "ONLINE" {
+		return status + " (out of rotation)"
+	}
+	return status
+}
+
+// replicaRevert puts a replica back to the status it had: into rotation
+// when it was ONLINE, out (OFFLINE_SOFT) when it was out that way.
+func replicaRevert(replica, was string) Revert {
+	host, port, err := net.SplitHostPort(replica)
+	if err != nil {
+		return Revert{How: fmt.Sprintf("set replica %s back to %s in the proxy layer's admin interface", replica, was)}
+	}
+	params := map[string]string{"host": host, "port": port}
+	switch was {
+	case "ONLINE":
+		return Revert{Runbook: "replica-into-rotation", Params: params}
+	case "OFFLINE_SOFT":
+		return Revert{Runbook: "replica-out-of-rotation", Params: params}
+	}
+	return Revert{How: fmt.Sprintf("no runbook sets %s: in ProxySQL's admin interface, UPDATE mysql_servers SET status='%s' WHERE hostname='%s' AND port=%s, then LOAD MYSQL SERVERS TO RUNTIME", was, was, host, port)}
 }
 
 func describeState(s string) string {

@@ -191,3 +191,52 @@ func TestLedgerSurvivesARestart(t *testing.T) {
 		t.Fatalf("after reopening: %+v", items)
 	}
 }
+
+func TestShedFeatureIsOneItemRevertedByRestoreOptionalLoad(t *testing.T) {
+	shed := func(inst, from, to string) Change {
+		return Change{Kind: Shed, Instance: inst, Feature: "recommendations", From: from, To: to}
+	}
+	l := New()
+	l.Add(requested(0, "alice", "r1", "shed-optional-load", "feature=recommendations"))
+	l.Add(changed(time.Second, "alice", "r1", shed("edge-1", Served, IsShed)))
+	l.Add(changed(2*time.Second, "alice", "r1", shed("edge-2", Served, IsShed)))
+	items := l.Items()
+	if len(items) != 1 || items[0].What != "feature recommendations shed on edge-1, edge-2 (was served)" || items[0].Kind != Shed {
+		t.Fatalf("items = %+v", items)
+	}
+	if got := items[0].Revert.String(); got != "restore-optional-load feature=recommendations" {
+		t.Errorf("revert = %q", got)
+	}
+	if s := shed("edge-1", Served, IsShed).Stays(); s != "feature recommendations stays shed on edge-1" {
+		t.Errorf("stays = %q", s)
+	}
+	l.Add(changed(time.Minute, "bob", "r2", shed("edge-1", IsShed, Served)))
+	if items := l.Items(); len(items) != 1 || items[0].What != "feature recommendations shed on edge-2 (was served)" {
+		t.Fatalf("after restoring edge-1: %+v", items)
+	}
+	l.Add(changed(time.Minute, "bob", "r2", shed("edge-2", IsShed, Served)))
+	if n := len(l.Items()); n != 0 {
+		t.Errorf("after restoring, %d in force: %+v", n, l.Items())
+	}
+}
+
+func TestReplicaOutOfRotationIsRevertedByReplicaIntoRotation(t *testing.T) {
+	out := Change{Kind: Replica, Replica: "db-2:3306", From: "ONLINE", To: "OFFLINE_SOFT"}
+	l := New()
+	l.Add(requested(0, "alice", "r1", "replica-out-of-rotation", "host=db-2 port=3306"))
+	l.Add(changed(time.Second, "alice", "r1", out))
+	items := l.Items()
+	if len(items) != 1 || items[0].What != "replica db-2:3306 OFFLINE_SOFT (out of rotation) (was ONLINE)" {
+		t.Fatalf("items = %+v", items)
+	}
+	if got := items[0].Revert.String(); got != "replica-into-rotation host=db-2 port=3306" {
+		t.Errorf("revert = %q", got)
+	}
+	if got := out.String(); got != "replica db-2:3306 ONLINE → OFFLINE_SOFT" {
+		t.Errorf("change = %q", got)
+	}
+	l.Add(changed(time.Minute, "alice", "r2", Change{Kind: Replica, Replica: "db-2:3306", From: "OFFLINE_SOFT", To: "ONLINE"}))
+	if n := len(l.Items()); n != 0 {
+		t.Errorf("after returning it, %d in force: %+v", n, l.Items())
+	}
+}

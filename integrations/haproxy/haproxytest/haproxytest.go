@@ -93,6 +93,11 @@ type Config struct {
 	// TCP makes the instance balance TCP connections (mode tcp, no
 	// throttle), as a cloud network load balancer in front does.
 	TCP bool
+	// ShedFeatures puts the shed rule in the frontend (with an empty shed
+	// map) and configures these optional features; ShedStatus is what the
+	// rule answers (503 when 0).
+	ShedFeatures []string
+	ShedStatus   int
 }
 
 // Instance is one running HAProxy master with its files.
@@ -105,6 +110,10 @@ type Instance struct {
 	ThrottleMap string
 	StateFile   string
 	LogPath     string
+	// ShedMap is the shed map's path, "" unless Config.ShedFeatures is set.
+	ShedMap      string
+	ShedFeatures []string
+	ShedStatus   int
 	// HTTPAddr is the frontend's host:port.
 	HTTPAddr string
 
@@ -141,6 +150,12 @@ func Start(t testing.TB, cfg Config) *Instance {
 	if err := os.WriteFile(in.ThrottleMap, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	if len(cfg.ShedFeatures) > 0 && !cfg.TCP {
+		in.ShedMap, in.ShedFeatures, in.ShedStatus = filepath.Join(dir, "shed.map"), cfg.ShedFeatures, cfg.ShedStatus
+		if err := os.WriteFile(in.ShedMap, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	in.WriteConfig(in.render(cfg))
 	in.start()
 	t.Cleanup(in.Stop)
@@ -155,6 +170,9 @@ func (in *Instance) render(cfg Config) string {
 	mode, throttle := "http", haproxy.ThrottleConfig(in.ThrottleMap)
 	if cfg.TCP {
 		mode, throttle = "tcp", ""
+	}
+	if in.ShedMap != "" {
+		throttle = haproxy.ShedConfig(in.ShedMap, in.ShedStatus) + throttle
 	}
 	var defaults strings.Builder
 	for _, l := range cfg.DefaultsExtra {
@@ -313,12 +331,15 @@ func (in *Instance) Restart() {
 // Options returns the instance's options for haproxy.New.
 func (in *Instance) Options() haproxy.InstanceOptions {
 	return haproxy.InstanceOptions{
-		Name:        in.Name,
-		RuntimeAddr: "unix:" + in.RuntimeSock,
-		MasterAddr:  "unix:" + in.MasterSock,
-		ConfigPath:  in.ConfigPath,
-		ThrottleMap: in.ThrottleMap,
-		StateFile:   in.StateFile,
+		Name:         in.Name,
+		RuntimeAddr:  "unix:" + in.RuntimeSock,
+		MasterAddr:   "unix:" + in.MasterSock,
+		ConfigPath:   in.ConfigPath,
+		ThrottleMap:  in.ThrottleMap,
+		StateFile:    in.StateFile,
+		ShedMap:      in.ShedMap,
+		ShedFeatures: in.ShedFeatures,
+		ShedStatus:   in.ShedStatus,
 	}
 }
 
