@@ -1,6 +1,9 @@
 package integrations
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // The interfaces below are how runbooks and the screen change the world.
 // Each is implemented by a real adapter and by the drill world, so a
@@ -100,6 +103,17 @@ type UpstreamRef struct {
 // ChatPoster posts to the incident channel.
 type ChatPoster interface {
 	Post(ctx context.Context, text, threadID string) (Message, error)
+}
+
+// ChatReader is a ChatPoster that can read its channel back: a post whose
+// answer never came (a timed-out call may still have landed) is settled
+// by looking.
+type ChatReader interface {
+	ChatPoster
+	// FindPosted looks for a message with exactly text, posted by this
+	// poster at or after since; found is false when the channel holds
+	// none, and err says the channel could not be read (outcome unknown).
+	FindPosted(ctx context.Context, text string, since time.Time) (m Message, found bool, err error)
 }
 
 // AlertActor acknowledges, resolves and annotates alerts.

@@ -81,7 +81,7 @@ func (s *Source) refresh(ctx context.Context, f *feed, pub integrations.Publishe
 	if err != nil {
 		return err
 	}
-	raw, err := s.history(ctx, ch, f.watermark())
+	raw, _, err := s.history(ctx, ch, f.watermark())
 	if err != nil {
 		return err
 	}
@@ -105,10 +105,11 @@ func (s *Source) refresh(ctx context.Context, f *feed, pub integrations.Publishe
 }
 
 // history pages through conversations.history, newest first as Slack
-// sends it, back to the watermark (exclusive).
-func (s *Source) history(ctx context.Context, ch channelRef, oldest string) ([]sdk.Message, error) {
+// sends it, back to the watermark (exclusive). whole is false when the
+// page bound stopped it: the oldest messages of the range were not read.
+func (s *Source) history(ctx context.Context, ch channelRef, oldest string) (msgs []sdk.Message, whole bool, err error) {
 	var all []sdk.Message
-	err := s.call(ctx, "read #"+ch.Name+" history", func(ctx context.Context) error {
+	err = s.call(ctx, "read #"+ch.Name+" history", func(ctx context.Context) error {
 		params := &sdk.GetConversationHistoryParameters{ChannelID: ch.ID, Oldest: oldest, Limit: historyPage}
 		for range maxHistoryPages {
 			resp, err := s.api.GetConversationHistoryContext(ctx, params)
@@ -117,13 +118,14 @@ func (s *Source) history(ctx context.Context, ch channelRef, oldest string) ([]s
 			}
 			all = append(all, resp.Messages...)
 			if !resp.HasMore || resp.ResponseMetaData.NextCursor == "" {
+				whole = true
 				return nil
 			}
 			params.Cursor = resp.ResponseMetaData.NextCursor
 		}
 		return nil
 	})
-	return all, err
+	return all, whole, err
 }
 
 // skipSubtype leaves out the events that describe other messages (edits,
