@@ -98,6 +98,20 @@ type confirmation struct {
 	run    tea.Cmd
 	yes    []string // the keys that confirm: y when empty
 	kept   string   // what any other key leaves as it is: "cancelled" when empty
+	// aborts is the run the question would abort: its prompt follows the
+	// run's progress (live), and the question is withdrawn when the run
+	// ends, so it never quotes stale figures or offers to abort a run
+	// that is over.
+	aborts *runbookFlow
+	live   func(Model) string
+}
+
+// text is the prompt as it stands now.
+func (c *confirmation) text(m Model) string {
+	if c.live != nil {
+		return c.live(m)
+	}
+	return c.prompt
 }
 
 // Model is the root model.
