@@ -784,12 +784,14 @@ func (m Model) renderFlow(width, height int) string {
 		lines = append(lines, "", st.PaneTitle.Render("Checks:"))
 		for _, c := range f.plan.Checks() {
 			switch {
+			// Marked in words as the command line marks them: a WARN
+			// does not stop the run, a FAIL refuses it.
 			case c.OK && c.Warn:
-				lines = append(lines, st.Warn.Render("  ⚠ ")+c.Text)
+				lines = append(lines, st.Warn.Render("  ⚠ WARN ")+c.Text)
 			case c.OK:
-				lines = append(lines, st.OK.Render("  ✓ ")+c.Text)
+				lines = append(lines, st.OK.Render("  ✓ ok   ")+c.Text)
 			default:
-				lines = append(lines, st.Bad.Render("  ✗ "+c.Text))
+				lines = append(lines, st.Bad.Render("  ✗ FAIL "+c.Text))
 			}
 		}
 		lines = append(lines, "")
