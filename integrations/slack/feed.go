@@ -162,8 +162,9 @@ func (s *Source) publish(pub integrations.Publisher, f *feed, msgs []integration
 	}
 }
 
-// toMessage builds a Message with its author's name resolved and any
-// configured secret scrubbed from its text. A reply's thread_ts equal to
+// toMessage builds a Message with its author's name resolved, its text as
+// it was typed (Slack stores &, < and > as entities) and any configured
+// secret scrubbed from it. A reply's thread_ts equal to
 // its own ts marks a thread's parent, which is not a reply.
 func (s *Source) toMessage(ctx context.Context, channel string, m sdk.Msg) (integrations.Message, error) {
 	at, err := parseTS(m.Timestamp)
@@ -182,7 +183,7 @@ func (s *Source) toMessage(ctx context.Context, channel string, m sdk.Msg) (inte
 		ID:       m.Timestamp,
 		Channel:  channel,
 		User:     s.scrub.String(author),
-		Text:     s.scrub.String(m.Text),
+		Text:     s.scrub.String(slackUnescape.Replace(m.Text)),
 		ThreadID: thread,
 		At:       at,
 	}, nil

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/warroomhq/warroom/integrations/httpx/sourcetest"
+	"github.com/warroomhq/warroom/integrations/integrationstest"
 )
 
 // clock is the local server's time: its next post gets a later ts.
@@ -80,5 +81,24 @@ func TestTimedOutPostIsReadBack(t *testing.T) {
 				t.Errorf("found %+v, want the bot's post after %s", m, since)
 			}
 		})
+	}
+}
+
+// Slack stores &, < and > as entities; the Chat pane and the timeline get
+// the text as it was typed.
+func TestMessagesReadAsTyped(t *testing.T) {
+	sourcetest.CheckLeaks(t)
+	cs := newChannelServer(t, token)
+	const typed = "p99 > 2s & rising on <edge2>; &lt; is literal"
+	cs.add(wireMessage{User: "U2", Text: escapeText(typed), TS: "1700000000.000100"})
+	rec := &integrationstest.Recorder{}
+	stop := sourcetest.Start(t, newSource(t, cs.url(), nil), rec)
+	defer stop()
+	integrationstest.Wait(t, "the message", func() bool { return len(chat(rec)) == 1 })
+	if got := chat(rec)[0].Text; got != typed {
+		t.Errorf("Chat pane text %q, want %q", got, typed)
+	}
+	if recs := rec.Records("chat.message"); len(recs) != 1 || recs[0].Text != typed {
+		t.Errorf("timeline records %+v, want the text as typed", recs)
 	}
 }
