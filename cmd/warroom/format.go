@@ -63,12 +63,13 @@ func outputFlag(cmd *cobra.Command) {
 		if output == "" || output == "-" {
 			return run(c, args)
 		}
-		stdout := c.OutOrStdout()
 		var runErr error
 		err := writeFileAtomically(output, func(w io.Writer) error {
 			counted := &countingWriter{w: w}
 			c.SetOut(counted)
-			defer c.SetOut(stdout)
+			// Back to what it inherits: cobra's own messages go to
+			// standard error only while no writer is set here.
+			defer c.SetOut(nil)
 			runErr = run(c, args)
 			if runErr != nil && counted.n == 0 {
 				return runErr

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -77,7 +78,7 @@ func TestReadVerbsWriteOutputFile(t *testing.T) {
 		}
 		run := runCLI(t, bin, state, "drill", "-o", out)
 		body, _ := os.ReadFile(out)
-		if run.code != exitUsage || string(body) != "before" {
+		if run.code != exitUsage || string(body) != "before" || run.stdout != "" || !strings.Contains(run.stderr, "--output is for --list") {
 			t.Fatalf("exit %d, file %q", run.code, body)
 		}
 		if files, _ := os.ReadDir(dir); len(files) != 1 {
