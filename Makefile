@@ -2,12 +2,12 @@
 GO ?= go
 # Fuzz targets CI runs briefly: package:target, one for every reader of
 # outside input (timelines, configuration and runbook files, HAProxy's
-# answers, rate-limit headers).
+# answers, rate-limit headers, the change fields the ledger folds).
 FUZZ_TARGETS ?= ./timeline:FuzzReadTimeline ./config:FuzzParseConfig ./runbooks:FuzzParseRunbook \
 	./integrations/haproxy:FuzzParseServersState ./integrations/haproxy:FuzzParseStat \
 	./integrations/haproxy:FuzzParseProc ./integrations/haproxy:FuzzParseInfoStat \
 	./integrations/haproxy:FuzzParseConfig ./integrations/httpx:FuzzRetryAfter \
-	./timeline/series:FuzzReadSeries
+	./timeline/series:FuzzReadSeries ./timeline/ledger:FuzzLedgerFold
 FUZZTIME ?= 5s
 
 .PHONY: test deps vet bench fuzz run

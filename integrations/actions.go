@@ -117,6 +117,17 @@ type ChatPoster interface {
 	Post(ctx context.Context, text, threadID string) (Message, error)
 }
 
+// ChatReader is a ChatPoster that can read its channel back: a post whose
+// answer never came (a timed-out call may still have landed) is settled
+// by looking.
+type ChatReader interface {
+	ChatPoster
+	// FindPosted looks for a message with exactly text, posted by this
+	// poster at or after since; found is false when the channel holds
+	// none, and err says the channel could not be read (outcome unknown).
+	FindPosted(ctx context.Context, text string, since time.Time) (m Message, found bool, err error)
+}
+
 // AlertActor acknowledges, resolves and annotates alerts.
 type AlertActor interface {
 	Acknowledge(ctx context.Context, alertID string) error

@@ -308,8 +308,9 @@ func (m Model) submitInput() (tea.Model, tea.Cmd) {
 		return m, func() tea.Msg {
 			ctx, cancel := context.WithTimeout(context.Background(), actionTimeout)
 			defer cancel()
+			since := time.Now() // the channel's clock is the wall clock, not the drill's
 			_, err := chat.Post(ctx, text, "")
-			return chatPostedMsg{text: text, err: err}
+			return chatPostedMsg{text: text, since: since, err: err}
 		}
 	case inputEdit:
 		return m, m.saveRecord(kind, integrations.Record{Kind: "amend", Text: text,

@@ -7,8 +7,6 @@ package tui
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"time"
 
 	"charm.land/bubbles/v2/help"
@@ -88,10 +86,12 @@ type savedMsg struct {
 	err  error
 }
 
-// chatPostedMsg reports the outcome of posting to the incident channel.
+// chatPostedMsg reports the outcome of posting to the incident channel;
+// since is when the post was sent, where reading the channel back starts.
 type chatPostedMsg struct {
-	text string
-	err  error
+	text  string
+	since time.Time
+	err   error
 }
 
 type toast struct {
@@ -106,6 +106,20 @@ type confirmation struct {
 	run    tea.Cmd
 	yes    []string // the keys that confirm: y when empty
 	kept   string   // what any other key leaves as it is: "cancelled" when empty
+	// aborts is the run the question would abort: its prompt follows the
+	// run's progress (live), and the question is withdrawn when the run
+	// ends, so it never quotes stale figures or offers to abort a run
+	// that is over.
+	aborts *runbookFlow
+	live   func(Model) string
+}
+
+// text is the prompt as it stands now.
+func (c *confirmation) text(m Model) string {
+	if c.live != nil {
+		return c.live(m)
+	}
+	return c.prompt
 }
 
 // Model is the root model.
@@ -214,18 +228,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case savedMsg:
 		return m.saved(msg)
 	case chatPostedMsg:
-		switch {
-		case errors.Is(msg.err, context.DeadlineExceeded):
-			// No answer is not a refusal: the message may be in the
-			// channel, and the Chat pane shows it once Slack reports it.
-			m.drafts[inputChat] = msg.text
-			return m, m.raise(fmt.Sprintf("chat: no answer in %s — it may have been posted: look in the Chat pane before retrying (your text is kept)",
-				shortDuration(actionTimeout)), true)
-		case msg.err != nil:
-			m.drafts[inputChat] = msg.text
-			return m, m.raise("chat NOT posted: "+msg.err.Error()+" (c to retry: your text is kept)", true)
-		}
-		return m, nil
+		return m.chatPosted(msg)
+	case chatSettledMsg:
+		return m.chatSettled(msg)
 	case alertSentMsg:
 		m.alerts.setInflight(msg.alert, inflight{verb: msg.verb})
 		return m, nil

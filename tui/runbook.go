@@ -355,6 +355,9 @@ func (m Model) updateFlow(msg tea.Msg) (tea.Model, tea.Cmd) {
 		for _, s := range msg.report.Steps {
 			f.setStep(s)
 		}
+		if m.confirm != nil && m.confirm.aborts == f {
+			m.confirm = nil // nothing left to abort: the toast says how it ended
+		}
 		if msg.report.Status == runbooks.RunFailed || msg.report.Status == runbooks.RunRefused || msg.report.Status == runbooks.RunAborted {
 			return m, m.raise(fmt.Sprintf("runbook %s %s: %v", msg.report.Runbook, msg.report.Status, msg.report.Err), true)
 		}
@@ -522,11 +525,16 @@ func (m Model) askAbort(again string) (tea.Model, tea.Cmd) {
 	if f.aborting {
 		return m, nil
 	}
+	live := func(m Model) string {
+		return m.abortPrompt() + "\n" + again + " again or y aborts · esc keeps it running"
+	}
 	m.confirm = &confirmation{
-		prompt: m.abortPrompt() + "\n" + again + " again or y aborts · esc keeps it running",
+		prompt: live(m),
 		run:    func() tea.Msg { return abortMsg{flow: f} },
 		yes:    []string{"y", again},
 		kept:   f.rb.Name + " keeps running",
+		aborts: f,
+		live:   live,
 	}
 	return m, nil
 }
@@ -776,12 +784,14 @@ func (m Model) renderFlow(width, height int) string {
 		lines = append(lines, "", st.PaneTitle.Render("Checks:"))
 		for _, c := range f.plan.Checks() {
 			switch {
+			// Marked in words as the command line marks them: a WARN
+			// does not stop the run, a FAIL refuses it.
 			case c.OK && c.Warn:
-				lines = append(lines, st.Warn.Render("  ⚠ ")+c.Text)
+				lines = append(lines, st.Warn.Render("  ⚠ WARN ")+c.Text)
 			case c.OK:
-				lines = append(lines, st.OK.Render("  ✓ ")+c.Text)
+				lines = append(lines, st.OK.Render("  ✓ ok   ")+c.Text)
 			default:
-				lines = append(lines, st.Bad.Render("  ✗ "+c.Text))
+				lines = append(lines, st.Bad.Render("  ✗ FAIL "+c.Text))
 			}
 		}
 		lines = append(lines, "")

@@ -149,7 +149,7 @@ func TestPlanShowsAWarningThatDoesNotStopTheRun(t *testing.T) {
 	press(tm, "r")
 	tm.Type("haproxy-rolling-restart")
 	press(tm, "enter", "enter")
-	s.waitScreen(t, "⚠ "+world.Instances()[0]+": option idle-close-on-response is not set",
+	s.waitScreen(t, "⚠ WARN "+world.Instances()[0]+": option idle-close-on-response is not set", "✓ ok   batch 1 within the configured maximum",
 		"y, then type haproxy, to run")
 	finish(t, tm)
 }

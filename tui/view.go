@@ -85,7 +85,7 @@ func (m Model) footer() string {
 	switch {
 	case m.confirm != nil:
 		// Wrapped, not cut: the prompt says what the key will do.
-		prompt := ansi.Wrap(m.confirm.prompt, max(10, m.width-2), "")
+		prompt := ansi.Wrap(m.confirm.text(m), max(10, m.width-2), "")
 		for i, l := range strings.Split(prompt, "\n") {
 			mark := "⚠ "
 			if i > 0 {

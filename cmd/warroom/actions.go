@@ -146,7 +146,12 @@ func redactActions(a integrations.Actions, redact func(string) string) integrati
 		a.LoadBalancer = redactLoadBalancer(a.LoadBalancer, sc)
 	}
 	if a.Chat != nil {
-		a.Chat = redactedChat{a.Chat, sc}
+		chat := redactedChat{a.Chat, sc}
+		a.Chat = chat
+		// A timed-out post is settled by this capability: keep it visible.
+		if cr, ok := chat.ChatPoster.(integrations.ChatReader); ok {
+			a.Chat = redactedReadingChat{chat, cr}
+		}
 	}
 	if a.Alerts != nil {
 		a.Alerts = redactedAlerts{a.Alerts, sc}
@@ -354,6 +359,19 @@ func (c redactedChat) Post(ctx context.Context, text, threadID string) (integrat
 	m, err := c.ChatPoster.Post(ctx, text, threadID)
 	m.User, m.Text = c.r(m.User), c.r(m.Text)
 	return m, c.r.err(err)
+}
+
+// redactedReadingChat is a redacted ChatPoster that can also read its
+// channel back.
+type redactedReadingChat struct {
+	redactedChat
+	cr integrations.ChatReader
+}
+
+func (c redactedReadingChat) FindPosted(ctx context.Context, text string, since time.Time) (integrations.Message, bool, error) {
+	m, found, err := c.cr.FindPosted(ctx, text, since)
+	m.User, m.Text = c.r(m.User), c.r(m.Text)
+	return m, found, c.r.err(err)
 }
 
 type redactedAlerts struct {

@@ -102,3 +102,28 @@ func TestRedactedActionsKeepCommandBounds(t *testing.T) {
 		t.Fatal("unconfigured capabilities must stay nil")
 	}
 }
+
+// readingChat is a channel that can be read back, and whose read-back
+// error quotes a token.
+type readingChat struct{ integrations.ChatPoster }
+
+func (readingChat) FindPosted(context.Context, string, time.Time) (integrations.Message, bool, error) {
+	return integrations.Message{}, false, errors.New("history answered: Authorization: Bearer abcdefgh12345678")
+}
+
+// Scrubbing must not hide the chat read-back either: a timed-out post is
+// settled through it, and what it says comes back scrubbed.
+func TestRedactedActionsKeepTheChatReadBack(t *testing.T) {
+	r, err := timeline.NewRedactor(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := redactActions(integrations.Actions{Chat: readingChat{}}, r.Redact)
+	cr, ok := a.Chat.(integrations.ChatReader)
+	if !ok {
+		t.Fatal("the redacted chat hides its read-back: a timed-out post could never be settled")
+	}
+	if _, _, err := cr.FindPosted(context.Background(), "x", time.Now()); err == nil || strings.Contains(err.Error(), "abcdefgh12345678") {
+		t.Fatalf("read-back error %v: want it, scrubbed", err)
+	}
+}

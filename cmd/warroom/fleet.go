@@ -64,7 +64,7 @@ func fleetCommand(g *globalFlags) *cobra.Command {
 		format   *choiceValue
 	)
 	cmd := &cobra.Command{
-		Use:   "fleet [--config FILE | --drill] [--window 10s] [--format table|json]",
+		Use:   "fleet [--config FILE | --drill] [--window 10s] [--format table|json] [-o FILE]",
 		Short: "Read every fleet source once and print capacity, rates and the odd one out",
 		Long: `fleet reads every configured fleet source once — Auto Scaling groups, and each
 HAProxy instance twice, --window apart, so rates come from counter deltas —

@@ -90,8 +90,10 @@ Drill mode is labelled DRILL on screen at all times.`,
 			if list {
 				return listScenarios(cmd.OutOrStdout(), format.json())
 			}
-			if cmd.Flags().Changed("format") {
-				return usageErrorf(cmd, "--format is for --list: the drill itself is a screen")
+			for _, flag := range []string{"format", "output"} {
+				if cmd.Flags().Changed(flag) {
+					return usageErrorf(cmd, "--%s is for --list: the drill itself is a screen", flag)
+				}
 			}
 			name := drill.DefaultScenario
 			if len(args) == 1 {

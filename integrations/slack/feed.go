@@ -81,7 +81,7 @@ func (s *Source) refresh(ctx context.Context, f *feed, pub integrations.Publishe
 	if err != nil {
 		return err
 	}
-	raw, err := s.history(ctx, ch, f.watermark())
+	raw, _, err := s.history(ctx, ch, f.watermark())
 	if err != nil {
 		return err
 	}
@@ -105,10 +105,11 @@ func (s *Source) refresh(ctx context.Context, f *feed, pub integrations.Publishe
 }
 
 // history pages through conversations.history, newest first as Slack
-// sends it, back to the watermark (exclusive).
-func (s *Source) history(ctx context.Context, ch channelRef, oldest string) ([]sdk.Message, error) {
+// sends it, back to the watermark (exclusive). whole is false when the
+// page bound stopped it: the oldest messages of the range were not read.
+func (s *Source) history(ctx context.Context, ch channelRef, oldest string) (msgs []sdk.Message, whole bool, err error) {
 	var all []sdk.Message
-	err := s.call(ctx, "read #"+ch.Name+" history", func(ctx context.Context) error {
+	err = s.call(ctx, "read #"+ch.Name+" history", func(ctx context.Context) error {
 		params := &sdk.GetConversationHistoryParameters{ChannelID: ch.ID, Oldest: oldest, Limit: historyPage}
 		for range maxHistoryPages {
 			resp, err := s.api.GetConversationHistoryContext(ctx, params)
@@ -117,13 +118,14 @@ func (s *Source) history(ctx context.Context, ch channelRef, oldest string) ([]s
 			}
 			all = append(all, resp.Messages...)
 			if !resp.HasMore || resp.ResponseMetaData.NextCursor == "" {
+				whole = true
 				return nil
 			}
 			params.Cursor = resp.ResponseMetaData.NextCursor
 		}
 		return nil
 	})
-	return all, err
+	return all, whole, err
 }
 
 // skipSubtype leaves out the events that describe other messages (edits,
@@ -160,8 +162,9 @@ func (s *Source) publish(pub integrations.Publisher, f *feed, msgs []integration
 	}
 }
 
-// toMessage builds a Message with its author's name resolved and any
-// configured secret scrubbed from its text. A reply's thread_ts equal to
+// toMessage builds a Message with its author's name resolved, its text as
+// it was typed (Slack stores &, < and > as entities) and any configured
+// secret scrubbed from it. A reply's thread_ts equal to
 // its own ts marks a thread's parent, which is not a reply.
 func (s *Source) toMessage(ctx context.Context, channel string, m sdk.Msg) (integrations.Message, error) {
 	at, err := parseTS(m.Timestamp)
@@ -180,7 +183,7 @@ func (s *Source) toMessage(ctx context.Context, channel string, m sdk.Msg) (inte
 		ID:       m.Timestamp,
 		Channel:  channel,
 		User:     s.scrub.String(author),
-		Text:     s.scrub.String(m.Text),
+		Text:     s.scrub.String(slackUnescape.Replace(m.Text)),
 		ThreadID: thread,
 		At:       at,
 	}, nil

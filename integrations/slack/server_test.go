@@ -61,6 +61,7 @@ func newChannelServer(t testing.TB, token string) *channelServer {
 		"/conversations.list":    cs.list,
 		"/conversations.info":    cs.info,
 		"/users.info":            cs.userInfo,
+		"/auth.test":             cs.authTest,
 		"/chat.postMessage":      cs.post,
 		"/apps.connections.open": cs.openSocket,
 	}
@@ -186,6 +187,17 @@ func (cs *channelServer) userInfo(w http.ResponseWriter, r *http.Request) {
 	}})
 }
 
+// authTest names the bot: the token posts as U1 (ana), as post stores.
+func (cs *channelServer) authTest(w http.ResponseWriter, r *http.Request) {
+	if !cs.authorized(w, r) {
+		return
+	}
+	reply(w, map[string]any{"ok": true, "user": people[botUser], "user_id": botUser, "team_id": "T1"})
+}
+
+// botUser is the user the bot token posts as.
+const botUser = "U1"
+
 func (cs *channelServer) post(w http.ResponseWriter, r *http.Request) {
 	if !cs.authorized(w, r) {
 		return
@@ -198,12 +210,17 @@ func (cs *channelServer) post(w http.ResponseWriter, r *http.Request) {
 	cs.nextTS++
 	ts := fmt.Sprintf("%d.000100", cs.nextTS)
 	cs.mu.Unlock()
-	m := wireMessage{User: "U1", Text: r.FormValue("text"), TS: ts, ThreadTS: r.FormValue("thread_ts")}
+	m := wireMessage{User: botUser, Text: escapeText(r.FormValue("text")), TS: ts, ThreadTS: r.FormValue("thread_ts")}
 	// Slack lists only thread parents in a channel's history.
 	if m.ThreadTS == "" {
 		cs.add(m)
 	}
 	reply(w, map[string]any{"ok": true, "channel": cs.channelID, "ts": ts, "message": m})
+}
+
+// escapeText stores text as Slack does, with &, < and > as entities.
+func escapeText(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
 }
 
 func (cs *channelServer) historyOldests() []string {

@@ -55,6 +55,7 @@ type Source struct {
 	mu      sync.Mutex
 	channel channelRef        // resolved on first use
 	self    string            // our own user name, from auth.test
+	selfID  string            // our own user id, from auth.test
 	names   map[string]string // user id → display name, from users.info
 }
 
@@ -62,7 +63,7 @@ type channelRef struct{ ID, Name string }
 
 var (
 	_ integrations.Source     = (*Source)(nil)
-	_ integrations.ChatPoster = (*Source)(nil)
+	_ integrations.ChatReader = (*Source)(nil)
 )
 
 // New checks opts and builds a Source; it makes no request.
@@ -189,24 +190,71 @@ func (s *Source) Post(ctx context.Context, text, threadID string) (integrations.
 
 // selfName is the bot's own user name, asked once; "" if Slack will not say.
 func (s *Source) selfName(ctx context.Context) string {
+	_, name, _ := s.whoami(ctx)
+	return name
+}
+
+// whoami is the bot's own user id and name, from auth.test, asked until
+// Slack answers once.
+func (s *Source) whoami(ctx context.Context) (id, name string, err error) {
 	s.mu.Lock()
-	name := s.self
+	id, name = s.selfID, s.self
 	s.mu.Unlock()
-	if name != "" {
-		return name
+	if id != "" {
+		return id, name, nil
 	}
 	var resp *sdk.AuthTestResponse
-	if s.call(ctx, "auth.test", func(ctx context.Context) error {
+	if err := s.call(ctx, "auth.test", func(ctx context.Context) error {
 		var err error
 		resp, err = s.api.AuthTestContext(ctx)
 		return err
-	}) != nil {
-		return ""
+	}); err != nil {
+		return "", "", err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.self = resp.User
-	return s.self
+	s.selfID, s.self = resp.UserID, resp.User
+	return s.selfID, s.self, nil
+}
+
+// postClockSkew widens the read-back window before the post: since is
+// the poster's clock, a message's ts is Slack's.
+const postClockSkew = 5 * time.Second
+
+// slackUnescape undoes the entities Slack stores as entities in a
+// message's text.
+var slackUnescape = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
+
+// FindPosted implements integrations.ChatReader: it reads the channel's
+// history from shortly before since and looks for a top-level message
+// with exactly text, posted by the bot itself. A history too long to
+// read whole is an error, never "not posted".
+func (s *Source) FindPosted(ctx context.Context, text string, since time.Time) (integrations.Message, bool, error) {
+	ch, err := s.resolveChannel(ctx)
+	if err != nil {
+		return integrations.Message{}, false, err
+	}
+	self, _, err := s.whoami(ctx)
+	if err != nil {
+		return integrations.Message{}, false, err
+	}
+	from := since.Add(-postClockSkew)
+	raw, whole, err := s.history(ctx, ch, fmt.Sprintf("%d.%06d", from.Unix(), from.Nanosecond()/1000))
+	if err != nil {
+		return integrations.Message{}, false, err
+	}
+	for _, m := range raw {
+		if m.User == self && !skipSubtype(m.SubType) && slackUnescape.Replace(m.Text) == text {
+			// It is there: a ts that does not parse leaves only the
+			// message's time unknown, not whether it landed.
+			msg, _ := s.toMessage(ctx, ch.ID, m.Msg)
+			return msg, true, nil
+		}
+	}
+	if !whole {
+		return integrations.Message{}, false, fmt.Errorf("slack: more than %d messages in #%s since the post: cannot tell whether it landed", historyPage*maxHistoryPages, ch.Name)
+	}
+	return integrations.Message{}, false, nil
 }
 
 // resolveChannel returns the channel's id and name, asking Slack once:
