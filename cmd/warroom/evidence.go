@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"maps"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/warroomhq/warroom/config"
@@ -33,6 +35,7 @@ type metricsRecorder struct {
 	recent   map[metricOf][]series.Point // the last Window of the measures effects compare
 	requests map[string]float64          // backend → sum of its req/s samples
 	actions  map[string]*action          // by run ID, or alert ID and kind
+	sent     *sentAlerts                 // the alert actions this war-room sent
 	failed   bool                        // the notice was said
 	notice   string                      // why there is no store, said with the first samples
 }
@@ -67,7 +70,75 @@ func openMetrics(stateDir, incident string, m config.Metrics, redactor *timeline
 func newMetricsRecorder(store *series.Store, m config.Metrics) *metricsRecorder {
 	return &metricsRecorder{store: store, main: m.Main, window: series.DefaultEffectWindow, interval: time.Duration(m.Interval),
 		latest: map[metricOf]integrations.Sample{}, recent: map[metricOf][]series.Point{},
-		requests: map[string]float64{}, actions: map[string]*action{}}
+		requests: map[string]float64{}, actions: map[string]*action{}, sent: &sentAlerts{n: map[string]int{}}}
+}
+
+// sentAlerts counts the acknowledgements and resolutions this war-room
+// sent and has not yet seen come back from the alert source: only those
+// are actions whose effect is measured, never an alert the monitoring
+// resolved by itself once its condition cleared. The screen sends them
+// from its own goroutines, the pump takes them.
+type sentAlerts struct {
+	mu sync.Mutex
+	n  map[string]int // by alertKey
+}
+
+func (s *sentAlerts) add(key string, d int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.n[key] += d; s.n[key] <= 0 {
+		delete(s.n, key)
+	}
+}
+
+// take reports whether an action of key was sent, and forgets one.
+func (s *sentAlerts) take(key string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.n[key] == 0 {
+		return false
+	}
+	if s.n[key]--; s.n[key] == 0 {
+		delete(s.n, key)
+	}
+	return true
+}
+
+// noting is an alert actor that notes each acknowledgement and
+// resolution before sending it (its record may come back before the
+// answer does), and forgets it when the source refused it. One that got
+// no answer may have landed: it stays noted, and counts if its record
+// comes.
+type noting struct {
+	integrations.AlertActor
+	sent *sentAlerts
+}
+
+func (n noting) send(ctx context.Context, kind, id string, call func(context.Context, string) error) error {
+	key := alertKey(integrations.Record{Kind: kind, Fields: map[string]string{"alert": id}})
+	n.sent.add(key, 1)
+	err := call(ctx, id)
+	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		n.sent.add(key, -1)
+	}
+	return err
+}
+
+func (n noting) Acknowledge(ctx context.Context, id string) error {
+	return n.send(ctx, timeline.KindAlertAcknowledged, id, n.AlertActor.Acknowledge)
+}
+
+func (n noting) Resolve(ctx context.Context, id string) error {
+	return n.send(ctx, timeline.KindAlertResolved, id, n.AlertActor.Resolve)
+}
+
+// alertActor wraps the session's alert actor so that the actions sent
+// through it await an effect.
+func (m *metricsRecorder) alertActor(a integrations.AlertActor) integrations.AlertActor {
+	if a == nil {
+		return nil
+	}
+	return noting{a, m.sent}
 }
 
 // samples records the batch's samples (one per series per interval) and
@@ -170,6 +241,9 @@ func (m *metricsRecorder) annotate(recs []integrations.Record) {
 			}
 			delete(m.actions, run) // refused, a dry run, or changed nothing
 		case timeline.KindAlertAcknowledged, timeline.KindAlertResolved:
+			if !m.sent.take(alertKey(*r)) {
+				continue // not sent from here: the monitoring's own doing, or another war-room's
+			}
 			verb := "acknowledge"
 			if r.Kind == timeline.KindAlertResolved {
 				verb = "resolve"

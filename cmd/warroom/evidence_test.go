@@ -55,6 +55,7 @@ func TestActionsCarryEvidenceAndGetAnEffectEntry(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.world.sources = nil // the test publishes what the drill would
+	s.world.actions.Alerts = s.metrics.alertActor(answeringAlerts{})
 	s.start(context.Background(), nil)
 	pub := s.pump.Publish
 	// durable waits until a record of kind is on the timeline: the
@@ -88,6 +89,13 @@ func TestActionsCarryEvidenceAndGetAnEffectEntry(t *testing.T) {
 		}
 		pub(refresh(at, fivexx, in))
 		if at == 15*time.Minute {
+			// The monitoring resolves an alert of its own accord: not an
+			// action, no effect is claimed for it.
+			pub(integrations.Record{Occurred: evidenceStart.Add(at), Source: "pagerduty", Kind: timeline.KindAlertResolved,
+				Text: "[warning] web CPU (auto-resolved)", Fields: map[string]string{"alert": "PINC2"}})
+			if err := s.world.actions.Alerts.Acknowledge(context.Background(), "PINC1"); err != nil {
+				t.Fatal(err)
+			}
 			pub(integrations.Record{Occurred: evidenceStart.Add(at), Source: "pagerduty", Kind: timeline.KindAlertAcknowledged,
 				Text: "[critical] web 5xx", Fields: map[string]string{"alert": "PINC1"}})
 			durable(timeline.KindAlertAcknowledged)
@@ -121,7 +129,7 @@ func TestActionsCarryEvidenceAndGetAnEffectEntry(t *testing.T) {
 		t.Errorf("the acknowledge lacks the state it was done in: %v", ack.Fields)
 	}
 	if len(effects) != 2 {
-		t.Fatalf("want two effect entries (the scale-up, the acknowledge), got %d: %+v", len(effects), effects)
+		t.Fatalf("want two effect entries (the scale-up, the acknowledge sent from here; none for the alert resolved by itself), got %d: %+v", len(effects), effects)
 	}
 	want := "scale-up desired=12 group=web: edge-1/web 5xx/s 245 → 12 within 3m (−95%); edge-1/web error ratio 24.5% → 1.2% (−95%); web in service 4 → 12 (+200%)"
 	if e := effects[0]; e.Text != want || e.Fields["of"] != plan.ID || !e.Occurred.Equal(evidenceStart.Add(14*time.Minute)) {
@@ -148,6 +156,12 @@ func stateTimelinePath(t *testing.T, stateDir string) string {
 	}
 	return files[0]
 }
+
+// answeringAlerts is an alert source that takes every change.
+type answeringAlerts struct{ integrations.AlertActor }
+
+func (answeringAlerts) Acknowledge(context.Context, string) error { return nil }
+func (answeringAlerts) Resolve(context.Context, string) error     { return nil }
 
 // TestEffectsUseTheConfiguredMainBackend: metrics.main wins over the
 // busiest backend.

@@ -143,6 +143,7 @@ func openSession(g *globalFlags, o sessionOptions) (*session, error) {
 		return nil, fmt.Errorf("opening the timeline: %w", err)
 	}
 	s.metrics = openMetrics(stateDir, w.incident, w.metrics, s.redactor)
+	w.actions.Alerts = s.metrics.alertActor(w.actions.Alerts)
 	history := s.store.Entries()
 	s.known.learn(history)
 	s.unfinished = leftUnfinished(history, &runbooks.Locker{Dir: filepath.Join(stateDir, "locks")}, time.Now(), w.clock)

@@ -34,6 +34,10 @@ type Impact struct {
 	Requests, Failed float64 // on Main, integrated from req/s and 5xx/s
 	Shed             float64 // requests shed by throttling, integrated from shed/s
 	ShedAt           string  // which level it was summed at: frontends, backends or servers
+	// ShedOf is the requests the same rows received, integrated from
+	// their req/s (denied ones among them); 0 when one of them has no
+	// req/s series, and then no share is stated.
+	ShedOf float64
 
 	Groups  []GroupCapacity
 	Effects []timeline.Row // effect entries, in time order
@@ -62,17 +66,24 @@ func ComputeImpact(all []series.Series, rows []timeline.Row, main string, thresh
 	im := Impact{Main: MainBackend(all, main), Threshold: threshold, Series: len(all), Interval: all[0].Interval}
 	im.Wanted, im.Configured = main, main != "" && im.Main == main
 	shed := map[string]float64{}
+	shedRows := map[string][]string{} // level → targets with a shed/s series
+	received := map[string]float64{}  // target → requests, from its req/s
 	groups := map[string]*GroupCapacity{}
 	for _, sr := range all {
 		switch {
 		case sr.Target == im.Main && sr.Metric == integrations.MetricErrorRatio:
 			im.errorRatio(sr)
-		case sr.Target == im.Main && sr.Metric == integrations.MetricReqPerS:
-			im.Requests = series.Integral(sr.Points, sr.Interval)
+		case sr.Metric == integrations.MetricReqPerS:
+			received[sr.Target] += series.Integral(sr.Points, sr.Interval)
+			if sr.Target == im.Main {
+				im.Requests = received[sr.Target]
+			}
 		case sr.Target == im.Main && sr.Metric == integrations.MetricHTTP5xxPerS:
 			im.Failed = series.Integral(sr.Points, sr.Interval)
 		case sr.Metric == integrations.MetricShedPerS:
-			shed[shedLevel(sr.Target)] += series.Integral(sr.Points, sr.Interval)
+			level := shedLevel(sr.Target)
+			shed[level] += series.Integral(sr.Points, sr.Interval)
+			shedRows[level] = append(shedRows[level], sr.Target)
 		case series.IsGroup(sr.Target) && (sr.Metric == integrations.MetricDesired || sr.Metric == integrations.MetricInService):
 			g := groups[sr.Target]
 			if g == nil {
@@ -92,6 +103,7 @@ func ComputeImpact(all []series.Series, rows []timeline.Row, main string, thresh
 	for _, level := range []string{"frontends", "backends", "servers"} {
 		if v, ok := shed[level]; ok {
 			im.Shed, im.ShedAt = v, level
+			im.ShedOf = receivedBy(received, shedRows[level])
 			break
 		}
 	}
@@ -127,6 +139,20 @@ func (im *Impact) errorRatio(sr series.Series) {
 			im.Impaired, im.To = true, end
 		}
 	}
+}
+
+// receivedBy sums the requests the targets received; 0 when one of them
+// has no req/s series.
+func receivedBy(received map[string]float64, targets []string) float64 {
+	var sum float64
+	for _, t := range targets {
+		n, ok := received[t]
+		if !ok {
+			return 0
+		}
+		sum += n
+	}
+	return sum
 }
 
 func shedLevel(target string) string {
@@ -210,8 +236,8 @@ func (m *mdWriter) backendImpact(im Impact) {
 	m.str(", integrated from 5xx/s.\n")
 	if im.ShedAt != "" {
 		m.printf("- **Requests shed by throttling:** %s", formatCount(im.Shed))
-		if im.Requests > 0 {
-			m.printf(" (%s of the requests to %s)", series.FormatRatio(im.Shed/(im.Requests+im.Shed)), codeSpan(im.Main))
+		if im.ShedOf > 0 {
+			m.printf(" of %s received (%s)", formatCount(im.ShedOf), series.FormatRatio(im.Shed/im.ShedOf))
 		}
 		m.printf(", integrated from shed/s at the %s.\n", im.ShedAt)
 	}

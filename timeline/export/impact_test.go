@@ -77,7 +77,9 @@ func TestImpactSectionIsComputedFromTheSeries(t *testing.T) {
 	effect := timeline.Entry{ID: "e9", Seq: 9, Occurred: measuredFrom.Add(17 * time.Minute), Source: "warroom", Kind: KindEffect,
 		Text: "throttle-tier percent=30 tier=free: edge-1/web 5xx/s 200 → 0 within 3m (−100%)"}
 	var buf bytes.Buffer
-	err := Markdown(&buf, []timeline.Entry{effect}, Options{Incident: "INC-9", Metrics: incidentSeries(), Chart: "pm-impact.svg"})
+	// The frontend that sheds receives 1050 req/s, the shed among them.
+	all := append(incidentSeries(), measured("front-1/fe:http", integrations.MetricReqPerS, func(time.Duration) float64 { return 1050 }))
+	err := Markdown(&buf, []timeline.Entry{effect}, Options{Incident: "INC-9", Metrics: all, Chart: "pm-impact.svg"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,12 +87,12 @@ func TestImpactSectionIsComputedFromTheSeries(t *testing.T) {
 	want := `
 ## Impact
 
-Measured on ` + "`edge-1/web`" + ` (the busiest backend by requests; set ` + "`metrics.main`" + ` to choose another), from 9 series recorded every 10s. Thresholds used: impaired while the error ratio (5xx ÷ responses) was above 1.0% (` + "`metrics.impact_error_ratio`" + `).
+Measured on ` + "`edge-1/web`" + ` (the busiest backend by requests; set ` + "`metrics.main`" + ` to choose another), from 10 series recorded every 10s. Thresholds used: impaired while the error ratio (5xx ÷ responses) was above 1.0% (` + "`metrics.impact_error_ratio`" + `).
 
 - **Impact window:** 2026-01-09 23:50:00 UTC → 2026-01-09 23:54:50 UTC (4m 50s), error ratio above 1.0%.
 - **Peak error ratio:** 25.0% at 2026-01-09 23:52:00 UTC.
 - **Requests failed:** ≈ 60,500 of ≈ 1,810,000 (3.3%), integrated from 5xx/s.
-- **Requests shed by throttling:** ≈ 15,000 (0.82% of the requests to ` + "`edge-1/web`" + `), integrated from shed/s at the frontends.
+- **Requests shed by throttling:** ≈ 15,000 of ≈ 1,900,500 received (0.79%), integrated from shed/s at the frontends.
 - **Capacity added:**
 
   | Group | Desired first → last | In service first → last |
@@ -175,5 +177,24 @@ func TestImpactWithoutABackend(t *testing.T) {
 	}
 	if strings.Contains(got, "No measurements") {
 		t.Errorf("says nothing was measured:\n%s", got)
+	}
+}
+
+// TestImpactShedShareIsOfTheRowsThatShed: the share of requests shed is
+// taken of what the shedding rows received, never of the main backend's
+// requests (another instance, and rows the shed requests never reach);
+// with no req/s of those rows, no share is stated.
+func TestImpactShedShareIsOfTheRowsThatShed(t *testing.T) {
+	all := append(incidentSeries(), measured("front-1/fe:http", integrations.MetricReqPerS, func(time.Duration) float64 { return 100 }))
+	im, _ := ComputeImpact(all, nil, "", 0)
+	if im.Shed != 15000 || im.ShedOf != 18100*10 || im.ShedAt != "frontends" {
+		t.Fatalf("shed %v of %v at the %s, want 15000 of 181000 at the frontends", im.Shed, im.ShedOf, im.ShedAt)
+	}
+	var buf bytes.Buffer
+	if err := Markdown(&buf, nil, Options{Incident: "INC-9", Metrics: incidentSeries()}); err != nil {
+		t.Fatal(err)
+	}
+	if got := impactSection(t, buf.String()); !strings.Contains(got, "- **Requests shed by throttling:** ≈ 15,000, integrated from shed/s at the frontends.\n") {
+		t.Errorf("a share stated without the shedding rows' requests:\n%s", got)
 	}
 }
