@@ -152,7 +152,7 @@ func TestResolvedOnlyWhenEveryAlertIs(t *testing.T) {
 		e := timeline.Entry{Kind: kind, Occurred: at.Add(time.Duration(min) * time.Minute), Fields: map[string]string{"alert": alert}}
 		return timeline.Row{Entry: e, Occurred: e.Occurred}
 	}
-	resolved := func(rows ...timeline.Row) KeyTime { return KeyTimes(rows)[4] }
+	resolved := func(rows ...timeline.Row) KeyTime { return KeyTimes(rows, nil)[4] }
 	if k := resolved(row(0, timeline.KindAlertTriggered, "A"), row(5, timeline.KindAlertResolved, "A"), row(9, timeline.KindAlertTriggered, "A")); k.Found {
 		t.Errorf("resolved at %v although A fired again", k.At)
 	}
@@ -171,11 +171,14 @@ func TestMarkdownShowsTheAmendedIncident(t *testing.T) {
 	}
 	md := buf.String()
 	for _, want := range []string{
-		"| Started | 2026-01-09 23:41:00 CET |",                    // the amended time
-		"| Detected | 2026-01-09 23:52:10 CET | 11m 10s | 11m 10s", // first alert.triggered
-		"| Acknowledged | 2026-01-09 23:55:00 CET | 2m 50s | 14m 0s",
-		"| Mitigated | 2026-01-10 00:27:00 CET | 32m 0s | 46m 0s", // across midnight
-		"| Resolved | 2026-01-10 01:10:00 CET | 43m 0s | 1h 29m",
+		"| Started | 2026-01-09 23:41:00 CET | marked by ana", // the amended time
+		"| Detected | 2026-01-09 23:52:10 CET | inferred: first critical alert ([e2](#e2))",
+		"| Acknowledged | 2026-01-09 23:55:00 CET | inferred: first page acknowledged",
+		"| Mitigated | 2026-01-10 00:27:00 CET | marked by ana",
+		"| Resolved | 2026-01-10 01:10:00 CET | inferred: every alert cleared",
+		"| Time to detect | Started → Detected | 11m 10s |",
+		"| Time to mitigate | Detected → Mitigated | 34m 50s |", // across midnight
+		"| Time to resolve | Detected → Resolved | 1h 17m |",
 		"killed the stuck provisioner job _(amended)_",
 		"★ web-asg is stuck at 4 \\| desired 12?<br>provisioner lock held since Friday",
 		"| " + timeline.ErasedText + " |",
