@@ -85,6 +85,16 @@ func KeyTimes(rows []timeline.Row, im *Impact) []KeyTime {
 	return out
 }
 
+// keyTimeNamed is the key time called name in kts (zero if none is).
+func keyTimeNamed(kts []KeyTime, name string) KeyTime {
+	for _, kt := range kts {
+		if kt.Name == name {
+			return kt
+		}
+	}
+	return KeyTime{}
+}
+
 func insertBySeq(rows []timeline.Row, r timeline.Row) []timeline.Row {
 	i := len(rows)
 	for i > 0 && rows[i-1].Entry.Seq > r.Entry.Seq {

@@ -44,16 +44,17 @@ func Markdown(w io.Writer, entries []timeline.Entry, opts Options) error {
 	if title == "" {
 		title = "Incident " + opts.Incident
 	}
-	md.printf("# Postmortem draft: %s\n\n", title)
-	md.printf("Incident `%s`. Times are in %s. Drafted by warroom from %d timeline entries; corrected entries show their amended text and time. Edit freely.\n",
-		opts.Incident, loc, len(all))
+	im := measuredImpact(opts, all)
+	kts := KeyTimes(all, im)
+	durations := Durations(kts, all, im)
+	md.header(title, opts.Incident, entries, all, kts)
+	md.printf("\nTimes are in %s. Drafted by warroom from %d timeline entries; corrected entries show their amended text and time. Edit freely.\n",
+		loc, len(all))
 	if opts.filtered() {
 		md.printf("\nFiltered:%s.\n", describeFilter(opts, loc))
 	}
-
-	im := measuredImpact(opts, all)
-	kts := KeyTimes(all, im)
-	md.keyTimes(kts, Durations(kts, all, im))
+	md.summary(kts, durations, im, RunbookRuns(all), all)
+	md.keyTimes(kts, durations)
 	md.impact(im, opts.Chart)
 
 	md.printf("\n## Timeline\n\n")
