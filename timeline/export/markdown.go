@@ -57,6 +57,11 @@ func Markdown(w io.Writer, entries []timeline.Entry, opts Options) error {
 	md.keyTimes(kts, durations)
 	md.impact(im, opts.Chart)
 
+	md.decisions(rows)
+	runs := RunbookRuns(rows)
+	md.whatWasDone(rows, runs)
+	md.followUps(rows)
+
 	md.printf("\n## Timeline\n\n")
 	if len(rows) == 0 {
 		md.printf("_No entries._\n")
@@ -67,11 +72,10 @@ func Markdown(w io.Writer, entries []timeline.Entry, opts Options) error {
 		}
 	}
 
-	md.runbookRuns(RunbookRuns(rows))
+	md.runbookRuns(runs)
 	md.inForce(entries)
 	md.starredChat(rows)
 
-	md.printf("\n## Follow-ups\n\n_To fill in: one action item per line, with an owner and a due date._\n\n- [ ] \n")
 	return md.flush()
 }
 

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/warroomhq/warroom/timeline"
+	"github.com/warroomhq/warroom/timeline/ledger"
 )
 
 // Runbook entries follow this convention (kind runbook.*):
@@ -24,9 +25,15 @@ import (
 type RunbookRun struct {
 	ID, Runbook, Actor string
 	Params             [][2]string // name, value; sorted by name
+	ParamText          string      // fields["params"] as the runner wrote it
 	Start, End         time.Time
 	Result             string
 	Steps              []RunbookStep
+	// Changes are what it changed in the world, in order (the entries'
+	// change fields); Stays is what of them its end said stays, when it
+	// said.
+	Changes []ledger.Change
+	Stays   string
 }
 
 // RunbookStep is one step of a run.
@@ -67,6 +74,17 @@ func RunbookRuns(rows []timeline.Row) []RunbookRun {
 		}
 		if run.Actor == "" {
 			run.Actor = r.Entry.Actor
+		}
+		if run.ParamText == "" {
+			run.ParamText = f["params"]
+		}
+		if field := f[ledger.FieldChange]; field != "" {
+			if c, err := ledger.Decode(field); err == nil {
+				run.Changes = append(run.Changes, c)
+			}
+		}
+		if f["stays"] != "" {
+			run.Stays = f["stays"]
 		}
 		for k, v := range f {
 			if name, ok := strings.CutPrefix(k, "param."); ok && !slices.ContainsFunc(run.Params, func(p [2]string) bool { return p[0] == name }) {
