@@ -186,7 +186,8 @@ func TestMarkdownShowsTheAmendedIncident(t *testing.T) {
 		"### scale-up (run r1): ok, 22m 6s",
 		"Parameters: `desired`=`12`, `group`=`web`.",
 		"| set-desired | 00:04:05 | 22m 0s | ok | web-asg in service 12/12 |",
-		"## Starred chat",
+		"| 2026-01-09 23:58:30 CET | ★ **starred chat.message:** web-asg is stuck", // in the key events
+		"## Full timeline",
 		"## Impact",
 		"## Follow-ups",
 	} {

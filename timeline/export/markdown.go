@@ -60,21 +60,12 @@ func Markdown(w io.Writer, entries []timeline.Entry, opts Options) error {
 	md.decisions(rows)
 	runs := RunbookRuns(rows)
 	md.whatWasDone(rows, runs)
+	md.inForce(entries)
 	md.followUps(rows)
 
-	md.printf("\n## Timeline\n\n")
-	if len(rows) == 0 {
-		md.printf("_No entries._\n")
-	} else {
-		md.printf("| Time | Source | Kind | Who | What |\n|---|---|---|---|---|\n")
-		for _, r := range rows {
-			md.timelineRow(r)
-		}
-	}
-
+	md.keyEvents(rows, runs)
+	md.fullTimeline(rows)
 	md.runbookRuns(runs)
-	md.inForce(entries)
-	md.starredChat(rows)
 
 	return md.flush()
 }
@@ -250,29 +241,6 @@ func (m *mdWriter) entryRef(r timeline.Row) {
 	m.printf("[%s](#%s)", r.Entry.ID, r.Entry.ID)
 }
 
-func (m *mdWriter) timelineRow(r timeline.Row) {
-	m.printf("| <a id=\"%s\"></a>", r.Entry.ID)
-	m.time(r.Occurred, fullTime)
-	m.str(" | ")
-	m.cell(r.Entry.Source, 0)
-	m.str(" | ")
-	m.cell(r.Entry.Kind, 0)
-	m.str(" | ")
-	m.cell(r.Entry.Actor, 0)
-	m.str(" | ")
-	if r.Starred {
-		m.str("★ ")
-	}
-	if r.Entry.Kind == timeline.KindDecision {
-		m.str("**Decision:** ")
-	}
-	m.cell(r.Text, maxCellText)
-	if r.Amended && !r.Erased {
-		m.str(" _(amended)_")
-	}
-	m.str(" |\n")
-}
-
 func (m *mdWriter) runbookRuns(runs []RunbookRun) {
 	if len(runs) == 0 {
 		return
@@ -329,29 +297,6 @@ func (m *mdWriter) runbookRuns(runs []RunbookRun) {
 				m.printf("\nOutput of %s:\n\n%s\n%s\n%s\n", codeSpan(s.Name), fence, strings.TrimRight(s.Output, "\n"), fence)
 			}
 		}
-	}
-}
-
-func (m *mdWriter) starredChat(rows []timeline.Row) {
-	first := true
-	for _, r := range rows {
-		if !r.Starred || r.Entry.Kind != timeline.KindChatMessage {
-			continue
-		}
-		if first {
-			m.str("\n## Starred chat\n\n")
-			first = false
-		}
-		m.str("- ")
-		m.time(r.Occurred, fullTime)
-		if r.Entry.Actor != "" {
-			m.str(" **")
-			m.cell(r.Entry.Actor, 0)
-			m.str("**")
-		}
-		m.str(": ")
-		m.cell(r.Text, 0)
-		m.str("\n")
 	}
 }
 

@@ -27,6 +27,7 @@ type RunbookRun struct {
 	Params             [][2]string // name, value; sorted by name
 	ParamText          string      // fields["params"] as the runner wrote it
 	Start, End         time.Time
+	First              timeline.Row // its first entry
 	Result             string
 	Steps              []RunbookStep
 	// Changes are what it changed in the world, in order (the entries'
@@ -64,7 +65,7 @@ func RunbookRuns(rows []timeline.Row) []RunbookRun {
 		}
 		run := byID[id]
 		if run == nil {
-			run = &RunbookRun{ID: id, Start: r.Occurred}
+			run = &RunbookRun{ID: id, Start: r.Occurred, First: r}
 			byID[id] = run
 			runs = append(runs, run)
 		}
