@@ -1,7 +1,6 @@
 package export
 
 import (
-	"regexp"
 	"strings"
 
 	"github.com/warroomhq/warroom/timeline"
@@ -161,8 +160,33 @@ func (m *mdWriter) actionRow(r timeline.Row, effects []string) {
 	m.str(" |\n")
 }
 
-// followUpMarker finds what a note or chat line says is a follow-up.
-var followUpMarker = regexp.MustCompile(`(?i)\b(?:follow[- ]?up|todo|action item)\s*:\s*(\S.*)`)
+// followUpMarkers say a line is a follow-up, before a colon, in any case.
+var followUpMarkers = []string{"follow-up", "follow up", "followup", "todo", "action item"}
+
+// followUpText is what line says is a follow-up, after a marker and its
+// colon ("TODO: page the DB team" → "page the DB team").
+func followUpText(line string) (string, bool) {
+	for i := 0; i < len(line); i++ {
+		if line[i] != ':' {
+			continue
+		}
+		head := strings.TrimRight(line[:i], " \t")
+		for _, mk := range followUpMarkers {
+			n := len(head) - len(mk)
+			if n < 0 || !strings.EqualFold(head[n:], mk) || (n > 0 && isWordByte(head[n-1])) {
+				continue
+			}
+			if rest := strings.TrimSpace(line[i+1:]); rest != "" {
+				return rest, true
+			}
+		}
+	}
+	return "", false
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || c == '-' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+}
 
 // FollowUp is an action item a note or chat line called one.
 type FollowUp struct {
@@ -179,8 +203,8 @@ func FollowUps(rows []timeline.Row) []FollowUp {
 			continue
 		}
 		for line := range strings.Lines(r.Text) {
-			if sub := followUpMarker.FindStringSubmatch(line); sub != nil {
-				out = append(out, FollowUp{Text: strings.TrimSpace(sub[1]), From: r})
+			if text, ok := followUpText(line); ok {
+				out = append(out, FollowUp{Text: text, From: r})
 			}
 		}
 	}

@@ -106,7 +106,7 @@ func TestFollowUpsAreHarvestedFromNotesAndChat(t *testing.T) {
 	alert := keyEntry(4, timeline.KindAlertTriggered, "", nil)
 	alert.Text = "TODO: not a follow-up, an alert's text"
 	plain := keyEntry(5, timeline.KindNote, "ana", nil)
-	plain.Text = "follow up with no colon is just talk"
+	plain.Text = "follow up with no colon is just talk; nor is mytodo: this, nor an empty TODO:"
 	sec := section(t, draftOf(t, chat, note, item, alert, plain), "Follow-ups")
 	want := "- [ ] the sync's alert never fired — bob, 2026-01-12 07:01:00 UTC ([e1](#e1))\n" +
 		"- [ ] page the DB team sooner — ana, 2026-01-12 07:02:00 UTC ([e2](#e2))\n" +

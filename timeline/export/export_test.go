@@ -355,8 +355,8 @@ func TestFormatDuration(t *testing.T) {
 	}
 }
 
-// BenchmarkMarkdown100k exports 100,000 entries (chat, alerts, a runbook
-// run, amendments) to Markdown.
+// BenchmarkMarkdown100k exports 100,000 entries (chat, alerts, runbook
+// runs, fleet changes, drift, follow-up notes, amendments) to Markdown.
 func BenchmarkMarkdown100k(b *testing.B) {
 	base := time.Date(2026, 1, 9, 22, 0, 0, 0, time.UTC)
 	entries := make([]timeline.Entry, 100_000)
@@ -369,6 +369,14 @@ func BenchmarkMarkdown100k(b *testing.B) {
 			e.Source, e.Kind, e.Text = "pagerduty", timeline.KindAlertTriggered, "web: 5xx rate above 5%"
 		case 7:
 			e.Source, e.Kind, e.Fields = "runbook", "runbook.step.finished", map[string]string{"run": "r" + strconv.Itoa(i/1000), "runbook": "scale-up", "step": "s" + strconv.Itoa(i%100), "result": "ok", "output": "in service 12/12"}
+		case 1:
+			e.Source, e.Kind, e.Text = "aws", KindFleetChange, "web: instance i-"+strconv.Itoa(i)+" entered service"
+			e.Fields = map[string]string{"group": "web", "change": "instance", "instance": "i-" + strconv.Itoa(i)}
+		case 5:
+			e.Source, e.Kind, e.Text = "drift", KindDrift, "slot drift edge-1 web: missing web-"+strconv.Itoa(i%7)
+			e.Fields = map[string]string{"group": "web", "instance": "edge-1", "backend": "web", "missing": "web-" + strconv.Itoa(i%7)}
+		case 8:
+			e.Source, e.Kind, e.Text = "warroom", timeline.KindNote, "Follow-up: alert on the sync's lag"
 		case 9:
 			e = timeline.Entry{ID: e.ID, Seq: e.Seq, Occurred: e.Occurred, Recorded: e.Recorded, Source: "warroom", Kind: timeline.KindAmend, Target: "e" + strconv.Itoa(i), Op: timeline.OpStar}
 		}
