@@ -79,7 +79,7 @@ func Fold(rows []timeline.Row, loc *time.Location) []Folded {
 func foldKey(r timeline.Row) (string, time.Duration) {
 	f := r.Fields
 	switch {
-	case r.Entry.Kind == KindFleetChange && (f["change"] == "desired" || f["change"] == "instance"):
+	case r.Entry.Kind == KindFleetChange && f["group"] != "" && (desiredChange(f) || f["instance"] != ""):
 		return "fleet\x00" + f["group"], fleetWindow
 	case r.Entry.Kind == KindDrift:
 		return "drift\x00" + binding(r) + "\x00" + driftShape(f), 0
@@ -87,6 +87,48 @@ func foldKey(r timeline.Row) (string, time.Duration) {
 		return "run\x00" + f["run"] + "\x00" + f["step"], 0
 	}
 	return "", 0
+}
+
+// desiredChange reports whether a fleet.change entry's fields are a
+// group's desired capacity changing (the watcher says change=desired; the
+// drill world gives only from and to).
+func desiredChange(f map[string]string) bool {
+	return f["change"] == "desired" || f["change"] == "" && f["instance"] == "" && f["from"] != "" && f["to"] != ""
+}
+
+// instanceChange is what a fleet.change entry says happened to its
+// instance, without the instance, its address or a running count:
+// "web: instance i-1 entered service 10.0.0.1" and "web: i-1 in service
+// (5/12)" say "entered service" and "in service".
+func instanceChange(r timeline.Row) string {
+	f := r.Fields
+	_, what, ok := strings.Cut(r.Text, f["instance"]+" ")
+	if !ok {
+		return r.Text
+	}
+	what = strings.TrimPrefix(what, "instance ")
+	if f["address"] != "" {
+		what = strings.TrimSuffix(what, " "+f["address"])
+	}
+	if i := strings.LastIndex(what, " ("); i >= 0 && strings.HasSuffix(what, ")") && isCount(what[i+2:len(what)-1]) {
+		what = what[:i]
+	}
+	return what
+}
+
+// isCount reports whether s reads "5/12".
+func isCount(s string) bool {
+	a, b, ok := strings.Cut(s, "/")
+	return ok && isDigits(a) && isDigits(b)
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // binding names what a drift entry is about.
@@ -142,14 +184,11 @@ func fleetText(members []timeline.Row, loc *time.Location) string {
 	byWhat := map[string]*moved{}
 	for _, r := range members {
 		f := r.Fields
-		if f["change"] == "desired" {
+		if desiredChange(f) {
 			parts = append(parts, fmt.Sprintf("desired %s → %s", f["from"], f["to"]))
 			continue
 		}
-		_, what, _ := strings.Cut(r.Text, f["instance"]+" ")
-		if f["address"] != "" {
-			what = strings.TrimSuffix(what, " "+f["address"])
-		}
+		what := instanceChange(r)
 		mv := byWhat[what]
 		if mv == nil {
 			mv = &moved{from: r.Occurred}

@@ -25,6 +25,10 @@ func mechanicalIncident() []timeline.Entry {
 		id := fmt.Sprintf("i-%d", i)
 		add(3+float64(i)/2, KindFleetChange, "aws", "web: instance "+id+" entered service 10.0.0."+fmt.Sprint(i), map[string]string{"group": "web", "change": "instance", "instance": id, "address": "10.0.0." + fmt.Sprint(i)})
 	}
+	// The drill world's own shape: no change field, a running count.
+	add(10, KindFleetChange, "aws", "worker: desired capacity 6 → 8", map[string]string{"group": "worker", "from": "6", "to": "8"})
+	add(11, KindFleetChange, "aws", "worker: i-a in service (7/8)", map[string]string{"group": "worker", "instance": "i-a"})
+	add(12, KindFleetChange, "aws", "worker: i-b in service (8/8)", map[string]string{"group": "worker", "instance": "i-b"})
 	drift := func(min float64, dead, missing, free string) {
 		add(min, KindDrift, "drift", "slot drift on edge-1 web: dead "+dead+" missing "+missing, map[string]string{"group": "web", "instance": "edge-1", "backend": "web", "dead_slots": dead, "missing": missing, "free_slots": free})
 	}
@@ -57,14 +61,15 @@ func TestFullTimelineFoldsMechanicalEntries(t *testing.T) {
 		"| drift | drift ×2 |  | slot drift on edge-1 web: dead web3 missing  (recorded 2 times 07:05:00–07:06:00; latest: slot drift on edge-1 web: dead web3 missing ) |",
 		"| drift | drift.cleared |  | slot drift edge-1 web cleared |",
 		"| aws | fleet.change |  | web: desired capacity 12 → 8 |",
+		"| aws | fleet.change ×3 |  | worker: desired 6 → 8; 2 instances in service 07:11:00–07:12:00 (i-a, i-b) |",
 		"| warroom | note |  | ★ drift was the stale sync |",
 	} {
 		if !strings.Contains(sec, want) {
 			t.Errorf("full timeline lacks %q:\n%s", want, sec)
 		}
 	}
-	if rows := strings.Count(sec, "\n| <a id="); rows != 9 {
-		t.Errorf("%d rows for 20 entries, want 9:\n%s", rows, sec)
+	if rows := strings.Count(sec, "\n| <a id="); rows != 10 {
+		t.Errorf("%d rows for 23 entries, want 10:\n%s", rows, sec)
 	}
 	if strings.Contains(sec, "| amend |") {
 		t.Errorf("the star is a row of its own:\n%s", sec)
@@ -117,9 +122,9 @@ func TestKeyEventsAreTheReadableTimeline(t *testing.T) {
 	}
 	want := []string{
 		"| 2026-01-12 07:00:00 UTC | **alert fired:** web 5xx |  | [e1](#e1) |",
-		"| 2026-01-12 07:08:00 UTC | **alert cleared:** web 5xx cleared |  | [e17](#e17) |",
-		"| 2026-01-12 07:09:00 UTC | **alert fired again:** web 5xx |  | [e18](#e18) |",
-		"| 2026-01-12 07:31:00 UTC | ★ **note:** drift was the stale sync |  | [e20](#e20) |",
+		"| 2026-01-12 07:08:00 UTC | **alert cleared:** web 5xx cleared |  | [e20](#e20) |",
+		"| 2026-01-12 07:09:00 UTC | **alert fired again:** web 5xx |  | [e21](#e21) |",
+		"| 2026-01-12 07:31:00 UTC | ★ **note:** drift was the stale sync |  | [e23](#e23) |",
 	}
 	// Not the fleet changes, nor the drift.
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
