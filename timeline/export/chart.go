@@ -44,8 +44,9 @@ type Marker struct {
 }
 
 // ChartMarkers are the moments the chart marks: each alert that
-// triggered, each runbook run (at its first entry) and each key time.
-func ChartMarkers(rows []timeline.Row) []Marker {
+// triggered, each runbook run (at its first entry) and each key time
+// found (see KeyTimes).
+func ChartMarkers(rows []timeline.Row, kts []KeyTime) []Marker {
 	var out []Marker
 	seen := map[string]bool{}
 	for _, r := range rows {
@@ -61,7 +62,7 @@ func ChartMarkers(rows []timeline.Row) []Marker {
 	for _, run := range RunbookRuns(rows) {
 		out = append(out, Marker{At: run.Start, Label: "run " + cmpOr(run.Runbook, run.ID), Kind: "action"})
 	}
-	for _, kt := range KeyTimes(rows) {
+	for _, kt := range kts {
 		if kt.Found {
 			out = append(out, Marker{At: kt.At, Label: kt.Name, Kind: "key"})
 		}
@@ -127,7 +128,8 @@ func Chart(svg, png io.Writer, entries []timeline.Entry, opts Options) error {
 		return fmt.Errorf("no error ratio or requests/s recorded for %q: nothing to chart", main)
 	}
 	loc := opts.location()
-	markers := ChartMarkers(shownRows(timeline.NewView(entries)))
+	rows := shownRows(timeline.NewView(entries))
+	markers := ChartMarkers(rows, KeyTimes(rows, measuredImpact(opts, rows)))
 	from, to := extent(ratio, reqs, markers)
 	threshold := opts.ImpactErrorRatio
 	if threshold <= 0 {

@@ -130,7 +130,7 @@ func TestChartKeepsToTheMeasurements(t *testing.T) {
 	if strings.Contains(texts, "disk warning") || strings.Contains(texts, "Thu") {
 		t.Errorf("the chart stretches to an alert two days before:\n%s", texts)
 	}
-	from, to := extent(incidentSeries()[0].Points, nil, ChartMarkers(shownRows(timeline.NewView(entries))))
+	from, to := extent(incidentSeries()[0].Points, nil, ChartMarkers(shownRows(timeline.NewView(entries)), nil))
 	if !from.Equal(measuredFrom.Add(-time.Minute)) || !to.Equal(measuredFrom.Add(30*time.Minute)) {
 		t.Errorf("extent %v – %v", from, to)
 	}

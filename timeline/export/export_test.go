@@ -152,7 +152,7 @@ func TestResolvedOnlyWhenEveryAlertIs(t *testing.T) {
 		e := timeline.Entry{Kind: kind, Occurred: at.Add(time.Duration(min) * time.Minute), Fields: map[string]string{"alert": alert}}
 		return timeline.Row{Entry: e, Occurred: e.Occurred}
 	}
-	resolved := func(rows ...timeline.Row) KeyTime { return KeyTimes(rows)[4] }
+	resolved := func(rows ...timeline.Row) KeyTime { return KeyTimes(rows, nil)[4] }
 	if k := resolved(row(0, timeline.KindAlertTriggered, "A"), row(5, timeline.KindAlertResolved, "A"), row(9, timeline.KindAlertTriggered, "A")); k.Found {
 		t.Errorf("resolved at %v although A fired again", k.At)
 	}
@@ -171,11 +171,14 @@ func TestMarkdownShowsTheAmendedIncident(t *testing.T) {
 	}
 	md := buf.String()
 	for _, want := range []string{
-		"| Started | 2026-01-09 23:41:00 CET |",                    // the amended time
-		"| Detected | 2026-01-09 23:52:10 CET | 11m 10s | 11m 10s", // first alert.triggered
-		"| Acknowledged | 2026-01-09 23:55:00 CET | 2m 50s | 14m 0s",
-		"| Mitigated | 2026-01-10 00:27:00 CET | 32m 0s | 46m 0s", // across midnight
-		"| Resolved | 2026-01-10 01:10:00 CET | 43m 0s | 1h 29m",
+		"| Started | 2026-01-09 23:41:00 CET | marked by ana", // the amended time
+		"| Detected | 2026-01-09 23:52:10 CET | inferred: first critical alert ([e2](#e2))",
+		"| Acknowledged | 2026-01-09 23:55:00 CET | inferred: first page acknowledged",
+		"| Mitigated | 2026-01-10 00:27:00 CET | marked by ana",
+		"| Resolved | 2026-01-10 01:10:00 CET | inferred: every alert cleared",
+		"| Time to detect | Started → Detected | 11m 10s |",
+		"| Time to mitigate | Detected → Mitigated | 34m 50s |", // across midnight
+		"| Time to resolve | Detected → Resolved | 1h 17m |",
 		"killed the stuck provisioner job _(amended)_",
 		"★ web-asg is stuck at 4 \\| desired 12?<br>provisioner lock held since Friday",
 		"| " + timeline.ErasedText + " |",
@@ -183,7 +186,8 @@ func TestMarkdownShowsTheAmendedIncident(t *testing.T) {
 		"### scale-up (run r1): ok, 22m 6s",
 		"Parameters: `desired`=`12`, `group`=`web`.",
 		"| set-desired | 00:04:05 | 22m 0s | ok | web-asg in service 12/12 |",
-		"## Starred chat",
+		"| 2026-01-09 23:58:30 CET | ★ **starred chat.message:** web-asg is stuck", // in the key events
+		"## Full timeline",
 		"## Impact",
 		"## Follow-ups",
 	} {
@@ -351,8 +355,8 @@ func TestFormatDuration(t *testing.T) {
 	}
 }
 
-// BenchmarkMarkdown100k exports 100,000 entries (chat, alerts, a runbook
-// run, amendments) to Markdown.
+// BenchmarkMarkdown100k exports 100,000 entries (chat, alerts, runbook
+// runs, fleet changes, drift, follow-up notes, amendments) to Markdown.
 func BenchmarkMarkdown100k(b *testing.B) {
 	base := time.Date(2026, 1, 9, 22, 0, 0, 0, time.UTC)
 	entries := make([]timeline.Entry, 100_000)
@@ -365,6 +369,14 @@ func BenchmarkMarkdown100k(b *testing.B) {
 			e.Source, e.Kind, e.Text = "pagerduty", timeline.KindAlertTriggered, "web: 5xx rate above 5%"
 		case 7:
 			e.Source, e.Kind, e.Fields = "runbook", "runbook.step.finished", map[string]string{"run": "r" + strconv.Itoa(i/1000), "runbook": "scale-up", "step": "s" + strconv.Itoa(i%100), "result": "ok", "output": "in service 12/12"}
+		case 1:
+			e.Source, e.Kind, e.Text = "aws", KindFleetChange, "web: instance i-"+strconv.Itoa(i)+" entered service"
+			e.Fields = map[string]string{"group": "web", "change": "instance", "instance": "i-" + strconv.Itoa(i)}
+		case 5:
+			e.Source, e.Kind, e.Text = "drift", KindDrift, "slot drift edge-1 web: missing web-"+strconv.Itoa(i%7)
+			e.Fields = map[string]string{"group": "web", "instance": "edge-1", "backend": "web", "missing": "web-" + strconv.Itoa(i%7)}
+		case 8:
+			e.Source, e.Kind, e.Text = "warroom", timeline.KindNote, "Follow-up: alert on the sync's lag"
 		case 9:
 			e = timeline.Entry{ID: e.ID, Seq: e.Seq, Occurred: e.Occurred, Recorded: e.Recorded, Source: "warroom", Kind: timeline.KindAmend, Target: "e" + strconv.Itoa(i), Op: timeline.OpStar}
 		}

@@ -28,8 +28,11 @@ type Impact struct {
 	// From and To are then zero.
 	Impaired bool
 	From, To time.Time
-	Peak     float64 // the highest error ratio sampled, and when
-	PeakAt   time.Time
+	// Under is the first sample back at or under Threshold after the
+	// impact window; zero when the last sample was still above it.
+	Under  time.Time
+	Peak   float64 // the highest error ratio sampled, and when
+	PeakAt time.Time
 
 	Requests, Failed float64 // on Main, integrated from req/s and 5xx/s
 	Shed             float64 // requests shed by throttling, integrated from shed/s
@@ -136,7 +139,9 @@ func (im *Impact) errorRatio(sr series.Series) {
 			if !im.Impaired {
 				im.From = p.Time
 			}
-			im.Impaired, im.To = true, end
+			im.Impaired, im.To, im.Under = true, end, time.Time{}
+		} else if im.Impaired && im.Under.IsZero() {
+			im.Under = p.Time
 		}
 	}
 }
@@ -185,20 +190,30 @@ func BusiestBackend(all []series.Series) string {
 	return series.Busiest(totals)
 }
 
-// impact writes the Impact section: figures when measurements were
-// recorded, a placeholder saying none were otherwise.
-func (m *mdWriter) impact(im Impact, ok bool, chart string) {
-	m.str("\n## Impact\n\n")
+// measuredImpact is the impact from opts.Metrics, nil when no series was
+// recorded.
+func measuredImpact(opts Options, rows []timeline.Row) *Impact {
+	im, ok := ComputeImpact(opts.Metrics, rows, opts.MainTarget, opts.ImpactErrorRatio)
 	if !ok {
+		return nil
+	}
+	return &im
+}
+
+// impact writes the Impact section: figures when measurements were
+// recorded (im not nil), a placeholder saying none were otherwise.
+func (m *mdWriter) impact(im *Impact, chart string) {
+	m.str("\n## Impact\n\n")
+	if im == nil {
 		m.str("_No measurements were recorded for this incident, so warroom cannot state its impact. To fill in: who and what was affected, how many users or requests, for how long; error rates and counts over time._\n")
 		return
 	}
 	if im.Main == "" {
 		m.printf("None of the %d series recorded is an HAProxy backend's requests or errors, so no impact window or failed requests can be stated.\n\n", im.Series)
 	} else {
-		m.backendImpact(im)
+		m.backendImpact(*im)
 	}
-	m.capacityAndEffects(im)
+	m.capacityAndEffects(*im)
 	if chart != "" {
 		m.printf("\n![impact](%s)\n", chart)
 	}

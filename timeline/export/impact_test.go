@@ -62,11 +62,14 @@ func incidentSeries() []series.Series {
 func impactSection(t *testing.T, md string) string {
 	t.Helper()
 	start := strings.Index(md, "\n## Impact\n")
-	end := strings.Index(md, "\n## Timeline\n")
-	if start < 0 || end < start {
+	if start < 0 {
 		t.Fatalf("no Impact section:\n%s", md)
 	}
-	return md[start:end]
+	end := strings.Index(md[start+1:], "\n## ")
+	if end < 0 {
+		t.Fatalf("nothing after the Impact section:\n%s", md)
+	}
+	return md[start : start+1+end]
 }
 
 // TestImpactSectionIsComputedFromTheSeries: with measurements, the

@@ -44,33 +44,29 @@ func Markdown(w io.Writer, entries []timeline.Entry, opts Options) error {
 	if title == "" {
 		title = "Incident " + opts.Incident
 	}
-	md.printf("# Postmortem draft: %s\n\n", title)
-	md.printf("Incident `%s`. Times are in %s. Drafted by warroom from %d timeline entries; corrected entries show their amended text and time. Edit freely.\n",
-		opts.Incident, loc, len(all))
+	im := measuredImpact(opts, all)
+	kts := KeyTimes(all, im)
+	durations := Durations(kts, all, im)
+	md.header(title, opts.Incident, entries, all, kts)
+	md.printf("\nTimes are in %s. Drafted by warroom from %d timeline entries; corrected entries show their amended text and time. Edit freely.\n",
+		loc, len(all))
 	if opts.filtered() {
 		md.printf("\nFiltered:%s.\n", describeFilter(opts, loc))
 	}
+	md.summary(kts, durations, im, RunbookRuns(all), all)
+	md.keyTimes(kts, durations)
+	md.impact(im, opts.Chart)
 
-	md.keyTimes(KeyTimes(all))
-
-	im, measured := ComputeImpact(opts.Metrics, all, opts.MainTarget, opts.ImpactErrorRatio)
-	md.impact(im, measured, opts.Chart)
-
-	md.printf("\n## Timeline\n\n")
-	if len(rows) == 0 {
-		md.printf("_No entries._\n")
-	} else {
-		md.printf("| Time | Source | Kind | Who | What |\n|---|---|---|---|---|\n")
-		for _, r := range rows {
-			md.timelineRow(r)
-		}
-	}
-
-	md.runbookRuns(RunbookRuns(rows))
+	md.decisions(rows)
+	runs := RunbookRuns(rows)
+	md.whatWasDone(rows, runs)
 	md.inForce(entries)
-	md.starredChat(rows)
+	md.followUps(rows)
 
-	md.printf("\n## Follow-ups\n\n_To fill in: one action item per line, with an owner and a due date._\n\n- [ ] \n")
+	md.keyEvents(rows, runs)
+	md.fullTimeline(rows)
+	md.runbookRuns(runs)
+
 	return md.flush()
 }
 
@@ -164,56 +160,85 @@ func (m *mdWriter) cell(s string, limit int) {
 	}
 }
 
-func (m *mdWriter) keyTimes(kts []KeyTime) {
-	m.printf("\n## Key times\n\n| Key time | When | Since previous | Since started | From |\n|---|---|---|---|---|\n")
-	var prev, started time.Time
+func (m *mdWriter) keyTimes(kts []KeyTime, durations []Duration) {
+	m.str("\n## Key times and durations\n\n| Key time | When | Source |\n|---|---|---|\n")
 	for _, kt := range kts {
+		m.printf("| %s | ", kt.Name)
 		if !kt.Found {
-			m.printf("| %s | _not recorded_ | | | |\n", kt.Name)
+			m.str("_not recorded_ | |\n")
 			continue
 		}
-		m.printf("| %s | ", kt.Name)
 		m.time(kt.At, fullTime)
 		m.str(" | ")
-		if !prev.IsZero() {
-			m.str(formatDuration(kt.At.Sub(prev)))
+		switch {
+		case kt.Marked:
+			m.str("marked")
+			if kt.From.Entry.Actor != "" {
+				m.str(" by ")
+				m.cell(kt.From.Entry.Actor, 0)
+			}
+			m.str(" (")
+			m.entryRef(kt.From)
+			m.str(")")
+		case kt.From.Entry.ID != "":
+			m.printf("inferred: %s (", kt.Inferred)
+			m.entryRef(kt.From)
+			m.str(")")
+		default:
+			m.printf("inferred: %s, from the measurements", kt.Inferred)
 		}
-		m.str(" | ")
-		if !started.IsZero() {
-			m.str(formatDuration(kt.At.Sub(started)))
+		if kt.From.Text != "" {
+			m.str(": ")
+			m.cell(kt.From.Text, 120)
 		}
-		m.printf(" | %s %s: ", kt.From.Entry.Kind, kt.From.Entry.ID)
-		m.cell(kt.From.Text, 120)
+		for _, old := range kt.Superseded {
+			m.str("; supersedes ")
+			m.time(old.Occurred, fullTime)
+			m.str(" marked")
+			if old.Entry.Actor != "" {
+				m.str(" by ")
+				m.cell(old.Entry.Actor, 0)
+			}
+			m.str(" (")
+			m.entryRef(old)
+			m.str(")")
+		}
 		m.str(" |\n")
-		if kt.Name == "Started" {
-			started = kt.At
-		}
-		prev = kt.At
 	}
-	m.str("\nKey times come from entries of these kinds: started `incident.started`; detected `incident.detected`, else the first critical `alert.triggered`; acknowledged `incident.acknowledged`, else the first `alert.acknowledged`; mitigated `incident.mitigated`; resolved `incident.resolved`, else the last `alert.resolved` once every alert has cleared. Record or correct one with `m` in the war-room or `warroom timeline append --kind incident.mitigated ...`.\n")
+	m.str("\n| Duration | Between | Length |\n|---|---|---|\n")
+	for _, d := range durations {
+		m.printf("| %s | %s → %s | ", d.Name, d.From.Name, d.To.Name)
+		switch {
+		case d.Impossible:
+			m.str("— |\n")
+		case d.Known:
+			m.printf("%s |\n", formatDuration(d.Length))
+		default:
+			var missing []string
+			for _, end := range []Moment{d.From, d.To} {
+				if !end.Found {
+					missing = append(missing, end.Name)
+				}
+			}
+			m.printf("_unknown: no %s_ |\n", strings.Join(missing, " and no "))
+		}
+	}
+	if flags := ImpossibleOrders(kts, durations); len(flags) > 0 {
+		m.str("\n")
+		for _, f := range flags {
+			m.printf("- ⚠ impossible order: %s (", f[1].Name)
+			m.time(f[1].At, fullTime)
+			m.printf(") is before %s (", f[0].Name)
+			m.time(f[0].At, fullTime)
+			m.str("); correct the mark in force.\n")
+		}
+	}
+	m.str("\nA responder marks or corrects a key time with `m` in the war-room or `warroom timeline append --kind incident.mitigated ...`; the latest mark is in force. Unmarked ones are inferred: started from the error ratio's first sample above the impact threshold, detected from the first critical alert, acknowledged from the first page acknowledged, mitigated from the error ratio back under the threshold, resolved when every alert has cleared.\n")
 }
 
-func (m *mdWriter) timelineRow(r timeline.Row) {
-	m.str("| ")
-	m.time(r.Occurred, fullTime)
-	m.str(" | ")
-	m.cell(r.Entry.Source, 0)
-	m.str(" | ")
-	m.cell(r.Entry.Kind, 0)
-	m.str(" | ")
-	m.cell(r.Entry.Actor, 0)
-	m.str(" | ")
-	if r.Starred {
-		m.str("★ ")
-	}
-	if r.Entry.Kind == timeline.KindDecision {
-		m.str("**Decision:** ")
-	}
-	m.cell(r.Text, maxCellText)
-	if r.Amended && !r.Erased {
-		m.str(" _(amended)_")
-	}
-	m.str(" |\n")
+// entryRef writes a link to r's row in the full timeline.
+func (m *mdWriter) entryRef(r timeline.Row) {
+	m.printf("[%s](#%s)", r.Entry.ID, r.Entry.ID)
 }
 
 func (m *mdWriter) runbookRuns(runs []RunbookRun) {
@@ -272,29 +297,6 @@ func (m *mdWriter) runbookRuns(runs []RunbookRun) {
 				m.printf("\nOutput of %s:\n\n%s\n%s\n%s\n", codeSpan(s.Name), fence, strings.TrimRight(s.Output, "\n"), fence)
 			}
 		}
-	}
-}
-
-func (m *mdWriter) starredChat(rows []timeline.Row) {
-	first := true
-	for _, r := range rows {
-		if !r.Starred || r.Entry.Kind != timeline.KindChatMessage {
-			continue
-		}
-		if first {
-			m.str("\n## Starred chat\n\n")
-			first = false
-		}
-		m.str("- ")
-		m.time(r.Occurred, fullTime)
-		if r.Entry.Actor != "" {
-			m.str(" **")
-			m.cell(r.Entry.Actor, 0)
-			m.str("**")
-		}
-		m.str(": ")
-		m.cell(r.Text, 0)
-		m.str("\n")
 	}
 }
 

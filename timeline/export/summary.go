@@ -6,105 +6,8 @@ import (
 	"time"
 
 	"github.com/warroomhq/warroom/timeline"
+	"github.com/warroomhq/warroom/timeline/ledger"
 )
-
-// KeyTime is one milestone of the incident and the entry it came from.
-type KeyTime struct {
-	Name  string
-	Found bool
-	At    time.Time
-	From  timeline.Row
-}
-
-// keyTimeRules say which entry kinds set each key time. An explicit
-// incident.* entry wins over the fallback kind. All but Resolved take the
-// earliest matching entry; Resolved takes the latest, since the incident
-// is resolved when the last alert is.
-//
-//	Started       incident.started
-//	Detected      incident.detected, else the first critical alert.triggered
-//	              (the first of any severity when none is critical)
-//	Acknowledged  incident.acknowledged, else the first alert.acknowledged
-//	Mitigated     incident.mitigated
-//	Resolved      incident.resolved, else the last alert.resolved, but
-//	              only once every alert that triggered has resolved since
-var keyTimeRules = []struct {
-	name, explicit, fallback string
-	latest                   bool
-}{
-	{"Started", timeline.KindIncidentStarted, "", false},
-	{"Detected", timeline.KindIncidentDetected, timeline.KindAlertTriggered, false},
-	{"Acknowledged", timeline.KindIncidentAcknowledged, timeline.KindAlertAcknowledged, false},
-	{"Mitigated", timeline.KindIncidentMitigated, "", false},
-	{"Resolved", timeline.KindIncidentResolved, timeline.KindAlertResolved, true},
-}
-
-// KeyTimes finds the incident's key times in rows, which must be in time
-// order (hidden rows left out).
-func KeyTimes(rows []timeline.Row) []KeyTime {
-	out := make([]KeyTime, len(keyTimeRules))
-	for i, rule := range keyTimeRules {
-		out[i].Name = rule.name
-		for _, kind := range []string{rule.explicit, rule.fallback} {
-			if kind == "" || out[i].Found {
-				continue
-			}
-			if kind == timeline.KindAlertResolved && !allAlertsResolved(rows) {
-				continue // an alert fired again, or never cleared: not resolved
-			}
-			for j := range rows {
-				r := rows[j]
-				if rule.latest {
-					r = rows[len(rows)-1-j]
-				}
-				if r.Entry.Kind == kind && (kind != timeline.KindAlertTriggered || paging(r, rows)) {
-					out[i] = KeyTime{Name: rule.name, Found: true, At: r.Occurred, From: r}
-					break
-				}
-			}
-		}
-	}
-	return out
-}
-
-// paging reports whether an alert.triggered row counts as detection: a
-// critical alert, or any alert when none of them is critical (a warning
-// that fired days before and paged nobody is not when the incident was
-// detected).
-func paging(r timeline.Row, rows []timeline.Row) bool {
-	if r.Entry.Fields["severity"] == "critical" {
-		return true
-	}
-	for _, other := range rows {
-		if other.Entry.Kind == timeline.KindAlertTriggered && other.Entry.Fields["severity"] == "critical" {
-			return false
-		}
-	}
-	return true
-}
-
-// allAlertsResolved reports whether the last word on every alert that
-// triggered is a resolve. Alerts are told apart by their "alert" field,
-// else by their text.
-func allAlertsResolved(rows []timeline.Row) bool {
-	last := map[string]string{}
-	for _, r := range rows {
-		switch r.Entry.Kind {
-		case timeline.KindAlertTriggered, timeline.KindAlertAcknowledged, timeline.KindAlertResolved:
-			id := r.Entry.Fields["alert"]
-			if id == "" {
-				id = r.Entry.Text
-			}
-			last[id] = r.Entry.Kind
-		}
-	}
-	for _, kind := range last {
-		if kind != timeline.KindAlertResolved {
-			return false
-		}
-	}
-	return true
-}
 
 // Runbook entries follow this convention (kind runbook.*):
 //
@@ -122,9 +25,16 @@ func allAlertsResolved(rows []timeline.Row) bool {
 type RunbookRun struct {
 	ID, Runbook, Actor string
 	Params             [][2]string // name, value; sorted by name
+	ParamText          string      // fields["params"] as the runner wrote it
 	Start, End         time.Time
+	First              timeline.Row // its first entry
 	Result             string
 	Steps              []RunbookStep
+	// Changes are what it changed in the world, in order (the entries'
+	// change fields); Stays is what of them its end said stays, when it
+	// said.
+	Changes []ledger.Change
+	Stays   string
 }
 
 // RunbookStep is one step of a run.
@@ -155,7 +65,7 @@ func RunbookRuns(rows []timeline.Row) []RunbookRun {
 		}
 		run := byID[id]
 		if run == nil {
-			run = &RunbookRun{ID: id, Start: r.Occurred}
+			run = &RunbookRun{ID: id, Start: r.Occurred, First: r}
 			byID[id] = run
 			runs = append(runs, run)
 		}
@@ -165,6 +75,17 @@ func RunbookRuns(rows []timeline.Row) []RunbookRun {
 		}
 		if run.Actor == "" {
 			run.Actor = r.Entry.Actor
+		}
+		if run.ParamText == "" {
+			run.ParamText = f["params"]
+		}
+		if field := f[ledger.FieldChange]; field != "" {
+			if c, err := ledger.Decode(field); err == nil {
+				run.Changes = append(run.Changes, c)
+			}
+		}
+		if f["stays"] != "" {
+			run.Stays = f["stays"]
 		}
 		for k, v := range f {
 			if name, ok := strings.CutPrefix(k, "param."); ok && !slices.ContainsFunc(run.Params, func(p [2]string) bool { return p[0] == name }) {
