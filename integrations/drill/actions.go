@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/warroomhq/warroom/integrations"
@@ -14,7 +13,14 @@ import (
 // Actions returns the world's implementations of every action interface,
 // so runbooks act on the drill exactly as they would on real services.
 func (w *World) Actions() integrations.Actions {
-	return integrations.Actions{Scaler: w, Commands: w, LoadBalancer: w, Chat: w, Alerts: w}
+	a := integrations.Actions{Scaler: w, Commands: w, LoadBalancer: w, Chat: w, Alerts: w}
+	if len(w.sc.Optional) > 0 {
+		a.Shedder = w
+	}
+	if w.replicaModel() != nil {
+		a.Replicas = w
+	}
+	return a
 }
 
 func (w *World) newInstance(groupName, lifecycle string, launched time.Time) integrations.Instance {
@@ -59,7 +65,7 @@ func (w *World) launch(g *group) []integrations.Event {
 		}
 	}
 	for live := g.InService + g.Pending; live < g.Desired; live++ {
-		lo, hi := w.sc.LaunchSeconds[0], w.sc.LaunchSeconds[1]
+		lo, hi := w.launchSeconds(g.Name)
 		in := w.newInstance(g.Name, integrations.LifecyclePending, w.now)
 		g.ready[in.ID] = w.now.Add(time.Duration(lo+w.rng.IntN(hi-lo+1)) * time.Second)
 		g.Instances = append(g.Instances, in)
@@ -103,6 +109,7 @@ func (w *World) SetDesiredCapacity(ctx context.Context, name string, desired int
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.spend()
 	g := w.findGroup(name)
 	if g == nil {
 		return fmt.Errorf("drill: no Auto Scaling group named %q", name)
@@ -112,8 +119,8 @@ func (w *World) SetDesiredCapacity(ctx context.Context, name string, desired int
 	}
 	from := g.Desired
 	g.Desired, g.DesiredSince = desired, w.now
-	if name == w.sc.WebGroup && desired > from && w.firstScaleUp.IsZero() {
-		w.firstScaleUp = w.now
+	if name == w.sc.WebGroup && desired > from {
+		w.mark(MilestoneScaleUp)
 	}
 	w.pending = append(w.pending, fleetRecord(w.now, fmt.Sprintf("%s: desired capacity %d → %d", name, from, desired),
 		map[string]string{"group": name, "from": fmt.Sprint(from), "to": fmt.Sprint(desired)}))
@@ -127,6 +134,7 @@ func (w *World) DescribeGroup(ctx context.Context, name string) (integrations.Gr
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.spend()
 	g := w.findGroup(name)
 	if g == nil {
 		return integrations.Group{}, fmt.Errorf("drill: no Auto Scaling group named %q", name)
@@ -154,6 +162,7 @@ func (w *World) withEdge(ctx context.Context, name string, fn func(e *edge) erro
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.spend()
 	for _, e := range w.edges {
 		if e.name == name {
 			return fn(e)
@@ -225,9 +234,7 @@ func (w *World) SetThrottle(ctx context.Context, instance, tier string, percent 
 			delete(e.throttles, tier)
 		} else {
 			e.throttles[tier] = percent
-			if w.firstThrottle.IsZero() {
-				w.firstThrottle = w.now
-			}
+			w.mark(MilestoneThrottle)
 		}
 		w.pending = append(w.pending, integrations.Record{Occurred: w.now, Source: "haproxy", Kind: "fleet.change",
 			Text:   fmt.Sprintf("%s: throttle tier %s %d%% → %d%%", instance, tier, from, percent),
@@ -253,9 +260,7 @@ func (w *World) Reload(ctx context.Context, instance string) (integrations.Proce
 			e.resolve(live)
 			text += fmt.Sprintf("; slots re-resolved: %d servers, %d free", min(len(live), len(e.slots)), max(0, len(e.slots)-len(live)))
 		}
-		if w.firstReload.IsZero() {
-			w.firstReload = w.now
-		}
+		w.mark(MilestoneReload)
 		w.pending = append(w.pending, integrations.Record{Occurred: w.now, Source: "haproxy", Kind: "fleet.change",
 			Text: text, Fields: map[string]string{"instance": instance}})
 		p = e.process()
@@ -284,32 +289,57 @@ func (w *World) Upstream(string) (integrations.UpstreamRef, bool) {
 	return integrations.UpstreamRef{}, false
 }
 
-// RunCommand implements integrations.CommandRunner with canned outputs
-// for the commands the built-in runbooks use.
+// RunCommand implements integrations.CommandRunner: each host answers the
+// command as its model says (a disk that fills, a process manager, a job
+// holding a lock), or, for a host no model owns, as a quiet healthy host
+// would.
 func (w *World) RunCommand(ctx context.Context, targets []string, command string, maxOutput int) ([]integrations.CommandResult, error) {
+	return w.RunCommandBounded(ctx, targets, command, integrations.CommandOptions{MaxConcurrency: len(targets), MaxErrors: len(targets), MaxOutput: maxOutput})
+}
+
+// RunCommandBounded implements integrations.BoundedCommandRunner: hosts
+// answer one after another, MaxConcurrency at a time, and once MaxErrors
+// hosts have failed the rest are not sent the command (status
+// Cancelled), as the service does.
+func (w *World) RunCommandBounded(ctx context.Context, targets []string, command string, opts integrations.CommandOptions) ([]integrations.CommandResult, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	var out []integrations.CommandResult
+	w.spend()
 	for _, t := range targets {
-		if !w.knownInstance(t) {
+		if !w.knownHost(t) {
 			return nil, fmt.Errorf("drill: no instance %q", t)
 		}
-		text := "ok\n"
-		if strings.HasPrefix(strings.TrimSpace(command), "df") {
-			text = "Filesystem      Size  Used Avail Use% Mounted on\n/dev/nvme0n1p1   20G   19G  1.0G  95% /\n"
+	}
+	var out []integrations.CommandResult
+	failed := 0
+	for _, t := range targets {
+		if failed >= max(opts.MaxErrors, 1) {
+			out = append(out, integrations.CommandResult{Target: t, Status: "Cancelled"})
+			continue
 		}
-		if maxOutput > 0 && len(text) > maxOutput {
-			text = text[:maxOutput]
+		text, code := w.runOn(t, command)
+		if opts.MaxOutput > 0 && len(text) > opts.MaxOutput {
+			text = text[:opts.MaxOutput]
 		}
-		out = append(out, integrations.CommandResult{Target: t, Status: "Success", Output: text})
+		status := "Success"
+		if code != 0 {
+			status = "Failed"
+			failed++
+		}
+		out = append(out, integrations.CommandResult{Target: t, Status: status, ExitCode: code, Output: text})
 	}
 	return out, nil
 }
 
-func (w *World) knownInstance(id string) bool {
+func (w *World) knownHost(id string) bool {
+	for _, h := range w.hosts {
+		if h.owns(w, id) {
+			return true
+		}
+	}
 	for _, g := range w.groups {
 		for _, in := range g.Instances {
 			if in.ID == id {
@@ -327,6 +357,7 @@ func (w *World) Post(ctx context.Context, text, threadID string) (integrations.M
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.spend()
 	evs := w.message(w.user, text)
 	w.pending = append(w.pending, evs...)
 	m := evs[0].(integrations.ChatPosted).Messages[0]
@@ -350,6 +381,7 @@ func (w *World) setAlertStatus(ctx context.Context, id string, status integratio
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.spend()
 	for _, a := range w.alerts {
 		if a.fired && a.alert.ID == id {
 			a.alert.Status, a.alert.UpdatedAt = status, w.now
@@ -370,6 +402,7 @@ func (w *World) AddNote(ctx context.Context, id, note string) error {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.spend()
 	w.pending = append(w.pending, integrations.Record{Occurred: w.now, Source: "pagerduty", Kind: "alert.note",
 		Actor: w.user, Text: note, Fields: map[string]string{"alert": id}})
 	return nil
