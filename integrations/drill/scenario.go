@@ -21,6 +21,10 @@ type Scenario struct {
 	FreeShare float64
 	// PerInstance is what one web instance serves before it overloads.
 	PerInstance float64
+	// Meltdown, when set, is the share of its capacity a web instance
+	// still serves once offered over 120% of it: workers forked past
+	// memory, the OOM killer taking masters, processes restarting cold.
+	Meltdown float64
 	// LaunchSeconds is the range new instances take to come into service.
 	LaunchSeconds [2]int
 	Groups        []GroupSpec

@@ -22,6 +22,7 @@ func mondaySurge() Scenario {
 		},
 		FreeShare:   0.6,
 		PerInstance: 300,
+		Meltdown:    0.6,
 		// With the lock free a launch takes 8-12 min; behind the hung
 		// lock, each waits out the launch hook first.
 		LaunchSeconds: [2]int{480, 720},
@@ -37,9 +38,9 @@ func mondaySurge() Scenario {
 		ReferenceTTM: 2*time.Hour + 50*time.Minute, // a partial outage of just under three hours
 		Reference: []PlanStep{
 			{At: 3 * time.Minute, Runbook: "clear-stuck-job", Params: map[string]string{"instance": "i-0b7e2c1d9a4f60812", "job": "provision-web"}},
-			{At: 4 * time.Minute, Runbook: "scale-up", Params: map[string]string{"group": "web", "desired": "12"}},
-			{At: 5 * time.Minute, Runbook: "throttle-tier", Params: map[string]string{"tier": "free", "percent": "50"}},
-			{At: 40 * time.Minute, Runbook: "lift-throttle", Params: map[string]string{"tier": "free"}},
+			{At: 4 * time.Minute, Runbook: "throttle-tier", Params: map[string]string{"tier": "free", "percent": "50"}},
+			{At: 5 * time.Minute, Runbook: "scale-up", Params: map[string]string{"group": "web", "desired": "12"}},
+			{At: 25 * time.Minute, Runbook: "lift-throttle", Params: map[string]string{"tier": "free"}},
 		},
 		WebGroup: "web",
 		Groups: []GroupSpec{

@@ -391,6 +391,9 @@ func (w *World) serve(demand float64) {
 		} else {
 			each := (in - lost) / float64(len(up))
 			served := min(each, perServer)
+			if w.sc.Meltdown > 0 && each > 1.2*perServer {
+				served = perServer * w.sc.Meltdown
+			}
 			w.passed += served * float64(len(up))
 			for _, s := range up {
 				bad := served * w.failShare(s.instance)
