@@ -87,7 +87,11 @@ func ParsePlan(file string, data []byte) ([]PlanStep, error) {
 			bad(item, "a step is a mapping with at and one of runbook, note, ack")
 			continue
 		}
-		p := item.GetToken().Position
+		at := ast.Node(item)
+		if len(m.Values) > 0 {
+			at = m.Values[0].Key // a step is where its first key is
+		}
+		p := at.GetToken().Position
 		st := PlanStep{Line: p.Line, Column: p.Column}
 		seenAt := false
 		for _, kv := range m.Values {
@@ -128,11 +132,11 @@ func ParsePlan(file string, data []byte) ([]PlanStep, error) {
 		}
 		switch {
 		case !seenAt:
-			bad(item, "step has no at: say when, from the scenario's start")
+			bad(at, "step has no at: say when, from the scenario's start")
 		case kinds != 1:
-			bad(item, "step needs exactly one of runbook, note, ack")
+			bad(at, "step needs exactly one of runbook, note, ack")
 		case st.Params != nil && st.Runbook == "":
-			bad(item, "params belong to a runbook step")
+			bad(at, "params belong to a runbook step")
 		}
 		steps = append(steps, st)
 	}
