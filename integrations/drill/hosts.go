@@ -209,7 +209,7 @@ func (h *Host) df() string {
 	out := "Filesystem      Size  Used Avail Use% Mounted on\n"
 	d := h.Disk
 	if d == nil {
-		return out + "/dev/nvme0n1p1   20G  6.1G   14G  31% /\n"
+		return out + "/dev/nvme0n1p1   20G   19G  1.0G  95% /\n"
 	}
 	used := d.usedGB()
 	return out + fmt.Sprintf("%-15s %4s %5s %5s %3.0f%% %s\n", d.Device, gb(d.SizeGB), gb(used), gb(d.SizeGB-used), 100*used/d.SizeGB, d.Mount)
