@@ -168,11 +168,29 @@ func (w *World) withEdge(ctx context.Context, name string, fn func(e *edge) erro
 			return fn(e)
 		}
 	}
+	if w.front != nil && w.front.name == name {
+		return fn(w.front)
+	}
 	return fmt.Errorf("drill: no HAProxy instance named %q", name)
 }
 
 // Instances implements integrations.LoadBalancer.
-func (w *World) Instances() []string { return slices.Clone(w.sc.Edges) }
+func (w *World) Instances() []string {
+	if w.sc.Front != "" {
+		return append(slices.Clone(w.sc.Edges), w.sc.Front)
+	}
+	return slices.Clone(w.sc.Edges)
+}
+
+// Reloadable implements integrations.ConfigChecker: a roll reloads the
+// edges, one after another, draining each on the front first.
+func (w *World) Reloadable() []string { return slices.Clone(w.sc.Edges) }
+
+// CheckConfig implements integrations.ConfigChecker: the drill's
+// configurations are always valid.
+func (w *World) CheckConfig(_ context.Context, instance string) []integrations.Finding {
+	return []integrations.Finding{{Level: integrations.FindingOK, Text: instance + ": configuration valid"}}
+}
 
 // Throttling implements integrations.LoadBalancer: every drill edge
 // carries the throttle.
@@ -195,7 +213,10 @@ func (w *World) Servers(ctx context.Context, instance string) ([]integrations.Ba
 // SetServerState implements integrations.LoadBalancer.
 func (w *World) SetServerState(ctx context.Context, instance, backend, server string, state integrations.ServerState) error {
 	return w.withEdge(ctx, instance, func(e *edge) error {
-		if backend != "web" {
+		switch {
+		case e == w.front && (backend != frontBackend || !slices.Contains(w.sc.Edges, server)):
+			return fmt.Errorf("drill: %s has no server %s/%s", instance, backend, server)
+		case e != w.front && backend != "web":
 			return fmt.Errorf("drill: %s has no backend %q", instance, backend)
 		}
 		if state == integrations.ServerUp {
@@ -228,6 +249,9 @@ func (w *World) SetThrottle(ctx context.Context, instance, tier string, percent 
 	return w.withEdge(ctx, instance, func(e *edge) error {
 		if tier != "free" {
 			return fmt.Errorf("drill: tier %q cannot be throttled (only free)", tier)
+		}
+		if e == w.front {
+			return fmt.Errorf("drill: %s carries no throttle (the edges do)", instance)
 		}
 		from := e.throttles[tier]
 		if percent == 0 {
@@ -283,10 +307,14 @@ func (e *edge) process() integrations.ProcessInfo {
 	return integrations.ProcessInfo{Reloads: e.reloads, CurrentPID: e.pid}
 }
 
-// Upstream implements integrations.LoadBalancer: the drill's edges sit
-// directly behind a cloud load balancer it does not model.
-func (w *World) Upstream(string) (integrations.UpstreamRef, bool) {
-	return integrations.UpstreamRef{}, false
+// Upstream implements integrations.LoadBalancer: an edge's server on the
+// scenario's front, when it has one; otherwise the edges sit directly
+// behind a cloud load balancer the drill does not model.
+func (w *World) Upstream(instance string) (integrations.UpstreamRef, bool) {
+	if w.sc.Front == "" || !slices.Contains(w.sc.Edges, instance) {
+		return integrations.UpstreamRef{}, false
+	}
+	return integrations.UpstreamRef{Instance: w.sc.Front, Backend: frontBackend, Server: instance}, true
 }
 
 // RunCommand implements integrations.CommandRunner: each host answers the

@@ -30,6 +30,10 @@ type Scenario struct {
 	Groups        []GroupSpec
 	WebGroup      string // the group that serves the traffic
 	Edges         []string
+	// Front, when set, names a front HAProxy instance that spreads traffic
+	// over the edges (each a server of its backend "edges"): a rolling
+	// reload drains each edge there first.
+	Front string
 	Alerts        []AlertRule
 	Chat          []ChatLine
 	// Existing alerts and activities that were there before the drill began.

@@ -18,7 +18,7 @@ func mondaySurge() Scenario {
 		Start:   start,
 		Channel: "#inc-monday-surge",
 		Demand: func(t float64) float64 {
-			return 600 + 1000*(1-math.Exp(-t/300))
+			return 600 + 1000*(1-math.Exp(-t/120))
 		},
 		FreeShare:   0.6,
 		PerInstance: 300,

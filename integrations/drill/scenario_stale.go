@@ -41,6 +41,7 @@ func staleSlots() Scenario {
 			{Name: "worker", Desired: 6, Min: 2, Max: 12},
 		},
 		Edges: []string{"edge-1", "edge-2", "edge-3"},
+		Front: "front-1",
 		// edge-3 has been short of ephemeral ports since the afternoon:
 		// a few 503s of its own, which only its restart clears.
 		FailingEdge:  "edge-3",

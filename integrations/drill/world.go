@@ -40,6 +40,7 @@ type World struct {
 
 	groups []*group
 	edges  []*edge
+	front  *edge // the front instance before the edges, when the scenario has one
 	alerts []*alertState
 	chat   []chatState
 	msgSeq int
@@ -110,6 +111,8 @@ type edge struct {
 	// failing is the share of its requests the edge fails by itself, with
 	// no server involved, until it is reloaded.
 	failing float64
+	// sessions are a front's open sessions on each edge (nil on an edge).
+	sessions map[string]float64
 	// slots are the edge's fixed server-template slots when the scenario
 	// has them (nil: the edge follows the group, as a working service
 	// discovery sync would). Only a reload re-resolves them.
@@ -225,6 +228,9 @@ func New(sc Scenario, opts Options) *World {
 			e.resolve(inService(w.group(sc.WebGroup)))
 		}
 		w.edges = append(w.edges, e)
+	}
+	if sc.Front != "" {
+		w.front = newFront(sc.Front, sc.Edges)
 	}
 	for _, a := range sc.OpenAlerts {
 		w.alerts = append(w.alerts, &alertState{alert: a, open: true, fired: true, firstFired: a.CreatedAt})
@@ -372,10 +378,17 @@ func (w *World) serve(demand float64) {
 		w.signal = Signal{Gauges: w.signal.Gauges}
 		return
 	}
-	perEdge := demand / float64(len(w.edges))
+	rotating := w.inRotation()
+	if len(rotating) == 0 { // every edge drained at the front: nothing serves
+		w.drainFront(0, nil)
+		w.signal = Signal{Utilisation: 1, ErrorRate: 1, Offered: demand, Failed: demand, Gauges: w.signal.Gauges}
+		return
+	}
+	perEdge := demand / float64(len(rotating))
 	perServer := w.sc.PerInstance / float64(len(w.edges))
+	w.drainFront(perEdge, rotating)
 	var failing, load, capacity, turnedAway float64
-	for _, e := range w.edges {
+	for _, e := range rotating {
 		throttled := perEdge * w.sc.FreeShare * float64(e.throttles["free"]) / 100
 		shed := (perEdge - throttled) * e.shedShare(w.sc.Optional)
 		in := perEdge - throttled - shed
@@ -404,6 +417,7 @@ func (w *World) serve(demand float64) {
 				lost += each - served + bad
 			}
 		}
+		w.countFront(e.name, perEdge, throttled, shed, in-lost, lost)
 		fe, be := e.tally(frontendKey), e.tally(backendKey)
 		fe.requests += perEdge
 		fe.throttled += throttled
@@ -448,6 +462,13 @@ func (w *World) readCounters() {
 			rows[k] = e.tally(k).counters()
 		}
 		e.rates = w.meter.Read(e.name, strconv.Itoa(e.pid), w.now, rows)
+	}
+	if f := w.front; f != nil {
+		rows := make(map[string]integrations.Counters, len(w.edges)+2)
+		for _, k := range append(slices.Clone(w.sc.Edges), frontFrontendKey, frontBackendKey) {
+			rows[k] = f.tally(k).counters()
+		}
+		f.rates = w.meter.Read(f.name, strconv.Itoa(f.pid), w.now, rows)
 	}
 }
 
@@ -702,6 +723,11 @@ func (w *World) groupsSnapshot() []integrations.Group {
 // one out marked.
 func (w *World) backendsSnapshot() integrations.BackendsSnapshot {
 	snap := integrations.BackendsSnapshot{Source: "haproxy", Throttles: w.throttles()}
+	if w.front != nil {
+		servers, proxies := w.frontRows()
+		snap.Backends = append(snap.Backends, servers...)
+		snap.Proxies = append(snap.Proxies, proxies...)
+	}
 	for _, e := range w.edges {
 		servers, proxies := w.rows(e)
 		snap.Backends = append(snap.Backends, servers...)
