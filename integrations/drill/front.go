@@ -100,15 +100,5 @@ func (w *World) frontRows() ([]integrations.Backend, []integrations.Proxy) {
 		sessions += b.Sessions
 		out = append(out, b)
 	}
-	status := "UP"
-	if up == 0 {
-		status = "DOWN"
-	}
-	proxies := []integrations.Proxy{
-		{Instance: f.name, Name: frontFrontend, Kind: integrations.ProxyFrontend, Status: "OPEN", Sessions: sessions,
-			Counters: f.tally(frontFrontendKey).counters(), Rates: f.rates[frontFrontendKey]},
-		{Instance: f.name, Name: frontBackend, Kind: integrations.ProxyBackend, Status: status, Sessions: sessions,
-			Counters: f.tally(frontBackendKey).counters(), Rates: f.rates[frontBackendKey]},
-	}
-	return out, proxies
+	return out, f.proxyRows(frontFrontend, frontBackend, up, sessions)
 }

@@ -33,9 +33,9 @@ type Scenario struct {
 	// Front, when set, names a front HAProxy instance that spreads traffic
 	// over the edges (each a server of its backend "edges"): a rolling
 	// reload drains each edge there first.
-	Front string
-	Alerts        []AlertRule
-	Chat          []ChatLine
+	Front  string
+	Alerts []AlertRule
+	Chat   []ChatLine
 	// Existing alerts and activities that were there before the drill began.
 	OpenAlerts []integrations.Alert
 	// Slots, when set, gives each edge that many server-template slots,

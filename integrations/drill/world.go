@@ -764,17 +764,24 @@ func (w *World) rows(e *edge) ([]integrations.Backend, []integrations.Proxy) {
 		}
 		out = append(out, b)
 	}
+	return out, e.proxyRows(frontendName, backendName, up, sessions)
+}
+
+// proxyRows are an instance's frontend and backend rows, with their own
+// counters and last measured rates.
+func (e *edge) proxyRows(frontend, backend string, up, sessions int) []integrations.Proxy {
 	status := "UP"
 	if up == 0 {
 		status = "DOWN"
 	}
-	proxies := []integrations.Proxy{
-		{Instance: e.name, Name: frontendName, Kind: integrations.ProxyFrontend, Status: "OPEN", Sessions: sessions,
-			Counters: counters(frontendKey), Rates: e.rates[frontendKey]},
-		{Instance: e.name, Name: backendName, Kind: integrations.ProxyBackend, Status: status, Sessions: sessions,
-			Counters: counters(backendKey), Rates: e.rates[backendKey]},
+	fk, bk := "frontend:"+frontend, "backend:"+backend
+	return []integrations.Proxy{
+		{Instance: e.name, Name: frontend, Kind: integrations.ProxyFrontend, Status: "OPEN", Sessions: sessions,
+			Counters: e.tally(fk).counters(), Rates: e.rates[fk]},
+		{Instance: e.name, Name: backend, Kind: integrations.ProxyBackend, Status: status, Sessions: sessions,
+			Counters: e.tally(bk).counters(), Rates: e.rates[bk]},
 	}
-	return out, proxies
+
 }
 
 // throttles lists every edge's throttles in edge order, tiers sorted.
