@@ -14,7 +14,7 @@ func mondaySurge() Scenario {
 		Name:  "monday-surge",
 		Title: "Monday surge: web fleet stuck at its weekend size",
 		Description: "Autoscaling stalled over the weekend behind a hung provisioner lock; " +
-			"Monday traffic climbs far past the web fleet's capacity.",
+			"Monday traffic climbs far past the web fleet's capacity, and new instances take long to arrive.",
 		Start:   start,
 		Channel: "#inc-monday-surge",
 		Demand: func(t float64) float64 {

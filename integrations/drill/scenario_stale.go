@@ -19,7 +19,8 @@ func staleSlots() Scenario {
 		Title: "Evening 503s: HAProxy slots stale since the morning",
 		Description: "The slot sync has failed since morning; the scheduled scale-in removes the hosts " +
 			"the edges still route to, and new capacity gets no slot. " +
-			"edge-3, short of ephemeral ports, fails a share of its requests by itself: the odd one out.",
+			"edge-3, short of ephemeral ports, fails a share of its requests by itself: the odd one out. " +
+			"A front spreads traffic over the edges, so a roll drains each there first.",
 		Start:   start,
 		Channel: "#inc-evening-503s",
 		// Evening traffic falls: the scale-in is right about capacity,
