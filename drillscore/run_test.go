@@ -196,3 +196,20 @@ func TestRestartingTheRepairScoresWorse(t *testing.T) {
 		t.Errorf("the repair restart's effect is %s, want hurt", a.Effect)
 	}
 }
+
+// TestEachHolidayRecoveryStepHelps: taking the slow replica out of
+// rotation, adding application servers, killing its long queries,
+// returning it and restarting the proxy out of ports each change the
+// outcome for the better, measured against a replay without it.
+func TestEachHolidayRecoveryStepHelps(t *testing.T) {
+	sc, _ := drill.Lookup("holiday-db")
+	card, err := Run(sc, sc.Reference, options(t, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range card.Actions {
+		if a.Effect != Helped {
+			t.Errorf("%s at %s: effect %s, want helped", a.Step, a.At, a.Effect)
+		}
+	}
+}

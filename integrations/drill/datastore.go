@@ -59,9 +59,10 @@ func (c *cluster) gauges(_ *World, into map[string]float64) {
 // replicas is a database's read replicas behind a proxy layer (ProxySQL
 // beside each application server): reads spread over the ONLINE replicas
 // by weight; a replica slowed by long queries serves a fraction of its
-// capacity and the reads it cannot serve time out at the proxy. One
-// proxy instance may run out of ephemeral ports and fail a share of its
-// own reads until it is restarted.
+// capacity, times out a share of what it serves once busy, and the reads
+// it cannot serve time out at the proxy. One proxy instance may run out
+// of ephemeral ports and fail a share of its own reads until it is
+// restarted.
 type replicas struct {
 	list []*replica
 	// readsPerRequest turns web requests into reads per second.
@@ -97,9 +98,12 @@ func (r *replicas) second(w *World) []integrations.Event {
 		}
 		share := reads * float64(rp.Weight) / weight
 		c := rp.capacity * (1 - rp.slow)
-		if share > c {
-			failed += share - c
-		}
+		served := min(share, c)
+		failed += share - served
+		// Long queries on a fragmented table hold locks: past half its
+		// remaining capacity, a slow replica times out a share of what it
+		// serves.
+		failed += served * rp.slow * max(0, served/c-0.5)
 		rp.Connections = int(min(share, c) / 20)
 	}
 	r.errors = 0
