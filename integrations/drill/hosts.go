@@ -17,6 +17,7 @@ type Host struct {
 	Disk     *Disk
 	Services []*Service
 	Jobs     []*Job
+	removed  []string // lock files removed
 }
 
 // Disk is a host's log volume.
@@ -60,13 +61,14 @@ type Service struct {
 	onRestart  func(w *World)
 }
 
-// Job is a process that may hang, holding a lock.
+// Job is a process that may hang, holding a lock: Name is its process
+// name (what pgrep -x matches), Cmd its command line.
 type Job struct {
-	PID       int
-	Cmd, Lock string
-	Since     time.Time
-	killed    bool
-	onKill    func(w *World)
+	PID             int
+	Name, Cmd, Lock string
+	Since           time.Time
+	killed          bool
+	onKill          func(w *World)
 }
 
 // hosts is the model of a set of hosts; perInstance, when set, gives each
@@ -262,13 +264,14 @@ func (h *Host) find(c command) (string, int) {
 		if l.RotatedGB <= 0 {
 			continue
 		}
+		if c.has("-print") || !c.has("-delete") {
+			for i := 1; i <= 3; i++ {
+				fmt.Fprintf(&b, "%s/out.log.%d.gz\n", l.Path, i)
+			}
+		}
 		if c.has("-delete") {
 			freed += l.RotatedGB
 			l.RotatedGB = 0
-			continue
-		}
-		for i := 1; i <= 3; i++ {
-			fmt.Fprintf(&b, "%s/out.log.%d.gz\n", l.Path, i)
 		}
 	}
 	if c.has("-delete") {
@@ -304,12 +307,8 @@ func (h *Host) kill(w *World, c command) (string, int) {
 		if j.killed || !strings.Contains(j.Cmd, pattern) && fmt.Sprint(j.PID) != pattern {
 			continue
 		}
-		j.killed = true
+		h.stop(w, j)
 		n++
-		w.pending = append(w.pending, hostRecord(w, h, fmt.Sprintf("%s: job %d (%s) stopped; lock %s released", h.Name, j.PID, j.Cmd, j.Lock)))
-		if j.onKill != nil {
-			j.onKill(w)
-		}
 	}
 	for _, s := range h.Services {
 		if s.Running && strings.Contains(s.Name, pattern) {
@@ -324,6 +323,69 @@ func (h *Host) kill(w *World, c command) (string, int) {
 	return "", 0
 }
 
+// stop ends a job: its lock dies with it.
+func (h *Host) stop(w *World, j *Job) {
+	j.killed = true
+	w.pending = append(w.pending, hostRecord(w, h, fmt.Sprintf("%s: job %d (%s) stopped; lock %s released", h.Name, j.PID, j.Cmd, j.Lock)))
+	if j.onKill != nil {
+		j.onKill(w)
+	}
+}
+
+// clearJob is a stuck-job script read by what it does: find the process
+// by its exact name, show it, stop it, remove its lock file.
+func (h *Host) clearJob(w *World, name, lock string) (string, int) {
+	var b strings.Builder
+	var found *Job
+	for _, j := range h.Jobs {
+		if !j.killed && j.Name == name {
+			found = j
+		}
+	}
+	if found == nil {
+		fmt.Fprintf(&b, "no process named %s\n", name)
+	} else {
+		fmt.Fprintf(&b, "    PID     ELAPSED STAT COMMAND\n%7d %11s S    %s\n", found.PID, elapsed(w.now.Sub(found.Since)), found.Cmd)
+		h.stop(w, found)
+	}
+	switch {
+	case lock == "":
+	case found != nil && found.Lock == lock, h.staleLock(lock):
+		fmt.Fprintf(&b, "-rw-r--r-- 1 root root 6 %s %s\nremoved lock %s\n", found0Since(found, w.now).Format("Jan _2 15:04"), lock, lock)
+		h.removed = append(h.removed, lock)
+	default:
+		fmt.Fprintf(&b, "no lock file %s\n", lock)
+	}
+	return b.String(), 0
+}
+
+// staleLock says a killed job's lock file is still on disk.
+func (h *Host) staleLock(lock string) bool {
+	for _, j := range h.Jobs {
+		if j.killed && j.Lock == lock && !slices.Contains(h.removed, lock) {
+			return true
+		}
+	}
+	return false
+}
+
+func found0Since(j *Job, now time.Time) time.Time {
+	if j == nil {
+		return now
+	}
+	return j.Since
+}
+
+// elapsed writes a duration as ps's etime does: [[dd-]hh:]mm:ss.
+func elapsed(d time.Duration) string {
+	s := int(d.Seconds())
+	days, hours, mins, secs := s/86400, s/3600%24, s/60%60, s%60
+	if days > 0 {
+		return fmt.Sprintf("%d-%02d:%02d:%02d", days, hours, mins, secs)
+	}
+	return fmt.Sprintf("%02d:%02d:%02d", hours, mins, secs)
+}
+
 func (h *Host) ps(c command) string {
 	var b strings.Builder
 	if c.name() == "ps" {
@@ -334,8 +396,8 @@ func (h *Host) ps(c command) string {
 		pattern = c.lastArg()
 	}
 	for _, j := range h.Jobs {
-		if !j.killed && strings.Contains(j.Cmd, pattern) {
-			fmt.Fprintf(&b, "%5d %7s %s (holds %s)\n", j.PID, "61:02:13", j.Cmd, j.Lock)
+		if !j.killed && (c.has("-x") && j.Name == pattern || !c.has("-x") && strings.Contains(j.Cmd, pattern)) {
+			fmt.Fprintf(&b, "%5d %s (holds %s)\n", j.PID, j.Cmd, j.Lock)
 		}
 	}
 	for i, s := range h.Services {

@@ -1,6 +1,8 @@
 package drill
 
 import (
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -107,11 +109,33 @@ func (w *World) runOn(target, line string) (string, int) {
 			break
 		}
 	}
+	if hm, ok := h.(*hosts); ok {
+		if m := stuckJobScript.FindStringSubmatch(line); m != nil {
+			lock := ""
+			if l := lockRemoval.FindStringSubmatch(line); l != nil {
+				lock = l[1]
+			}
+			return hm.host(w, target).clearJob(w, m[1], lock)
+		}
+	}
 	var out strings.Builder
 	code := 0
+	saved := map[string]int{} // NAME=$? keeps an exit code for exit $NAME
 	for i, seg := range splitCommand(line) {
 		if i > 0 && (seg.join == "&&" && code != 0 || seg.join == "||" && code == 0) {
 			continue
+		}
+		if name, ok := strings.CutSuffix(seg.cmd[0], "=$?"); ok && len(seg.cmd) == 1 {
+			saved[name] = code
+			continue
+		}
+		if seg.cmd.name() == "exit" {
+			if v, ok := saved[strings.TrimPrefix(seg.cmd.lastArg(), "$")]; ok {
+				code = v
+			} else {
+				code, _ = strconv.Atoi(seg.cmd.lastArg())
+			}
+			break
 		}
 		var text string
 		switch {
@@ -124,6 +148,13 @@ func (w *World) runOn(target, line string) (string, int) {
 	}
 	return out.String(), code
 }
+
+// A stuck-job script: find a process by its exact name and kill it, then
+// remove its lock file (the shape clear-stuck-job sends).
+var (
+	stuckJobScript = regexp.MustCompile(`pgrep -x -- '?([A-Za-z0-9_.-]+)'?[\s\S]*\bkill\b`)
+	lockRemoval    = regexp.MustCompile(`rm -f (?:-- )?'?(/[A-Za-z0-9_./-]+?)'?(?:\s|;|&|$)`)
+)
 
 // quietHost is a host no model owns: a root disk at 95% (a web host whose
 // logs want a look), nothing hung.

@@ -45,8 +45,8 @@ func holidayDB() Scenario {
 			}
 			slow := r.list[1]
 			slow.slow = 0.45
-			fts := &Job{PID: 31337, Cmd: "fulltext-reindex (MATCH … AGAINST on listings, 14 queries over 5 h)",
-				Lock: "/var/lock/fulltext-reindex.lock", Since: morning}
+			fts := &Job{PID: 31337, Name: "fts-reindex", Cmd: "fts-reindex --table listings (14 MATCH … AGAINST queries running)",
+				Lock: "/var/lock/fts-reindex.lock", Since: morning}
 			h := &hosts{group: "app", list: []*Host{{ID: "db-r2", Name: "db-r2", Jobs: []*Job{fts},
 				Services: []*Service{{Name: "mysqld", Manager: "systemd", Running: true}}}}}
 			fts.onKill = func(w *World) {
@@ -80,7 +80,7 @@ func holidayDB() Scenario {
 		Reference: []PlanStep{
 			{At: 20 * time.Minute, Runbook: "replica-out-of-rotation", Params: map[string]string{"host": "db-r2", "port": "3306"}},
 			{At: 22 * time.Minute, Runbook: "scale-up", Params: map[string]string{"group": "app", "desired": "24"}},
-			{At: 25 * time.Minute, Runbook: "clear-stuck-job", Params: map[string]string{"instance": "db-r2", "job": "fulltext-reindex"}},
+			{At: 25 * time.Minute, Runbook: "clear-stuck-job", Params: map[string]string{"instance": "db-r2", "job": "fts-reindex", "lock": "/var/lock/fts-reindex.lock"}},
 			{At: 27 * time.Minute, Runbook: "replica-into-rotation", Params: map[string]string{"host": "db-r2", "port": "3306"}},
 			{At: 45 * time.Minute, Runbook: "host-service-restart", Params: map[string]string{"instance": badProxy, "service": "proxysql"}},
 		},

@@ -27,7 +27,7 @@ func mondaySurge() Scenario {
 		// lock, each waits out the launch hook first.
 		LaunchSeconds: [2]int{480, 720},
 		Models: func() []Model {
-			job := &Job{PID: 8812, Cmd: "provision-web --group web --step register", Lock: "/var/lock/provision-web.lock", Since: friday.Add(2 * time.Minute)}
+			job := &Job{PID: 8812, Name: "provision-web", Cmd: "provision-web --group web --step register", Lock: "/var/lock/provision-web.lock", Since: friday.Add(2 * time.Minute)}
 			prov := &Host{ID: "i-0b7e2c1d9a4f60812", Name: "provisioner-1", Jobs: []*Job{job}}
 			return []Model{
 				&provisioner{group: "web", job: job, alert: "PD-LOCK", usual: [2]int{480, 720}, held: [2]int{960, 1440}},
@@ -37,7 +37,7 @@ func mondaySurge() Scenario {
 		Horizon:      3 * time.Hour,
 		ReferenceTTM: 2*time.Hour + 50*time.Minute, // a partial outage of just under three hours
 		Reference: []PlanStep{
-			{At: 3 * time.Minute, Runbook: "clear-stuck-job", Params: map[string]string{"instance": "i-0b7e2c1d9a4f60812", "job": "provision-web"}},
+			{At: 3 * time.Minute, Runbook: "clear-stuck-job", Params: map[string]string{"instance": "i-0b7e2c1d9a4f60812", "job": "provision-web", "lock": "/var/lock/provision-web.lock"}},
 			{At: 4 * time.Minute, Runbook: "throttle-tier", Params: map[string]string{"tier": "free", "percent": "50"}},
 			{At: 5 * time.Minute, Runbook: "scale-up", Params: map[string]string{"group": "web", "desired": "12"}},
 			{At: 25 * time.Minute, Runbook: "lift-throttle", Params: map[string]string{"tier": "free"}},

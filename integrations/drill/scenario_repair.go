@@ -35,8 +35,12 @@ func repairOverload() Scenario {
 		Edges:    []string{"edge-1", "edge-2"},
 		Optional: map[string]float64{"enrichment": 0.2, "status-webhooks": 0.12},
 		Models: func() []Model {
+			// The repair runs as a unit; its process is nodetool's.
 			repair := &Service{Name: "cassandra-repair", Manager: "systemd", Running: true}
-			node := &Host{ID: "i-0c4551a2b3d4e5f63", Name: "cass-3", Services: []*Service{
+			job := &Job{PID: 4242, Name: "nodetool", Cmd: "nodetool repair -full events", Lock: "/var/lock/cassandra-repair.lock",
+				Since: start.Add(-3 * time.Hour)}
+			job.onKill = func(w *World) { repair.Running = false; w.mark("repair-stopped") }
+			node := &Host{ID: "i-0c4551a2b3d4e5f63", Name: "cass-3", Jobs: []*Job{job}, Services: []*Service{
 				{Name: "cassandra", Manager: "systemd", Running: true}, repair}}
 			return []Model{
 				&cluster{capacity: 1000, repair: repair, repairCost: 0.25, restartCost: 0.2},
@@ -59,7 +63,7 @@ func repairOverload() Scenario {
 		Horizon:      6 * time.Hour,
 		ReferenceTTM: 6 * time.Hour, // the cluster flapped for six hours
 		Reference: []PlanStep{
-			{At: 10 * time.Minute, Runbook: "clear-stuck-job", Params: map[string]string{"instance": "cass-3", "job": "cassandra-repair"}},
+			{At: 10 * time.Minute, Runbook: "clear-stuck-job", Params: map[string]string{"instance": "cass-3", "job": "nodetool", "lock": "/var/lock/cassandra-repair.lock"}},
 			{At: 15 * time.Minute, Runbook: "shed-optional-load", Params: map[string]string{"feature": "enrichment"}},
 			{At: 16 * time.Minute, Runbook: "shed-optional-load", Params: map[string]string{"feature": "status-webhooks"}},
 		},

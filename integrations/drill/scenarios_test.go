@@ -81,11 +81,12 @@ func TestDiskFullHostAnswersFromItsState(t *testing.T) {
 	if r := run(t, w, host, "pm2 resurrect"); r.ExitCode == 0 || !strings.Contains(r.Output, "EACCES") {
 		t.Errorf("pm2 resurrect: %+v", r)
 	}
-	r := run(t, w, host, "find '/var/log' -name '*.gz' -delete && df -h '/var/log'")
+	r := run(t, w, host, `find '/var/log' -xdev -type f \( -name '*.log.[0-9]*' -o -name '*.gz' \) -mtime +'3' -print -delete | tail -n 40; df -h '/var/log'`)
 	if r.Status != "Success" || !strings.Contains(r.Output, "removed 3.4G") || strings.Contains(r.Output, "100%") {
 		t.Errorf("cleanup: %+v", r)
 	}
-	if r := run(t, w, host, "systemctl restart 'pm2-deploy' && systemctl is-active 'pm2-deploy'"); r.Output != "active\n" {
+	restart := "systemctl restart 'pm2-deploy' && sleep 3 && systemctl is-active 'pm2-deploy'; rc=$?; systemctl status --no-pager --lines=15 'pm2-deploy'; exit $rc"
+	if r := run(t, w, host, restart); r.ExitCode != 0 || !strings.HasPrefix(r.Output, "active\n") || !strings.Contains(r.Output, "Active: active (running)") {
 		t.Errorf("restart after cleanup: %+v", r)
 	}
 	stepTo(w, l, 120)
@@ -108,7 +109,7 @@ func TestHolidayBadProxyIsTheOddOneOut(t *testing.T) {
 	bad := sc.Reference[len(sc.Reference)-1].Params["instance"]
 	ctx := context.Background()
 	// The replica back to health and capacity added: the proxy is what is left.
-	run(t, w, "db-r2", "pkill -f 'fulltext-reindex'")
+	run(t, w, "db-r2", "pkill -f 'fts-reindex'")
 	if err := w.SetDesiredCapacity(ctx, "app", 24); err != nil {
 		t.Fatal(err)
 	}

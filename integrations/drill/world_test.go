@@ -152,7 +152,7 @@ func TestScaleUpAloneIsSlowBehindTheLock(t *testing.T) {
 		rec := &recorder{}
 		ctx := context.Background()
 		if clear {
-			res, err := w.RunCommand(ctx, []string{"i-0b7e2c1d9a4f60812"}, "pkill -f 'provision-web' && rm -f /var/lock/provision-web.lock", 0)
+			res, err := w.RunCommand(ctx, []string{"i-0b7e2c1d9a4f60812"}, "pids=$(pgrep -x -- 'provision-web' | tr '\\n' ' '); kill $pids; rm -f -- '/var/lock/provision-web.lock' && echo removed", 0)
 			if err != nil || res[0].Status != "Success" {
 				t.Fatalf("clearing the job: %+v %v", res, err)
 			}
