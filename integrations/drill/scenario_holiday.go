@@ -78,10 +78,10 @@ func holidayDB() Scenario {
 		Horizon:      6 * time.Hour,
 		ReferenceTTM: 2*time.Hour + 35*time.Minute, // from the spike at 13:30, the last product back at 15:50
 		Reference: []PlanStep{
-			{At: 20 * time.Minute, Runbook: "replica-out-of-rotation", Params: map[string]string{"host": "db-r2", "port": "3306"}},
-			{At: 22 * time.Minute, Runbook: "scale-up", Params: map[string]string{"group": "app", "desired": "24"}},
-			{At: 25 * time.Minute, Runbook: "clear-stuck-job", Params: map[string]string{"instance": "db-r2", "job": "fts-reindex", "lock": "/var/lock/fts-reindex.lock"}},
-			{At: 27 * time.Minute, Runbook: "replica-into-rotation", Params: map[string]string{"host": "db-r2", "port": "3306"}},
+			{At: 18 * time.Minute, Runbook: "replica-out-of-rotation", Params: map[string]string{"host": "db-r2", "port": "3306"}},
+			{At: 19 * time.Minute, Runbook: "scale-up", Params: map[string]string{"group": "app", "desired": "24"}},
+			{At: 26 * time.Minute, Runbook: "clear-stuck-job", Params: map[string]string{"instance": "db-r2", "job": "fts-reindex", "lock": "/var/lock/fts-reindex.lock"}},
+			{At: 28 * time.Minute, Runbook: "replica-into-rotation", Params: map[string]string{"host": "db-r2", "port": "3306"}},
 			{At: 45 * time.Minute, Runbook: "host-service-restart", Params: map[string]string{"instance": badProxy, "service": "proxysql"}},
 		},
 		Chat: []ChatLine{
