@@ -76,6 +76,22 @@ type replica struct {
 	integrations.Replica
 	capacity float64 // reads per second
 	slow     float64 // share of capacity its long queries take
+	// regrow is the share long queries climb back to while it takes reads
+	// on its fragmented table; 0 once it was cleared out of rotation.
+	regrow float64
+}
+
+// clearLongQueries ends a replica's long queries. Out of rotation, its
+// table is rebuilt before it takes reads again and they stay gone; in
+// rotation, the application's full-text searches pile up again within
+// minutes.
+func (rp *replica) clearLongQueries() {
+	if rp.Status == integrations.ReplicaOnline {
+		rp.regrow = rp.slow
+	} else {
+		rp.regrow = 0
+	}
+	rp.slow = 0
 }
 
 func (r *replicas) second(w *World) []integrations.Event {
@@ -92,6 +108,9 @@ func (r *replicas) second(w *World) []integrations.Event {
 	}
 	failed := 0.0
 	for _, rp := range r.list {
+		if rp.regrow > 0 && rp.Status == integrations.ReplicaOnline {
+			rp.slow = min(rp.regrow, rp.slow+rp.regrow/300)
+		}
 		if rp.Status != integrations.ReplicaOnline {
 			rp.Connections = 0
 			continue

@@ -50,7 +50,7 @@ func holidayDB() Scenario {
 			h := &hosts{group: "app", list: []*Host{{ID: "db-r2", Name: "db-r2", Jobs: []*Job{fts},
 				Services: []*Service{{Name: "mysqld", Manager: "systemd", Running: true}}}}}
 			fts.onKill = func(w *World) {
-				slow.slow = 0
+				slow.clearLongQueries()
 				w.mark("long-queries-killed")
 				w.pending = append(w.pending, w.resolveOpen("PD-LONGQ", "auto-resolved: no long-running queries")...)
 			}
@@ -79,9 +79,9 @@ func holidayDB() Scenario {
 		ReferenceTTM: 2*time.Hour + 35*time.Minute, // from the spike at 13:30, the last product back at 15:50
 		Reference: []PlanStep{
 			{At: 18 * time.Minute, Runbook: "replica-out-of-rotation", Params: map[string]string{"host": "db-r2", "port": "3306"}},
-			{At: 19 * time.Minute, Runbook: "scale-up", Params: map[string]string{"group": "app", "desired": "24"}},
-			{At: 26 * time.Minute, Runbook: "clear-stuck-job", Params: map[string]string{"instance": "db-r2", "job": "fts-reindex", "lock": "/var/lock/fts-reindex.lock"}},
-			{At: 28 * time.Minute, Runbook: "replica-into-rotation", Params: map[string]string{"host": "db-r2", "port": "3306"}},
+			{At: 19 * time.Minute, Runbook: "clear-stuck-job", Params: map[string]string{"instance": "db-r2", "job": "fts-reindex", "lock": "/var/lock/fts-reindex.lock"}},
+			{At: 21 * time.Minute, Runbook: "replica-into-rotation", Params: map[string]string{"host": "db-r2", "port": "3306"}},
+			{At: 22 * time.Minute, Runbook: "scale-up", Params: map[string]string{"group": "app", "desired": "24"}},
 			{At: 45 * time.Minute, Runbook: "host-service-restart", Params: map[string]string{"instance": badProxy, "service": "proxysql"}},
 		},
 		Chat: []ChatLine{

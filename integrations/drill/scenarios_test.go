@@ -108,8 +108,15 @@ func TestHolidayBadProxyIsTheOddOneOut(t *testing.T) {
 	w := New(sc, Options{Seed: 1})
 	bad := sc.Reference[len(sc.Reference)-1].Params["instance"]
 	ctx := context.Background()
-	// The replica back to health and capacity added: the proxy is what is left.
+	// The replica cleared out of rotation and returned, capacity added:
+	// the proxy is what is left.
+	if err := w.SetReplicaStatus(ctx, "db-r2", 3306, integrations.ReplicaOfflineSoft); err != nil {
+		t.Fatal(err)
+	}
 	run(t, w, "db-r2", "pkill -f 'fts-reindex'")
+	if err := w.SetReplicaStatus(ctx, "db-r2", 3306, integrations.ReplicaOnline); err != nil {
+		t.Fatal(err)
+	}
 	if err := w.SetDesiredCapacity(ctx, "app", 24); err != nil {
 		t.Fatal(err)
 	}
@@ -131,6 +138,30 @@ func TestHolidayBadProxyIsTheOddOneOut(t *testing.T) {
 	for _, b := range m.snap.Backends {
 		if b.OddOneOut != "" {
 			t.Errorf("%s on %s still odd after the proxy restart: %s", b.Server, b.Instance, b.OddOneOut)
+		}
+	}
+}
+
+// TestLongQueriesKilledInRotationComeBack: killed while the replica takes
+// reads, the long queries pile up again; killed out of rotation, they stay
+// gone.
+func TestLongQueriesKilledInRotationComeBack(t *testing.T) {
+	for _, out := range []bool{false, true} {
+		sc, _ := Lookup("holiday-db")
+		w := New(sc, Options{Seed: 1})
+		ctx := context.Background()
+		if out {
+			if err := w.SetReplicaStatus(ctx, "db-r2", 3306, integrations.ReplicaOfflineSoft); err != nil {
+				t.Fatal(err)
+			}
+		}
+		run(t, w, "db-r2", "pkill -f 'fts-reindex'")
+		if err := w.SetReplicaStatus(ctx, "db-r2", 3306, integrations.ReplicaOnline); err != nil {
+			t.Fatal(err)
+		}
+		w.Step(sc.Start.Add(20*time.Minute), &recorder{})
+		if slow := w.replicaModel().list[1].slow; out != (slow == 0) {
+			t.Errorf("killed out of rotation %v: db-r2 slow %.2f after 20 min", out, slow)
 		}
 	}
 }
