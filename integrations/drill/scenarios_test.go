@@ -165,3 +165,27 @@ func TestLongQueriesKilledInRotationComeBack(t *testing.T) {
 		}
 	}
 }
+
+// TestBoundedCommandsStopAtTheErrorLimit: with the zero options a
+// command stops being sent at the first host that fails; the rest are
+// cancelled, not run.
+func TestBoundedCommandsStopAtTheErrorLimit(t *testing.T) {
+	sc, _ := Lookup("holiday-db")
+	w := New(sc, Options{Seed: 1})
+	ids := sc.Groups[0].IDs
+	res, err := w.RunCommandBounded(context.Background(), []string{ids[0], ids[1], ids[2]}, "systemctl restart nginx", integrations.CommandOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range res {
+		got = append(got, r.Status)
+	}
+	if strings.Join(got, ",") != "Failed,Cancelled,Cancelled" {
+		t.Errorf("statuses %v, want the first failed and the rest cancelled", got)
+	}
+	res, _ = w.RunCommandBounded(context.Background(), []string{ids[0], ids[1]}, "systemctl restart nginx", integrations.CommandOptions{MaxErrors: 2})
+	if res[1].Status != "Failed" {
+		t.Errorf("with MaxErrors 2 the second host was not tried: %+v", res)
+	}
+}
