@@ -72,7 +72,7 @@ func mondaySurge() Scenario {
 			{After: "alert:PD-5XX", At: 15, User: "carol (ic)", Text: "I'm incident commander. Who has the web fleet?"},
 			{After: "alert:PD-5XX", At: 45, User: "bob (sre)", Text: "web is at 4 instances: the Sunday-night scale-up never ran. Provisioner lock held since Friday."},
 			{After: "alert:PD-5XX", At: 90, User: "carol (ic)", Text: "Plan: scale web up by hand, throttle free-tier traffic at the LB until capacity is in. Paid users are never throttled."},
-			{After: MilestoneScaleUp, At: 10, User: "bob (sre)", Text: "New web instances launching; with the provisioner lock held each waits out its launch hook. Expect 15-25 min."},
+			{After: MilestoneScaleUp, At: 10, User: "bob (sre)", Text: "New web instances launching: 8-12 min each, 15-25 while the provisioner lock is held (each waits out its launch hook)."},
 			{After: MilestoneThrottle, At: 20, User: "alice (support)", Text: "Free-tier users now get 429s; paid customers say pages load again."},
 			{After: MilestoneRecovered, If: MilestoneThrottle, At: 5, User: "carol (ic)", Text: "Error rate is back under 1%. Keep the throttle until every new instance is in service."},
 			{After: "lock-cleared", At: 10, User: "bob (sre)", Text: "Killed the hung provisioner job; its lock is free. New launches should take their usual 8-12 min."},
