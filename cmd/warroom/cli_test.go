@@ -150,7 +150,7 @@ func TestCommandLine(t *testing.T) {
 		{[]string{"timeline", "list", "--fromat", "json"}, "unknown flag: --fromat; did you mean --format?"},
 		{[]string{"--speed", "5"}, "unknown flag: --speed; --speed is a flag of warroom drill"},
 		{[]string{"drill", "--format", "json"}, "--format is for --list"},
-		{[]string{"drill", "--list", "--format", "yaml"}, `invalid argument "yaml" for "--format" flag: want table or json`},
+		{[]string{"drill", "--list", "--format", "yaml"}, `invalid argument "yaml" for "--format" flag: want table, text or json`},
 		{[]string{"timeline", "export", "--incident", "x", "--format", "pdf"}, "want md, json or csv"},
 		{[]string{"timeline", "show"}, `required flag(s) "incident" not set`},
 		{[]string{"timeline", "append", "--incident", "x"}, "at least one of the flags in the group [text amend] is required"},
@@ -158,7 +158,7 @@ func TestCommandLine(t *testing.T) {
 		{[]string{"timeline", "list", "--tz", "Mars/Olympus"}, `--tz "Mars/Olympus": not a time zone`},
 		{[]string{"runbook", "show"}, "accepts 1 arg(s), received 0"},
 		{[]string{"runbook", "run", "scale-up", "--drill", "--param", "desired"}, "want name=value"},
-		{[]string{"drill", "no-such-scenario"}, `no drill scenario "no-such-scenario" (scenarios: monday-surge, stale-slots)`},
+		{[]string{"drill", "no-such-scenario"}, `no drill scenario "no-such-scenario" (scenarios: monday-surge, stale-slots, repair-overload, disk-full, holiday-db)`},
 	}
 	for _, tc := range usage {
 		t.Run("usage: "+strings.Join(tc.args, " "), func(t *testing.T) {

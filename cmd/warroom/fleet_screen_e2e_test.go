@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -21,8 +22,14 @@ func TestScreenShowsRatesTheOddOneOutAndTheChart(t *testing.T) {
 	term.waitScreen(15*time.Second, "DRILL", "5xx ")
 	term.tmux("send-keys", "-t", "e2e", "2")
 	term.waitScreen(15*time.Second, "REQ/S", "5XX/S", "ERR TREND", "peak", "⚠ odd one out edge-3/web: error")
-	for range 4 { // past the two groups, edge-1 and edge-2
+	// Down to edge-3's row, wherever the instances' order puts it: each
+	// press is drawn before the next look.
+	for range 8 {
+		if strings.Contains(term.screen(), "▸ edge-3 ") {
+			break
+		}
 		term.tmux("send-keys", "-t", "e2e", "j")
+		time.Sleep(150 * time.Millisecond)
 	}
 	term.tmux("send-keys", "-t", "e2e", "Enter")
 	term.waitScreen(5*time.Second, "Fleet › edge-3", "fe:http", "(total)", "SERVER", "STATE", "REQ/S", "ERR TREND")

@@ -64,7 +64,11 @@ func TestScreenAgreesWithFleetJSON(t *testing.T) {
 	if want := "⚠ odd one out edge-3/fe:http: " + edge3.Frontends[0].OddOneOut; !strings.Contains(overview, want) {
 		t.Errorf("the screen lacks %q:\n%s", want, overview)
 	}
-	for range len(r.groups) + 2 { // past the groups, edge-1 and edge-2
+	// Down to edge-3's row, wherever the instances' order puts it.
+	for range len(r.groups) + len(report.HAProxy.Instances) {
+		if strings.Contains(screen(), "▸ edge-3 ") {
+			break
+		}
 		press(tea.KeyPressMsg{Code: 'j', Text: "j"})
 	}
 	press(tea.KeyPressMsg{Code: tea.KeyEnter})

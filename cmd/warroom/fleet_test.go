@@ -97,8 +97,8 @@ func TestFleetDrillJSONAgreesWithTheWorld(t *testing.T) {
 		t.Errorf("odd one out: edge-3 %q, edge-1 %q", rowOf(got, "edge-3", "web").OddOneOut, rowOf(got, "edge-1", "web").OddOneOut)
 	}
 	// Absent, not empty, where it does not apply.
-	if strings.Count(run.stdout, `"odd_one_out"`) != 2 {
-		t.Errorf("odd_one_out keys: %d, want edge-3's backend and frontend only", strings.Count(run.stdout, `"odd_one_out"`))
+	if strings.Count(run.stdout, `"odd_one_out"`) != 3 {
+		t.Errorf("odd_one_out keys: %d, want edge-3's backend and frontend, and edge-3 as a server of the front, only", strings.Count(run.stdout, `"odd_one_out"`))
 	}
 }
 
@@ -203,8 +203,9 @@ func TestDrillSessionRecordsTheOddOneOutOnce(t *testing.T) {
 	if err := s.close(); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"odd one out edge-3/fe:http: error 8% vs peers 0% (2 peers)", "odd one out edge-3/web: error 8% vs peers 0% (2 peers)"}
-	if n != 2 || strings.Join(texts, "|") != strings.Join(want, "|") {
+	want := []string{"odd one out edge-3/fe:http: error 8% vs peers 0% (2 peers)", "odd one out edge-3/web: error 8% vs peers 0% (2 peers)",
+		"odd one out front-1/edges/edge-3: error 8% vs peers 0% (2 peers)"} // edge-3 as a server of the front too
+	if n != 3 || strings.Join(texts, "|") != strings.Join(want, "|") {
 		t.Fatalf("odd-one-out entries %q, want %q once each", texts, want)
 	}
 }

@@ -75,38 +75,65 @@ const (
 func drillCommand(g *globalFlags) *cobra.Command {
 	var (
 		list, readonly, bell bool
+		headless, showRef    bool
+		planFile             string
 		seed                 uint64
-		format               *choiceValue
 	)
+	format := &choiceValue{value: "table", allowed: []string{"table", "text", "json"}}
 	speed := &rangeValue{value: defaultDrillSpeed, min: minDrillSpeed, max: maxDrillSpeed, unit: "scenario seconds per real second"}
 	cmd := &cobra.Command{
 		Use:   "drill [SCENARIO]",
 		Short: "Open the war-room on a simulated incident, to rehearse on-call",
 		Long: `drill opens the war-room on the built-in simulated world, replaying a scripted
 incident. Alerts, fleet and chat are simulated; your actions change the outcome.
-Drill mode is labelled DRILL on screen at all times.`,
+Drill mode is labelled DRILL on screen at all times.
+
+With --headless it runs with no screen, as fast as it can, applying the
+actions of --plan at their scenario times through the runbooks, and prints
+a scorecard: time to mitigate against the real incident's, the impact,
+and each action's effect, measured against a replay of the same seed
+without it. The same seed and plan give the same JSON.
+
+  warroom drill holiday-db --show-plan > plan.yaml
+  warroom drill holiday-db --headless --plan plan.yaml --format json`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if list {
 				return listScenarios(cmd.OutOrStdout(), format.json())
 			}
+			reads := list || headless || showRef
 			for _, flag := range []string{"format", "output"} {
-				if cmd.Flags().Changed(flag) {
-					return usageErrorf(cmd, "--%s is for --list: the drill itself is a screen", flag)
+				if cmd.Flags().Changed(flag) && !reads {
+					return usageErrorf(cmd, "--%s is for --list, --headless and --show-plan: the drill itself is a screen", flag)
 				}
+			}
+			if cmd.Flags().Changed("plan") && !headless {
+				return usageErrorf(cmd, "--plan is for --headless: on screen, you are the plan")
 			}
 			name := drill.DefaultScenario
 			if len(args) == 1 {
 				name = args[0]
 			}
-			if _, ok := drill.Lookup(name); !ok {
+			sc, ok := drill.Lookup(name)
+			if !ok {
 				return usageErrorf(cmd, "no drill scenario %q (scenarios: %s)", name, strings.Join(scenarioNames(), ", "))
+			}
+			if showRef {
+				showPlan(cmd.OutOrStdout(), sc)
+				return nil
+			}
+			if headless {
+				return runHeadless(g, headlessDrill{scenario: sc, planFile: planFile, seed: seed, asJSON: format.json()}, cmd.OutOrStdout(), cmd.ErrOrStderr())
 			}
 			return runWarRoom(cmd.Context(), g, sessionOptions{ForceDrill: true, Scenario: name, Speed: speed.value, Seed: seed, Readonly: readonly, Bell: bell})
 		},
 	}
 	cmd.Flags().BoolVar(&list, "list", false, "list the scenarios")
-	format = formatFlag(cmd, "table")
+	cmd.Flags().Var(format, "format", "output format of --list (table) and --headless (text); with json, standard output holds only the JSON document")
+	cmd.Flags().BoolVar(&headless, "headless", false, "run with no screen, as fast as it goes, applying --plan, and print the scorecard")
+	cmd.Flags().StringVar(&planFile, "plan", "", "with --headless: a YAML plan of actions at scenario times (see --show-plan)")
+	cmd.Flags().BoolVar(&showRef, "show-plan", false, "print the scenario's reference plan (the real recovery) in the plan format")
+	outputFlag(cmd)
 	cmd.Flags().Var(speed, "speed", fmt.Sprintf("scenario seconds per real second, %g to %g", minDrillSpeed, float64(maxDrillSpeed)))
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "random seed: the same seed replays the same drill")
 	cmd.Flags().BoolVar(&readonly, "readonly", false, "observe only: refuse every mutating action")

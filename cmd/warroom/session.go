@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -313,7 +314,14 @@ func runWarRoom(ctx context.Context, g *globalFlags, o sessionOptions) error {
 		s.pump.Publish(integrations.Record{Occurred: w.clock(), Source: "warroom", Kind: "runbook.load", Text: warning})
 	}
 	_, runErr := program.Run()
+	var scored bytes.Buffer
+	if w.drill && runErr == nil {
+		if err := scoreAtQuit(g, s, o.Seed, &scored); err != nil {
+			fmt.Fprintln(os.Stderr, "warroom: scoring the drill:", s.redactor.Redact(err.Error()))
+		}
+	}
 	closeErr := s.close()
+	os.Stdout.Write(scored.Bytes())
 	if runErr != nil && !errors.Is(runErr, tea.ErrProgramKilled) {
 		return runErr
 	}

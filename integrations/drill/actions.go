@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/warroomhq/warroom/integrations"
@@ -14,7 +13,14 @@ import (
 // Actions returns the world's implementations of every action interface,
 // so runbooks act on the drill exactly as they would on real services.
 func (w *World) Actions() integrations.Actions {
-	return integrations.Actions{Scaler: w, Commands: w, LoadBalancer: w, Chat: w, Alerts: w}
+	a := integrations.Actions{Scaler: w, Commands: w, LoadBalancer: w, Chat: w, Alerts: w}
+	if len(w.sc.Optional) > 0 {
+		a.Shedder = w
+	}
+	if w.replicaModel() != nil {
+		a.Replicas = w
+	}
+	return a
 }
 
 func (w *World) newInstance(groupName, lifecycle string, launched time.Time) integrations.Instance {
@@ -59,7 +65,7 @@ func (w *World) launch(g *group) []integrations.Event {
 		}
 	}
 	for live := g.InService + g.Pending; live < g.Desired; live++ {
-		lo, hi := w.sc.LaunchSeconds[0], w.sc.LaunchSeconds[1]
+		lo, hi := w.launchSeconds(g.Name)
 		in := w.newInstance(g.Name, integrations.LifecyclePending, w.now)
 		g.ready[in.ID] = w.now.Add(time.Duration(lo+w.rng.IntN(hi-lo+1)) * time.Second)
 		g.Instances = append(g.Instances, in)
@@ -103,6 +109,7 @@ func (w *World) SetDesiredCapacity(ctx context.Context, name string, desired int
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.spend()
 	g := w.findGroup(name)
 	if g == nil {
 		return fmt.Errorf("drill: no Auto Scaling group named %q", name)
@@ -112,8 +119,8 @@ func (w *World) SetDesiredCapacity(ctx context.Context, name string, desired int
 	}
 	from := g.Desired
 	g.Desired, g.DesiredSince = desired, w.now
-	if name == w.sc.WebGroup && desired > from && w.firstScaleUp.IsZero() {
-		w.firstScaleUp = w.now
+	if name == w.sc.WebGroup && desired > from {
+		w.mark(MilestoneScaleUp)
 	}
 	w.pending = append(w.pending, fleetRecord(w.now, fmt.Sprintf("%s: desired capacity %d → %d", name, from, desired),
 		map[string]string{"group": name, "from": fmt.Sprint(from), "to": fmt.Sprint(desired)}))
@@ -127,6 +134,7 @@ func (w *World) DescribeGroup(ctx context.Context, name string) (integrations.Gr
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.spend()
 	g := w.findGroup(name)
 	if g == nil {
 		return integrations.Group{}, fmt.Errorf("drill: no Auto Scaling group named %q", name)
@@ -154,16 +162,35 @@ func (w *World) withEdge(ctx context.Context, name string, fn func(e *edge) erro
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.spend()
 	for _, e := range w.edges {
 		if e.name == name {
 			return fn(e)
 		}
 	}
+	if w.front != nil && w.front.name == name {
+		return fn(w.front)
+	}
 	return fmt.Errorf("drill: no HAProxy instance named %q", name)
 }
 
 // Instances implements integrations.LoadBalancer.
-func (w *World) Instances() []string { return slices.Clone(w.sc.Edges) }
+func (w *World) Instances() []string {
+	if w.sc.Front != "" {
+		return append(slices.Clone(w.sc.Edges), w.sc.Front)
+	}
+	return slices.Clone(w.sc.Edges)
+}
+
+// Reloadable implements integrations.ConfigChecker: a roll reloads the
+// edges, one after another, draining each on the front first.
+func (w *World) Reloadable() []string { return slices.Clone(w.sc.Edges) }
+
+// CheckConfig implements integrations.ConfigChecker: the drill's
+// configurations are always valid.
+func (w *World) CheckConfig(_ context.Context, instance string) []integrations.Finding {
+	return []integrations.Finding{{Level: integrations.FindingOK, Text: instance + ": configuration valid"}}
+}
 
 // Throttling implements integrations.LoadBalancer: every drill edge
 // carries the throttle.
@@ -186,7 +213,10 @@ func (w *World) Servers(ctx context.Context, instance string) ([]integrations.Ba
 // SetServerState implements integrations.LoadBalancer.
 func (w *World) SetServerState(ctx context.Context, instance, backend, server string, state integrations.ServerState) error {
 	return w.withEdge(ctx, instance, func(e *edge) error {
-		if backend != "web" {
+		switch {
+		case e == w.front && (backend != frontBackend || !slices.Contains(w.sc.Edges, server)):
+			return fmt.Errorf("drill: %s has no server %s/%s", instance, backend, server)
+		case e != w.front && backend != "web":
 			return fmt.Errorf("drill: %s has no backend %q", instance, backend)
 		}
 		if state == integrations.ServerUp {
@@ -220,14 +250,15 @@ func (w *World) SetThrottle(ctx context.Context, instance, tier string, percent 
 		if tier != "free" {
 			return fmt.Errorf("drill: tier %q cannot be throttled (only free)", tier)
 		}
+		if e == w.front {
+			return fmt.Errorf("drill: %s carries no throttle (the edges do)", instance)
+		}
 		from := e.throttles[tier]
 		if percent == 0 {
 			delete(e.throttles, tier)
 		} else {
 			e.throttles[tier] = percent
-			if w.firstThrottle.IsZero() {
-				w.firstThrottle = w.now
-			}
+			w.mark(MilestoneThrottle)
 		}
 		w.pending = append(w.pending, integrations.Record{Occurred: w.now, Source: "haproxy", Kind: "fleet.change",
 			Text:   fmt.Sprintf("%s: throttle tier %s %d%% → %d%%", instance, tier, from, percent),
@@ -253,9 +284,7 @@ func (w *World) Reload(ctx context.Context, instance string) (integrations.Proce
 			e.resolve(live)
 			text += fmt.Sprintf("; slots re-resolved: %d servers, %d free", min(len(live), len(e.slots)), max(0, len(e.slots)-len(live)))
 		}
-		if w.firstReload.IsZero() {
-			w.firstReload = w.now
-		}
+		w.mark(MilestoneReload)
 		w.pending = append(w.pending, integrations.Record{Occurred: w.now, Source: "haproxy", Kind: "fleet.change",
 			Text: text, Fields: map[string]string{"instance": instance}})
 		p = e.process()
@@ -278,38 +307,67 @@ func (e *edge) process() integrations.ProcessInfo {
 	return integrations.ProcessInfo{Reloads: e.reloads, CurrentPID: e.pid}
 }
 
-// Upstream implements integrations.LoadBalancer: the drill's edges sit
-// directly behind a cloud load balancer it does not model.
-func (w *World) Upstream(string) (integrations.UpstreamRef, bool) {
-	return integrations.UpstreamRef{}, false
+// Upstream implements integrations.LoadBalancer: an edge's server on the
+// scenario's front, when it has one; otherwise the edges sit directly
+// behind a cloud load balancer the drill does not model.
+func (w *World) Upstream(instance string) (integrations.UpstreamRef, bool) {
+	if w.sc.Front == "" || !slices.Contains(w.sc.Edges, instance) {
+		return integrations.UpstreamRef{}, false
+	}
+	return integrations.UpstreamRef{Instance: w.sc.Front, Backend: frontBackend, Server: instance}, true
 }
 
-// RunCommand implements integrations.CommandRunner with canned outputs
-// for the commands the built-in runbooks use.
+// RunCommand implements integrations.CommandRunner: each host answers the
+// command as its model says (a disk that fills, a process manager, a job
+// holding a lock), or, for a host no model owns, as a quiet healthy host
+// would.
 func (w *World) RunCommand(ctx context.Context, targets []string, command string, maxOutput int) ([]integrations.CommandResult, error) {
+	return w.RunCommandBounded(ctx, targets, command, integrations.CommandOptions{MaxConcurrency: len(targets), MaxErrors: len(targets), MaxOutput: maxOutput})
+}
+
+// RunCommandBounded implements integrations.BoundedCommandRunner: hosts
+// answer one after another, MaxConcurrency at a time, and once MaxErrors
+// hosts have failed the rest are not sent the command (status
+// Cancelled), as the service does.
+func (w *World) RunCommandBounded(ctx context.Context, targets []string, command string, opts integrations.CommandOptions) ([]integrations.CommandResult, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	var out []integrations.CommandResult
+	w.spend()
 	for _, t := range targets {
-		if !w.knownInstance(t) {
+		if !w.knownHost(t) {
 			return nil, fmt.Errorf("drill: no instance %q", t)
 		}
-		text := "ok\n"
-		if strings.HasPrefix(strings.TrimSpace(command), "df") {
-			text = "Filesystem      Size  Used Avail Use% Mounted on\n/dev/nvme0n1p1   20G   19G  1.0G  95% /\n"
+	}
+	var out []integrations.CommandResult
+	failed := 0
+	for _, t := range targets {
+		if failed >= max(opts.MaxErrors, 1) {
+			out = append(out, integrations.CommandResult{Target: t, Status: "Cancelled"})
+			continue
 		}
-		if maxOutput > 0 && len(text) > maxOutput {
-			text = text[:maxOutput]
+		text, code := w.runOn(t, command)
+		if opts.MaxOutput > 0 && len(text) > opts.MaxOutput {
+			text = text[:opts.MaxOutput]
 		}
-		out = append(out, integrations.CommandResult{Target: t, Status: "Success", Output: text})
+		status := "Success"
+		if code != 0 {
+			status = "Failed"
+			failed++
+		}
+		out = append(out, integrations.CommandResult{Target: t, Status: status, ExitCode: code, Output: text})
 	}
 	return out, nil
 }
 
-func (w *World) knownInstance(id string) bool {
+func (w *World) knownHost(id string) bool {
+	for _, h := range w.hosts {
+		if h.owns(w, id) {
+			return true
+		}
+	}
 	for _, g := range w.groups {
 		for _, in := range g.Instances {
 			if in.ID == id {
@@ -327,6 +385,7 @@ func (w *World) Post(ctx context.Context, text, threadID string) (integrations.M
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.spend()
 	evs := w.message(w.user, text)
 	w.pending = append(w.pending, evs...)
 	m := evs[0].(integrations.ChatPosted).Messages[0]
@@ -350,6 +409,7 @@ func (w *World) setAlertStatus(ctx context.Context, id string, status integratio
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.spend()
 	for _, a := range w.alerts {
 		if a.fired && a.alert.ID == id {
 			a.alert.Status, a.alert.UpdatedAt = status, w.now
@@ -385,6 +445,7 @@ func (w *World) AddNote(ctx context.Context, id, note string) error {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.spend()
 	w.pending = append(w.pending, integrations.Record{Occurred: w.now, Source: "pagerduty", Kind: "alert.note",
 		Actor: w.user, Text: note, Fields: map[string]string{"alert": id}})
 	return nil

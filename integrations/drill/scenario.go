@@ -1,7 +1,6 @@
 package drill
 
 import (
-	"math"
 	"time"
 
 	"github.com/warroomhq/warroom/integrations"
@@ -22,13 +21,21 @@ type Scenario struct {
 	FreeShare float64
 	// PerInstance is what one web instance serves before it overloads.
 	PerInstance float64
+	// Meltdown, when set, is the share of its capacity a web instance
+	// still serves once offered over 120% of it: workers forked past
+	// memory, the OOM killer taking masters, processes restarting cold.
+	Meltdown float64
 	// LaunchSeconds is the range new instances take to come into service.
 	LaunchSeconds [2]int
 	Groups        []GroupSpec
 	WebGroup      string // the group that serves the traffic
 	Edges         []string
-	Alerts        []AlertRule
-	Chat          []ChatLine
+	// Front, when set, names a front HAProxy instance that spreads traffic
+	// over the edges (each a server of its backend "edges"): a rolling
+	// reload drains each edge there first.
+	Front  string
+	Alerts []AlertRule
+	Chat   []ChatLine
 	// Existing alerts and activities that were there before the drill began.
 	OpenAlerts []integrations.Alert
 	// Slots, when set, gives each edge that many server-template slots,
@@ -44,6 +51,21 @@ type Scenario struct {
 	// until it is reloaded: an odd one out among the edges.
 	FailingEdge  string
 	FailingShare float64
+	// Optional names the optional features the edges can shed, each with
+	// the share of traffic it carries.
+	Optional map[string]float64
+	// Models builds the scenario's systems beyond the web tier, fresh for
+	// each world.
+	Models func() []Model
+	// Horizon is how long the drill runs at most (6 h or less).
+	Horizon time.Duration
+	// Reference is the real incident's recovery as a plan, and
+	// ReferenceTTM how long the real incident took to mitigate.
+	Reference    []PlanStep
+	ReferenceTTM time.Duration
+	// Healthy, when set, is what must also hold for the world to count as
+	// mitigated, beyond an error rate under 1% and no alert open.
+	Healthy func(Signal) bool
 }
 
 // Scheduled is a capacity change at a scenario second (a scheduled
@@ -59,13 +81,19 @@ type Scheduled struct {
 type GroupSpec struct {
 	Name              string
 	Desired, Min, Max int
+	IDs               []string // ids of the first instances, so a plan can name them
 	Activities        []integrations.ScalingActivity
 }
 
-// Signal is what an alert rule or a chat line watches.
+// Signal is what an alert rule, a chat line and the scorecard watch.
 type Signal struct {
 	ErrorRate   float64 // fraction of requests failing
 	Utilisation float64 // offered load ÷ capacity, after throttling
+	// Offered is this second's demand; Failed the requests that failed and
+	// TurnedAway those throttled or shed on purpose.
+	Offered, Failed, TurnedAway float64
+	// Gauges are the models' own figures, by name (see Gauge).
+	Gauges map[string]float64
 }
 
 // AlertRule fires when Fire holds for FireFor seconds and resolves when
@@ -82,31 +110,23 @@ type AlertRule struct {
 	ClearFor int
 }
 
-// Trigger is what sets a chat line off.
-type Trigger int
-
-const (
-	AtSecond          Trigger = iota // At seconds after the start
-	AfterAlert                       // At seconds after alert Ref first fires
-	AfterScaleUp                     // At seconds after the web group's desired first rises
-	AfterThrottle                    // At seconds after a throttle is first set above 0
-	AfterRecovery                    // At seconds after the error rate falls under 1% once it had passed 5%
-	AfterLiftThrottle                // At seconds after every throttle is back at 0 following one
-	AfterReload                      // At seconds after the first HAProxy reload
-)
-
-// ChatLine is one scripted message.
+// ChatLine is one scripted message, said At seconds after its trigger:
+// the start (After ""), an alert's first firing (After "alert:PD-5XX") or
+// a milestone a model reached (After "scale-up"). A line whose trigger came
+// before the recovery but whose time comes after is not said; nor is one
+// whose If milestone was not reached by then (the chat never assumes an
+// action nobody took).
 type ChatLine struct {
-	Trigger Trigger
-	Ref     string // alert id for AfterAlert
-	At      int
-	User    string
-	Text    string
+	After string
+	If    string
+	At    int
+	User  string
+	Text  string
 }
 
 // Scenarios lists the built-in scenarios.
 func Scenarios() []Scenario {
-	return []Scenario{mondaySurge(), staleSlots()}
+	return []Scenario{mondaySurge(), staleSlots(), repairOverload(), diskFull(), holidayDB()}
 }
 
 // Lookup finds a scenario by name.
@@ -135,114 +155,5 @@ func webAlerts() []AlertRule {
 			Body:  "All in-service web hosts above 90% CPU for 20 s.",
 			Fire:  func(s Signal) bool { return s.Utilisation > 0.9 }, FireFor: 20,
 			Clear: func(s Signal) bool { return s.Utilisation < 0.8 }, ClearFor: 60},
-	}
-}
-
-func mondaySurge() Scenario {
-	start := time.Date(2026, time.January, 12, 7, 15, 0, 0, time.UTC)
-	friday := start.Add(-61 * time.Hour)
-	return Scenario{
-		Name:  "monday-surge",
-		Title: "Monday surge: web fleet stuck at its weekend size",
-		Description: "Autoscaling stalled over the weekend behind a hung provisioner lock; " +
-			"Monday traffic climbs far past the web fleet's capacity.",
-		Start:   start,
-		Channel: "#inc-monday-surge",
-		Demand: func(t float64) float64 {
-			return 600 + 1600*(1-math.Exp(-t/300))
-		},
-		FreeShare:     0.6,
-		PerInstance:   160,
-		LaunchSeconds: [2]int{60, 120},
-		WebGroup:      "web",
-		Groups: []GroupSpec{
-			{Name: "web", Desired: 4, Min: 4, Max: 20, Activities: []integrations.ScalingActivity{
-				{ID: "act-fri-2", Description: "Launching a new EC2 instance", Cause: "scheduled action weekday-scale-up",
-					Status: integrations.ActivityFailed, Message: "provisioner lock held by job 8812; launch hook timed out",
-					Start: friday.Add(2 * time.Minute), End: friday.Add(62 * time.Minute)},
-				{ID: "act-fri-1", Description: "Terminating 8 EC2 instances", Cause: "scheduled action weekend-scale-down",
-					Status: integrations.ActivitySuccessful, Start: friday, End: friday.Add(4 * time.Minute)},
-			}},
-			{Name: "worker", Desired: 6, Min: 2, Max: 12},
-		},
-		Edges: []string{"edge-1", "edge-2", "edge-3"},
-		OpenAlerts: []integrations.Alert{{
-			ID: "PD-LOCK", Service: "provisioner", Severity: integrations.SeverityWarning,
-			Status: integrations.AlertTriggered, Title: "lock wait over 30 min (job 8812)",
-			Body:      "The web provisioner's cron job has held its lock since Friday. Low urgency: does not page.",
-			CreatedAt: friday.Add(32 * time.Minute), UpdatedAt: friday.Add(32 * time.Minute),
-		}},
-		Alerts: append(webAlerts(), AlertRule{
-			ID: "PD-OOM", Service: "web", Severity: integrations.SeverityCritical,
-			Title: "OOM killer took the app master process",
-			Body:  "Workers forked past memory; the OOM killer is terminating app masters.",
-			Fire:  func(s Signal) bool { return s.Utilisation > 1.8 }, FireFor: 60,
-			Clear: func(s Signal) bool { return s.Utilisation < 0.9 }, ClearFor: 60}),
-		Chat: []ChatLine{
-			{Trigger: AtSecond, At: 20, User: "alice (support)", Text: "Customers in EU report slow page loads and some 502s."},
-			{Trigger: AtSecond, At: 60, User: "bob (sre)", Text: "Web latency is climbing. The fleet looks small for a Monday morning."},
-			{Trigger: AfterAlert, Ref: "PD-5XX", At: 15, User: "carol (ic)", Text: "I'm incident commander. Who has the web fleet?"},
-			{Trigger: AfterAlert, Ref: "PD-5XX", At: 45, User: "bob (sre)", Text: "web is at 4 instances: the Sunday-night scale-up never ran. Provisioner lock held since Friday."},
-			{Trigger: AfterAlert, Ref: "PD-5XX", At: 90, User: "carol (ic)", Text: "Plan: scale web up by hand, throttle free-tier traffic at the LB until capacity is in. Paid users are never throttled."},
-			{Trigger: AfterScaleUp, At: 10, User: "bob (sre)", Text: "New web instances launching, 60-120 s each."},
-			{Trigger: AfterThrottle, At: 20, User: "alice (support)", Text: "Free-tier users now get 429s; paid customers say pages load again."},
-			{Trigger: AfterRecovery, At: 5, User: "carol (ic)", Text: "Error rate is back under 1%. Keep the throttle until every new instance is in service."},
-			{Trigger: AfterLiftThrottle, At: 5, User: "carol (ic)", Text: "Throttle lifted. Watching the error rate for the next 15 minutes."},
-		},
-	}
-}
-
-// staleSlots replays a stale load-balancer slot incident: the edges'
-// server-template slots stopped following the web group in the morning;
-// the evening scale-in removes the oldest hosts, the only ones the slots
-// know, and adding capacity does not help. A rolling reload of
-// the edges re-resolves the slots.
-func staleSlots() Scenario {
-	start := time.Date(2026, time.May, 12, 18, 40, 0, 0, time.UTC)
-	return Scenario{
-		Name:  "stale-slots",
-		Title: "Evening 503s: HAProxy slots stale since the morning",
-		Description: "The slot sync has failed since morning; the scheduled scale-in removes the hosts " +
-			"the edges still route to, and new capacity gets no slot. " +
-			"edge-3, short of ephemeral ports, fails a share of its requests by itself: the odd one out.",
-		Start:   start,
-		Channel: "#inc-evening-503s",
-		// Evening traffic falls: the scale-in is right about capacity,
-		// wrong about which hosts the edges know.
-		Demand: func(t float64) float64 {
-			return 1200 + 800*math.Exp(-t/60)
-		},
-		FreeShare:       0.5,
-		PerInstance:     160,
-		LaunchSeconds:   [2]int{60, 120},
-		WebGroup:        "web",
-		Slots:           16,
-		TerminateOldest: true,
-		Groups: []GroupSpec{
-			{Name: "web", Desired: 20, Min: 4, Max: 40, Activities: []integrations.ScalingActivity{
-				{ID: "act-am", Description: "Launching 9 EC2 instances", Cause: "manual: scale up 75% after the morning database incident",
-					Status: integrations.ActivitySuccessful, Start: start.Add(-9*time.Hour - 30*time.Minute), End: start.Add(-9*time.Hour - 25*time.Minute)},
-			}},
-			{Name: "worker", Desired: 6, Min: 2, Max: 12},
-		},
-		Edges: []string{"edge-1", "edge-2", "edge-3"},
-		// edge-3 has been short of ephemeral ports since the afternoon:
-		// a few 503s of its own, which only its restart clears.
-		FailingEdge:  "edge-3",
-		FailingShare: 0.08,
-		Schedule: []Scheduled{
-			{At: 45, Group: "web", Desired: 14, Cause: "scheduled action evening-scale-in"},
-			{At: 150, Group: "web", Desired: 10, Cause: "scheduled action evening-scale-in (step 2)"},
-		},
-		Alerts: webAlerts(),
-		Chat: []ChatLine{
-			{Trigger: AtSecond, At: 15, User: "dave (web)", Text: "Evening scale-in starts in a minute, as every day."},
-			{Trigger: AfterAlert, Ref: "PD-5XX", At: 20, User: "erin (sre)", Text: "503s on every edge. The web fleet looks healthy in AWS."},
-			{Trigger: AfterAlert, Ref: "PD-5XX", At: 50, User: "frank (ic)", Text: "I'm IC. Let's add web capacity first."},
-			{Trigger: AfterScaleUp, At: 150, User: "erin (sre)", Text: "New web hosts are in service but the edges send them nothing."},
-			{Trigger: AfterAlert, Ref: "PD-5XX", At: 140, User: "erin (sre)", Text: "The edges' slots still point at hosts the scale-in terminated. The slot sync has been failing since 09:12: no free slot, so it exits before freeing dead ones."},
-			{Trigger: AfterReload, At: 10, User: "frank (ic)", Text: "A reload re-resolved that edge's slots. Roll it through every edge, one at a time."},
-			{Trigger: AfterRecovery, At: 5, User: "frank (ic)", Text: "5xx back under 1%. Follow-up: the sync's alert never fired."},
-		},
 	}
 }

@@ -18,7 +18,12 @@ var _ integrations.TierMeter = (*World)(nil)
 // finishes one, and the call ends with ctx. A reload in between leaves the
 // rates unmeasured, as a new worker's counters would.
 func (w *World) TierRates(ctx context.Context, instance, backend string, window time.Duration) (integrations.Rates, error) {
-	if backend != "" && backend != backendName {
+	// An edge serves the web backend; the front, its backend of edges.
+	name, key := backendName, backendKey
+	if w.front != nil && instance == w.front.name {
+		name, key = frontBackend, frontBackendKey
+	}
+	if backend != "" && backend != name {
 		return integrations.Rates{}, fmt.Errorf("drill: %s has no backend %q", instance, backend)
 	}
 	var meter integrations.Meter
@@ -29,7 +34,7 @@ func (w *World) TierRates(ctx context.Context, instance, backend string, window 
 		)
 		err := w.withEdge(ctx, instance, func(e *edge) error {
 			at = w.now
-			rows := map[string]integrations.Counters{backendName: e.tally(backendKey).counters()}
+			rows := map[string]integrations.Counters{name: e.tally(key).counters()}
 			rates = meter.Read(instance, strconv.Itoa(e.pid), at, rows)
 			return nil
 		})
@@ -44,10 +49,10 @@ func (w *World) TierRates(ctx context.Context, instance, backend string, window 
 	for w.Now().Before(start.Add(window)) {
 		select {
 		case <-ctx.Done():
-			return integrations.Rates{}, fmt.Errorf("drill: measuring %s/%s: %w", instance, backendName, ctx.Err())
+			return integrations.Rates{}, fmt.Errorf("drill: measuring %s/%s: %w", instance, name, ctx.Err())
 		case <-tick.C:
 		}
 	}
 	rates, _, err := read()
-	return rates[backendName], err
+	return rates[name], err
 }

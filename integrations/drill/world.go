@@ -13,6 +13,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -39,13 +40,35 @@ type World struct {
 
 	groups []*group
 	edges  []*edge
+	front  *edge // the front instance before the edges, when the scenario has one
 	alerts []*alertState
 	chat   []chatState
 	msgSeq int
 
-	// What the scenario's reactive chat lines watch.
-	firstScaleUp, firstThrottle, firstReload, recovered, lifted time.Time
-	sawErrors                                                   bool
+	// milestones are the moments the scenario's chat lines and the
+	// scorecard watch, named by the model that reaches them ("scale-up",
+	// "throttle", "recovered", "repair-stopped" …), each kept at its first time.
+	milestones map[string]time.Time
+	sawErrors  bool
+	// models are the scenario's systems beyond the web tier and its edges.
+	models []Model
+	// demand is this second's offered load; passed is what the edges sent
+	// on to the web servers (the load downstream systems see).
+	demand, passed float64
+	// lockstep, when set, makes every call an action makes cost that much
+	// scenario time: a headless drill has no wall clock to wait on.
+	lockstep    time.Duration
+	observe     func(Observation)
+	recordsOnly bool
+	// live are the web group's in-service instances, as of the last
+	// launch; liveIDs the same as a set.
+	live    []integrations.Instance
+	liveIDs map[string]bool
+	// The models by what they answer, sorted once.
+	faulters  []faulter
+	hosts     []hostModel
+	launchers []launchModel
+	gaugers   []gauger
 
 	signal  Signal
 	pending []integrations.Event // records made by actions, published on the next step
@@ -76,6 +99,7 @@ type group struct {
 type edge struct {
 	name      string
 	throttles map[string]int
+	shed      map[string]bool // optional features answered 503 at this edge
 	reloads   int
 	pid       int
 	servers   map[string]integrations.ServerState // admin state set by hand, by server name
@@ -87,6 +111,8 @@ type edge struct {
 	// failing is the share of its requests the edge fails by itself, with
 	// no server involved, until it is reloaded.
 	failing float64
+	// sessions are a front's open sessions on each edge (nil on an edge).
+	sessions map[string]float64
 	// slots are the edge's fixed server-template slots when the scenario
 	// has them (nil: the edge follows the group, as a working service
 	// discovery sync would). Only a reload re-resolves them.
@@ -95,12 +121,14 @@ type edge struct {
 
 // tally counts one row's traffic; fractions of a request add up.
 type tally struct {
-	requests, ok, throttled, failed float64
+	requests, ok, throttled, shed, failed float64
 }
 
+// counters are the row's figures as HAProxy counts them: a throttled
+// request is denied with a 429, a shed one answered 503 by the edge.
 func (t *tally) counters() integrations.Counters {
 	return integrations.Counters{Requests: uint64(t.requests), Denied: uint64(t.throttled), HTTP: true,
-		Responses: [5]uint64{0, uint64(t.ok), 0, uint64(t.throttled), uint64(t.failed)}}
+		Responses: [5]uint64{0, uint64(t.ok), 0, uint64(t.throttled), uint64(t.failed + t.shed)}}
 }
 
 func (e *edge) tally(key string) *tally {
@@ -120,8 +148,8 @@ type slot struct {
 
 // server is one server line of an edge as traffic sees it.
 type server struct {
-	name, addr string
-	state      integrations.ServerState
+	name, addr, instance string
+	state                integrations.ServerState
 }
 
 type alertState struct {
@@ -146,6 +174,22 @@ type Options struct {
 	// User is who is at the keyboard: the name the channel shows on their
 	// posts and the timeline records for what they do (default "you").
 	User string
+	// Observe, when set, is told the state at the end of every scenario
+	// second, with the world locked: it must not call the world.
+	Observe func(Observation)
+	// RecordsOnly: the caller keeps only the timeline's records (a
+	// headless drill), so the world builds no snapshots and no samples.
+	RecordsOnly bool
+}
+
+// Observation is the world at the end of one scenario second, as a
+// scorecard watches it.
+type Observation struct {
+	Now    time.Time
+	Signal Signal
+	// Open are the alerts fired and not resolved; Unacked those of them
+	// nobody acknowledged.
+	Open, Unacked []string
 }
 
 // New builds a world for the scenario.
@@ -156,21 +200,25 @@ func New(sc Scenario, opts Options) *World {
 	if opts.User == "" {
 		opts.User = "you"
 	}
-	w := &World{sc: sc, speed: opts.Speed, user: opts.User, now: sc.Start,
+	w := &World{sc: sc, speed: opts.Speed, user: opts.User, now: sc.Start, milestones: map[string]time.Time{}, observe: opts.Observe, recordsOnly: opts.RecordsOnly,
 		rng: rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15))}
 	for _, gs := range sc.Groups {
 		g := &group{Group: integrations.Group{
 			Name: gs.Name, Desired: gs.Desired, Min: gs.Min, Max: gs.Max,
 			Activities: slices.Clone(gs.Activities), DesiredSince: sc.Start.Add(-61 * time.Hour),
 		}, ready: map[string]time.Time{}}
-		for range gs.Desired {
-			g.Instances = append(g.Instances, w.newInstance(gs.Name, integrations.LifecycleInService, sc.Start.Add(-72*time.Hour)))
+		for i := range gs.Desired {
+			in := w.newInstance(gs.Name, integrations.LifecycleInService, sc.Start.Add(-72*time.Hour))
+			if i < len(gs.IDs) {
+				in.ID = gs.IDs[i]
+			}
+			g.Instances = append(g.Instances, in)
 		}
 		g.recount()
 		w.groups = append(w.groups, g)
 	}
 	for i, name := range sc.Edges {
-		e := &edge{name: name, throttles: map[string]int{}, pid: 1000 + 10*i,
+		e := &edge{name: name, throttles: map[string]int{}, shed: map[string]bool{}, pid: 1000 + 10*i,
 			servers: map[string]integrations.ServerState{}, counts: map[string]*tally{}}
 		if name == sc.FailingEdge {
 			e.failing = sc.FailingShare
@@ -180,6 +228,9 @@ func New(sc Scenario, opts Options) *World {
 			e.resolve(inService(w.group(sc.WebGroup)))
 		}
 		w.edges = append(w.edges, e)
+	}
+	if sc.Front != "" {
+		w.front = newFront(sc.Front, sc.Edges)
 	}
 	for _, a := range sc.OpenAlerts {
 		w.alerts = append(w.alerts, &alertState{alert: a, open: true, fired: true, firstFired: a.CreatedAt})
@@ -194,6 +245,12 @@ func New(sc Scenario, opts Options) *World {
 	for _, l := range sc.Chat {
 		w.chat = append(w.chat, chatState{line: l})
 	}
+	if sc.Models != nil {
+		w.models = sc.Models()
+	}
+	w.faulters, w.hosts = modelsOf[faulter](w), modelsOf[hostModel](w)
+	w.launchers, w.gaugers = modelsOf[launchModel](w), modelsOf[gauger](w)
+	w.relive()
 	w.readCounters() // the first reading: rates from the first interval on
 	return w
 }
@@ -242,7 +299,9 @@ func (w *World) Step(to time.Time, pub integrations.Publisher) {
 		w.now = w.now.Add(time.Second)
 		out = append(out, w.second()...)
 	}
-	out = append(out, w.snapshots()...)
+	if !w.recordsOnly {
+		out = append(out, w.snapshots()...)
+	}
 	w.mu.Unlock()
 	for _, e := range out {
 		pub.Publish(e)
@@ -257,14 +316,36 @@ func (w *World) second() []integrations.Event {
 	for _, g := range w.groups {
 		out = append(out, w.launch(g)...)
 	}
+	if len(out) > 0 { // an instance came into service or went
+		w.relive()
+	}
 	out = append(out, w.schedule()...)
-	demand := w.sc.Demand(w.elapsed()) * (0.97 + 0.06*w.rng.Float64())
-	w.serve(demand)
+	w.demand = w.sc.Demand(w.elapsed()) * (0.97 + 0.06*w.rng.Float64())
+	w.signal.Gauges = map[string]float64{}
+	for _, m := range w.models {
+		out = append(out, m.second(w)...)
+	}
+	w.serve(w.demand)
+	for _, g := range w.gaugers {
+		g.gauges(w, w.signal.Gauges)
+	}
 	out = append(out, w.evaluateAlerts()...)
 	w.trackMilestones()
 	out = append(out, w.sayChat()...)
-	if int(w.elapsed())%measureEvery == 0 {
+	if int(w.elapsed())%measureEvery == 0 && !w.recordsOnly {
 		out = append(out, w.measure()...)
+	}
+	if w.observe != nil {
+		o := Observation{Now: w.now, Signal: w.signal}
+		for _, a := range w.alerts {
+			if a.fired && a.alert.Status != integrations.AlertResolved {
+				o.Open = append(o.Open, a.alert.ID)
+				if a.alert.Status == integrations.AlertTriggered {
+					o.Unacked = append(o.Unacked, a.alert.ID)
+				}
+			}
+		}
+		w.observe(o)
 	}
 	return out
 }
@@ -282,22 +363,35 @@ func (w *World) throttleFraction() float64 {
 }
 
 // serve spreads the offered load evenly over the edges. Each edge denies
-// its throttled share of free-tier requests (429), fails its own failing
-// share (503, no server involved), and sends the rest evenly to its UP
-// servers; each server serves up to an equal part of its instance's
-// capacity per edge and fails the excess (5xx, counted on that server).
-// With no UP server every request fails at the backend.
+// its throttled share of free-tier requests (429), answers its shed
+// optional features 503, fails its own failing share (503, no server
+// involved), and sends the rest evenly to its UP servers; each server
+// serves up to an equal part of its instance's capacity per edge and fails
+// the excess (5xx, counted on that server), and fails whatever share of
+// what it served the systems behind it fail (a datastore rejecting
+// writes, a proxy out of ports). With no UP server every request fails at
+// the backend. Shed and throttled requests are turned away on purpose:
+// they are not in the error rate.
 func (w *World) serve(demand float64) {
+	w.passed = 0
 	if len(w.edges) == 0 || demand <= 0 {
-		w.signal = Signal{}
+		w.signal = Signal{Gauges: w.signal.Gauges}
 		return
 	}
-	perEdge := demand / float64(len(w.edges))
+	rotating := w.inRotation()
+	if len(rotating) == 0 { // every edge drained at the front: nothing serves
+		w.drainFront(0, nil)
+		w.signal = Signal{Utilisation: 1, ErrorRate: 1, Offered: demand, Failed: demand, Gauges: w.signal.Gauges}
+		return
+	}
+	perEdge := demand / float64(len(rotating))
 	perServer := w.sc.PerInstance / float64(len(w.edges))
-	var failing, load, capacity float64
-	for _, e := range w.edges {
-		shed := perEdge * w.sc.FreeShare * float64(e.throttles["free"]) / 100
-		in := perEdge - shed
+	w.drainFront(perEdge, rotating)
+	var failing, load, capacity, turnedAway float64
+	for _, e := range rotating {
+		throttled := perEdge * w.sc.FreeShare * float64(e.throttles["free"]) / 100
+		shed := (perEdge - throttled) * e.shedShare(w.sc.Optional)
+		in := perEdge - throttled - shed
 		lost := in * e.failing
 		var up []server
 		for _, s := range w.serversOf(e) {
@@ -310,17 +404,24 @@ func (w *World) serve(demand float64) {
 		} else {
 			each := (in - lost) / float64(len(up))
 			served := min(each, perServer)
+			if w.sc.Meltdown > 0 && each > 1.2*perServer {
+				served = perServer * w.sc.Meltdown
+			}
+			w.passed += served * float64(len(up))
 			for _, s := range up {
+				bad := served * w.failShare(s.instance)
 				t := e.tally(s.name)
 				t.requests += each
-				t.ok += served
-				t.failed += each - served
+				t.ok += served - bad
+				t.failed += each - served + bad
+				lost += each - served + bad
 			}
-			lost += float64(len(up)) * (each - served)
 		}
+		w.countFront(e.name, perEdge, throttled, shed, in-lost, lost)
 		fe, be := e.tally(frontendKey), e.tally(backendKey)
 		fe.requests += perEdge
-		fe.throttled += shed
+		fe.throttled += throttled
+		fe.shed += shed
 		be.requests += in
 		for _, t := range []*tally{fe, be} {
 			t.ok += in - lost
@@ -328,12 +429,24 @@ func (w *World) serve(demand float64) {
 		}
 		failing += lost
 		load += in
+		turnedAway += throttled + shed
 		capacity += float64(len(up)) * perServer
 	}
-	w.signal = Signal{Utilisation: load / max(capacity, 1)}
+	w.signal = Signal{Utilisation: load / max(capacity, 1), Offered: demand, Failed: failing, TurnedAway: turnedAway, Gauges: w.signal.Gauges}
 	if load > 0 { // every request shed: nothing failed
 		w.signal.ErrorRate = failing / load
 	}
+}
+
+// shedShare is the share of an edge's traffic its shed features carry.
+func (e *edge) shedShare(optional map[string]float64) float64 {
+	var share float64
+	for f, on := range e.shed {
+		if on {
+			share += optional[f]
+		}
+	}
+	return min(share, 1)
 }
 
 // readCounters takes one reading of every edge's counters. A reload's new
@@ -349,6 +462,13 @@ func (w *World) readCounters() {
 			rows[k] = e.tally(k).counters()
 		}
 		e.rates = w.meter.Read(e.name, strconv.Itoa(e.pid), w.now, rows)
+	}
+	if f := w.front; f != nil {
+		rows := make(map[string]integrations.Counters, len(w.edges)+2)
+		for _, k := range append(slices.Clone(w.sc.Edges), frontFrontendKey, frontBackendKey) {
+			rows[k] = f.tally(k).counters()
+		}
+		f.rates = w.meter.Read(f.name, strconv.Itoa(f.pid), w.now, rows)
 	}
 }
 
@@ -367,14 +487,11 @@ func (w *World) measure() []integrations.Event {
 func (w *World) serversOf(e *edge) []server {
 	var out []server
 	if e.slots == nil {
-		for _, in := range inService(w.group(w.sc.WebGroup)) {
-			out = append(out, server{name: serverName(in), addr: in.PrivateIP, state: integrations.ServerUp})
+		for _, in := range w.live {
+			out = append(out, server{name: serverName(in), addr: in.PrivateIP, instance: in.ID, state: integrations.ServerUp})
 		}
 	} else {
-		live := map[string]bool{}
-		for _, in := range inService(w.group(w.sc.WebGroup)) {
-			live[in.ID] = true
-		}
+		live := w.liveIDs
 		for _, sl := range e.slots {
 			st := integrations.ServerUp
 			switch {
@@ -383,7 +500,12 @@ func (w *World) serversOf(e *edge) []server {
 			case !live[sl.instance]:
 				st = integrations.ServerDown // its host is gone: the health check fails
 			}
-			out = append(out, server{name: sl.name, addr: sl.addr, state: st})
+			out = append(out, server{name: sl.name, addr: sl.addr, instance: sl.instance, state: st})
+		}
+	}
+	for i := range out {
+		if out[i].state == integrations.ServerUp && w.hostDown(out[i].instance) {
+			out[i].state = integrations.ServerDown // its application is not answering: the health check fails
 		}
 	}
 	for i := range out {
@@ -422,16 +544,40 @@ func (w *World) schedule() []integrations.Event {
 	return out
 }
 
+// Milestones the world itself reaches.
+const (
+	MilestoneScaleUp   = "scale-up"        // the web group's desired first rises by hand
+	MilestoneThrottle  = "throttle"        // a throttle is first set above 0
+	MilestoneLifted    = "throttle-lifted" // every throttle is back at 0 following one
+	MilestoneReload    = "reload"          // the first HAProxy reload
+	MilestoneShed      = "shed"            // optional load first shed
+	MilestoneRecovered = "recovered"       // the error rate falls under 1% once it had passed 5%
+)
+
+// mark records a milestone the first time it is reached.
+func (w *World) mark(name string) {
+	if _, ok := w.milestones[name]; !ok {
+		w.milestones[name] = w.now
+	}
+}
+
+// Reached says when a milestone was first reached.
+func (w *World) Reached(name string) (time.Time, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	t, ok := w.milestones[name]
+	return t, ok
+}
+
 func (w *World) trackMilestones() {
-	now := w.now
 	if w.signal.ErrorRate > 0.05 {
 		w.sawErrors = true
 	}
-	if w.sawErrors && w.recovered.IsZero() && w.signal.ErrorRate < 0.01 {
-		w.recovered = now
+	if w.sawErrors && w.signal.ErrorRate < 0.01 {
+		w.mark(MilestoneRecovered)
 	}
-	if !w.firstThrottle.IsZero() && w.lifted.IsZero() && w.throttleFraction() == 0 {
-		w.lifted = now
+	if _, ok := w.milestones[MilestoneThrottle]; ok && w.throttleFraction() == 0 {
+		w.mark(MilestoneLifted)
 	}
 }
 
@@ -493,8 +639,11 @@ func (w *World) sayChat() []integrations.Event {
 			continue
 		}
 		c.sent = true
-		if w.overtaken(c.line, due) {
+		if w.overtaken(base, due) {
 			continue // the story moved on: the incident recovered first
+		}
+		if _, ok := w.milestones[c.line.If]; c.line.If != "" && !ok {
+			continue // it speaks of something nobody did
 		}
 		out = append(out, w.message(c.line.User, c.line.Text)...)
 	}
@@ -502,34 +651,29 @@ func (w *World) sayChat() []integrations.Event {
 }
 
 // overtaken reports whether a line about the trouble comes due only after
-// the recovery, when saying it would read wrong.
-func (w *World) overtaken(l ChatLine, due time.Time) bool {
-	afterward := l.Trigger == AfterRecovery || l.Trigger == AfterLiftThrottle
-	return !afterward && !w.recovered.IsZero() && due.After(w.recovered)
+// the recovery, when saying it would read wrong: its trigger came before
+// the recovery and its time after.
+func (w *World) overtaken(base, due time.Time) bool {
+	rec, ok := w.milestones[MilestoneRecovered]
+	return ok && base.Before(rec) && due.After(rec)
 }
 
+// triggerTime is when a line's trigger was reached: the start, an alert's
+// first firing ("alert:ID") or a milestone.
 func (w *World) triggerTime(l ChatLine) (time.Time, bool) {
-	switch l.Trigger {
-	case AtSecond:
+	if l.After == "" {
 		return w.sc.Start, true
-	case AfterAlert:
+	}
+	if id, ok := strings.CutPrefix(l.After, "alert:"); ok {
 		for _, a := range w.alerts {
-			if a.alert.ID == l.Ref || a.rule.ID == l.Ref {
+			if a.alert.ID == id || a.rule.ID == id {
 				return a.firstFired, a.fired
 			}
 		}
-	case AfterScaleUp:
-		return w.firstScaleUp, !w.firstScaleUp.IsZero()
-	case AfterThrottle:
-		return w.firstThrottle, !w.firstThrottle.IsZero()
-	case AfterReload:
-		return w.firstReload, !w.firstReload.IsZero()
-	case AfterRecovery:
-		return w.recovered, !w.recovered.IsZero()
-	case AfterLiftThrottle:
-		return w.lifted, !w.lifted.IsZero()
+		return time.Time{}, false
 	}
-	return time.Time{}, false
+	t, ok := w.milestones[l.After]
+	return t, ok
 }
 
 // message makes a chat message and its timeline record.
@@ -579,6 +723,11 @@ func (w *World) groupsSnapshot() []integrations.Group {
 // one out marked.
 func (w *World) backendsSnapshot() integrations.BackendsSnapshot {
 	snap := integrations.BackendsSnapshot{Source: "haproxy", Throttles: w.throttles()}
+	if w.front != nil {
+		servers, proxies := w.frontRows()
+		snap.Backends = append(snap.Backends, servers...)
+		snap.Proxies = append(snap.Proxies, proxies...)
+	}
 	for _, e := range w.edges {
 		servers, proxies := w.rows(e)
 		snap.Backends = append(snap.Backends, servers...)
@@ -615,17 +764,24 @@ func (w *World) rows(e *edge) ([]integrations.Backend, []integrations.Proxy) {
 		}
 		out = append(out, b)
 	}
+	return out, e.proxyRows(frontendName, backendName, up, sessions)
+}
+
+// proxyRows are an instance's frontend and backend rows, with their own
+// counters and last measured rates.
+func (e *edge) proxyRows(frontend, backend string, up, sessions int) []integrations.Proxy {
 	status := "UP"
 	if up == 0 {
 		status = "DOWN"
 	}
-	proxies := []integrations.Proxy{
-		{Instance: e.name, Name: frontendName, Kind: integrations.ProxyFrontend, Status: "OPEN", Sessions: sessions,
-			Counters: counters(frontendKey), Rates: e.rates[frontendKey]},
-		{Instance: e.name, Name: backendName, Kind: integrations.ProxyBackend, Status: status, Sessions: sessions,
-			Counters: counters(backendKey), Rates: e.rates[backendKey]},
+	fk, bk := "frontend:"+frontend, "backend:"+backend
+	return []integrations.Proxy{
+		{Instance: e.name, Name: frontend, Kind: integrations.ProxyFrontend, Status: "OPEN", Sessions: sessions,
+			Counters: e.tally(fk).counters(), Rates: e.rates[fk]},
+		{Instance: e.name, Name: backend, Kind: integrations.ProxyBackend, Status: status, Sessions: sessions,
+			Counters: e.tally(bk).counters(), Rates: e.rates[bk]},
 	}
-	return out, proxies
+
 }
 
 // throttles lists every edge's throttles in edge order, tiers sorted.
@@ -646,6 +802,15 @@ func (w *World) group(name string) *group {
 		}
 	}
 	return &group{ready: map[string]time.Time{}}
+}
+
+// relive takes note of the web group's in-service instances.
+func (w *World) relive() {
+	w.live = inService(w.group(w.sc.WebGroup))
+	w.liveIDs = make(map[string]bool, len(w.live))
+	for _, in := range w.live {
+		w.liveIDs[in.ID] = true
+	}
 }
 
 func inService(g *group) []integrations.Instance {
