@@ -44,15 +44,34 @@ func (w *World) TierRates(ctx context.Context, instance, backend string, window 
 	if err != nil {
 		return integrations.Rates{}, err
 	}
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for w.Now().Before(start.Add(window)) {
-		select {
-		case <-ctx.Done():
-			return integrations.Rates{}, fmt.Errorf("drill: measuring %s/%s: %w", instance, name, ctx.Err())
-		case <-tick.C:
-		}
+	if err := w.waitUntil(ctx, start.Add(window)); err != nil {
+		return integrations.Rates{}, fmt.Errorf("drill: measuring %s/%s: %w", instance, name, err)
 	}
 	rates, _, err := read()
 	return rates[name], err
+}
+
+// waitUntil returns once the scenario clock reaches t. In lockstep
+// (headless) mode nobody else moves the clock while a runbook waits, so the
+// wait itself advances the world, recording what happens meanwhile, as any
+// call does there; otherwise the world runs on its own and this watches.
+func (w *World) waitUntil(ctx context.Context, t time.Time) error {
+	w.mu.Lock()
+	if w.lockstep > 0 {
+		for w.now.Before(t) {
+			w.now = w.now.Add(time.Second)
+			w.pending = append(w.pending, w.second()...)
+		}
+	}
+	w.mu.Unlock()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for w.Now().Before(t) {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+	return nil
 }

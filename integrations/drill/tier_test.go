@@ -95,3 +95,26 @@ func TestDrillTierRatesEndWithTheContextWhenTheWorldStands(t *testing.T) {
 		t.Error("measured a backend the edge does not have")
 	}
 }
+
+// A headless drill moves its clock only through the calls actions make: a
+// tier measurement there must move it itself, or a rolling restart would
+// wait for a window that never passes. The front's tier of edges is
+// measured as the edges' upstream.
+func TestDrillTierRatesAdvanceALockstepWorld(t *testing.T) {
+	sc, _ := Lookup("stale-slots")
+	world := New(sc, Options{Seed: 2})
+	world.SetLockstep(10 * time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	start := world.Now()
+	rates, err := world.TierRates(ctx, sc.Front, "edges", 30*time.Second)
+	if err != nil {
+		t.Fatalf("measuring the front's tier in lockstep: %v", err)
+	}
+	if !rates.Measured() || rates.Answered() == 0 {
+		t.Errorf("rates %+v: want a measured window with responses", rates)
+	}
+	if got := world.Now().Sub(start); got < 30*time.Second {
+		t.Errorf("the clock moved %s, less than the window", got)
+	}
+}
