@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -256,5 +257,61 @@ func TestCLIPlanStatesWhatTheSeriesRecorded(t *testing.T) {
 	}
 	if f := planned(10 * time.Minute); f["state.measured"] != "" || f["state.web.in_service"] != "" {
 		t.Errorf("a plan made nine minutes after the last sample states it: %v", f)
+	}
+}
+
+// TestWarRoomRecordsTheEffectOfAScriptsRun: a war-room open on the
+// incident takes in the run a script recorded (through the timeline's
+// refresh) and, three minutes later by its own samples, records the
+// effect of the script's plan.
+func TestWarRoomRecordsTheEffectOfAScriptsRun(t *testing.T) {
+	open := sharedIncident(t)
+	screen, script := open(), open()
+	screen.world.sources = nil // the test publishes what the sources would
+	var delivered atomic.Int64
+	screen.start(context.Background(), func(b integrations.Batch) { delivered.Add(int64(len(b.Samples))) })
+	pub := screen.pump.Publish
+	sent := int64(0)
+	for at := time.Duration(0); at <= 10*time.Minute; at += 10 * time.Second {
+		r := refresh(at, 245, 4)
+		sent += int64(len(r.Samples))
+		pub(r)
+	}
+	for deadline := time.Now().Add(10 * time.Second); delivered.Load() < sent; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the screen took %d of %d samples", delivered.Load(), sent)
+		}
+	}
+	plan := runRecord(10*time.Minute, runbooks.KindPlan, "cli-1", map[string]string{"targets": "haproxy:edge-1"})
+	plan.Text = "throttle tier free 0% → 30% on edge-1"
+	stored, err := persist(script.store, []integrations.Record{
+		runRecord(10*time.Minute, runbooks.KindRequested, "cli-1", map[string]string{"params": "percent=30 tier=free"}), plan,
+		runRecord(10*time.Minute, runbooks.KindConfirmed, "cli-1", nil),
+		runRecord(10*time.Minute, runbooks.KindDone, "cli-1", map[string]string{"status": "done"})})
+	if err != nil || len(stored) != 4 {
+		t.Fatalf("the script recorded %d records: %v", len(stored), err)
+	}
+	if _, err := screen.store.Refresh(); err != nil { // what the screen's refresh does every two seconds
+		t.Fatal(err)
+	}
+	for at := 10*time.Minute + 10*time.Second; at <= 14*time.Minute; at += 10 * time.Second {
+		pub(refresh(at, 12, 4))
+	}
+	if err := screen.close(); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := timeline.ReadFile(screen.store.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var effects []timeline.Entry
+	for _, e := range entries {
+		if e.Kind == export.KindEffect {
+			effects = append(effects, e)
+		}
+	}
+	if len(effects) != 1 || effects[0].Fields["of"] != stored[1].ID ||
+		!strings.HasPrefix(effects[0].Text, "throttle tier free 0% → 30% on edge-1: edge-1/web 5xx/s 245 → 12 within 3m") {
+		t.Fatalf("want one effect of the script's plan %s, got %+v", stored[1].ID, effects)
 	}
 }
