@@ -141,7 +141,7 @@ func TestDrillRunRecordsEverySeries(t *testing.T) {
 	_, impact, _ := strings.Cut(string(doc), "\n## Impact\n")
 	impact, _, _ = strings.Cut(impact, "\n## ")
 	for _, want := range []string{"Thresholds used", "**Impact window:** 20", "**Peak error ratio:**", "**Requests failed:**", "**Requests shed by throttling:**",
-		"**Capacity added:**", "| web | 4 → 8 (+4) | 4 → 8 (+4) |", "received (", "**Effects of actions**", "throttle-tier", "scale-up", "![impact](pm-impact.svg)"} {
+		"**Capacity added:**", "| web | 4 → 8 (+4) | 4 → 8 (+4) |", "received (", "**Effects of actions**", "throttle tier free 0% → 30%", "web desired 4 → 8", "![impact](pm-impact.svg)"} {
 		if !strings.Contains(impact, want) {
 			t.Errorf("the Impact section lacks %q:\n%s", want, impact)
 		}

@@ -38,6 +38,9 @@ type metricsRecorder struct {
 	sent     *sentAlerts                 // the alert actions this war-room sent
 	failed   bool                        // the notice was said
 	notice   string                      // why there is no store, said with the first samples
+
+	mu      sync.Mutex
+	arrived []integrations.Record // other processes' records, not yet taken in
 }
 
 type metricOf struct{ target, metric string }
@@ -55,14 +58,22 @@ type action struct {
 }
 
 // openMetrics opens the incident's series for a session; without it the
-// evidence still works from the samples as they arrive.
-func openMetrics(stateDir, incident string, m config.Metrics, redactor *timeline.Redactor) *metricsRecorder {
+// evidence still works from the samples as they arrive. The samples the
+// series already holds of the last minute and an interval before now are
+// taken in first: a fresh process (a `warroom runbook run` from a script,
+// with one reading of its own when it plans) states what a war-room
+// recording the incident measured, no older than that; the plan's
+// state.measured says when.
+func openMetrics(stateDir, incident string, m config.Metrics, redactor *timeline.Redactor, now time.Time) *metricsRecorder {
 	store, err := series.OpenIncident(stateDir, incident, series.Options{Interval: time.Duration(m.Interval), Redactor: redactor})
 	rec := newMetricsRecorder(store, m)
 	// Another war-room on the incident records the series; this one
 	// still measures effects from the samples as they arrive.
 	if err != nil && !errors.Is(err, series.ErrLocked) {
 		rec.notice = "metrics series not recorded: " + err.Error()
+	}
+	for _, s := range recordedSamples(stateDir, incident, now.Add(-rec.window.Window-rec.interval), func(series.Key) bool { return true }) {
+		rec.observe(s)
 	}
 	return rec
 }
@@ -147,6 +158,7 @@ func (m *metricsRecorder) samples(b integrations.Batch) []integrations.Record {
 	if len(b.Samples) == 0 {
 		return nil
 	}
+	m.takeArrived()
 	kept := b.Samples
 	var out []integrations.Record
 	if m.store != nil {
@@ -221,6 +233,7 @@ func (m *metricsRecorder) annotate(recs []integrations.Record) {
 			m.actions[run] = &action{run: run, label: strings.TrimSpace(r.Fields["runbook"] + " " + r.Fields["params"])}
 		case runbooks.KindPlan:
 			if a := m.actions[run]; a != nil {
+				a.label = planLabel(r.Text, a.label)
 				m.plan(r, a, strings.Split(r.Fields["targets"], ","))
 			}
 		case runbooks.KindConfirmed:
@@ -257,6 +270,45 @@ func (m *metricsRecorder) annotate(recs []integrations.Record) {
 }
 
 func alertKey(r integrations.Record) string { return "alert " + r.Fields["alert"] + " " + r.Kind }
+
+// planLabel names a run in its effect entry by what its plan changes
+// first ("throttle tier free 0% → 30% on edge-1"), else by its runbook
+// and parameters.
+func planLabel(text, runbook string) string {
+	for line := range strings.Lines(text) {
+		if line = strings.TrimSpace(line); line != "" {
+			return line
+		}
+	}
+	return runbook
+}
+
+// foreign takes in the records other processes appended (a `warroom
+// runbook run` from a script exits before its effect is due): their runs
+// get an effect entry measured from this war-room's samples. It may be
+// called from any goroutine; the pump's takes them in.
+func (m *metricsRecorder) foreign(entries []timeline.Entry) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, e := range entries {
+		switch e.Kind {
+		case runbooks.KindRequested, runbooks.KindPlan, runbooks.KindConfirmed, runbooks.KindDone, runbooks.KindFailed, runbooks.KindAbort:
+			m.arrived = append(m.arrived, fromEntry(e))
+		}
+	}
+}
+
+// takeArrived starts waiting for the effects of other processes' runs;
+// their records are durable already, so what plan adds to them is not
+// kept, only the points it takes.
+func (m *metricsRecorder) takeArrived() {
+	m.mu.Lock()
+	recs := m.arrived
+	m.arrived = nil
+	m.mu.Unlock()
+	m.annotate(recs)
+	m.stored(recs)
+}
 
 // plan records on r the latest measurements of the main backend, of every
 // group and HAProxy instance among targets ("aws:web", "haproxy:edge-1"),
@@ -389,6 +441,7 @@ func (m *metricsRecorder) derive(other func(integrations.Batch) []integrations.R
 
 // persist makes records durable with their evidence.
 func (m *metricsRecorder) persist(store *timeline.Store, recs []integrations.Record) ([]integrations.Record, error) {
+	m.takeArrived()
 	m.annotate(recs)
 	stored, err := persist(store, recs)
 	if err == nil {
@@ -411,15 +464,20 @@ func (m *metricsRecorder) close() error {
 // mid-incident resumes the chart instead of starting it empty. A series
 // that cannot be read leaves the chart to fill from live samples.
 func chartHistory(stateDir, incident string, now time.Time) []integrations.Sample {
+	return recordedSamples(stateDir, incident, now.Add(-chartHistoryWindow), func(k series.Key) bool {
+		return (k.Metric == integrations.MetricErrorRatio || k.Metric == integrations.MetricReqPerS) &&
+			(series.IsBackend(k.Target) || series.IsFrontend(k.Target))
+	})
+}
+
+// recordedSamples are the samples of the incident's series since a time,
+// in time order; none when the series cannot be read.
+func recordedSamples(stateDir, incident string, since time.Time, keep func(series.Key) bool) []integrations.Sample {
 	dir, err := series.Dir(stateDir, incident)
 	if err != nil {
 		return nil
 	}
-	keep := func(k series.Key) bool {
-		return (k.Metric == integrations.MetricErrorRatio || k.Metric == integrations.MetricReqPerS) &&
-			(series.IsBackend(k.Target) || series.IsFrontend(k.Target))
-	}
-	all, err := series.Read(dir, now.Add(-chartHistoryWindow), time.Time{}, keep)
+	all, err := series.Read(dir, since, time.Time{}, keep)
 	if err != nil {
 		return nil
 	}

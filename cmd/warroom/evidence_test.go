@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -74,7 +75,9 @@ func TestActionsCarryEvidenceAndGetAnEffectEntry(t *testing.T) {
 		pub(refresh(at, 245, 4))
 	}
 	pub(runRecord(10*time.Minute, runbooks.KindRequested, "r1", map[string]string{"params": "desired=12 group=web"}))
-	pub(runRecord(10*time.Minute, runbooks.KindPlan, "r1", map[string]string{"targets": "aws:web"}))
+	plan1 := runRecord(10*time.Minute, runbooks.KindPlan, "r1", map[string]string{"targets": "aws:web"})
+	plan1.Text = "web desired 4 → 12 (max 20)\nwait until 12 in service (now 4)"
+	pub(plan1)
 	pub(runRecord(10*time.Minute, runbooks.KindConfirmed, "r1", nil))
 	durable(runbooks.KindConfirmed)
 	pub(runRecord(11*time.Minute, runbooks.KindDone, "r1", map[string]string{"status": "done"}))
@@ -131,7 +134,7 @@ func TestActionsCarryEvidenceAndGetAnEffectEntry(t *testing.T) {
 	if len(effects) != 2 {
 		t.Fatalf("want two effect entries (the scale-up, the acknowledge sent from here; none for the alert resolved by itself), got %d: %+v", len(effects), effects)
 	}
-	want := "scale-up desired=12 group=web: edge-1/web 5xx/s 245 → 12 within 3m (−95%); edge-1/web error ratio 24.5% → 1.2% (−95%); web in service 4 → 12 (+200%)"
+	want := "web desired 4 → 12 (max 20): edge-1/web 5xx/s 245 → 12 within 3m (−95%); edge-1/web error ratio 24.5% → 1.2% (−95%); web in service 4 → 12 (+200%)"
 	if e := effects[0]; e.Text != want || e.Fields["of"] != plan.ID || !e.Occurred.Equal(evidenceStart.Add(14*time.Minute)) {
 		t.Errorf("effect of the scale-up:\n got %s (of %s at %v)\nwant %s (of %s at %v)", e.Text, e.Fields["of"], e.Occurred, want, plan.ID, evidenceStart.Add(14*time.Minute))
 	}
@@ -174,5 +177,141 @@ func TestEffectsUseTheConfiguredMainBackend(t *testing.T) {
 	m.main = ""
 	if got := m.mainTarget(); got != "edge-1/web" {
 		t.Fatalf("busiest backend %q", got)
+	}
+}
+
+// TestRunsFromOtherProcessesGetAnEffectNamedByTheirPlan: a run recorded
+// by another process (a script's `warroom runbook run`, gone before its
+// effect is due) is measured from this war-room's own samples, and its
+// effect entry names the run by what its plan changes, numbers kept.
+func TestRunsFromOtherProcessesGetAnEffectNamedByTheirPlan(t *testing.T) {
+	m := newMetricsRecorder(nil, config.Metrics{Interval: config.Duration(10 * time.Second)})
+	var effects []integrations.Record
+	feed := func(from, to time.Duration, fivexx float64) {
+		for at := from; at <= to; at += 10 * time.Second {
+			for _, r := range m.samples(integrations.Batch{Samples: refresh(at, fivexx, 4).Samples}) {
+				if r.Kind == export.KindEffect {
+					effects = append(effects, r)
+				}
+			}
+		}
+	}
+	feed(0, 10*time.Minute, 245)
+	entry := func(id string, r integrations.Record) timeline.Entry {
+		return timeline.Entry{ID: id, Occurred: r.Occurred, Source: r.Source, Kind: r.Kind, Text: r.Text, Fields: r.Fields}
+	}
+	plan := runRecord(10*time.Minute, runbooks.KindPlan, "cli-1", map[string]string{"targets": "haproxy:edge-1"})
+	plan.Text = "throttle tier free 0% → 30% on edge-1"
+	m.foreign([]timeline.Entry{
+		entry("e1", runRecord(10*time.Minute, runbooks.KindRequested, "cli-1", map[string]string{"params": "percent=30 tier=free"})),
+		entry("e2", plan),
+		entry("e3", runRecord(10*time.Minute, runbooks.KindConfirmed, "cli-1", nil)),
+		entry("e4", runRecord(10*time.Minute, runbooks.KindDone, "cli-1", map[string]string{"status": "done"})),
+	})
+	feed(10*time.Minute+10*time.Second, 14*time.Minute, 12)
+	if len(effects) != 1 {
+		t.Fatalf("want one effect entry for the other process's run, got %d: %+v", len(effects), effects)
+	}
+	e := effects[0]
+	want := "throttle tier free 0% → 30% on edge-1: edge-1/web 5xx/s 245 → 12 within 3m (−95%)"
+	if !strings.HasPrefix(e.Text, want) || e.Fields["of"] != "e2" || e.Fields["run"] != "cli-1" {
+		t.Fatalf("effect %q (of %q, run %q), want it to begin %q, of e2, run cli-1", e.Text, e.Fields["of"], e.Fields["run"], want)
+	}
+}
+
+// TestCLIPlanStatesWhatTheSeriesRecorded: a fresh process plans with the
+// target's state as the incident's series holds it (a war-room recorded
+// it), if no older than a minute and an interval; older samples state
+// nothing.
+func TestCLIPlanStatesWhatTheSeriesRecorded(t *testing.T) {
+	stateDir := t.TempDir()
+	cfg := config.Metrics{Interval: config.Duration(10 * time.Second)}
+	store, err := series.OpenIncident(stateDir, "INC-7", series.Options{Interval: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for at := time.Duration(0); at <= time.Minute; at += 10 * time.Second {
+		if _, err := store.Append(refresh(at, 245, 4).Samples); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	planned := func(now time.Duration) map[string]string {
+		m := openMetrics(stateDir, "INC-7", cfg, nil, evidenceStart.Add(now))
+		defer m.close()
+		recs := []integrations.Record{
+			runRecord(now, runbooks.KindRequested, "cli-1", nil),
+			runRecord(now, runbooks.KindPlan, "cli-1", map[string]string{"targets": "aws:web"}),
+		}
+		m.annotate(recs)
+		return recs[1].Fields
+	}
+	f := planned(time.Minute + 5*time.Second)
+	for k, want := range map[string]string{"state.edge-1/web.http_5xx_per_s": "245", "state.web.in_service": "4",
+		"state.measured": evidenceStart.Add(time.Minute).Format(time.RFC3339)} {
+		if f[k] != want {
+			t.Errorf("plan field %s = %q, want %q (fields %v)", k, f[k], want, f)
+		}
+	}
+	if f := planned(10 * time.Minute); f["state.measured"] != "" || f["state.web.in_service"] != "" {
+		t.Errorf("a plan made nine minutes after the last sample states it: %v", f)
+	}
+}
+
+// TestWarRoomRecordsTheEffectOfAScriptsRun: a war-room open on the
+// incident takes in the run a script recorded (through the timeline's
+// refresh) and, three minutes later by its own samples, records the
+// effect of the script's plan.
+func TestWarRoomRecordsTheEffectOfAScriptsRun(t *testing.T) {
+	open := sharedIncident(t)
+	screen, script := open(), open()
+	screen.world.sources = nil // the test publishes what the sources would
+	var delivered atomic.Int64
+	screen.start(context.Background(), func(b integrations.Batch) { delivered.Add(int64(len(b.Samples))) })
+	pub := screen.pump.Publish
+	sent := int64(0)
+	for at := time.Duration(0); at <= 10*time.Minute; at += 10 * time.Second {
+		r := refresh(at, 245, 4)
+		sent += int64(len(r.Samples))
+		pub(r)
+	}
+	for deadline := time.Now().Add(10 * time.Second); delivered.Load() < sent; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the screen took %d of %d samples", delivered.Load(), sent)
+		}
+	}
+	plan := runRecord(10*time.Minute, runbooks.KindPlan, "cli-1", map[string]string{"targets": "haproxy:edge-1"})
+	plan.Text = "throttle tier free 0% → 30% on edge-1"
+	stored, err := persist(script.store, []integrations.Record{
+		runRecord(10*time.Minute, runbooks.KindRequested, "cli-1", map[string]string{"params": "percent=30 tier=free"}), plan,
+		runRecord(10*time.Minute, runbooks.KindConfirmed, "cli-1", nil),
+		runRecord(10*time.Minute, runbooks.KindDone, "cli-1", map[string]string{"status": "done"})})
+	if err != nil || len(stored) != 4 {
+		t.Fatalf("the script recorded %d records: %v", len(stored), err)
+	}
+	if _, err := screen.store.Refresh(); err != nil { // what the screen's refresh does every two seconds
+		t.Fatal(err)
+	}
+	for at := 10*time.Minute + 10*time.Second; at <= 14*time.Minute; at += 10 * time.Second {
+		pub(refresh(at, 12, 4))
+	}
+	if err := screen.close(); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := timeline.ReadFile(screen.store.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var effects []timeline.Entry
+	for _, e := range entries {
+		if e.Kind == export.KindEffect {
+			effects = append(effects, e)
+		}
+	}
+	if len(effects) != 1 || effects[0].Fields["of"] != stored[1].ID ||
+		!strings.HasPrefix(effects[0].Text, "throttle tier free 0% → 30% on edge-1: edge-1/web 5xx/s 245 → 12 within 3m") {
+		t.Fatalf("want one effect of the script's plan %s, got %+v", stored[1].ID, effects)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/runbooks"
 	"github.com/warroomhq/warroom/timeline"
+	"github.com/warroomhq/warroom/timeline/export"
 	"github.com/warroomhq/warroom/timeline/ledger"
 )
 
@@ -166,6 +167,9 @@ func replayKey(kind string, occurred time.Time, fields map[string]string, text s
 			fields["backend"] + "\x00" + fields["server"], text, true
 	case kind == "drift" || kind == "drift.cleared":
 		return "drift\x00" + fields["group"] + "\x00" + fields["instance"] + "\x00" + fields["backend"], kind + "\x00" + text, true
+	case kind == export.KindEffect && fields["of"] != "":
+		// One effect of each record, whichever war-room measured it.
+		return "effect\x00" + fields["of"], "", true
 	case (kind == "oddone" || kind == "oddone.cleared") && fields["target"] != "":
 		// Marked or cleared is the word; the figures quoted differ by
 		// watcher.

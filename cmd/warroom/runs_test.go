@@ -14,6 +14,7 @@ import (
 	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/runbooks"
 	"github.com/warroomhq/warroom/timeline"
+	"github.com/warroomhq/warroom/timeline/export"
 	"github.com/warroomhq/warroom/timeline/ledger"
 )
 
@@ -77,6 +78,41 @@ func TestReplayFilterDropsWhatTheTimelineHolds(t *testing.T) {
 	}
 	if again := f.admit(nil, in[1:2]); len(again) != 0 {
 		t.Fatal("the same record passed twice")
+	}
+}
+
+// TestEffectsAreRecordedOnceWhicheverWarRoomMeasuresThem: two war-rooms
+// watching one incident both measure the effect of a script's run; the
+// timeline holds the first one's entry only, and another record's effect
+// still passes.
+func TestEffectsAreRecordedOnceWhicheverWarRoomMeasuresThem(t *testing.T) {
+	open := sharedIncident(t)
+	at := time.Date(2026, 1, 12, 7, 15, 0, 0, time.UTC)
+	effect := func(of, text string) integrations.Record {
+		return integrations.Record{Source: "warroom", Kind: export.KindEffect, Occurred: at, Text: text,
+			Fields: map[string]string{"of": of, "run": "cli-1", "window": "3m0s"}}
+	}
+	first, second := open(), open()
+	for _, r := range []struct {
+		s   *session
+		rec integrations.Record
+	}{{first, effect("e2", "first: 5xx/s 245 → 12")}, {second, effect("e2", "second: 5xx/s 240 → 12")}, {second, effect("e9", "other: 5xx/s 12 → 3")}} {
+		if _, err := persist(r.s.store, []integrations.Record{r.rec}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	entries, err := timeline.ReadFile(first.store.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range entries {
+		if e.Kind == export.KindEffect {
+			got = append(got, e.Text)
+		}
+	}
+	if want := []string{"first: 5xx/s 245 → 12", "other: 5xx/s 12 → 3"}; !slices.Equal(got, want) {
+		t.Fatalf("effect entries %q, want %q", got, want)
 	}
 }
 

@@ -143,7 +143,7 @@ func openSession(g *globalFlags, o sessionOptions) (*session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening the timeline: %w", err)
 	}
-	s.metrics = openMetrics(stateDir, w.incident, w.metrics, s.redactor)
+	s.metrics = openMetrics(stateDir, w.incident, w.metrics, s.redactor, w.clock())
 	w.actions.Alerts = s.metrics.alertActor(w.actions.Alerts)
 	history := s.store.Entries()
 	s.known.learn(history)
@@ -172,6 +172,9 @@ func (s *session) unfinishedLines() []string {
 // foreign shows entries other processes appended; they are durable
 // already, so they go straight to the screen, not through the pump.
 func (s *session) foreign(entries []timeline.Entry) {
+	if s.metrics != nil {
+		s.metrics.foreign(entries)
+	}
 	if s.deliver != nil {
 		s.deliver(integrations.Batch{Records: records(entries)})
 	}
