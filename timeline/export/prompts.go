@@ -27,11 +27,10 @@ var retroHeadings = []struct{ name, hint string }{
 	{HeadingLucky, "What saved us this time that we cannot count on next time."},
 }
 
-// Prompt is a fact from the record put under a retrospective heading for
+// prompt is a fact from the record put under a retrospective heading for
 // people to keep, reword or strike.
-type Prompt struct {
+type prompt struct {
 	Heading string
-	Rule    string // the rule's name
 	Text    string
 	From    timeline.Row // the entry it links; zero for none
 }
@@ -53,28 +52,28 @@ type promptRecord struct {
 	loc       *time.Location
 }
 
-// promptRules are the rules, each named; every one is deterministic and
-// states only what the entries say.
+// promptRules are the rules with the heading each prompts under; every
+// one is deterministic and states only what the entries say.
 var promptRules = []struct {
-	name, heading string
-	rule          func(*promptRecord) []Prompt
+	heading string
+	rule    func(*promptRecord) []prompt
 }{
-	{"alert-before-detection", HeadingContributing, alertBeforeDetection},
-	{"source-out-during-impact", HeadingContributing, sourceOutDuringImpact},
-	{"odd-one-out", HeadingContributing, oddOneOut},
-	{"undone-then-alert-again", HeadingWentBadly, undoneThenAlertAgain},
-	{"run-stopped", HeadingWentBadly, runStopped},
-	{"change-in-force", HeadingWentBadly, changeInForce},
-	{"run-improved", HeadingWentWell, runImproved},
-	{"quick-ack", HeadingWentWell, quickAcknowledge},
+	{HeadingContributing, alertBeforeDetection},
+	{HeadingContributing, sourceOutDuringImpact},
+	{HeadingContributing, oddOneOut},
+	{HeadingWentBadly, undoneThenAlertAgain},
+	{HeadingWentBadly, runStopped},
+	{HeadingWentBadly, changeInForce},
+	{HeadingWentWell, runImproved},
+	{HeadingWentWell, quickAcknowledge},
 }
 
 // retroPrompts applies every rule to the record, in the rules' order.
-func retroPrompts(rec *promptRecord) []Prompt {
-	var out []Prompt
+func retroPrompts(rec *promptRecord) []prompt {
+	var out []prompt
 	for _, r := range promptRules {
 		for _, p := range r.rule(rec) {
-			p.Heading, p.Rule = r.heading, r.name
+			p.Heading = r.heading
 			out = append(out, p)
 		}
 	}
@@ -85,12 +84,12 @@ func (rec *promptRecord) when(t time.Time) string { return t.In(rec.loc).Format(
 
 // alertBeforeDetection: an alert whose first firing came earlyAlert or
 // more before the incident was detected.
-func alertBeforeDetection(rec *promptRecord) []Prompt {
+func alertBeforeDetection(rec *promptRecord) []prompt {
 	detected := keyTimeNamed(rec.kts, KeyDetected)
 	if !detected.Found {
 		return nil
 	}
-	var out []Prompt
+	var out []prompt
 	seen := map[string]bool{}
 	for _, r := range rec.rows {
 		if r.Entry.Kind != timeline.KindAlertTriggered || seen[alertID(r)] {
@@ -98,7 +97,7 @@ func alertBeforeDetection(rec *promptRecord) []Prompt {
 		}
 		seen[alertID(r)] = true
 		if lead := detected.At.Sub(r.Occurred); lead >= earlyAlert {
-			out = append(out, Prompt{From: r, Text: fmt.Sprintf("an alert fired %s before detection: %s (%s)", formatDuration(lead), r.Text, rec.when(r.Occurred))})
+			out = append(out, prompt{From: r, Text: fmt.Sprintf("an alert fired %s before detection: %s (%s)", formatDuration(lead), r.Text, rec.when(r.Occurred))})
 		}
 	}
 	return out
@@ -120,28 +119,28 @@ func (rec *promptRecord) impactWindow() (from, to time.Time, ok bool) {
 
 // sourceOutDuringImpact: a source that went stale or down while customers
 // were impacted, so the screen was partly blind.
-func sourceOutDuringImpact(rec *promptRecord) []Prompt {
+func sourceOutDuringImpact(rec *promptRecord) []prompt {
 	from, to, ok := rec.impactWindow()
 	if !ok {
 		return nil
 	}
-	var out []Prompt
+	var out []prompt
 	for _, r := range rec.rows {
 		state := r.Fields["to"]
 		if r.Entry.Kind != KindSourceStatus || (state != "stale" && state != "down") || r.Occurred.Before(from) || r.Occurred.After(to) {
 			continue
 		}
-		out = append(out, Prompt{From: r, Text: fmt.Sprintf("source %s was %s during the impact (%s): %s", cmpOr(r.Entry.Source, "unknown"), state, rec.when(r.Occurred), r.Text)})
+		out = append(out, prompt{From: r, Text: fmt.Sprintf("source %s was %s during the impact (%s): %s", cmpOr(r.Entry.Source, "unknown"), state, rec.when(r.Occurred), r.Text)})
 	}
 	return out
 }
 
 // oddOneOut: every odd-one-out finding.
-func oddOneOut(rec *promptRecord) []Prompt {
-	var out []Prompt
+func oddOneOut(rec *promptRecord) []prompt {
+	var out []prompt
 	for _, r := range rec.rows {
 		if r.Entry.Kind == KindOddOne {
-			out = append(out, Prompt{From: r, Text: fmt.Sprintf("an odd one out (%s): %s", rec.when(r.Occurred), r.Text)})
+			out = append(out, prompt{From: r, Text: fmt.Sprintf("an odd one out (%s): %s", rec.when(r.Occurred), r.Text)})
 		}
 	}
 	return out
@@ -150,9 +149,11 @@ func oddOneOut(rec *promptRecord) []Prompt {
 // undoneThenAlertAgain: a change that undid an earlier one (a throttle
 // lifted, a server put back), followed within refireWindow by an alert
 // that had cleared firing again.
-func undoneThenAlertAgain(rec *promptRecord) []Prompt {
-	var out []Prompt
-	var standing []ledger.Change // changes not undone yet
+func undoneThenAlertAgain(rec *promptRecord) []prompt {
+	var out []prompt
+	// standing are the changes not undone yet, by the thing changed
+	// (the change without its values).
+	standing := map[ledger.Change]ledger.Change{}
 	cleared := map[string]bool{}
 	var undo *timeline.Row
 	var undone ledger.Change
@@ -165,8 +166,8 @@ func undoneThenAlertAgain(rec *promptRecord) []Prompt {
 			cleared[alertID(r)] = true
 		case timeline.KindAlertTriggered:
 			if undo != nil && cleared[alertID(r)] {
-				out = append(out, Prompt{From: *undo, Text: fmt.Sprintf("%s, undone at %s, was followed by the alert %s again at %s",
-					undone.String(), rec.when(undo.Occurred), r.Text, rec.when(r.Occurred))})
+				out = append(out, prompt{From: *undo, Text: fmt.Sprintf("%s at %s was followed at %s by an alert firing again: %s",
+					undone.String(), rec.when(undo.Occurred), rec.when(r.Occurred), r.Text)})
 				undo = nil
 			}
 			cleared[alertID(r)] = false
@@ -179,42 +180,43 @@ func undoneThenAlertAgain(rec *promptRecord) []Prompt {
 		if err != nil {
 			continue
 		}
-		kept := standing[:0]
-		undid := false
-		for _, s := range standing {
-			if len(ledger.Net([]ledger.Change{s, c})) == 0 {
-				undid = true
-				continue
+		thing := c
+		thing.From, thing.To, thing.Unconfirmed = "", "", false
+		s, ok := standing[thing]
+		if !ok {
+			if len(ledger.Net([]ledger.Change{c})) > 0 {
+				standing[thing] = c
 			}
-			kept = append(kept, s)
+			continue
 		}
-		standing = kept
-		if undid {
+		switch net := ledger.Net([]ledger.Change{s, c}); len(net) {
+		case 0: // c put back what s changed
+			delete(standing, thing)
 			row := r
 			undo, undone = &row, c
-		} else if len(ledger.Net([]ledger.Change{c})) > 0 {
-			standing = append(standing, c)
+		case 1:
+			standing[thing] = net[0]
 		}
 	}
 	return out
 }
 
 // runStopped: a runbook run that failed, was aborted or timed out.
-func runStopped(rec *promptRecord) []Prompt {
-	var out []Prompt
+func runStopped(rec *promptRecord) []prompt {
+	var out []prompt
 	for _, run := range rec.runs {
 		if run.Result != "" && !succeeded(run) {
-			out = append(out, Prompt{From: run.First, Text: fmt.Sprintf("%s (run %s) ended %s at %s", cmpOr(run.Runbook, "a runbook"), run.ID, run.Result, rec.when(run.End))})
+			out = append(out, prompt{From: run.First, Text: fmt.Sprintf("%s (run %s) ended with result %s at %s", cmpOr(run.Runbook, "a runbook"), run.ID, run.Result, rec.when(run.End))})
 		}
 	}
 	return out
 }
 
 // changeInForce: what warroom changed and had not reverted at the end.
-func changeInForce(rec *promptRecord) []Prompt {
-	var out []Prompt
+func changeInForce(rec *promptRecord) []prompt {
+	var out []prompt
 	for _, it := range rec.inForce {
-		p := Prompt{Text: fmt.Sprintf("still in force at the end: %s (since %s)", it.What, rec.when(it.Since))}
+		p := prompt{Text: fmt.Sprintf("still in force at the end: %s (since %s)", it.What, rec.when(it.Since))}
 		for _, run := range rec.runs {
 			if run.ID == it.Run && it.Run != "" {
 				p.From = run.First
@@ -260,31 +262,31 @@ func hasAnySuffix(s string, suffixes []string) bool {
 }
 
 // runImproved: an action whose effect entry shows the errors fell.
-func runImproved(rec *promptRecord) []Prompt {
-	var out []Prompt
+func runImproved(rec *promptRecord) []prompt {
+	var out []prompt
 	for _, r := range rec.rows {
 		if r.Entry.Kind == KindEffect && improved(r.Fields) {
-			out = append(out, Prompt{From: r, Text: fmt.Sprintf("the errors fell after an action (%s): %s", rec.when(r.Occurred), r.Text)})
+			out = append(out, prompt{From: r, Text: fmt.Sprintf("the errors fell after an action (%s): %s", rec.when(r.Occurred), r.Text)})
 		}
 	}
 	return out
 }
 
 // quickAcknowledge: the first page acknowledged within quickAck.
-func quickAcknowledge(rec *promptRecord) []Prompt {
+func quickAcknowledge(rec *promptRecord) []prompt {
 	for _, d := range rec.durations {
-		if d.Name != "Time to acknowledge" || !d.Known || d.Impossible || d.Length >= quickAck {
+		if d.Name != timeToAcknowledge || !d.Known || d.Impossible || d.Length >= quickAck {
 			continue
 		}
 		ack := keyTimeNamed(rec.kts, KeyAcknowledged)
-		return []Prompt{{From: ack.From, Text: fmt.Sprintf("the first page was acknowledged %s after it fired (%s)", formatDuration(d.Length), rec.when(ack.At))}}
+		return []prompt{{From: ack.From, Text: fmt.Sprintf("the first page was acknowledged %s after it fired (%s)", formatDuration(d.Length), rec.when(ack.At))}}
 	}
 	return nil
 }
 
 // retrospective writes the retrospective headings, each with its prompts
 // and an empty line to write on.
-func (m *mdWriter) retrospective(prompts []Prompt) {
+func (m *mdWriter) retrospective(prompts []prompt) {
 	for _, h := range retroHeadings {
 		m.printf("\n## %s\n\n_%s_\n\n", h.name, h.hint)
 		for _, p := range prompts {
