@@ -173,8 +173,8 @@ func undoneThenAlertAgain(rec *promptRecord) []prompt {
 			cleared[alertID(r)] = false
 		}
 		field := r.Fields[ledger.FieldChange]
-		if field == "" {
-			continue
+		if field == "" || !strings.HasPrefix(r.Entry.Kind, timeline.KindRunbookPrefix) {
+			continue // only runbook entries carry changes (a fleet.change's field is another thing)
 		}
 		c, err := ledger.Decode(field)
 		if err != nil {
