@@ -1,16 +1,12 @@
 package export
 
-import (
-	"github.com/warroomhq/warroom/timeline"
-	"github.com/warroomhq/warroom/timeline/ledger"
-)
+import "github.com/warroomhq/warroom/timeline/ledger"
 
 // inForce lists what warroom changed and had not reverted by the end of
-// the timeline: throttles, servers out of rotation, raised capacity. It
-// reads the whole timeline, whatever the filter: a filter narrows what is
-// shown, not what is in force.
-func (m *mdWriter) inForce(entries []timeline.Entry) {
-	items := ledger.OfEntries(entries).Items()
+// the timeline: throttles, servers out of rotation, raised capacity. The
+// items come from the whole timeline, whatever the filter: a filter
+// narrows what is shown, not what is in force.
+func (m *mdWriter) inForce(items []ledger.Item) {
 	if len(items) == 0 {
 		return
 	}

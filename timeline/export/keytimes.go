@@ -216,6 +216,10 @@ func moments(kts []KeyTime) map[string]Moment {
 	return at
 }
 
+// timeToAcknowledge names the duration from the first page to its
+// acknowledgement.
+const timeToAcknowledge = "Time to acknowledge"
+
 // Durations are time-to-detect (started → detected), -acknowledge (first
 // page → acknowledged), -mitigate (detected → mitigated), -resolve
 // (detected → resolved) and the customer impact: the measured impact
@@ -241,7 +245,7 @@ func Durations(kts []KeyTime, rows []timeline.Row, im *Impact) []Duration {
 	}
 	return []Duration{
 		between("Time to detect", at[KeyStarted], at[KeyDetected]),
-		between("Time to acknowledge", page, at[KeyAcknowledged]),
+		between(timeToAcknowledge, page, at[KeyAcknowledged]),
 		between("Time to mitigate", at[KeyDetected], at[KeyMitigated]),
 		between("Time to resolve", at[KeyDetected], at[KeyResolved]),
 		impact,

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/warroomhq/warroom/timeline"
+	"github.com/warroomhq/warroom/timeline/ledger"
 )
 
 // Layouts for times in the draft: the timeline shows full dates, since
@@ -24,8 +25,8 @@ const maxCellText = 500
 
 // Markdown writes a postmortem draft: title, key times with the durations
 // between them, the impact computed from the measurements (or a section to
-// fill in without them), the timeline, runbook runs, starred chat and
-// follow-ups to fill in.
+// fill in without them), the timeline, runbook runs, starred chat,
+// follow-ups, and the retrospective headings with prompts from the record.
 func Markdown(w io.Writer, entries []timeline.Entry, opts Options) error {
 	loc := opts.location()
 	all := shownRows(timeline.NewView(entries))
@@ -60,8 +61,10 @@ func Markdown(w io.Writer, entries []timeline.Entry, opts Options) error {
 	md.decisions(rows)
 	runs := RunbookRuns(rows)
 	md.whatWasDone(rows, runs)
-	md.inForce(entries)
+	inForce := ledger.OfEntries(entries).Items()
+	md.inForce(inForce)
 	md.followUps(rows)
+	md.retrospective(retroPrompts(&promptRecord{rows: rows, runs: runs, kts: kts, durations: durations, inForce: inForce, loc: loc}))
 
 	md.keyEvents(rows, runs)
 	md.fullTimeline(rows)
