@@ -155,6 +155,8 @@ func (m Model) updateKeys(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		}
 		return m, m.saveRecord(inputNone, integrations.Record{Kind: "amend", Text: op,
 			Amends: &integrations.Amendment{Target: row.rec.ID, Op: op}})
+	case (m.focus == paneTimeline || m.focus == paneChat) && key.Matches(msg, k.FollowUp):
+		return m.followUp()
 	case m.focus == paneTimeline && key.Matches(msg, k.Edit):
 		row, ok := m.timeline.selected()
 		if !ok || row.rec.ID == "" {
@@ -177,6 +179,36 @@ func (m Model) updateKeys(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m.alertAction("resolve", k.Resolve.Enabled(), true)
 	}
 	return m, nil
+}
+
+// followUp records a note that makes the selected timeline entry or chat
+// line a follow-up for the postmortem: its text after "Follow-up:", who
+// said it, and in field ref the entry it came from (for a chat line, the
+// entry that recorded it, once the timeline has it).
+func (m Model) followUp() (tea.Model, tea.Cmd) {
+	var text, author, ref string
+	if m.focus == paneChat {
+		msg, ok := m.chat.selected()
+		if !ok {
+			return m, m.raise("select a chat line to make a follow-up of", false)
+		}
+		text, author, ref = msg.Text, msg.User, m.timeline.chatEntry(msg.ID)
+	} else {
+		row, ok := m.timeline.selected()
+		if !ok || row.rec.ID == "" {
+			return m, m.raise("select a saved entry to make a follow-up of", false)
+		}
+		text, author, ref = row.rec.Text, row.rec.Actor, row.rec.ID
+	}
+	text = "Follow-up: " + oneLine(text)
+	if author != "" {
+		text += " (from " + author + ")"
+	}
+	var fields map[string]string
+	if ref != "" {
+		fields = map[string]string{"ref": ref}
+	}
+	return m, m.saveRecord(inputNone, integrations.Record{Kind: "note", Text: text, Fields: fields})
 }
 
 // alertAction acknowledges or resolves the selected alert; resolving asks

@@ -16,6 +16,7 @@ type keyMap struct {
 	Note, Decision     key.Binding
 	Mark               key.Binding // record a key time (started … resolved)
 	Star, Edit, Jump   key.Binding // timeline pane
+	FollowUp           key.Binding // Timeline and Chat panes: the selected line becomes a follow-up
 	Ack, Resolve, Chat key.Binding // mutating: disabled when read-only
 	Runbook            key.Binding
 	Abort, Hide        key.Binding // a run: abort it (asks first), dismiss its finished footer line
@@ -48,6 +49,7 @@ func newKeyMap(opts Options) keyMap {
 		Star:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "star entry")),
 		Edit:     key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "edit entry")),
 		Jump:     key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "jump to time")),
+		FollowUp: key.NewBinding(key.WithKeys("F"), key.WithHelp("F", "follow-up from line")),
 		Ack:      key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "acknowledge")),
 		Resolve:  key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "resolve")),
 		Chat:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "chat")),
@@ -88,7 +90,7 @@ func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.NextPane, k.PrevPane, k.GoPane, k.Zoom},
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-		{k.Open, k.Back, k.Filter, k.Star, k.Edit, k.Jump, k.Chart, k.ZoomIn, k.ZoomOut},
+		{k.Open, k.Back, k.Filter, k.Star, k.Edit, k.Jump, k.FollowUp, k.Chart, k.ZoomIn, k.ZoomOut},
 		{k.Note, k.Decision, k.Mark, k.Runbook, k.DryRun, k.Abort, k.Hide, k.InForce, k.Ack, k.Resolve, k.Chat},
 		{k.Help, k.Quit},
 	}

@@ -225,6 +225,18 @@ func (p *timelinePane) jump(t time.Time) bool {
 	return true
 }
 
+// chatEntry is the id of the newest entry recording chat message ts, or
+// "" when the timeline has none. It walks back from the newest row: the
+// line a responder picks is mostly recent.
+func (p *timelinePane) chatEntry(ts string) string {
+	for i := len(p.rows) - 1; i >= 0 && ts != ""; i-- {
+		if r := p.rows[i].rec; r.Kind == "chat.message" && r.Fields["ts"] == ts {
+			return r.ID
+		}
+	}
+	return ""
+}
+
 // related lists the newest entries about an alert, at most limit.
 func (p *timelinePane) related(alertID string, limit int) []integrations.Record {
 	idx := p.byAlert[alertID]
