@@ -164,6 +164,8 @@ func (m Model) updateKeys(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		}
 		m.editTarget = row.rec.ID
 		return m, m.openInput(inputEdit, row.rec.Text)
+	case m.focus == paneTimeline && key.Matches(msg, k.KeyEvents):
+		m.timeline.toggleKeyOnly()
 	case m.focus == paneTimeline && key.Matches(msg, k.Jump):
 		return m, m.openInput(inputJump, "")
 	case msg.String() == "c":
