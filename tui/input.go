@@ -394,17 +394,18 @@ func markTime(what string, now, start time.Time) (time.Time, string, error) {
 	rest, explicit := strings.CutPrefix(what, "at ")
 	rest = strings.TrimSpace(rest)
 	word, tail, _ := strings.Cut(rest, " ")
-	if !explicit && (word == "" || word[0] < '0' || word[0] > '9') {
-		return time.Time{}, what, nil // no time: the mark is for now
+	date, dateErr := time.ParseInLocation("2006-01-02", word, loc)
+	if !explicit && dateErr != nil && !strings.Contains(word, ":") {
+		return time.Time{}, what, nil // no time ("5xx back under 1%"): the mark is for now
 	}
 	var named time.Time
-	if t, err := time.ParseInLocation("2006-01-02", word, loc); err == nil {
+	if dateErr == nil {
 		clock, more, _ := strings.Cut(strings.TrimSpace(tail), " ")
 		tod, err := parseTimeOfDay(clock)
 		if err != nil {
 			return time.Time{}, "", err
 		}
-		named, tail = onDate(t, tod), more
+		named, tail = onDate(date, tod), more
 	} else {
 		tod, err := parseTimeOfDay(word)
 		if err != nil {

@@ -54,8 +54,13 @@ func TestTimelineKeyEventsOnly(t *testing.T) {
 	if got, want := listedIDs(&p), "e1 e2 e9 e3 e5 e6 e7 e8"; got != want {
 		t.Fatalf("after the unstar: %q, want %q", got, want)
 	}
+	p.list.cursor, p.list.follow = 4, false // on e5, read back from the newest
+	p.add([]integrations.Record{{ID: "s3", Occurred: at("07:34"), Kind: "amend", Text: "star", Amends: &integrations.Amendment{Target: "e4", Op: "star"}}}, false)
+	if row, _ := p.selected(); row.rec.ID != "e5" {
+		t.Fatalf("a star above the cursor moved it to %s, want it kept on e5", row.rec.ID)
+	}
 	p.list.setFilter("dana", len(p.order), p.match)
-	if got, want := listedIDs(&p), "e2 e3 e5"; got != want {
+	if got, want := listedIDs(&p), "e2 e3 e4 e5"; got != want {
 		t.Fatalf("key events filtered /dana: %q, want %q", got, want)
 	}
 	p.list.setFilter("", len(p.order), p.match)

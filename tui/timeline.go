@@ -261,6 +261,9 @@ func (p *timelinePane) keyChanged(i int, key bool, placed int) {
 	switch {
 	case key && !found && p.match(pos, l.filter):
 		l.matches = slices.Insert(l.matches, k, pos)
+		if !l.follow && l.cursor >= k {
+			l.cursor++ // stay on the entry it was on
+		}
 	case !key && found:
 		l.matches = slices.Delete(l.matches, k, k+1)
 		if l.cursor > k {

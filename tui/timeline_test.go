@@ -257,7 +257,9 @@ func TestMarkTimeAfterMidnightIsTheEveningBefore(t *testing.T) {
 	if got, _, err := markTime("00:05", now, start); err != nil || !got.Equal(time.Date(2026, 1, 12, 0, 5, 0, 0, zone)) {
 		t.Errorf("markTime(00:05) = %v %v", got, err)
 	}
-	if got, rest, err := markTime("error rate back under 1%", now, start); err != nil || !got.IsZero() || rest != "error rate back under 1%" {
-		t.Errorf("no time: %v %q %v", got, rest, err)
+	for _, what := range []string{"error rate back under 1%", "5xx back under 1%", "12 instances in service"} {
+		if got, rest, err := markTime(what, now, start); err != nil || !got.IsZero() || rest != what {
+			t.Errorf("no time in %q: %v %q %v", what, got, rest, err)
+		}
 	}
 }
