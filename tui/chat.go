@@ -44,6 +44,15 @@ func (p *chatPane) match(i int, q string) bool {
 	return contains(m.User+" "+m.Text, q)
 }
 
+// selected is the message under the cursor.
+func (p *chatPane) selected() (integrations.Message, bool) {
+	n := p.list.count(len(p.messages))
+	if n == 0 {
+		return integrations.Message{}, false
+	}
+	return p.messages[p.list.item(min(p.list.cursor, n-1))], true
+}
+
 func (p *chatPane) render(st Styles, width, height int, focused bool, now time.Time, mark string) string {
 	inner, wrapAt := height-2, width-2
 	n := len(p.messages)

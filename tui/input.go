@@ -40,7 +40,7 @@ var inputPrompts = map[inputKind]string{
 var inputPlaceholders = map[inputKind]string{
 	inputNote:     "what happened, what you decided, why",
 	inputDecision: "the decision and who made it",
-	inputMark:     "started, detected, acknowledged, mitigated or resolved, then what happened",
+	inputMark:     "started, detected, acknowledged, mitigated or resolved, a past time if not now (07:10), then what happened",
 	inputEdit:     "the corrected text (recorded as an amendment)",
 	inputJump:     "a time: 15:04, 15:04:05 or 2006-01-02 15:04",
 	inputChat:     "message to the incident channel",
@@ -155,6 +155,8 @@ func (m Model) updateKeys(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		}
 		return m, m.saveRecord(inputNone, integrations.Record{Kind: "amend", Text: op,
 			Amends: &integrations.Amendment{Target: row.rec.ID, Op: op}})
+	case (m.focus == paneTimeline || m.focus == paneChat) && key.Matches(msg, k.FollowUp):
+		return m.followUp()
 	case m.focus == paneTimeline && key.Matches(msg, k.Edit):
 		row, ok := m.timeline.selected()
 		if !ok || row.rec.ID == "" {
@@ -162,6 +164,8 @@ func (m Model) updateKeys(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		}
 		m.editTarget = row.rec.ID
 		return m, m.openInput(inputEdit, row.rec.Text)
+	case m.focus == paneTimeline && key.Matches(msg, k.KeyEvents):
+		m.timeline.toggleKeyOnly()
 	case m.focus == paneTimeline && key.Matches(msg, k.Jump):
 		return m, m.openInput(inputJump, "")
 	case msg.String() == "c":
@@ -177,6 +181,36 @@ func (m Model) updateKeys(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m.alertAction("resolve", k.Resolve.Enabled(), true)
 	}
 	return m, nil
+}
+
+// followUp records a note that makes the selected timeline entry or chat
+// line a follow-up for the postmortem: its text after "Follow-up:", who
+// said it, and in field ref the entry it came from (for a chat line, the
+// entry that recorded it, once the timeline has it).
+func (m Model) followUp() (tea.Model, tea.Cmd) {
+	var text, author, ref string
+	if m.focus == paneChat {
+		msg, ok := m.chat.selected()
+		if !ok {
+			return m, m.raise("select a chat line to make a follow-up of", false)
+		}
+		text, author, ref = msg.Text, msg.User, m.timeline.chatEntry(msg.ID)
+	} else {
+		row, ok := m.timeline.selected()
+		if !ok || row.rec.ID == "" {
+			return m, m.raise("select a saved entry to make a follow-up of", false)
+		}
+		text, author, ref = row.rec.Text, row.rec.Actor, row.rec.ID
+	}
+	text = "Follow-up: " + oneLine(text)
+	if author != "" {
+		text += " (from " + author + ")"
+	}
+	var fields map[string]string
+	if ref != "" {
+		fields = map[string]string{"ref": ref}
+	}
+	return m, m.saveRecord(inputNone, integrations.Record{Kind: "note", Text: text, Fields: fields})
 }
 
 // alertAction acknowledges or resolves the selected alert; resolving asks
@@ -325,10 +359,19 @@ func (m Model) submitInput() (tea.Model, tea.Cmd) {
 			m.inputErr = fmt.Sprintf("%q is not a key time: start with started, detected, acknowledged, mitigated or resolved", which)
 			return m, cmd
 		}
-		if what = strings.TrimSpace(what); what == "" {
+		named, what, err := markTime(strings.TrimSpace(what), m.now, m.opts.IncidentStart)
+		if err != nil {
+			m.drafts[kind] = text
+			cmd := m.openInput(inputMark, text)
+			m.inputErr = err.Error()
+			return m, cmd
+		}
+		if what == "" {
 			what = strings.ToLower(which)
 		}
-		return m, m.saveRecord(kind, integrations.Record{Kind: "incident." + strings.ToLower(which), Text: what})
+		// A past time is the time the entry names; saveRecord keeps when
+		// it was said beside it.
+		return m, m.saveRecord(kind, integrations.Record{Kind: "incident." + strings.ToLower(which), Occurred: named, Text: what})
 	}
 	return m, m.saveRecord(kind, integrations.Record{Kind: "note", Text: text})
 }
@@ -336,13 +379,75 @@ func (m Model) submitInput() (tea.Model, tea.Cmd) {
 // keyTimes are the incident's key times the postmortem export reports.
 var keyTimes = map[string]bool{"started": true, "detected": true, "acknowledged": true, "mitigated": true, "resolved": true}
 
+// markTime reads the time a key time names at the start of what ("07:10
+// first customer report", "at 07:15:44", "2026-01-11 23:58 …") and returns
+// it with the rest of the text; zero when what names no time. The time is
+// on the incident's clock and in its zone: a bare time of day is the latest
+// such time not after now, on the incident's date or later; a time after
+// now is refused.
+func markTime(what string, now, start time.Time) (time.Time, string, error) {
+	loc := now.Location()
+	if !start.IsZero() {
+		loc = start.Location()
+	}
+	now = now.In(loc)
+	rest, explicit := strings.CutPrefix(what, "at ")
+	rest = strings.TrimSpace(rest)
+	word, tail, _ := strings.Cut(rest, " ")
+	date, dateErr := time.ParseInLocation("2006-01-02", word, loc)
+	if !explicit && dateErr != nil && !strings.Contains(word, ":") {
+		return time.Time{}, what, nil // no time ("5xx back under 1%"): the mark is for now
+	}
+	var named time.Time
+	if dateErr == nil {
+		clock, more, _ := strings.Cut(strings.TrimSpace(tail), " ")
+		tod, err := parseTimeOfDay(clock)
+		if err != nil {
+			return time.Time{}, "", err
+		}
+		named, tail = onDate(date, tod), more
+	} else {
+		tod, err := parseTimeOfDay(word)
+		if err != nil {
+			return time.Time{}, "", err
+		}
+		named = onDate(now, tod)
+		if named.After(now) {
+			// Said after midnight about the evening before, unless that
+			// evening is before the incident's date.
+			earlier := named.AddDate(0, 0, -1)
+			sy, sm, sd := start.In(loc).Date()
+			if start.IsZero() || !earlier.Before(time.Date(sy, sm, sd, 0, 0, 0, 0, loc)) {
+				named = earlier
+			}
+		}
+	}
+	if named.After(now) {
+		return time.Time{}, "", fmt.Errorf("%s is in the future (the incident's clock says %s)", named.Format("Mon 15:04:05"), now.Format("Mon 15:04:05"))
+	}
+	return named, strings.TrimSpace(tail), nil
+}
+
+// parseTimeOfDay reads 15:04 or 15:04:05.
+func parseTimeOfDay(s string) (time.Time, error) {
+	for _, layout := range []string{"15:04", "15:04:05"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("not a time: %q (try 07:10, 07:15:44 or 2006-01-02 07:10)", s)
+}
+
+// onDate is the time of day tod on day's date, in day's zone.
+func onDate(day, tod time.Time) time.Time {
+	y, mo, d := day.Date()
+	return time.Date(y, mo, d, tod.Hour(), tod.Minute(), tod.Second(), 0, day.Location())
+}
+
 // parseJump reads a time of day (on now's date) or a full date and time.
 func parseJump(text string, now time.Time) (time.Time, error) {
-	for _, layout := range []string{"15:04", "15:04:05"} {
-		if t, err := time.ParseInLocation(layout, text, now.Location()); err == nil {
-			y, mo, d := now.Date()
-			return time.Date(y, mo, d, t.Hour(), t.Minute(), t.Second(), 0, now.Location()), nil
-		}
+	if tod, err := parseTimeOfDay(text); err == nil {
+		return onDate(now, tod), nil
 	}
 	for _, layout := range []string{"2006-01-02 15:04", "2006-01-02 15:04:05"} {
 		if t, err := time.ParseInLocation(layout, text, now.Location()); err == nil {

@@ -16,6 +16,8 @@ type keyMap struct {
 	Note, Decision     key.Binding
 	Mark               key.Binding // record a key time (started … resolved)
 	Star, Edit, Jump   key.Binding // timeline pane
+	FollowUp           key.Binding // Timeline and Chat panes: the selected line becomes a follow-up
+	KeyEvents          key.Binding // Timeline pane: key events only, or every entry
 	Ack, Resolve, Chat key.Binding // mutating: disabled when read-only
 	Runbook            key.Binding
 	Abort, Hide        key.Binding // a run: abort it (asks first), dismiss its finished footer line
@@ -29,40 +31,42 @@ type keyMap struct {
 
 func newKeyMap(opts Options) keyMap {
 	k := keyMap{
-		NextPane: key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next pane")),
-		PrevPane: key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous pane")),
-		GoPane:   key.NewBinding(key.WithKeys("1", "2", "3", "4"), key.WithHelp("1-4", "go to pane")),
-		Up:       key.NewBinding(key.WithKeys("k", "up"), key.WithHelp("↑/k", "up")),
-		Down:     key.NewBinding(key.WithKeys("j", "down"), key.WithHelp("↓/j", "down")),
-		PageUp:   key.NewBinding(key.WithKeys("pgup", "ctrl+u"), key.WithHelp("pgup", "page up")),
-		PageDown: key.NewBinding(key.WithKeys("pgdown", "ctrl+d"), key.WithHelp("pgdn", "page down")),
-		Top:      key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g", "first")),
-		Bottom:   key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G", "last / follow")),
-		Open:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
-		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
-		Zoom:     key.NewBinding(key.WithKeys("z"), key.WithHelp("z", "zoom")),
-		Filter:   key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
-		Note:     key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "note")),
-		Decision: key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "decision")),
-		Mark:     key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "mark key time")),
-		Star:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "star entry")),
-		Edit:     key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "edit entry")),
-		Jump:     key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "jump to time")),
-		Ack:      key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "acknowledge")),
-		Resolve:  key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "resolve")),
-		Chat:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "chat")),
-		Runbook:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "runbook")),
-		Abort:    key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "abort the run (asks first)")),
-		Hide:     key.NewBinding(key.WithKeys("h"), key.WithHelp("h", "dismiss a finished run's line")),
-		DryRun:   key.NewBinding(key.WithKeys("D"), key.WithHelp("D", "dry run (plan only, nothing sent)")),
-		InForce:  key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "changes in force")),
-		Chart:    key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "chart (Fleet pane)")),
-		ZoomIn:   key.NewBinding(key.WithKeys("+", "="), key.WithHelp("+", "chart: shorter window")),
-		ZoomOut:  key.NewBinding(key.WithKeys("-"), key.WithHelp("-", "chart: longer window")),
-		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
-		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
-		Submit:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "send")),
-		Cancel:   key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+		NextPane:  key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next pane")),
+		PrevPane:  key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous pane")),
+		GoPane:    key.NewBinding(key.WithKeys("1", "2", "3", "4"), key.WithHelp("1-4", "go to pane")),
+		Up:        key.NewBinding(key.WithKeys("k", "up"), key.WithHelp("↑/k", "up")),
+		Down:      key.NewBinding(key.WithKeys("j", "down"), key.WithHelp("↓/j", "down")),
+		PageUp:    key.NewBinding(key.WithKeys("pgup", "ctrl+u"), key.WithHelp("pgup", "page up")),
+		PageDown:  key.NewBinding(key.WithKeys("pgdown", "ctrl+d"), key.WithHelp("pgdn", "page down")),
+		Top:       key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g", "first")),
+		Bottom:    key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G", "last / follow")),
+		Open:      key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
+		Back:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		Zoom:      key.NewBinding(key.WithKeys("z"), key.WithHelp("z", "zoom")),
+		Filter:    key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
+		Note:      key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "note")),
+		Decision:  key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "decision")),
+		Mark:      key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "mark key time")),
+		Star:      key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "star entry")),
+		Edit:      key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "edit entry")),
+		Jump:      key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "jump to time")),
+		FollowUp:  key.NewBinding(key.WithKeys("F"), key.WithHelp("F", "follow-up from line")),
+		KeyEvents: key.NewBinding(key.WithKeys("K"), key.WithHelp("K", "timeline: key events only")),
+		Ack:       key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "acknowledge")),
+		Resolve:   key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "resolve")),
+		Chat:      key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "chat")),
+		Runbook:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "runbook")),
+		Abort:     key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "abort the run (asks first)")),
+		Hide:      key.NewBinding(key.WithKeys("h"), key.WithHelp("h", "dismiss a finished run's line")),
+		DryRun:    key.NewBinding(key.WithKeys("D"), key.WithHelp("D", "dry run (plan only, nothing sent)")),
+		InForce:   key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "changes in force")),
+		Chart:     key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "chart (Fleet pane)")),
+		ZoomIn:    key.NewBinding(key.WithKeys("+", "="), key.WithHelp("+", "chart: shorter window")),
+		ZoomOut:   key.NewBinding(key.WithKeys("-"), key.WithHelp("-", "chart: longer window")),
+		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Quit:      key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+		Submit:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "send")),
+		Cancel:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
 	}
 	// Read-only hides every mutating key; so does a missing capability.
 	k.Ack.SetEnabled(!opts.Readonly && opts.Actions.Alerts != nil)
@@ -88,7 +92,7 @@ func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.NextPane, k.PrevPane, k.GoPane, k.Zoom},
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-		{k.Open, k.Back, k.Filter, k.Star, k.Edit, k.Jump, k.Chart, k.ZoomIn, k.ZoomOut},
+		{k.Open, k.Back, k.Filter, k.Star, k.Edit, k.Jump, k.FollowUp, k.KeyEvents, k.Chart, k.ZoomIn, k.ZoomOut},
 		{k.Note, k.Decision, k.Mark, k.Runbook, k.DryRun, k.Abort, k.Hide, k.InForce, k.Ack, k.Resolve, k.Chat},
 		{k.Help, k.Quit},
 	}

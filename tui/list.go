@@ -7,15 +7,21 @@ import "strings"
 // pane with 100,000 entries scrolls and renders at the cost of one screen.
 type listView struct {
 	filter  string
-	matches []int // item indices that match filter; unused when filter == ""
+	matches []int // item indices that match filter; unused unless narrowed
 	cursor  int   // position among the visible items
 	offset  int   // first visible position drawn
 	follow  bool  // keep the cursor on the newest item as items arrive
+	// narrow keeps matches in use without a query: the pane narrows the
+	// list itself (the Timeline's key events), and match says which.
+	narrow bool
 }
+
+// narrowed reports whether matches, not every item, are the visible items.
+func (l *listView) narrowed() bool { return l.filter != "" || l.narrow }
 
 // count is how many items are visible out of n.
 func (l *listView) count(n int) int {
-	if l.filter == "" {
+	if !l.narrowed() {
 		return n
 	}
 	return len(l.matches)
@@ -23,7 +29,7 @@ func (l *listView) count(n int) int {
 
 // item maps a visible position to the item's index.
 func (l *listView) item(pos int) int {
-	if l.filter == "" {
+	if !l.narrowed() {
 		return pos
 	}
 	return l.matches[pos]
@@ -34,7 +40,7 @@ func (l *listView) item(pos int) int {
 func (l *listView) setFilter(query string, n int, match func(i int, q string) bool) {
 	l.filter = strings.ToLower(strings.TrimSpace(query))
 	l.matches = l.matches[:0]
-	if l.filter != "" {
+	if l.narrowed() {
 		for i := range n {
 			if match(i, l.filter) {
 				l.matches = append(l.matches, i)
@@ -49,7 +55,7 @@ func (l *listView) setFilter(query string, n int, match func(i int, q string) bo
 
 // appended tells the list that items [from, n) arrived.
 func (l *listView) appended(from, n int, match func(i int, q string) bool) {
-	if l.filter != "" {
+	if l.narrowed() {
 		for i := from; i < n; i++ {
 			if match(i, l.filter) {
 				l.matches = append(l.matches, i)

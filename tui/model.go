@@ -7,6 +7,7 @@ package tui
 
 import (
 	"context"
+	"maps"
 	"time"
 
 	"charm.land/bubbles/v2/help"
@@ -396,7 +397,15 @@ func (m *Model) saveRecord(from inputKind, rec integrations.Record) tea.Cmd {
 	record, clock := m.opts.Record, m.opts.Clock
 	rec.Source, rec.Actor = "warroom", m.opts.User
 	return func() tea.Msg {
-		rec.Occurred = clock()
+		if said := clock(); rec.Occurred.IsZero() {
+			rec.Occurred = said
+		} else { // a time named after the fact: keep when it was said
+			rec.Fields = maps.Clone(rec.Fields)
+			if rec.Fields == nil {
+				rec.Fields = map[string]string{}
+			}
+			rec.Fields["said"] = said.UTC().Format(time.RFC3339)
+		}
 		if record == nil {
 			return savedMsg{from: from, rec: rec, err: errNoStore}
 		}

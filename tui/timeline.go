@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/warroomhq/warroom/integrations"
+	"github.com/warroomhq/warroom/runbooks"
 )
 
 // timelineRow is one entry as the pane shows it: the record with every
@@ -37,6 +38,10 @@ type timelinePane struct {
 	byID    map[string]int   // record id → row
 	byAlert map[string][]int // alert id → rows that mention it, in display order
 	detail  bool             // enter shows the selected entry in full
+	// keyOnly shows the key events only (isKeyEvent); keyRows indexes
+	// them, in display order, so the toggle costs their number.
+	keyOnly bool
+	keyRows []int
 }
 
 func newTimelinePane() timelinePane {
@@ -62,6 +67,9 @@ func (p *timelinePane) add(recs []integrations.Record, unsaved bool) {
 		}
 		if r.ID != "" {
 			p.byID[r.ID] = i
+		}
+		if isKeyEvent(p.rows[i]) {
+			p.indexKey(i)
 		}
 		fresh = append(fresh, i)
 	}
@@ -95,7 +103,7 @@ func (p *timelinePane) place(fresh []int) {
 	if shown := l.count(len(p.order)); !l.follow && shown > 0 {
 		cursorWas = l.item(min(l.cursor, shown-1))
 	}
-	filtering := l.filter != ""
+	filtering := l.narrowed()
 	var matched []int // the old tail's matches
 	if filtering {
 		k, _ := slices.BinarySearch(l.matches, at)
@@ -146,7 +154,7 @@ func (p *timelinePane) unplace(i int) bool {
 	}
 	p.order = slices.Delete(p.order, pos, pos+1)
 	l := &p.list
-	if l.filter == "" {
+	if !l.narrowed() {
 		if l.cursor > pos {
 			l.cursor--
 		}
@@ -186,8 +194,13 @@ func (p *timelinePane) amend(r integrations.Record, placed int) (moved int, ok b
 		if id := row.rec.Fields["alert"]; id != "" {
 			slices.SortFunc(p.byAlert[id], p.compare)
 		}
+		slices.SortFunc(p.keyRows, p.compare)
 	case "star", "unstar":
+		was := isKeyEvent(*row)
 		row.starred = r.Amends.Op == "star"
+		if now := isKeyEvent(*row); now != was {
+			p.keyChanged(i, now, placed)
+		}
 	case "hide", "unhide":
 		row.hidden = r.Amends.Op == "hide"
 	case "erase":
@@ -196,10 +209,89 @@ func (p *timelinePane) amend(r integrations.Record, placed int) (moved int, ok b
 	return moved, ok
 }
 
-// match reports whether the entry at display position pos matches q.
+// match reports whether the entry at display position pos is shown for
+// query q (empty: any) in the current mode.
 func (p *timelinePane) match(pos int, q string) bool {
-	r := p.rows[p.order[pos]].rec
-	return contains(r.Kind+" "+kindLabel(r.Kind)+" "+r.Source+" "+r.Actor+" "+r.Text, q)
+	row := p.rows[p.order[pos]]
+	if p.keyOnly && !isKeyEvent(row) {
+		return false
+	}
+	r := row.rec
+	return q == "" || contains(r.Kind+" "+kindLabel(r.Kind)+" "+r.Source+" "+r.Actor+" "+r.Text, q)
+}
+
+// isKeyEvent reports whether a row is one of the few that tell the story:
+// notes, decisions, key-time marks, alerts firing and clearing, runbook
+// outcomes, source outages and recoveries, odd-one-out findings, and
+// anything starred.
+func isKeyEvent(row timelineRow) bool {
+	switch k := row.rec.Kind; {
+	case row.starred, k == "note", k == "decision", strings.HasPrefix(k, "incident."),
+		k == "alert.triggered", k == "alert.resolved", k == "source.status", k == "oddone",
+		k == runbooks.KindDone, k == runbooks.KindFailed, k == runbooks.KindAbort:
+		return true
+	}
+	return false
+}
+
+// indexKey adds row i to the key events' index.
+func (p *timelinePane) indexKey(i int) {
+	at, _ := slices.BinarySearchFunc(p.keyRows, i, p.compare)
+	p.keyRows = slices.Insert(p.keyRows, at, i)
+}
+
+// keyChanged follows a star that made row i a key event or not: the index,
+// and, when the pane shows key events only and i is in order (placed
+// rows are), the visible list.
+func (p *timelinePane) keyChanged(i int, key bool, placed int) {
+	if key {
+		p.indexKey(i)
+	} else if at, ok := slices.BinarySearchFunc(p.keyRows, i, p.compare); ok {
+		p.keyRows = slices.Delete(p.keyRows, at, at+1)
+	}
+	if !p.keyOnly || i >= placed {
+		return
+	}
+	pos, ok := slices.BinarySearchFunc(p.order, i, p.compare)
+	if !ok {
+		return
+	}
+	l := &p.list
+	k, found := slices.BinarySearch(l.matches, pos)
+	switch {
+	case key && !found && p.match(pos, l.filter):
+		l.matches = slices.Insert(l.matches, k, pos)
+		if !l.follow && l.cursor >= k {
+			l.cursor++ // stay on the entry it was on
+		}
+	case !key && found:
+		l.matches = slices.Delete(l.matches, k, k+1)
+		if l.cursor > k {
+			l.cursor--
+		}
+	}
+	l.clamp(len(p.order))
+}
+
+// toggleKeyOnly switches between every entry and the key events only. To
+// key events it walks their index, not the whole record; back to all it
+// re-filters only when a query is set.
+func (p *timelinePane) toggleKeyOnly() {
+	p.keyOnly = !p.keyOnly
+	l := &p.list
+	l.narrow = p.keyOnly
+	if !p.keyOnly {
+		l.setFilter(l.filter, len(p.order), p.match)
+		return
+	}
+	l.matches = l.matches[:0]
+	for _, i := range p.keyRows {
+		if pos, ok := slices.BinarySearchFunc(p.order, i, p.compare); ok && p.match(pos, l.filter) {
+			l.matches = append(l.matches, pos)
+		}
+	}
+	l.follow = true
+	l.cursor = max(0, l.count(len(p.order))-1)
 }
 
 // shown is the row at a visible position of the list.
@@ -223,6 +315,18 @@ func (p *timelinePane) jump(t time.Time) bool {
 	}
 	p.list.cursor, p.list.follow = pos, false
 	return true
+}
+
+// chatEntry is the id of the newest entry recording chat message ts, or
+// "" when the timeline has none. It walks back from the newest row: the
+// line a responder picks is mostly recent.
+func (p *timelinePane) chatEntry(ts string) string {
+	for i := len(p.rows) - 1; i >= 0 && ts != ""; i-- {
+		if r := p.rows[i].rec; r.Kind == "chat.message" && r.Fields["ts"] == ts {
+			return r.ID
+		}
+	}
+	return ""
 }
 
 // related lists the newest entries about an alert, at most limit.
@@ -256,10 +360,15 @@ func (p *timelinePane) render(st Styles, width, height int, focused bool, now ti
 	switch {
 	case p.list.count(n) == 0 && p.list.filter != "":
 		lines = append(lines, st.Dim.Render("no entry matches /"+p.list.filter+" (esc clears)"))
+	case p.list.count(n) == 0 && p.keyOnly:
+		lines = append(lines, st.Dim.Render("no key event yet (K shows every entry)"))
 	case p.list.count(n) == 0:
 		lines = append(lines, st.Dim.Render("nothing recorded"))
 	}
 	title := fmt.Sprintf("Timeline  %d entries", n)
+	if p.keyOnly {
+		title = fmt.Sprintf("Timeline  key events %d of %d entries", len(p.keyRows), n)
+	}
 	if p.list.filter != "" {
 		title += fmt.Sprintf("  /%s (%d)", p.list.filter, p.list.count(n))
 	}

@@ -201,3 +201,65 @@ func listedIDs(p *timelinePane) string {
 	}
 	return strings.Join(ids, " ")
 }
+
+// TestMarkKeyTimeInThePast: a key time named after the fact is recorded at
+// the time it names, with when it was said beside it; a time in the future
+// or one that does not parse is refused and the text kept.
+func TestMarkKeyTimeInThePast(t *testing.T) {
+	store := &memoryStore{}
+	tm := loaded(t, Options{Record: store.record, User: "dana"})
+	for _, line := range []string{"started 07:10 first customer report", "detected at 07:15:44"} {
+		press(tm, "m")
+		tm.Type(line)
+		press(tm, "enter")
+	}
+	teatest.WaitFor(t, tm.Output(), func([]byte) bool { store.mu.Lock(); defer store.mu.Unlock(); return len(store.recs) == 2 },
+		teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(10*time.Millisecond))
+	finish(t, tm)
+	store.mu.Lock()
+	defer store.mu.Unlock()
+	said := fixtureNow.Format(time.RFC3339)
+	for i, want := range []integrations.Record{
+		{Kind: "incident.started", Occurred: at("07:10"), Text: "first customer report"},
+		{Kind: "incident.detected", Occurred: at("07:15").Add(44 * time.Second), Text: "detected"},
+	} {
+		r := store.recs[i]
+		if r.Kind != want.Kind || !r.Occurred.Equal(want.Occurred) || r.Text != want.Text || r.Fields["said"] != said {
+			t.Errorf("recorded %+v, want %s at %v %q said %s", r, want.Kind, want.Occurred, want.Text, said)
+		}
+	}
+}
+
+func TestMarkKeyTimeRefusesFutureAndNonsense(t *testing.T) {
+	store := &memoryStore{}
+	for line, want := range map[string]string{
+		"mitigated 07:50 throttle holds": "is in the future",
+		"resolved 2026-01-13 07:00":      "is in the future",
+		"detected at noon":               `not a time: "noon"`,
+		"started 7:6o":                   "not a time",
+	} {
+		m := screenModel(120, 40, Options{Record: store.record}) // the incident's clock says 07:40
+		got := pressAll(typeInto(pressAll(m, "m"), line), "enter")
+		if !strings.Contains(got.inputErr, want) || got.input != inputMark || got.field.Value() != line || got.saving != 0 {
+			t.Errorf("%q: error %q (want %q), input %v %q, saving %d", line, got.inputErr, want, got.input, got.field.Value(), got.saving)
+		}
+	}
+}
+
+func TestMarkTimeAfterMidnightIsTheEveningBefore(t *testing.T) {
+	zone := time.FixedZone("CET", 3600)
+	start := time.Date(2026, 1, 11, 23, 40, 0, 0, zone)
+	now := time.Date(2026, 1, 12, 0, 20, 0, 0, time.UTC) // 01:20 CET
+	got, rest, err := markTime("23:55 first page", now, start)
+	if want := time.Date(2026, 1, 11, 23, 55, 0, 0, zone); err != nil || !got.Equal(want) || rest != "first page" {
+		t.Errorf("markTime = %v %q %v, want %v", got, rest, err, want)
+	}
+	if got, _, err := markTime("00:05", now, start); err != nil || !got.Equal(time.Date(2026, 1, 12, 0, 5, 0, 0, zone)) {
+		t.Errorf("markTime(00:05) = %v %v", got, err)
+	}
+	for _, what := range []string{"error rate back under 1%", "5xx back under 1%", "12 instances in service"} {
+		if got, rest, err := markTime(what, now, start); err != nil || !got.IsZero() || rest != what {
+			t.Errorf("no time in %q: %v %q %v", what, got, rest, err)
+		}
+	}
+}
