@@ -49,6 +49,15 @@ func TestFromRecordsScoresALiveDrillAsItsPlanWould(t *testing.T) {
 		t.Fatal(err)
 	}
 	opts.Sink = nil
+	var ended []integrations.Record
+	for _, r := range recs {
+		if r.Kind == drill.KindEnded {
+			ended = append(ended, r)
+		}
+	}
+	if len(ended) != 1 || ended[0].Fields["why"] != drill.EndMitigated {
+		t.Fatalf("the scored run's records hold drill.ended %+v, want one, why mitigated", ended)
+	}
 	got, err := FromRecords(sc, recs, opts)
 	if err != nil {
 		t.Fatal(err)

@@ -59,6 +59,7 @@ type World struct {
 	fleets    []fleetModel
 
 	signal  Signal
+	ending  ending
 	pending []integrations.Event // records made by actions, published on the next step
 }
 
@@ -104,6 +105,8 @@ type Observation struct {
 	// Open are the alerts fired and not resolved; Unacked those of them
 	// nobody acknowledged.
 	Open, Unacked []string
+	// Mitigated: the second counts as mitigated (Scenario.Mitigated).
+	Mitigated bool
 }
 
 // New builds a world for the scenario.
@@ -218,8 +221,10 @@ func (w *World) second() []integrations.Event {
 			out = append(out, m.measure(w)...)
 		}
 	}
+	open := w.openAlerts()
+	out = append(out, w.trackEnd(open)...)
 	if w.observe != nil {
-		o := Observation{Now: w.now, Signal: w.signal}
+		o := Observation{Now: w.now, Signal: w.signal, Mitigated: w.ending.mitigated}
 		for _, a := range w.alerts {
 			if a.fired && a.alert.Status != integrations.AlertResolved {
 				o.Open = append(o.Open, a.alert.ID)
