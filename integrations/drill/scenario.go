@@ -19,8 +19,9 @@ type Scenario struct {
 	Chat        []ChatLine
 	// Existing alerts that were open before the drill began.
 	OpenAlerts []integrations.Alert
-	// Models builds the scenario's systems, fresh for each world: a Web
-	// first when there is one, then the systems behind it.
+	// Models builds the scenario's systems, fresh for each world, in the
+	// order they step: a Web when it serves traffic (first), then the
+	// systems behind it.
 	Models func() []Model
 	// Horizon is how long the drill runs at most (6 h or less).
 	Horizon time.Duration

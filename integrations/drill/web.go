@@ -22,8 +22,9 @@ import (
 // LoadBalancer and LoadShedder actions and publishes as the AWS and
 // HAProxy adapters do.
 //
-// A scenario's Models must list a Web first: its launches and the
-// second's demand come before the models that watch them.
+// The built-in scenarios list their Web first, so each second's launches
+// and demand are drawn before the other models step; any order is
+// deterministic, the order only decides which draws come first.
 type Web struct {
 	// Demand is the offered load in requests per second, seconds after
 	// the scenario's start.

@@ -102,10 +102,10 @@ type Options struct {
 type Observation struct {
 	Now    time.Time
 	Signal Signal
-	// Open are the alerts fired and not resolved; Unacked those of them
-	// nobody acknowledged.
-	Open, Unacked []string
-	// Mitigated: the second counts as mitigated (Scenario.Mitigated).
+	// Unacked are the alerts fired and neither acknowledged nor resolved.
+	Unacked []string
+	// Mitigated: the second counts as mitigated (Scenario.Mitigated, with
+	// no alert fired and unresolved).
 	Mitigated bool
 }
 
@@ -221,16 +221,12 @@ func (w *World) second() []integrations.Event {
 			out = append(out, m.measure(w)...)
 		}
 	}
-	open := w.openAlerts()
-	out = append(out, w.trackEnd(open)...)
+	out = append(out, w.trackEnd(w.openAlerts())...)
 	if w.observe != nil {
 		o := Observation{Now: w.now, Signal: w.signal, Mitigated: w.ending.mitigated}
 		for _, a := range w.alerts {
-			if a.fired && a.alert.Status != integrations.AlertResolved {
-				o.Open = append(o.Open, a.alert.ID)
-				if a.alert.Status == integrations.AlertTriggered {
-					o.Unacked = append(o.Unacked, a.alert.ID)
-				}
+			if a.fired && a.alert.Status == integrations.AlertTriggered {
+				o.Unacked = append(o.Unacked, a.alert.ID)
 			}
 		}
 		w.observe(o)
