@@ -256,6 +256,7 @@ func (m *docWriter) keyTimes(kts []KeyTime, durations []Duration) {
 			m.str(" (")
 			m.entryRef(kt.From)
 			m.str(")")
+			m.said(kt.From)
 		case kt.From.Entry.ID != "":
 			m.printf("inferred: %s (", kt.Inferred)
 			m.entryRef(kt.From)
@@ -278,6 +279,7 @@ func (m *docWriter) keyTimes(kts []KeyTime, durations []Duration) {
 			m.str(" (")
 			m.entryRef(old)
 			m.str(")")
+			m.said(old)
 		}
 		m.closeRow()
 	}
@@ -326,6 +328,17 @@ func (m *docWriter) keyTimes(kts []KeyTime, durations []Duration) {
 	m.code("warroom timeline append --kind incident.mitigated ...")
 	m.str("; the latest mark is in force. Unmarked ones are inferred: started from the error ratio's first sample above the impact threshold, detected from the first critical alert, acknowledged from the first page acknowledged, mitigated from the error ratio back under the threshold, resolved when every alert has cleared.")
 	m.closePara()
+}
+
+// said writes when a mark that names a past time was made (field said,
+// RFC 3339), so the draft shows it was set after the fact.
+func (m *docWriter) said(r timeline.Row) {
+	said, err := time.Parse(time.RFC3339, r.Fields["said"])
+	if err != nil {
+		return
+	}
+	m.str(", said at ")
+	m.time(said, fullTime)
 }
 
 func (m *docWriter) runbookRuns(runs []RunbookRun) {
