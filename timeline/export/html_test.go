@@ -107,7 +107,7 @@ func TestHTMLRendersInChromium(t *testing.T) {
 	if img := attr("data-img"); !regexp.MustCompile(`^\d+x\d+$`).MatchString(img) {
 		t.Errorf("the chart image did not render: %s", img)
 	}
-	want := "Summary|Key times and durations|Impact|Decisions|What was done|Follow-ups|Contributing factors|What went well|What went badly|Where we got lucky|Key events|Full timeline|Runbook runs"
+	want := "Summary|Key times and durations|Impact|Decisions|What was done|Status updates|Follow-ups|Contributing factors|What went well|What went badly|Where we got lucky|Key events|Full timeline|Runbook runs"
 	if got := attr("data-h2"); got != want {
 		t.Errorf("headings:\n%s\nwant:\n%s", got, want)
 	}

@@ -66,6 +66,7 @@ func draft(m *docWriter, entries []timeline.Entry, opts Options, chart string) e
 	m.decisions(rows)
 	runs := RunbookRuns(rows)
 	m.whatWasDone(rows, runs)
+	m.statusUpdates(rows)
 	inForce := ledger.OfEntries(entries).Items()
 	m.inForce(inForce)
 	m.followUps(rows)
