@@ -79,7 +79,11 @@ func NewDraft(entries []timeline.Entry, opts Options) Draft {
 
 	b.WriteString("Affected: " + affected(rows) + "\n")
 	if since, what, ok := since(kts); ok {
-		fmt.Fprintf(&b, "Since: %s (%s, %s ago)\n", at(since), what, formatAgo(opts.Now.Sub(since)))
+		if end, ended := resolvedAt(kts); ended {
+			fmt.Fprintf(&b, "Since: %s (%s) until %s (resolved, %s)\n", at(since), what, at(end), formatAgo(end.Sub(since)))
+		} else {
+			fmt.Fprintf(&b, "Since: %s (%s, %s ago)\n", at(since), what, formatAgo(opts.Now.Sub(since)))
+		}
 	}
 	b.WriteString("Now: " + figures(opts, at) + "\n")
 	b.WriteString("Being done: " + beingDone(rows, at) + "\n")
@@ -171,6 +175,16 @@ func since(kts []export.KeyTime) (time.Time, string, bool) {
 		}
 	}
 	return time.Time{}, "", false
+}
+
+// resolvedAt is when the incident was resolved, if it was.
+func resolvedAt(kts []export.KeyTime) (time.Time, bool) {
+	for _, kt := range kts {
+		if kt.Name == export.KeyResolved && kt.Found {
+			return kt.At, true
+		}
+	}
+	return time.Time{}, false
 }
 
 // figures are the main backend's latest error ratio and requests/s.
