@@ -10,13 +10,24 @@ import (
 // decisions writes every decision entry with its time and author.
 func (m *docWriter) decisions(rows []timeline.Row) {
 	m.heading(2, "Decisions")
+	m.kindTable(rows, timeline.KindDecision, "No decision was recorded.", []string{"When", "Who", "Decision"}, func(r timeline.Row) {
+		m.cell(r.Entry.Actor, 0)
+		m.nextCell()
+		m.cell(r.Text, maxCellText)
+	})
+}
+
+// kindTable writes a table of the rows of kind, a row each: when (with
+// the link to its entry), then the cells cells writes; none, in emphasis,
+// when there is no such row.
+func (m *docWriter) kindTable(rows []timeline.Row, kind, none string, cols []string, cells func(timeline.Row)) {
 	n := 0
 	for _, r := range rows {
-		if r.Entry.Kind != timeline.KindDecision {
+		if r.Entry.Kind != kind {
 			continue
 		}
 		if n == 0 {
-			m.table("When", "Who", "Decision")
+			m.table(cols...)
 		}
 		n++
 		m.openRow()
@@ -24,13 +35,11 @@ func (m *docWriter) decisions(rows []timeline.Row) {
 		m.str(" ")
 		m.entryRef(r)
 		m.nextCell()
-		m.cell(r.Entry.Actor, 0)
-		m.nextCell()
-		m.cell(r.Text, maxCellText)
+		cells(r)
 		m.closeRow()
 	}
 	if n == 0 {
-		m.emPara("No decision was recorded.")
+		m.emPara(none)
 	} else {
 		m.endTable()
 	}

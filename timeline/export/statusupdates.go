@@ -26,20 +26,7 @@ func Rows(entries []timeline.Entry) []timeline.Row { return shownRows(timeline.N
 // when the next was due, and what it said.
 func (m *docWriter) statusUpdates(rows []timeline.Row) {
 	m.heading(2, "Status updates")
-	n := 0
-	for _, r := range rows {
-		if r.Entry.Kind != KindStatusUpdate {
-			continue
-		}
-		if n == 0 {
-			m.table("When", "Who", "Where", "Next due", "Update")
-		}
-		n++
-		m.openRow()
-		m.time(r.Occurred, fullTime)
-		m.str(" ")
-		m.entryRef(r)
-		m.nextCell()
+	m.kindTable(rows, KindStatusUpdate, "No status update was posted from warroom.", []string{"When", "Who", "Where", "Next due", "Update"}, func(r timeline.Row) {
 		m.cell(cmpOr(r.Fields["author"], r.Entry.Actor), 0)
 		m.nextCell()
 		m.cell(strings.ReplaceAll(r.Fields["channels"], ",", ", "), 0)
@@ -53,11 +40,5 @@ func (m *docWriter) statusUpdates(rows []timeline.Row) {
 		}
 		m.nextCell()
 		m.cell(r.Text, maxCellText)
-		m.closeRow()
-	}
-	if n == 0 {
-		m.emPara("No status update was posted from warroom.")
-	} else {
-		m.endTable()
-	}
+	})
 }
