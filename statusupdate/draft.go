@@ -30,11 +30,18 @@ type Options struct {
 	Incident string         // the incident's ID
 	Location *time.Location // for times; default UTC
 	Now      time.Time      // the incident's clock
-	Cadence  Cadence
+	Cadence  Cadence        // nil: every hour, whatever the severity
 	// Metrics are the incident's series, when recorded; Main the backend
 	// the figures are about (empty: the busiest).
 	Metrics []series.Series
 	Main    string
+}
+
+func (o Options) every(sev integrations.Severity) time.Duration {
+	if o.Cadence == nil {
+		return time.Hour
+	}
+	return o.Cadence(sev)
 }
 
 // Draft is an update ready to edit and post.
@@ -90,7 +97,7 @@ func NewDraft(entries []timeline.Entry, opts Options) Draft {
 	if status == "resolved" {
 		b.WriteString("Next update: none planned, the incident is resolved.")
 	} else {
-		d.NextDue = opts.Now.Add(opts.Cadence(sev))
+		d.NextDue = opts.Now.Add(opts.every(sev))
 		fmt.Fprintf(&b, "Next update: by %s.", at(d.NextDue))
 	}
 	d.Text = b.String()

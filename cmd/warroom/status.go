@@ -189,11 +189,14 @@ unknown. The command exits non-zero unless every post landed.`,
 				return err
 			}
 			text = redactor.Redact(text) // it leaves for other channels: no secret goes with it
-			targets, err := statusTargets(rec)
+			targets, notes, err := statusTargets(rec)
 			if err != nil {
 				return err
 			}
 			w := cmd.OutOrStdout()
+			for _, n := range notes {
+				fmt.Fprintln(cmd.ErrOrStderr(), "warroom:", n)
+			}
 			fmt.Fprintln(w, "Status update to post:")
 			fmt.Fprintln(w, indent(text))
 			fmt.Fprint(w, "To:")
@@ -209,7 +212,17 @@ unknown. The command exits non-zero unless every post landed.`,
 			ctx, stop := context.WithCancel(cmd.Context())
 			defer stop()
 			outcomes := statusupdate.Post(ctx, text, targets, timeout, time.Now)
-			return recordUpdate(cmd, g, rec, text, draft.NextDue, outcomes)
+			// Posted now, on the incident's clock: the confirmation may
+			// have taken a while.
+			rec.opts.Now = incidentNow(rec.entries, time.Now())
+			if rec.opts.Now.IsZero() {
+				rec.opts.Now = time.Now()
+			}
+			nextDue := time.Time{}
+			if !draft.NextDue.IsZero() { // not resolved
+				nextDue = rec.opts.Now.Add(rec.opts.Cadence(draft.Severity))
+			}
+			return recordUpdate(cmd, g, rec, text, nextDue, outcomes)
 		},
 	}
 	f.add(cmd)
@@ -249,39 +262,40 @@ func updateText(draft, file, message string) (string, error) {
 }
 
 // statusTargets are where the configuration sends updates: the incident
-// channel, the stakeholder channel, the open PagerDuty incidents.
-func statusTargets(rec statusRecord) ([]statusupdate.Target, error) {
+// channel, the stakeholder channel, the open PagerDuty incidents; notes
+// say what is configured and left out.
+func statusTargets(rec statusRecord) (targets []statusupdate.Target, notes []string, err error) {
 	cfg := rec.cfg
 	if cfg == nil || cfg.Slack == nil {
-		return nil, errors.New("no incident channel configured: status updates are posted to the slack section's channel (see warroom config example)")
+		return nil, nil, errors.New("no incident channel configured: status updates are posted to the slack section's channel (see warroom config example)")
 	}
 	chat, err := slack.New(cfg.SlackOptions())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	targets := []statusupdate.Target{statusupdate.Chat(cfg.Slack.Channel, chat)}
+	targets = []statusupdate.Target{statusupdate.Chat(cfg.Slack.Channel, chat)}
 	su := cfg.StatusUpdates
 	if su.StakeholderChannel != "" {
 		other, err := chat.WithChannel(su.StakeholderChannel)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		targets = append(targets, statusupdate.Chat(su.StakeholderChannel, other))
 	}
 	if su.PagerDuty {
 		ids := statusupdate.PagerDutyIncidents(rec.entries)
 		if len(ids) == 0 {
-			return nil, errors.New("status_updates.pagerduty is on, but no PagerDuty incident is open on this timeline: nothing to post the update on")
+			notes = append(notes, "no PagerDuty incident is open on this timeline: the update goes to Slack only")
 		}
 		pd, err := pagerduty.New(cfg.PagerDutyOptions())
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, id := range ids {
 			targets = append(targets, statusupdate.PagerDuty(pd, id))
 		}
 	}
-	return targets, nil
+	return targets, notes, nil
 }
 
 // recordUpdate says how each post went, records the update where it

@@ -191,6 +191,26 @@ Next update: by 07:35 UTC.
 		t.Errorf("second update recorded %+v", second)
 	}
 
+	// The page resolved, the update goes to Slack only, and says so.
+	wire.mu.Lock()
+	wire.stall = ""
+	wire.mu.Unlock()
+	store, err = timeline.OpenIncident(g.StateDir, id, timeline.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Append(timeline.Entry{Occurred: second.Occurred, Source: "pagerduty", Kind: timeline.KindAlertResolved, Text: "resolved", Fields: map[string]string{"alert": "P1"}}); err != nil {
+		t.Fatal(err)
+	}
+	store.Close()
+	out, errOut, err = runStatus(t, g, "post", "--incident", id, "-m", "third update", "--yes")
+	if err != nil || !strings.Contains(errOut, "no PagerDuty incident is open on this timeline: the update goes to Slack only") || strings.Contains(out, "pagerduty P1") {
+		t.Errorf("a post with no page open: %v\n%s%s", err, out, errOut)
+	}
+	if _, updates := wire.seen(); len(updates) != 2 {
+		t.Errorf("PagerDuty got %d status updates, want 2 (none once the page resolved)", len(updates))
+	}
+
 	entries, err := timeline.ReadFile(filepath.Join(g.StateDir, "incidents", id, timeline.FileName))
 	if err != nil {
 		t.Fatal(err)
