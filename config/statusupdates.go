@@ -85,4 +85,3 @@ func (v *validator) statusUpdates(c *Config) {
 		v.add("pagerduty: true needs the pagerduty section: updates are posted with its token and from_email", "status_updates", "pagerduty")
 	}
 }
-
