@@ -15,10 +15,11 @@ FUZZTIME ?= 5s
 run:
 	$(GO) run ./cmd/warroom
 
-# deps installs what the tests drive for real: haproxy and tmux.
+# deps installs what the tests drive for real: haproxy, tmux, and chromium
+# (headless, to load the HTML postmortem draft).
 deps:
 	@missing=""; \
-	for bin in haproxy tmux; do \
+	for bin in haproxy tmux chromium; do \
 	  command -v $$bin >/dev/null 2>&1 || [ -x /usr/sbin/$$bin ] || missing="$$missing $$bin"; \
 	done; \
 	if [ -n "$$missing" ]; then \

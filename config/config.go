@@ -23,15 +23,17 @@ import (
 // Config is one warroom configuration file. A nil source section means the
 // source is not configured.
 type Config struct {
-	Incident   Incident         `yaml:"incident,omitempty"`
-	PagerDuty  *PagerDutyConfig `yaml:"pagerduty,omitempty"`
-	Slack      *SlackConfig     `yaml:"slack,omitempty"`
-	AWS        *AWSConfig       `yaml:"aws,omitempty"`
-	HAProxy    *HAProxyConfig   `yaml:"haproxy,omitempty"`
-	ProxySQL   *ProxySQLConfig  `yaml:"proxysql,omitempty"`
-	Limits     Limits           `yaml:"limits"`
-	Metrics    Metrics          `yaml:"metrics,omitempty"`
-	RunbookDir string           `yaml:"runbook_dir,omitempty"`
+	Incident  Incident         `yaml:"incident,omitempty"`
+	PagerDuty *PagerDutyConfig `yaml:"pagerduty,omitempty"`
+	Slack     *SlackConfig     `yaml:"slack,omitempty"`
+	AWS       *AWSConfig       `yaml:"aws,omitempty"`
+	HAProxy   *HAProxyConfig   `yaml:"haproxy,omitempty"`
+	ProxySQL  *ProxySQLConfig  `yaml:"proxysql,omitempty"`
+	Limits    Limits           `yaml:"limits"`
+	Metrics   Metrics          `yaml:"metrics,omitempty"`
+	// StatusUpdates is the stakeholder updates' cadence and channels.
+	StatusUpdates StatusUpdates `yaml:"status_updates,omitempty"`
+	RunbookDir    string        `yaml:"runbook_dir,omitempty"`
 	// Redact holds extra regular expressions whose matches the timeline
 	// masks, on top of the loaded secrets.
 	Redact []string `yaml:"redact,omitempty"`

@@ -52,6 +52,7 @@ const (
 
 func (v *validator) validate(c *Config) {
 	v.metrics(c)
+	v.statusUpdates(c)
 	if pd := c.PagerDuty; pd != nil {
 		if len(pd.ServiceIDs) == 0 && len(pd.TeamIDs) == 0 {
 			v.add("missing service_ids or team_ids: name the PagerDuty services or teams to follow", "pagerduty")

@@ -36,6 +36,9 @@ type Options struct {
 	// Sink, when set, receives the records of the scored run (not of the
 	// replays): the incident's timeline.
 	Sink func(integrations.Record)
+	// RunIDs, when set, names the scored run's runbook runs in turn, so its
+	// record is the same on every replay; nil means random IDs.
+	RunIDs func() string
 }
 
 // outcome is one play of a scenario to its horizon.
@@ -163,11 +166,14 @@ func runRunbook(ctx context.Context, w *drill.World, st drill.PlanStep, opts Opt
 			plan.Steps[i].Args["poll"] = time.Millisecond
 		}
 	}
+	runID := ""
 	if sink == nil {
 		sink = func(integrations.Record) {}
+	} else if opts.RunIDs != nil { // the scored run: its own names
+		runID = opts.RunIDs()
 	}
 	rep, err := runbooks.Run(ctx, plan, w.Actions(), sink, runbooks.RunOptions{
-		Confirmed: true, Typed: plan.ConfirmText, StateDir: opts.StateDir, Now: w.Now, Actor: opts.User})
+		Confirmed: true, Typed: plan.ConfirmText, StateDir: opts.StateDir, Now: w.Now, Actor: opts.User, RunID: runID})
 	if rep == nil {
 		return "failed", err
 	}

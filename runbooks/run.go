@@ -1,6 +1,7 @@
 package runbooks
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -60,6 +61,10 @@ type RunOptions struct {
 	// Now stamps the run's records with the incident's clock (the drill's
 	// scenario time); nil means time.Now. Durations are always real time.
 	Now func() time.Time
+	// RunID names the run on its records; empty means a random one. A
+	// headless drill replayed for a test gives its own, so the record is
+	// the same on every replay.
+	RunID string
 	// Progress, when set, receives every change of a step's state, from
 	// the run's goroutines; it must return quickly (for example hand the
 	// state to program.Send).
@@ -139,7 +144,7 @@ type Report struct {
 func Run(ctx context.Context, p *Plan, actions integrations.Actions, sink func(integrations.Record), opts RunOptions) (*Report, error) {
 	x := &executor{
 		plan: p, actions: actions, sink: sink, opts: opts,
-		report: &Report{RunID: newRunID(), Runbook: p.Runbook.Name, Params: p.Params, Started: time.Now()},
+		report: &Report{RunID: cmp.Or(opts.RunID, newRunID()), Runbook: p.Runbook.Name, Params: p.Params, Started: time.Now()},
 	}
 	if x.opts.Grace <= 0 {
 		x.opts.Grace = DefaultGrace

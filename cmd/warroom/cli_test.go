@@ -151,7 +151,7 @@ func TestCommandLine(t *testing.T) {
 		{[]string{"--speed", "5"}, "unknown flag: --speed; --speed is a flag of warroom drill"},
 		{[]string{"drill", "--format", "json"}, "--format is for --list"},
 		{[]string{"drill", "--list", "--format", "yaml"}, `invalid argument "yaml" for "--format" flag: want table, text or json`},
-		{[]string{"timeline", "export", "--incident", "x", "--format", "pdf"}, "want md, json or csv"},
+		{[]string{"timeline", "export", "--incident", "x", "--format", "pdf"}, "want md, html, json or csv"},
 		{[]string{"timeline", "show"}, `required flag(s) "incident" not set`},
 		{[]string{"timeline", "append", "--incident", "x"}, "at least one of the flags in the group [text amend] is required"},
 		{[]string{"timeline", "append", "--incident", "x", "--amend", "e1"}, "if any flags in the group [amend op] are set they must all be set"},

@@ -501,15 +501,21 @@ func confirmRun(cmd *cobra.Command, plan *runbooks.Plan, yes bool) (bool, string
 	if plan.Dangerous {
 		prompt, want = fmt.Sprintf("Dangerous. Type %q to run it: ", plan.ConfirmText), plan.ConfirmText
 	}
+	typed, err := askTyped(cmd, prompt, want)
+	return err == nil, typed, err
+}
+
+// askTyped asks on stdin for want, and says what was typed.
+func askTyped(cmd *cobra.Command, prompt, want string) (string, error) {
 	fmt.Fprint(cmd.OutOrStdout(), prompt)
 	line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
 	if err != nil && line == "" {
-		return false, "", errors.New("not confirmed (no answer on stdin; use --yes in scripts)")
+		return "", errors.New("not confirmed (no answer on stdin; use --yes in scripts)")
 	}
 	if typed := strings.TrimSpace(line); typed != want {
-		return false, "", fmt.Errorf("not confirmed: got %q, want %q", typed, want)
+		return "", fmt.Errorf("not confirmed: got %q, want %q", typed, want)
 	}
-	return true, strings.TrimSpace(line), nil
+	return strings.TrimSpace(line), nil
 }
 
 // progressPrinter prints a step's status changes and progress messages,

@@ -294,29 +294,30 @@ func timelineExportCommand(g *globalFlags) *cobra.Command {
 		noChart                     bool
 		window                      exportWindow
 	)
-	format := &choiceValue{value: "md", allowed: []string{"md", "json", "csv"}}
+	format := &choiceValue{value: "md", allowed: export.Formats}
 	cmd := &cobra.Command{
-		Use:   "export --incident ID --format md|json|csv [-o FILE]",
-		Short: "Export a timeline: a postmortem draft (md), the lossless record (json) or a spreadsheet (csv)",
-		Long: `export writes the postmortem draft (md), the lossless record with the measured
-series (json), or a spreadsheet of the entries (csv). The draft's Impact section
-is computed from the series; written to NAME.md, it links a chart of the
-incident written beside it as NAME-impact.svg and NAME-impact.png (--no-chart
-skips them).`,
+		Use:   "export --incident ID --format md|html|json|csv [-o FILE]",
+		Short: "Export a timeline: a postmortem draft (md or html), the lossless record (json) or a spreadsheet (csv)",
+		Long: `export writes the postmortem draft (md), the same draft as one self-contained
+HTML page (html), the lossless record with the measured series (json), or a
+spreadsheet of the entries (csv). The draft's Impact section is computed from
+the series; written to NAME.md, it links a chart of the incident written beside
+it as NAME-impact.svg and NAME-impact.png; the HTML page holds the chart inline
+(--no-chart leaves it out).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			entries, opts, err := readIncident(cmd, g, incident, tz, window)
 			if err != nil {
 				return err
 			}
-			opts.Title = title
+			opts.Title, opts.NoChart = title, noChart
 			if opts.Title == "" {
 				opts.Title = recordedTitle(entries)
 			}
 			switch format.value {
 			case "json": // lossless: every series
 				err = readMeasurements(cmd.ErrOrStderr(), g, &opts, nil)
-			case "md", "markdown":
+			case "md", "markdown", "html":
 				err = readMeasurements(cmd.ErrOrStderr(), g, &opts, export.DraftSeries)
 			}
 			if err != nil {
@@ -336,11 +337,11 @@ skips them).`,
 		},
 	}
 	incidentFlag(cmd, &incident)
-	cmd.Flags().Var(format, "format", "md, json or csv")
+	cmd.Flags().Var(format, "format", "md, html, json or csv")
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write to FILE instead of standard output")
 	cmd.Flags().StringVar(&title, "title", "", "postmortem title (default: the title the war-room recorded, else Incident ID)")
 	cmd.Flags().StringVar(&tz, "tz", "UTC", "time zone for times in the export (IANA name, UTC or Local)")
-	cmd.Flags().BoolVar(&noChart, "no-chart", false, "md: do not write the impact chart beside the draft")
+	cmd.Flags().BoolVar(&noChart, "no-chart", false, "md: do not write the impact chart beside the draft; html: leave it out of the page")
 	window.flags(cmd)
 	return cmd
 }

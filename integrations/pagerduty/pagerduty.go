@@ -164,6 +164,20 @@ func (s *Source) AddNote(ctx context.Context, alertID, note string) error {
 	})
 }
 
+// PostStatusUpdate posts message as a status update on incident
+// incidentID (POST /incidents/{id}/status_updates, From: from_email),
+// which PagerDuty sends to the incident's subscribers. A call that times
+// out may have landed: warroom does not read status updates back.
+func (s *Source) PostStatusUpdate(ctx context.Context, incidentID, message string) error {
+	if err := s.needFrom(); err != nil {
+		return err
+	}
+	return s.call(ctx, "post a status update on incident "+incidentID, func(ctx context.Context) error {
+		_, err := s.client.CreateIncidentStatusUpdate(ctx, incidentID, s.opts.FromEmail, message)
+		return err
+	})
+}
+
 func (s *Source) needFrom() error {
 	if s.opts.FromEmail == "" {
 		return errors.New("pagerduty: changing an incident needs from_email (a PagerDuty user's email) in the configuration")

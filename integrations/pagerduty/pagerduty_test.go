@@ -2,6 +2,7 @@ package pagerduty_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -271,5 +272,37 @@ func TestIncidentMovedAwayReadsAsGone(t *testing.T) {
 	}
 	if len(alertsNow(rec)) != 0 {
 		t.Errorf("alerts = %+v, want none", alertsNow(rec))
+	}
+}
+
+// A status update is posted on the incident as PagerDuty takes it: the
+// message in the body, the From header; an unknown incident is a 404
+// naming it, and a call without an answer in time says so.
+func TestStatusUpdatePostedOnTheIncident(t *testing.T) {
+	sourcetest.CheckLeaks(t)
+	pd := newPDServer(t, token)
+	pd.incidents = []incident{{ID: "P1", Title: "x", Status: "triggered", Service: "PSVC1", CreatedAt: "2026-11-21T09:00:00Z"}}
+	srv := pd.start()
+	src := newSource(t, srv.URL, nil)
+	ctx := context.Background()
+	const msg = "Status update: web degraded since 07:10 UTC\nNext update: by 08:00 UTC."
+	if err := src.PostStatusUpdate(ctx, "P1", msg); err != nil {
+		t.Fatal(err)
+	}
+	if want := []note{{"oncall@example.com", "P1", msg}}; !slices.Equal(pd.updates, want) {
+		t.Errorf("status updates = %+v, want %+v", pd.updates, want)
+	}
+	if err := src.PostStatusUpdate(ctx, "PNOPE", msg); err == nil || !strings.Contains(err.Error(), "PNOPE") || !strings.Contains(err.Error(), "404") {
+		t.Errorf("status update on an unknown incident: %v, want a 404 naming it", err)
+	}
+	noFrom := newSource(t, srv.URL, func(o *pagerduty.Options) { o.FromEmail = "" })
+	if err := noFrom.PostStatusUpdate(ctx, "P1", msg); err == nil || !strings.Contains(err.Error(), "from_email") {
+		t.Errorf("status update without from_email: %v, want a from_email error", err)
+	}
+	pd.faults.Set("/incidents/P1/status_updates", sourcetest.Stall())
+	short, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel()
+	if err := src.PostStatusUpdate(short, "P1", msg); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("status update without an answer: %v, want the deadline", err)
 	}
 }

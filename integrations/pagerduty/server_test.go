@@ -30,6 +30,7 @@ type pdServer struct {
 	logs      map[string][]logEntry
 	changes   []change
 	notes     []note
+	updates   []note // status updates, as notes are kept
 }
 
 type incident struct {
@@ -58,6 +59,7 @@ func (s *pdServer) handler() http.Handler {
 	mux.HandleFunc("GET /incidents/{id}", s.getIncident)
 	mux.HandleFunc("GET /incidents/{id}/log_entries", s.listLogEntries)
 	mux.HandleFunc("POST /incidents/{id}/notes", s.createNote)
+	mux.HandleFunc("POST /incidents/{id}/status_updates", s.createStatusUpdate)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "Token token="+s.token {
 			writeJSON(w, http.StatusUnauthorized, map[string]any{"error": map[string]any{"message": "Unauthorized", "code": 2006}})
@@ -242,5 +244,30 @@ func (s *pdServer) createNote(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, map[string]any{"note": map[string]any{
 		"id": fmt.Sprintf("PN%d", len(s.notes)), "content": req.Note.Content, "created_at": "2026-11-21T10:00:00Z",
 		"user": map[string]any{"id": "PU1", "type": "user_reference", "summary": from},
+	}})
+}
+
+// createStatusUpdate answers POST /incidents/{id}/status_updates as
+// PagerDuty does: {"message": ...} in, the From header required, the
+// status update wrapped in "status_update" out.
+func (s *pdServer) createStatusUpdate(w http.ResponseWriter, r *http.Request) {
+	from := r.Header.Get("From")
+	var req struct {
+		Message string `json:"message"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil || from == "" || req.Message == "" {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": map[string]any{"message": "Invalid Input Provided", "code": 2001}})
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.find(r.PathValue("id")); !ok {
+		writeJSON(w, http.StatusNotFound, map[string]any{"error": map[string]any{"message": "Incident Not Found", "code": 2100}})
+		return
+	}
+	s.updates = append(s.updates, note{From: from, ID: r.PathValue("id"), Content: req.Message})
+	writeJSON(w, http.StatusOK, map[string]any{"status_update": map[string]any{
+		"id": fmt.Sprintf("PSU%d", len(s.updates)), "message": req.Message, "created_at": "2026-11-21T10:00:00Z",
+		"sender": map[string]any{"id": "PU1", "type": "user_reference", "summary": from},
 	}})
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/warroomhq/warroom/integrations/httpx/sourcetest"
 	"github.com/warroomhq/warroom/integrations/integrationstest"
+	"github.com/warroomhq/warroom/integrations/slack"
 )
 
 // clock is the local server's time: its next post gets a later ts.
@@ -100,5 +101,37 @@ func TestMessagesReadAsTyped(t *testing.T) {
 	}
 	if recs := rec.Records("chat.message"); len(recs) != 1 || recs[0].Text != typed {
 		t.Errorf("timeline records %+v, want the text as typed", recs)
+	}
+}
+
+// WithChannel posts to another channel of the workspace with the same
+// token, found by name, and reads its own posts back there; the source it
+// came from keeps its channel.
+func TestWithChannelPostsToAnotherChannel(t *testing.T) {
+	sourcetest.CheckLeaks(t)
+	cs := newChannelServer(t, token)
+	incident := newSource(t, cs.url(), func(o *slack.Options) { o.Channel = "#general" })
+	status, err := incident.WithChannel("#inc-42")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const text = "Status update: web <degraded> & recovering"
+	since := cs.clock()
+	m, err := status.Post(context.Background(), text, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Channel != "C42" || m.User != "ana" || m.Text != text {
+		t.Errorf("posted %+v, want the bot's post in C42", m)
+	}
+	if _, found, err := status.FindPosted(context.Background(), text, since); err != nil || !found {
+		t.Errorf("read back in #inc-42 = found %v, %v", found, err)
+	}
+	// The server keeps one channel's messages: #general's post is refused.
+	if _, err := incident.Post(context.Background(), "hello", ""); err == nil || !strings.Contains(err.Error(), "channel_not_found") {
+		t.Errorf("post to #general = %v, want the incident source still on #general", err)
+	}
+	if _, err := incident.WithChannel("#"); err == nil {
+		t.Error("WithChannel accepted an empty channel name")
 	}
 }

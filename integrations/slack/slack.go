@@ -109,6 +109,26 @@ func New(opts Options) (*Source, error) {
 	return s, nil
 }
 
+// WithChannel is a source for another channel (id C… or #name) of the
+// same workspace, posting and reading back with the same token and
+// client: a stakeholder channel status updates also go to. It follows
+// nothing unless run.
+func (s *Source) WithChannel(channel string) (*Source, error) {
+	if strings.TrimPrefix(channel, "#") == "" {
+		return nil, errors.New("slack: no channel given (a channel id like C0123 or #name)")
+	}
+	opts := s.opts
+	opts.Channel = channel
+	other := &Source{api: s.api, opts: opts, scrub: s.scrub, caller: s.caller, names: map[string]string{}}
+	if !strings.HasPrefix(channel, "#") {
+		other.channel = channelRef{ID: channel}
+	}
+	s.mu.Lock()
+	other.self, other.selfID = s.self, s.selfID
+	s.mu.Unlock()
+	return other, nil
+}
+
 // Name implements integrations.Source.
 func (s *Source) Name() string { return Name }
 

@@ -121,3 +121,22 @@ func BenchmarkMarkdownImpact48h500(b *testing.B) {
 	}
 	reportCPU(b, cpu)
 }
+
+// BenchmarkHTMLImpact48h500 is the HTML page of that incident: read,
+// Impact section, the chart drawn and inlined as a PNG.
+func BenchmarkHTMLImpact48h500(b *testing.B) {
+	dir := record48h(b)
+	entries := markers48h()
+	b.ReportAllocs()
+	cpu := cpuTime()
+	for b.Loop() {
+		all, err := series.Read(dir, time.Time{}, time.Time{}, DraftSeries)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := HTML(io.Discard, entries, Options{Incident: "INC-9", Metrics: all}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportCPU(b, cpu)
+}

@@ -8,29 +8,40 @@ import (
 )
 
 // decisions writes every decision entry with its time and author.
-func (m *mdWriter) decisions(rows []timeline.Row) {
-	m.str("\n## Decisions\n\n")
+func (m *docWriter) decisions(rows []timeline.Row) {
+	m.heading(2, "Decisions")
+	m.kindTable(rows, timeline.KindDecision, "No decision was recorded.", []string{"When", "Who", "Decision"}, func(r timeline.Row) {
+		m.cell(r.Entry.Actor, 0)
+		m.nextCell()
+		m.cell(r.Text, maxCellText)
+	})
+}
+
+// kindTable writes a table of the rows of kind, a row each: when (with
+// the link to its entry), then the cells cells writes; none, in emphasis,
+// when there is no such row.
+func (m *docWriter) kindTable(rows []timeline.Row, kind, none string, cols []string, cells func(timeline.Row)) {
 	n := 0
 	for _, r := range rows {
-		if r.Entry.Kind != timeline.KindDecision {
+		if r.Entry.Kind != kind {
 			continue
 		}
 		if n == 0 {
-			m.str("| When | Who | Decision |\n|---|---|---|\n")
+			m.table(cols...)
 		}
 		n++
-		m.str("| ")
+		m.openRow()
 		m.time(r.Occurred, fullTime)
 		m.str(" ")
 		m.entryRef(r)
-		m.str(" | ")
-		m.cell(r.Entry.Actor, 0)
-		m.str(" | ")
-		m.cell(r.Text, maxCellText)
-		m.str(" |\n")
+		m.nextCell()
+		cells(r)
+		m.closeRow()
 	}
 	if n == 0 {
-		m.str("_No decision was recorded._\n")
+		m.emPara(none)
+	} else {
+		m.endTable()
 	}
 }
 
@@ -54,8 +65,8 @@ func screenAction(r timeline.Row) bool {
 // whatWasDone writes one row per runbook run and per action from the
 // screen: what it changed, what remains of a run that did not finish, how
 // long it took and its effect entries.
-func (m *mdWriter) whatWasDone(rows []timeline.Row, runs []RunbookRun) {
-	m.str("\n## What was done\n\n")
+func (m *docWriter) whatWasDone(rows []timeline.Row, runs []RunbookRun) {
+	m.heading(2, "What was done")
 	effects := map[string][]string{} // by run ID and by entry ID
 	for _, r := range rows {
 		if r.Entry.Kind == KindEffect {
@@ -69,7 +80,7 @@ func (m *mdWriter) whatWasDone(rows []timeline.Row, runs []RunbookRun) {
 	n := 0
 	header := func() {
 		if n == 0 {
-			m.str("| When | What | Who | Result | Duration | Changed | What remains | Effect |\n|---|---|---|---|---|---|---|---|\n")
+			m.table("When", "What", "Who", "Result", "Duration", "Changed", "What remains", "Effect")
 		}
 		n++
 	}
@@ -91,16 +102,20 @@ func (m *mdWriter) whatWasDone(rows []timeline.Row, runs []RunbookRun) {
 		m.runRow(runs[ri], effects["run:"+runs[ri].ID])
 	}
 	if n == 0 {
-		m.str("_No runbook was run and no action taken from the screen._\n")
+		m.emPara("No runbook was run and no action taken from the screen.")
+	} else {
+		m.endTable()
 	}
 }
 
-func (m *mdWriter) runRow(run RunbookRun, effects []string) {
-	m.str("| ")
+func (m *docWriter) runRow(run RunbookRun, effects []string) {
+	m.openRow()
 	m.time(run.Start, fullTime)
-	m.str(" | ")
+	m.nextCell()
 	m.cell(cmpOr(run.Runbook, "runbook"), 0)
-	m.printf(" (run %s)", codeSpan(run.ID))
+	m.str(" (run ")
+	m.code(run.ID)
+	m.str(")")
 	switch {
 	case run.ParamText != "":
 		m.str(" ")
@@ -111,17 +126,19 @@ func (m *mdWriter) runRow(run RunbookRun, effects []string) {
 			m.cell(p[0]+"="+p[1], 0)
 		}
 	}
-	m.str(" | ")
+	m.nextCell()
 	m.cell(run.Actor, 0)
-	m.str(" | ")
+	m.nextCell()
 	m.cell(cmpOr(run.Result, "no result recorded"), 0)
-	m.printf(" | %s | ", formatDuration(run.End.Sub(run.Start)))
+	m.nextCell()
+	m.str(formatDuration(run.End.Sub(run.Start)))
+	m.nextCell()
 	var did []string
 	for _, c := range run.Changes {
 		did = append(did, c.String())
 	}
 	m.cell(cmpOr(strings.Join(did, "; "), "no change recorded"), maxCellText)
-	m.str(" | ")
+	m.nextCell()
 	if run.Result != "" && !succeeded(run) { // stopped: say what it left
 		stays := run.Stays
 		if stays == "" {
@@ -133,15 +150,15 @@ func (m *mdWriter) runRow(run RunbookRun, effects []string) {
 		}
 		m.cell(stays, maxCellText)
 	}
-	m.str(" | ")
+	m.nextCell()
 	m.cell(strings.Join(effects, "; "), maxCellText)
-	m.str(" |\n")
+	m.closeRow()
 }
 
-func (m *mdWriter) actionRow(r timeline.Row, effects []string) {
-	m.str("| ")
+func (m *docWriter) actionRow(r timeline.Row, effects []string) {
+	m.openRow()
 	m.time(r.Occurred, fullTime)
-	m.str(" | ")
+	m.nextCell()
 	what, result := strings.TrimPrefix(r.Entry.Kind, "alert."), "seen on "+r.Entry.Source
 	if r.Entry.Kind == KindActionChecked {
 		what, result = r.Fields["action"], "read back: "+r.Fields["outcome"]
@@ -149,15 +166,17 @@ func (m *mdWriter) actionRow(r timeline.Row, effects []string) {
 	m.cell(what+" alert "+r.Fields["alert"], 0)
 	m.str(" ")
 	m.entryRef(r)
-	m.str(" | ")
+	m.nextCell()
 	m.cell(r.Entry.Actor, 0)
-	m.str(" | ")
+	m.nextCell()
 	m.cell(result, 0)
-	m.str(" | | ")
+	m.nextCell()
+	m.nextCell()
 	m.cell(r.Text, maxCellText)
-	m.str(" | | ")
+	m.nextCell()
+	m.nextCell()
 	m.cell(strings.Join(effects, "; "), maxCellText)
-	m.str(" |\n")
+	m.closeRow()
 }
 
 // followUpMarkers say a line is a follow-up, before a colon, in any case.
@@ -211,16 +230,17 @@ func FollowUps(rows []timeline.Row) []FollowUp {
 	return out
 }
 
-func (m *mdWriter) followUps(rows []timeline.Row) {
-	m.str("\n## Follow-ups\n\n")
+func (m *docWriter) followUps(rows []timeline.Row) {
+	m.heading(2, "Follow-ups")
 	items := FollowUps(rows)
 	if len(items) > 0 {
-		m.str("Harvested from the notes and chat lines that said “Follow-up:”, “TODO:” or “Action item:”; give each an owner and a due date.\n\n")
+		m.para("Harvested from the notes and chat lines that said “Follow-up:”, “TODO:” or “Action item:”; give each an owner and a due date.")
 	} else {
-		m.str("_No note or chat line said “Follow-up:”, “TODO:” or “Action item:”. To fill in: one action item per line, with an owner and a due date._\n\n")
+		m.emPara("No note or chat line said “Follow-up:”, “TODO:” or “Action item:”. To fill in: one action item per line, with an owner and a due date.")
 	}
+	m.openList()
 	for _, f := range items {
-		m.str("- [ ] ")
+		m.checkItem()
 		m.cell(f.Text, maxCellText)
 		m.str(" — ")
 		m.cell(cmpOr(f.From.Entry.Actor, "unknown author"), 0)
@@ -228,7 +248,10 @@ func (m *mdWriter) followUps(rows []timeline.Row) {
 		m.time(f.From.Occurred, fullTime)
 		m.str(" (")
 		m.entryRef(f.From)
-		m.str(")\n")
+		m.str(")")
+		m.closeItem()
 	}
-	m.str("- [ ] \n")
+	m.checkItem()
+	m.closeItem()
+	m.closeList()
 }

@@ -87,9 +87,9 @@ func TestWhatWasDoneHasARowPerRunAndScreenAction(t *testing.T) {
 	sec := section(t, md, "What was done")
 	rows := strings.Split(strings.TrimSpace(sec), "\n")[4:]
 	want := []string{
-		"| 2026-01-12 07:00:00 UTC | scale-up (run `r1`) group=web desired=12 | ana | done | 5m 0s | web desired 4 → 12 |  | scale-up: edge-1/web 5xx/s 200 → 0 within 3m (−100%) |",
+		"| 2026-01-12 07:00:00 UTC | scale-up (run `r1`) group=web desired=12 | ana | done | 5m 0s | web desired 4 → 12 | | scale-up: edge-1/web 5xx/s 200 → 0 within 3m (−100%) |",
 		"| 2026-01-12 07:03:00 UTC | acknowledged alert Q1 [e4](#e4) | bob | seen on pagerduty | | alert.acknowledged | | acknowledge Q1: edge-1/web error ratio 20% → 20% within 3m |",
-		"| 2026-01-12 07:04:00 UTC | throttle-tier (run `r2`) | ana | aborted | 3m 0s | tier free 0% → 30% on edge-1 | tier free stays 30% on edge-1 |  |",
+		"| 2026-01-12 07:04:00 UTC | throttle-tier (run `r2`) | ana | aborted | 3m 0s | tier free 0% → 30% on edge-1 | tier free stays 30% on edge-1 | |",
 	}
 	if strings.Join(rows, "\n") != strings.Join(want, "\n") {
 		t.Errorf("What was done rows:\n%s\nwant:\n%s", strings.Join(rows, "\n"), strings.Join(want, "\n"))

@@ -1,5 +1,6 @@
 // Package export turns an incident's timeline into a postmortem draft
-// (Markdown), a lossless record (JSON) or a spreadsheet (CSV). Exports
+// (Markdown, or the same document as one HTML page), a lossless record
+// (JSON) or a spreadsheet (CSV). Exports
 // show the amended state: corrected text and times, no hidden entries
 // (except in JSON, which keeps every entry), erased content replaced by a
 // placeholder.
@@ -17,7 +18,7 @@ import (
 )
 
 // Formats names the formats Write accepts.
-var Formats = []string{"md", "json", "csv"}
+var Formats = []string{"md", "html", "json", "csv"}
 
 // Options shape an export.
 type Options struct {
@@ -39,8 +40,10 @@ type Options struct {
 	MainTarget       string
 	ImpactErrorRatio float64
 	// Chart, when set, is the chart's path relative to the Markdown,
-	// linked from its Impact section.
-	Chart string
+	// linked from its Impact section. The HTML draws the chart itself,
+	// inline, unless NoChart.
+	Chart   string
+	NoChart bool
 }
 
 func (o Options) location() *time.Location {
@@ -61,12 +64,14 @@ func (o Options) keep(r timeline.Row) bool {
 		(o.Until.IsZero() || !r.Occurred.After(o.Until))
 }
 
-// Write exports entries (a timeline in file order) in format: md, json or
-// csv.
+// Write exports entries (a timeline in file order) in format: md, html,
+// json or csv.
 func Write(w io.Writer, format string, entries []timeline.Entry, opts Options) error {
 	switch format {
 	case "md", "markdown":
 		return Markdown(w, entries, opts)
+	case "html":
+		return HTML(w, entries, opts)
 	case "json":
 		return JSON(w, entries, opts)
 	case "csv":

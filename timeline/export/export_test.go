@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -355,9 +356,9 @@ func TestFormatDuration(t *testing.T) {
 	}
 }
 
-// BenchmarkMarkdown100k exports 100,000 entries (chat, alerts, runbook
-// runs, fleet changes, drift, follow-up notes, amendments) to Markdown.
-func BenchmarkMarkdown100k(b *testing.B) {
+// entries100k is a 100,000-entry incident: chat, alerts, runbook runs,
+// fleet changes, drift, follow-up notes, amendments.
+func entries100k() []timeline.Entry {
 	base := time.Date(2026, 1, 9, 22, 0, 0, 0, time.UTC)
 	entries := make([]timeline.Entry, 100_000)
 	for i := range entries {
@@ -382,15 +383,28 @@ func BenchmarkMarkdown100k(b *testing.B) {
 		}
 		entries[i] = e
 	}
+	return entries
+}
+
+// BenchmarkMarkdown100k exports a 100,000-entry incident to Markdown.
+func BenchmarkMarkdown100k(b *testing.B) { benchmarkDraft100k(b, Markdown) }
+
+// BenchmarkHTML100k exports the same incident as the HTML page.
+func BenchmarkHTML100k(b *testing.B) { benchmarkDraft100k(b, HTML) }
+
+func benchmarkDraft100k(b *testing.B, write func(io.Writer, []timeline.Entry, Options) error) {
+	entries := entries100k()
 	b.ReportAllocs()
 	var n int
+	cpu := cpuTime()
 	for b.Loop() {
 		var c countingWriter
-		if err := Markdown(&c, entries, Options{Incident: "bench", Location: time.UTC}); err != nil {
+		if err := write(&c, entries, Options{Incident: "bench", Location: time.UTC}); err != nil {
 			b.Fatal(err)
 		}
 		n = int(c)
 	}
+	reportCPU(b, cpu)
 	b.ReportMetric(float64(n)/1e6, "MB-out")
 }
 

@@ -2,6 +2,7 @@ package export
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -214,42 +215,46 @@ func fleetText(members []timeline.Row, loc *time.Location) string {
 
 // fullTimeline writes the appendix: every entry shown, mechanical ones
 // folded, each row carrying the anchors of all the entries it holds.
-func (m *mdWriter) fullTimeline(rows []timeline.Row) {
-	m.printf("\n## Full timeline\n\nEvery entry, mechanical ones folded: a group's fleet changes within %s, a drift until its kind changes, a runbook step's entries. The JSON export has each entry whole.\n\n", formatDuration(fleetWindow))
+func (m *docWriter) fullTimeline(rows []timeline.Row) {
+	m.heading(2, "Full timeline")
+	m.printfPara("Every entry, mechanical ones folded: a group's fleet changes within %s, a drift until its kind changes, a runbook step's entries. The JSON export has each entry whole.", formatDuration(fleetWindow))
 	if len(rows) == 0 {
-		m.str("_No entries._\n")
+		m.emPara("No entries.")
 		return
 	}
-	m.str("| Time | Source | Kind | Who | What |\n|---|---|---|---|---|\n")
+	m.table("Time", "Source", "Kind", "Who", "What")
 	for _, fd := range Fold(rows, m.loc) {
-		m.str("| ")
+		m.openRow()
 		for _, r := range fd.Members {
-			m.printf(`<a id="%s"></a>`, r.Entry.ID)
+			m.mk.anchor(m, r.Entry.ID)
 		}
 		r := fd.First
 		m.time(r.Occurred, fullTime)
-		m.str(" | ")
+		m.nextCell()
 		m.cell(r.Entry.Source, 0)
-		m.str(" | ")
+		m.nextCell()
 		m.cell(r.Entry.Kind, 0)
 		if len(fd.Members) > 1 {
-			m.printf(" ×%d", len(fd.Members))
+			m.str(" ×" + strconv.Itoa(len(fd.Members)))
 		}
-		m.str(" | ")
+		m.nextCell()
 		m.cell(r.Entry.Actor, 0)
-		m.str(" | ")
+		m.nextCell()
 		if starred(fd.Members) {
 			m.str("★ ")
 		}
 		if r.Entry.Kind == timeline.KindDecision {
-			m.str("**Decision:** ")
+			m.strong("Decision:")
+			m.str(" ")
 		}
 		m.cell(fd.Text, maxCellText)
 		if amended(fd.Members) {
-			m.str(" _(amended)_")
+			m.str(" ")
+			m.em("(amended)")
 		}
-		m.str(" |\n")
+		m.closeRow()
 	}
+	m.endTable()
 }
 
 func starred(rows []timeline.Row) bool {

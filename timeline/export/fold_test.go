@@ -56,13 +56,13 @@ func TestFullTimelineFoldsMechanicalEntries(t *testing.T) {
 	}
 	sec := section(t, buf.String(), "Full timeline")
 	for _, want := range []string{
-		"| aws | fleet.change ×9 |  | web: desired 4 → 12; 8 instances entered service 07:03:00–07:06:30 (i-0, i-1, i-2, i-3, i-4, i-5, i-6, i-7) |",
-		"| drift | drift ×3 |  | slot drift on edge-1 web: dead  missing i-0, i-1 (recorded 3 times 07:02:00–07:04:00; latest: slot drift on edge-1 web: dead  missing i-0) |",
-		"| drift | drift ×2 |  | slot drift on edge-1 web: dead web3 missing  (recorded 2 times 07:05:00–07:06:00; latest: slot drift on edge-1 web: dead web3 missing ) |",
-		"| drift | drift.cleared |  | slot drift edge-1 web cleared |",
-		"| aws | fleet.change |  | web: desired capacity 12 → 8 |",
-		"| aws | fleet.change ×3 |  | worker: desired 6 → 8; 2 instances in service 07:11:00–07:12:00 (i-a, i-b) |",
-		"| warroom | note |  | ★ drift was the stale sync |",
+		"| aws | fleet.change ×9 | | web: desired 4 → 12; 8 instances entered service 07:03:00–07:06:30 (i-0, i-1, i-2, i-3, i-4, i-5, i-6, i-7) |",
+		"| drift | drift ×3 | | slot drift on edge-1 web: dead  missing i-0, i-1 (recorded 3 times 07:02:00–07:04:00; latest: slot drift on edge-1 web: dead  missing i-0) |",
+		"| drift | drift ×2 | | slot drift on edge-1 web: dead web3 missing  (recorded 2 times 07:05:00–07:06:00; latest: slot drift on edge-1 web: dead web3 missing ) |",
+		"| drift | drift.cleared | | slot drift edge-1 web cleared |",
+		"| aws | fleet.change | | web: desired capacity 12 → 8 |",
+		"| aws | fleet.change ×3 | | worker: desired 6 → 8; 2 instances in service 07:11:00–07:12:00 (i-a, i-b) |",
+		"| warroom | note | | ★ drift was the stale sync |",
 	} {
 		if !strings.Contains(sec, want) {
 			t.Errorf("full timeline lacks %q:\n%s", want, sec)
@@ -121,10 +121,10 @@ func TestKeyEventsAreTheReadableTimeline(t *testing.T) {
 		}
 	}
 	want := []string{
-		"| 2026-01-12 07:00:00 UTC | **alert fired:** web 5xx |  | [e1](#e1) |",
-		"| 2026-01-12 07:08:00 UTC | **alert cleared:** web 5xx cleared |  | [e20](#e20) |",
-		"| 2026-01-12 07:09:00 UTC | **alert fired again:** web 5xx |  | [e21](#e21) |",
-		"| 2026-01-12 07:31:00 UTC | ★ **note:** drift was the stale sync |  | [e23](#e23) |",
+		"| 2026-01-12 07:00:00 UTC | **alert fired:** web 5xx | | [e1](#e1) |",
+		"| 2026-01-12 07:08:00 UTC | **alert cleared:** web 5xx cleared | | [e20](#e20) |",
+		"| 2026-01-12 07:09:00 UTC | **alert fired again:** web 5xx | | [e21](#e21) |",
+		"| 2026-01-12 07:31:00 UTC | ★ **note:** drift was the stale sync | | [e23](#e23) |",
 	}
 	// Not the fleet changes, nor the drift.
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {

@@ -54,10 +54,21 @@ func Status(kts []KeyTime) string {
 
 // header writes the title and the facts table: id, status, dates,
 // responders and sources.
-func (m *mdWriter) header(title, incident string, entries []timeline.Entry, all []timeline.Row, kts []KeyTime) {
-	m.printf("# Postmortem draft: %s\n\n| | |\n|---|---|\n| Incident | %s |\n| Status | %s (by the key times below) |\n| When | ", title, codeSpan(incident), Status(kts))
+func (m *docWriter) header(title, incident string, entries []timeline.Entry, all []timeline.Row, kts []KeyTime) {
+	m.mk.heading(m, 1, true)
+	m.str("Postmortem draft: ")
+	m.cell(title, 0)
+	m.mk.heading(m, 1, false)
+	m.table("", "")
+	m.fact("Incident")
+	m.code(incident)
+	m.closeRow()
+	m.fact("Status")
+	m.str(Status(kts) + " (by the key times below)")
+	m.closeRow()
+	m.fact("When")
 	if len(all) == 0 {
-		m.str("_no entries_")
+		m.em("no entries")
 	} else {
 		first, last := all[0].Occurred, all[len(all)-1].Occurred
 		m.time(first, fullTime)
@@ -65,15 +76,23 @@ func (m *mdWriter) header(title, incident string, entries []timeline.Entry, all 
 		m.time(last, fullTime)
 		m.printf(" (%s, first entry to last)", formatDuration(last.Sub(first)))
 	}
-	m.str(" |\n")
-	m.list("Responders", Responders(entries), "_none recorded_")
-	m.list("Sources watched", SourcesWatched(entries), "_none: only entries warroom made_")
+	m.closeRow()
+	m.list("Responders", Responders(entries), "none recorded")
+	m.list("Sources watched", SourcesWatched(entries), "none: only entries warroom made")
+	m.endTable()
 }
 
-func (m *mdWriter) list(name string, items []string, none string) {
-	m.printf("| %s | ", name)
+// fact opens a row of the facts table, its name written.
+func (m *docWriter) fact(name string) {
+	m.openRow()
+	m.str(name)
+	m.nextCell()
+}
+
+func (m *docWriter) list(name string, items []string, none string) {
+	m.fact(name)
 	if len(items) == 0 {
-		m.str(none)
+		m.em(none)
 	}
 	for i, it := range items {
 		if i > 0 {
@@ -81,7 +100,7 @@ func (m *mdWriter) list(name string, items []string, none string) {
 		}
 		m.cell(it, 0)
 	}
-	m.str(" |\n")
+	m.closeRow()
 }
 
 // succeeded reports whether a run's result says it finished its work.
@@ -89,9 +108,12 @@ func succeeded(run RunbookRun) bool { return run.Result == "ok" || run.Result ==
 
 // summary writes a paragraph drafted from the record only: when impact
 // started and ended, how it was detected, what mitigated it and the peak.
-func (m *mdWriter) summary(kts []KeyTime, durations []Duration, im *Impact, runs []RunbookRun, all []timeline.Row) {
+func (m *docWriter) summary(kts []KeyTime, durations []Duration, im *Impact, runs []RunbookRun, all []timeline.Row) {
 	started, detected := keyTimeNamed(kts, KeyStarted), keyTimeNamed(kts, KeyDetected)
-	m.str("\n## Summary\n\n> **Draft, written by warroom from the record alone: edit it.**\n>\n> ")
+	m.heading(2, "Summary")
+	m.mk.quote(m, true)
+	m.strong("Draft, written by warroom from the record alone: edit it.")
+	m.mk.quoteBreak(m)
 	impact := durations[len(durations)-1]
 	switch {
 	case impact.Known && !impact.Impossible:
@@ -128,13 +150,15 @@ func (m *mdWriter) summary(kts []KeyTime, durations []Duration, im *Impact, runs
 	}
 	m.mitigatedBy(runs, all)
 	if im != nil && !im.PeakAt.IsZero() {
-		m.printf("The error ratio on %s peaked at %s at ", codeSpan(im.Main), series.FormatRatio(im.Peak))
+		m.str("The error ratio on ")
+		m.code(im.Main)
+		m.printf(" peaked at %s at ", series.FormatRatio(im.Peak))
 		m.time(im.PeakAt, fullTime)
 		m.str(".")
 	} else {
 		m.str("No measurements were recorded, so no peak figure can be given.")
 	}
-	m.str("\n")
+	m.mk.quote(m, false)
 }
 
 // momentName says where a moment comes from, in a sentence.
@@ -147,7 +171,7 @@ func momentName(mo Moment) string {
 
 // mitigatedBy writes the runs that succeeded, with the effect entries of
 // each.
-func (m *mdWriter) mitigatedBy(runs []RunbookRun, all []timeline.Row) {
+func (m *docWriter) mitigatedBy(runs []RunbookRun, all []timeline.Row) {
 	n := 0
 	for _, run := range runs {
 		if !succeeded(run) {
@@ -160,7 +184,11 @@ func (m *mdWriter) mitigatedBy(runs []RunbookRun, all []timeline.Row) {
 		}
 		n++
 		m.cell(cmpOr(run.Runbook, "a runbook"), 0)
-		m.printf(" (run %s, %s at ", codeSpan(run.ID), run.Result)
+		m.str(" (run ")
+		m.code(run.ID)
+		m.str(", ")
+		m.cell(run.Result, 0)
+		m.str(" at ")
 		m.time(run.End, shortTime)
 		m.str(")")
 		for _, r := range all {

@@ -201,83 +201,140 @@ func measuredImpact(opts Options, rows []timeline.Row) *Impact {
 }
 
 // impact writes the Impact section: figures when measurements were
-// recorded (im not nil), a placeholder saying none were otherwise.
-func (m *mdWriter) impact(im *Impact, chart string) {
-	m.str("\n## Impact\n\n")
+// recorded (im not nil), a placeholder saying none were otherwise; chart
+// is the chart image's address ("" for none).
+func (m *docWriter) impact(im *Impact, chart string) {
+	m.heading(2, "Impact")
 	if im == nil {
-		m.str("_No measurements were recorded for this incident, so warroom cannot state its impact. To fill in: who and what was affected, how many users or requests, for how long; error rates and counts over time._\n")
+		m.emPara("No measurements were recorded for this incident, so warroom cannot state its impact. To fill in: who and what was affected, how many users or requests, for how long; error rates and counts over time.")
 		return
 	}
 	if im.Main == "" {
-		m.printf("None of the %d series recorded is an HAProxy backend's requests or errors, so no impact window or failed requests can be stated.\n\n", im.Series)
+		m.printfPara("None of the %d series recorded is an HAProxy backend's requests or errors, so no impact window or failed requests can be stated.", im.Series)
 	} else {
-		m.backendImpact(*im)
+		m.measuredOn(*im)
 	}
-	m.capacityAndEffects(*im)
+	if im.Main != "" || len(im.Groups) > 0 || len(im.Effects) > 0 {
+		m.openList()
+		if im.Main != "" {
+			m.backendFigures(*im)
+		}
+		m.capacityAndEffects(*im)
+		m.closeList()
+	}
 	if chart != "" {
-		m.printf("\n![impact](%s)\n", chart)
+		m.openPara()
+		m.mk.image(m, "impact", chart)
+		m.closePara()
 	}
 }
 
-// backendImpact writes the main backend's figures.
-func (m *mdWriter) backendImpact(im Impact) {
-	how := "the busiest backend by requests; set `metrics.main` to choose another"
+// measuredOn says what the figures are measured on and the threshold.
+func (m *docWriter) measuredOn(im Impact) {
+	m.openPara()
+	m.str("Measured on ")
+	m.code(im.Main)
+	m.str(" (")
 	switch {
 	case im.Configured:
-		how = "`metrics.main`"
+		m.code("metrics.main")
 	case im.Wanted != "":
-		how = "the busiest backend by requests: `metrics.main` names " + codeSpan(im.Wanted) + ", which was not measured"
+		m.str("the busiest backend by requests: ")
+		m.code("metrics.main")
+		m.str(" names ")
+		m.code(im.Wanted)
+		m.str(", which was not measured")
+	default:
+		m.str("the busiest backend by requests; set ")
+		m.code("metrics.main")
+		m.str(" to choose another")
 	}
-	m.printf("Measured on %s (%s), from %d series recorded every %s. Thresholds used: impaired while the error ratio (5xx ÷ responses) was above %s (`metrics.impact_error_ratio`).\n\n",
-		codeSpan(im.Main), how, im.Series, formatDuration(im.Interval), series.FormatRatio(im.Threshold))
+	m.printf("), from %d series recorded every %s. Thresholds used: impaired while the error ratio (5xx ÷ responses) was above %s (",
+		im.Series, formatDuration(im.Interval), series.FormatRatio(im.Threshold))
+	m.code("metrics.impact_error_ratio")
+	m.str(").")
+	m.closePara()
+}
+
+// backendFigures writes the main backend's figures, as items of the
+// Impact list.
+func (m *docWriter) backendFigures(im Impact) {
+	m.openItem()
 	if im.Impaired {
-		m.str("- **Impact window:** ")
+		m.strong("Impact window:")
+		m.str(" ")
 		m.time(im.From, fullTime)
 		m.str(" → ")
 		m.time(im.To, fullTime)
-		m.printf(" (%s), error ratio above %s.\n", formatDuration(im.To.Sub(im.From)), series.FormatRatio(im.Threshold))
+		m.printf(" (%s), error ratio above %s.", formatDuration(im.To.Sub(im.From)), series.FormatRatio(im.Threshold))
 	} else {
-		m.printf("- **Impact window:** none: the error ratio stayed at or below %s.\n", series.FormatRatio(im.Threshold))
+		m.strong("Impact window:")
+		m.printf(" none: the error ratio stayed at or below %s.", series.FormatRatio(im.Threshold))
 	}
+	m.closeItem()
 	if !im.PeakAt.IsZero() {
-		m.printf("- **Peak error ratio:** %s at ", series.FormatRatio(im.Peak))
+		m.openItem()
+		m.strong("Peak error ratio:")
+		m.printf(" %s at ", series.FormatRatio(im.Peak))
 		m.time(im.PeakAt, fullTime)
-		m.str(".\n")
+		m.str(".")
+		m.closeItem()
 	}
-	m.printf("- **Requests failed:** %s", formatCount(im.Failed))
+	m.openItem()
+	m.strong("Requests failed:")
+	m.str(" " + formatCount(im.Failed))
 	if im.Requests > 0 {
 		m.printf(" of %s (%s)", formatCount(im.Requests), series.FormatRatio(im.Failed/im.Requests))
 	}
-	m.str(", integrated from 5xx/s.\n")
+	m.str(", integrated from 5xx/s.")
+	m.closeItem()
 	if im.ShedAt != "" {
-		m.printf("- **Requests shed by throttling:** %s", formatCount(im.Shed))
+		m.openItem()
+		m.strong("Requests shed by throttling:")
+		m.str(" " + formatCount(im.Shed))
 		if im.ShedOf > 0 {
 			m.printf(" of %s received (%s)", formatCount(im.ShedOf), series.FormatRatio(im.Shed/im.ShedOf))
 		}
-		m.printf(", integrated from shed/s at the %s.\n", im.ShedAt)
+		m.str(", integrated from shed/s at the ")
+		m.cell(im.ShedAt, 0)
+		m.str(".")
+		m.closeItem()
 	}
 }
 
-// capacityAndEffects writes each group's capacity and the effect entries.
-func (m *mdWriter) capacityAndEffects(im Impact) {
+// capacityAndEffects writes each group's capacity and the effect entries,
+// as items of the Impact list.
+func (m *docWriter) capacityAndEffects(im Impact) {
 	if len(im.Groups) > 0 {
-		m.str("- **Capacity added:**\n\n  | Group | Desired first → last | In service first → last |\n  |---|---|---|\n")
+		m.openItem()
+		m.strong("Capacity added:")
+		m.table("Group", "Desired first → last", "In service first → last")
 		for _, g := range im.Groups {
-			m.str("  | ")
+			m.openRow()
 			m.cell(g.Group, 0)
-			m.printf(" | %s | %s |\n", capacityChange(g.HasDesired, g.DesiredBefore, g.DesiredAfter), capacityChange(g.HasInService, g.InServiceBefore, g.InServiceAfter))
+			m.nextCell()
+			m.str(capacityChange(g.HasDesired, g.DesiredBefore, g.DesiredAfter))
+			m.nextCell()
+			m.str(capacityChange(g.HasInService, g.InServiceBefore, g.InServiceAfter))
+			m.closeRow()
 		}
-		m.str("\n")
+		m.endTable()
+		m.closeItem()
 	}
 	if len(im.Effects) > 0 {
-		m.str("- **Effects of actions** (the minute before each against the third minute after):\n")
+		m.openItem()
+		m.strong("Effects of actions")
+		m.str(" (the minute before each against the third minute after):")
+		m.openList()
 		for _, r := range im.Effects {
-			m.str("  - ")
+			m.openItem()
 			m.time(r.Occurred, shortTime)
 			m.str(" ")
 			m.cell(r.Text, maxCellText)
-			m.str("\n")
+			m.closeItem()
 		}
+		m.closeList()
+		m.closeItem()
 	}
 }
 

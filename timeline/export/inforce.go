@@ -6,18 +6,19 @@ import "github.com/warroomhq/warroom/timeline/ledger"
 // the timeline: throttles, servers out of rotation, raised capacity. The
 // items come from the whole timeline, whatever the filter: a filter
 // narrows what is shown, not what is in force.
-func (m *mdWriter) inForce(items []ledger.Item) {
+func (m *docWriter) inForce(items []ledger.Item) {
 	if len(items) == 0 {
 		return
 	}
-	m.str("\n## Changes still in force\n\nWhat warroom changed and had not reverted when this draft was made; each is undone by the runbook named, or as said.\n\n")
-	m.str("| What | Since | Latest change | Revert |\n|---|---|---|---|\n")
+	m.heading(2, "Changes still in force")
+	m.para("What warroom changed and had not reverted when this draft was made; each is undone by the runbook named, or as said.")
+	m.table("What", "Since", "Latest change", "Revert")
 	for _, it := range items {
-		m.str("| ")
+		m.openRow()
 		m.cell(it.What, 0)
-		m.str(" | ")
+		m.nextCell()
 		m.time(it.Since, fullTime)
-		m.str(" | ")
+		m.nextCell()
 		m.time(it.At, fullTime)
 		m.str(" by ")
 		m.cell(it.By, 0)
@@ -26,12 +27,13 @@ func (m *mdWriter) inForce(items []ledger.Item) {
 			m.cell(it.Runbook, 0)
 			m.str(")")
 		}
-		m.str(" | ")
+		m.nextCell()
 		if it.Revert.Runbook != "" {
-			m.str(codeSpan(it.Revert.String()))
+			m.code(it.Revert.String())
 		} else {
 			m.cell(it.Revert.How, 0)
 		}
-		m.str(" |\n")
+		m.closeRow()
 	}
+	m.endTable()
 }

@@ -88,27 +88,33 @@ func runOutcome(run RunbookRun) string {
 	return b.String()
 }
 
-func (m *mdWriter) keyEvents(rows []timeline.Row, runs []RunbookRun) {
-	m.str("\n## Key events\n\nThe alerts, notes, decisions, key-time marks, runbook runs, source outages, odd-one-out findings and starred entries; every entry is in the full timeline below.\n\n")
+func (m *docWriter) keyEvents(rows []timeline.Row, runs []RunbookRun) {
+	m.heading(2, "Key events")
+	m.para("The alerts, notes, decisions, key-time marks, runbook runs, source outages, odd-one-out findings and starred entries; every entry is in the full timeline below.")
 	events := KeyEvents(rows, runs)
 	if len(events) == 0 {
-		m.str("_None._\n")
+		m.emPara("None.")
 		return
 	}
-	m.str("| When | What | Who | |\n|---|---|---|---|\n")
+	m.table("When", "What", "Who", "")
 	for _, ev := range events {
-		m.str("| ")
+		m.openRow()
 		m.time(ev.Row.Occurred, fullTime)
-		m.str(" | ")
+		m.nextCell()
 		if ev.Row.Starred {
 			m.str("★ ")
 		}
-		m.printf("**%s:** ", ev.What)
+		m.mk.strong(m, true)
+		m.cell(ev.What, 0)
+		m.str(":")
+		m.mk.strong(m, false)
+		m.str(" ")
 		m.cell(ev.Text, maxCellText)
-		m.str(" | ")
+		m.nextCell()
 		m.cell(ev.Row.Entry.Actor, 0)
-		m.str(" | ")
+		m.nextCell()
 		m.entryRef(ev.Row)
-		m.str(" |\n")
+		m.closeRow()
 	}
+	m.endTable()
 }

@@ -135,6 +135,23 @@ func TestAMarkWinsOverTheInferenceAndTheLatestMarkIsInForce(t *testing.T) {
 	}
 }
 
+// TestAPastMarkSaysWhenItWasSaid: a key time named after the fact (m
+// started 07:10) shows the time it names and when it was said, in force
+// and superseded.
+func TestAPastMarkSaysWhenItWasSaid(t *testing.T) {
+	said := func(min int) map[string]string {
+		return map[string]string{"said": keyAt.Add(time.Duration(min) * time.Minute).Format(time.RFC3339)}
+	}
+	rows := keyRows(
+		keyEntry(-10, timeline.KindIncidentStarted, "ana", said(5)),
+		keyEntry(-12, timeline.KindIncidentStarted, "bob", said(20)),
+	)
+	want := "| Started | 2026-01-12 06:48:00 UTC | marked by bob ([e2](#e2)), said at 2026-01-12 07:20:00 UTC: incident.started; supersedes 2026-01-12 06:50:00 UTC marked by ana ([e1](#e1)), said at 2026-01-12 07:05:00 UTC |"
+	if got := keyTimesSection(t, rows); !strings.Contains(got, want) {
+		t.Errorf("key times lack\n%s\nin:\n%s", want, got)
+	}
+}
+
 func entriesOf(rows []timeline.Row) []timeline.Entry {
 	out := make([]timeline.Entry, len(rows))
 	for i, r := range rows {

@@ -6,7 +6,6 @@ import (
 	"io"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/warroomhq/warroom/timeline"
 	"github.com/warroomhq/warroom/timeline/ledger"
@@ -27,7 +26,14 @@ const maxCellText = 500
 // between them, the impact computed from the measurements (or a section to
 // fill in without them), the timeline, runbook runs, starred chat,
 // follow-ups, and the retrospective headings with prompts from the record.
+// The chart, when opts.Chart names it, is linked.
 func Markdown(w io.Writer, entries []timeline.Entry, opts Options) error {
+	return draft(newDocWriter(bufio.NewWriterSize(w, 64<<10), &mdMarkup{}, opts.location()), entries, opts, opts.Chart)
+}
+
+// draft writes the postmortem document through m; chart is the image's
+// address ("" for none).
+func draft(m *docWriter, entries []timeline.Entry, opts Options, chart string) error {
 	loc := opts.location()
 	all := shownRows(timeline.NewView(entries))
 	rows := all
@@ -39,7 +45,6 @@ func Markdown(w io.Writer, entries []timeline.Entry, opts Options) error {
 			}
 		}
 	}
-	md := &mdWriter{w: bufio.NewWriterSize(w, 64<<10), loc: loc}
 
 	title := opts.Title
 	if title == "" {
@@ -48,30 +53,31 @@ func Markdown(w io.Writer, entries []timeline.Entry, opts Options) error {
 	im := measuredImpact(opts, all)
 	kts := KeyTimes(all, im)
 	durations := Durations(kts, all, im)
-	md.header(title, opts.Incident, entries, all, kts)
-	md.printf("\nTimes are in %s. Drafted by warroom from %d timeline entries; corrected entries show their amended text and time. Edit freely.\n",
-		loc, len(all))
+	m.header(title, opts.Incident, entries, all, kts)
+	m.para(fmt.Sprintf("Times are in %s. Drafted by warroom from %d timeline entries; corrected entries show their amended text and time. Edit freely.",
+		loc, len(all)))
 	if opts.filtered() {
-		md.printf("\nFiltered:%s.\n", describeFilter(opts, loc))
+		m.para("Filtered:" + describeFilter(opts, loc) + ".")
 	}
-	md.summary(kts, durations, im, RunbookRuns(all), all)
-	md.keyTimes(kts, durations)
-	md.impact(im, opts.Chart)
-	md.drillScorecard(all)
+	m.summary(kts, durations, im, RunbookRuns(all), all)
+	m.keyTimes(kts, durations)
+	m.impact(im, chart)
+	m.drillScorecard(all)
 
-	md.decisions(rows)
+	m.decisions(rows)
 	runs := RunbookRuns(rows)
-	md.whatWasDone(rows, runs)
+	m.whatWasDone(rows, runs)
+	m.statusUpdates(rows)
 	inForce := ledger.OfEntries(entries).Items()
-	md.inForce(inForce)
-	md.followUps(rows)
-	md.retrospective(retroPrompts(&promptRecord{rows: rows, runs: runs, kts: kts, durations: durations, inForce: inForce, loc: loc}))
+	m.inForce(inForce)
+	m.followUps(rows)
+	m.retrospective(retroPrompts(&promptRecord{rows: rows, runs: runs, kts: kts, durations: durations, inForce: inForce, loc: loc}))
 
-	md.keyEvents(rows, runs)
-	md.fullTimeline(rows)
-	md.runbookRuns(runs)
+	m.keyEvents(rows, runs)
+	m.fullTimeline(rows)
+	m.runbookRuns(runs)
 
-	return md.flush()
+	return m.flush()
 }
 
 func describeFilter(o Options, loc *time.Location) string {
@@ -88,92 +94,160 @@ func describeFilter(o Options, loc *time.Location) string {
 	return strings.Join(parts, ",")
 }
 
-// mdWriter writes Markdown, keeping the first write error.
-type mdWriter struct {
-	w   *bufio.Writer
-	loc *time.Location
-	buf []byte // scratch for formatting times
-	err error
+// mdMarkup writes GitHub-flavoured Markdown. Each block starts with a
+// newline and ends with one, so blocks are a blank line apart.
+type mdMarkup struct {
+	depth     int // of lists: tables and lists in an item are indented
+	cellStart int // where the open cell's content starts
 }
 
-func (m *mdWriter) printf(format string, args ...any) {
-	if m.err == nil {
-		_, m.err = fmt.Fprintf(m.w, format, args...)
+func (mk *mdMarkup) text(d *docWriter, s string) { d.raw(s) }
+
+// mdCell escapes pipes, HTML and Markdown line breaks; newlines become
+// <br>, so record text stays in its table cell.
+var mdCell = [256]string{'|': `\|`, '\\': `\\`, '<': "&lt;", '>': "&gt;", '&': "&amp;", '\n': "<br>", '\r': " ", '\t': " "}
+
+func (mk *mdMarkup) untrusted(d *docWriter, s string) { d.replaceBytes(s, &mdCell) }
+
+func (mk *mdMarkup) code(d *docWriter, s string) { d.raw(codeSpan(s)) }
+func (mk *mdMarkup) strong(d *docWriter, _ bool) { d.raw("**") }
+func (mk *mdMarkup) em(d *docWriter, _ bool)     { d.raw("_") }
+func (mk *mdMarkup) ref(d *docWriter, id string) {
+	d.raw("[")
+	d.raw(id)
+	d.raw("](#")
+	d.raw(id)
+	d.raw(")")
+}
+
+func (mk *mdMarkup) anchor(d *docWriter, id string) {
+	d.raw(`<a id="`)
+	d.raw(id)
+	d.raw(`"></a>`)
+}
+func (mk *mdMarkup) image(d *docWriter, alt, src string) { d.raw("![" + alt + "](" + src + ")") }
+
+func (mk *mdMarkup) heading(d *docWriter, level int, open bool) {
+	switch {
+	case !open:
+		d.raw("\n")
+	case level == 1:
+		d.raw("# ")
+	default:
+		d.raw("\n" + strings.Repeat("#", level) + " ")
 	}
 }
 
-func (m *mdWriter) str(s string) {
-	if m.err == nil {
-		_, m.err = m.w.WriteString(s)
+func (mk *mdMarkup) para(d *docWriter, _ bool) { d.raw("\n") }
+
+func (mk *mdMarkup) quote(d *docWriter, open bool) {
+	if open {
+		d.raw("\n> ")
+	} else {
+		d.raw("\n")
 	}
 }
 
-func (m *mdWriter) flush() error {
-	if m.err != nil {
-		return m.err
-	}
-	return m.w.Flush()
+func (mk *mdMarkup) quoteBreak(d *docWriter) { d.raw("\n>\n> ") }
+
+func (mk *mdMarkup) codeBlock(d *docWriter, s string) {
+	fence := strings.Repeat("`", max(3, longestRun(s, '`')+1))
+	d.raw("\n" + fence + "\n" + strings.TrimRight(s, "\n") + "\n" + fence + "\n")
 }
 
-func (m *mdWriter) time(t time.Time, layout string) {
-	m.buf = t.In(m.loc).AppendFormat(m.buf[:0], layout)
-	if m.err == nil {
-		_, m.err = m.w.Write(m.buf)
+func (mk *mdMarkup) list(d *docWriter, open bool) {
+	if !open {
+		mk.depth--
+		return
 	}
+	mk.depth++
+	d.raw("\n") // a blank line before a list; an item's own line ends
 }
 
-// cell writes s for a table cell: pipes, HTML and Markdown line breaks
-// escaped, newlines as <br>, cut at limit bytes (0: no limit).
-func (m *mdWriter) cell(s string, limit int) {
-	cut := 0
-	if limit > 0 && len(s) > limit {
-		cut = utf8.RuneCountInString(s[limit:])
-		for limit > 0 && !utf8.RuneStart(s[limit]) {
-			limit--
+func (mk *mdMarkup) indent() string { return strings.Repeat("  ", mk.depth-1) }
+
+func (mk *mdMarkup) item(d *docWriter, open, checkbox bool) {
+	switch {
+	case !open:
+		if d.last != '\n' {
+			d.raw("\n")
 		}
-		s = s[:limit]
-	}
-	start := 0
-	for i := 0; i < len(s); i++ {
-		var esc string
-		switch s[i] {
-		case '|':
-			esc = `\|`
-		case '\\':
-			esc = `\\`
-		case '<':
-			esc = "&lt;"
-		case '>':
-			esc = "&gt;"
-		case '&':
-			esc = "&amp;"
-		case '\n':
-			esc = "<br>"
-		case '\r', '\t':
-			esc = " "
-		default:
-			continue
-		}
-		m.str(s[start:i])
-		m.str(esc)
-		start = i + 1
-	}
-	m.str(s[start:])
-	if cut > 0 {
-		m.printf(" … (%d more characters in the JSON export)", cut)
+	case checkbox:
+		d.raw(mk.indent())
+		d.raw("- [ ] ")
+	default:
+		d.raw(mk.indent())
+		d.raw("- ")
 	}
 }
 
-func (m *mdWriter) keyTimes(kts []KeyTime, durations []Duration) {
-	m.str("\n## Key times and durations\n\n| Key time | When | Source |\n|---|---|---|\n")
+func (mk *mdMarkup) table(d *docWriter, cols []string) {
+	indent := ""
+	if mk.depth > 0 { // in an item: end its line, indent the table under it
+		indent = mk.indent() + "  "
+		d.raw("\n")
+	}
+	d.raw("\n" + indent + "|")
+	for _, c := range cols {
+		if c != "" {
+			d.raw(" " + c)
+		}
+		d.raw(" |")
+	}
+	d.raw("\n" + indent + "|" + strings.Repeat("---|", len(cols)) + "\n")
+}
+
+func (mk *mdMarkup) row(d *docWriter, open bool) {
+	switch {
+	case !open:
+		mk.endCell(d)
+		d.raw("|\n")
+	case mk.depth > 0:
+		d.raw(mk.indent())
+		d.raw("  | ")
+	default:
+		d.raw("| ")
+	}
+	mk.cellStart = d.n
+}
+
+func (mk *mdMarkup) nextCell(d *docWriter) {
+	mk.endCell(d)
+	d.raw("| ")
+	mk.cellStart = d.n
+}
+
+// endCell ends the open cell: a space after its content, none after an
+// empty one ("| |").
+func (mk *mdMarkup) endCell(d *docWriter) {
+	if d.n != mk.cellStart {
+		d.raw(" ")
+	}
+}
+
+// endTable ends a table in an item with a blank line, so the item's
+// list goes on after it.
+func (mk *mdMarkup) endTable(d *docWriter) {
+	if mk.depth > 0 {
+		d.raw("\n")
+	}
+}
+
+func (m *docWriter) keyTimes(kts []KeyTime, durations []Duration) {
+	m.heading(2, "Key times and durations")
+	m.table("Key time", "When", "Source")
 	for _, kt := range kts {
-		m.printf("| %s | ", kt.Name)
+		m.openRow()
+		m.str(kt.Name)
+		m.nextCell()
 		if !kt.Found {
-			m.str("_not recorded_ | |\n")
+			m.em("not recorded")
+			m.nextCell()
+			m.closeRow()
 			continue
 		}
 		m.time(kt.At, fullTime)
-		m.str(" | ")
+		m.nextCell()
 		switch {
 		case kt.Marked:
 			m.str("marked")
@@ -184,6 +258,7 @@ func (m *mdWriter) keyTimes(kts []KeyTime, durations []Duration) {
 			m.str(" (")
 			m.entryRef(kt.From)
 			m.str(")")
+			m.said(kt.From)
 		case kt.From.Entry.ID != "":
 			m.printf("inferred: %s (", kt.Inferred)
 			m.entryRef(kt.From)
@@ -206,17 +281,23 @@ func (m *mdWriter) keyTimes(kts []KeyTime, durations []Duration) {
 			m.str(" (")
 			m.entryRef(old)
 			m.str(")")
+			m.said(old)
 		}
-		m.str(" |\n")
+		m.closeRow()
 	}
-	m.str("\n| Duration | Between | Length |\n|---|---|---|\n")
+	m.endTable()
+	m.table("Duration", "Between", "Length")
 	for _, d := range durations {
-		m.printf("| %s | %s → %s | ", d.Name, d.From.Name, d.To.Name)
+		m.openRow()
+		m.str(d.Name)
+		m.nextCell()
+		m.printf("%s → %s", d.From.Name, d.To.Name)
+		m.nextCell()
 		switch {
 		case d.Impossible:
-			m.str("— |\n")
+			m.str("—")
 		case d.Known:
-			m.printf("%s |\n", formatDuration(d.Length))
+			m.str(formatDuration(d.Length))
 		default:
 			var missing []string
 			for _, end := range []Moment{d.From, d.To} {
@@ -224,42 +305,63 @@ func (m *mdWriter) keyTimes(kts []KeyTime, durations []Duration) {
 					missing = append(missing, end.Name)
 				}
 			}
-			m.printf("_unknown: no %s_ |\n", strings.Join(missing, " and no "))
+			m.em("unknown: no " + strings.Join(missing, " and no "))
 		}
+		m.closeRow()
 	}
+	m.endTable()
 	if flags := ImpossibleOrders(kts, durations); len(flags) > 0 {
-		m.str("\n")
+		m.openList()
 		for _, f := range flags {
-			m.printf("- ⚠ impossible order: %s (", f[1].Name)
+			m.openItem()
+			m.printf("⚠ impossible order: %s (", f[1].Name)
 			m.time(f[1].At, fullTime)
 			m.printf(") is before %s (", f[0].Name)
 			m.time(f[0].At, fullTime)
-			m.str("); correct the mark in force.\n")
+			m.str("); correct the mark in force.")
+			m.closeItem()
 		}
+		m.closeList()
 	}
-	m.str("\nA responder marks or corrects a key time with `m` in the war-room or `warroom timeline append --kind incident.mitigated ...`; the latest mark is in force. Unmarked ones are inferred: started from the error ratio's first sample above the impact threshold, detected from the first critical alert, acknowledged from the first page acknowledged, mitigated from the error ratio back under the threshold, resolved when every alert has cleared.\n")
+	m.openPara()
+	m.str("A responder marks or corrects a key time with ")
+	m.code("m")
+	m.str(" in the war-room or ")
+	m.code("warroom timeline append --kind incident.mitigated ...")
+	m.str("; the latest mark is in force. Unmarked ones are inferred: started from the error ratio's first sample above the impact threshold, detected from the first critical alert, acknowledged from the first page acknowledged, mitigated from the error ratio back under the threshold, resolved when every alert has cleared.")
+	m.closePara()
 }
 
-// entryRef writes a link to r's row in the full timeline.
-func (m *mdWriter) entryRef(r timeline.Row) {
-	m.printf("[%s](#%s)", r.Entry.ID, r.Entry.ID)
+// said writes when a mark that names a past time was made (field said,
+// RFC 3339), so the draft shows it was set after the fact.
+func (m *docWriter) said(r timeline.Row) {
+	said, err := time.Parse(time.RFC3339, r.Fields["said"])
+	if err != nil {
+		return
+	}
+	m.str(", said at ")
+	m.time(said, fullTime)
 }
 
-func (m *mdWriter) runbookRuns(runs []RunbookRun) {
+func (m *docWriter) runbookRuns(runs []RunbookRun) {
 	if len(runs) == 0 {
 		return
 	}
-	m.str("\n## Runbook runs\n")
+	m.heading(2, "Runbook runs")
 	for _, run := range runs {
-		name := run.Runbook
-		if name == "" {
-			name = "runbook"
-		}
 		result := run.Result
 		if result == "" {
 			result = "no result recorded"
 		}
-		m.printf("\n### %s (run %s): %s, %s\n\n", name, run.ID, result, formatDuration(run.End.Sub(run.Start)))
+		m.mk.heading(m, 3, true)
+		m.cell(cmpOr(run.Runbook, "runbook"), 0)
+		m.str(" (run ")
+		m.cell(run.ID, 0)
+		m.str("): ")
+		m.cell(result, 0)
+		m.str(", " + formatDuration(run.End.Sub(run.Start)))
+		m.mk.heading(m, 3, false)
+		m.openPara()
 		m.str("From ")
 		m.time(run.Start, fullTime)
 		m.str(" to ")
@@ -275,30 +377,40 @@ func (m *mdWriter) runbookRuns(runs []RunbookRun) {
 				if i > 0 {
 					m.str(",")
 				}
-				m.printf(" %s=%s", codeSpan(p[0]), codeSpan(p[1]))
+				m.str(" ")
+				m.code(p[0])
+				m.str("=")
+				m.code(p[1])
 			}
 			m.str(".")
 		}
-		m.str("\n")
+		m.closePara()
 		if len(run.Steps) == 0 {
 			continue
 		}
-		m.str("\n| Step | Started | Duration | Result | Summary |\n|---|---|---|---|---|\n")
+		m.table("Step", "Started", "Duration", "Result", "Summary")
 		for _, s := range run.Steps {
-			m.str("| ")
+			m.openRow()
 			m.cell(s.Name, 0)
-			m.str(" | ")
+			m.nextCell()
 			m.time(s.Start, shortTime)
-			m.printf(" | %s | ", formatDuration(s.Duration))
+			m.nextCell()
+			m.str(formatDuration(s.Duration))
+			m.nextCell()
 			m.cell(s.Result, 0)
-			m.str(" | ")
+			m.nextCell()
 			m.cell(s.Summary, maxCellText)
-			m.str(" |\n")
+			m.closeRow()
 		}
+		m.endTable()
 		for _, s := range run.Steps {
 			if s.Output != "" {
-				fence := strings.Repeat("`", max(3, longestRun(s.Output, '`')+1))
-				m.printf("\nOutput of %s:\n\n%s\n%s\n%s\n", codeSpan(s.Name), fence, strings.TrimRight(s.Output, "\n"), fence)
+				m.openPara()
+				m.str("Output of ")
+				m.code(s.Name)
+				m.str(":")
+				m.closePara()
+				m.mk.codeBlock(m, s.Output)
 			}
 		}
 	}

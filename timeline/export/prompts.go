@@ -286,22 +286,26 @@ func quickAcknowledge(rec *promptRecord) []prompt {
 
 // retrospective writes the retrospective headings, each with its prompts
 // and an empty line to write on.
-func (m *mdWriter) retrospective(prompts []prompt) {
+func (m *docWriter) retrospective(prompts []prompt) {
 	for _, h := range retroHeadings {
-		m.printf("\n## %s\n\n_%s_\n\n", h.name, h.hint)
+		m.heading(2, h.name)
+		m.emPara(h.hint)
+		m.openList()
 		for _, p := range prompts {
 			if p.Heading != h.name {
 				continue
 			}
-			m.str("- ")
+			m.openItem()
 			m.cell(p.Text, maxCellText)
 			if p.From.Entry.ID != "" {
 				m.str(" (")
 				m.entryRef(p.From)
 				m.str(")")
 			}
-			m.str("\n")
+			m.closeItem()
 		}
-		m.str("- \n")
+		m.openItem()
+		m.closeItem()
+		m.closeList()
 	}
 }

@@ -1,8 +1,6 @@
 package export
 
 import (
-	"strings"
-
 	"github.com/warroomhq/warroom/timeline"
 )
 
@@ -24,19 +22,18 @@ func DrillScorecard(rows []timeline.Row) (timeline.Row, bool) {
 // drillScorecard writes the Drill scorecard section: the card as it was
 // recorded, its columns kept in a code block, and when. An incident that
 // was no drill has no such section.
-func (m *mdWriter) drillScorecard(rows []timeline.Row) {
+func (m *docWriter) drillScorecard(rows []timeline.Row) {
 	r, ok := DrillScorecard(rows)
 	if !ok {
 		return
 	}
-	m.str("\n## Drill scorecard\n\nScored ")
+	m.heading(2, "Drill scorecard")
+	m.openPara()
+	m.str("Scored ")
 	m.time(r.Occurred, fullTime)
 	m.str(" on the drill's clock (")
 	m.entryRef(r)
-	m.str("): the responder's actions replayed on the scenario's seed.\n\n")
-	fence := "```"
-	for strings.Contains(r.Text, fence) {
-		fence += "`"
-	}
-	m.str(fence + "text\n" + strings.TrimRight(r.Text, "\n") + "\n" + fence + "\n")
+	m.str("): the responder's actions replayed on the scenario's seed.")
+	m.closePara()
+	m.mk.codeBlock(m, r.Text)
 }

@@ -33,13 +33,21 @@ func TestMarkdownHasTheDrillScorecard(t *testing.T) {
 	}
 	md := buf.String()
 	want := "\n## Drill scorecard\n\nScored 2026-02-18 10:30:00 UTC on the drill's clock ([e3](#e3)): the responder's actions replayed on the scenario's seed.\n\n" +
-		"```text\nscenario disk-full (seed 7): score 96/100\nmitigated after 0h10m (the real incident: 0h19m)\n" +
+		"```\nscenario disk-full (seed 7): score 96/100\nmitigated after 0h10m (the real incident: 0h19m)\n" +
 		"  8m0s     host-log-cleanup instance=i-1 path=/var/log     done     helped\n```\n"
 	if !strings.Contains(md, want) {
 		t.Fatalf("draft lacks the scorecard section %q:\n%s", want, md)
 	}
 	if strings.Count(md, "## Drill scorecard") != 1 || strings.Contains(md[:strings.Index(md, "## Full timeline")], "score 40/100") {
 		t.Errorf("an earlier card shows in the scorecard section:\n%s", md)
+	}
+
+	buf.Reset()
+	if err := HTML(&buf, entries, Options{Incident: "drill-1", Location: time.UTC}); err != nil {
+		t.Fatal(err)
+	}
+	if page := buf.String(); !strings.Contains(page, "Drill scorecard</h2>") || !strings.Contains(page, "<pre><code>scenario disk-full (seed 7): score 96/100\n") {
+		t.Errorf("the HTML page lacks the scorecard section:\n%s", page)
 	}
 
 	buf.Reset()
