@@ -80,7 +80,7 @@ func (p *alertsPane) set(source string, alerts []integrations.Alert) []integrati
 			}
 		}
 	}
-	p.list.setFilter(p.list.filter, len(p.sorted), p.match)
+	p.list.refilter(p)
 	if hadSelection && p.pinned {
 		// Keep the cursor on the same alert while the list re-sorts.
 		for pos := range p.list.count(len(p.sorted)) {
@@ -105,7 +105,10 @@ func (p *alertsPane) setInflight(id string, f inflight) {
 	p.inflight[id] = f
 }
 
-func (p *alertsPane) match(i int, q string) bool {
+// count is the number of alerts, for the filter.
+func (p *alertsPane) count() int { return len(p.sorted) }
+
+func (p *alertsPane) match(i int, q []string) bool {
 	a := p.sorted[i]
 	return contains(a.Title+" "+a.Service+" "+string(a.Severity)+" "+string(a.Status)+" "+a.ID, q)
 }

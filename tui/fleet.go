@@ -112,7 +112,7 @@ func (p *fleetPane) derive() {
 	p.findings = drift.Compare(p.allGroups, backends, p.bindings)
 	p.list.clamp(p.selectable())
 	if p.zoomIn != "" {
-		p.inner.setFilter(p.inner.filter, p.innerLen(), p.innerMatch)
+		p.inner.refilter(fleetRows{p})
 	}
 }
 
@@ -127,9 +127,14 @@ func (p *fleetPane) trend(key string) []trendPoint {
 	return nil
 }
 
-// innerMatch is the drill-in filter's match over a row's text.
-func (p *fleetPane) innerMatch(i int, q string) bool {
-	return contains(strings.Join(p.innerCells(i, 0), " "), q)
+// fleetRows are the rows of a drill-in, for its filter.
+type fleetRows struct{ p *fleetPane }
+
+func (r fleetRows) count() int { return r.p.innerLen() }
+
+// match is the drill-in filter's match over a row's text.
+func (r fleetRows) match(i int, q []string) bool {
+	return contains(strings.Join(r.p.innerCells(i, 0), " "), q)
 }
 
 func (p *fleetPane) selectable() int { return len(p.allGroups) + len(p.haproxy) }

@@ -474,12 +474,12 @@ func (m Model) focusedFilter() string {
 func (m *Model) setFocusedFilter(q string) {
 	switch m.focus {
 	case paneAlerts:
-		m.alerts.list.setFilter(q, len(m.alerts.sorted), m.alerts.match)
+		m.alerts.list.setFilter(q, &m.alerts)
 	case paneChat:
-		m.chat.list.setFilter(q, len(m.chat.messages), m.chat.match)
+		m.chat.list.setFilter(q, &m.chat)
 	case paneTimeline:
-		m.timeline.list.setFilter(q, len(m.timeline.rows), m.timeline.match)
+		m.timeline.list.setFilter(q, &m.timeline)
 	case paneFleet:
-		m.fleet.inner.setFilter(q, m.fleet.innerLen(), m.fleet.innerMatch)
+		m.fleet.inner.setFilter(q, fleetRows{&m.fleet})
 	}
 }

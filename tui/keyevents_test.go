@@ -59,11 +59,11 @@ func TestTimelineKeyEventsOnly(t *testing.T) {
 	if row, _ := p.selected(); row.rec.ID != "e5" {
 		t.Fatalf("a star above the cursor moved it to %s, want it kept on e5", row.rec.ID)
 	}
-	p.list.setFilter("dana", len(p.order), p.match)
+	p.list.setFilter("dana", &p)
 	if got, want := listedIDs(&p), "e2 e3 e4 e5"; got != want {
 		t.Fatalf("key events filtered /dana: %q, want %q", got, want)
 	}
-	p.list.setFilter("", len(p.order), p.match)
+	p.list.setFilter("", &p)
 	p.toggleKeyOnly()
 	if n := p.list.count(len(p.rows)); n != len(p.rows) {
 		t.Fatalf("K again lists %d of %d entries", n, len(p.rows))

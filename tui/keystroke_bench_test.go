@@ -29,8 +29,9 @@ func timelineScreen() Model {
 // BenchmarkTimelineFilterKeystroke is one key press typed into the
 // Timeline's filter over 100,000 entries, on the UI goroutine (Update):
 // "type" types a query a letter at a time and takes it back with
-// backspace, as a responder does; "rescan" alternates two queries neither
-// of which narrows the other, so every key filters every entry.
+// backspace, as a responder does; "rescan" is the worst key: the filtering
+// one does when the query narrows no earlier one, so every entry is
+// searched (it alternates two such queries, without the input line).
 func BenchmarkTimelineFilterKeystroke(b *testing.B) {
 	b.Run("type", func(b *testing.B) {
 		m := keyIn(timelineScreen(), letter('/'))
@@ -51,12 +52,12 @@ func BenchmarkTimelineFilterKeystroke(b *testing.B) {
 	})
 	b.Run("rescan", func(b *testing.B) {
 		m := keyIn(timelineScreen(), letter('/'))
-		script := []tea.KeyPressMsg{letter('9'), backspace, letter('x'), backspace}
+		queries := []string{"9", "x"} // 40% and all of the entries
 		b.ReportAllocs()
 		b.ResetTimer()
 		i := 0
 		for b.Loop() {
-			m = keyIn(m, script[i%len(script)])
+			m.setFocusedFilter(queries[i%len(queries)])
 			i++
 		}
 	})

@@ -149,7 +149,7 @@ func (f *runbookFlow) filter(cat *runbooks.Catalog) {
 			return 0
 		case strings.Contains(rb.Name, q):
 			return 1
-		case contains(rb.Name+" "+rb.Description, q):
+		case contains(rb.Name+" "+rb.Description, strings.Fields(q)):
 			return 2
 		}
 		return -1

@@ -31,6 +31,10 @@ type timelineRow struct {
 // incident's length.
 type timelinePane struct {
 	rows []timelineRow // in arrival order, so indices into it never change
+	// text is every row's searchable text (kind, source, actor, text),
+	// lower-cased once when the row arrives or is amended, never per
+	// keystroke.
+	text textIndex
 	// order is every row's index in time order: the display order. The
 	// list's positions (and its filter's matches) are positions in order.
 	order   []int
@@ -60,6 +64,7 @@ func (p *timelinePane) add(recs []integrations.Record, unsaved bool) {
 		}
 		i := len(p.rows)
 		p.rows = append(p.rows, timelineRow{rec: r, unsaved: unsaved})
+		p.text.add(searchText(r))
 		if id := r.Fields["alert"]; id != "" {
 			// In time order too: mostly an append.
 			at, _ := slices.BinarySearchFunc(p.byAlert[id], i, p.compare)
@@ -68,7 +73,7 @@ func (p *timelinePane) add(recs []integrations.Record, unsaved bool) {
 		if r.ID != "" {
 			p.byID[r.ID] = i
 		}
-		if isKeyEvent(p.rows[i]) {
+		if isKeyEvent(&p.rows[i]) {
 			p.indexKey(i)
 		}
 		fresh = append(fresh, i)
@@ -97,6 +102,7 @@ func (p *timelinePane) place(fresh []int) {
 		slices.SortFunc(fresh, p.compare)
 	}
 	l := &p.list
+	l.forget()
 	at, _ := slices.BinarySearchFunc(p.order, fresh[0], p.compare)
 	tail := slices.Clone(p.order[at:])
 	cursorWas, cursorTo := -1, -1 // display positions of the cursor's entry
@@ -126,7 +132,7 @@ func (p *timelinePane) place(fresh []int) {
 			continue
 		}
 		p.order = append(p.order, fresh[j])
-		if filtering && p.match(pos, l.filter) {
+		if filtering && p.match(pos, l.words) {
 			l.matches = append(l.matches, pos)
 		}
 		j++
@@ -154,6 +160,7 @@ func (p *timelinePane) unplace(i int) bool {
 	}
 	p.order = slices.Delete(p.order, pos, pos+1)
 	l := &p.list
+	l.forget()
 	if !l.narrowed() {
 		if l.cursor > pos {
 			l.cursor--
@@ -186,6 +193,7 @@ func (p *timelinePane) amend(r integrations.Record, placed int) (moved int, ok b
 	switch r.Amends.Op {
 	case "text":
 		row.rec.Text, row.edited = r.Text, true
+		p.text.set(i, searchText(row.rec))
 	case "time":
 		if i < placed && p.unplace(i) {
 			moved, ok = i, true
@@ -196,35 +204,69 @@ func (p *timelinePane) amend(r integrations.Record, placed int) (moved int, ok b
 		}
 		slices.SortFunc(p.keyRows, p.compare)
 	case "star", "unstar":
-		was := isKeyEvent(*row)
+		was := isKeyEvent(row)
 		row.starred = r.Amends.Op == "star"
-		if now := isKeyEvent(*row); now != was {
+		if now := isKeyEvent(row); now != was {
 			p.keyChanged(i, now, placed)
 		}
 	case "hide", "unhide":
 		row.hidden = r.Amends.Op == "hide"
 	case "erase":
 		row.rec.Text, row.rec.Fields, row.edited = "[erased]", nil, true
+		p.text.set(i, searchText(row.rec))
 	}
 	return moved, ok
 }
 
 // match reports whether the entry at display position pos is shown for
-// query q (empty: any) in the current mode.
-func (p *timelinePane) match(pos int, q string) bool {
-	row := p.rows[p.order[pos]]
-	if p.keyOnly && !isKeyEvent(row) {
+// the query's words (none: any) in the current mode.
+func (p *timelinePane) match(pos int, words []string) bool {
+	i := p.order[pos]
+	if p.keyOnly && !isKeyEvent(&p.rows[i]) {
 		return false
 	}
-	r := row.rec
-	return q == "" || contains(r.Kind+" "+kindLabel(r.Kind)+" "+r.Source+" "+r.Actor+" "+r.Text, q)
+	return p.text.has(i, words)
+}
+
+// count is the number of entries, for the filter.
+func (p *timelinePane) count() int { return len(p.order) }
+
+// scan filters every entry in one pass over the text index, returning
+// the display positions that match.
+func (p *timelinePane) scan(words []string) []int {
+	var out []int
+	if len(words) == 0 {
+		for pos := range p.order {
+			if p.match(pos, nil) {
+				out = append(out, pos)
+			}
+		}
+		return out
+	}
+	found := p.text.search(words)
+	out = make([]int, 0, countMarked(found))
+	for pos, i := range p.order {
+		if marked(found, i) && (!p.keyOnly || isKeyEvent(&p.rows[i])) {
+			out = append(out, pos)
+		}
+	}
+	return out
+}
+
+// searchText is what the filter searches in an entry.
+func searchText(r integrations.Record) string {
+	text := r.Kind
+	if label := kindLabel(r.Kind); label != r.Kind {
+		text += " " + label
+	}
+	return text + " " + r.Source + " " + r.Actor + " " + r.Text
 }
 
 // isKeyEvent reports whether a row is one of the few that tell the story:
 // notes, decisions, key-time marks, alerts firing and clearing, runbook
 // outcomes, source outages and recoveries, odd-one-out findings, and
 // anything starred.
-func isKeyEvent(row timelineRow) bool {
+func isKeyEvent(row *timelineRow) bool {
 	switch k := row.rec.Kind; {
 	case row.starred, k == "note", k == "decision", strings.HasPrefix(k, "incident."),
 		k == "alert.triggered", k == "alert.resolved", k == "source.status", k == "oddone",
@@ -257,9 +299,10 @@ func (p *timelinePane) keyChanged(i int, key bool, placed int) {
 		return
 	}
 	l := &p.list
+	l.forget()
 	k, found := slices.BinarySearch(l.matches, pos)
 	switch {
-	case key && !found && p.match(pos, l.filter):
+	case key && !found && p.match(pos, l.words):
 		l.matches = slices.Insert(l.matches, k, pos)
 		if !l.follow && l.cursor >= k {
 			l.cursor++ // stay on the entry it was on
@@ -281,12 +324,13 @@ func (p *timelinePane) toggleKeyOnly() {
 	l := &p.list
 	l.narrow = p.keyOnly
 	if !p.keyOnly {
-		l.setFilter(l.filter, len(p.order), p.match)
+		l.refilter(p)
 		return
 	}
-	l.matches = l.matches[:0]
+	l.forget()
+	l.matches = nil
 	for _, i := range p.keyRows {
-		if pos, ok := slices.BinarySearchFunc(p.order, i, p.compare); ok && p.match(pos, l.filter) {
+		if pos, ok := slices.BinarySearchFunc(p.order, i, p.compare); ok && p.match(pos, l.words) {
 			l.matches = append(l.matches, pos)
 		}
 	}

@@ -160,7 +160,7 @@ func TestTimelineListsEntriesByTheirTime(t *testing.T) {
 func TestTimelineFilterAndCursorFollowEntriesIntoPlace(t *testing.T) {
 	p := newTimelinePane()
 	p.add(fixtureRecords(10), false) // 07:15:00 … 07:15:09; chat.message at e2, e6, e10
-	p.list.setFilter("chat", len(p.rows), p.match)
+	p.list.setFilter("chat", &p)
 	p.list.move(-1, p.list.count(len(p.rows)), true)
 	if row, _ := p.selected(); row.rec.ID != "e6" {
 		t.Fatalf("cursor on %s, want e6", row.rec.ID)
@@ -183,7 +183,7 @@ func TestTimelineFilterAndCursorFollowEntriesIntoPlace(t *testing.T) {
 	if row, _ := p.selected(); row.rec.ID != "e6" {
 		t.Errorf("after a time correction the cursor is on %s, want e6", row.rec.ID)
 	}
-	p.list.setFilter("", len(p.rows), p.match)
+	p.list.setFilter("", &p)
 	if got, want := listedIDs(&p), "e11 e10 e1 e2 e3 e4 e12 e5 e6 e7 e8 e9 e13"; got != want {
 		t.Errorf("unfiltered: %s, want %s", got, want)
 	}
