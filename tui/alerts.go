@@ -210,7 +210,7 @@ func (p *alertsPane) severityStyle(st Styles, a integrations.Alert) string {
 	return sev
 }
 
-func (p *alertsPane) render(st Styles, width, height int, focused bool, now time.Time, related []integrations.Record, mark string) string {
+func (p *alertsPane) draw(st Styles, width, height int, focused bool, now time.Time, related []integrations.Record, mark string) string {
 	if a, ok := p.selected(); ok && p.detail {
 		return frame(st, "Alert "+a.ID, alertDetail(st, a, width-2, now, related), width, height, focused)
 	}

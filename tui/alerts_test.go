@@ -155,7 +155,7 @@ func TestAlertsPaneNamesTheServiceOfEveryRow(t *testing.T) {
 		{ID: "B1", Service: "checkout", Severity: integrations.SeverityCritical, Status: integrations.AlertTriggered, Title: "checkout: 5xx", CreatedAt: at("07:10")},
 		{ID: "B2", Service: "checkout", Severity: integrations.SeverityCritical, Status: integrations.AlertTriggered, Title: "checkout: latency", CreatedAt: at("07:05")},
 	})
-	out := ansi.Strip(p.render(PlainStyles(), 80, 6, true, fixtureNow, nil, ""))
+	out := ansi.Strip(p.draw(PlainStyles(), 80, 6, true, fixtureNow, nil, ""))
 	lines := strings.Split(out, "\n")
 	if !strings.Contains(lines[1], "SEV  STAT FIRED     SERVICE     TITLE") {
 		t.Errorf("no column names above the alerts:\n%s", out)

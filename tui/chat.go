@@ -56,7 +56,7 @@ func (p *chatPane) selected() (integrations.Message, bool) {
 	return p.messages[p.list.item(min(p.list.cursor, n-1))], true
 }
 
-func (p *chatPane) render(st Styles, width, height int, focused bool, now time.Time, mark string) string {
+func (p *chatPane) draw(st Styles, width, height int, focused bool, now time.Time, mark string) string {
 	inner, wrapAt := height-2, width-2
 	n := len(p.messages)
 	var lines []string

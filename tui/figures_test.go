@@ -101,7 +101,7 @@ func TestTrendCarriesItsScaleAndWindow(t *testing.T) {
 // beside it sideMin), and the other row stays even.
 func TestFocusedPaneTakesTheWiderShare(t *testing.T) {
 	m := screenModel(120, 40, Options{})
-	width := func(p pane) int { return m.paneWidth(p) }
+	width := func(p pane) int { m.relayout(); return m.paneWidth(p) } // the fields are set directly, not through Update
 	if width(paneAlerts) != 72 || width(paneFleet) != 48 || width(paneChat) != 60 {
 		t.Errorf("alerts focused: alerts %d fleet %d chat %d", width(paneAlerts), width(paneFleet), width(paneChat))
 	}

@@ -84,7 +84,7 @@ func TestZoomAndBack(t *testing.T) {
 	if !m.zoomed || m.focus != paneTimeline {
 		t.Fatalf("zoomed=%v focus=%d, want the timeline zoomed", m.zoomed, m.focus)
 	}
-	_, ps := m.placements()
+	ps := m.lay.panes // the layout Update kept
 	if len(ps) != 1 || ps[0].w != 120 {
 		t.Fatalf("zoomed layout %+v, want one full-width pane", ps)
 	}

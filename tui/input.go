@@ -71,6 +71,11 @@ func (m *Model) refused(what string) tea.Cmd {
 
 func (m Model) updateKeys(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	k := m.keys
+	for _, b := range m.component(m.focus).bindings(k) {
+		if key.Matches(msg, b.Binding) {
+			return m, b.act(&m)
+		}
+	}
 	switch {
 	case key.Matches(msg, k.Quit):
 		if m.flow != nil && m.flow.stage == stageRunning {
@@ -98,44 +103,17 @@ func (m Model) updateKeys(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.setFocus((m.focus + paneCount - 1) % paneCount)
 	case key.Matches(msg, k.GoPane):
 		m.setFocus(pane(msg.String()[0] - '1'))
-	case key.Matches(msg, k.Up):
-		m.scrollPane(m.focus, -1)
-	case key.Matches(msg, k.Down):
-		m.scrollPane(m.focus, 1)
-	case key.Matches(msg, k.PageUp):
-		m.scrollPane(m.focus, -max(1, m.paneHeight(m.focus)-1))
-	case key.Matches(msg, k.PageDown):
-		m.scrollPane(m.focus, max(1, m.paneHeight(m.focus)-1))
-	case key.Matches(msg, k.Top):
-		m.scrollPane(m.focus, -1<<30)
-	case key.Matches(msg, k.Bottom):
-		m.scrollPane(m.focus, 1<<30)
 	case key.Matches(msg, k.Zoom):
 		m.zoomed = !m.zoomed
-	case m.focus == paneFleet && key.Matches(msg, k.Chart):
-		m.chart.open = !m.chart.open
-	case m.focus == paneFleet && m.chart.open && key.Matches(msg, k.ZoomIn):
-		m.chart.zoom = max(0, m.chart.zoom-1)
-	case m.focus == paneFleet && m.chart.open && key.Matches(msg, k.ZoomOut):
-		m.chart.zoom = min(len(chartWindows)-1, m.chart.zoom+1)
 	case key.Matches(msg, k.Open):
-		switch m.focus {
-		case paneAlerts:
-			_, ok := m.alerts.selected()
-			m.alerts.detail = ok
-		case paneFleet:
-			m.fleet.enter()
-		case paneTimeline:
-			_, ok := m.timeline.selected()
-			m.timeline.detail = ok
-		}
+		m.component(m.focus).enter()
 	case key.Matches(msg, k.Back):
 		if _, back := m.escAction(); back != nil {
-			back(&m)
+			back()
 		}
 	case key.Matches(msg, k.Filter):
-		if m.focus == paneFleet && m.fleet.zoomIn == "" {
-			return m, m.raise("enter a group or HAProxy instance first: / filters its rows", false)
+		if why := m.component(m.focus).cannotFilter(); why != "" {
+			return m, m.raise(why, false)
 		}
 		return m, m.openInput(inputFilter, m.focusedFilter())
 	case key.Matches(msg, k.Note):
@@ -144,30 +122,6 @@ func (m Model) updateKeys(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, m.openInput(inputDecision, m.drafts[inputDecision])
 	case key.Matches(msg, k.Mark):
 		return m, m.openInput(inputMark, m.drafts[inputMark])
-	case m.focus == paneTimeline && key.Matches(msg, k.Star):
-		row, ok := m.timeline.selected()
-		if !ok || row.rec.ID == "" {
-			return m, m.raise("select a saved entry to star", false)
-		}
-		op := "star"
-		if row.starred {
-			op = "unstar"
-		}
-		return m, m.saveRecord(inputNone, integrations.Record{Kind: "amend", Text: op,
-			Amends: &integrations.Amendment{Target: row.rec.ID, Op: op}})
-	case (m.focus == paneTimeline || m.focus == paneChat) && key.Matches(msg, k.FollowUp):
-		return m.followUp()
-	case m.focus == paneTimeline && key.Matches(msg, k.Edit):
-		row, ok := m.timeline.selected()
-		if !ok || row.rec.ID == "" {
-			return m, m.raise("select a saved entry to edit", false)
-		}
-		m.editTarget = row.rec.ID
-		return m, m.openInput(inputEdit, row.rec.Text)
-	case m.focus == paneTimeline && key.Matches(msg, k.KeyEvents):
-		m.timeline.toggleKeyOnly()
-	case m.focus == paneTimeline && key.Matches(msg, k.Jump):
-		return m, m.openInput(inputJump, "")
 	case msg.String() == "c":
 		if !k.Chat.Enabled() {
 			return m, m.refused("posting to chat")
@@ -183,25 +137,54 @@ func (m Model) updateKeys(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
-// followUp records a note that makes the selected timeline entry or chat
-// line a follow-up for the postmortem: its text after "Follow-up:", who
-// said it, and in field ref the entry it came from (for a chat line, the
-// entry that recorded it, once the timeline has it).
-func (m Model) followUp() (tea.Model, tea.Cmd) {
-	var text, author, ref string
-	if m.focus == paneChat {
-		msg, ok := m.chat.selected()
-		if !ok {
-			return m, m.raise("select a chat line to make a follow-up of", false)
-		}
-		text, author, ref = msg.Text, msg.User, m.timeline.chatEntry(msg.ID)
-	} else {
-		row, ok := m.timeline.selected()
-		if !ok || row.rec.ID == "" {
-			return m, m.raise("select a saved entry to make a follow-up of", false)
-		}
-		text, author, ref = row.rec.Text, row.rec.Actor, row.rec.ID
+// starSelected stars the selected timeline entry, or unstars it.
+func (m *Model) starSelected() tea.Cmd {
+	row, ok := m.timeline.selected()
+	if !ok || row.rec.ID == "" {
+		return m.raise("select a saved entry to star", false)
 	}
+	op := "star"
+	if row.starred {
+		op = "unstar"
+	}
+	return m.saveRecord(inputNone, integrations.Record{Kind: "amend", Text: op,
+		Amends: &integrations.Amendment{Target: row.rec.ID, Op: op}})
+}
+
+// editSelected opens the input line on the selected entry's text: what
+// is sent amends it.
+func (m *Model) editSelected() tea.Cmd {
+	row, ok := m.timeline.selected()
+	if !ok || row.rec.ID == "" {
+		return m.raise("select a saved entry to edit", false)
+	}
+	m.editTarget = row.rec.ID
+	return m.openInput(inputEdit, row.rec.Text)
+}
+
+// followUpChat makes the selected chat line a follow-up; its ref is the
+// entry that recorded it, once the timeline has it.
+func (m *Model) followUpChat() tea.Cmd {
+	msg, ok := m.chat.selected()
+	if !ok {
+		return m.raise("select a chat line to make a follow-up of", false)
+	}
+	return m.followUp(msg.Text, msg.User, m.timeline.chatEntry(msg.ID))
+}
+
+// followUpEntry makes the selected timeline entry a follow-up.
+func (m *Model) followUpEntry() tea.Cmd {
+	row, ok := m.timeline.selected()
+	if !ok || row.rec.ID == "" {
+		return m.raise("select a saved entry to make a follow-up of", false)
+	}
+	return m.followUp(row.rec.Text, row.rec.Actor, row.rec.ID)
+}
+
+// followUp records a note that makes a timeline entry or chat line a
+// follow-up for the postmortem: its text after "Follow-up:", who said it,
+// and in field ref the entry it came from.
+func (m *Model) followUp(text, author, ref string) tea.Cmd {
 	text = "Follow-up: " + oneLine(text)
 	if author != "" {
 		text += " (from " + author + ")"
@@ -210,7 +193,7 @@ func (m Model) followUp() (tea.Model, tea.Cmd) {
 	if ref != "" {
 		fields = map[string]string{"ref": ref}
 	}
-	return m, m.saveRecord(inputNone, integrations.Record{Kind: "note", Text: text, Fields: fields})
+	return m.saveRecord(inputNone, integrations.Record{Kind: "note", Text: text, Fields: fields})
 }
 
 // alertAction acknowledges or resolves the selected alert; resolving asks
@@ -242,28 +225,14 @@ func (m Model) alertAction(verb string, enabled, confirm bool) (tea.Model, tea.C
 }
 
 // escAction is what esc does now, named for the footer, and nil when it
-// does nothing: in the focused pane only, it closes the open detail, else
-// clears the filter, else leaves the drill-in. Nothing else answers esc
-// here: zoom has z, a finished run's footer line its own key.
-func (m Model) escAction() (string, func(*Model)) {
-	switch {
-	case m.focus == paneAlerts && m.alerts.detail:
-		return "back", func(m *Model) { m.alerts.detail = false }
-	case m.focus == paneTimeline && m.timeline.detail:
-		return "back", func(m *Model) { m.timeline.detail = false }
-	case m.focus == paneFleet && m.chart.open:
-		return "close chart", func(m *Model) { m.chart.open = false }
-	case m.focusedFilter() != "":
-		return "clear filter", func(m *Model) { m.setFocusedFilter("") }
-	case m.focus == paneFleet && m.fleet.zoomIn != "":
-		return "back", func(m *Model) { m.fleet.back() }
-	}
-	return "", nil
-}
+// does nothing: the focused pane's, only (its detail, its chart, its
+// filter, its drill-in, in that order). Nothing else answers esc here:
+// zoom has z, a finished run's footer line its own key.
+func (m *Model) escAction() (string, func()) { return m.component(m.focus).esc() }
 
 // keysNow is the key map with esc named for what it does now, and
 // hidden when it does nothing.
-func (m Model) keysNow() keyMap {
+func (m *Model) keysNow() keyMap {
 	k := m.keys
 	if what, back := m.escAction(); back != nil {
 		k.Esc = key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", what))
@@ -455,31 +424,4 @@ func parseJump(text string, now time.Time) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("not a time: %q (try 15:04 or 2006-01-02 15:04)", text)
-}
-
-func (m Model) focusedFilter() string {
-	switch m.focus {
-	case paneAlerts:
-		return m.alerts.list.filter
-	case paneChat:
-		return m.chat.list.filter
-	case paneTimeline:
-		return m.timeline.list.filter
-	case paneFleet:
-		return m.fleet.inner.filter
-	}
-	return ""
-}
-
-func (m *Model) setFocusedFilter(q string) {
-	switch m.focus {
-	case paneAlerts:
-		m.alerts.list.setFilter(q, &m.alerts)
-	case paneChat:
-		m.chat.list.setFilter(q, &m.chat)
-	case paneTimeline:
-		m.timeline.list.setFilter(q, &m.timeline)
-	case paneFleet:
-		m.fleet.inner.setFilter(q, fleetRows{&m.fleet})
-	}
 }

@@ -77,7 +77,7 @@ func TestTimelineKeyEventsGolden(t *testing.T) {
 	m.apply(integrations.Batch{Records: keyEventsFixture()})
 	m.setFocus(paneTimeline)
 	m = pressAll(m, "K")
-	out := m.timeline.render(PlainStyles(), 90, 14, true, fixtureNow)
+	out := m.timeline.draw(PlainStyles(), 90, 14, true, fixtureNow)
 	if !strings.Contains(out, "key events") {
 		t.Errorf("title does not say key events:\n%s", out)
 	}

@@ -131,6 +131,7 @@ type Model struct {
 	help   help.Model
 
 	width, height int
+	lay           screenLayout // where the panes are, kept by relayout
 	now           time.Time
 	focus         pane
 	lastSide      pane // the last non-timeline pane focused, for the columns layout
@@ -176,7 +177,7 @@ func New(opts Options) Model {
 	if opts.NoColor {
 		h.Styles = help.Styles{}
 	}
-	return Model{
+	m := Model{
 		opts: opts, styles: st, keys: newKeyMap(opts), help: h,
 		width: 80, height: 24, now: opts.IncidentStart,
 		alerts: alertsPane{}, fleet: newFleetPane(opts.Bindings), chat: newChatPane(opts.Actions.Chat != nil), timeline: newTimelinePane(),
@@ -184,6 +185,8 @@ func New(opts Options) Model {
 		ledger: ledger.New(), toast: unfinishedToast(opts.Unfinished),
 		series: newSeriesStore(opts.History), chart: chartView{zoom: defaultChartWindow},
 	}
+	m.relayout()
+	return m
 }
 
 // Init starts the clock and asks the terminal for its background colour.
@@ -199,14 +202,28 @@ func (m Model) tick(after time.Duration) tea.Cmd {
 	return tea.Tick(after, func(time.Time) tea.Msg { return tickMsg{now: clock()} })
 }
 
-// Update routes messages.
+// Update routes messages, and lays the screen out again after any that
+// may have changed it: every message but a scroll and a letter typed into
+// the input line, which move a cursor and change no size.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if m.scrolls(msg) {
+		m.scroll(msg)
+		return m, nil
+	}
+	next, cmd := m.update(msg)
+	nm := next.(Model)
+	if !m.typing(msg) {
+		nm.relayout()
+	}
+	return nm, cmd
+}
+
+func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		m.help.SetWidth(msg.Width)
 		m.field.SetWidth(max(10, msg.Width-16))
-		m.relayout()
 		return m, nil
 	case tea.BackgroundColorMsg:
 		if !m.opts.NoColor {
@@ -258,23 +275,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		case m.input != inputNone:
 			return m.updateInput(msg)
 		}
-		next, cmd := m.updateKeys(msg)
-		nm := next.(Model)
-		nm.relayout() // the focus, the zoom or a drill-in may have changed
-		return nm, cmd
+		return m.updateKeys(msg)
 	case tea.MouseClickMsg:
 		if p, ok := m.paneAt(msg.X, msg.Y); ok && m.input == inputNone && m.confirm == nil && m.panelClosed() {
 			m.setFocus(p)
-			m.relayout()
-		}
-		return m, nil
-	case tea.MouseWheelMsg:
-		if p, ok := m.paneAt(msg.X, msg.Y); ok && m.panelClosed() {
-			delta := 3
-			if msg.Button == tea.MouseWheelUp {
-				delta = -3
-			}
-			m.scrollPane(p, delta)
 		}
 		return m, nil
 	}
@@ -338,24 +342,6 @@ func (m *Model) setFocus(p pane) {
 	m.focus = p
 	if p != paneTimeline {
 		m.lastSide = p
-	}
-}
-
-// scrollPane moves a pane: negative is up (older), positive down.
-func (m *Model) scrollPane(p pane, delta int) {
-	switch p {
-	case paneAlerts:
-		m.alerts.pinned = true
-		m.alerts.list.move(delta, len(m.alerts.sorted), false)
-		m.alerts.list.settle(len(m.alerts.sorted), alertRows(m.paneHeight(p)))
-	case paneFleet:
-		m.fleet.move(delta)
-		m.fleet.inner.settle(m.fleet.innerLen(), m.paneHeight(p)-1)
-	case paneChat:
-		m.chat.list.move(delta, len(m.chat.messages), true)
-	case paneTimeline:
-		m.timeline.list.move(delta, len(m.timeline.rows), true)
-		m.timeline.list.settle(len(m.timeline.rows), m.paneHeight(p))
 	}
 }
 

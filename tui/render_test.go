@@ -16,12 +16,12 @@ func TestAlertsPaneGolden(t *testing.T) {
 	var p alertsPane
 	p.set("pagerduty", fixtureAlerts())
 	t.Run("list", func(t *testing.T) {
-		golden.RequireEqual(t, p.render(PlainStyles(), 72, 8, true, fixtureNow, nil, ""))
+		golden.RequireEqual(t, p.draw(PlainStyles(), 72, 8, true, fixtureNow, nil, ""))
 	})
 	p.detail = true
 	t.Run("detail", func(t *testing.T) {
 		related := []integrations.Record{{Occurred: at("07:16"), Kind: "alert.triggered", Text: "[critical] web: HTTP 5xx above 5%"}}
-		golden.RequireEqual(t, p.render(PlainStyles(), 72, 16, true, fixtureNow, related, ""))
+		golden.RequireEqual(t, p.draw(PlainStyles(), 72, 16, true, fixtureNow, related, ""))
 	})
 }
 
@@ -36,11 +36,11 @@ func TestChatPaneGolden(t *testing.T) {
 	p := newChatPane(true)
 	p.add(fixtureChat())
 	t.Run("newest", func(t *testing.T) {
-		golden.RequireEqual(t, p.render(PlainStyles(), 40, 8, false, fixtureNow, ""))
+		golden.RequireEqual(t, p.draw(PlainStyles(), 40, 8, false, fixtureNow, ""))
 	})
 	p.list.move(-1, len(p.messages), true)
 	t.Run("scrolled", func(t *testing.T) {
-		golden.RequireEqual(t, p.render(PlainStyles(), 40, 8, true, fixtureNow, ""))
+		golden.RequireEqual(t, p.draw(PlainStyles(), 40, 8, true, fixtureNow, ""))
 	})
 }
 
@@ -50,7 +50,7 @@ func TestTimelinePaneGolden(t *testing.T) {
 	unsaved := fixtureRecords(1)
 	unsaved[0].ID, unsaved[0].Occurred = "u1", at("07:15").Add(30*time.Second)
 	p.add(unsaved, true)
-	golden.RequireEqual(t, p.render(PlainStyles(), 70, 8, false, fixtureNow))
+	golden.RequireEqual(t, p.draw(PlainStyles(), 70, 8, false, fixtureNow))
 }
 
 func TestHeaderShowsEverySourceStateInWords(t *testing.T) {
@@ -79,8 +79,8 @@ func TestPanesRenderExactSize(t *testing.T) {
 	for _, size := range [][2]int{{20, 4}, {40, 10}, {100, 30}} {
 		w, h := size[0], size[1]
 		for name, out := range map[string]string{
-			"alerts": a.render(NewStyles(true), w, h, true, fixtureNow, nil, ""),
-			"chat":   c.render(NewStyles(true), w, h, false, fixtureNow, ""),
+			"alerts": a.draw(NewStyles(true), w, h, true, fixtureNow, nil, ""),
+			"chat":   c.draw(NewStyles(true), w, h, false, fixtureNow, ""),
 		} {
 			lines := strings.Split(out, "\n")
 			if len(lines) != h {
@@ -152,7 +152,7 @@ func TestChatWrapsEachMessageOnce(t *testing.T) {
 		{User: "cy", At: at("07:18"), Text: "see https://example.com/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/b now"},
 		{User: "dee", At: at("07:19"), Text: "run haproxy-rolling-restart after scale-up\nthen check the edges"},
 	})
-	out := p.render(PlainStyles(), 40, 14, false, fixtureNow, "")
+	out := p.draw(PlainStyles(), 40, 14, false, fixtureNow, "")
 	golden.RequireEqual(t, out)
 	for _, l := range strings.Split(out, "\n") {
 		if strings.Contains(l, "haproxy-") && !strings.Contains(l, "haproxy-rolling-restart") {
@@ -166,7 +166,7 @@ func TestChatWrapsEachMessageOnce(t *testing.T) {
 // channel with nothing in it says that instead.
 func TestChatPaneSaysWhenChatIsNotConfigured(t *testing.T) {
 	off := newChatPane(false)
-	out := off.render(PlainStyles(), 50, 8, false, fixtureNow, "")
+	out := off.draw(PlainStyles(), 50, 8, false, fixtureNow, "")
 	golden.RequireEqual(t, out)
 	for _, want := range []string{"chat not configured", "slack: section"} {
 		if !strings.Contains(out, want) {
@@ -174,7 +174,7 @@ func TestChatPaneSaysWhenChatIsNotConfigured(t *testing.T) {
 		}
 	}
 	empty := newChatPane(true)
-	if out := empty.render(PlainStyles(), 50, 8, false, fixtureNow, ""); strings.Contains(out, "not configured") || !strings.Contains(out, "no messages") {
+	if out := empty.draw(PlainStyles(), 50, 8, false, fixtureNow, ""); strings.Contains(out, "not configured") || !strings.Contains(out, "no messages") {
 		t.Errorf("an empty configured channel reads:\n%s", out)
 	}
 	// A session with no chat action is one with no channel configured.

@@ -383,7 +383,7 @@ func (p *timelinePane) related(alertID string, limit int) []integrations.Record 
 	return out
 }
 
-func (p *timelinePane) render(st Styles, width, height int, focused bool, now time.Time) string {
+func (p *timelinePane) draw(st Styles, width, height int, focused bool, now time.Time) string {
 	if row, ok := p.selected(); ok && p.detail {
 		return frame(st, "Entry "+row.rec.ID+"  (esc back)", entryDetail(st, row, width-2), width, height, focused)
 	}

@@ -133,7 +133,7 @@ func TestTimelineListsEntriesByTheirTime(t *testing.T) {
 	if row, _ := p.selected(); row.rec.ID != "e5" {
 		t.Errorf("following the newest entry, the cursor is on %s, want e5 (08:30)", row.rec.ID)
 	}
-	golden.RequireEqual(t, p.render(PlainStyles(), 70, 9, true, at("08:30")))
+	golden.RequireEqual(t, p.draw(PlainStyles(), 70, 9, true, at("08:30")))
 
 	// An alert's detail lists its entries in the same order.
 	about := func(id, hm string) integrations.Record {

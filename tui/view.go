@@ -3,14 +3,11 @@ package tui
 import (
 	"errors"
 	"slices"
-	"sort"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
-
-	"github.com/warroomhq/warroom/integrations"
 )
 
 var errNoStore = errors.New("no timeline store is open")
@@ -18,17 +15,20 @@ var errNoStore = errors.New("no timeline store is open")
 // View draws the screen.
 func (m Model) View() tea.View {
 	var b strings.Builder
-	for _, line := range m.header(m.width) {
+	header, footer := m.header(m.width), m.footer()
+	for _, line := range header {
 		b.WriteString(line)
 		b.WriteByte('\n')
 	}
-	tabBar, ps := m.placements()
+	// The frame is laid out from what it draws, so it always fits; the
+	// layout kept for keys and the mouse (relayout) is the same unless
+	// something changed the model without Update.
+	tabBar, ps := m.placements(len(header), lineCount(footer))
 	if tabBar {
 		b.WriteString(m.tabBar())
 		b.WriteByte('\n')
 	}
 	// Panes sharing a top edge are joined side by side, rows stacked.
-	sort.SliceStable(ps, func(i, j int) bool { return ps[i].y < ps[j].y })
 	for i := 0; i < len(ps); {
 		j := i
 		var row []string
@@ -39,7 +39,7 @@ func (m Model) View() tea.View {
 		b.WriteByte('\n')
 		i = j
 	}
-	b.WriteString(m.footer())
+	b.WriteString(footer)
 	v := tea.NewView(b.String())
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion
@@ -50,30 +50,14 @@ func (m Model) View() tea.View {
 	return v
 }
 
-func (m Model) renderPane(p placed) string {
-	st, focused := m.styles, m.focus == p.pane
-	switch p.pane {
-	case paneRunbook:
+func (m *Model) renderPane(p placed) string {
+	if p.pane == paneRunbook {
 		if m.ledgerView.open {
 			return m.renderLedger(p.w, p.h)
 		}
 		return m.renderFlow(p.w, p.h)
-	case paneAlerts:
-		var related []integrations.Record
-		if a, ok := m.alerts.selected(); ok && m.alerts.detail {
-			related = m.timeline.related(a.ID, max(0, p.h-14))
-		}
-		return m.alerts.render(st, p.w, p.h, focused, m.now, related, m.staleMark(paneAlerts))
-	case paneFleet:
-		if m.chart.open {
-			return m.renderChart(p.w, p.h, focused)
-		}
-		return m.fleet.render(st, p.w, p.h, focused, m.now, m.staleMark(paneFleet))
-	case paneChat:
-		return m.chat.render(st, p.w, p.h, focused, m.now, m.staleMark(paneChat))
-	default:
-		return m.timeline.render(st, p.w, p.h, focused, m.now)
 	}
+	return m.component(p.pane).render(m.env(p.pane), p.w, p.h, m.focus == p.pane)
 }
 
 func (m Model) footer() string {
