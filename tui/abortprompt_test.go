@@ -30,7 +30,7 @@ func TestAbortPromptFollowsTheRunAndEndsWithIt(t *testing.T) {
 	next, _ := m.Update(runDoneMsg{flow: f, report: &runbooks.Report{Runbook: "scale-up", Status: runbooks.RunDone,
 		Steps: []runbooks.StepState{{Index: 1, Name: "scale", Status: runbooks.StepDone}}}})
 	m = next.(Model)
-	if m.confirm != nil || strings.Contains(screen(m), "Abort runbook") {
+	if m.confirming() != nil || strings.Contains(screen(m), "Abort runbook") {
 		t.Fatalf("still asking to abort a finished run:\n%s", screen(m))
 	}
 	if _, cmd := m.Update(keyMsg("y")); cmd != nil {

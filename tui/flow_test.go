@@ -83,8 +83,8 @@ func TestNoteThatFailsToSaveIsKept(t *testing.T) {
 	if len(final.timeline.rows) != 0 {
 		t.Fatal("an unsaved note was shown on the timeline as if recorded")
 	}
-	if final.field.Value() != "decided to throttle" {
-		t.Fatalf("the typed note was lost: %q", final.field.Value())
+	if final.drafts[inputNote] != "decided to throttle" {
+		t.Fatalf("the typed note was lost: %q", final.drafts[inputNote])
 	}
 }
 

@@ -3,7 +3,6 @@ package tui
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -47,18 +46,30 @@ var inputPlaceholders = map[inputKind]string{
 	inputFilter:   "words to match (kind, source, actor or text)",
 }
 
+// openInput opens the input line for kind, holding value; m.field is its
+// model, sized and styled for the terminal.
 func (m *Model) openInput(kind inputKind, value string) tea.Cmd {
-	m.input, m.inputErr = kind, ""
-	m.field.Prompt = inputPrompts[kind]
-	m.field.SetValue(value)
-	m.field.CursorEnd()
-	m.field.Placeholder = inputPlaceholders[kind]
-	return m.field.Focus()
+	m.closeInput() // one line at a time
+	d := &inputDialog{kind: kind, field: m.field, submit: m.keys.Submit, cancel: m.keys.Cancel}
+	d.field.Prompt = inputPrompts[kind]
+	d.field.SetValue(value)
+	d.field.CursorEnd()
+	d.field.Placeholder = inputPlaceholders[kind]
+	m.push(d)
+	return d.field.Focus()
+}
+
+// reopenInput opens the input line again on refused text, saying why.
+func (m *Model) reopenInput(kind inputKind, text, why string) tea.Cmd {
+	cmd := m.openInput(kind, text)
+	m.inputLine().err = why
+	return cmd
 }
 
 func (m *Model) closeInput() {
-	m.input = inputNone
-	m.field.Blur()
+	if in := m.inputLine(); in != nil {
+		m.remove(in)
+	}
 }
 
 // refused tells the user why a key did nothing, instead of silently ignoring it.
@@ -79,13 +90,14 @@ func (m Model) updateKeys(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	switch {
 	case key.Matches(msg, k.Quit):
 		if m.flow != nil && m.flow.stage == stageRunning {
-			m.confirm = &confirmation{
+			m.push(&confirmDialog{
 				prompt: "runbook " + m.flow.rb.Name + " is running: quitting aborts it. y to abort and quit, any other key stays",
 				run:    tea.Quit, // the session aborts runs and waits for them on the way out
-			}
+			})
 			return m, nil
 		}
-		if m.confirm = m.quitWarning(); m.confirm != nil {
+		if c := m.quitWarning(); c != nil {
+			m.push(c)
 			return m, nil
 		}
 		return m, tea.Quit
@@ -218,7 +230,7 @@ func (m Model) alertAction(verb string, enabled, confirm bool) (tea.Model, tea.C
 	m.alerts.hold()
 	cmd := m.actOnAlert(verb, a.ID)
 	if confirm {
-		m.confirm = &confirmation{prompt: "Resolve " + a.ID + " (" + oneLine(a.Title) + ")? y to confirm, any other key cancels", run: cmd}
+		m.push(&confirmDialog{prompt: "Resolve " + a.ID + " (" + oneLine(a.Title) + ")? y to confirm, any other key cancels", run: cmd})
 		return m, nil
 	}
 	return m, cmd
@@ -240,75 +252,36 @@ func (m *Model) keysNow() keyMap {
 	return k
 }
 
-func (m Model) updateConfirm(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
-	c := m.confirm
-	m.confirm = nil
-	yes := c.yes
-	if len(yes) == 0 {
-		yes = []string{"y"}
-	}
-	if slices.Contains(yes, msg.String()) {
-		return m, c.run
-	}
-	kept := c.kept
-	if kept == "" {
-		kept = "cancelled"
-	}
-	return m, m.raise(kept, false)
-}
-
-func (m Model) updateInput(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
-	switch {
-	case key.Matches(msg, m.keys.Cancel):
-		switch m.input {
-		case inputFilter:
-			m.setFocusedFilter("")
-		case inputNote, inputDecision, inputMark, inputChat:
-			m.drafts[m.input] = m.field.Value()
-		}
-		m.closeInput()
-		m.inputErr = ""
-		return m, nil
-	case key.Matches(msg, m.keys.Submit):
-		return m.submitInput()
-	}
-	var cmd tea.Cmd
-	m.field, cmd = m.field.Update(msg)
-	if m.input == inputFilter {
-		m.setFocusedFilter(m.field.Value())
-	}
-	return m, cmd
-}
-
-func (m Model) submitInput() (tea.Model, tea.Cmd) {
-	text := strings.TrimSpace(m.field.Value())
-	kind := m.input
+// submitInput acts on the text sent from the input line of kind: it
+// records it, posts it, jumps to it or filters by it. Refused text keeps
+// the line open, saying why.
+func (m *Model) submitInput(kind inputKind, text string) tea.Cmd {
+	text = strings.TrimSpace(text)
 	switch {
 	case kind == inputFilter:
 		m.closeInput()
-		return m, nil
+		return nil
 	case text == "":
-		return m, nil
+		return nil
 	case kind == inputJump:
 		at, err := parseJump(text, m.now)
 		if err != nil {
-			m.inputErr = err.Error()
-			return m, nil
+			m.inputLine().err = err.Error()
+			return nil
 		}
 		m.closeInput()
-		m.inputErr = ""
 		if !m.timeline.jump(at) {
-			return m, m.raise("nothing on the timeline at or after "+at.Format("Mon 15:04:05"), false)
+			return m.raise("nothing on the timeline at or after "+at.Format("Mon 15:04:05"), false)
 		}
 		m.timeline.list.settle(len(m.timeline.rows), m.paneHeight(paneTimeline))
-		return m, nil
+		return nil
 	}
 	m.closeInput()
 	delete(m.drafts, kind)
 	switch kind {
 	case inputChat:
 		chat := m.opts.Actions.Chat
-		return m, func() tea.Msg {
+		return func() tea.Msg {
 			ctx, cancel := context.WithTimeout(context.Background(), actionTimeout)
 			defer cancel()
 			since := time.Now() // the channel's clock is the wall clock, not the drill's
@@ -316,33 +289,29 @@ func (m Model) submitInput() (tea.Model, tea.Cmd) {
 			return chatPostedMsg{text: text, since: since, err: err}
 		}
 	case inputEdit:
-		return m, m.saveRecord(kind, integrations.Record{Kind: "amend", Text: text,
+		return m.saveRecord(kind, integrations.Record{Kind: "amend", Text: text,
 			Amends: &integrations.Amendment{Target: m.editTarget, Op: "text"}})
 	case inputDecision:
-		return m, m.saveRecord(kind, integrations.Record{Kind: "decision", Text: text})
+		return m.saveRecord(kind, integrations.Record{Kind: "decision", Text: text})
 	case inputMark:
 		which, what, _ := strings.Cut(text, " ")
 		if !keyTimes[strings.ToLower(which)] {
 			m.drafts[kind] = text
-			cmd := m.openInput(inputMark, text)
-			m.inputErr = fmt.Sprintf("%q is not a key time: start with started, detected, acknowledged, mitigated or resolved", which)
-			return m, cmd
+			return m.reopenInput(inputMark, text, fmt.Sprintf("%q is not a key time: start with started, detected, acknowledged, mitigated or resolved", which))
 		}
 		named, what, err := markTime(strings.TrimSpace(what), m.now, m.opts.IncidentStart)
 		if err != nil {
 			m.drafts[kind] = text
-			cmd := m.openInput(inputMark, text)
-			m.inputErr = err.Error()
-			return m, cmd
+			return m.reopenInput(inputMark, text, err.Error())
 		}
 		if what == "" {
 			what = strings.ToLower(which)
 		}
 		// A past time is the time the entry names; saveRecord keeps when
 		// it was said beside it.
-		return m, m.saveRecord(kind, integrations.Record{Kind: "incident." + strings.ToLower(which), Occurred: named, Text: what})
+		return m.saveRecord(kind, integrations.Record{Kind: "incident." + strings.ToLower(which), Occurred: named, Text: what})
 	}
-	return m, m.saveRecord(kind, integrations.Record{Kind: "note", Text: text})
+	return m.saveRecord(kind, integrations.Record{Kind: "note", Text: text})
 }
 
 // keyTimes are the incident's key times the postmortem export reports.

@@ -203,7 +203,7 @@ func (m *Model) scrolls(msg tea.Msg) bool {
 		return true
 	case tea.KeyPressMsg:
 		k := m.keys
-		return m.confirm == nil && m.panelClosed() && m.input == inputNone &&
+		return m.top() == nil && m.panelClosed() &&
 			key.Matches(msg, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom)
 	}
 	return false
@@ -244,6 +244,6 @@ func (m *Model) scroll(msg tea.Msg) {
 // line keeps its height.
 func (m *Model) typing(msg tea.Msg) bool {
 	press, ok := msg.(tea.KeyPressMsg)
-	return ok && m.input != inputNone && m.confirm == nil && m.panelClosed() &&
-		!key.Matches(press, m.keys.Submit, m.keys.Cancel)
+	_, input := m.top().(*inputDialog)
+	return ok && input && m.panelClosed() && !key.Matches(press, m.keys.Submit, m.keys.Cancel)
 }

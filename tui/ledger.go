@@ -68,7 +68,7 @@ func (m Model) inForceList() string {
 
 // quitWarning asks before quitting with changes in force, which nobody
 // would then see.
-func (m Model) quitWarning() *confirmation {
+func (m Model) quitWarning() *confirmDialog {
 	if len(m.inForce) == 0 {
 		return nil
 	}
@@ -76,7 +76,7 @@ func (m Model) quitWarning() *confirmation {
 	if len(m.inForce) == 1 {
 		verb = " stays"
 	}
-	return &confirmation{
+	return &confirmDialog{
 		prompt: "⚑ " + m.inForceCount() + verb + " in place if you quit: y quits, any other key stays — " + m.inForceList(),
 		run:    tea.Quit,
 	}

@@ -131,7 +131,7 @@ func TestQuitWarnsWhileChangesAreInForce(t *testing.T) {
 	waitFor(t, tm, "cancelled")
 	press(tm, "q", "y")
 	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
-	if final.confirm != nil {
+	if final.confirming() != nil {
 		t.Fatal("quit confirmation still pending")
 	}
 }

@@ -101,28 +101,6 @@ type toast struct {
 	ticks int
 }
 
-// confirmation is a pending "are you sure?" for a dangerous key.
-type confirmation struct {
-	prompt string
-	run    tea.Cmd
-	yes    []string // the keys that confirm: y when empty
-	kept   string   // what any other key leaves as it is: "cancelled" when empty
-	// aborts is the run the question would abort: its prompt follows the
-	// run's progress (live), and the question is withdrawn when the run
-	// ends, so it never quotes stale figures or offers to abort a run
-	// that is over.
-	aborts *runbookFlow
-	live   func(Model) string
-}
-
-// text is the prompt as it stands now.
-func (c *confirmation) text(m Model) string {
-	if c.live != nil {
-		return c.live(m)
-	}
-	return c.prompt
-}
-
 // Model is the root model.
 type Model struct {
 	opts   Options
@@ -145,14 +123,14 @@ type Model struct {
 	series   seriesStore // the main figures' recent series, bounded
 	chart    chartView
 
-	input      inputKind
-	field      textinput.Model
+	// dialogs is the overlay stack: the input line and the questions;
+	// the one on top takes the keys.
+	dialogs    []dialog
+	field      textinput.Model      // the input line's model, sized and styled for the terminal
 	drafts     map[inputKind]string // unsent text of notes, decisions and chat, kept across esc and failures
 	editTarget string               // the entry an edit amends
 	saving     int                  // entries typed here still on their way to the store
-	inputErr   string
-	confirm    *confirmation
-	flow       *runbookFlow // the runbook panel, while open
+	flow       *runbookFlow         // the runbook panel, while open
 	frame      int          // ticks so far, for spinners
 	toast      toast
 	storeErr   string // the last failure to persist pumped records
@@ -266,18 +244,18 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case tea.KeyPressMsg:
 		switch {
-		case m.confirm != nil: // first: the runbook panel asks too
-			return m.updateConfirm(msg)
+		case m.confirming() != nil: // first: the runbook panel asks too
+			return m, m.toTop(msg)
 		case m.ledgerView.open:
 			return m.ledgerKeys(msg)
 		case m.flow != nil && !m.flow.hidden:
 			return m.updateFlow(msg)
-		case m.input != inputNone:
-			return m.updateInput(msg)
+		case m.top() != nil:
+			return m, m.toTop(msg)
 		}
 		return m.updateKeys(msg)
 	case tea.MouseClickMsg:
-		if p, ok := m.paneAt(msg.X, msg.Y); ok && m.input == inputNone && m.confirm == nil && m.panelClosed() {
+		if p, ok := m.paneAt(msg.X, msg.Y); ok && m.top() == nil && m.panelClosed() {
 			m.setFocus(p)
 		}
 		return m, nil
@@ -285,12 +263,17 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if m.flow != nil && !m.flow.hidden {
 		return m, m.flow.updateInputs(msg)
 	}
-	if m.input != inputNone {
-		var cmd tea.Cmd
-		m.field, cmd = m.field.Update(msg)
-		return m, cmd
+	return m, m.toTop(msg)
+}
+
+// toTop hands msg to the dialog on top and acts on what it asks.
+func (m *Model) toTop(msg tea.Msg) tea.Cmd {
+	d := m.top()
+	if d == nil {
+		return nil
 	}
-	return m, nil
+	in, cmd := d.update(msg)
+	return tea.Batch(cmd, m.act(in))
 }
 
 // apply folds a pump batch into the panes.
@@ -350,7 +333,7 @@ func (m Model) saved(msg savedMsg) (tea.Model, tea.Cmd) {
 	m.saving--
 	if msg.err != nil {
 		problem := msg.rec.Kind + " NOT saved: " + msg.err.Error()
-		if msg.from == inputNone || msg.from == inputEdit || m.input != inputNone {
+		if msg.from == inputNone || msg.from == inputEdit || m.inputLine() != nil {
 			// Nothing to reopen, or the user is typing something else:
 			// keep the text as a draft and say so.
 			if msg.from != inputNone && msg.from != inputEdit {
@@ -360,9 +343,7 @@ func (m Model) saved(msg savedMsg) (tea.Model, tea.Cmd) {
 			return m, m.raise(problem, true)
 		}
 		// Reopen the input with the text, so nothing typed is lost.
-		cmd := m.openInput(msg.from, msg.rec.Text)
-		m.inputErr = problem
-		return m, cmd
+		return m, m.reopenInput(msg.from, msg.rec.Text, problem)
 	}
 	m.timeline.add([]integrations.Record{msg.rec}, false)
 	if msg.from == inputNone {

@@ -355,8 +355,8 @@ func (m Model) updateFlow(msg tea.Msg) (tea.Model, tea.Cmd) {
 		for _, s := range msg.report.Steps {
 			f.setStep(s)
 		}
-		if m.confirm != nil && m.confirm.aborts == f {
-			m.confirm = nil // nothing left to abort: the toast says how it ended
+		if c := m.confirming(); c != nil && c.aborts == f {
+			m.remove(c) // nothing left to abort: the toast says how it ended
 		}
 		if msg.report.Status == runbooks.RunFailed || msg.report.Status == runbooks.RunRefused || msg.report.Status == runbooks.RunAborted {
 			return m, m.raise(fmt.Sprintf("runbook %s %s: %v", msg.report.Runbook, msg.report.Status, msg.report.Err), true)
@@ -525,17 +525,15 @@ func (m Model) askAbort(again string) (tea.Model, tea.Cmd) {
 	if f.aborting {
 		return m, nil
 	}
-	live := func(m Model) string {
-		return m.abortPrompt() + "\n" + again + " again or y aborts · esc keeps it running"
-	}
-	m.confirm = &confirmation{
-		prompt: live(m),
+	tail := again + " again or y aborts · esc keeps it running"
+	m.push(&confirmDialog{
+		prompt: m.abortPrompt() + "\n" + tail,
 		run:    func() tea.Msg { return abortMsg{flow: f} },
 		yes:    []string{"y", again},
 		kept:   f.rb.Name + " keeps running",
 		aborts: f,
-		live:   live,
-	}
+		tail:   tail,
+	})
 	return m, nil
 }
 

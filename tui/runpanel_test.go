@@ -382,18 +382,18 @@ func TestAbortPromptSaysWhatItCancels(t *testing.T) {
 	m.flow.hidden = true
 	fromPane := pressAll(m, "1", "x")
 	for where, got := range map[string]Model{"run view": inPanel, "Alerts pane": fromPane} {
-		if got.confirm == nil || got.flow.aborting {
+		if got.confirming() == nil || got.flow.aborting {
 			t.Fatalf("%s: x aborted at once, or asked nothing", where)
 		}
 		want := "Abort runbook scale-up? It cancels step 1/2 scale (web in service 4/12, pending 8) and 1 step(s) not started; what it has already changed stays.\nx again or y aborts · esc keeps it running"
-		if got.confirm.prompt != want {
-			t.Errorf("%s: prompt\n%q\nwant\n%q", where, got.confirm.prompt, want)
+		if got.confirming().prompt != want {
+			t.Errorf("%s: prompt\n%q\nwant\n%q", where, got.confirming().prompt, want)
 		}
 		got.width, got.height = 80, 24 // wrapped, not cut, on a small terminal
 		if s := screen(got); !strings.Contains(s, "x again or y aborts · esc keeps it running") || !strings.Contains(s, "already changed stays.") {
 			t.Errorf("%s: the prompt is cut at 80 columns:\n%s", where, s)
 		}
-		if kept := pressAll(got, "esc"); kept.confirm != nil || kept.flow.aborting {
+		if kept := pressAll(got, "esc"); kept.confirming() != nil || kept.flow.aborting {
 			t.Errorf("%s: esc did not keep the run going", where)
 		}
 		next, cmd := got.Update(keyMsg("x"))

@@ -240,8 +240,9 @@ func TestMarkKeyTimeRefusesFutureAndNonsense(t *testing.T) {
 	} {
 		m := screenModel(120, 40, Options{Record: store.record}) // the incident's clock says 07:40
 		got := pressAll(typeInto(pressAll(m, "m"), line), "enter")
-		if !strings.Contains(got.inputErr, want) || got.input != inputMark || got.field.Value() != line || got.saving != 0 {
-			t.Errorf("%q: error %q (want %q), input %v %q, saving %d", line, got.inputErr, want, got.input, got.field.Value(), got.saving)
+		in := got.inputLine()
+		if in == nil || !strings.Contains(in.err, want) || in.kind != inputMark || in.field.Value() != line || got.saving != 0 {
+			t.Errorf("%q: input %+v (want error %q), saving %d", line, in, want, got.saving)
 		}
 	}
 }

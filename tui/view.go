@@ -60,16 +60,17 @@ func (m *Model) renderPane(p placed) string {
 	return m.component(p.pane).render(m.env(p.pane), p.w, p.h, m.focus == p.pane)
 }
 
-func (m Model) footer() string {
+func (m *Model) footer() string {
 	st := m.styles
 	var lines []string
-	if m.inputErr != "" {
-		lines = append(lines, fit(st.Error.Render(m.inputErr), m.width))
+	confirm, input := m.confirming(), m.inputLine()
+	if input != nil && input.err != "" {
+		lines = append(lines, fit(st.Error.Render(input.err), m.width))
 	}
 	switch {
-	case m.confirm != nil:
+	case confirm != nil:
 		// Wrapped, not cut: the prompt says what the key will do.
-		prompt := ansi.Wrap(m.confirm.text(m), max(10, m.width-2), "")
+		prompt := ansi.Wrap(m.question(confirm), max(10, m.width-2), "")
 		for i, l := range strings.Split(prompt, "\n") {
 			mark := "⚠ "
 			if i > 0 {
@@ -77,8 +78,8 @@ func (m Model) footer() string {
 			}
 			lines = append(lines, fit(st.Warn.Render(mark+l), m.width))
 		}
-	case m.input != inputNone:
-		lines = append(lines, fit(m.field.View(), m.width))
+	case input != nil:
+		lines = append(lines, fit(input.field.View(), m.width))
 	case m.saving > 0:
 		lines = append(lines, fit(st.Dim.Render("saving…"), m.width))
 	}
@@ -99,11 +100,11 @@ func (m Model) footer() string {
 		lines = append(lines, fit(m.runLine(), m.width))
 	}
 	switch {
-	case !m.panelClosed() && m.confirm == nil:
+	case !m.panelClosed() && confirm == nil:
 		lines = append(lines, m.help.View(m.flowHelp()))
 	case !m.panelClosed():
 		// The prompt above says which keys answer it.
-	case m.input != inputNone:
+	case input != nil:
 		lines = append(lines, m.help.View(inputKeys{m.keys}))
 	case m.help.ShowAll && m.width < 120:
 		// The full help's five columns do not fit a narrow terminal: two
