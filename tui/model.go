@@ -131,7 +131,7 @@ type Model struct {
 	editTarget string               // the entry an edit amends
 	saving     int                  // entries typed here still on their way to the store
 	flow       *runbookFlow         // the runbook panel, while open
-	frame      int          // ticks so far, for spinners
+	frame      int                  // ticks so far, for spinners
 	toast      toast
 	storeErr   string // the last failure to persist pumped records
 
