@@ -159,8 +159,7 @@ func (m *Model) starSelected() tea.Cmd {
 	if row.starred {
 		op = "unstar"
 	}
-	return m.saveRecord(inputNone, integrations.Record{Kind: "amend", Text: op,
-		Amends: &integrations.Amendment{Target: row.rec.ID, Op: op}})
+	return m.saveRecord(inputNone, integrations.Record{Kind: "amend", Text: op, Target: row.rec.ID, Op: op})
 }
 
 // editSelected opens the input line on the selected entry's text: what
@@ -289,8 +288,7 @@ func (m *Model) submitInput(kind inputKind, text string) tea.Cmd {
 			return chatPostedMsg{text: text, since: since, err: err}
 		}
 	case inputEdit:
-		return m.saveRecord(kind, integrations.Record{Kind: "amend", Text: text,
-			Amends: &integrations.Amendment{Target: m.editTarget, Op: "text"}})
+		return m.saveRecord(kind, integrations.Record{Kind: "amend", Text: text, Target: m.editTarget, Op: "text"})
 	case inputDecision:
 		return m.saveRecord(kind, integrations.Record{Kind: "decision", Text: text})
 	case inputMark:

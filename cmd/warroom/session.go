@@ -390,10 +390,9 @@ func recordOne(store *timeline.Store, r integrations.Record) (integrations.Recor
 }
 
 func toEntry(r integrations.Record) timeline.Entry {
-	e := timeline.Entry{Occurred: r.Occurred, Source: r.Source, Kind: r.Kind, Actor: r.Actor,
-		Text: r.Text, Fields: r.Fields, Links: r.Links}
-	if a := r.Amends; a != nil {
-		e.Kind, e.Target, e.Op, e.To = timeline.KindAmend, a.Target, a.Op, a.To
+	e := timeline.Entry{Record: integrations.Record{Occurred: r.Occurred, Source: r.Source, Kind: r.Kind, Actor: r.Actor, Text: r.Text, Fields: r.Fields, Links: r.Links}}
+	if r.IsAmendment() {
+		e.Target, e.Op, e.To = r.Target, r.Op, r.To
 	}
 	return e
 }
@@ -402,8 +401,8 @@ func toEntry(r integrations.Record) timeline.Entry {
 func fromEntry(e timeline.Entry) integrations.Record {
 	r := integrations.Record{ID: e.ID, Occurred: e.Occurred, Source: e.Source, Kind: e.Kind, Actor: e.Actor,
 		Text: e.Text, Fields: e.Fields, Links: e.Links}
-	if e.Kind == timeline.KindAmend {
-		r.Amends = &integrations.Amendment{Target: e.Target, Op: e.Op, To: e.To}
+	if e.Kind == integrations.KindAmend {
+		r.Target, r.Op, r.To = e.Target, e.Op, e.To
 	}
 	return r
 }
