@@ -136,8 +136,8 @@ type chartView struct {
 // mainTarget is what the chart and the header measure: the configured
 // main frontend or backend, else the busiest backend by requests/s.
 func (m Model) mainTarget() string {
-	if m.opts.MainTarget != "" {
-		return m.opts.MainTarget
+	if m.info.MainTarget != "" {
+		return m.info.MainTarget
 	}
 	return m.fleet.busiest
 }

@@ -227,7 +227,7 @@ func (m Model) alertAction(verb string, enabled, confirm bool) (tea.Model, tea.C
 		return m, m.raise(f.verb+" "+a.ID+" is still on its way", false)
 	}
 	m.alerts.hold()
-	cmd := m.actOnAlert(verb, a.ID)
+	cmd := m.actOnAlert(verb, a)
 	if confirm {
 		m.push(&confirmDialog{prompt: "Resolve " + a.ID + " (" + oneLine(a.Title) + ")? y to confirm, any other key cancels", run: cmd})
 		return m, nil
@@ -279,12 +279,12 @@ func (m *Model) submitInput(kind inputKind, text string) tea.Cmd {
 	delete(m.drafts, kind)
 	switch kind {
 	case inputChat:
-		chat := m.opts.Actions.Chat
+		app := m.app
 		return func() tea.Msg {
 			ctx, cancel := context.WithTimeout(context.Background(), actionTimeout)
 			defer cancel()
 			since := time.Now() // the channel's clock is the wall clock, not the drill's
-			_, err := chat.Post(ctx, text, "")
+			_, err := app.Post(ctx, text, "")
 			return chatPostedMsg{text: text, since: since, err: err}
 		}
 	case inputEdit:
@@ -297,7 +297,7 @@ func (m *Model) submitInput(kind inputKind, text string) tea.Cmd {
 			m.drafts[kind] = text
 			return m.reopenInput(inputMark, text, fmt.Sprintf("%q is not a key time: start with started, detected, acknowledged, mitigated or resolved", which))
 		}
-		named, what, err := markTime(strings.TrimSpace(what), m.now, m.opts.IncidentStart)
+		named, what, err := markTime(strings.TrimSpace(what), m.now, m.info.IncidentStart)
 		if err != nil {
 			m.drafts[kind] = text
 			return m.reopenInput(inputMark, text, err.Error())

@@ -72,7 +72,7 @@ func TestTimelineKeyEventsOnly(t *testing.T) {
 // TestTimelineKeyEventsGolden: the pane's title says it shows key events,
 // and of how many entries.
 func TestTimelineKeyEventsGolden(t *testing.T) {
-	m := screenModel(120, 40, Options{})
+	m := screenModel(120, 40, testOpts{})
 	m.apply(integrations.Batch{Records: keyEventsFixture()})
 	m.setFocus(paneTimeline)
 	m = pressAll(m, "K")

@@ -136,12 +136,12 @@ func (m Model) revert() (tea.Model, tea.Cmd) {
 	switch {
 	case it.Revert.Runbook == "":
 		return m, m.raise("no runbook reverts this: "+it.Revert.How, false)
-	case m.opts.Readonly || m.opts.Runbooks.Catalog == nil:
+	case m.opts.Readonly || m.books.Catalog == nil:
 		return m, m.refused("reverting through a runbook")
 	case m.flow != nil && m.flow.stage == stageRunning:
 		return m, m.raise("runbook "+m.flow.rb.Name+" is running: revert once it has ended (r shows it)", true)
 	}
-	rb, err := m.opts.Runbooks.Catalog.Lookup(it.Revert.Runbook)
+	rb, err := m.books.Catalog.Lookup(it.Revert.Runbook)
 	if err != nil {
 		return m, m.raise("cannot revert: "+err.Error(), true)
 	}
@@ -203,9 +203,9 @@ func (m Model) renderLedger(width, height int) string {
 			lines = append(lines, wrap("revert by hand: "+it.Revert.How, "     ", st.Warn.Render)...)
 		}
 	}
-	if len(m.opts.Unfinished) > 0 {
+	if len(m.info.Unfinished) > 0 {
 		lines = append(lines, "", st.PaneTitle.Render("Left unfinished when warroom started:"))
-		for _, u := range m.opts.Unfinished {
+		for _, u := range m.info.Unfinished {
 			lines = append(lines, wrap(u, "  ", st.Bad.Render)...)
 		}
 	}

@@ -50,7 +50,7 @@ func quitAnyway(t *testing.T, tm *teatest.TestModel) Model {
 }
 
 func TestHeaderCountsChangesInForce(t *testing.T) {
-	m := screenModel(120, 40, Options{})
+	m := screenModel(120, 40, testOpts{})
 	if strings.Contains(screen(m), "in force") {
 		t.Fatal("a count with nothing in force")
 	}
@@ -103,7 +103,7 @@ func TestRevertAThrottleFromTheList(t *testing.T) {
 }
 
 func TestRaisedCapacityListsHowToLowerIt(t *testing.T) {
-	m := screenModel(120, 40, Options{})
+	m := screenModel(120, 40, testOpts{})
 	c := ledger.Change{Kind: ledger.Capacity, Group: "web", From: "4", To: "20"}
 	m.apply(integrations.Batch{Records: []integrations.Record{{Occurred: at("07:31"), Source: "runbook", Kind: integrations.KindRunbookStepProgress,
 		Actor: "alice", Fields: map[string]string{"run": "r1", ledger.FieldChange: c.Encode()}}}})
@@ -122,7 +122,7 @@ func TestRaisedCapacityListsHowToLowerIt(t *testing.T) {
 }
 
 func TestQuitWarnsWhileChangesAreInForce(t *testing.T) {
-	tm := loaded(t, Options{})
+	tm := loaded(t, testOpts{})
 	tm.Send(throttled("alice", "30", "edge-1"))
 	waitFor(t, tm, "⚑ 1 in force")
 	press(tm, "q")
@@ -141,7 +141,7 @@ func TestMarkingResolvedWarnsOfChangesInForce(t *testing.T) {
 		r.ID = "e900"
 		return r, nil
 	}
-	tm := loaded(t, Options{Record: record})
+	tm := loaded(t, testOpts{Record: record})
 	tm.Send(throttled("alice", "30", "edge-1"))
 	waitFor(t, tm, "⚑ 1 in force")
 	press(tm, "m")
@@ -155,10 +155,10 @@ func TestMarkingResolvedWarnsOfChangesInForce(t *testing.T) {
 
 func TestUnfinishedRunsShowOnStart(t *testing.T) {
 	left := "run 4f2a of drain-server (backend=edges instance=front server=edge-1) by alice was left unfinished"
-	if m := New(Options{Unfinished: []string{left}}); m.toast.text != left || !m.toast.bad || m.toast.ticks == 0 {
+	if m := newScreen(testOpts{Unfinished: []string{left}}); m.toast.text != left || !m.toast.bad || m.toast.ticks == 0 {
 		t.Errorf("toast on start = %+v", m.toast)
 	}
-	tm := loaded(t, Options{Unfinished: []string{left}})
+	tm := loaded(t, testOpts{Unfinished: []string{left}})
 	press(tm, "f")
 	waitFor(t, tm, "Left unfinished when warroom started:")
 	finish(t, tm)
@@ -192,7 +192,7 @@ func TestPaletteOpensTheListAndReadonlyRefusesReverts(t *testing.T) {
 // closed panel.
 func TestListOpenedFromThePaletteTakesOtherMessages(t *testing.T) {
 	opts, _, _ := drillRunbooks(t)
-	m := New(opts)
+	m := newScreen(opts)
 	m.openRunbooks()
 	next, _ := m.openLedger()
 	m = next.(Model)

@@ -14,45 +14,20 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/warroomhq/warroom/app/api"
 	"github.com/warroomhq/warroom/integrations"
-	"github.com/warroomhq/warroom/integrations/drift"
 	"github.com/warroomhq/warroom/timeline/ledger"
 )
 
-// Options configure the screen.
+// Options configure the screen. Everything the screen shows comes from
+// App: the session's facts (App.Info) once, and the rest in the batches
+// the program is sent; everything it does goes through App, from
+// commands.
 type Options struct {
-	Title         string
-	IncidentStart time.Time
-	Drill         bool
-	Notice        string // one line under the header in drill mode
-	User          string // who is at the keyboard, for notes
-	// Clock is the incident's clock: the drill's scenario time, or the
-	// wall clock. It is read only inside commands.
-	Clock func() time.Time
-	// Record makes a record durable and returns it as stored. It is
-	// called from a command, never from Update or View.
-	Record func(ctx context.Context, r integrations.Record) (integrations.Record, error)
-	// Actions is what the screen may act through (acknowledge, resolve,
-	// post to chat). Nil members hide their keys.
-	Actions integrations.Actions
-	// Bindings tie Auto Scaling groups to HAProxy backends for drift.
-	Bindings []drift.Binding
-	Runbooks RunbookOptions
+	App      api.App
 	Readonly bool // refuse every mutating key
 	Bell     bool // ring the terminal bell with each toast that is bad news
 	NoColor  bool
-
-	// MainTarget is the frontend or backend the header's figure and the
-	// chart measure (INSTANCE/BACKEND, or INSTANCE/fe:NAME); empty: the
-	// busiest backend by requests/s.
-	MainTarget string
-	// History is the series measured before the screen started (after a
-	// restart), in time order: the chart and the header resume from it.
-	History []integrations.Sample
-
-	// Unfinished says what runs a crash or a dropped connection left
-	// unfinished left behind, found when warroom started.
-	Unfinished []string
 }
 
 type pane int
@@ -104,6 +79,9 @@ type toast struct {
 // Model is the root model.
 type Model struct {
 	opts   Options
+	app    api.App
+	info   api.Info        // the session's facts, read once
+	books  api.RunbookInfo // the loaded runbooks, read once
 	styles Styles
 	keys   keyMap
 	help   help.Model
@@ -126,12 +104,13 @@ type Model struct {
 	// dialogs is the overlay stack: the input line and the questions;
 	// the one on top takes the keys.
 	dialogs    []dialog
-	field      textinput.Model      // the input line's model, sized and styled for the terminal
-	drafts     map[inputKind]string // unsent text of notes, decisions and chat, kept across esc and failures
-	editTarget string               // the entry an edit amends
-	saving     int                  // entries typed here still on their way to the store
-	flow       *runbookFlow         // the runbook panel, while open
-	frame      int                  // ticks so far, for spinners
+	field      textinput.Model         // the input line's model, sized and styled for the terminal
+	drafts     map[inputKind]string    // unsent text of notes, decisions and chat, kept across esc and failures
+	editTarget string                  // the entry an edit amends
+	saving     int                     // entries typed here still on their way to the store
+	flow       *runbookFlow            // the runbook panel, while open
+	runs       map[string]*runProgress // runs' states from the batches, by run ID, until their flow takes them
+	frame      int                     // ticks so far, for spinners
 	toast      toast
 	storeErr   string // the last failure to persist pumped records
 
@@ -142,8 +121,13 @@ type Model struct {
 
 // New builds the root model.
 func New(opts Options) Model {
-	if opts.Clock == nil {
-		opts.Clock = time.Now
+	app := opts.App
+	if app == nil {
+		app = noApp{}
+	}
+	info := app.Info()
+	if info.Clock == nil {
+		info.Clock = time.Now
 	}
 	st := NewStyles(true)
 	if opts.NoColor {
@@ -156,12 +140,12 @@ func New(opts Options) Model {
 		h.Styles = help.Styles{}
 	}
 	m := Model{
-		opts: opts, styles: st, keys: newKeyMap(opts), help: h,
-		width: 80, height: 24, now: opts.IncidentStart,
-		alerts: alertsPane{}, fleet: newFleetPane(opts.Bindings), chat: newChatPane(opts.Actions.Chat != nil), timeline: newTimelinePane(),
+		opts: opts, app: app, info: info, books: app.Runbooks(), styles: st, keys: newKeyMap(opts, app, app.Runbooks()), help: h,
+		width: 80, height: 24, now: info.IncidentStart,
+		alerts: alertsPane{}, fleet: newFleetPane(), chat: newChatPane(app.Can("", integrations.CanPost)), timeline: newTimelinePane(),
 		sources: map[string]integrations.SourceStatus{}, field: ti, drafts: map[inputKind]string{},
-		ledger: ledger.New(), toast: unfinishedToast(opts.Unfinished),
-		series: newSeriesStore(opts.History), chart: chartView{zoom: defaultChartWindow},
+		ledger: ledger.New(), toast: unfinishedToast(info.Unfinished),
+		series: newSeriesStore(info.History), chart: chartView{zoom: defaultChartWindow},
 	}
 	m.relayout()
 	return m
@@ -173,7 +157,7 @@ func (m Model) Init() tea.Cmd {
 }
 
 func (m Model) tick(after time.Duration) tea.Cmd {
-	clock := m.opts.Clock
+	clock := m.info.Clock
 	if after == 0 {
 		return func() tea.Msg { return tickMsg{now: clock()} }
 	}
@@ -234,12 +218,9 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.alertActed(msg)
 	case alertSettledMsg:
 		return m.alertSettled(msg)
-	case planMsg, stepMsg, runDoneMsg, abortMsg:
+	case planMsg, runStartedMsg, abortMsg:
 		if m.flow != nil {
 			return m.updateFlow(msg)
-		}
-		if s, ok := msg.(stepMsg); ok {
-			return m, listen(s.flow) // drain a run whose panel is gone
 		}
 		return m, nil
 	case tea.KeyPressMsg:
@@ -280,9 +261,13 @@ func (m *Model) toTop(msg tea.Msg) tea.Cmd {
 func (m *Model) apply(b integrations.Batch) tea.Cmd {
 	var cmds []tea.Cmd
 	for src, alerts := range b.Alerts {
-		for _, a := range m.alerts.set(src, alerts) {
-			cmds = append(cmds, m.raise("NEW CRITICAL: "+a.Title, true))
-		}
+		m.alerts.set(src, alerts)
+	}
+	for _, a := range b.NewCritical {
+		cmds = append(cmds, m.raise("NEW CRITICAL: "+oneLine(a.Title), true))
+	}
+	if b.DriftChecked {
+		m.fleet.findings = b.Drift
 	}
 	for src, groups := range b.Fleet {
 		m.fleet.setGroups(src, groups)
@@ -298,8 +283,13 @@ func (m *Model) apply(b integrations.Batch) tea.Cmd {
 			m.now = st.LastAttempt
 		}
 	}
+	cmds = append(cmds, m.foldRuns(b.Steps, b.RunsEnded))
 	m.series.add(b.Samples)
 	m.chat.add(b.Chat)
+	// Stored records are already durable: the timeline so far when the
+	// session opened, and what other processes appended since.
+	m.timeline.add(b.Stored, false)
+	m.foldLedger(b.Stored)
 	m.timeline.add(b.Records, b.PersistErr != nil)
 	m.foldLedger(b.Records)
 	if b.PersistErr != nil {
@@ -361,8 +351,8 @@ func (m Model) saved(msg savedMsg) (tea.Model, tea.Cmd) {
 // with its text if saving fails.
 func (m *Model) saveRecord(from inputKind, rec integrations.Record) tea.Cmd {
 	m.saving++
-	record, clock := m.opts.Record, m.opts.Clock
-	rec.Source, rec.Actor = "warroom", m.opts.User
+	app, clock := m.app, m.info.Clock
+	rec.Source, rec.Actor = integrations.SourceWarroom, m.info.User
 	return func() tea.Msg {
 		if said := clock(); rec.Occurred.IsZero() {
 			rec.Occurred = said
@@ -373,12 +363,9 @@ func (m *Model) saveRecord(from inputKind, rec integrations.Record) tea.Cmd {
 			}
 			rec.Fields["said"] = said.UTC().Format(time.RFC3339)
 		}
-		if record == nil {
-			return savedMsg{from: from, rec: rec, err: errNoStore}
-		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		saved, err := record(ctx, rec)
+		saved, err := app.Record(ctx, rec)
 		return savedMsg{from: from, rec: saved, err: err}
 	}
 }

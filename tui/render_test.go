@@ -26,7 +26,7 @@ func TestAlertsPaneGolden(t *testing.T) {
 }
 
 func TestFleetPaneGolden(t *testing.T) {
-	p := newFleetPane(nil)
+	p := newFleetPane()
 	p.setGroups("aws", fixtureGroups())
 	p.setBackends("haproxy", fixtureBackends())
 	golden.RequireEqual(t, p.render(PlainStyles(), 80, 12, false, fixtureNow, ""))
@@ -54,7 +54,7 @@ func TestTimelinePaneGolden(t *testing.T) {
 }
 
 func TestHeaderShowsEverySourceStateInWords(t *testing.T) {
-	m := New(Options{Title: "Monday surge", Drill: true, Notice: "simulated", IncidentStart: at("07:15"), NoColor: true})
+	m := newScreen(testOpts{Title: "Monday surge", Drill: true, Notice: "simulated", IncidentStart: at("07:15"), NoColor: true})
 	m.now = fixtureNow
 	m.sources = fixtureStatuses()
 	got := strings.Join(m.header(160), "\n")
@@ -100,7 +100,7 @@ func TestPanesRenderExactSize(t *testing.T) {
 // sequences. Every line stays inside its frame and no escape survives.
 func TestOutsideTextCannotBreakTheScreen(t *testing.T) {
 	nasty := "line one\nline two\ttabbed \x1b[31mred\x1b[0m \x1b]0;owned\x07 \x1b[2J end"
-	m := screenModel(120, 40, Options{})
+	m := screenModel(120, 40, testOpts{})
 	m.apply(integrations.Batch{
 		Alerts:  map[string][]integrations.Alert{"pagerduty": {{ID: "X", Severity: integrations.SeverityCritical, Status: integrations.AlertTriggered, Title: nasty, Body: nasty}}},
 		Chat:    []integrations.Message{{User: "eve\x1b[1m", Text: nasty, At: fixtureNow}},
@@ -126,7 +126,7 @@ func TestOutsideTextCannotBreakTheScreen(t *testing.T) {
 // TestHAProxyDrillInShowsServersWithTrends: enter on an HAProxy instance
 // lists its servers with state, sessions and a 5xx trend of their own.
 func TestHAProxyDrillInShowsServersWithTrends(t *testing.T) {
-	p := newFleetPane(nil)
+	p := newFleetPane()
 	p.setGroups("aws", fixtureGroups())
 	for i := range 3 {
 		snap := fixtureBackends()
@@ -178,13 +178,13 @@ func TestChatPaneSaysWhenChatIsNotConfigured(t *testing.T) {
 		t.Errorf("an empty configured channel reads:\n%s", out)
 	}
 	// A session with no chat action is one with no channel configured.
-	m := New(Options{Title: "INC-7", NoColor: true})
+	m := newScreen(testOpts{Title: "INC-7", NoColor: true})
 	m.setFocus(paneChat)
 	if s := screen(m); !strings.Contains(s, "chat not configured") {
 		t.Errorf("a session with no chat action does not say chat is not configured:\n%s", s)
 	}
 	sc, _ := drill.Lookup(drill.DefaultScenario)
-	m = New(Options{Title: "drill", NoColor: true, Actions: drill.New(sc, drill.Options{}).Actions()})
+	m = newScreen(testOpts{Title: "drill", NoColor: true, Actions: drill.New(sc, drill.Options{}).Actions()})
 	m.setFocus(paneChat)
 	if s := screen(m); strings.Contains(s, "not configured") {
 		t.Errorf("a session with a channel says chat is not configured:\n%s", s)
@@ -194,7 +194,7 @@ func TestChatPaneSaysWhenChatIsNotConfigured(t *testing.T) {
 // TestFleetInstanceWithoutLaunchTimeShowsDash: an instance its source gave
 // no launch time reads — in LAUNCHED, not the zero time's Mon 00:00.
 func TestFleetInstanceWithoutLaunchTimeShowsDash(t *testing.T) {
-	p := newFleetPane(nil)
+	p := newFleetPane()
 	p.setGroups("aws", []integrations.Group{{Name: "web", Desired: 2, Max: 4, InService: 1, Pending: 1, Instances: []integrations.Instance{
 		{ID: "i-0a1", Zone: "eu-west-1a", Lifecycle: integrations.LifecycleInService, Health: "Healthy", PrivateIP: "10.0.0.1", LaunchedAt: at("07:20")},
 		{ID: "i-0b2", Zone: "eu-west-1b", Lifecycle: integrations.LifecyclePending, PrivateIP: "10.0.0.2"},

@@ -2,11 +2,9 @@ package tui
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -14,27 +12,10 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/warroomhq/warroom/app/api"
 	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/runbooks"
 )
-
-// RunbookOptions is what the screen needs to plan and run runbooks.
-type RunbookOptions struct {
-	Catalog  *runbooks.Catalog
-	Limits   runbooks.Limits
-	StateDir string                    // where run locks live
-	Sink     func(integrations.Record) // the timeline (through the pump)
-	// Begin registers a run with whoever must wait for it when the
-	// program quits; its context ends when runs must stop. end is called
-	// once the run has returned. Nil: runs end with the program.
-	Begin func() (ctx context.Context, end func())
-	// Skipped says which of the user's runbooks could not be loaded and
-	// why; the palette shows it.
-	Skipped []string
-	// Redact scrubs secrets from what a run shows on screen (command
-	// output, progress, errors); nil shows them as they come.
-	Redact func(string) string
-}
 
 // The runbook flow: palette → parameter form → plan → confirm → run.
 type runbookStage int
@@ -71,13 +52,13 @@ type runbookFlow struct {
 	typedErr string          // why the typed text was not accepted
 	dryRun   bool
 
+	// runID is the run in the application, once Start has returned; its
+	// step states (each with its start and end on the incident's clock)
+	// and its end arrive in the batches.
+	runID    string
 	steps    []runbooks.StepState
-	clocks   []stepClock // each step's start and end on the incident's clock
-	progress chan stepMsg
-	cancel   context.CancelCauseFunc
 	aborting bool
-	report   *runbooks.Report
-	elapsed  time.Duration // the whole run, on the incident's clock
+	report   *integrations.RunEnded
 	// hidden shrinks a running or finished run to one footer line, so the
 	// panes stay in view during a long run.
 	hidden bool
@@ -91,23 +72,19 @@ type planMsg struct {
 	err  error
 }
 
-// stepClock is when a step started and ended on the incident's clock,
-// the clock the timeline stamps records with: the run view's durations
-// agree with the timeline's, in a drill too.
-type stepClock struct{ started, ended time.Time }
-
-// stepMsg carries one step's new state; runDoneMsg the run's end.
-type stepMsg struct {
+// runStartedMsg is the application's answer to starting the run of flow.
+type runStartedMsg struct {
 	flow  *runbookFlow
-	state runbooks.StepState
-	clock stepClock
+	runID string
+	err   error
 }
 
-type runDoneMsg struct {
-	flow    *runbookFlow
-	report  *runbooks.Report
-	clocks  []stepClock
-	elapsed time.Duration // on the incident's clock
+// runProgress is a run's states as the batches bring them: kept by run
+// ID, since a run's first states (even its end) may arrive before Start's
+// answer names the run to its flow.
+type runProgress struct {
+	steps []runbooks.StepState
+	ended *integrations.RunEnded
 }
 
 // abortMsg is a confirmed abort of the run of flow.
@@ -126,7 +103,7 @@ func (m *Model) openRunbooks() tea.Cmd {
 	if m.opts.Readonly {
 		return m.refused("running a runbook")
 	}
-	if m.opts.Runbooks.Catalog == nil {
+	if m.books.Catalog == nil {
 		return m.raise("no runbooks are loaded", true)
 	}
 	if m.flow != nil && m.flow.hidden {
@@ -134,7 +111,7 @@ func (m *Model) openRunbooks() tea.Cmd {
 		return nil
 	}
 	f := &runbookFlow{search: m.newField("runbook ▸ ", "type to filter")}
-	f.filter(m.opts.Runbooks.Catalog)
+	f.filter(m.books.Catalog)
 	m.flow = f
 	return f.search.Focus()
 }
@@ -241,78 +218,83 @@ func (f *runbookFlow) params() map[string]string {
 
 // makePlan plans off the UI goroutine: planning reads from the services.
 func (m Model) makePlan() tea.Cmd {
-	f, rb, params, actions, limits := m.flow, m.flow.rb, m.flow.params(), m.opts.Actions, m.opts.Runbooks.Limits
+	f, rb, params, app := m.flow, m.flow.rb, m.flow.params(), m.app
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), actionTimeout)
 		defer cancel()
-		p, err := runbooks.NewPlan(ctx, rb, params, actions, limits)
+		p, err := app.Plan(ctx, rb, params)
 		return planMsg{flow: f, plan: p, err: err}
 	}
 }
 
-// startRun runs the plan in a command; step states stream back through a
-// channel that listen turns into messages, one at a time.
+// startRun hands the confirmed plan to the application, which runs it;
+// the run's states come back in the batches.
 func (m *Model) startRun() tea.Cmd {
 	f := m.flow
-	ctx, cancel := context.WithCancelCause(context.Background())
-	f.cancel, f.stage, f.progress = cancel, stageRunning, make(chan stepMsg, 256)
-	f.clocks = make([]stepClock, len(f.plan.Steps))
-	progress, clock := f.progress, m.opts.Clock
-	plan, actions, opts := f.plan, m.opts.Actions, runbooks.RunOptions{
-		DryRun: f.dryRun, Confirmed: true, Typed: f.typed.Value(), StateDir: m.opts.Runbooks.StateDir,
-		Actor: m.opts.User, Now: clock,
+	f.stage = stageRunning
+	app, plan := m.app, f.plan
+	o := api.StartOptions{DryRun: f.dryRun, Typed: f.typed.Value(), Actor: m.info.User}
+	return func() tea.Msg {
+		id, err := app.Start(plan, o)
+		return runStartedMsg{flow: f, runID: id, err: err}
 	}
-	sink, begin := m.opts.Runbooks.Sink, m.opts.Runbooks.Begin
-	// Each step's start and end are read off the incident's clock as they
-	// happen, here in the run's goroutines, never in Update.
-	var mu sync.Mutex
-	clocks := make([]stepClock, len(plan.Steps))
-	opts.Progress = func(s runbooks.StepState) {
-		var c stepClock
-		if i := s.Index - 1; i >= 0 && i < len(clocks) {
-			mu.Lock()
-			switch at := clock(); {
-			case s.Status == runbooks.StepRunning && clocks[i].started.IsZero():
-				clocks[i].started = at
-			case s.Status != runbooks.StepRunning && s.Status != runbooks.StepPending && clocks[i].ended.IsZero():
-				clocks[i].ended = at
-			}
-			c = clocks[i]
-			mu.Unlock()
-		}
-		// Never block the run on the screen: a dropped intermediate state
-		// is made good by the report the run ends with.
-		select {
-		case progress <- stepMsg{flow: f, state: s, clock: c}:
-		default:
-		}
-	}
-	run := func() tea.Msg {
-		defer close(progress)
-		if begin != nil {
-			// Quitting aborts the run and waits for it to wind down.
-			stopping, end := begin()
-			defer end()
-			defer context.AfterFunc(stopping, func() { cancel(errors.New("aborted: warroom is quitting")) })()
-		}
-		began := clock()
-		report, _ := runbooks.Run(ctx, plan, actions, sink, opts)
-		elapsed := clock().Sub(began)
-		mu.Lock()
-		defer mu.Unlock()
-		return runDoneMsg{flow: f, report: report, clocks: slices.Clone(clocks), elapsed: elapsed}
-	}
-	return tea.Batch(run, listen(f))
 }
 
-func listen(f *runbookFlow) tea.Cmd {
-	return func() tea.Msg {
-		s, ok := <-f.progress
-		if !ok {
-			return nil
-		}
-		return s
+// foldRuns takes in a batch's run states, and brings the open flow's run
+// up to date with them.
+func (m *Model) foldRuns(steps []runbooks.StepState, ended []integrations.RunEnded) tea.Cmd {
+	if len(steps) == 0 && len(ended) == 0 {
+		return nil
 	}
+	if m.runs == nil {
+		m.runs = map[string]*runProgress{}
+	}
+	run := func(id string) *runProgress {
+		r := m.runs[id]
+		if r == nil {
+			r = &runProgress{}
+			m.runs[id] = r
+		}
+		return r
+	}
+	for _, s := range steps {
+		r := run(s.RunID)
+		r.steps = setStep(r.steps, s)
+	}
+	for _, e := range ended {
+		run(e.RunID).ended = &e
+	}
+	return m.syncFlow()
+}
+
+// syncFlow shows the open flow's run as the batches have it, and ends it
+// when the run has ended.
+func (m *Model) syncFlow() tea.Cmd {
+	f := m.flow
+	if f == nil || f.runID == "" || f.stage != stageRunning {
+		return nil
+	}
+	r := m.runs[f.runID]
+	if r == nil {
+		return nil
+	}
+	f.steps = slices.Clone(r.steps)
+	if r.ended == nil {
+		return nil
+	}
+	delete(m.runs, f.runID)
+	e := r.ended
+	f.stage, f.report = stageFinished, e
+	for _, s := range e.Steps {
+		f.steps = setStep(f.steps, s)
+	}
+	if c := m.confirming(); c != nil && c.aborts == f {
+		m.remove(c) // nothing left to abort: the toast says how it ended
+	}
+	if e.Status == runbooks.RunFailed || e.Status == runbooks.RunRefused || e.Status == runbooks.RunAborted {
+		return m.raise(fmt.Sprintf("runbook %s %s: %s", e.Runbook, e.Status, m.scrub(e.Err)), true)
+	}
+	return m.raise(fmt.Sprintf("runbook %s %s", e.Runbook, e.Status), e.Status != runbooks.RunDone && e.Status != runbooks.RunDryRun)
 }
 
 // updateFlow routes messages while the runbook panel is open.
@@ -332,47 +314,41 @@ func (m Model) updateFlow(msg tea.Msg) (tea.Model, tea.Cmd) {
 			f.typed = m.newField("confirm ▸ ", "type "+f.plan.ConfirmText)
 		}
 		return m, nil
-	case stepMsg:
-		// A state still queued when the run's report came is older than
-		// the report: drain it, keep the report.
-		if msg.flow == f && f.stage == stageRunning {
-			f.setStep(msg.state)
-			if i := msg.state.Index - 1; i >= 0 && i < len(f.clocks) {
-				f.clocks[i] = msg.clock
-			}
+	case runStartedMsg:
+		if msg.flow != f {
+			return m, nil
 		}
-		return m, listen(msg.flow)
+		if msg.err != nil {
+			f.stage = stageFinished
+			f.report = &integrations.RunEnded{Runbook: f.rb.Name, Status: runbooks.RunRefused, Err: m.scrub(msg.err.Error())}
+			return m, m.raise(fmt.Sprintf("runbook %s %s: %s", f.rb.Name, runbooks.RunRefused, f.report.Err), true)
+		}
+		f.runID = msg.runID
+		if f.aborting { // asked before the run had its ID
+			return m, tea.Batch(m.abortCmd(f), m.syncFlow())
+		}
+		return m, m.syncFlow()
 	case abortMsg:
 		if msg.flow != f {
 			return m, nil
 		}
 		return m, m.abortRun()
-	case runDoneMsg:
-		if msg.flow != f {
-			return m, nil
-		}
-		f.stage, f.report, f.clocks, f.elapsed = stageFinished, msg.report, msg.clocks, msg.elapsed
-		for _, s := range msg.report.Steps {
-			f.setStep(s)
-		}
-		if c := m.confirming(); c != nil && c.aborts == f {
-			m.remove(c) // nothing left to abort: the toast says how it ended
-		}
-		if msg.report.Status == runbooks.RunFailed || msg.report.Status == runbooks.RunRefused || msg.report.Status == runbooks.RunAborted {
-			return m, m.raise(fmt.Sprintf("runbook %s %s: %v", msg.report.Runbook, msg.report.Status, msg.report.Err), true)
-		}
-		return m, m.raise(fmt.Sprintf("runbook %s %s", msg.report.Runbook, msg.report.Status), msg.report.Status != runbooks.RunDone && msg.report.Status != runbooks.RunDryRun)
 	case tea.KeyPressMsg:
 		return m.flowKey(msg)
 	}
 	return m, f.updateInputs(msg)
 }
 
-func (f *runbookFlow) setStep(s runbooks.StepState) {
-	for len(f.steps) < s.Index {
-		f.steps = append(f.steps, runbooks.StepState{Index: len(f.steps) + 1, Status: runbooks.StepPending})
+// setStep puts s in its place among a run's step states.
+func setStep(steps []runbooks.StepState, s runbooks.StepState) []runbooks.StepState {
+	if s.Index < 1 {
+		return steps
 	}
-	f.steps[s.Index-1] = s
+	for len(steps) < s.Index {
+		steps = append(steps, runbooks.StepState{Index: len(steps) + 1, Status: runbooks.StepPending})
+	}
+	steps[s.Index-1] = s
+	return steps
 }
 
 // updateInputs passes non-key messages (cursor blinks) to the live input.
@@ -423,7 +399,7 @@ func (m Model) flowKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		default:
 			var cmd tea.Cmd
 			f.search, cmd = f.search.Update(msg)
-			f.filter(m.opts.Runbooks.Catalog)
+			f.filter(m.books.Catalog)
 			return m, cmd
 		}
 	case stageForm:
@@ -563,22 +539,31 @@ func (m Model) abortPrompt() string {
 	return text + "; what it has already changed stays."
 }
 
-// abortRun cancels the running step; no further step starts.
+// abortRun asks the application to cancel the running step; no further
+// step starts.
 func (m *Model) abortRun() tea.Cmd {
 	f := m.flow
 	if f == nil || f.stage != stageRunning || f.aborting {
 		return nil
 	}
 	f.aborting = true
-	f.cancel(fmt.Errorf("aborted by %s", m.opts.User))
-	return m.raise("aborting "+f.rb.Name+": the running step is cancelled, no further step starts", true)
+	return tea.Batch(m.abortCmd(f), m.raise("aborting "+f.rb.Name+": the running step is cancelled, no further step starts", true))
+}
+
+// abortCmd aborts flow's run in the application, once it has an ID.
+func (m *Model) abortCmd(f *runbookFlow) tea.Cmd {
+	if f.runID == "" {
+		return nil // runStartedMsg aborts it
+	}
+	app, id, cause := m.app, f.runID, fmt.Errorf("aborted by %s", m.info.User)
+	return func() tea.Msg { app.Abort(id, cause); return nil }
 }
 
 // runLine is the footer's one-line view of a hidden run.
 func (m Model) runLine() string {
 	f, st := m.flow, m.styles
 	if f.stage == stageFinished {
-		return fmt.Sprintf("runbook %s %s in %s · r view · %s dismiss", f.rb.Name, f.report.Status, clockDuration(f.elapsed), m.keys.Hide.Help().Key)
+		return fmt.Sprintf("runbook %s %s in %s · r view · %s dismiss", f.rb.Name, f.report.Status, clockDuration(f.report.Elapsed), m.keys.Hide.Help().Key)
 	}
 	current := "starting"
 	for i, s := range f.steps {
@@ -724,7 +709,7 @@ func (m Model) renderFlow(width, height int) string {
 		if len(f.matches) == 0 {
 			lines = append(lines, st.Dim.Render("  no runbook matches"))
 		}
-		if skipped := m.opts.Runbooks.Skipped; len(skipped) > 0 {
+		if skipped := m.books.Skipped; len(skipped) > 0 {
 			// A broken runbook of the user's is not silently missing.
 			lines = append(lines, "", st.Bad.Render("✗ not loaded (fix the file and restart):"))
 			for _, w := range skipped {
@@ -794,7 +779,7 @@ func (m Model) renderFlow(width, height int) string {
 		}
 		lines = append(lines, "")
 		target := "production"
-		if m.opts.Drill {
+		if m.info.Drill {
 			target = "the drill world"
 		}
 		switch {
@@ -824,9 +809,9 @@ func (m Model) renderFlow(width, height int) string {
 			lines = append(lines, st.Warn.Render("aborting…"))
 		case f.stage == stageRunning:
 		default:
-			status := fmt.Sprintf("%s in %s", f.report.Status, clockDuration(f.elapsed))
-			if f.report.Err != nil {
-				lines = append(lines, st.Bad.Render("✗ "+status+": "+m.scrub(f.report.Err.Error())))
+			status := fmt.Sprintf("%s in %s", f.report.Status, clockDuration(f.report.Elapsed))
+			if f.report.Err != "" {
+				lines = append(lines, st.Bad.Render("✗ "+status+": "+m.scrub(f.report.Err)))
 			} else {
 				lines = append(lines, st.OK.Render("✓ "+status))
 			}
@@ -845,15 +830,23 @@ func stepName(ps runbooks.PlannedStep) string {
 // stepElapsed is how long step i has taken on the incident's clock: so
 // far while it runs, in all once it ended.
 func (m Model) stepElapsed(i int) time.Duration {
-	if i >= len(m.flow.clocks) || m.flow.clocks[i].started.IsZero() {
+	began := m.stepBegan(i)
+	if began.IsZero() {
 		return 0
 	}
-	c := m.flow.clocks[i]
-	end := c.ended
+	end := m.flow.steps[i].Ended
 	if end.IsZero() {
 		end = m.now
 	}
-	return max(0, end.Sub(c.started))
+	return max(0, end.Sub(began))
+}
+
+// stepBegan is when step i started on the incident's clock; zero until it has.
+func (m Model) stepBegan(i int) time.Time {
+	if i >= len(m.flow.steps) {
+		return time.Time{}
+	}
+	return m.flow.steps[i].Began
 }
 
 // clockDuration rounds a duration on the incident's clock for reading.
@@ -878,7 +871,7 @@ func (m Model) progress(i int, s runbooks.StepState) string {
 		return s.Message
 	}
 	text := fmt.Sprintf("%s in service %d/%d, pending %d", g.Name, g.InService, ps.Args.Int("desired"), g.Pending)
-	if a, failed := lastFailed(g); failed && i < len(m.flow.clocks) && !a.Start.Before(m.flow.clocks[i].started) {
+	if a, failed := lastFailed(g); failed && !a.Start.Before(m.stepBegan(i)) {
 		text += "; launch failed: " + a.Message
 	}
 	return text
@@ -886,10 +879,7 @@ func (m Model) progress(i int, s runbooks.StepState) string {
 
 // scrub removes secrets from text a run shows.
 func (m Model) scrub(s string) string {
-	if r := m.opts.Runbooks.Redact; r != nil {
-		return r(s)
-	}
-	return s
+	return m.app.Redact(s)
 }
 
 // stepLines shows each step with its state, elapsed time on the
@@ -918,7 +908,7 @@ func (m Model) stepLines(width int) []string {
 			icon = st.Dim.Render("·")
 		}
 		elapsed := ""
-		if i < len(m.flow.clocks) && !m.flow.clocks[i].started.IsZero() {
+		if !m.stepBegan(i).IsZero() {
 			elapsed = clockDuration(m.stepElapsed(i)).String()
 		}
 		lines = append(lines, fmt.Sprintf("%s %d. %-22s %-8s %6s", icon, planned.Index, stepName(planned), s.Status, elapsed))

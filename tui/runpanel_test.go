@@ -62,7 +62,7 @@ func panelModel(t *testing.T) Model {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := screenModel(120, 40, Options{Runbooks: RunbookOptions{Catalog: cat}})
+	m := screenModel(120, 40, testOpts{Runbooks: testRunbooks{Catalog: cat}})
 	m.apply(integrations.Batch{Fleet: map[string][]integrations.Group{"aws": withInstances(fixtureGroups(), 3)}})
 	return m
 }
@@ -158,7 +158,7 @@ func TestTabCompletesAndCyclesKnownValues(t *testing.T) {
 }
 
 func TestDrillInMarksTheCursorRowWithoutColour(t *testing.T) {
-	p := newFleetPane(nil)
+	p := newFleetPane()
 	groups := withInstances(fixtureGroups(), 4)
 	for i := range groups[0].Instances {
 		groups[0].Instances[i].LaunchedAt = at("06:00").Add(time.Duration(i) * time.Minute)
@@ -179,7 +179,7 @@ func TestPaletteShowsRunbooksThatFailedToLoad(t *testing.T) {
 	if err == nil {
 		t.Fatal("a broken runbook file loaded without an error")
 	}
-	m := screenModel(120, 40, Options{Runbooks: RunbookOptions{Catalog: cat, Skipped: []string{"some runbooks in " + dir + " were skipped: " + err.Error()}}})
+	m := screenModel(120, 40, testOpts{Runbooks: testRunbooks{Catalog: cat, Skipped: []string{"some runbooks in " + dir + " were skipped: " + err.Error()}}})
 	m = pressAll(m, "r")
 	s := screen(m)
 	if !strings.Contains(s, "✗ not loaded") || !strings.Contains(s, "broken.yaml") {
@@ -192,9 +192,9 @@ func TestPaletteShowsRunbooksThatFailedToLoad(t *testing.T) {
 func runningModel(t *testing.T, plan *runbooks.Plan, state runbooks.StepState, started time.Time) Model {
 	t.Helper()
 	m := panelModel(t)
-	m.flow = &runbookFlow{stage: stageRunning, rb: plan.Runbook, plan: plan,
-		cancel: func(error) {}, clocks: make([]stepClock, len(plan.Steps))}
-	next, _ := m.Update(stepMsg{flow: m.flow, state: state, clock: stepClock{started: started}})
+	m.flow = &runbookFlow{stage: stageRunning, rb: plan.Runbook, plan: plan, runID: "run-1"}
+	state.RunID, state.Began = "run-1", started
+	next, _ := m.Update(integrations.Batch{Steps: []runbooks.StepState{state}})
 	return next.(Model)
 }
 
@@ -248,7 +248,7 @@ func TestRunViewShowsBoundedScrubbedHostOutput(t *testing.T) {
 	plan := &runbooks.Plan{Runbook: rb, Steps: []runbooks.PlannedStep{{Index: 1, Step: runbooks.Step{Name: "disk usage", Action: "aws.ssm_command"}}}}
 	m := runningModel(t, plan, runbooks.StepState{Index: 1, Name: "disk usage", Status: runbooks.StepDone,
 		Result: runbooks.Result{Summary: "2 host(s) succeeded", Output: out.String()}}, fixtureNow)
-	m.opts.Runbooks.Redact = redactor.Redact
+	m.app.(*testApp).o.Runbooks.Redact = redactor.Redact
 	s := ansi.Strip(m.renderFlow(100, 20))
 	for _, want := range []string{"== i-1: Success (exit 0)", "line a", "line h", "… 12 more line(s)", "== i-2", "token [REDACTED:slack-token]"} {
 		if !strings.Contains(s, want) {
@@ -264,7 +264,7 @@ func TestRunViewShowsBoundedScrubbedHostOutput(t *testing.T) {
 func TestEscActsInTheFocusedPaneOnly(t *testing.T) {
 	m := panelModel(t)
 	m.flow = &runbookFlow{stage: stageFinished, hidden: true, rb: &runbooks.Runbook{Name: "scale-up"},
-		plan: scalePlan(), report: &runbooks.Report{Status: runbooks.RunDone}}
+		plan: scalePlan(), report: &integrations.RunEnded{Status: runbooks.RunDone}}
 	m = pressAll(m, "4", "/")
 	m = typeInto(m, "note")
 	m = pressAll(m, "enter")
@@ -308,7 +308,7 @@ func drillAt(t *testing.T, speed float64) (*teatest.TestModel, func() []integrat
 	opts, world, records := drillRunbooksAt(t, speed)
 	opts.Title, opts.Drill, opts.NoColor = "Monday surge", true, true
 	opts.IncidentStart, opts.Clock = world.Now(), world.Now
-	tm := teatest.NewTestModel(t, New(opts), teatest.WithInitialTermSize(120, 40))
+	tm := opts.program(t, 120, 40)
 	tm.Send(integrations.Batch{Fleet: map[string][]integrations.Group{"aws": fixtureGroups()},
 		Backends: map[string]integrations.BackendsSnapshot{"haproxy": fixtureBackends()}})
 	return tm, records
@@ -498,13 +498,13 @@ func TestAStepStateQueuedBehindTheReportDoesNotUndoIt(t *testing.T) {
 	running := runbooks.StepState{Index: 1, Name: "scale", Status: runbooks.StepRunning}
 	m := runningModel(t, scalePlan(), running, fixtureNow)
 	done := running
-	done.Status = runbooks.StepDone
-	ended := stepClock{started: fixtureNow, ended: fixtureNow.Add(time.Minute)}
-	next, _ := m.Update(runDoneMsg{flow: m.flow, report: &runbooks.Report{Status: runbooks.RunDone, Steps: []runbooks.StepState{done}},
-		clocks: []stepClock{ended}, elapsed: time.Minute})
-	next, _ = next.(Model).Update(stepMsg{flow: m.flow, state: running, clock: stepClock{started: fixtureNow}})
+	done.RunID, done.Status, done.Began, done.Ended = "run-1", runbooks.StepDone, fixtureNow, fixtureNow.Add(time.Minute)
+	next, _ := m.Update(integrations.Batch{RunsEnded: []integrations.RunEnded{{RunID: "run-1", Status: runbooks.RunDone,
+		Steps: []runbooks.StepState{done}, Elapsed: time.Minute}}})
+	running.RunID, running.Began = "run-1", fixtureNow
+	next, _ = next.(Model).Update(integrations.Batch{Steps: []runbooks.StepState{running}})
 	f := next.(Model).flow
-	if f.steps[0].Status != runbooks.StepDone || f.clocks[0] != ended {
-		t.Fatalf("step %s, clock %+v after a late running state; want done in 1m", f.steps[0].Status, f.clocks[0])
+	if f.steps[0].Status != runbooks.StepDone || !f.steps[0].Ended.Equal(done.Ended) {
+		t.Fatalf("step %s, ended %v after a late running state; want done in 1m", f.steps[0].Status, f.steps[0].Ended)
 	}
 }

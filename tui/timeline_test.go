@@ -18,7 +18,7 @@ import (
 // the amended state.
 func TestTimelineJumpStarEditDecide(t *testing.T) {
 	store := &memoryStore{}
-	tm := loaded(t, Options{Record: store.record, User: "dana"})
+	tm := loaded(t, testOpts{Record: store.record, User: "dana"})
 	press(tm, "4", "t")
 	tm.Type("07:15:30")
 	press(tm, "enter", "s", "e")
@@ -83,7 +83,7 @@ func TestAmendmentForUnknownEntryIsShownNotApplied(t *testing.T) {
 
 func TestMarkKeyTimes(t *testing.T) {
 	store := &memoryStore{}
-	tm := loaded(t, Options{Record: store.record, User: "dana"})
+	tm := loaded(t, testOpts{Record: store.record, User: "dana"})
 	press(tm, "m")
 	tm.Type("fixed it")
 	press(tm, "enter") // not a key time: refused, text kept
@@ -207,7 +207,7 @@ func listedIDs(p *timelinePane) string {
 // or one that does not parse is refused and the text kept.
 func TestMarkKeyTimeInThePast(t *testing.T) {
 	store := &memoryStore{}
-	tm := loaded(t, Options{Record: store.record, User: "dana"})
+	tm := loaded(t, testOpts{Record: store.record, User: "dana"})
 	for _, line := range []string{"started 07:10 first customer report", "detected at 07:15:44"} {
 		press(tm, "m")
 		tm.Type(line)
@@ -238,7 +238,7 @@ func TestMarkKeyTimeRefusesFutureAndNonsense(t *testing.T) {
 		"detected at noon":               `not a time: "noon"`,
 		"started 7:6o":                   "not a time",
 	} {
-		m := screenModel(120, 40, Options{Record: store.record}) // the incident's clock says 07:40
+		m := screenModel(120, 40, testOpts{Record: store.record}) // the incident's clock says 07:40
 		got := pressAll(typeInto(pressAll(m, "m"), line), "enter")
 		in := got.inputLine()
 		if in == nil || !strings.Contains(in.err, want) || in.kind != inputMark || in.field.Value() != line || got.saving != 0 {

@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"errors"
 	"slices"
 	"strings"
 
@@ -9,8 +8,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 )
-
-var errNoStore = errors.New("no timeline store is open")
 
 // View draws the screen.
 func (m Model) View() tea.View {
@@ -43,9 +40,9 @@ func (m Model) View() tea.View {
 	v := tea.NewView(b.String())
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion
-	v.WindowTitle = "warroom — " + m.opts.Title
-	if m.opts.Drill {
-		v.WindowTitle = "warroom DRILL — " + m.opts.Title
+	v.WindowTitle = "warroom — " + m.info.Title
+	if m.info.Drill {
+		v.WindowTitle = "warroom DRILL — " + m.info.Title
 	}
 	return v
 }
