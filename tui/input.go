@@ -155,11 +155,11 @@ func (m *Model) starSelected() tea.Cmd {
 	if !ok || row.rec.ID == "" {
 		return m.raise("select a saved entry to star", false)
 	}
-	op := "star"
+	op := integrations.OpStar
 	if row.starred {
-		op = "unstar"
+		op = integrations.OpUnstar
 	}
-	return m.saveRecord(inputNone, integrations.Record{Kind: "amend", Text: op, Target: row.rec.ID, Op: op})
+	return m.saveRecord(inputNone, integrations.Record{Kind: integrations.KindAmend, Text: op, Target: row.rec.ID, Op: op})
 }
 
 // editSelected opens the input line on the selected entry's text: what
@@ -204,7 +204,7 @@ func (m *Model) followUp(text, author, ref string) tea.Cmd {
 	if ref != "" {
 		fields = map[string]string{"ref": ref}
 	}
-	return m.saveRecord(inputNone, integrations.Record{Kind: "note", Text: text, Fields: fields})
+	return m.saveRecord(inputNone, integrations.Record{Kind: integrations.KindNote, Text: text, Fields: fields})
 }
 
 // alertAction acknowledges or resolves the selected alert; resolving asks
@@ -288,9 +288,9 @@ func (m *Model) submitInput(kind inputKind, text string) tea.Cmd {
 			return chatPostedMsg{text: text, since: since, err: err}
 		}
 	case inputEdit:
-		return m.saveRecord(kind, integrations.Record{Kind: "amend", Text: text, Target: m.editTarget, Op: "text"})
+		return m.saveRecord(kind, integrations.Record{Kind: integrations.KindAmend, Text: text, Target: m.editTarget, Op: integrations.OpText})
 	case inputDecision:
-		return m.saveRecord(kind, integrations.Record{Kind: "decision", Text: text})
+		return m.saveRecord(kind, integrations.Record{Kind: integrations.KindDecision, Text: text})
 	case inputMark:
 		which, what, _ := strings.Cut(text, " ")
 		if !keyTimes[strings.ToLower(which)] {
@@ -307,9 +307,9 @@ func (m *Model) submitInput(kind inputKind, text string) tea.Cmd {
 		}
 		// A past time is the time the entry names; saveRecord keeps when
 		// it was said beside it.
-		return m.saveRecord(kind, integrations.Record{Kind: "incident." + strings.ToLower(which), Occurred: named, Text: what})
+		return m.saveRecord(kind, integrations.Record{Kind: integrations.KindIncidentPrefix + strings.ToLower(which), Occurred: named, Text: what})
 	}
-	return m.saveRecord(kind, integrations.Record{Kind: "note", Text: text})
+	return m.saveRecord(kind, integrations.Record{Kind: integrations.KindNote, Text: text})
 }
 
 // keyTimes are the incident's key times the postmortem export reports.

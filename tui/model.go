@@ -339,7 +339,7 @@ func (m Model) saved(msg savedMsg) (tea.Model, tea.Cmd) {
 	if msg.from == inputNone {
 		return m, nil // a star: the row shows it
 	}
-	if msg.rec.Kind == "incident.resolved" && len(m.inForce) > 0 {
+	if msg.rec.Kind == integrations.KindIncidentResolved && len(m.inForce) > 0 {
 		return m, m.resolvedWarning(msg.rec.Kind + " saved (" + msg.rec.ID + ")")
 	}
 	return m, m.raise(msg.rec.Kind+" saved ("+msg.rec.ID+")", false)

@@ -11,12 +11,14 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/warroomhq/warroom/integrations"
+	"github.com/warroomhq/warroom/timeline/record"
 )
 
 // timelineRow is one entry as the pane shows it: the record with every
 // amendment to it applied.
 type timelineRow struct {
 	rec     integrations.Record
+	view    int  // its row in the pane's fold (record.View); -1 until it is amended
 	unsaved bool // the store failed to make it durable
 	starred bool
 	hidden  bool
@@ -39,6 +41,13 @@ type timelinePane struct {
 	order   []int
 	list    listView
 	byID    map[string]int   // record id → row
+	// fold is the timeline's own view of the entries, which applies
+	// amendments to their targets; fromView maps its rows to the pane's.
+	// An entry joins the fold when it is first amended, as recorded (no
+	// amendment has touched it before): the fold then holds the few
+	// amended entries, not a second copy of every one.
+	fold     *record.View
+	fromView []int
 	byAlert map[string][]int // alert id → rows that mention it, in display order
 	detail  bool             // enter shows the selected entry in full
 	// keyOnly shows the key events only (isKeyEvent); keyRows indexes
@@ -48,7 +57,7 @@ type timelinePane struct {
 }
 
 func newTimelinePane() timelinePane {
-	return timelinePane{list: listView{follow: true}, byID: map[string]int{}, byAlert: map[string][]int{}}
+	return timelinePane{list: listView{follow: true}, byID: map[string]int{}, byAlert: map[string][]int{}, fold: record.NewView(nil)}
 }
 
 func (p *timelinePane) add(recs []integrations.Record, unsaved bool) {
@@ -62,7 +71,7 @@ func (p *timelinePane) add(recs []integrations.Record, unsaved bool) {
 			}
 		}
 		i := len(p.rows)
-		p.rows = append(p.rows, timelineRow{rec: r, unsaved: unsaved})
+		p.rows = append(p.rows, timelineRow{rec: r, unsaved: unsaved, view: -1})
 		p.text.add(searchText(r))
 		if id := r.Fields["alert"]; id != "" {
 			// In time order too: mostly an append.
@@ -179,40 +188,51 @@ func (p *timelinePane) unplace(i int) bool {
 	return true
 }
 
-// amend applies an amendment to the row it targets; the amendment itself
-// is also a row, so the pane shows the history as it happened. A time
+// amend folds an amendment in with the timeline's own view (record.View)
+// and shows its target as the view now has it; the amendment itself is
+// also a row, so the pane shows the history as it happened. A time
 // amendment moves its target: it reports the row to place again when the
 // target was in order (rows before placed are, unless moved already).
 func (p *timelinePane) amend(r integrations.Record, placed int) (moved int, ok bool) {
-	i, found := p.byID[r.Target]
-	if !found {
+	j, found := p.byID[r.Target]
+	if found && p.rows[j].view < 0 && !p.rows[j].rec.IsAmendment() {
+		p.rows[j].view = p.fold.Add(record.Entry{Record: p.rows[j].rec})
+		p.fromView = append(p.fromView, j)
+	}
+	vi := p.fold.Add(record.Entry{Record: r})
+	if found && r.Op == integrations.OpErase && p.rows[j].rec.IsAmendment() {
+		// An amendment erased (a correction that leaked a secret): its own
+		// row no longer shows what it said.
+		p.rows[j].rec.Text = record.ErasedText
+		p.text.set(j, searchText(p.rows[j].rec))
+	}
+	if vi < 0 {
 		return 0, false
 	}
-	row := &p.rows[i]
-	switch r.Op {
-	case "text":
-		row.rec.Text, row.edited = r.Text, true
-		p.text.set(i, searchText(row.rec))
-	case "time":
+	i := p.fromView[vi]
+	row, v := &p.rows[i], p.fold.Row(vi)
+	if !v.Occurred.Equal(row.rec.Occurred) {
 		if i < placed && p.unplace(i) {
 			moved, ok = i, true
 		}
-		row.rec.Occurred, row.edited = r.To, true
+		row.rec.Occurred = v.Occurred
 		if id := row.rec.Fields["alert"]; id != "" {
 			slices.SortFunc(p.byAlert[id], p.compare)
 		}
 		slices.SortFunc(p.keyRows, p.compare)
-	case "star", "unstar":
+	}
+	if v.Text != row.rec.Text {
+		row.rec.Text = v.Text
+		p.text.set(i, searchText(row.rec))
+	}
+	row.rec.Fields, row.rec.Links = v.Fields, v.Links
+	row.edited, row.hidden = v.Amended, v.Hidden
+	if v.Starred != row.starred {
 		was := isKeyEvent(row)
-		row.starred = r.Op == "star"
+		row.starred = v.Starred
 		if now := isKeyEvent(row); now != was {
 			p.keyChanged(i, now, placed)
 		}
-	case "hide", "unhide":
-		row.hidden = r.Op == "hide"
-	case "erase":
-		row.rec.Text, row.rec.Fields, row.edited = "[erased]", nil, true
-		p.text.set(i, searchText(row.rec))
 	}
 	return moved, ok
 }
@@ -267,8 +287,8 @@ func searchText(r integrations.Record) string {
 // anything starred.
 func isKeyEvent(row *timelineRow) bool {
 	switch k := row.rec.Kind; {
-	case row.starred, k == "note", k == "decision", strings.HasPrefix(k, "incident."),
-		k == "alert.triggered", k == "alert.resolved", k == "source.status", k == "oddone",
+	case row.starred, k == integrations.KindNote, k == integrations.KindDecision, strings.HasPrefix(k, integrations.KindIncidentPrefix),
+		k == integrations.KindAlertTriggered, k == integrations.KindAlertResolved, k == integrations.KindSourceStatus, k == integrations.KindOddOne,
 		k == integrations.KindRunbookDone, k == integrations.KindRunbookFailed, k == integrations.KindRunbookAbort:
 		return true
 	}
@@ -365,7 +385,7 @@ func (p *timelinePane) jump(t time.Time) bool {
 // line a responder picks is mostly recent.
 func (p *timelinePane) chatEntry(ts string) string {
 	for i := len(p.rows) - 1; i >= 0 && ts != ""; i-- {
-		if r := p.rows[i].rec; r.Kind == "chat.message" && r.Fields["ts"] == ts {
+		if r := p.rows[i].rec; r.Kind == integrations.KindChatMessage && r.Fields["ts"] == ts {
 			return r.ID
 		}
 	}
@@ -429,7 +449,7 @@ func timelineLine(st Styles, row timelineRow, now time.Time) string {
 	}
 	text := r.Text
 	switch {
-	case r.Kind == "note" || r.Kind == "decision" || strings.HasPrefix(r.Kind, "incident."):
+	case r.Kind == integrations.KindNote || r.Kind == integrations.KindDecision || strings.HasPrefix(r.Kind, integrations.KindIncidentPrefix):
 		text = st.PaneTitle.Render("✎ "+r.Actor+": ") + text
 	case r.IsAmendment():
 		text = fmt.Sprintf("%s %s %s: %s", r.Actor, r.Op, r.Target, text)
@@ -456,7 +476,7 @@ func timelineLine(st Styles, row timelineRow, now time.Time) string {
 // kindLabel fits a kind in its column: runbook kinds are the longest and
 // the most common during a run, so their prefix is shortened.
 func kindLabel(kind string) string {
-	if rest, ok := strings.CutPrefix(kind, "runbook."); ok {
+	if rest, ok := strings.CutPrefix(kind, integrations.KindRunbookPrefix); ok {
 		return "rb." + rest
 	}
 	return kind
