@@ -38,9 +38,9 @@ type timelinePane struct {
 	text textIndex
 	// order is every row's index in time order: the display order. The
 	// list's positions (and its filter's matches) are positions in order.
-	order   []int
-	list    listView
-	byID    map[string]int   // record id → row
+	order []int
+	list  listView
+	byID  map[string]int // record id → row
 	// fold is the timeline's own view of the entries, which applies
 	// amendments to their targets; fromView maps its rows to the pane's.
 	// An entry joins the fold when it is first amended, as recorded (no
@@ -48,8 +48,8 @@ type timelinePane struct {
 	// amended entries, not a second copy of every one.
 	fold     *record.View
 	fromView []int
-	byAlert map[string][]int // alert id → rows that mention it, in display order
-	detail  bool             // enter shows the selected entry in full
+	byAlert  map[string][]int // alert id → rows that mention it, in display order
+	detail   bool             // enter shows the selected entry in full
 	// keyOnly shows the key events only (isKeyEvent); keyRows indexes
 	// them, in display order, so the toggle costs their number.
 	keyOnly bool
