@@ -286,10 +286,8 @@ func (m *Model) apply(b integrations.Batch) tea.Cmd {
 	cmds = append(cmds, m.foldRuns(b.Steps, b.RunsEnded))
 	m.series.add(b.Samples)
 	m.chat.add(b.Chat)
-	// Stored records are already durable: the timeline so far when the
-	// session opened, and what other processes appended since.
-	m.timeline.add(b.Stored, false)
-	m.foldLedger(b.Stored)
+	// Records include the timeline so far when the session opened and
+	// what other processes appended since, already durable, first.
 	m.timeline.add(b.Records, b.PersistErr != nil)
 	m.foldLedger(b.Records)
 	if b.PersistErr != nil {

@@ -377,7 +377,7 @@ func assertNoSecret(t *testing.T, where, text string) {
 func shownScreen(t *testing.T, batches []integrations.Batch) string {
 	t.Helper()
 	var b strings.Builder
-	m := tea.Model(tui.New(tui.Options{Title: "Leak check", NoColor: true}))
+	m := tea.Model(tui.New(tui.Options{NoColor: true}))
 	m, _ = m.Update(tea.WindowSizeMsg{Width: 200, Height: 60})
 	for _, batch := range batches {
 		fmt.Fprintf(&b, "%+v\n", batch)

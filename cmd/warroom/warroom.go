@@ -64,17 +64,8 @@ func runWarRoom(ctx context.Context, g *globalFlags, o sessionOptions) error {
 	if err != nil {
 		return err
 	}
-	stateDir, _ := g.stateDir()
 	info := s.Info()
-	model := tui.New(tui.Options{
-		Title: info.Title, IncidentStart: info.IncidentStart, Drill: info.Drill, Notice: info.Notice,
-		User: info.User, Clock: info.Clock, NoColor: os.Getenv("NO_COLOR") != "",
-		Readonly: o.Readonly, Bell: o.Bell, Actions: s.Actions(), Bindings: s.Bindings(),
-		Unfinished: info.Unfinished, MainTarget: info.MainTarget, History: info.History,
-		Record: s.Record,
-		Runbooks: tui.RunbookOptions{Catalog: catalog, Limits: limits, StateDir: stateDir,
-			Sink: s.Publish, Begin: s.Track, Skipped: warnings, Redact: s.Redact},
-	})
+	model := tui.New(tui.Options{App: s, Readonly: o.Readonly, Bell: o.Bell, NoColor: os.Getenv("NO_COLOR") != ""})
 	program := tea.NewProgram(model, tea.WithContext(ctx))
 	// A dropped SSH connection quits cleanly, like q: runbooks are aborted
 	// and wound down, and the timeline closed.
