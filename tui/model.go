@@ -1,8 +1,3 @@
-// Package tui is the war-room screen: a Bubble Tea program whose root
-// model owns focus, layout and key routing, and whose panes are plain
-// structs rendered from the data they hold. No network or disk I/O happens
-// here: recording, acknowledging and posting run in tea.Cmds that call the
-// functions and interfaces given in Options.
 package tui
 
 import (
