@@ -2,10 +2,13 @@ package tui
 
 import (
 	"slices"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/warroomhq/warroom/runbooks"
 )
 
 // dialog is a layer on the screen's overlay stack: the one on top takes
@@ -15,7 +18,34 @@ import (
 // intent (act), which is where recording, posting and opening other
 // dialogs happen.
 type dialog interface {
-	update(msg tea.Msg) (intent, tea.Cmd)
+	update(msg tea.Msg, env *dialogEnv) (intent, tea.Cmd)
+}
+
+// dialogEnv is what dialogs read of the rest of the screen, built by the
+// root for each message and frame: read only.
+type dialogEnv struct {
+	st      Styles
+	keys    keyMap
+	now     time.Time
+	frame   int // ticks so far, for spinners
+	width   int
+	fleet   *fleetPane // its selection fills parameters, its names complete them, its counts are a scale step's progress
+	onFleet bool       // the Fleet pane has the focus
+	catalog *runbooks.Catalog
+	skipped []string // runbooks that failed to load, and why
+	drill   bool
+	inForce []string // the palette's lines on the changes in force
+	redact  func(string) string
+}
+
+// scrub removes secrets from text a run shows.
+func (e *dialogEnv) scrub(s string) string { return e.redact(s) }
+
+// dialogEnv is the dialogs' environment now.
+func (m *Model) dialogEnv() *dialogEnv {
+	return &dialogEnv{st: m.styles, keys: m.keys, now: m.now, frame: m.frame, width: m.width, fleet: &m.fleet,
+		onFleet: m.focus == paneFleet, catalog: m.books.Catalog, skipped: m.books.Skipped, drill: m.info.Drill,
+		inForce: m.paletteInForce(), redact: m.app.Redact}
 }
 
 // intent is what a dialog asks of the root: one of the types below.
@@ -45,23 +75,42 @@ type (
 		kind inputKind
 		text string
 	}
+	// planRequested asks the application to plan the runbook panel's
+	// runbook with its parameters.
+	planRequested struct{}
+	// runRequested is the plan confirmed: the application runs it.
+	runRequested struct{}
+	// abortAsked is the abort key on a run: the root asks first; again is
+	// the key that asked, which confirms when pressed again.
+	abortAsked struct{ again string }
+	// hideRun shrinks the running panel to a footer line: the run goes on.
+	hideRun struct{}
+	// openLedger opens the changes in force in the panel's place.
+	openLedger struct{}
 )
 
 // push opens a dialog over the others. The stack is never appended to in
 // place: a model copied before (Update's value receiver) keeps its own.
 func (m *Model) push(d dialog) { m.dialogs = append(slices.Clip(m.dialogs), d) }
 
-// pop closes the dialog on top.
+// pop closes the dialog on top: the runbook panel when it is the only one.
 func (m *Model) pop() {
 	if n := len(m.dialogs); n > 0 {
 		m.dialogs = slices.Delete(slices.Clone(m.dialogs), n-1, n)
+		return
 	}
+	m.flow = nil
 }
 
-// top is the dialog that takes the keys, nil when none is open.
+// top is the dialog that takes the keys, nil when none is open. The
+// runbook panel, while open and not shrunk to its footer line, is the
+// bottom of the stack: questions and the input line open over it.
 func (m *Model) top() dialog {
 	if n := len(m.dialogs); n > 0 {
 		return m.dialogs[n-1]
+	}
+	if m.flow != nil && !m.flow.hidden {
+		return m.flow
 	}
 	return nil
 }
@@ -113,7 +162,7 @@ type confirmDialog struct {
 	tail   string // the abort question's second line, under the live prompt
 }
 
-func (c *confirmDialog) update(msg tea.Msg) (intent, tea.Cmd) {
+func (c *confirmDialog) update(msg tea.Msg, _ *dialogEnv) (intent, tea.Cmd) {
 	k, ok := msg.(tea.KeyPressMsg)
 	if !ok {
 		return nil, nil
@@ -141,7 +190,7 @@ type inputDialog struct {
 	submit, cancel key.Binding
 }
 
-func (d *inputDialog) update(msg tea.Msg) (intent, tea.Cmd) {
+func (d *inputDialog) update(msg tea.Msg, _ *dialogEnv) (intent, tea.Cmd) {
 	var cmd tea.Cmd
 	if k, ok := msg.(tea.KeyPressMsg); ok {
 		switch {
@@ -182,6 +231,16 @@ func (m *Model) act(in intent) tea.Cmd {
 		m.closeInput()
 	case inputSubmitted:
 		return m.submitInput(in.kind, in.text)
+	case planRequested:
+		return m.makePlan()
+	case runRequested:
+		return m.startRun()
+	case abortAsked:
+		m.askAbort(in.again)
+	case hideRun:
+		m.flow.hidden = true
+	case openLedger:
+		m.openLedger()
 	}
 	return nil
 }
@@ -190,7 +249,7 @@ func (m *Model) act(in intent) tea.Cmd {
 // question quotes the run as it is, not as it was when asked.
 func (m *Model) question(c *confirmDialog) string {
 	if c.aborts != nil && c.aborts == m.flow {
-		return m.abortPrompt() + "\n" + c.tail
+		return m.flow.abortPrompt(m.dialogEnv()) + "\n" + c.tail
 	}
 	return c.prompt
 }

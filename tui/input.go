@@ -102,11 +102,11 @@ func (m Model) updateKeys(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		}
 		return m, tea.Quit
 	case key.Matches(msg, k.Abort) && m.flow != nil && m.flow.stage == stageRunning:
-		return m.askAbort(msg.String())
+		m.askAbort(msg.String())
 	case key.Matches(msg, k.Hide) && m.flow != nil && m.flow.stage == stageFinished:
 		m.flow = nil // dismiss the finished run's footer line
 	case key.Matches(msg, k.InForce):
-		return m.openLedger()
+		m.openLedger()
 	case key.Matches(msg, k.Help):
 		m.help.ShowAll = !m.help.ShowAll
 	case key.Matches(msg, k.NextPane):

@@ -102,12 +102,11 @@ func unfinishedToast(lines []string) toast {
 
 // openLedger shows the list in the runbook panel's place; an open palette
 // gives way to it.
-func (m Model) openLedger() (tea.Model, tea.Cmd) {
+func (m *Model) openLedger() {
 	if m.flow != nil && !m.flow.hidden && m.flow.stage == stagePalette {
 		m.flow = nil
 	}
 	m.ledgerView.open = true
-	return m, nil
 }
 
 // ledgerKeys moves through the list, reverts the selected item, or closes.
@@ -146,8 +145,8 @@ func (m Model) revert() (tea.Model, tea.Cmd) {
 		return m, m.raise("cannot revert: "+err.Error(), true)
 	}
 	m.ledgerView.open = false
-	m.flow = &runbookFlow{search: m.newField("runbook ▸ ", "type to filter")}
-	m.choose(rb)
+	m.flow = &runbookFlow{search: newField(m.width, "runbook ▸ ", "type to filter")}
+	m.flow.choose(m.dialogEnv(), rb)
 	for i, p := range rb.Params {
 		if v, ok := it.Revert.Params[p.Name]; ok {
 			m.flow.fields[i].SetValue(v)

@@ -224,8 +224,6 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, m.toTop(msg)
 		case m.ledgerView.open:
 			return m.ledgerKeys(msg)
-		case m.flow != nil && !m.flow.hidden:
-			return m.updateFlow(msg)
 		case m.top() != nil:
 			return m, m.toTop(msg)
 		}
@@ -236,9 +234,6 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	}
-	if m.flow != nil && !m.flow.hidden {
-		return m, m.flow.updateInputs(msg)
-	}
 	return m, m.toTop(msg)
 }
 
@@ -248,7 +243,7 @@ func (m *Model) toTop(msg tea.Msg) tea.Cmd {
 	if d == nil {
 		return nil
 	}
-	in, cmd := d.update(msg)
+	in, cmd := d.update(msg, m.dialogEnv())
 	return tea.Batch(cmd, m.act(in))
 }
 

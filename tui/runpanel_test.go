@@ -212,7 +212,7 @@ func TestRunViewAndFooterReadTheIncidentClock(t *testing.T) {
 		t.Fatalf("the run view does not show 2m30s on the incident's clock:\n%s", s)
 	}
 	m.flow.hidden = true
-	if line := ansi.Strip(m.runLine()); !strings.Contains(line, "scale 2m30s") {
+	if line := ansi.Strip(m.flow.runLine(m.dialogEnv())); !strings.Contains(line, "scale 2m30s") {
 		t.Fatalf("footer line %q, want 2m30s on the incident's clock", line)
 	}
 }
@@ -225,7 +225,7 @@ func TestRunProgressIsTheFleetPanesCount(t *testing.T) {
 	groups[0].InService, groups[0].Pending = 6, 6
 	m.apply(integrations.Batch{Fleet: map[string][]integrations.Group{"aws": groups}})
 	m.flow.hidden = true
-	for where, s := range map[string]string{"run view": m.renderFlow(120, 20), "footer": m.runLine()} {
+	for where, s := range map[string]string{"run view": m.renderFlow(120, 20), "footer": m.flow.runLine(m.dialogEnv())} {
 		s = ansi.Strip(s)
 		if !strings.Contains(s, "web in service 6/12, pending 6") || strings.Contains(s, "4/12") {
 			t.Errorf("%s shows %q, want the Fleet pane's 6/12", where, s)

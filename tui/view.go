@@ -94,11 +94,13 @@ func (m *Model) footer() string {
 		lines = append(lines, fit(st.Bad.Render(m.storeErr), m.width))
 	}
 	if m.flow != nil && m.flow.hidden {
-		lines = append(lines, fit(m.runLine(), m.width))
+		lines = append(lines, fit(m.flow.runLine(m.dialogEnv()), m.width))
 	}
 	switch {
+	case m.ledgerView.open && confirm == nil:
+		lines = append(lines, m.help.View(hints{hint("↑/↓", "choose"), hint("enter", "revert (plan and confirmation follow)"), hint("esc", "close")}))
 	case !m.panelClosed() && confirm == nil:
-		lines = append(lines, m.help.View(m.flowHelp()))
+		lines = append(lines, m.help.View(m.flow.flowHelp(m.dialogEnv())))
 	case !m.panelClosed():
 		// The prompt above says which keys answer it.
 	case input != nil:
