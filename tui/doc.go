@@ -19,10 +19,12 @@
 //     own keys (bindings). It never calls a service, never reads the
 //     clock, never touches another pane. What it needs from elsewhere
 //     comes in paneEnv, built per frame.
-//   - Dialogs return intents. The input line and the questions are dialogs
-//     on one stack (dialog.go); the one on top takes the keys. Its update
-//     changes only itself and returns an intent (confirmed, declined,
-//     inputSubmitted, …) that the root acts on in act.
+//   - Dialogs return intents. The runbook panel, the input line and the
+//     questions are dialogs on one stack (dialog.go; the panel, while
+//     open, is its bottom layer); the one on top takes the keys. Its
+//     update changes only itself and returns an intent (confirmed,
+//     inputSubmitted, planRequested, runRequested, …) that the root acts
+//     on in act. What a dialog reads of the screen comes in a dialogEnv.
 //   - I/O only in commands. Update and View never record, post, plan, run,
 //     read a file or the network: those are tea.Cmds that call the App,
 //     with a timeout, and answer with a message. A command copies what it
