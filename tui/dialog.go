@@ -35,6 +35,8 @@ type dialogEnv struct {
 	skipped []string // runbooks that failed to load, and why
 	drill   bool
 	inForce []string // the palette's lines on the changes in force
+	// inForceItems is how many changes are in force, the list's length.
+	inForceItems int
 	redact  func(string) string
 }
 
@@ -45,7 +47,7 @@ func (e *dialogEnv) scrub(s string) string { return e.redact(s) }
 func (m *Model) dialogEnv() *dialogEnv {
 	return &dialogEnv{st: m.styles, keys: m.keys, now: m.now, frame: m.frame, width: m.width, fleet: &m.fleet,
 		onFleet: m.focus == paneFleet, catalog: m.books.Catalog, skipped: m.books.Skipped, drill: m.info.Drill,
-		inForce: m.paletteInForce(), redact: m.app.Redact}
+		inForce: m.paletteInForce(), inForceItems: len(m.inForce), redact: m.app.Redact}
 }
 
 // intent is what a dialog asks of the root: one of the types below.
@@ -241,6 +243,8 @@ func (m *Model) act(in intent) tea.Cmd {
 		m.flow.hidden = true
 	case openLedger:
 		m.openLedger()
+	case revertAsked:
+		return m.revert()
 	}
 	return nil
 }

@@ -114,7 +114,7 @@ func TestRaisedCapacityListsHowToLowerIt(t *testing.T) {
 			t.Errorf("list lacks %q:\n%s", want, s)
 		}
 	}
-	next, cmd := m.revert()
+	next, cmd := m.Update(keyMsg("enter"))
 	if m = next.(Model); m.flow != nil || cmd != nil || !strings.Contains(m.toast.text, "no runbook reverts this: no runbook lowers capacity") {
 		t.Errorf("enter on a capacity raise: flow %v, toast %q", m.flow, m.toast.text)
 	}
@@ -194,8 +194,8 @@ func TestListOpenedFromThePaletteTakesOtherMessages(t *testing.T) {
 	m := newScreen(opts)
 	m.openRunbooks()
 	m.openLedger()
-	if m.flow != nil || !m.ledgerView.open {
-		t.Fatalf("flow %v, list open %v", m.flow, m.ledgerView.open)
+	if m.flow != nil || m.ledgerList() == nil {
+		t.Fatalf("flow %v, list open %v", m.flow, m.ledgerList() != nil)
 	}
 	type blink struct{}
 	m.Update(blink{}) // panicked on the closed palette

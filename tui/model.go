@@ -111,7 +111,6 @@ type Model struct {
 
 	ledger     *ledger.Ledger // what warroom changed, folded from records as they arrive
 	inForce    []ledger.Item  // what of it is still in force
-	ledgerView ledgerView
 }
 
 // New builds the root model.
@@ -222,8 +221,6 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		switch {
 		case m.confirming() != nil: // first: the runbook panel asks too
 			return m, m.toTop(msg)
-		case m.ledgerView.open:
-			return m.ledgerKeys(msg)
 		case m.top() != nil:
 			return m, m.toTop(msg)
 		}
@@ -297,7 +294,7 @@ func (m *Model) raise(text string, bad bool) tea.Cmd {
 
 // panelClosed reports whether the runbook panel is out of the way: never
 // opened, closed, or shrunk to the footer.
-func (m Model) panelClosed() bool { return (m.flow == nil || m.flow.hidden) && !m.ledgerView.open }
+func (m *Model) panelClosed() bool { return (m.flow == nil || m.flow.hidden) && m.ledgerList() == nil }
 
 func (m *Model) setFocus(p pane) {
 	m.focus = p

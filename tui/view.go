@@ -49,7 +49,7 @@ func (m Model) View() tea.View {
 
 func (m *Model) renderPane(p placed) string {
 	if p.pane == paneRunbook {
-		if m.ledgerView.open {
+		if m.ledgerList() != nil {
 			return m.renderLedger(p.w, p.h)
 		}
 		return m.renderFlow(p.w, p.h)
@@ -97,7 +97,7 @@ func (m *Model) footer() string {
 		lines = append(lines, fit(m.flow.runLine(m.dialogEnv()), m.width))
 	}
 	switch {
-	case m.ledgerView.open && confirm == nil:
+	case m.ledgerList() != nil && confirm == nil:
 		lines = append(lines, m.help.View(hints{hint("↑/↓", "choose"), hint("enter", "revert (plan and confirmation follow)"), hint("esc", "close")}))
 	case !m.panelClosed() && confirm == nil:
 		lines = append(lines, m.help.View(m.flow.flowHelp(m.dialogEnv())))
