@@ -37,7 +37,7 @@ type dialogEnv struct {
 	inForce []string // the palette's lines on the changes in force
 	// inForceItems is how many changes are in force, the list's length.
 	inForceItems int
-	redact  func(string) string
+	redact       func(string) string
 }
 
 // scrub removes secrets from text a run shows.

@@ -109,8 +109,8 @@ type Model struct {
 	toast      toast
 	storeErr   string // the last failure to persist pumped records
 
-	ledger     *ledger.Ledger // what warroom changed, folded from records as they arrive
-	inForce    []ledger.Item  // what of it is still in force
+	ledger  *ledger.Ledger // what warroom changed, folded from records as they arrive
+	inForce []ledger.Item  // what of it is still in force
 }
 
 // New builds the root model.
