@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -126,17 +124,8 @@ func TestASecondAlertSourceIsDeclaredOnce(t *testing.T) {
 	t.Cleanup(func() { Unregister(fakeName) })
 
 	pd, pdAcked := pagerDutyAcks(t)
-	dir := t.TempDir()
-	path := filepath.Join(dir, "config.yaml")
 	t.Setenv("PAGERDUTY_TOKEN", "pdTWOSOURCES7Qm2Zr9Vt4X")
-	if err := os.WriteFile(path, []byte("incident: {title: Two sources, id: INC-2}\npagerduty:\n  service_ids: [PSVC1]\n  from_email: oncall@example.com\n  poll_interval: 1s\n  api_url: "+pd.URL+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts := Options{Config: cfg, StateDir: filepath.Join(dir, "state")}
+	opts := configuredOptions(t, "incident: {title: Two sources, id: INC-2}\npagerduty:\n  service_ids: [PSVC1]\n  from_email: oncall@example.com\n  poll_interval: 1s\n  api_url: "+pd.URL+"\n")
 
 	s, err := Open(opts)
 	if err != nil {

@@ -153,7 +153,7 @@ func (c *Scorecard) Record(at time.Time) integrations.Record {
 	if c.TimeToMitigateSeconds != nil {
 		fields["time_to_mitigate_s"] = fmt.Sprint(*c.TimeToMitigateSeconds)
 	}
-	return integrations.Record{Occurred: at, Source: "drill", Kind: KindScorecard, Text: strings.TrimRight(b.String(), "\n"), Fields: fields}
+	return integrations.Record{Occurred: at, Source: integrations.SourceDrill, Kind: KindScorecard, Text: strings.TrimRight(b.String(), "\n"), Fields: fields}
 }
 
 // KindScorecard is the timeline kind of a drill's scorecard.

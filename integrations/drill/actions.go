@@ -395,12 +395,12 @@ func (w *World) Post(ctx context.Context, text, threadID string) (integrations.M
 
 // Acknowledge implements integrations.AlertActor.
 func (w *World) Acknowledge(ctx context.Context, id string) error {
-	return w.setAlertStatus(ctx, id, integrations.AlertAcknowledged, "alert.acknowledged")
+	return w.setAlertStatus(ctx, id, integrations.AlertAcknowledged, integrations.KindAlertAcknowledged)
 }
 
 // Resolve implements integrations.AlertActor.
 func (w *World) Resolve(ctx context.Context, id string) error {
-	return w.setAlertStatus(ctx, id, integrations.AlertResolved, "alert.resolved")
+	return w.setAlertStatus(ctx, id, integrations.AlertResolved, integrations.KindAlertResolved)
 }
 
 func (w *World) setAlertStatus(ctx context.Context, id string, status integrations.AlertStatus, kind string) error {

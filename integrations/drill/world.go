@@ -237,7 +237,7 @@ func New(sc Scenario, opts Options) *World {
 		// On the timeline with its own time, as PagerDuty's first poll
 		// reports an incident already open: the postmortem needs the
 		// warning that fired and paged nobody.
-		w.pending = append(w.pending, alertRecord(a, "alert.triggered", "before the drill began"))
+		w.pending = append(w.pending, alertRecord(a, integrations.KindAlertTriggered, "before the drill began"))
 	}
 	for _, r := range sc.Alerts {
 		w.alerts = append(w.alerts, &alertState{rule: r})
@@ -607,11 +607,11 @@ func (w *World) evaluateAlerts() []integrations.Event {
 			if !a.fired {
 				a.fired, a.firstFired = true, w.now
 			}
-			out = append(out, alertRecord(a.alert, "alert.triggered", ""))
+			out = append(out, alertRecord(a.alert, integrations.KindAlertTriggered, ""))
 		case a.open && a.alert.Status != integrations.AlertResolved && a.clearRun >= r.ClearFor:
 			a.open = false
 			a.alert.Status, a.alert.UpdatedAt = integrations.AlertResolved, w.now
-			out = append(out, alertRecord(a.alert, "alert.resolved", "auto-resolved: condition cleared"))
+			out = append(out, alertRecord(a.alert, integrations.KindAlertResolved, "auto-resolved: condition cleared"))
 		}
 	}
 	return out
