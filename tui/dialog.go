@@ -142,14 +142,6 @@ func (m *Model) inputLine() *inputDialog {
 	return nil
 }
 
-// inputKind is what the input line takes text for, inputNone when closed.
-func (m *Model) inputKind() inputKind {
-	if in := m.inputLine(); in != nil {
-		return in.kind
-	}
-	return inputNone
-}
-
 // confirmDialog is an "are you sure?" for a dangerous key, in the footer.
 type confirmDialog struct {
 	prompt string

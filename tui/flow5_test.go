@@ -151,7 +151,7 @@ func TestReadonlyRefusesMutatingKeys(t *testing.T) {
 	press(tm, "c")
 	waitFor(t, tm, "posting to chat refused")
 	final := finish(t, tm)
-	if final.inputKind() != inputNone {
+	if final.inputLine() != nil {
 		t.Fatal("read-only mode opened the chat composer")
 	}
 	if strings.Contains(screen(final), "acknowledge") && final.help.ShowAll {
