@@ -226,14 +226,14 @@ func (m *metricsRecorder) mainTarget() string {
 func (m *metricsRecorder) annotate(recs []integrations.Record) {
 	for i := range recs {
 		r := &recs[i]
-		run := r.Fields["run"]
+		run := r.Fields[integrations.FieldRun]
 		switch r.Kind {
 		case integrations.KindRunbookRequested:
-			m.actions[run] = &action{run: run, label: strings.TrimSpace(r.Fields["runbook"] + " " + r.Fields["params"])}
+			m.actions[run] = &action{run: run, label: strings.TrimSpace(r.Fields[integrations.FieldRunbook] + " " + r.Fields[integrations.FieldParams])}
 		case integrations.KindRunbookPlan:
 			if a := m.actions[run]; a != nil {
 				a.label = planLabel(r.Text, a.label)
-				m.plan(r, a, strings.Split(r.Fields["targets"], ","))
+				m.plan(r, a, strings.Split(r.Fields[integrations.FieldTargets], ","))
 			}
 		case integrations.KindRunbookConfirmed:
 			if a := m.actions[run]; a != nil {
@@ -244,7 +244,7 @@ func (m *metricsRecorder) annotate(recs []integrations.Record) {
 			if a == nil {
 				continue
 			}
-			switch r.Fields["status"] {
+			switch r.Fields[integrations.FieldStatus] {
 			case string(runbooks.RunDone), string(runbooks.RunFailed), string(runbooks.RunAborted):
 				if a.acted && a.keys != nil {
 					a.end, a.ended = r.Occurred, true
@@ -366,7 +366,7 @@ func (m *metricsRecorder) stored(recs []integrations.Record) {
 		var a *action
 		switch r.Kind {
 		case integrations.KindRunbookPlan:
-			a = m.actions[r.Fields["run"]]
+			a = m.actions[r.Fields[integrations.FieldRun]]
 		case integrations.KindAlertAcknowledged, integrations.KindAlertResolved:
 			a = m.actions[alertKey(r)]
 		}
@@ -395,7 +395,7 @@ func (m *metricsRecorder) effect(a *action) integrations.Record {
 	at := a.end.Add(m.window.Settle)
 	fields := map[string]string{"of": a.entryID, "window": m.window.Settle.String()}
 	if a.run != "" {
-		fields["run"] = a.run
+		fields[integrations.FieldRun] = a.run
 	}
 	var measured []series.Measured
 	for _, k := range a.keys {

@@ -214,7 +214,7 @@ const finishingGrace = 30 * time.Second
 func leftUnfinished(history []timeline.Entry, locks runbooks.Locks, now time.Time, clock func() time.Time) []integrations.Record {
 	record := func(run, runbook, text string, targets []string) integrations.Record {
 		return integrations.Record{Occurred: clock(), Source: integrations.SourceRunbook, Kind: integrations.KindRunbookUnfinished, Text: text,
-			Fields: map[string]string{"run": run, "runbook": runbook, "result": "unfinished", "targets": strings.Join(targets, ",")}}
+			Fields: map[string]string{integrations.FieldRun: run, integrations.FieldRunbook: runbook, integrations.FieldResult: "unfinished", integrations.FieldTargets: strings.Join(targets, ",")}}
 	}
 	holders, err := locks.Holders()
 	if err != nil {

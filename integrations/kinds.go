@@ -64,6 +64,31 @@ const (
 	KindAmend = "amend"
 )
 
+// Fields of a runbook run's records: the executor writes them, the ledger,
+// the exports and the drill score read them. They are the contract
+// between the runbooks package and everything that folds its records.
+const (
+	FieldRun         = "run"     // the run's ID, on every record of the run
+	FieldRunbook     = "runbook" // the runbook's name
+	FieldParams      = "params"  // the parameters as name=value, sorted
+	FieldParamPrefix = "param."  // FieldParamPrefix+NAME: one parameter's value
+	FieldDryRun      = "dry_run" // "true" on a dry run's request
+	FieldChecks      = "checks"  // the plan's checks
+	FieldTargets     = "targets" // what the run locks, comma-separated
+	FieldTyped       = "typed"   // the confirmation typed for a dangerous runbook
+	FieldStep        = "step"    // the step's number, from 1
+	FieldStepName    = "step_name"
+	FieldAction      = "action"  // the step's action
+	FieldMutates     = "mutates" // "true" for a step that changes something
+	FieldTimeout     = "timeout"
+	FieldPlan        = "plan"   // what the step was to do
+	FieldResult      = "result" // done, failed, aborted, skipped, unfinished
+	FieldDuration    = "duration"
+	FieldOutput      = "output"
+	FieldError       = "error"
+	FieldStatus      = "status" // the run's end status
+)
+
 // Amendment operations (Record.Op of a KindAmend record).
 const (
 	OpText   = "text"   // the target now reads Text

@@ -157,12 +157,12 @@ func (x *executor) changed(ps *PlannedStep, c ledger.Change) {
 func (x *executor) run(parent context.Context) {
 	x.parent, x.began = parent, x.opts.now()
 	p := x.plan
-	requested := map[string]string{"params": p.Params.String(), "dry_run": fmt.Sprint(x.opts.DryRun)}
+	requested := map[string]string{integrations.FieldParams: p.Params.String(), integrations.FieldDryRun: fmt.Sprint(x.opts.DryRun)}
 	for name, v := range p.Params {
-		requested["param."+name] = formatValue(v)
+		requested[integrations.FieldParamPrefix+name] = formatValue(v)
 	}
 	x.record(integrations.KindRunbookRequested, fmt.Sprintf("run %s requested (%s)", p.Runbook.Name, orNoParams(p.Params)), requested)
-	x.record(integrations.KindRunbookPlan, strings.Join(p.Lines(), "\n"), map[string]string{"checks": checksText(p.Checks()), "targets": strings.Join(p.Targets, ",")})
+	x.record(integrations.KindRunbookPlan, strings.Join(p.Lines(), "\n"), map[string]string{integrations.FieldChecks: checksText(p.Checks()), integrations.FieldTargets: strings.Join(p.Targets, ",")})
 	if err := p.Err(); err != nil {
 		x.end(RunRefused, err)
 		return
@@ -243,9 +243,9 @@ func (x *executor) confirm() error {
 	if p.Dangerous && x.opts.Typed != p.ConfirmText {
 		return fmt.Errorf("not confirmed: type %q to run this dangerous runbook", p.ConfirmText)
 	}
-	fields := map[string]string{"targets": strings.Join(p.Targets, ",")}
+	fields := map[string]string{integrations.FieldTargets: strings.Join(p.Targets, ",")}
 	if p.Dangerous {
-		fields["typed"] = x.opts.Typed
+		fields[integrations.FieldTyped] = x.opts.Typed
 	}
 	x.record(integrations.KindRunbookConfirmed, "confirmed", fields)
 	return nil
@@ -305,11 +305,11 @@ func (x *executor) step(ctx context.Context, i int) error {
 	started, onClock := time.Now(), x.opts.now()
 	x.update(i, func(s *StepState) { s.Status, s.Started = StepRunning, started })
 	x.record(integrations.KindRunbookStepStart, fmt.Sprintf("step %d %s started", ps.Index, ps.Step.Name), x.stepFields(ps, map[string]string{
-		"mutates": fmt.Sprint(ps.Step.Mutates), "timeout": ps.Step.Timeout.String(), "plan": strings.Join(ps.Lines, "; "),
+		integrations.FieldMutates: fmt.Sprint(ps.Step.Mutates), integrations.FieldTimeout: ps.Step.Timeout.String(), integrations.FieldPlan: strings.Join(ps.Lines, "; "),
 	}))
 	if x.opts.DryRun {
 		x.update(i, func(s *StepState) { s.Status, s.Message = StepSkipped, "dry run: nothing sent" })
-		x.record(integrations.KindRunbookStepEnd, fmt.Sprintf("step %d %s skipped (dry run)", ps.Index, ps.Step.Name), x.stepFields(ps, map[string]string{"result": "skipped", "duration": "0s"}))
+		x.record(integrations.KindRunbookStepEnd, fmt.Sprintf("step %d %s skipped (dry run)", ps.Index, ps.Step.Name), x.stepFields(ps, map[string]string{integrations.FieldResult: "skipped", integrations.FieldDuration: "0s"}))
 		return nil
 	}
 	res, err := x.execute(ctx, i)
@@ -318,12 +318,12 @@ func (x *executor) step(ctx context.Context, i int) error {
 	// with the times of the records around it (the drill runs faster than
 	// the wall clock); the screen shows real elapsed time.
 	recorded := x.opts.now().Sub(onClock).Round(time.Millisecond)
-	fields := map[string]string{"duration": recorded.String(), "result": "ok"}
+	fields := map[string]string{integrations.FieldDuration: recorded.String(), integrations.FieldResult: "ok"}
 	for k, v := range res.Fields {
 		fields[k] = v
 	}
 	if res.Output != "" {
-		fields["output"] = bounded(res.Output, x.plan.Limits.MaxOutput)
+		fields[integrations.FieldOutput] = bounded(res.Output, x.plan.Limits.MaxOutput)
 	}
 	text := fmt.Sprintf("step %d %s done in %s", ps.Index, ps.Step.Name, recorded)
 	if res.Summary != "" {
@@ -336,14 +336,14 @@ func (x *executor) step(ctx context.Context, i int) error {
 		// what the action said (which instances were done), in words.
 		status = StepAborted
 		err = errors.New(strings.ReplaceAll(err.Error(), context.Canceled.Error(), abortError(x.parent).Error()))
-		fields["result"], fields["error"] = "aborted", err.Error()
+		fields[integrations.FieldResult], fields[integrations.FieldError] = "aborted", err.Error()
 		text = fmt.Sprintf("step %d %s aborted after %s", ps.Index, ps.Step.Name, recorded)
 		if res.Summary != "" {
 			text += ": " + res.Summary
 		}
 	case err != nil:
 		status = StepFailed
-		fields["result"], fields["error"] = "failed", err.Error()
+		fields[integrations.FieldResult], fields[integrations.FieldError] = "failed", err.Error()
 		text = fmt.Sprintf("step %d %s failed after %s: %v", ps.Index, ps.Step.Name, recorded, err)
 	}
 	x.update(i, func(s *StepState) {
@@ -418,7 +418,7 @@ func (x *executor) execute(ctx context.Context, i int) (Result, error) {
 }
 
 func (x *executor) stepFields(ps *PlannedStep, extra map[string]string) map[string]string {
-	f := map[string]string{"step": fmt.Sprint(ps.Index), "step_name": ps.Step.Name, "action": ps.Step.Action}
+	f := map[string]string{integrations.FieldStep: fmt.Sprint(ps.Index), integrations.FieldStepName: ps.Step.Name, integrations.FieldAction: ps.Step.Action}
 	for k, v := range extra {
 		f[k] = v
 	}
@@ -477,7 +477,7 @@ func (x *executor) end(status RunStatus, err error) {
 			}
 		}
 	}
-	fields := map[string]string{"status": string(status), "result": string(status), "duration": x.opts.now().Sub(x.began).Round(time.Millisecond).String()}
+	fields := map[string]string{integrations.FieldStatus: string(status), integrations.FieldResult: string(status), integrations.FieldDuration: x.opts.now().Sub(x.began).Round(time.Millisecond).String()}
 	x.mu.Lock()
 	changes := slices.Clone(x.report.Changes)
 	x.report.Stays = ledger.Net(changes)
@@ -487,7 +487,7 @@ func (x *executor) end(status RunStatus, err error) {
 		x.record(integrations.KindRunbookDone, fmt.Sprintf("run %s %s", x.plan.Runbook.Name, status), fields)
 		return
 	}
-	fields["error"] = err.Error()
+	fields[integrations.FieldError] = err.Error()
 	text := fmt.Sprintf("run %s %s: %v", x.plan.Runbook.Name, status, err)
 	if status == RunAborted && strings.HasPrefix(err.Error(), "aborted") {
 		text = fmt.Sprintf("run %s %v", x.plan.Runbook.Name, err) // "run scale-up aborted by alice"
@@ -548,7 +548,7 @@ func (x *executor) record(kind, text string, fields map[string]string) {
 }
 
 func (x *executor) recordLocked(kind, text string, fields map[string]string) {
-	f := map[string]string{"run": x.report.RunID, "runbook": x.plan.Runbook.Name}
+	f := map[string]string{integrations.FieldRun: x.report.RunID, integrations.FieldRunbook: x.plan.Runbook.Name}
 	for k, v := range fields {
 		f[k] = v
 	}

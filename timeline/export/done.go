@@ -56,7 +56,7 @@ func (m *mdWriter) whatWasDone(rows []timeline.Row, runs []RunbookRun) {
 	effects := map[string][]string{} // by run ID and by entry ID
 	for _, r := range rows {
 		if r.Entry.Kind == integrations.KindEffect {
-			for _, k := range []string{"run:" + r.Fields["run"], "of:" + r.Fields["of"]} {
+			for _, k := range []string{"run:" + r.Fields[integrations.FieldRun], "of:" + r.Fields["of"]} {
 				if !strings.HasSuffix(k, ":") {
 					effects[k] = append(effects[k], r.Text)
 				}
@@ -141,7 +141,7 @@ func (m *mdWriter) actionRow(r timeline.Row, effects []string) {
 	m.str(" | ")
 	what, result := strings.TrimPrefix(r.Entry.Kind, "alert."), "seen on "+r.Entry.Source
 	if r.Entry.Kind == integrations.KindActionChecked {
-		what, result = r.Fields["action"], "read back: "+r.Fields["outcome"]
+		what, result = r.Fields[integrations.FieldAction], "read back: "+r.Fields["outcome"]
 	}
 	m.cell(what+" alert "+r.Fields["alert"], 0)
 	m.str(" ")

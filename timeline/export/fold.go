@@ -75,8 +75,8 @@ func foldKey(r timeline.Row) (string, time.Duration) {
 		return "fleet\x00" + f["group"], fleetWindow
 	case r.Entry.Kind == integrations.KindDrift:
 		return "drift\x00" + binding(r) + "\x00" + driftShape(f), 0
-	case strings.HasPrefix(r.Entry.Kind, integrations.KindRunbookPrefix) && f["run"] != "":
-		return "run\x00" + f["run"] + "\x00" + f["step"], 0
+	case strings.HasPrefix(r.Entry.Kind, integrations.KindRunbookPrefix) && f[integrations.FieldRun] != "":
+		return "run\x00" + f[integrations.FieldRun] + "\x00" + f[integrations.FieldStep], 0
 	}
 	return "", 0
 }

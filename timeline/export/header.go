@@ -165,7 +165,7 @@ func (m *mdWriter) mitigatedBy(runs []RunbookRun, all []timeline.Row) {
 		m.time(run.End, shortTime)
 		m.str(")")
 		for _, r := range all {
-			if r.Entry.Kind == integrations.KindEffect && r.Fields["run"] == run.ID && run.ID != "" {
+			if r.Entry.Kind == integrations.KindEffect && r.Fields[integrations.FieldRun] == run.ID && run.ID != "" {
 				m.str(", effect: ")
 				m.cell(r.Text, maxCellText)
 			}

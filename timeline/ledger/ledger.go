@@ -117,11 +117,11 @@ func (l *Ledger) Add(e Event) bool {
 	r := l.run(e)
 	switch e.Kind {
 	case integrations.KindRunbookRequested:
-		r.runbook, r.params, r.actor, r.requested = e.Fields["runbook"], e.Fields["params"], e.Actor, e.Occurred
-		r.dryRun = e.Fields["dry_run"] == "true"
+		r.runbook, r.params, r.actor, r.requested = e.Fields[integrations.FieldRunbook], e.Fields[integrations.FieldParams], e.Actor, e.Occurred
+		r.dryRun = e.Fields[integrations.FieldDryRun] == "true"
 	case integrations.KindRunbookStepStart:
-		if e.Fields["mutates"] == "true" {
-			r.step, r.stepPlan, r.progress, r.stepStarted = stepName(e.Fields), e.Fields["plan"], "", e.Occurred
+		if e.Fields[integrations.FieldMutates] == "true" {
+			r.step, r.stepPlan, r.progress, r.stepStarted = stepName(e.Fields), e.Fields[integrations.FieldPlan], "", e.Occurred
 		}
 	case integrations.KindRunbookStepProgress:
 		if r.step != "" && e.Fields[FieldChange] == "" {
@@ -145,10 +145,10 @@ func (l *Ledger) Add(e Event) bool {
 }
 
 func (l *Ledger) run(e Event) *run {
-	id := e.Fields["run"]
+	id := e.Fields[integrations.FieldRun]
 	r := l.runs[id]
 	if r == nil {
-		r = &run{id: id, runbook: e.Fields["runbook"], actor: e.Actor, requested: e.Occurred}
+		r = &run{id: id, runbook: e.Fields[integrations.FieldRunbook], actor: e.Actor, requested: e.Occurred}
 		l.runs[id] = r
 		l.seq = append(l.seq, id)
 	}
@@ -160,10 +160,10 @@ func (l *Ledger) run(e Event) *run {
 }
 
 func stepName(f map[string]string) string {
-	if f["step_name"] == "" {
-		return "step " + f["step"]
+	if f[integrations.FieldStepName] == "" {
+		return "step " + f[integrations.FieldStep]
 	}
-	return "step " + f["step"] + " " + f["step_name"]
+	return "step " + f[integrations.FieldStep] + " " + f[integrations.FieldStepName]
 }
 
 func (l *Ledger) change(c Change, e Event, r *run) bool {
