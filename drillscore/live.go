@@ -6,7 +6,6 @@ import (
 
 	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/integrations/drill"
-	"github.com/warroomhq/warroom/runbooks"
 )
 
 // FromRecords scores a drill played on screen from the records its
@@ -30,15 +29,15 @@ func PlanOf(recs []integrations.Record, start time.Time) []drill.PlanStep {
 		at := r.Occurred.Sub(start).Truncate(time.Second)
 		switch {
 		case at < 0:
-		case r.Kind == runbooks.KindRequested && r.Fields["dry_run"] != "true":
+		case r.Kind == integrations.KindRunbookRequested && r.Fields[integrations.FieldDryRun] != "true":
 			params := map[string]string{}
 			for k, v := range r.Fields {
-				if name, ok := strings.CutPrefix(k, "param."); ok {
+				if name, ok := strings.CutPrefix(k, integrations.FieldParamPrefix); ok {
 					params[name] = v
 				}
 			}
-			plan = append(plan, drill.PlanStep{At: at, Runbook: r.Fields["runbook"], Params: params})
-		case r.Kind == "alert.acknowledged":
+			plan = append(plan, drill.PlanStep{At: at, Runbook: r.Fields[integrations.FieldRunbook], Params: params})
+		case r.Kind == integrations.KindAlertAcknowledged:
 			plan = append(plan, drill.PlanStep{At: at, Ack: r.Fields["alert"]})
 		}
 	}

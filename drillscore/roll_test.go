@@ -6,7 +6,6 @@ import (
 
 	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/integrations/drill"
-	"github.com/warroomhq/warroom/runbooks"
 )
 
 // TestDrillRollDrainsEachEdgeInTurn: the drill's rolling restart drains
@@ -23,7 +22,7 @@ func TestDrillRollDrainsEachEdgeInTurn(t *testing.T) {
 	edges := []string{"edge-1", "edge-2", "edge-3"} // stale-slots' edges, behind front-1
 	var order []string
 	for _, r := range recs {
-		if r.Kind != runbooks.KindStepProgress && r.Kind != runbooks.KindPlan {
+		if r.Kind != integrations.KindRunbookStepProgress && r.Kind != integrations.KindRunbookPlan {
 			continue
 		}
 		for _, e := range edges {

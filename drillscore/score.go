@@ -154,7 +154,7 @@ func secs(s int) string {
 func (c *Scorecard) Record(at time.Time) integrations.Record {
 	var b strings.Builder
 	c.WriteText(&b)
-	return integrations.Record{Occurred: at, Source: "drill", Kind: KindScorecard, Text: strings.TrimRight(b.String(), "\n"), Fields: c.fields()}
+	return integrations.Record{Occurred: at, Source: integrations.SourceDrill, Kind: KindScorecard, Text: strings.TrimRight(b.String(), "\n"), Fields: c.fields()}
 }
 
 func (c *Scorecard) fields() map[string]string {

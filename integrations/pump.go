@@ -15,7 +15,12 @@ type Batch struct {
 	Backends map[string]BackendsSnapshot // source → its latest HAProxy servers and throttles
 	Status   map[string]SourceStatus
 	Chat     []Message
-	Records  []Record // persisted before delivery unless PersistErr is set
+	// Records are the batch's records in timeline order: first those
+	// other writers made durable (PumpOptions.Stored: another process's
+	// `warroom timeline append`, another responder, and at the start the
+	// timeline so far), then this process's own, persisted before
+	// delivery unless PersistErr is set.
+	Records []Record
 	// Samples are every measured value the sources published
 	// (SamplesTaken), in order; the pump passes them through untouched
 	// for the metrics store and the screen.
@@ -23,11 +28,31 @@ type Batch struct {
 	// PersistErr is set when the records could not be made durable; the
 	// screen must say so loudly rather than show them as saved.
 	PersistErr error
+
+	// Steps are runbook step states, in the order they changed; RunsEnded
+	// the runs that ended, each after its last step state.
+	Steps     []StepState
+	RunsEnded []RunEnded
+
+	// Derived facts, computed once in the pump from the snapshots:
+	//
+	// Drift is every slot-drift finding as of this batch; DriftChecked
+	// says it was computed (a batch with fresh fleet or HAProxy data),
+	// so an empty Drift then means no drift.
+	Drift        []DriftFinding
+	DriftChecked bool
+	// NewCritical are the alerts first seen, triggered and critical, in
+	// this batch (a restart's replay of alerts seen before included: the
+	// screen's toast and bell follow it).
+	NewCritical []Alert
+	// Odd-one-out findings travel in the snapshots themselves
+	// (Backend.OddOneOut, Proxy.OddOneOut), marked by their source.
 }
 
 func (b *Batch) empty() bool {
 	return len(b.Alerts) == 0 && len(b.Fleet) == 0 && len(b.Backends) == 0 &&
-		len(b.Status) == 0 && len(b.Chat) == 0 && len(b.Records) == 0 && len(b.Samples) == 0
+		len(b.Status) == 0 && len(b.Chat) == 0 && len(b.Records) == 0 && len(b.Samples) == 0 &&
+		len(b.Steps) == 0 && len(b.RunsEnded) == 0 && !b.DriftChecked && len(b.NewCritical) == 0
 }
 
 // add folds one event into the batch.
@@ -37,16 +62,17 @@ func (b *Batch) add(e Event) {
 		if b.Alerts == nil {
 			b.Alerts = map[string][]Alert{}
 		}
-		b.Alerts[e.Source] = e.Alerts
+		b.Alerts[e.Source] = stamped(e.Alerts, func(a *Alert) { a.Source = e.Source })
 	case FleetSnapshot:
 		if b.Fleet == nil {
 			b.Fleet = map[string][]Group{}
 		}
-		b.Fleet[e.Source] = e.Groups
+		b.Fleet[e.Source] = stamped(e.Groups, func(g *Group) { g.Source = e.Source })
 	case BackendsSnapshot:
 		if b.Backends == nil {
 			b.Backends = map[string]BackendsSnapshot{}
 		}
+		e.Backends = stamped(e.Backends, func(be *Backend) { be.Source = e.Source })
 		b.Backends[e.Source] = e
 	case StatusChanged:
 		if b.Status == nil {
@@ -54,12 +80,30 @@ func (b *Batch) add(e Event) {
 		}
 		b.Status[e.Status.Source] = e.Status
 	case ChatPosted:
-		b.Chat = append(b.Chat, e.Messages...)
+		b.Chat = append(b.Chat, stamped(e.Messages, func(m *Message) { m.Source = e.Source })...)
 	case Record:
 		b.Records = append(b.Records, e)
+	case StepState:
+		b.Steps = append(b.Steps, e)
+	case RunEnded:
+		b.RunsEnded = append(b.RunsEnded, e)
 	case SamplesTaken:
 		b.Samples = append(b.Samples, e.Samples...)
 	}
+}
+
+// stamped is a copy of items with their source set: published slices are
+// never modified (events are immutable once published).
+func stamped[T any](items []T, set func(*T)) []T {
+	if items == nil {
+		return nil
+	}
+	out := make([]T, len(items))
+	for i := range items {
+		out[i] = items[i]
+		set(&out[i])
+	}
+	return out
 }
 
 // PumpOptions wires the pump to the timeline and the screen.
@@ -73,8 +117,15 @@ type PumpOptions struct {
 	Deliver func(Batch)
 	// Derive computes further records from a batch before it is persisted,
 	// for example drift findings from fresh fleet and HAProxy snapshots,
-	// or the effect of an action from fresh samples.
-	Derive func(Batch) []Record
+	// or the effect of an action from fresh samples; it may also set the
+	// batch's derived facts (Drift, NewCritical). It runs on every batch
+	// that is not empty, on the pump's goroutine.
+	Derive func(*Batch) []Record
+	// Stored, when set, returns the records other writers made durable
+	// since the last call (they are delivered first, not persisted
+	// again). It is called at every flush, after Persist, which may take
+	// such records in.
+	Stored func() []Record
 	// Redact scrubs secrets from free text. It is applied to every batch
 	// before anything else sees it, so the screen shows exactly what the
 	// timeline keeps: a token pasted into chat, quoted in an alert or
@@ -139,8 +190,8 @@ func (p *Pump) flush(b *Batch) {
 	if p.opts.Redact != nil {
 		b.redact(p.opts.Redact)
 	}
-	if p.opts.Derive != nil && (len(b.Fleet) > 0 || len(b.Backends) > 0 || len(b.Samples) > 0) {
-		derived := p.opts.Derive(*b)
+	if p.opts.Derive != nil && !b.empty() {
+		derived := p.opts.Derive(b)
 		if p.opts.Redact != nil {
 			for i := range derived {
 				derived[i] = derived[i].redacted(p.opts.Redact)
@@ -148,15 +199,21 @@ func (p *Pump) flush(b *Batch) {
 		}
 		b.Records = append(b.Records, derived...)
 	}
-	if b.empty() {
-		return
-	}
 	if p.opts.Persist != nil && len(b.Records) > 0 {
 		stored, err := p.opts.Persist(b.Records)
 		if err == nil {
 			b.Records = stored
 		}
 		b.PersistErr = err
+	}
+	if p.opts.Stored != nil {
+		// Already durable and redacted by the store that holds them.
+		if others := p.opts.Stored(); len(others) > 0 {
+			b.Records = append(others, b.Records...)
+		}
+	}
+	if b.empty() {
+		return
 	}
 	if p.opts.Deliver != nil {
 		p.opts.Deliver(*b)

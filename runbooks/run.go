@@ -19,23 +19,6 @@ import (
 	"github.com/warroomhq/warroom/timeline/ledger"
 )
 
-// Record kinds a run emits, in the order they happen.
-// The ledger of changes in force reads them.
-const (
-	KindRequested    = ledger.KindRequested
-	KindPlan         = "runbook.plan"
-	KindConfirmed    = "runbook.confirmed"
-	KindStepStart    = ledger.KindStepStart
-	KindStepProgress = ledger.KindStepProgress
-	KindStepEnd      = ledger.KindStepEnd
-	KindAbort        = ledger.KindAbort
-	KindFailed       = ledger.KindFailed
-	KindDone         = ledger.KindDone
-)
-
-// RecordSource is the Source of every record a run emits.
-const RecordSource = "runbook"
-
 // DefaultGrace is how long a cut step may take to wind down (for example
 // to return an HAProxy instance to rotation) before it is abandoned.
 const DefaultGrace = 15 * time.Second
@@ -52,18 +35,21 @@ type RunOptions struct {
 	// StateDir holds the lock files (under locks/). Required for a
 	// mutating run.
 	StateDir string
-	Lease    time.Duration // lock lease (default DefaultLease)
-	Holder   string        // who runs it, for lock refusals (default user@host)
-	Actor    string        // Actor of the records
+	// Locks is where the run locks its targets; nil means lock files in
+	// StateDir (FileLocks).
+	Locks  Locks
+	Lease  time.Duration // lock lease of the default lock files (default DefaultLease)
+	Holder string        // who runs it, for lock refusals (default user@host)
+	Actor  string        // Actor of the records
 	// Timeout bounds the whole run (default: the runbook's timeout).
 	Timeout time.Duration
 	Grace   time.Duration // default DefaultGrace
 	// Now stamps the run's records with the incident's clock (the drill's
 	// scenario time); nil means time.Now. Durations are always real time.
 	Now func() time.Time
-	// RunID names the run on its records; empty means a random one. A
-	// headless drill replayed for a test gives its own, so the record is
-	// the same on every replay.
+	// RunID names the run (default: a fresh NewRunID), so a caller that
+	// starts it in the background can say which run it started, and a
+	// headless drill replayed for a test gives the same records each time.
 	RunID string
 	// Progress, when set, receives every change of a step's state, from
 	// the run's goroutines; it must return quickly (for example hand the
@@ -78,43 +64,28 @@ func (o RunOptions) now() time.Time {
 	return time.Now()
 }
 
-// RunStatus is how a run ended.
-type RunStatus string
-
-const (
-	RunDone    RunStatus = "done"
-	RunDryRun  RunStatus = "dry-run"
-	RunFailed  RunStatus = "failed"
-	RunAborted RunStatus = "aborted"
-	RunRefused RunStatus = "refused" // not confirmed, checks failed, or a target is locked
+// A run's states are domain types, so that its progress travels in the
+// pump's batch like every other event (see integrations/runs.go).
+type (
+	RunStatus  = integrations.RunStatus
+	StepStatus = integrations.StepStatus
+	StepState  = integrations.StepState
 )
 
-// StepStatus is where a step is.
-type StepStatus string
-
 const (
-	StepPending StepStatus = "pending"
-	StepRunning StepStatus = "running"
-	StepDone    StepStatus = "done"
-	StepFailed  StepStatus = "failed"
-	StepAborted StepStatus = "aborted" // stopped by the user mid-step
-	StepSkipped StepStatus = "skipped" // dry run, or not reached after a halt or abort
-)
+	RunDone    = integrations.RunDone
+	RunDryRun  = integrations.RunDryRun
+	RunFailed  = integrations.RunFailed
+	RunAborted = integrations.RunAborted
+	RunRefused = integrations.RunRefused
 
-// StepState is one step's state, as Progress and the Report give it.
-type StepState struct {
-	RunID   string
-	Index   int // from 1
-	Name    string
-	Action  string
-	Mutates bool
-	Status  StepStatus
-	Started time.Time
-	Elapsed time.Duration // so far while running; total once ended
-	Message string        // the action's latest progress, or why it was skipped
-	Result  Result
-	Err     string
-}
+	StepPending = integrations.StepPending
+	StepRunning = integrations.StepRunning
+	StepDone    = integrations.StepDone
+	StepFailed  = integrations.StepFailed
+	StepAborted = integrations.StepAborted
+	StepSkipped = integrations.StepSkipped
+)
 
 // Report is how a run went.
 type Report struct {
@@ -144,7 +115,7 @@ type Report struct {
 func Run(ctx context.Context, p *Plan, actions integrations.Actions, sink func(integrations.Record), opts RunOptions) (*Report, error) {
 	x := &executor{
 		plan: p, actions: actions, sink: sink, opts: opts,
-		report: &Report{RunID: cmp.Or(opts.RunID, newRunID()), Runbook: p.Runbook.Name, Params: p.Params, Started: time.Now()},
+		report: &Report{RunID: cmp.Or(opts.RunID, NewRunID()), Runbook: p.Runbook.Name, Params: p.Params, Started: time.Now()},
 	}
 	if x.opts.Grace <= 0 {
 		x.opts.Grace = DefaultGrace
@@ -181,18 +152,18 @@ func (x *executor) changed(ps *PlannedStep, c ledger.Change) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.report.Changes = append(x.report.Changes, c)
-	x.recordLocked(KindStepProgress, "changed: "+c.String(), x.stepFields(ps, map[string]string{ledger.FieldChange: c.Encode()}))
+	x.recordLocked(integrations.KindRunbookStepProgress, "changed: "+c.String(), x.stepFields(ps, map[string]string{ledger.FieldChange: c.Encode()}))
 }
 
 func (x *executor) run(parent context.Context) {
 	x.parent, x.began = parent, x.opts.now()
 	p := x.plan
-	requested := map[string]string{"params": p.Params.String(), "dry_run": fmt.Sprint(x.opts.DryRun)}
+	requested := map[string]string{integrations.FieldParams: p.Params.String(), integrations.FieldDryRun: fmt.Sprint(x.opts.DryRun)}
 	for name, v := range p.Params {
-		requested["param."+name] = formatValue(v)
+		requested[integrations.FieldParamPrefix+name] = formatValue(v)
 	}
-	x.record(KindRequested, fmt.Sprintf("run %s requested (%s)", p.Runbook.Name, orNoParams(p.Params)), requested)
-	x.record(KindPlan, strings.Join(p.Lines(), "\n"), map[string]string{"checks": checksText(p.Checks()), "targets": strings.Join(p.Targets, ",")})
+	x.record(integrations.KindRunbookRequested, fmt.Sprintf("run %s requested (%s)", p.Runbook.Name, orNoParams(p.Params)), requested)
+	x.record(integrations.KindRunbookPlan, strings.Join(p.Lines(), "\n"), map[string]string{integrations.FieldChecks: checksText(p.Checks()), integrations.FieldTargets: strings.Join(p.Targets, ",")})
 	if err := p.Err(); err != nil {
 		x.end(RunRefused, err)
 		return
@@ -273,11 +244,11 @@ func (x *executor) confirm() error {
 	if p.Dangerous && x.opts.Typed != p.ConfirmText {
 		return fmt.Errorf("not confirmed: type %q to run this dangerous runbook", p.ConfirmText)
 	}
-	fields := map[string]string{"targets": strings.Join(p.Targets, ",")}
+	fields := map[string]string{integrations.FieldTargets: strings.Join(p.Targets, ",")}
 	if p.Dangerous {
-		fields["typed"] = x.opts.Typed
+		fields[integrations.FieldTyped] = x.opts.Typed
 	}
-	x.record(KindConfirmed, "confirmed", fields)
+	x.record(integrations.KindRunbookConfirmed, "confirmed", fields)
 	return nil
 }
 
@@ -285,10 +256,13 @@ func (x *executor) confirm() error {
 // The returned context ends, with the reason as its cause, if the lease is
 // lost.
 func (x *executor) lock(ctx context.Context) (context.Context, func(), error) {
-	if x.opts.StateDir == "" {
-		return nil, nil, errors.New("no state directory for run locks")
+	l := x.opts.Locks
+	if l == nil {
+		if x.opts.StateDir == "" {
+			return nil, nil, errors.New("no state directory for run locks")
+		}
+		l = FileLocks(filepath.Join(x.opts.StateDir, "locks"), x.opts.Lease)
 	}
-	l := &Locker{Dir: filepath.Join(x.opts.StateDir, "locks"), Lease: x.opts.Lease}
 	host, _ := os.Hostname()
 	holder := Holder{Who: x.opts.Holder, Host: host, PID: os.Getpid(), RunID: x.report.RunID, Runbook: x.plan.Runbook.Name}
 	if holder.Who == "" {
@@ -302,7 +276,7 @@ func (x *executor) lock(ctx context.Context) (context.Context, func(), error) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		t := time.NewTicker(l.lease() / 3)
+		t := time.NewTicker(l.RenewEvery())
 		defer t.Stop()
 		for {
 			select {
@@ -320,7 +294,7 @@ func (x *executor) lock(ctx context.Context) (context.Context, func(), error) {
 		cancel(nil)
 		<-done
 		if err := lease.Release(); err != nil {
-			x.record(KindStepProgress, "could not release the run's locks: "+err.Error(), nil)
+			x.record(integrations.KindRunbookStepProgress, "could not release the run's locks: "+err.Error(), nil)
 		}
 	}, nil
 }
@@ -331,12 +305,12 @@ func (x *executor) step(ctx context.Context, i int) error {
 	ps := &x.plan.Steps[i]
 	started, onClock := time.Now(), x.opts.now()
 	x.update(i, func(s *StepState) { s.Status, s.Started = StepRunning, started })
-	x.record(KindStepStart, fmt.Sprintf("step %d %s started", ps.Index, ps.Step.Name), x.stepFields(ps, map[string]string{
-		"mutates": fmt.Sprint(ps.Step.Mutates), "timeout": ps.Step.Timeout.String(), "plan": strings.Join(ps.Lines, "; "),
+	x.record(integrations.KindRunbookStepStart, fmt.Sprintf("step %d %s started", ps.Index, ps.Step.Name), x.stepFields(ps, map[string]string{
+		integrations.FieldMutates: fmt.Sprint(ps.Step.Mutates), integrations.FieldTimeout: ps.Step.Timeout.String(), integrations.FieldPlan: strings.Join(ps.Lines, "; "),
 	}))
 	if x.opts.DryRun {
 		x.update(i, func(s *StepState) { s.Status, s.Message = StepSkipped, "dry run: nothing sent" })
-		x.record(KindStepEnd, fmt.Sprintf("step %d %s skipped (dry run)", ps.Index, ps.Step.Name), x.stepFields(ps, map[string]string{"result": "skipped", "duration": "0s"}))
+		x.record(integrations.KindRunbookStepEnd, fmt.Sprintf("step %d %s skipped (dry run)", ps.Index, ps.Step.Name), x.stepFields(ps, map[string]string{integrations.FieldResult: "skipped", integrations.FieldDuration: "0s"}))
 		return nil
 	}
 	res, err := x.execute(ctx, i)
@@ -345,12 +319,12 @@ func (x *executor) step(ctx context.Context, i int) error {
 	// with the times of the records around it (the drill runs faster than
 	// the wall clock); the screen shows real elapsed time.
 	recorded := x.opts.now().Sub(onClock).Round(time.Millisecond)
-	fields := map[string]string{"duration": recorded.String(), "result": "ok"}
+	fields := map[string]string{integrations.FieldDuration: recorded.String(), integrations.FieldResult: "ok"}
 	for k, v := range res.Fields {
 		fields[k] = v
 	}
 	if res.Output != "" {
-		fields["output"] = bounded(res.Output, x.plan.Limits.MaxOutput)
+		fields[integrations.FieldOutput] = bounded(res.Output, x.plan.Limits.MaxOutput)
 	}
 	text := fmt.Sprintf("step %d %s done in %s", ps.Index, ps.Step.Name, recorded)
 	if res.Summary != "" {
@@ -363,14 +337,14 @@ func (x *executor) step(ctx context.Context, i int) error {
 		// what the action said (which instances were done), in words.
 		status = StepAborted
 		err = errors.New(strings.ReplaceAll(err.Error(), context.Canceled.Error(), abortError(x.parent).Error()))
-		fields["result"], fields["error"] = "aborted", err.Error()
+		fields[integrations.FieldResult], fields[integrations.FieldError] = "aborted", err.Error()
 		text = fmt.Sprintf("step %d %s aborted after %s", ps.Index, ps.Step.Name, recorded)
 		if res.Summary != "" {
 			text += ": " + res.Summary
 		}
 	case err != nil:
 		status = StepFailed
-		fields["result"], fields["error"] = "failed", err.Error()
+		fields[integrations.FieldResult], fields[integrations.FieldError] = "failed", err.Error()
 		text = fmt.Sprintf("step %d %s failed after %s: %v", ps.Index, ps.Step.Name, recorded, err)
 	}
 	x.update(i, func(s *StepState) {
@@ -379,7 +353,7 @@ func (x *executor) step(ctx context.Context, i int) error {
 			s.Err = err.Error()
 		}
 	})
-	x.record(KindStepEnd, text, x.stepFields(ps, fields))
+	x.record(integrations.KindRunbookStepEnd, text, x.stepFields(ps, fields))
 	return err
 }
 
@@ -404,7 +378,7 @@ func (x *executor) execute(ctx context.Context, i int) (Result, error) {
 			return
 		}
 		x.updateLocked(i, func(s *StepState) { s.Message = msg })
-		x.recordLocked(KindStepProgress, msg, x.stepFields(ps, nil))
+		x.recordLocked(integrations.KindRunbookStepProgress, msg, x.stepFields(ps, nil))
 	}}
 	go func() {
 		defer func() {
@@ -445,7 +419,7 @@ func (x *executor) execute(ctx context.Context, i int) (Result, error) {
 }
 
 func (x *executor) stepFields(ps *PlannedStep, extra map[string]string) map[string]string {
-	f := map[string]string{"step": fmt.Sprint(ps.Index), "step_name": ps.Step.Name, "action": ps.Step.Action}
+	f := map[string]string{integrations.FieldStep: fmt.Sprint(ps.Index), integrations.FieldStepName: ps.Step.Name, integrations.FieldAction: ps.Step.Action}
 	for k, v := range extra {
 		f[k] = v
 	}
@@ -504,17 +478,17 @@ func (x *executor) end(status RunStatus, err error) {
 			}
 		}
 	}
-	fields := map[string]string{"status": string(status), "result": string(status), "duration": x.opts.now().Sub(x.began).Round(time.Millisecond).String()}
+	fields := map[string]string{integrations.FieldStatus: string(status), integrations.FieldResult: string(status), integrations.FieldDuration: x.opts.now().Sub(x.began).Round(time.Millisecond).String()}
 	x.mu.Lock()
 	changes := slices.Clone(x.report.Changes)
 	x.report.Stays = ledger.Net(changes)
 	x.mu.Unlock()
 	switch status {
 	case RunDone, RunDryRun:
-		x.record(KindDone, fmt.Sprintf("run %s %s", x.plan.Runbook.Name, status), fields)
+		x.record(integrations.KindRunbookDone, fmt.Sprintf("run %s %s", x.plan.Runbook.Name, status), fields)
 		return
 	}
-	fields["error"] = err.Error()
+	fields[integrations.FieldError] = err.Error()
 	text := fmt.Sprintf("run %s %s: %v", x.plan.Runbook.Name, status, err)
 	if status == RunAborted && strings.HasPrefix(err.Error(), "aborted") {
 		text = fmt.Sprintf("run %s %v", x.plan.Runbook.Name, err) // "run scale-up aborted by alice"
@@ -529,9 +503,9 @@ func (x *executor) end(status RunStatus, err error) {
 		x.report.Err = &stoppedError{err: err, aftermath: aftermath}
 		text += " — " + aftermath
 	}
-	kind := KindFailed
+	kind := integrations.KindRunbookFailed
 	if status == RunAborted {
-		kind = KindAbort
+		kind = integrations.KindRunbookAbort
 	}
 	x.record(kind, text, fields)
 }
@@ -575,12 +549,12 @@ func (x *executor) record(kind, text string, fields map[string]string) {
 }
 
 func (x *executor) recordLocked(kind, text string, fields map[string]string) {
-	f := map[string]string{"run": x.report.RunID, "runbook": x.plan.Runbook.Name}
+	f := map[string]string{integrations.FieldRun: x.report.RunID, integrations.FieldRunbook: x.plan.Runbook.Name}
 	for k, v := range fields {
 		f[k] = v
 	}
 	if x.sink != nil {
-		x.sink(integrations.Record{Occurred: x.opts.now(), Source: RecordSource, Kind: kind, Actor: x.opts.Actor, Text: text, Fields: f})
+		x.sink(integrations.Record{Occurred: x.opts.now(), Source: integrations.SourceRunbook, Kind: kind, Actor: x.opts.Actor, Text: text, Fields: f})
 	}
 }
 
@@ -599,7 +573,8 @@ func orNoParams(v Values) string {
 	return v.String()
 }
 
-func newRunID() string {
+// NewRunID returns a fresh run ID.
+func NewRunID() string {
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)

@@ -121,7 +121,7 @@ func Severity(rows []timeline.Row) integrations.Severity {
 	var sev integrations.Severity
 	for _, r := range rows {
 		s := integrations.Severity(r.Fields["severity"])
-		if r.Entry.Kind == timeline.KindAlertTriggered && s != "" && (sev == "" || s.Rank() < sev.Rank()) {
+		if r.Entry.Kind == integrations.KindAlertTriggered && s != "" && (sev == "" || s.Rank() < sev.Rank()) {
 			sev = s
 		}
 	}
@@ -135,10 +135,10 @@ func openAlerts(rows []timeline.Row) []timeline.Row {
 	for _, r := range rows {
 		id := alertID(r)
 		switch r.Entry.Kind {
-		case timeline.KindAlertTriggered:
+		case integrations.KindAlertTriggered:
 			open = slices.DeleteFunc(open, func(o timeline.Row) bool { return alertID(o) == id })
 			open = append(open, r)
-		case timeline.KindAlertResolved:
+		case integrations.KindAlertResolved:
 			open = slices.DeleteFunc(open, func(o timeline.Row) bool { return alertID(o) == id })
 		}
 	}

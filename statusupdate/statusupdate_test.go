@@ -23,18 +23,13 @@ func at(min float64) time.Time { return t0.Add(time.Duration(min * float64(time.
 // scale-up running.
 func incident() []timeline.Entry {
 	es := []timeline.Entry{
-		{Occurred: at(10), Source: "warroom", Kind: timeline.KindIncidentStarted, Actor: "ana", Text: "first customer report"},
-		{Occurred: at(16), Source: "pagerduty", Kind: timeline.KindAlertTriggered, Text: "[error] CPU above 90%",
-			Fields: map[string]string{"alert": "PD-CPU", "severity": "error", "service": "web"}},
-		{Occurred: at(17), Source: "pagerduty", Kind: timeline.KindAlertTriggered, Text: "[critical] HTTP 5xx above 5%\nat the load balancers",
-			Fields: map[string]string{"alert": "PD-5XX", "severity": "critical", "service": "web"}},
-		{Occurred: at(19), Source: "runbook", Kind: "runbook.requested", Actor: "ana", Text: "run throttle-tier requested",
-			Fields: map[string]string{"run": "r1", "runbook": "throttle-tier", "params": "percent=50 tier=free"}},
-		{Occurred: at(21), Source: "runbook", Kind: "runbook.finished", Actor: "ana", Text: "run throttle-tier done",
-			Fields: map[string]string{"run": "r1", "runbook": "throttle-tier", "result": "done"}},
-		{Occurred: at(21.5), Source: "runbook", Kind: "runbook.requested", Actor: "ana", Text: "run scale-up requested",
-			Fields: map[string]string{"run": "r2", "runbook": "scale-up", "params": "desired=12 group=web"}},
-		{Occurred: at(30), Source: "pagerduty", Kind: timeline.KindAlertResolved, Text: "CPU back", Fields: map[string]string{"alert": "PD-CPU"}},
+		{Record: integrations.Record{Occurred: at(10), Source: "warroom", Kind: integrations.KindIncidentStarted, Actor: "ana", Text: "first customer report"}},
+		{Record: integrations.Record{Occurred: at(16), Source: "pagerduty", Kind: integrations.KindAlertTriggered, Text: "[error] CPU above 90%", Fields: map[string]string{"alert": "PD-CPU", "severity": "error", "service": "web"}}},
+		{Record: integrations.Record{Occurred: at(17), Source: "pagerduty", Kind: integrations.KindAlertTriggered, Text: "[critical] HTTP 5xx above 5%\nat the load balancers", Fields: map[string]string{"alert": "PD-5XX", "severity": "critical", "service": "web"}}},
+		{Record: integrations.Record{Occurred: at(19), Source: "runbook", Kind: "runbook.requested", Actor: "ana", Text: "run throttle-tier requested", Fields: map[string]string{"run": "r1", "runbook": "throttle-tier", "params": "percent=50 tier=free"}}},
+		{Record: integrations.Record{Occurred: at(21), Source: "runbook", Kind: "runbook.finished", Actor: "ana", Text: "run throttle-tier done", Fields: map[string]string{"run": "r1", "runbook": "throttle-tier", "result": "done"}}},
+		{Record: integrations.Record{Occurred: at(21.5), Source: "runbook", Kind: "runbook.requested", Actor: "ana", Text: "run scale-up requested", Fields: map[string]string{"run": "r2", "runbook": "scale-up", "params": "desired=12 group=web"}}},
+		{Record: integrations.Record{Occurred: at(30), Source: "pagerduty", Kind: integrations.KindAlertResolved, Text: "CPU back", Fields: map[string]string{"alert": "PD-CPU"}}},
 	}
 	return numbered(es)
 }
@@ -88,7 +83,7 @@ Next update: by 08:01 UTC.`
 			t.Errorf("draft without alerts, runs or series lacks %q:\n%s", want, bare.Text)
 		}
 	}
-	resolved := append(incident(), timeline.Entry{Occurred: at(50), Kind: timeline.KindIncidentResolved, Actor: "ana", Text: "all clear"})
+	resolved := append(incident(), timeline.Entry{Record: integrations.Record{Occurred: at(50), Kind: integrations.KindIncidentResolved, Actor: "ana", Text: "all clear"}})
 	if d := NewDraft(numbered(resolved), opts); !strings.HasSuffix(d.Text, "Next update: none planned, the incident is resolved.") || !d.NextDue.IsZero() {
 		t.Errorf("resolved draft ends %q (next due %s)", d.Text[strings.LastIndex(d.Text, "\n")+1:], d.NextDue)
 	}
@@ -114,7 +109,7 @@ func TestDueFollowsTheCadenceAndTheLastUpdate(t *testing.T) {
 	if !ok {
 		t.Fatal("a posted update is not recorded")
 	}
-	posted := numbered(append(entries, timeline.Entry{Occurred: rec.Occurred, Source: rec.Source, Kind: rec.Kind, Actor: rec.Actor, Text: rec.Text, Fields: rec.Fields}))
+	posted := numbered(append(entries, timeline.Entry{Record: integrations.Record{Occurred: rec.Occurred, Source: rec.Source, Kind: rec.Kind, Actor: rec.Actor, Text: rec.Text, Fields: rec.Fields}}))
 	r = Due(posted, at(50), cadence)
 	if !r.Last.Equal(at(42)) || !r.Next.Equal(at(70)) || r.Overdue {
 		t.Errorf("after an update promising 08:10: %+v", r)
@@ -122,7 +117,7 @@ func TestDueFollowsTheCadenceAndTheLastUpdate(t *testing.T) {
 	if got, want := r.Describe(at(50), nil), "next status update due by 08:10 UTC (in 20m; every 30m for critical)"; got != want {
 		t.Errorf("Describe = %q, want %q", got, want)
 	}
-	resolved := numbered(append(posted, timeline.Entry{Occurred: at(60), Kind: timeline.KindIncidentResolved, Text: "all clear"}))
+	resolved := numbered(append(posted, timeline.Entry{Record: integrations.Record{Occurred: at(60), Kind: integrations.KindIncidentResolved, Text: "all clear"}}))
 	if r := Due(resolved, at(90), cadence); !r.Done || r.Overdue {
 		t.Errorf("resolved: %+v, want done", r)
 	}
@@ -223,7 +218,7 @@ func TestPostSettlesEveryTarget(t *testing.T) {
 // TestPagerDutyIncidentsAreTheOpenPages: the update goes on the
 // PagerDuty incidents still open, not on cleared ones or other sources'.
 func TestPagerDutyIncidentsAreTheOpenPages(t *testing.T) {
-	entries := numbered(append(incident(), timeline.Entry{Occurred: at(32), Source: "drill", Kind: timeline.KindAlertTriggered, Fields: map[string]string{"alert": "D1"}}))
+	entries := numbered(append(incident(), timeline.Entry{Record: integrations.Record{Occurred: at(32), Source: "drill", Kind: integrations.KindAlertTriggered, Fields: map[string]string{"alert": "D1"}}}))
 	if got := PagerDutyIncidents(entries); strings.Join(got, ",") != "PD-5XX" {
 		t.Errorf("PagerDuty incidents = %v, want [PD-5XX]", got)
 	}

@@ -1,20 +1,20 @@
 package timeline
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"reflect"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/warroomhq/warroom/integrations"
+	"github.com/warroomhq/warroom/internal/crashtest"
 )
 
 // crashChildEnv names the timeline file a re-executed test binary appends
@@ -36,7 +36,7 @@ func crashChild(path string) {
 		wg.Go(func() {
 			for i := 0; time.Now().Before(deadline); i++ {
 				text := fmt.Sprintf("g%d-%d", g, i)
-				got, err := s.Append(Entry{Source: "crash-test", Kind: KindNote, Text: text})
+				got, err := s.Append(Entry{Record: integrations.Record{Source: "crash-test", Kind: integrations.KindNote, Text: text}})
 				if err != nil {
 					fmt.Println("append failed:", err)
 					os.Exit(2)
@@ -94,46 +94,15 @@ func TestCrashKeepsEveryDurableEntry(t *testing.T) {
 // min more durable entries, and returns everything it reported.
 func runAndKill(t *testing.T, path string, min int) map[int64]string {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), crashChildEnv+"="+path)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	timer := time.AfterFunc(30*time.Second, func() { cmd.Process.Kill() }) // bound the test if the child stalls
-	defer timer.Stop()
 	seen := map[int64]string{}
-	sc := bufio.NewScanner(stdout)
-	killed := false
-	for sc.Scan() {
-		line := sc.Text()
-		f := strings.Fields(line)
-		if len(f) != 3 || f[0] != "durable" {
-			t.Fatalf("child: %s", line)
+	crashtest.RunAndKill(t, crashChildEnv, path, min, func(f []string) error {
+		if len(f) != 2 {
+			return errors.New("want seq and text")
 		}
-		seq, err := strconv.ParseInt(f[1], 10, 64)
-		if err != nil {
-			t.Fatalf("child: %s", line)
-		}
-		seen[seq] = f[2]
-		if !killed && len(seen) >= min {
-			// The kill lands while other appends are in flight; lines
-			// already in the pipe are still read below.
-			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-				t.Fatal(err)
-			}
-			killed = true
-		}
-	}
-	err = cmd.Wait()
-	var exit *exec.ExitError
-	if !killed || !errors.As(err, &exit) || exit.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
-		t.Fatalf("child was not killed as planned (killed=%v): %v", killed, err)
-	}
+		seq, err := strconv.ParseInt(f[0], 10, 64)
+		seen[seq] = f[1]
+		return err
+	})
 	return seen
 }
 
@@ -144,8 +113,7 @@ func FuzzReadTimeline(f *testing.F) {
 	enc := newLineEncoder()
 	prev := genesisHash
 	for i := range 3 {
-		e := Entry{ID: entryID(int64(i + 1)), Seq: int64(i + 1), Kind: KindNote, Text: fmt.Sprint("n", i), Prev: prev,
-			Occurred: time.Date(2026, 1, 9, 23, 59, i, 0, time.UTC), Fields: map[string]string{"k": "v"}}
+		e := Entry{Record: integrations.Record{ID: entryID(int64(i + 1)), Kind: integrations.KindNote, Text: fmt.Sprint("n", i), Occurred: time.Date(2026, 1, 9, 23, 59, i, 0, time.UTC), Fields: map[string]string{"k": "v"}}, Seq: int64(i + 1), Prev: prev}
 		if err := enc.encode(&e); err != nil {
 			f.Fatal(err)
 		}
@@ -203,8 +171,7 @@ func BenchmarkAppendParallel(b *testing.B) {
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if _, err := s.Append(Entry{Source: "pagerduty", Kind: KindAlertTriggered, Text: "web-7 5xx rate above 5% for 5 minutes",
-				Fields: map[string]string{"service": "web", "severity": "critical"}}); err != nil {
+			if _, err := s.Append(Entry{Record: integrations.Record{Source: "pagerduty", Kind: integrations.KindAlertTriggered, Text: "web-7 5xx rate above 5% for 5 minutes", Fields: map[string]string{"service": "web", "severity": "critical"}}}); err != nil {
 				b.Error(err)
 				return
 			}
@@ -222,7 +189,7 @@ func BenchmarkAppendSerial(b *testing.B) {
 	}
 	defer s.Close()
 	for b.Loop() {
-		if _, err := s.Append(Entry{Source: "warroom", Kind: KindNote, Text: "note"}); err != nil {
+		if _, err := s.Append(Entry{Record: integrations.Record{Source: "warroom", Kind: integrations.KindNote, Text: "note"}}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -240,8 +207,7 @@ func writeBig(b *testing.B, n int) string {
 	batch := make([]Entry, 1000)
 	for i := 0; i < n; i += len(batch) {
 		for j := range batch {
-			batch[j] = Entry{Source: "slack", Kind: KindChatMessage, Actor: "ana", Occurred: time.Date(2026, 1, 9, 7, 30, 0, 0, time.UTC).Add(time.Duration(i+j) * time.Second),
-				Text: "restarting haproxy on edge-2, then edge-3; watch the 503 rate", Fields: map[string]string{"channel": "C0INCIDENT", "ts": "1736407800.000100"}}
+			batch[j] = Entry{Record: integrations.Record{Source: "slack", Kind: integrations.KindChatMessage, Actor: "ana", Occurred: time.Date(2026, 1, 9, 7, 30, 0, 0, time.UTC).Add(time.Duration(i+j) * time.Second), Text: "restarting haproxy on edge-2, then edge-3; watch the 503 rate", Fields: map[string]string{"channel": "C0INCIDENT", "ts": "1736407800.000100"}}}
 		}
 		if _, err := s.Append(batch...); err != nil {
 			b.Fatal(err)
@@ -307,11 +273,11 @@ func erasedTimeline(f *testing.F) []byte {
 		f.Fatal(err)
 	}
 	defer s.Close()
-	got, err := s.Append(Entry{Kind: KindChatMessage, Text: "pw \"x\"\n", Fields: map[string]string{"k": "v"}, Links: []string{"l"}})
+	got, err := s.Append(Entry{Record: integrations.Record{Kind: integrations.KindChatMessage, Text: "pw \"x\"\n", Fields: map[string]string{"k": "v"}, Links: []string{"l"}}})
 	if err != nil {
 		f.Fatal(err)
 	}
-	if _, err := s.Append(Amend(got[0], OpErase)); err != nil {
+	if _, err := s.Append(Amend(got[0], integrations.OpErase)); err != nil {
 		f.Fatal(err)
 	}
 	data, err := os.ReadFile(s.Path())

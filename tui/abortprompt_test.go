@@ -26,11 +26,10 @@ func TestAbortPromptFollowsTheRunAndEndsWithIt(t *testing.T) {
 	if s := screen(m); !strings.Contains(s, "web in service 9/12, pending 3") || strings.Contains(s, "4/12") {
 		t.Fatalf("the question quotes figures the Fleet pane no longer shows:\n%s", s)
 	}
-	f := m.flow
-	next, _ := m.Update(runDoneMsg{flow: f, report: &runbooks.Report{Runbook: "scale-up", Status: runbooks.RunDone,
-		Steps: []runbooks.StepState{{Index: 1, Name: "scale", Status: runbooks.StepDone}}}})
+	next, _ := m.Update(integrations.Batch{RunsEnded: []integrations.RunEnded{{RunID: m.flow.runID, Runbook: "scale-up", Status: runbooks.RunDone,
+		Steps: []runbooks.StepState{{Index: 1, Name: "scale", Status: runbooks.StepDone}}}}})
 	m = next.(Model)
-	if m.confirm != nil || strings.Contains(screen(m), "Abort runbook") {
+	if m.confirming() != nil || strings.Contains(screen(m), "Abort runbook") {
 		t.Fatalf("still asking to abort a finished run:\n%s", screen(m))
 	}
 	if _, cmd := m.Update(keyMsg("y")); cmd != nil {

@@ -22,7 +22,6 @@ import (
 type alertsPane struct {
 	bySource map[string][]integrations.Alert
 	sorted   []integrations.Alert
-	seen     map[string]bool // alert ids already shown, to spot new ones
 	list     listView
 	counts   [3]int // triggered, acknowledged, resolved
 	detail   bool
@@ -43,15 +42,18 @@ type inflight struct {
 }
 
 // set replaces one source's alerts; it sorts and counts once per batch,
-// never per frame. It returns the alerts that are new and critical.
-func (p *alertsPane) set(source string, alerts []integrations.Alert) []integrations.Alert {
+// never per frame. Every alert carries its source, which acts on it.
+func (p *alertsPane) set(source string, alerts []integrations.Alert) {
 	if p.bySource == nil {
-		p.bySource, p.seen = map[string][]integrations.Alert{}, map[string]bool{}
+		p.bySource = map[string][]integrations.Alert{}
 	}
 	selected, hadSelection := p.selected()
 	clean := make([]integrations.Alert, len(alerts))
 	for i, a := range alerts {
 		a.Title, a.Service, a.Body, a.Link = oneLine(a.Title), oneLine(a.Service), safeText(a.Body), oneLine(a.Link)
+		if a.Source == "" {
+			a.Source = source
+		}
 		clean[i] = a
 	}
 	p.bySource[source] = clean
@@ -69,18 +71,10 @@ func (p *alertsPane) set(source string, alerts []integrations.Alert) []integrati
 		)
 	})
 	p.counts = [3]int{}
-	var fresh []integrations.Alert
 	for _, a := range p.sorted {
 		p.counts[statusRank(a.Status)]++
-		key := a.ID + "/" + a.CreatedAt.String()
-		if !p.seen[key] {
-			p.seen[key] = true
-			if a.Status == integrations.AlertTriggered && a.Severity == integrations.SeverityCritical {
-				fresh = append(fresh, a)
-			}
-		}
 	}
-	p.list.setFilter(p.list.filter, len(p.sorted), p.match)
+	p.list.refilter(p)
 	if hadSelection && p.pinned {
 		// Keep the cursor on the same alert while the list re-sorts.
 		for pos := range p.list.count(len(p.sorted)) {
@@ -90,7 +84,6 @@ func (p *alertsPane) set(source string, alerts []integrations.Alert) []integrati
 			}
 		}
 	}
-	return fresh
 }
 
 // hold keeps the cursor on the selected alert from now on: a key acts on
@@ -105,7 +98,10 @@ func (p *alertsPane) setInflight(id string, f inflight) {
 	p.inflight[id] = f
 }
 
-func (p *alertsPane) match(i int, q string) bool {
+// count is the number of alerts, for the filter.
+func (p *alertsPane) count() int { return len(p.sorted) }
+
+func (p *alertsPane) match(i int, q []string) bool {
 	a := p.sorted[i]
 	return contains(a.Title+" "+a.Service+" "+string(a.Severity)+" "+string(a.Status)+" "+a.ID, q)
 }
@@ -207,7 +203,7 @@ func (p *alertsPane) severityStyle(st Styles, a integrations.Alert) string {
 	return sev
 }
 
-func (p *alertsPane) render(st Styles, width, height int, focused bool, now time.Time, related []integrations.Record, mark string) string {
+func (p *alertsPane) draw(st Styles, width, height int, focused bool, now time.Time, related []integrations.Record, mark string) string {
 	if a, ok := p.selected(); ok && p.detail {
 		return frame(st, "Alert "+a.ID, alertDetail(st, a, width-2, now, related), width, height, focused)
 	}
@@ -275,6 +271,7 @@ type alertSentMsg struct{ verb, alert string }
 // alertActedMsg is the answer to an acknowledge or resolve.
 type alertActedMsg struct {
 	verb, alert string
+	source      string // the alert's source, which acted on it
 	err         error
 }
 
@@ -286,20 +283,20 @@ type alertSettledMsg struct {
 	err         error
 }
 
-// actOnAlert acknowledges or resolves alert id through the source's
-// actor, off the UI goroutine, marking it in flight while it waits.
-func (m *Model) actOnAlert(verb, id string) tea.Cmd {
-	actor := m.opts.Actions.Alerts
+// actOnAlert acknowledges or resolves alert a at its own source, off
+// the UI goroutine, marking it in flight while it waits.
+func (m *Model) actOnAlert(verb string, a integrations.Alert) tea.Cmd {
+	app, id, source := m.app, a.ID, a.Source
 	return tea.Sequence(
 		func() tea.Msg { return alertSentMsg{verb: verb, alert: id} },
 		func() tea.Msg {
 			ctx, cancel := context.WithTimeout(context.Background(), actionTimeout)
 			defer cancel()
-			send := actor.Acknowledge
+			send := app.Acknowledge
 			if verb == "resolve" {
-				send = actor.Resolve
+				send = app.Resolve
 			}
-			return alertActedMsg{verb: verb, alert: id, err: send(ctx, id)}
+			return alertActedMsg{verb: verb, alert: id, source: source, err: send(ctx, source, id)}
 		})
 }
 
@@ -314,11 +311,11 @@ func (m Model) alertActed(msg alertActedMsg) (tea.Model, tea.Cmd) {
 		return m, m.raise(what+" done", false)
 	case errors.Is(msg.err, context.DeadlineExceeded):
 		m.alerts.setInflight(msg.alert, inflight{verb: msg.verb, checking: true})
-		actor := m.opts.Actions.Alerts
+		app := m.app
 		readBack := func() tea.Msg {
 			ctx, cancel := context.WithTimeout(context.Background(), actionTimeout)
 			defer cancel()
-			got, err := actor.ReadAlert(ctx, msg.alert)
+			got, err := app.ReadAlert(ctx, msg.source, msg.alert)
 			return alertSettledMsg{verb: msg.verb, alert: msg.alert, got: got, err: err}
 		}
 		return m, tea.Batch(m.raise(fmt.Sprintf("%s: no answer in %s — checking", what, shortDuration(actionTimeout)), true), readBack)
@@ -348,6 +345,6 @@ func (m Model) alertSettled(msg alertSettledMsg) (tea.Model, tea.Cmd) {
 		text, outcome = fmt.Sprintf("%s FAILED: no answer, and reading it back shows it still %s", what, msg.got.Status), "failed"
 	}
 	toast := m.raise(text, bad)
-	return m, tea.Batch(toast, m.saveRecord(inputNone, integrations.Record{Kind: "action.checked", Text: text,
+	return m, tea.Batch(toast, m.saveRecord(inputNone, integrations.Record{Kind: integrations.KindActionChecked, Text: text,
 		Fields: map[string]string{"alert": msg.alert, "action": msg.verb, "outcome": outcome}}))
 }

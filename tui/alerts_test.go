@@ -21,7 +21,7 @@ import (
 // acknowledge the one that moved under it.
 func TestAcknowledgeTwiceActsOnTheSameAlert(t *testing.T) {
 	actor := &recordingActor{}
-	tm := loaded(t, Options{Actions: integrations.Actions{Alerts: actor}})
+	tm := loaded(t, testOpts{Actions: integrations.Actions{Alerts: actor}})
 	press(tm, "a")
 	waitFor(t, tm, "acknowledge A2 done")
 	// The next poll: A2 is acknowledged and sorts below A1.
@@ -97,7 +97,7 @@ func TestTimedOutAcknowledgeIsCheckedNotFailed(t *testing.T) {
 		t.Run(string(tc.read), func(t *testing.T) {
 			actor := &lostAnswerActor{readStatus: tc.read}
 			store := &memoryStore{}
-			var m tea.Model = screenModel(120, 40, Options{Actions: integrations.Actions{Alerts: actor}, Record: store.record})
+			var m tea.Model = screenModel(120, 40, testOpts{Actions: integrations.Actions{Alerts: actor}, Record: store.record})
 			m, cmd := m.Update(tea.KeyPressMsg{Code: 'a', Text: "a"})
 			msgs := run(cmd)
 			if len(msgs) != 2 {
@@ -136,7 +136,7 @@ func TestTimedOutAcknowledgeIsCheckedNotFailed(t *testing.T) {
 // A chat post without an answer may have landed: the toast must not say
 // it was not posted.
 func TestTimedOutChatPostIsNotReportedUnsent(t *testing.T) {
-	var m tea.Model = screenModel(120, 40, Options{})
+	var m tea.Model = screenModel(120, 40, testOpts{})
 	m, _ = m.Update(chatPostedMsg{text: "rolling back", err: context.DeadlineExceeded})
 	final := m.(Model)
 	if strings.Contains(final.toast.text, "NOT posted") || !strings.Contains(final.toast.text, "no answer in 15s — it may have been posted") {
@@ -155,7 +155,7 @@ func TestAlertsPaneNamesTheServiceOfEveryRow(t *testing.T) {
 		{ID: "B1", Service: "checkout", Severity: integrations.SeverityCritical, Status: integrations.AlertTriggered, Title: "checkout: 5xx", CreatedAt: at("07:10")},
 		{ID: "B2", Service: "checkout", Severity: integrations.SeverityCritical, Status: integrations.AlertTriggered, Title: "checkout: latency", CreatedAt: at("07:05")},
 	})
-	out := ansi.Strip(p.render(PlainStyles(), 80, 6, true, fixtureNow, nil, ""))
+	out := ansi.Strip(p.draw(PlainStyles(), 80, 6, true, fixtureNow, nil, ""))
 	lines := strings.Split(out, "\n")
 	if !strings.Contains(lines[1], "SEV  STAT FIRED     SERVICE     TITLE") {
 		t.Errorf("no column names above the alerts:\n%s", out)
@@ -175,7 +175,7 @@ func TestAlertsCursorStaysInViewBelowTheColumnNames(t *testing.T) {
 		alerts = append(alerts, integrations.Alert{ID: fmt.Sprintf("C%02d", i), Service: "web", Severity: integrations.SeverityWarning,
 			Status: integrations.AlertTriggered, Title: fmt.Sprintf("alert number %02d", i), CreatedAt: at("07:00").Add(-time.Duration(i) * time.Minute)})
 	}
-	m := screenModel(80, 24, Options{})
+	m := screenModel(80, 24, testOpts{})
 	m.apply(integrations.Batch{Alerts: map[string][]integrations.Alert{"pagerduty": alerts}})
 	m.scrollPane(paneAlerts, 100)
 	if s := screen(m); !strings.Contains(s, "▸ WARN TRIG") || !strings.Contains(s, "alert number 39") {

@@ -71,7 +71,7 @@ func scaledData(alerts, instances, servers, messages, records int) dataSet {
 }
 
 func loadedModel(d dataSet, width, height int) Model {
-	m := New(Options{Title: "bench", Drill: true, Notice: "simulated", IncidentStart: fixtureNow, NoColor: false})
+	m := newScreen(testOpts{Title: "bench", Drill: true, Notice: "simulated", IncidentStart: fixtureNow, NoColor: false})
 	m.width, m.height, m.now = width, height, fixtureNow
 	m.apply(integrations.Batch{
 		Alerts:   map[string][]integrations.Alert{"pagerduty": d.alerts},
@@ -133,7 +133,7 @@ func BenchmarkDrillFirstFrame(b *testing.B) {
 		}
 		cancel()
 		p.Run(ctx)
-		m := New(Options{Title: sc.Title, Drill: true, IncidentStart: sc.Start, Clock: w.Now})
+		m := newScreen(testOpts{Title: sc.Title, Drill: true, IncidentStart: sc.Start, Clock: w.Now})
 		m.width, m.height = 120, 40
 		m.apply(batch)
 		_ = m.View()
@@ -205,7 +205,7 @@ func BenchmarkAlertStorm(b *testing.B) {
 		Persist: func(recs []integrations.Record) ([]integrations.Record, error) {
 			entries := make([]timeline.Entry, len(recs))
 			for i, r := range recs {
-				entries[i] = timeline.Entry{Occurred: r.Occurred, Source: r.Source, Kind: r.Kind, Text: r.Text}
+				entries[i] = timeline.Entry{Record: integrations.Record{Occurred: r.Occurred, Source: r.Source, Kind: r.Kind, Text: r.Text}}
 			}
 			_, err := store.Append(entries...)
 			return recs, err
@@ -283,7 +283,7 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 // on the timeline.
 func chartIncident(d time.Duration) Model {
 	start := fixtureNow.Add(-d)
-	m := New(Options{Title: "bench", Drill: true, Notice: "simulated", IncidentStart: start, MainTarget: "edge-0/web"})
+	m := newScreen(testOpts{Title: "bench", Drill: true, Notice: "simulated", IncidentStart: start, MainTarget: "edge-0/web"})
 	m.width, m.height, m.now = 200, 60, fixtureNow
 	data := smallData()
 	m.apply(integrations.Batch{Alerts: map[string][]integrations.Alert{"pagerduty": data.alerts},

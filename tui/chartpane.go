@@ -136,8 +136,8 @@ type chartView struct {
 // mainTarget is what the chart and the header measure: the configured
 // main frontend or backend, else the busiest backend by requests/s.
 func (m Model) mainTarget() string {
-	if m.opts.MainTarget != "" {
-		return m.opts.MainTarget
+	if m.info.MainTarget != "" {
+		return m.info.MainTarget
 	}
 	return m.fleet.busiest
 }
@@ -146,13 +146,14 @@ func (m Model) mainTarget() string {
 // firing, runbook runs, key times and odd ones out.
 func chartMarker(r integrations.Record) (string, bool) {
 	switch {
-	case r.Kind == "alert.triggered":
+	case r.Kind == integrations.KindAlertTriggered:
 		return "alert: " + r.Text, true
-	case r.Kind == "runbook.requested", r.Kind == "runbook.done", r.Kind == "runbook.failed", r.Kind == "runbook.abort":
+	case r.Kind == integrations.KindRunbookRequested, r.Kind == integrations.KindRunbookDone,
+		r.Kind == integrations.KindRunbookFailed, r.Kind == integrations.KindRunbookAbort:
 		return r.Text, true
-	case strings.HasPrefix(r.Kind, "incident."):
-		return strings.TrimPrefix(r.Kind, "incident.") + ": " + r.Text, true
-	case r.Kind == "oddone", r.Kind == "oddone.cleared":
+	case strings.HasPrefix(r.Kind, integrations.KindIncidentPrefix):
+		return strings.TrimPrefix(r.Kind, integrations.KindIncidentPrefix) + ": " + r.Text, true
+	case r.Kind == integrations.KindOddOne, r.Kind == integrations.KindOddOneCleared:
 		return r.Text, true
 	}
 	return "", false

@@ -36,10 +36,13 @@ func (p *chatPane) add(ms []integrations.Message) {
 		m.User, m.Text = oneLine(m.User), safeText(m.Text)
 		p.messages = append(p.messages, m)
 	}
-	p.list.appended(from, len(p.messages), p.match)
+	p.list.appended(from, p)
 }
 
-func (p *chatPane) match(i int, q string) bool {
+// count is the number of messages, for the filter.
+func (p *chatPane) count() int { return len(p.messages) }
+
+func (p *chatPane) match(i int, q []string) bool {
 	m := p.messages[i]
 	return contains(m.User+" "+m.Text, q)
 }
@@ -53,7 +56,7 @@ func (p *chatPane) selected() (integrations.Message, bool) {
 	return p.messages[p.list.item(min(p.list.cursor, n-1))], true
 }
 
-func (p *chatPane) render(st Styles, width, height int, focused bool, now time.Time, mark string) string {
+func (p *chatPane) draw(st Styles, width, height int, focused bool, now time.Time, mark string) string {
 	inner, wrapAt := height-2, width-2
 	n := len(p.messages)
 	var lines []string

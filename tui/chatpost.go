@@ -26,15 +26,15 @@ func (m Model) chatPosted(msg chatPostedMsg) (tea.Model, tea.Cmd) {
 	switch {
 	case errors.Is(msg.err, context.DeadlineExceeded):
 		m.drafts[inputChat] = msg.text
-		reader, ok := m.opts.Actions.Chat.(integrations.ChatReader)
-		if !ok {
+		if !m.app.Can("", integrations.CanReadChat) {
 			return m, m.settleChat(fmt.Sprintf("chat: no answer in %s — it may have been posted, and this channel cannot be read back: look in the Chat pane before retrying (your text is kept)",
 				shortDuration(actionTimeout)), "unknown", true)
 		}
+		app := m.app
 		readBack := func() tea.Msg {
 			ctx, cancel := context.WithTimeout(context.Background(), actionTimeout)
 			defer cancel()
-			_, found, err := reader.FindPosted(ctx, msg.text, msg.since)
+			_, found, err := app.FindPosted(ctx, msg.text, msg.since)
 			return chatSettledMsg{text: msg.text, found: found, err: err}
 		}
 		return m, tea.Batch(m.raise(fmt.Sprintf("chat: no answer in %s — checking the channel", shortDuration(actionTimeout)), true), readBack)
@@ -63,6 +63,6 @@ func (m Model) chatSettled(msg chatSettledMsg) (tea.Model, tea.Cmd) {
 // settleChat shows a timed-out post's outcome and records it: the
 // timeline says what the screen said, outcome unknown included.
 func (m *Model) settleChat(text, outcome string, bad bool) tea.Cmd {
-	return tea.Batch(m.raise(text, bad), m.saveRecord(inputNone, integrations.Record{Kind: "action.checked", Text: text,
+	return tea.Batch(m.raise(text, bad), m.saveRecord(inputNone, integrations.Record{Kind: integrations.KindActionChecked, Text: text,
 		Fields: map[string]string{"action": "post", "outcome": outcome}}))
 }

@@ -17,7 +17,7 @@ import (
 // requests/s, 5xx/s and error %; a server still measuring shows …, never a
 // 0; the odd one out is marked on its row and its reason said in full.
 func TestDrillInShowsEachRowsOwnFiguresAndTheOddOneOut(t *testing.T) {
-	p := newFleetPane(nil)
+	p := newFleetPane()
 	p.setGroups("aws", fixtureGroups())
 	p.setBackends("haproxy", fixtureBackends())
 	p.list.cursor = len(p.allGroups) + 1 // edge-2
@@ -52,7 +52,7 @@ func TestDrillInShowsEachRowsOwnFiguresAndTheOddOneOut(t *testing.T) {
 // request passes through both), and the row is flagged when one of its
 // servers is the odd one out.
 func TestInstanceRowCountsEachRequestOnce(t *testing.T) {
-	p := newFleetPane(nil)
+	p := newFleetPane()
 	p.setBackends("haproxy", fixtureBackends())
 	lines, _ := p.overview(PlainStyles(), fixtureNow, false, 120)
 	out := strings.Join(lines, "\n")
@@ -68,7 +68,7 @@ func TestInstanceRowCountsEachRequestOnce(t *testing.T) {
 	for i := range fresh.Proxies {
 		fresh.Proxies[i].Rates = integrations.Rates{}
 	}
-	q := newFleetPane(nil)
+	q := newFleetPane()
 	q.setBackends("haproxy", fresh)
 	lines, _ = q.overview(PlainStyles(), fixtureNow, false, 120)
 	for _, l := range lines {
@@ -100,8 +100,8 @@ func TestTrendCarriesItsScaleAndWindow(t *testing.T) {
 // of its row, a Fleet drill-in what its columns need (leaving the pane
 // beside it sideMin), and the other row stays even.
 func TestFocusedPaneTakesTheWiderShare(t *testing.T) {
-	m := screenModel(120, 40, Options{})
-	width := func(p pane) int { return m.paneWidth(p) }
+	m := screenModel(120, 40, testOpts{})
+	width := func(p pane) int { m.relayout(); return m.paneWidth(p) } // the fields are set directly, not through Update
 	if width(paneAlerts) != 72 || width(paneFleet) != 48 || width(paneChat) != 60 {
 		t.Errorf("alerts focused: alerts %d fleet %d chat %d", width(paneAlerts), width(paneFleet), width(paneChat))
 	}
@@ -130,7 +130,7 @@ func TestFocusedPaneTakesTheWiderShare(t *testing.T) {
 // and every measured number, and cut addresses and weights first.
 func TestFleetKeepsNumbersAndStatesAtEverySize(t *testing.T) {
 	for _, size := range [][2]int{{80, 24}, {100, 30}, {120, 40}, {200, 60}} {
-		m := screenModel(size[0], size[1], Options{})
+		m := screenModel(size[0], size[1], testOpts{})
 		m.setFocus(paneFleet)
 		m.relayout()
 		s := screen(m)
@@ -175,7 +175,7 @@ func mainSeries(n int) []integrations.Sample {
 // markers for alerts, runs and key times in a legend; + and - change the
 // window; esc closes it.
 func TestChartKeyOpensTheMainTargetsChart(t *testing.T) {
-	m := New(Options{Title: "Monday surge", IncidentStart: fixtureNow.Add(-time.Hour), Clock: func() time.Time { return fixtureNow },
+	m := newScreen(testOpts{Title: "Monday surge", IncidentStart: fixtureNow.Add(-time.Hour), Clock: func() time.Time { return fixtureNow },
 		NoColor: true, MainTarget: "edge-1/web", History: mainSeries(180)})
 	m.now = fixtureNow
 	m.apply(integrations.Batch{Records: []integrations.Record{
@@ -218,7 +218,7 @@ func TestChartKeyOpensTheMainTargetsChart(t *testing.T) {
 // ratio with the way it is going, "measuring" before there is a ratio,
 // its age when it is old, and nothing without a target.
 func TestHeaderSaysHowBadItIsNow(t *testing.T) {
-	m := New(Options{Title: "t", NoColor: true, IncidentStart: fixtureNow})
+	m := newScreen(testOpts{Title: "t", NoColor: true, IncidentStart: fixtureNow})
 	m.now = fixtureNow
 	if h := m.headline(); h != "" {
 		t.Errorf("no target, yet: %q", h)
@@ -250,7 +250,7 @@ func TestHeaderSaysHowBadItIsNow(t *testing.T) {
 		t.Errorf("header: %q", top)
 	}
 	// The configured main target wins over the busiest.
-	m = New(Options{Title: "t", NoColor: true, MainTarget: "edge-2/web", History: []integrations.Sample{
+	m = newScreen(testOpts{Title: "t", NoColor: true, MainTarget: "edge-2/web", History: []integrations.Sample{
 		{Time: fixtureNow, Target: "edge-2/web", Metric: integrations.MetricErrorRatio, Value: 0.31}}})
 	m.now = fixtureNow
 	if h := m.headline(); h != "edge-2/web 5xx 31.0%" {

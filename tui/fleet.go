@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/warroomhq/warroom/integrations"
-	"github.com/warroomhq/warroom/integrations/drift"
 	"github.com/warroomhq/warroom/integrations/oddone"
 )
 
@@ -30,14 +29,13 @@ const trendSamples = 40
 type fleetPane struct {
 	groups   map[string][]integrations.Group
 	backends map[string]integrations.BackendsSnapshot
-	bindings []drift.Binding
 
 	// Derived once per batch, never per frame.
 	allGroups []integrations.Group
 	haproxy   []instanceSummary
-	servers   map[string][]integrations.Backend // HAProxy instance → its servers
-	proxies   map[string][]integrations.Proxy   // HAProxy instance → its frontends and backends
-	findings  []drift.Finding
+	servers   map[string][]integrations.Backend  // HAProxy instance → its servers
+	proxies   map[string][]integrations.Proxy    // HAProxy instance → its frontends and backends
+	findings  []integrations.DriftFinding        // as the pump found them (Batch.Drift)
 	trends    map[string]map[string][]trendPoint // source → instance, proxy or server target → its recent readings
 	busiest   string                             // the backend with the most requests/s, for the chart and the header
 
@@ -49,8 +47,8 @@ type fleetPane struct {
 	inner  listView // over the drilled-into rows
 }
 
-func newFleetPane(bindings []drift.Binding) fleetPane {
-	return fleetPane{bindings: bindings, trends: map[string]map[string][]trendPoint{},
+func newFleetPane() fleetPane {
+	return fleetPane{trends: map[string]map[string][]trendPoint{},
 		groups: map[string][]integrations.Group{}, backends: map[string]integrations.BackendsSnapshot{}}
 }
 
@@ -92,14 +90,12 @@ func (p *fleetPane) setBackends(source string, snap integrations.BackendsSnapsho
 }
 
 func (p *fleetPane) derive() {
-	var backends []integrations.Backend
 	p.servers = map[string][]integrations.Backend{}
 	p.proxies = map[string][]integrations.Proxy{}
 	p.busiest = ""
 	busiest := -1.0
 	for _, src := range slices.Sorted(maps.Keys(p.backends)) {
 		for _, b := range p.backends[src].Backends {
-			backends = append(backends, b)
 			p.servers[b.Instance] = append(p.servers[b.Instance], b)
 		}
 		for _, x := range p.backends[src].Proxies {
@@ -109,10 +105,9 @@ func (p *fleetPane) derive() {
 			}
 		}
 	}
-	p.findings = drift.Compare(p.allGroups, backends, p.bindings)
 	p.list.clamp(p.selectable())
 	if p.zoomIn != "" {
-		p.inner.setFilter(p.inner.filter, p.innerLen(), p.innerMatch)
+		p.inner.refilter(fleetRows{p})
 	}
 }
 
@@ -127,9 +122,14 @@ func (p *fleetPane) trend(key string) []trendPoint {
 	return nil
 }
 
-// innerMatch is the drill-in filter's match over a row's text.
-func (p *fleetPane) innerMatch(i int, q string) bool {
-	return contains(strings.Join(p.innerCells(i, 0), " "), q)
+// fleetRows are the rows of a drill-in, for its filter.
+type fleetRows struct{ p *fleetPane }
+
+func (r fleetRows) count() int { return r.p.innerLen() }
+
+// match is the drill-in filter's match over a row's text.
+func (r fleetRows) match(i int, q []string) bool {
+	return contains(strings.Join(r.p.innerCells(i, 0), " "), q)
 }
 
 func (p *fleetPane) selectable() int { return len(p.allGroups) + len(p.haproxy) }
@@ -400,11 +400,11 @@ func (p *fleetPane) overview(st Styles, now time.Time, focused bool, paneWidth i
 // behind the same sync usually drift the same way, and one block says it
 // once.
 type mergedFinding struct {
-	drift.Finding
+	integrations.DriftFinding
 	where string
 }
 
-func mergeFindings(findings []drift.Finding) []mergedFinding {
+func mergeFindings(findings []integrations.DriftFinding) []mergedFinding {
 	var out []mergedFinding
 	index := map[string]int{}
 	for _, f := range findings {
@@ -414,7 +414,7 @@ func mergeFindings(findings []drift.Finding) []mergedFinding {
 			continue
 		}
 		index[key] = len(out)
-		out = append(out, mergedFinding{Finding: f, where: f.Binding.String()})
+		out = append(out, mergedFinding{DriftFinding: f, where: f.Binding.String()})
 	}
 	return out
 }

@@ -30,11 +30,11 @@ func press(tm *teatest.TestModel, keys ...string) {
 	}
 }
 
-func loaded(t *testing.T, opts Options) *teatest.TestModel {
+func loaded(t *testing.T, opts testOpts) *teatest.TestModel {
 	t.Helper()
 	opts.Title, opts.Drill, opts.NoColor = "Monday surge", true, true
 	opts.IncidentStart, opts.Clock = fixtureNow, func() time.Time { return fixtureNow }
-	tm := teatest.NewTestModel(t, New(opts), teatest.WithInitialTermSize(120, 40))
+	tm := opts.program(t, 120, 40)
 	tm.Send(integrations.Batch{
 		Alerts:   map[string][]integrations.Alert{"pagerduty": fixtureAlerts()},
 		Fleet:    map[string][]integrations.Group{"aws": withInstances(fixtureGroups(), 2000)},
@@ -63,7 +63,7 @@ func finish(t *testing.T, tm *teatest.TestModel) Model {
 }
 
 func TestFilterNarrowsTheFocusedPane(t *testing.T) {
-	tm := loaded(t, Options{})
+	tm := loaded(t, testOpts{})
 	press(tm, "/")
 	tm.Type("cpu")
 	press(tm, "enter")
@@ -77,21 +77,21 @@ func TestFilterNarrowsTheFocusedPane(t *testing.T) {
 }
 
 func TestZoomAndBack(t *testing.T) {
-	tm := loaded(t, Options{})
+	tm := loaded(t, testOpts{})
 	press(tm, "4", "z")
 	waitFor(t, tm, "zoomed (z)")
 	m := finish(t, tm)
 	if !m.zoomed || m.focus != paneTimeline {
 		t.Fatalf("zoomed=%v focus=%d, want the timeline zoomed", m.zoomed, m.focus)
 	}
-	_, ps := m.placements()
+	ps := m.lay.panes // the layout Update kept
 	if len(ps) != 1 || ps[0].w != 120 {
 		t.Fatalf("zoomed layout %+v, want one full-width pane", ps)
 	}
 }
 
 func TestDrillIntoAGroupListsItsInstances(t *testing.T) {
-	tm := loaded(t, Options{})
+	tm := loaded(t, testOpts{})
 	press(tm, "2", "enter")
 	waitFor(t, tm, "2000 rows")
 	press(tm, "G")
@@ -105,7 +105,7 @@ func TestDrillIntoAGroupListsItsInstances(t *testing.T) {
 }
 
 func TestFilterTheInstancesOfAGroup(t *testing.T) {
-	tm := loaded(t, Options{})
+	tm := loaded(t, testOpts{})
 	press(tm, "2", "enter", "/")
 	tm.Type("000000q")
 	press(tm, "enter")
@@ -121,7 +121,7 @@ func TestFilterTheInstancesOfAGroup(t *testing.T) {
 func TestComposeChatInDrill(t *testing.T) {
 	sc, _ := drill.Lookup(drill.DefaultScenario)
 	world := drill.New(sc, drill.Options{Seed: 1})
-	tm := loaded(t, Options{Actions: world.Actions()})
+	tm := loaded(t, testOpts{Actions: world.Actions()})
 	press(tm, "c")
 	waitFor(t, tm, "chat ▸")
 	tm.Type("scaling web to 12 now")
@@ -145,13 +145,13 @@ func TestComposeChatInDrill(t *testing.T) {
 func TestReadonlyRefusesMutatingKeys(t *testing.T) {
 	sc, _ := drill.Lookup(drill.DefaultScenario)
 	world := drill.New(sc, drill.Options{Seed: 1})
-	tm := loaded(t, Options{Actions: world.Actions(), Readonly: true})
+	tm := loaded(t, testOpts{Actions: world.Actions(), Readonly: true})
 	press(tm, "a")
 	waitFor(t, tm, "read-only: acknowledge refused")
 	press(tm, "c")
 	waitFor(t, tm, "posting to chat refused")
 	final := finish(t, tm)
-	if final.input != inputNone {
+	if final.inputLine() != nil {
 		t.Fatal("read-only mode opened the chat composer")
 	}
 	if strings.Contains(screen(final), "acknowledge") && final.help.ShowAll {
@@ -166,7 +166,7 @@ func TestReadonlyRefusesMutatingKeys(t *testing.T) {
 
 func TestResolveAsksFirst(t *testing.T) {
 	actor := &recordingActor{}
-	tm := loaded(t, Options{Actions: integrations.Actions{Alerts: actor}})
+	tm := loaded(t, testOpts{Actions: integrations.Actions{Alerts: actor}})
 	press(tm, "R")
 	waitFor(t, tm, "y to confirm")
 	press(tm, "x") // anything but y cancels

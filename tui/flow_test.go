@@ -36,9 +36,8 @@ func (s *memoryStore) record(_ context.Context, r integrations.Record) (integrat
 
 func newTestModel(t *testing.T, store *memoryStore) *teatest.TestModel {
 	t.Helper()
-	m := New(Options{Title: "Monday surge", Drill: true, Notice: "simulated world", User: "dana",
-		IncidentStart: fixtureNow, Clock: func() time.Time { return fixtureNow }, Record: store.record, NoColor: true})
-	return teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
+	return testOpts{Title: "Monday surge", Drill: true, Notice: "simulated world", User: "dana",
+		IncidentStart: fixtureNow, Clock: func() time.Time { return fixtureNow }, Record: store.record, NoColor: true}.program(t, 120, 40)
 }
 
 func waitFor(t *testing.T, tm *teatest.TestModel, text string) {
@@ -83,8 +82,8 @@ func TestNoteThatFailsToSaveIsKept(t *testing.T) {
 	if len(final.timeline.rows) != 0 {
 		t.Fatal("an unsaved note was shown on the timeline as if recorded")
 	}
-	if final.field.Value() != "decided to throttle" {
-		t.Fatalf("the typed note was lost: %q", final.field.Value())
+	if final.drafts[inputNote] != "decided to throttle" {
+		t.Fatalf("the typed note was lost: %q", final.drafts[inputNote])
 	}
 }
 

@@ -25,7 +25,7 @@ func pressSaved(t *testing.T, m Model, k string) Model {
 // text and author, linked to the entry it came from.
 func TestFollowUpKeyOnTimelineAndChat(t *testing.T) {
 	store := &memoryStore{}
-	m := screenModel(120, 40, Options{Record: store.record, User: "dana"})
+	m := screenModel(120, 40, testOpts{Record: store.record, User: "dana"})
 	m.apply(integrations.Batch{
 		Chat: []integrations.Message{{ID: "1736666400.000100", User: "erin", Text: "the sync's alert never fired", At: at("07:30")}},
 		Records: []integrations.Record{{ID: "e77", Occurred: at("07:30"), Source: "slack", Kind: "chat.message", Actor: "erin",
@@ -50,7 +50,7 @@ func TestFollowUpKeyOnTimelineAndChat(t *testing.T) {
 		if r.Kind != "note" || r.Actor != "dana" || r.Text != w.text || r.Fields["ref"] != w.ref {
 			t.Errorf("recorded %+v, want note %q ref %s", r, w.text, w.ref)
 		}
-		rows = append(rows, timeline.Row{Entry: timeline.Entry{Kind: r.Kind, Actor: r.Actor, Text: r.Text}, Text: r.Text})
+		rows = append(rows, timeline.Row{Entry: timeline.Entry{Record: integrations.Record{Kind: r.Kind, Actor: r.Actor, Text: r.Text}}, Text: r.Text})
 	}
 	if got := export.FollowUps(rows); len(got) != 2 || got[1].Text != "the sync's alert never fired (from erin)" {
 		t.Errorf("the export's follow-ups: %+v", got)

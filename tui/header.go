@@ -57,13 +57,13 @@ func clock(d time.Duration) string {
 func (m Model) header(width int) []string {
 	st := m.styles
 	left := st.Title.Render("WARROOM")
-	if m.opts.Drill {
+	if m.info.Drill {
 		left += " " + st.Drill.Render(" DRILL ")
 	}
 	if m.opts.Readonly {
 		left += " " + st.ReadOnly.Render(" READ-ONLY ")
 	}
-	clk := "⏱ " + clock(m.now.Sub(m.opts.IncidentStart)) + m.inForceBadge()
+	clk := "⏱ " + clock(m.now.Sub(m.info.IncidentStart)) + m.inForceBadge()
 	if figure := m.headline(); figure != "" {
 		clk = figure + "  " + clk // how bad it is now, before anything else
 	}
@@ -75,10 +75,10 @@ func (m Model) header(width int) []string {
 	right := strings.Join(append([]string{clk}, badges...), "  ")
 	var lines []string
 	if room := width - ansi.StringWidth(left) - ansi.StringWidth(right) - 4; room >= 12 {
-		lines = []string{left + "  " + fit(st.Title.Render(m.opts.Title), room) + "  " + right}
+		lines = []string{left + "  " + fit(st.Title.Render(m.info.Title), room) + "  " + right}
 	} else {
 		room = width - ansi.StringWidth(left) - ansi.StringWidth(clk) - 4
-		lines = append([]string{left + "  " + fit(st.Title.Render(m.opts.Title), max(0, room)) + "  " + clk},
+		lines = append([]string{left + "  " + fit(st.Title.Render(m.info.Title), max(0, room)) + "  " + clk},
 			pack(badges, "  ", width)...)
 	}
 	for _, name := range names {
@@ -90,8 +90,8 @@ func (m Model) header(width int) []string {
 			lines = append(lines, st.Bad.Render("  ✗ "+reason))
 		}
 	}
-	if m.opts.Drill {
-		lines = append(lines, st.Notice.Render("DRILL: "+m.opts.Notice))
+	if m.info.Drill {
+		lines = append(lines, st.Notice.Render("DRILL: "+m.info.Notice))
 	}
 	for i := range lines {
 		lines[i] = fit(lines[i], width)
@@ -120,18 +120,23 @@ func pack(items []string, sep string, width int) []string {
 	return lines
 }
 
-// paneSources names the sources behind each pane, for its staleness mark.
-var paneSources = map[pane][]string{
-	paneAlerts: {"pagerduty"},
-	paneFleet:  {"aws", "haproxy"},
-	paneChat:   {"slack"},
+// paneFeeds is what each pane shows, as the sources declare what they
+// feed: the application names the sources behind each (Info.Panes).
+var paneFeeds = map[pane]integrations.Feed{
+	paneAlerts: integrations.FeedAlerts,
+	paneFleet:  integrations.FeedFleet,
+	paneChat:   integrations.FeedChat,
 }
 
 // staleMark is a loud note for a pane title when a source behind the pane
 // is not fresh: the rows below are old, and must not read as current.
-func (m Model) staleMark(p pane) string {
+func (m *Model) staleMark(p pane) string {
 	var marks []string
-	for _, name := range paneSources[p] {
+	feed, ok := paneFeeds[p]
+	if !ok {
+		return ""
+	}
+	for _, name := range m.info.Panes[feed] {
 		s, ok := m.sources[name]
 		if !ok {
 			continue

@@ -14,7 +14,7 @@ import (
 // timeline, when its budget runs out), and one it recorded stale reads
 // stale on the badge and on its panes.
 func TestHeaderShowsOnlyTheRecordedState(t *testing.T) {
-	m := screenModel(120, 40, Options{})
+	m := screenModel(120, 40, testOpts{})
 	old := fixtureNow.Add(-10 * time.Minute)
 	m.sources = map[string]integrations.SourceStatus{
 		"aws": {Source: "aws", State: integrations.SourceOK, LastSuccess: old, LastAttempt: old, Budget: 30 * time.Second},

@@ -3,7 +3,6 @@ package tui
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -47,18 +46,30 @@ var inputPlaceholders = map[inputKind]string{
 	inputFilter:   "words to match (kind, source, actor or text)",
 }
 
+// openInput opens the input line for kind, holding value; m.field is its
+// model, sized and styled for the terminal.
 func (m *Model) openInput(kind inputKind, value string) tea.Cmd {
-	m.input, m.inputErr = kind, ""
-	m.field.Prompt = inputPrompts[kind]
-	m.field.SetValue(value)
-	m.field.CursorEnd()
-	m.field.Placeholder = inputPlaceholders[kind]
-	return m.field.Focus()
+	m.closeInput() // one line at a time
+	d := &inputDialog{kind: kind, field: m.field, submit: m.keys.Submit, cancel: m.keys.Cancel}
+	d.field.Prompt = inputPrompts[kind]
+	d.field.SetValue(value)
+	d.field.CursorEnd()
+	d.field.Placeholder = inputPlaceholders[kind]
+	m.push(d)
+	return d.field.Focus()
+}
+
+// reopenInput opens the input line again on refused text, saying why.
+func (m *Model) reopenInput(kind inputKind, text, why string) tea.Cmd {
+	cmd := m.openInput(kind, text)
+	m.inputLine().err = why
+	return cmd
 }
 
 func (m *Model) closeInput() {
-	m.input = inputNone
-	m.field.Blur()
+	if in := m.inputLine(); in != nil {
+		m.remove(in)
+	}
 }
 
 // refused tells the user why a key did nothing, instead of silently ignoring it.
@@ -71,25 +82,31 @@ func (m *Model) refused(what string) tea.Cmd {
 
 func (m Model) updateKeys(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	k := m.keys
+	for _, b := range m.component(m.focus).bindings(k) {
+		if key.Matches(msg, b.Binding) {
+			return m, b.act(&m)
+		}
+	}
 	switch {
 	case key.Matches(msg, k.Quit):
 		if m.flow != nil && m.flow.stage == stageRunning {
-			m.confirm = &confirmation{
+			m.push(&confirmDialog{
 				prompt: "runbook " + m.flow.rb.Name + " is running: quitting aborts it. y to abort and quit, any other key stays",
 				run:    tea.Quit, // the session aborts runs and waits for them on the way out
-			}
+			})
 			return m, nil
 		}
-		if m.confirm = m.quitWarning(); m.confirm != nil {
+		if c := m.quitWarning(); c != nil {
+			m.push(c)
 			return m, nil
 		}
 		return m, tea.Quit
 	case key.Matches(msg, k.Abort) && m.flow != nil && m.flow.stage == stageRunning:
-		return m.askAbort(msg.String())
+		m.askAbort(msg.String())
 	case key.Matches(msg, k.Hide) && m.flow != nil && m.flow.stage == stageFinished:
 		m.flow = nil // dismiss the finished run's footer line
 	case key.Matches(msg, k.InForce):
-		return m.openLedger()
+		m.openLedger()
 	case key.Matches(msg, k.Help):
 		m.help.ShowAll = !m.help.ShowAll
 	case key.Matches(msg, k.NextPane):
@@ -98,44 +115,17 @@ func (m Model) updateKeys(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.setFocus((m.focus + paneCount - 1) % paneCount)
 	case key.Matches(msg, k.GoPane):
 		m.setFocus(pane(msg.String()[0] - '1'))
-	case key.Matches(msg, k.Up):
-		m.scrollPane(m.focus, -1)
-	case key.Matches(msg, k.Down):
-		m.scrollPane(m.focus, 1)
-	case key.Matches(msg, k.PageUp):
-		m.scrollPane(m.focus, -max(1, m.paneHeight(m.focus)-1))
-	case key.Matches(msg, k.PageDown):
-		m.scrollPane(m.focus, max(1, m.paneHeight(m.focus)-1))
-	case key.Matches(msg, k.Top):
-		m.scrollPane(m.focus, -1<<30)
-	case key.Matches(msg, k.Bottom):
-		m.scrollPane(m.focus, 1<<30)
 	case key.Matches(msg, k.Zoom):
 		m.zoomed = !m.zoomed
-	case m.focus == paneFleet && key.Matches(msg, k.Chart):
-		m.chart.open = !m.chart.open
-	case m.focus == paneFleet && m.chart.open && key.Matches(msg, k.ZoomIn):
-		m.chart.zoom = max(0, m.chart.zoom-1)
-	case m.focus == paneFleet && m.chart.open && key.Matches(msg, k.ZoomOut):
-		m.chart.zoom = min(len(chartWindows)-1, m.chart.zoom+1)
 	case key.Matches(msg, k.Open):
-		switch m.focus {
-		case paneAlerts:
-			_, ok := m.alerts.selected()
-			m.alerts.detail = ok
-		case paneFleet:
-			m.fleet.enter()
-		case paneTimeline:
-			_, ok := m.timeline.selected()
-			m.timeline.detail = ok
-		}
+		m.component(m.focus).enter()
 	case key.Matches(msg, k.Back):
 		if _, back := m.escAction(); back != nil {
-			back(&m)
+			back()
 		}
 	case key.Matches(msg, k.Filter):
-		if m.focus == paneFleet && m.fleet.zoomIn == "" {
-			return m, m.raise("enter a group or HAProxy instance first: / filters its rows", false)
+		if why := m.component(m.focus).cannotFilter(); why != "" {
+			return m, m.raise(why, false)
 		}
 		return m, m.openInput(inputFilter, m.focusedFilter())
 	case key.Matches(msg, k.Note):
@@ -144,30 +134,6 @@ func (m Model) updateKeys(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, m.openInput(inputDecision, m.drafts[inputDecision])
 	case key.Matches(msg, k.Mark):
 		return m, m.openInput(inputMark, m.drafts[inputMark])
-	case m.focus == paneTimeline && key.Matches(msg, k.Star):
-		row, ok := m.timeline.selected()
-		if !ok || row.rec.ID == "" {
-			return m, m.raise("select a saved entry to star", false)
-		}
-		op := "star"
-		if row.starred {
-			op = "unstar"
-		}
-		return m, m.saveRecord(inputNone, integrations.Record{Kind: "amend", Text: op,
-			Amends: &integrations.Amendment{Target: row.rec.ID, Op: op}})
-	case (m.focus == paneTimeline || m.focus == paneChat) && key.Matches(msg, k.FollowUp):
-		return m.followUp()
-	case m.focus == paneTimeline && key.Matches(msg, k.Edit):
-		row, ok := m.timeline.selected()
-		if !ok || row.rec.ID == "" {
-			return m, m.raise("select a saved entry to edit", false)
-		}
-		m.editTarget = row.rec.ID
-		return m, m.openInput(inputEdit, row.rec.Text)
-	case m.focus == paneTimeline && key.Matches(msg, k.KeyEvents):
-		m.timeline.toggleKeyOnly()
-	case m.focus == paneTimeline && key.Matches(msg, k.Jump):
-		return m, m.openInput(inputJump, "")
 	case msg.String() == "c":
 		if !k.Chat.Enabled() {
 			return m, m.refused("posting to chat")
@@ -183,25 +149,53 @@ func (m Model) updateKeys(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
-// followUp records a note that makes the selected timeline entry or chat
-// line a follow-up for the postmortem: its text after "Follow-up:", who
-// said it, and in field ref the entry it came from (for a chat line, the
-// entry that recorded it, once the timeline has it).
-func (m Model) followUp() (tea.Model, tea.Cmd) {
-	var text, author, ref string
-	if m.focus == paneChat {
-		msg, ok := m.chat.selected()
-		if !ok {
-			return m, m.raise("select a chat line to make a follow-up of", false)
-		}
-		text, author, ref = msg.Text, msg.User, m.timeline.chatEntry(msg.ID)
-	} else {
-		row, ok := m.timeline.selected()
-		if !ok || row.rec.ID == "" {
-			return m, m.raise("select a saved entry to make a follow-up of", false)
-		}
-		text, author, ref = row.rec.Text, row.rec.Actor, row.rec.ID
+// starSelected stars the selected timeline entry, or unstars it.
+func (m *Model) starSelected() tea.Cmd {
+	row, ok := m.timeline.selected()
+	if !ok || row.rec.ID == "" {
+		return m.raise("select a saved entry to star", false)
 	}
+	op := integrations.OpStar
+	if row.starred {
+		op = integrations.OpUnstar
+	}
+	return m.saveRecord(inputNone, integrations.Record{Kind: integrations.KindAmend, Text: op, Target: row.rec.ID, Op: op})
+}
+
+// editSelected opens the input line on the selected entry's text: what
+// is sent amends it.
+func (m *Model) editSelected() tea.Cmd {
+	row, ok := m.timeline.selected()
+	if !ok || row.rec.ID == "" {
+		return m.raise("select a saved entry to edit", false)
+	}
+	m.editTarget = row.rec.ID
+	return m.openInput(inputEdit, row.rec.Text)
+}
+
+// followUpChat makes the selected chat line a follow-up; its ref is the
+// entry that recorded it, once the timeline has it.
+func (m *Model) followUpChat() tea.Cmd {
+	msg, ok := m.chat.selected()
+	if !ok {
+		return m.raise("select a chat line to make a follow-up of", false)
+	}
+	return m.followUp(msg.Text, msg.User, m.timeline.chatEntry(msg.ID))
+}
+
+// followUpEntry makes the selected timeline entry a follow-up.
+func (m *Model) followUpEntry() tea.Cmd {
+	row, ok := m.timeline.selected()
+	if !ok || row.rec.ID == "" {
+		return m.raise("select a saved entry to make a follow-up of", false)
+	}
+	return m.followUp(row.rec.Text, row.rec.Actor, row.rec.ID)
+}
+
+// followUp records a note that makes a timeline entry or chat line a
+// follow-up for the postmortem: its text after "Follow-up:", who said it,
+// and in field ref the entry it came from.
+func (m *Model) followUp(text, author, ref string) tea.Cmd {
 	text = "Follow-up: " + oneLine(text)
 	if author != "" {
 		text += " (from " + author + ")"
@@ -210,7 +204,7 @@ func (m Model) followUp() (tea.Model, tea.Cmd) {
 	if ref != "" {
 		fields = map[string]string{"ref": ref}
 	}
-	return m, m.saveRecord(inputNone, integrations.Record{Kind: "note", Text: text, Fields: fields})
+	return m.saveRecord(inputNone, integrations.Record{Kind: integrations.KindNote, Text: text, Fields: fields})
 }
 
 // alertAction acknowledges or resolves the selected alert; resolving asks
@@ -233,37 +227,23 @@ func (m Model) alertAction(verb string, enabled, confirm bool) (tea.Model, tea.C
 		return m, m.raise(f.verb+" "+a.ID+" is still on its way", false)
 	}
 	m.alerts.hold()
-	cmd := m.actOnAlert(verb, a.ID)
+	cmd := m.actOnAlert(verb, a)
 	if confirm {
-		m.confirm = &confirmation{prompt: "Resolve " + a.ID + " (" + oneLine(a.Title) + ")? y to confirm, any other key cancels", run: cmd}
+		m.push(&confirmDialog{prompt: "Resolve " + a.ID + " (" + oneLine(a.Title) + ")? y to confirm, any other key cancels", run: cmd})
 		return m, nil
 	}
 	return m, cmd
 }
 
 // escAction is what esc does now, named for the footer, and nil when it
-// does nothing: in the focused pane only, it closes the open detail, else
-// clears the filter, else leaves the drill-in. Nothing else answers esc
-// here: zoom has z, a finished run's footer line its own key.
-func (m Model) escAction() (string, func(*Model)) {
-	switch {
-	case m.focus == paneAlerts && m.alerts.detail:
-		return "back", func(m *Model) { m.alerts.detail = false }
-	case m.focus == paneTimeline && m.timeline.detail:
-		return "back", func(m *Model) { m.timeline.detail = false }
-	case m.focus == paneFleet && m.chart.open:
-		return "close chart", func(m *Model) { m.chart.open = false }
-	case m.focusedFilter() != "":
-		return "clear filter", func(m *Model) { m.setFocusedFilter("") }
-	case m.focus == paneFleet && m.fleet.zoomIn != "":
-		return "back", func(m *Model) { m.fleet.back() }
-	}
-	return "", nil
-}
+// does nothing: the focused pane's, only (its detail, its chart, its
+// filter, its drill-in, in that order). Nothing else answers esc here:
+// zoom has z, a finished run's footer line its own key.
+func (m *Model) escAction() (string, func()) { return m.component(m.focus).esc() }
 
 // keysNow is the key map with esc named for what it does now, and
 // hidden when it does nothing.
-func (m Model) keysNow() keyMap {
+func (m *Model) keysNow() keyMap {
 	k := m.keys
 	if what, back := m.escAction(); back != nil {
 		k.Esc = key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", what))
@@ -271,109 +251,65 @@ func (m Model) keysNow() keyMap {
 	return k
 }
 
-func (m Model) updateConfirm(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
-	c := m.confirm
-	m.confirm = nil
-	yes := c.yes
-	if len(yes) == 0 {
-		yes = []string{"y"}
-	}
-	if slices.Contains(yes, msg.String()) {
-		return m, c.run
-	}
-	kept := c.kept
-	if kept == "" {
-		kept = "cancelled"
-	}
-	return m, m.raise(kept, false)
-}
-
-func (m Model) updateInput(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
-	switch {
-	case key.Matches(msg, m.keys.Cancel):
-		switch m.input {
-		case inputFilter:
-			m.setFocusedFilter("")
-		case inputNote, inputDecision, inputMark, inputChat:
-			m.drafts[m.input] = m.field.Value()
-		}
-		m.closeInput()
-		m.inputErr = ""
-		return m, nil
-	case key.Matches(msg, m.keys.Submit):
-		return m.submitInput()
-	}
-	var cmd tea.Cmd
-	m.field, cmd = m.field.Update(msg)
-	if m.input == inputFilter {
-		m.setFocusedFilter(m.field.Value())
-	}
-	return m, cmd
-}
-
-func (m Model) submitInput() (tea.Model, tea.Cmd) {
-	text := strings.TrimSpace(m.field.Value())
-	kind := m.input
+// submitInput acts on the text sent from the input line of kind: it
+// records it, posts it, jumps to it or filters by it. Refused text keeps
+// the line open, saying why.
+func (m *Model) submitInput(kind inputKind, text string) tea.Cmd {
+	text = strings.TrimSpace(text)
 	switch {
 	case kind == inputFilter:
 		m.closeInput()
-		return m, nil
+		return nil
 	case text == "":
-		return m, nil
+		return nil
 	case kind == inputJump:
 		at, err := parseJump(text, m.now)
 		if err != nil {
-			m.inputErr = err.Error()
-			return m, nil
+			m.inputLine().err = err.Error()
+			return nil
 		}
 		m.closeInput()
-		m.inputErr = ""
 		if !m.timeline.jump(at) {
-			return m, m.raise("nothing on the timeline at or after "+at.Format("Mon 15:04:05"), false)
+			return m.raise("nothing on the timeline at or after "+at.Format("Mon 15:04:05"), false)
 		}
 		m.timeline.list.settle(len(m.timeline.rows), m.paneHeight(paneTimeline))
-		return m, nil
+		return nil
 	}
 	m.closeInput()
 	delete(m.drafts, kind)
 	switch kind {
 	case inputChat:
-		chat := m.opts.Actions.Chat
-		return m, func() tea.Msg {
+		app := m.app
+		return func() tea.Msg {
 			ctx, cancel := context.WithTimeout(context.Background(), actionTimeout)
 			defer cancel()
 			since := time.Now() // the channel's clock is the wall clock, not the drill's
-			_, err := chat.Post(ctx, text, "")
+			_, err := app.Post(ctx, text, "")
 			return chatPostedMsg{text: text, since: since, err: err}
 		}
 	case inputEdit:
-		return m, m.saveRecord(kind, integrations.Record{Kind: "amend", Text: text,
-			Amends: &integrations.Amendment{Target: m.editTarget, Op: "text"}})
+		return m.saveRecord(kind, integrations.Record{Kind: integrations.KindAmend, Text: text, Target: m.editTarget, Op: integrations.OpText})
 	case inputDecision:
-		return m, m.saveRecord(kind, integrations.Record{Kind: "decision", Text: text})
+		return m.saveRecord(kind, integrations.Record{Kind: integrations.KindDecision, Text: text})
 	case inputMark:
 		which, what, _ := strings.Cut(text, " ")
 		if !keyTimes[strings.ToLower(which)] {
 			m.drafts[kind] = text
-			cmd := m.openInput(inputMark, text)
-			m.inputErr = fmt.Sprintf("%q is not a key time: start with started, detected, acknowledged, mitigated or resolved", which)
-			return m, cmd
+			return m.reopenInput(inputMark, text, fmt.Sprintf("%q is not a key time: start with started, detected, acknowledged, mitigated or resolved", which))
 		}
-		named, what, err := markTime(strings.TrimSpace(what), m.now, m.opts.IncidentStart)
+		named, what, err := markTime(strings.TrimSpace(what), m.now, m.info.IncidentStart)
 		if err != nil {
 			m.drafts[kind] = text
-			cmd := m.openInput(inputMark, text)
-			m.inputErr = err.Error()
-			return m, cmd
+			return m.reopenInput(inputMark, text, err.Error())
 		}
 		if what == "" {
 			what = strings.ToLower(which)
 		}
 		// A past time is the time the entry names; saveRecord keeps when
 		// it was said beside it.
-		return m, m.saveRecord(kind, integrations.Record{Kind: "incident." + strings.ToLower(which), Occurred: named, Text: what})
+		return m.saveRecord(kind, integrations.Record{Kind: integrations.KindIncidentPrefix + strings.ToLower(which), Occurred: named, Text: what})
 	}
-	return m, m.saveRecord(kind, integrations.Record{Kind: "note", Text: text})
+	return m.saveRecord(kind, integrations.Record{Kind: integrations.KindNote, Text: text})
 }
 
 // keyTimes are the incident's key times the postmortem export reports.
@@ -455,31 +391,4 @@ func parseJump(text string, now time.Time) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("not a time: %q (try 15:04 or 2006-01-02 15:04)", text)
-}
-
-func (m Model) focusedFilter() string {
-	switch m.focus {
-	case paneAlerts:
-		return m.alerts.list.filter
-	case paneChat:
-		return m.chat.list.filter
-	case paneTimeline:
-		return m.timeline.list.filter
-	case paneFleet:
-		return m.fleet.inner.filter
-	}
-	return ""
-}
-
-func (m *Model) setFocusedFilter(q string) {
-	switch m.focus {
-	case paneAlerts:
-		m.alerts.list.setFilter(q, len(m.alerts.sorted), m.alerts.match)
-	case paneChat:
-		m.chat.list.setFilter(q, len(m.chat.messages), m.chat.match)
-	case paneTimeline:
-		m.timeline.list.setFilter(q, len(m.timeline.rows), m.timeline.match)
-	case paneFleet:
-		m.fleet.inner.setFilter(q, m.fleet.innerLen(), m.fleet.innerMatch)
-	}
 }

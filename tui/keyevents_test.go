@@ -7,7 +7,6 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/warroomhq/warroom/integrations"
-	"github.com/warroomhq/warroom/runbooks"
 )
 
 // keyEventsFixture is a stretch of record where the few entries that tell
@@ -21,7 +20,7 @@ func keyEventsFixture() []integrations.Record {
 		rec("e2", "07:16", "incident.detected", "dana", "detected"),
 		rec("e3", "07:18", "decision", "dana", "scale web up by hand"),
 		rec("e4", "07:20", "runbook.step.end", "dana", "step 1 scale done"),
-		rec("e5", "07:21", runbooks.KindDone, "dana", "scale-up done after 3m"),
+		rec("e5", "07:21", integrations.KindRunbookDone, "dana", "scale-up done after 3m"),
 		rec("e6", "07:22", "oddone", "", "edge-2/web/web-b: error 31% vs peer 0.5%"),
 		rec("e7", "07:24", "source.status", "", "haproxy: unreachable"),
 		rec("e8", "07:30", "alert.resolved", "", "[critical] web: HTTP 5xx above 5%"),
@@ -45,25 +44,25 @@ func TestTimelineKeyEventsOnly(t *testing.T) {
 	p.add([]integrations.Record{
 		{ID: "e9", Occurred: at("07:17"), Kind: "note", Actor: "bob", Text: "the provisioner lock is held since Friday"}, // late
 		{ID: "e10", Occurred: at("07:31"), Kind: "fleet.change", Text: "web: desired 12 → 4"},
-		{ID: "s1", Occurred: at("07:32"), Kind: "amend", Text: "star", Amends: &integrations.Amendment{Target: "e4", Op: "star"}},
+		{ID: "s1", Occurred: at("07:32"), Kind: "amend", Text: "star", Target: "e4", Op: "star"},
 	}, false)
 	if got, want := listedIDs(&p), "e1 e2 e9 e3 e4 e5 e6 e7 e8"; got != want {
 		t.Fatalf("after more entries and a star: %q, want %q", got, want)
 	}
-	p.add([]integrations.Record{{ID: "s2", Occurred: at("07:33"), Kind: "amend", Text: "unstar", Amends: &integrations.Amendment{Target: "e4", Op: "unstar"}}}, false)
+	p.add([]integrations.Record{{ID: "s2", Occurred: at("07:33"), Kind: "amend", Text: "unstar", Target: "e4", Op: "unstar"}}, false)
 	if got, want := listedIDs(&p), "e1 e2 e9 e3 e5 e6 e7 e8"; got != want {
 		t.Fatalf("after the unstar: %q, want %q", got, want)
 	}
 	p.list.cursor, p.list.follow = 4, false // on e5, read back from the newest
-	p.add([]integrations.Record{{ID: "s3", Occurred: at("07:34"), Kind: "amend", Text: "star", Amends: &integrations.Amendment{Target: "e4", Op: "star"}}}, false)
+	p.add([]integrations.Record{{ID: "s3", Occurred: at("07:34"), Kind: "amend", Text: "star", Target: "e4", Op: "star"}}, false)
 	if row, _ := p.selected(); row.rec.ID != "e5" {
 		t.Fatalf("a star above the cursor moved it to %s, want it kept on e5", row.rec.ID)
 	}
-	p.list.setFilter("dana", len(p.order), p.match)
+	p.list.setFilter("dana", &p)
 	if got, want := listedIDs(&p), "e2 e3 e4 e5"; got != want {
 		t.Fatalf("key events filtered /dana: %q, want %q", got, want)
 	}
-	p.list.setFilter("", len(p.order), p.match)
+	p.list.setFilter("", &p)
 	p.toggleKeyOnly()
 	if n := p.list.count(len(p.rows)); n != len(p.rows) {
 		t.Fatalf("K again lists %d of %d entries", n, len(p.rows))
@@ -73,11 +72,11 @@ func TestTimelineKeyEventsOnly(t *testing.T) {
 // TestTimelineKeyEventsGolden: the pane's title says it shows key events,
 // and of how many entries.
 func TestTimelineKeyEventsGolden(t *testing.T) {
-	m := screenModel(120, 40, Options{})
+	m := screenModel(120, 40, testOpts{})
 	m.apply(integrations.Batch{Records: keyEventsFixture()})
 	m.setFocus(paneTimeline)
 	m = pressAll(m, "K")
-	out := m.timeline.render(PlainStyles(), 90, 14, true, fixtureNow)
+	out := m.timeline.draw(PlainStyles(), 90, 14, true, fixtureNow)
 	if !strings.Contains(out, "key events") {
 		t.Errorf("title does not say key events:\n%s", out)
 	}

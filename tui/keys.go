@@ -1,6 +1,11 @@
 package tui
 
-import "charm.land/bubbles/v2/key"
+import (
+	"charm.land/bubbles/v2/key"
+
+	"github.com/warroomhq/warroom/app/api"
+	"github.com/warroomhq/warroom/integrations"
+)
 
 // keyMap is every key the war-room answers to. It is built per model, never
 // shared as mutable package state.
@@ -29,7 +34,7 @@ type keyMap struct {
 	Submit, Cancel     key.Binding
 }
 
-func newKeyMap(opts Options) keyMap {
+func newKeyMap(opts Options, app api.App, books api.RunbookInfo) keyMap {
 	k := keyMap{
 		NextPane:  key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next pane")),
 		PrevPane:  key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous pane")),
@@ -69,10 +74,10 @@ func newKeyMap(opts Options) keyMap {
 		Cancel:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
 	}
 	// Read-only hides every mutating key; so does a missing capability.
-	k.Ack.SetEnabled(!opts.Readonly && opts.Actions.Alerts != nil)
-	k.Resolve.SetEnabled(!opts.Readonly && opts.Actions.Alerts != nil)
-	k.Chat.SetEnabled(!opts.Readonly && opts.Actions.Chat != nil)
-	k.Runbook.SetEnabled(!opts.Readonly && opts.Runbooks.Catalog != nil)
+	k.Ack.SetEnabled(!opts.Readonly && app.Can("", integrations.CanAcknowledge))
+	k.Resolve.SetEnabled(!opts.Readonly && app.Can("", integrations.CanResolve))
+	k.Chat.SetEnabled(!opts.Readonly && app.Can("", integrations.CanPost))
+	k.Runbook.SetEnabled(!opts.Readonly && books.Catalog != nil)
 	k.Abort.SetEnabled(k.Runbook.Enabled())
 	k.Hide.SetEnabled(k.Runbook.Enabled())
 	k.DryRun.SetEnabled(k.Runbook.Enabled())

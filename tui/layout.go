@@ -2,7 +2,11 @@ package tui
 
 import (
 	"fmt"
+	"sort"
 	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 )
 
 // layoutMode is how the body is split, chosen from the terminal's size.
@@ -21,7 +25,7 @@ const (
 	columnsMinWidth             = 90
 )
 
-func (m Model) mode() layoutMode {
+func (m *Model) mode() layoutMode {
 	switch {
 	case m.width >= gridMinWidth && m.height >= gridMinHeight:
 		return layoutGrid
@@ -37,11 +41,19 @@ type placed struct {
 	x, y, w, h int
 }
 
-// placements lays the panes out below the header (and tab bar, when
-// there is one) and above the footer.
-func (m Model) placements() (tabBar bool, out []placed) {
-	header := len(m.header(m.width))
-	footer := strings.Count(m.footer(), "\n") + 1
+// screenLayout is where everything goes: computed when the terminal's
+// size or the screen's state changes (relayout), never per frame or per
+// scroll, and read by the keys and the mouse.
+type screenLayout struct {
+	tabBar bool
+	panes  []placed
+}
+
+// placements lays the panes out below a header of header lines (and the
+// tab bar, when there is one) and above a footer of footer lines, in
+// drawing order: by top edge, then left to right.
+func (m *Model) placements(header, footer int) (tabBar bool, out []placed) {
+	defer func() { sort.SliceStable(out, func(i, j int) bool { return out[i].y < out[j].y }) }()
 	mode := m.mode()
 	tabBar = (m.zoomed || mode != layoutGrid) && m.panelClosed()
 	top := header
@@ -95,7 +107,7 @@ const sideMin, sideFloor = 40, 24
 // wide: three fifths; a Fleet drill-in or chart takes what it needs,
 // leaving the pane beside it sideMin columns (sideFloor, for a drill-in's
 // numbers).
-func (m Model) share(width int) int {
+func (m *Model) share(width int) int {
 	s := width * 3 / 5
 	if m.focus == paneFleet {
 		switch {
@@ -109,9 +121,8 @@ func (m Model) share(width int) int {
 }
 
 // paneWidth is the width the pane has now, or 0 when hidden.
-func (m Model) paneWidth(p pane) int {
-	_, ps := m.placements()
-	for _, pl := range ps {
+func (m *Model) paneWidth(p pane) int {
+	for _, pl := range m.lay.panes {
 		if pl.pane == p {
 			return pl.w
 		}
@@ -119,19 +130,23 @@ func (m Model) paneWidth(p pane) int {
 	return 0
 }
 
-// relayout lays the panes' tables out for the sizes they have now: called
-// when the terminal's size, the focus, the zoom or a drill-in changes, not
-// per frame.
+// relayout lays the screen and the panes' tables out for the sizes they
+// have now: called when the terminal's size or the screen's state changes
+// (Update), not per frame or per scroll. It measures the header and the
+// footer by drawing them.
 func (m *Model) relayout() {
+	m.lay.tabBar, m.lay.panes = m.placements(len(m.header(m.width)), lineCount(m.footer()))
 	if w := m.paneWidth(paneFleet); w > 0 {
 		m.fleet.layout(w)
 	}
 }
 
+// lineCount is the number of lines of s.
+func lineCount(s string) int { return strings.Count(s, "\n") + 1 }
+
 // paneHeight is the inner height the pane has now, or 0 when hidden.
-func (m Model) paneHeight(p pane) int {
-	_, ps := m.placements()
-	for _, pl := range ps {
+func (m *Model) paneHeight(p pane) int {
+	for _, pl := range m.lay.panes {
 		if pl.pane == p {
 			return pl.h - 2
 		}
@@ -140,9 +155,8 @@ func (m Model) paneHeight(p pane) int {
 }
 
 // paneAt is the pane under a screen cell.
-func (m Model) paneAt(x, y int) (pane, bool) {
-	_, ps := m.placements()
-	for _, pl := range ps {
+func (m *Model) paneAt(x, y int) (pane, bool) {
+	for _, pl := range m.lay.panes {
 		if x >= pl.x && x < pl.x+pl.w && y >= pl.y && y < pl.y+pl.h {
 			return pl.pane, true
 		}
@@ -153,7 +167,7 @@ func (m Model) paneAt(x, y int) (pane, bool) {
 var paneNames = [paneCount]string{"Alerts", "Fleet", "Chat", "Timeline"}
 
 // tabBar names every pane with its number key; the focused one is marked.
-func (m Model) tabBar() string {
+func (m *Model) tabBar() string {
 	var parts []string
 	for p := range paneCount {
 		label := fmt.Sprintf(" %d %s%s ", p+1, paneNames[p], m.tabMark(p))
@@ -173,20 +187,63 @@ func (m Model) tabBar() string {
 
 // tabMark flags trouble in a pane the tab bar hides: triggered alerts, slot
 // drift, a source that is not fresh.
-func (m Model) tabMark(p pane) string {
-	mark := ""
-	switch p {
-	case paneAlerts:
-		if n := m.alerts.counts[0]; n > 0 {
-			mark = fmt.Sprintf(" %d!", n)
-		}
-	case paneFleet:
-		if n := len(m.fleet.findings); n > 0 {
-			mark = fmt.Sprintf(" ⚠%d", n)
-		}
-	}
+func (m *Model) tabMark(p pane) string {
+	mark := m.component(p).tabMark()
 	if mark == "" && m.staleMark(p) != "" {
 		mark = " ⚠"
 	}
 	return mark
+}
+
+// scrolls reports whether msg only scrolls a pane: a scroll key with no
+// dialog open, or the mouse wheel.
+func (m *Model) scrolls(msg tea.Msg) bool {
+	switch msg := msg.(type) {
+	case tea.MouseWheelMsg:
+		return true
+	case tea.KeyPressMsg:
+		k := m.keys
+		return m.top() == nil && m.panelClosed() &&
+			key.Matches(msg, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom)
+	}
+	return false
+}
+
+// scroll moves the pane a scroll message is for: it moves a cursor and
+// draws nothing.
+func (m *Model) scroll(msg tea.Msg) {
+	if wheel, ok := msg.(tea.MouseWheelMsg); ok {
+		if p, ok := m.paneAt(wheel.X, wheel.Y); ok && m.panelClosed() {
+			delta := 3
+			if wheel.Button == tea.MouseWheelUp {
+				delta = -3
+			}
+			m.scrollPane(p, delta)
+		}
+		return
+	}
+	k, page := m.keys, max(1, m.paneHeight(m.focus)-1)
+	press := msg.(tea.KeyPressMsg)
+	switch {
+	case key.Matches(press, k.Up):
+		m.scrollPane(m.focus, -1)
+	case key.Matches(press, k.Down):
+		m.scrollPane(m.focus, 1)
+	case key.Matches(press, k.PageUp):
+		m.scrollPane(m.focus, -page)
+	case key.Matches(press, k.PageDown):
+		m.scrollPane(m.focus, page)
+	case key.Matches(press, k.Top):
+		m.scrollPane(m.focus, -1<<30)
+	case key.Matches(press, k.Bottom):
+		m.scrollPane(m.focus, 1<<30)
+	}
+}
+
+// typing reports whether msg is a letter typed into the input line: the
+// line keeps its height.
+func (m *Model) typing(msg tea.Msg) bool {
+	press, ok := msg.(tea.KeyPressMsg)
+	_, input := m.top().(*inputDialog)
+	return ok && input && m.panelClosed() && !key.Matches(press, m.keys.Submit, m.keys.Cancel)
 }

@@ -19,10 +19,41 @@ import (
 // ledgerKey opens the list of changes in force from the runbook palette.
 const ledgerKey = "ctrl+l"
 
-// ledgerView is the list's state while it is open.
-type ledgerView struct {
-	open   bool
-	cursor int
+// ledgerDialog is the list while it is open, a dialog in the runbook
+// panel's place: it moves its cursor, and asks the root to revert the
+// item under it or to close it.
+type ledgerDialog struct{ cursor int }
+
+// revertAsked is enter on an item of the list: the root opens its
+// runbook at the plan.
+type revertAsked struct{}
+
+func (d *ledgerDialog) update(msg tea.Msg, env *dialogEnv) (intent, tea.Cmd) {
+	k, ok := msg.(tea.KeyPressMsg)
+	if !ok {
+		return nil, nil
+	}
+	switch k.String() {
+	case "esc", "q", "f", "ctrl+c":
+		return closeDialog{}, nil
+	case "up", "k":
+		d.cursor = max(0, d.cursor-1)
+	case "down", "j":
+		d.cursor = min(max(0, env.inForceItems-1), d.cursor+1)
+	case "enter":
+		return revertAsked{}, nil
+	}
+	return nil, nil
+}
+
+// ledgerList is the open list, nil when it is closed.
+func (m *Model) ledgerList() *ledgerDialog {
+	for _, d := range m.dialogs {
+		if l, ok := d.(*ledgerDialog); ok {
+			return l
+		}
+	}
+	return nil
 }
 
 // foldLedger takes in a batch's records; the items are recomputed only
@@ -36,7 +67,9 @@ func (m *Model) foldLedger(recs []integrations.Record) {
 	}
 	if changed {
 		m.inForce = m.ledger.Items()
-		m.ledgerView.cursor = min(m.ledgerView.cursor, max(0, len(m.inForce)-1))
+		if l := m.ledgerList(); l != nil {
+			l.cursor = min(l.cursor, max(0, len(m.inForce)-1))
+		}
 	}
 }
 
@@ -68,7 +101,7 @@ func (m Model) inForceList() string {
 
 // quitWarning asks before quitting with changes in force, which nobody
 // would then see.
-func (m Model) quitWarning() *confirmation {
+func (m Model) quitWarning() *confirmDialog {
 	if len(m.inForce) == 0 {
 		return nil
 	}
@@ -76,7 +109,7 @@ func (m Model) quitWarning() *confirmation {
 	if len(m.inForce) == 1 {
 		verb = " stays"
 	}
-	return &confirmation{
+	return &confirmDialog{
 		prompt: "⚑ " + m.inForceCount() + verb + " in place if you quit: y quits, any other key stays — " + m.inForceList(),
 		run:    tea.Quit,
 	}
@@ -102,59 +135,45 @@ func unfinishedToast(lines []string) toast {
 
 // openLedger shows the list in the runbook panel's place; an open palette
 // gives way to it.
-func (m Model) openLedger() (tea.Model, tea.Cmd) {
+func (m *Model) openLedger() {
 	if m.flow != nil && !m.flow.hidden && m.flow.stage == stagePalette {
 		m.flow = nil
 	}
-	m.ledgerView.open = true
-	return m, nil
-}
-
-// ledgerKeys moves through the list, reverts the selected item, or closes.
-func (m Model) ledgerKeys(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
-	v := &m.ledgerView
-	switch msg.String() {
-	case "esc", "q", "f", "ctrl+c":
-		v.open = false
-	case "up", "k":
-		v.cursor = max(0, v.cursor-1)
-	case "down", "j":
-		v.cursor = min(max(0, len(m.inForce)-1), v.cursor+1)
-	case "enter":
-		return m.revert()
+	if m.ledgerList() == nil {
+		m.push(&ledgerDialog{})
 	}
-	return m, nil
 }
 
 // revert opens the selected item's runbook with its parameters filled in,
 // at the plan: confirmation follows as for any run.
-func (m Model) revert() (tea.Model, tea.Cmd) {
+func (m *Model) revert() tea.Cmd {
 	if len(m.inForce) == 0 {
-		return m, nil
+		return nil
 	}
-	it := m.inForce[m.ledgerView.cursor]
+	l := m.ledgerList()
+	it := m.inForce[min(l.cursor, len(m.inForce)-1)]
 	switch {
 	case it.Revert.Runbook == "":
-		return m, m.raise("no runbook reverts this: "+it.Revert.How, false)
-	case m.opts.Readonly || m.opts.Runbooks.Catalog == nil:
-		return m, m.refused("reverting through a runbook")
+		return m.raise("no runbook reverts this: "+it.Revert.How, false)
+	case m.opts.Readonly || m.books.Catalog == nil:
+		return m.refused("reverting through a runbook")
 	case m.flow != nil && m.flow.stage == stageRunning:
-		return m, m.raise("runbook "+m.flow.rb.Name+" is running: revert once it has ended (r shows it)", true)
+		return m.raise("runbook "+m.flow.rb.Name+" is running: revert once it has ended (r shows it)", true)
 	}
-	rb, err := m.opts.Runbooks.Catalog.Lookup(it.Revert.Runbook)
+	rb, err := m.books.Catalog.Lookup(it.Revert.Runbook)
 	if err != nil {
-		return m, m.raise("cannot revert: "+err.Error(), true)
+		return m.raise("cannot revert: "+err.Error(), true)
 	}
-	m.ledgerView.open = false
-	m.flow = &runbookFlow{search: m.newField("runbook ▸ ", "type to filter")}
-	m.choose(rb)
+	m.remove(l)
+	m.flow = &runbookFlow{search: newField(m.width, "runbook ▸ ", "type to filter")}
+	m.flow.choose(m.dialogEnv(), rb)
 	for i, p := range rb.Params {
 		if v, ok := it.Revert.Params[p.Name]; ok {
 			m.flow.fields[i].SetValue(v)
 		}
 	}
 	m.flow.stage = stagePlanning
-	return m, m.makePlan()
+	return m.makePlan()
 }
 
 // paletteInForce is the palette's line pointing to the list.
@@ -166,7 +185,7 @@ func (m Model) paletteInForce() []string {
 }
 
 // renderLedger draws the list in the runbook panel's place.
-func (m Model) renderLedger(width, height int) string {
+func (m *Model) renderLedger(width, height int) string {
 	st := m.styles
 	wrap := func(s string, indent string, style func(...string) string) []string {
 		var out []string
@@ -176,16 +195,17 @@ func (m Model) renderLedger(width, height int) string {
 		return out
 	}
 	var lines []string
+	cursor := m.ledgerList().cursor
 	if len(m.inForce) == 0 {
 		lines = append(lines, "Nothing warroom changed is still in force.")
 	}
 	for i, it := range m.inForce {
 		marker := "  "
-		if i == m.ledgerView.cursor {
+		if i == cursor {
 			marker = "▸ "
 		}
 		what := marker + "⚑ " + it.What
-		if i == m.ledgerView.cursor {
+		if i == cursor {
 			what = st.Selected.Render(fit(what, width-4))
 		}
 		lines = append(lines, what)
@@ -203,9 +223,9 @@ func (m Model) renderLedger(width, height int) string {
 			lines = append(lines, wrap("revert by hand: "+it.Revert.How, "     ", st.Warn.Render)...)
 		}
 	}
-	if len(m.opts.Unfinished) > 0 {
+	if len(m.info.Unfinished) > 0 {
 		lines = append(lines, "", st.PaneTitle.Render("Left unfinished when warroom started:"))
-		for _, u := range m.opts.Unfinished {
+		for _, u := range m.info.Unfinished {
 			lines = append(lines, wrap(u, "  ", st.Bad.Render)...)
 		}
 	}

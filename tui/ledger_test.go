@@ -16,11 +16,11 @@ import (
 // throttled is what a throttle-tier run in another process records: the
 // request, and one change per edge.
 func throttled(actor string, percent string, edges ...string) integrations.Batch {
-	b := integrations.Batch{Records: []integrations.Record{{Occurred: at("07:31"), Source: "runbook", Kind: ledger.KindRequested, Actor: actor,
+	b := integrations.Batch{Records: []integrations.Record{{Occurred: at("07:31"), Source: "runbook", Kind: integrations.KindRunbookRequested, Actor: actor,
 		Fields: map[string]string{"run": "r1", "runbook": "throttle-tier", "params": "percent=" + percent + " tier=free"}}}}
 	for _, e := range edges {
 		c := ledger.Change{Kind: ledger.Throttle, Instance: e, Tier: "free", From: "0", To: percent}
-		b.Records = append(b.Records, integrations.Record{Occurred: at("07:32"), Source: "runbook", Kind: ledger.KindStepProgress, Actor: actor,
+		b.Records = append(b.Records, integrations.Record{Occurred: at("07:32"), Source: "runbook", Kind: integrations.KindRunbookStepProgress, Actor: actor,
 			Text: "changed: " + c.String(), Fields: map[string]string{"run": "r1", "runbook": "throttle-tier", "step": "1", ledger.FieldChange: c.Encode()}})
 	}
 	return b
@@ -50,20 +50,20 @@ func quitAnyway(t *testing.T, tm *teatest.TestModel) Model {
 }
 
 func TestHeaderCountsChangesInForce(t *testing.T) {
-	m := screenModel(120, 40, Options{})
+	m := screenModel(120, 40, testOpts{})
 	if strings.Contains(screen(m), "in force") {
 		t.Fatal("a count with nothing in force")
 	}
 	m.apply(throttled("alice", "30", "edge-1", "edge-2"))
 	drain := ledger.Change{Kind: ledger.Server, Instance: "front", Backend: "edges", Server: "edge-3", From: "READY", To: "DRAIN"}
-	m.apply(integrations.Batch{Records: []integrations.Record{{Occurred: at("07:33"), Source: "runbook", Kind: ledger.KindStepProgress,
+	m.apply(integrations.Batch{Records: []integrations.Record{{Occurred: at("07:33"), Source: "runbook", Kind: integrations.KindRunbookStepProgress,
 		Fields: map[string]string{"run": "r2", ledger.FieldChange: drain.Encode()}}}})
 	if header := strings.Split(screen(m), "\n")[0]; !strings.Contains(header, "⚑ 2 in force") {
 		t.Fatalf("header = %q", header)
 	}
 	back := drain
 	back.From, back.To = "DRAIN", "READY"
-	m.apply(integrations.Batch{Records: []integrations.Record{{Occurred: at("07:34"), Source: "runbook", Kind: ledger.KindStepProgress,
+	m.apply(integrations.Batch{Records: []integrations.Record{{Occurred: at("07:34"), Source: "runbook", Kind: integrations.KindRunbookStepProgress,
 		Fields: map[string]string{"run": "r3", ledger.FieldChange: back.Encode()}}}})
 	if header := strings.Split(screen(m), "\n")[0]; !strings.Contains(header, "⚑ 1 in force") {
 		t.Fatalf("after the restore, header = %q", header)
@@ -103,26 +103,25 @@ func TestRevertAThrottleFromTheList(t *testing.T) {
 }
 
 func TestRaisedCapacityListsHowToLowerIt(t *testing.T) {
-	m := screenModel(120, 40, Options{})
+	m := screenModel(120, 40, testOpts{})
 	c := ledger.Change{Kind: ledger.Capacity, Group: "web", From: "4", To: "20"}
-	m.apply(integrations.Batch{Records: []integrations.Record{{Occurred: at("07:31"), Source: "runbook", Kind: ledger.KindStepProgress,
+	m.apply(integrations.Batch{Records: []integrations.Record{{Occurred: at("07:31"), Source: "runbook", Kind: integrations.KindRunbookStepProgress,
 		Actor: "alice", Fields: map[string]string{"run": "r1", ledger.FieldChange: c.Encode()}}}})
-	next, _ := m.openLedger()
-	m = next.(Model)
+	m.openLedger()
 	s := screen(m)
 	for _, want := range []string{"⚑ web desired capacity 20 (was 4)", "by alice", "revert by hand: no runbook lowers capacity"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("list lacks %q:\n%s", want, s)
 		}
 	}
-	next, cmd := m.revert()
+	next, cmd := m.Update(keyMsg("enter"))
 	if m = next.(Model); m.flow != nil || cmd != nil || !strings.Contains(m.toast.text, "no runbook reverts this: no runbook lowers capacity") {
 		t.Errorf("enter on a capacity raise: flow %v, toast %q", m.flow, m.toast.text)
 	}
 }
 
 func TestQuitWarnsWhileChangesAreInForce(t *testing.T) {
-	tm := loaded(t, Options{})
+	tm := loaded(t, testOpts{})
 	tm.Send(throttled("alice", "30", "edge-1"))
 	waitFor(t, tm, "⚑ 1 in force")
 	press(tm, "q")
@@ -131,7 +130,7 @@ func TestQuitWarnsWhileChangesAreInForce(t *testing.T) {
 	waitFor(t, tm, "cancelled")
 	press(tm, "q", "y")
 	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
-	if final.confirm != nil {
+	if final.confirming() != nil {
 		t.Fatal("quit confirmation still pending")
 	}
 }
@@ -141,7 +140,7 @@ func TestMarkingResolvedWarnsOfChangesInForce(t *testing.T) {
 		r.ID = "e900"
 		return r, nil
 	}
-	tm := loaded(t, Options{Record: record})
+	tm := loaded(t, testOpts{Record: record})
 	tm.Send(throttled("alice", "30", "edge-1"))
 	waitFor(t, tm, "⚑ 1 in force")
 	press(tm, "m")
@@ -155,10 +154,10 @@ func TestMarkingResolvedWarnsOfChangesInForce(t *testing.T) {
 
 func TestUnfinishedRunsShowOnStart(t *testing.T) {
 	left := "run 4f2a of drain-server (backend=edges instance=front server=edge-1) by alice was left unfinished"
-	if m := New(Options{Unfinished: []string{left}}); m.toast.text != left || !m.toast.bad || m.toast.ticks == 0 {
+	if m := newScreen(testOpts{Unfinished: []string{left}}); m.toast.text != left || !m.toast.bad || m.toast.ticks == 0 {
 		t.Errorf("toast on start = %+v", m.toast)
 	}
-	tm := loaded(t, Options{Unfinished: []string{left}})
+	tm := loaded(t, testOpts{Unfinished: []string{left}})
 	press(tm, "f")
 	waitFor(t, tm, "Left unfinished when warroom started:")
 	finish(t, tm)
@@ -192,12 +191,11 @@ func TestPaletteOpensTheListAndReadonlyRefusesReverts(t *testing.T) {
 // closed panel.
 func TestListOpenedFromThePaletteTakesOtherMessages(t *testing.T) {
 	opts, _, _ := drillRunbooks(t)
-	m := New(opts)
+	m := newScreen(opts)
 	m.openRunbooks()
-	next, _ := m.openLedger()
-	m = next.(Model)
-	if m.flow != nil || !m.ledgerView.open {
-		t.Fatalf("flow %v, list open %v", m.flow, m.ledgerView.open)
+	m.openLedger()
+	if m.flow != nil || m.ledgerList() == nil {
+		t.Fatalf("flow %v, list open %v", m.flow, m.ledgerList() != nil)
 	}
 	type blink struct{}
 	m.Update(blink{}) // panicked on the closed palette

@@ -1,8 +1,3 @@
-// Package tui is the war-room screen: a Bubble Tea program whose root
-// model owns focus, layout and key routing, and whose panes are plain
-// structs rendered from the data they hold. No network or disk I/O happens
-// here: recording, acknowledging and posting run in tea.Cmds that call the
-// functions and interfaces given in Options.
 package tui
 
 import (
@@ -14,45 +9,20 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/warroomhq/warroom/app/api"
 	"github.com/warroomhq/warroom/integrations"
-	"github.com/warroomhq/warroom/integrations/drift"
 	"github.com/warroomhq/warroom/timeline/ledger"
 )
 
-// Options configure the screen.
+// Options configure the screen. Everything the screen shows comes from
+// App: the session's facts (App.Info) once, and the rest in the batches
+// the program is sent; everything it does goes through App, from
+// commands.
 type Options struct {
-	Title         string
-	IncidentStart time.Time
-	Drill         bool
-	Notice        string // one line under the header in drill mode
-	User          string // who is at the keyboard, for notes
-	// Clock is the incident's clock: the drill's scenario time, or the
-	// wall clock. It is read only inside commands.
-	Clock func() time.Time
-	// Record makes a record durable and returns it as stored. It is
-	// called from a command, never from Update or View.
-	Record func(ctx context.Context, r integrations.Record) (integrations.Record, error)
-	// Actions is what the screen may act through (acknowledge, resolve,
-	// post to chat). Nil members hide their keys.
-	Actions integrations.Actions
-	// Bindings tie Auto Scaling groups to HAProxy backends for drift.
-	Bindings []drift.Binding
-	Runbooks RunbookOptions
+	App      api.App
 	Readonly bool // refuse every mutating key
 	Bell     bool // ring the terminal bell with each toast that is bad news
 	NoColor  bool
-
-	// MainTarget is the frontend or backend the header's figure and the
-	// chart measure (INSTANCE/BACKEND, or INSTANCE/fe:NAME); empty: the
-	// busiest backend by requests/s.
-	MainTarget string
-	// History is the series measured before the screen started (after a
-	// restart), in time order: the chart and the header resume from it.
-	History []integrations.Sample
-
-	// Unfinished says what runs a crash or a dropped connection left
-	// unfinished left behind, found when warroom started.
-	Unfinished []string
 }
 
 type pane int
@@ -101,36 +71,18 @@ type toast struct {
 	ticks int
 }
 
-// confirmation is a pending "are you sure?" for a dangerous key.
-type confirmation struct {
-	prompt string
-	run    tea.Cmd
-	yes    []string // the keys that confirm: y when empty
-	kept   string   // what any other key leaves as it is: "cancelled" when empty
-	// aborts is the run the question would abort: its prompt follows the
-	// run's progress (live), and the question is withdrawn when the run
-	// ends, so it never quotes stale figures or offers to abort a run
-	// that is over.
-	aborts *runbookFlow
-	live   func(Model) string
-}
-
-// text is the prompt as it stands now.
-func (c *confirmation) text(m Model) string {
-	if c.live != nil {
-		return c.live(m)
-	}
-	return c.prompt
-}
-
 // Model is the root model.
 type Model struct {
 	opts   Options
+	app    api.App
+	info   api.Info        // the session's facts, read once
+	books  api.RunbookInfo // the loaded runbooks, read once
 	styles Styles
 	keys   keyMap
 	help   help.Model
 
 	width, height int
+	lay           screenLayout // where the panes are, kept by relayout
 	now           time.Time
 	focus         pane
 	lastSide      pane // the last non-timeline pane focused, for the columns layout
@@ -144,27 +96,32 @@ type Model struct {
 	series   seriesStore // the main figures' recent series, bounded
 	chart    chartView
 
-	input      inputKind
-	field      textinput.Model
-	drafts     map[inputKind]string // unsent text of notes, decisions and chat, kept across esc and failures
-	editTarget string               // the entry an edit amends
-	saving     int                  // entries typed here still on their way to the store
-	inputErr   string
-	confirm    *confirmation
-	flow       *runbookFlow // the runbook panel, while open
-	frame      int          // ticks so far, for spinners
+	// dialogs is the overlay stack: the input line and the questions;
+	// the one on top takes the keys.
+	dialogs    []dialog
+	field      textinput.Model         // the input line's model, sized and styled for the terminal
+	drafts     map[inputKind]string    // unsent text of notes, decisions and chat, kept across esc and failures
+	editTarget string                  // the entry an edit amends
+	saving     int                     // entries typed here still on their way to the store
+	flow       *runbookFlow            // the runbook panel, while open
+	runs       map[string]*runProgress // runs' states from the batches, by run ID, until their flow takes them
+	frame      int                     // ticks so far, for spinners
 	toast      toast
 	storeErr   string // the last failure to persist pumped records
 
-	ledger     *ledger.Ledger // what warroom changed, folded from records as they arrive
-	inForce    []ledger.Item  // what of it is still in force
-	ledgerView ledgerView
+	ledger  *ledger.Ledger // what warroom changed, folded from records as they arrive
+	inForce []ledger.Item  // what of it is still in force
 }
 
 // New builds the root model.
 func New(opts Options) Model {
-	if opts.Clock == nil {
-		opts.Clock = time.Now
+	app := opts.App
+	if app == nil {
+		app = noApp{}
+	}
+	info := app.Info()
+	if info.Clock == nil {
+		info.Clock = time.Now
 	}
 	st := NewStyles(true)
 	if opts.NoColor {
@@ -176,14 +133,16 @@ func New(opts Options) Model {
 	if opts.NoColor {
 		h.Styles = help.Styles{}
 	}
-	return Model{
-		opts: opts, styles: st, keys: newKeyMap(opts), help: h,
-		width: 80, height: 24, now: opts.IncidentStart,
-		alerts: alertsPane{}, fleet: newFleetPane(opts.Bindings), chat: newChatPane(opts.Actions.Chat != nil), timeline: newTimelinePane(),
+	m := Model{
+		opts: opts, app: app, info: info, books: app.Runbooks(), styles: st, keys: newKeyMap(opts, app, app.Runbooks()), help: h,
+		width: 80, height: 24, now: info.IncidentStart,
+		alerts: alertsPane{}, fleet: newFleetPane(), chat: newChatPane(app.Can("", integrations.CanPost)), timeline: newTimelinePane(),
 		sources: map[string]integrations.SourceStatus{}, field: ti, drafts: map[inputKind]string{},
-		ledger: ledger.New(), toast: unfinishedToast(opts.Unfinished),
-		series: newSeriesStore(opts.History), chart: chartView{zoom: defaultChartWindow},
+		ledger: ledger.New(), toast: unfinishedToast(info.Unfinished),
+		series: newSeriesStore(info.History), chart: chartView{zoom: defaultChartWindow},
 	}
+	m.relayout()
+	return m
 }
 
 // Init starts the clock and asks the terminal for its background colour.
@@ -192,21 +151,35 @@ func (m Model) Init() tea.Cmd {
 }
 
 func (m Model) tick(after time.Duration) tea.Cmd {
-	clock := m.opts.Clock
+	clock := m.info.Clock
 	if after == 0 {
 		return func() tea.Msg { return tickMsg{now: clock()} }
 	}
 	return tea.Tick(after, func(time.Time) tea.Msg { return tickMsg{now: clock()} })
 }
 
-// Update routes messages.
+// Update routes messages, and lays the screen out again after any that
+// may have changed it: every message but a scroll and a letter typed into
+// the input line, which move a cursor and change no size.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if m.scrolls(msg) {
+		m.scroll(msg)
+		return m, nil
+	}
+	next, cmd := m.update(msg)
+	nm := next.(Model)
+	if !m.typing(msg) {
+		nm.relayout()
+	}
+	return nm, cmd
+}
+
+func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		m.help.SetWidth(msg.Width)
 		m.field.SetWidth(max(10, msg.Width-16))
-		m.relayout()
 		return m, nil
 	case tea.BackgroundColorMsg:
 		if !m.opts.NoColor {
@@ -239,63 +212,49 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.alertActed(msg)
 	case alertSettledMsg:
 		return m.alertSettled(msg)
-	case planMsg, stepMsg, runDoneMsg, abortMsg:
+	case planMsg, runStartedMsg, abortMsg:
 		if m.flow != nil {
 			return m.updateFlow(msg)
-		}
-		if s, ok := msg.(stepMsg); ok {
-			return m, listen(s.flow) // drain a run whose panel is gone
 		}
 		return m, nil
 	case tea.KeyPressMsg:
 		switch {
-		case m.confirm != nil: // first: the runbook panel asks too
-			return m.updateConfirm(msg)
-		case m.ledgerView.open:
-			return m.ledgerKeys(msg)
-		case m.flow != nil && !m.flow.hidden:
-			return m.updateFlow(msg)
-		case m.input != inputNone:
-			return m.updateInput(msg)
+		case m.confirming() != nil: // first: the runbook panel asks too
+			return m, m.toTop(msg)
+		case m.top() != nil:
+			return m, m.toTop(msg)
 		}
-		next, cmd := m.updateKeys(msg)
-		nm := next.(Model)
-		nm.relayout() // the focus, the zoom or a drill-in may have changed
-		return nm, cmd
+		return m.updateKeys(msg)
 	case tea.MouseClickMsg:
-		if p, ok := m.paneAt(msg.X, msg.Y); ok && m.input == inputNone && m.confirm == nil && m.panelClosed() {
+		if p, ok := m.paneAt(msg.X, msg.Y); ok && m.top() == nil && m.panelClosed() {
 			m.setFocus(p)
-			m.relayout()
-		}
-		return m, nil
-	case tea.MouseWheelMsg:
-		if p, ok := m.paneAt(msg.X, msg.Y); ok && m.panelClosed() {
-			delta := 3
-			if msg.Button == tea.MouseWheelUp {
-				delta = -3
-			}
-			m.scrollPane(p, delta)
 		}
 		return m, nil
 	}
-	if m.flow != nil && !m.flow.hidden {
-		return m, m.flow.updateInputs(msg)
+	return m, m.toTop(msg)
+}
+
+// toTop hands msg to the dialog on top and acts on what it asks.
+func (m *Model) toTop(msg tea.Msg) tea.Cmd {
+	d := m.top()
+	if d == nil {
+		return nil
 	}
-	if m.input != inputNone {
-		var cmd tea.Cmd
-		m.field, cmd = m.field.Update(msg)
-		return m, cmd
-	}
-	return m, nil
+	in, cmd := d.update(msg, m.dialogEnv())
+	return tea.Batch(cmd, m.act(in))
 }
 
 // apply folds a pump batch into the panes.
 func (m *Model) apply(b integrations.Batch) tea.Cmd {
 	var cmds []tea.Cmd
 	for src, alerts := range b.Alerts {
-		for _, a := range m.alerts.set(src, alerts) {
-			cmds = append(cmds, m.raise("NEW CRITICAL: "+a.Title, true))
-		}
+		m.alerts.set(src, alerts)
+	}
+	for _, a := range b.NewCritical {
+		cmds = append(cmds, m.raise("NEW CRITICAL: "+oneLine(a.Title), true))
+	}
+	if b.DriftChecked {
+		m.fleet.findings = b.Drift
 	}
 	for src, groups := range b.Fleet {
 		m.fleet.setGroups(src, groups)
@@ -311,8 +270,11 @@ func (m *Model) apply(b integrations.Batch) tea.Cmd {
 			m.now = st.LastAttempt
 		}
 	}
+	cmds = append(cmds, m.foldRuns(b.Steps, b.RunsEnded))
 	m.series.add(b.Samples)
 	m.chat.add(b.Chat)
+	// Records include the timeline so far when the session opened and
+	// what other processes appended since, already durable, first.
 	m.timeline.add(b.Records, b.PersistErr != nil)
 	m.foldLedger(b.Records)
 	if b.PersistErr != nil {
@@ -332,7 +294,7 @@ func (m *Model) raise(text string, bad bool) tea.Cmd {
 
 // panelClosed reports whether the runbook panel is out of the way: never
 // opened, closed, or shrunk to the footer.
-func (m Model) panelClosed() bool { return (m.flow == nil || m.flow.hidden) && !m.ledgerView.open }
+func (m *Model) panelClosed() bool { return (m.flow == nil || m.flow.hidden) && m.ledgerList() == nil }
 
 func (m *Model) setFocus(p pane) {
 	m.focus = p
@@ -341,30 +303,12 @@ func (m *Model) setFocus(p pane) {
 	}
 }
 
-// scrollPane moves a pane: negative is up (older), positive down.
-func (m *Model) scrollPane(p pane, delta int) {
-	switch p {
-	case paneAlerts:
-		m.alerts.pinned = true
-		m.alerts.list.move(delta, len(m.alerts.sorted), false)
-		m.alerts.list.settle(len(m.alerts.sorted), alertRows(m.paneHeight(p)))
-	case paneFleet:
-		m.fleet.move(delta)
-		m.fleet.inner.settle(m.fleet.innerLen(), m.paneHeight(p)-1)
-	case paneChat:
-		m.chat.list.move(delta, len(m.chat.messages), true)
-	case paneTimeline:
-		m.timeline.list.move(delta, len(m.timeline.rows), true)
-		m.timeline.list.settle(len(m.timeline.rows), m.paneHeight(p))
-	}
-}
-
 // saved handles the outcome of recording an entry.
 func (m Model) saved(msg savedMsg) (tea.Model, tea.Cmd) {
 	m.saving--
 	if msg.err != nil {
 		problem := msg.rec.Kind + " NOT saved: " + msg.err.Error()
-		if msg.from == inputNone || msg.from == inputEdit || m.input != inputNone {
+		if msg.from == inputNone || msg.from == inputEdit || m.inputLine() != nil {
 			// Nothing to reopen, or the user is typing something else:
 			// keep the text as a draft and say so.
 			if msg.from != inputNone && msg.from != inputEdit {
@@ -374,15 +318,13 @@ func (m Model) saved(msg savedMsg) (tea.Model, tea.Cmd) {
 			return m, m.raise(problem, true)
 		}
 		// Reopen the input with the text, so nothing typed is lost.
-		cmd := m.openInput(msg.from, msg.rec.Text)
-		m.inputErr = problem
-		return m, cmd
+		return m, m.reopenInput(msg.from, msg.rec.Text, problem)
 	}
 	m.timeline.add([]integrations.Record{msg.rec}, false)
 	if msg.from == inputNone {
 		return m, nil // a star: the row shows it
 	}
-	if msg.rec.Kind == "incident.resolved" && len(m.inForce) > 0 {
+	if msg.rec.Kind == integrations.KindIncidentResolved && len(m.inForce) > 0 {
 		return m, m.resolvedWarning(msg.rec.Kind + " saved (" + msg.rec.ID + ")")
 	}
 	return m, m.raise(msg.rec.Kind+" saved ("+msg.rec.ID+")", false)
@@ -394,8 +336,8 @@ func (m Model) saved(msg savedMsg) (tea.Model, tea.Cmd) {
 // with its text if saving fails.
 func (m *Model) saveRecord(from inputKind, rec integrations.Record) tea.Cmd {
 	m.saving++
-	record, clock := m.opts.Record, m.opts.Clock
-	rec.Source, rec.Actor = "warroom", m.opts.User
+	app, clock := m.app, m.info.Clock
+	rec.Source, rec.Actor = integrations.SourceWarroom, m.info.User
 	return func() tea.Msg {
 		if said := clock(); rec.Occurred.IsZero() {
 			rec.Occurred = said
@@ -406,12 +348,9 @@ func (m *Model) saveRecord(from inputKind, rec integrations.Record) tea.Cmd {
 			}
 			rec.Fields["said"] = said.UTC().Format(time.RFC3339)
 		}
-		if record == nil {
-			return savedMsg{from: from, rec: rec, err: errNoStore}
-		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		saved, err := record(ctx, rec)
+		saved, err := app.Record(ctx, rec)
 		return savedMsg{from: from, rec: saved, err: err}
 	}
 }

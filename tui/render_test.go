@@ -16,17 +16,17 @@ func TestAlertsPaneGolden(t *testing.T) {
 	var p alertsPane
 	p.set("pagerduty", fixtureAlerts())
 	t.Run("list", func(t *testing.T) {
-		golden.RequireEqual(t, p.render(PlainStyles(), 72, 8, true, fixtureNow, nil, ""))
+		golden.RequireEqual(t, p.draw(PlainStyles(), 72, 8, true, fixtureNow, nil, ""))
 	})
 	p.detail = true
 	t.Run("detail", func(t *testing.T) {
 		related := []integrations.Record{{Occurred: at("07:16"), Kind: "alert.triggered", Text: "[critical] web: HTTP 5xx above 5%"}}
-		golden.RequireEqual(t, p.render(PlainStyles(), 72, 16, true, fixtureNow, related, ""))
+		golden.RequireEqual(t, p.draw(PlainStyles(), 72, 16, true, fixtureNow, related, ""))
 	})
 }
 
 func TestFleetPaneGolden(t *testing.T) {
-	p := newFleetPane(nil)
+	p := newFleetPane()
 	p.setGroups("aws", fixtureGroups())
 	p.setBackends("haproxy", fixtureBackends())
 	golden.RequireEqual(t, p.render(PlainStyles(), 80, 12, false, fixtureNow, ""))
@@ -36,11 +36,11 @@ func TestChatPaneGolden(t *testing.T) {
 	p := newChatPane(true)
 	p.add(fixtureChat())
 	t.Run("newest", func(t *testing.T) {
-		golden.RequireEqual(t, p.render(PlainStyles(), 40, 8, false, fixtureNow, ""))
+		golden.RequireEqual(t, p.draw(PlainStyles(), 40, 8, false, fixtureNow, ""))
 	})
 	p.list.move(-1, len(p.messages), true)
 	t.Run("scrolled", func(t *testing.T) {
-		golden.RequireEqual(t, p.render(PlainStyles(), 40, 8, true, fixtureNow, ""))
+		golden.RequireEqual(t, p.draw(PlainStyles(), 40, 8, true, fixtureNow, ""))
 	})
 }
 
@@ -50,11 +50,11 @@ func TestTimelinePaneGolden(t *testing.T) {
 	unsaved := fixtureRecords(1)
 	unsaved[0].ID, unsaved[0].Occurred = "u1", at("07:15").Add(30*time.Second)
 	p.add(unsaved, true)
-	golden.RequireEqual(t, p.render(PlainStyles(), 70, 8, false, fixtureNow))
+	golden.RequireEqual(t, p.draw(PlainStyles(), 70, 8, false, fixtureNow))
 }
 
 func TestHeaderShowsEverySourceStateInWords(t *testing.T) {
-	m := New(Options{Title: "Monday surge", Drill: true, Notice: "simulated", IncidentStart: at("07:15"), NoColor: true})
+	m := newScreen(testOpts{Title: "Monday surge", Drill: true, Notice: "simulated", IncidentStart: at("07:15"), NoColor: true})
 	m.now = fixtureNow
 	m.sources = fixtureStatuses()
 	got := strings.Join(m.header(160), "\n")
@@ -79,8 +79,8 @@ func TestPanesRenderExactSize(t *testing.T) {
 	for _, size := range [][2]int{{20, 4}, {40, 10}, {100, 30}} {
 		w, h := size[0], size[1]
 		for name, out := range map[string]string{
-			"alerts": a.render(NewStyles(true), w, h, true, fixtureNow, nil, ""),
-			"chat":   c.render(NewStyles(true), w, h, false, fixtureNow, ""),
+			"alerts": a.draw(NewStyles(true), w, h, true, fixtureNow, nil, ""),
+			"chat":   c.draw(NewStyles(true), w, h, false, fixtureNow, ""),
 		} {
 			lines := strings.Split(out, "\n")
 			if len(lines) != h {
@@ -100,7 +100,7 @@ func TestPanesRenderExactSize(t *testing.T) {
 // sequences. Every line stays inside its frame and no escape survives.
 func TestOutsideTextCannotBreakTheScreen(t *testing.T) {
 	nasty := "line one\nline two\ttabbed \x1b[31mred\x1b[0m \x1b]0;owned\x07 \x1b[2J end"
-	m := screenModel(120, 40, Options{})
+	m := screenModel(120, 40, testOpts{})
 	m.apply(integrations.Batch{
 		Alerts:  map[string][]integrations.Alert{"pagerduty": {{ID: "X", Severity: integrations.SeverityCritical, Status: integrations.AlertTriggered, Title: nasty, Body: nasty}}},
 		Chat:    []integrations.Message{{User: "eve\x1b[1m", Text: nasty, At: fixtureNow}},
@@ -126,7 +126,7 @@ func TestOutsideTextCannotBreakTheScreen(t *testing.T) {
 // TestHAProxyDrillInShowsServersWithTrends: enter on an HAProxy instance
 // lists its servers with state, sessions and a 5xx trend of their own.
 func TestHAProxyDrillInShowsServersWithTrends(t *testing.T) {
-	p := newFleetPane(nil)
+	p := newFleetPane()
 	p.setGroups("aws", fixtureGroups())
 	for i := range 3 {
 		snap := fixtureBackends()
@@ -152,7 +152,7 @@ func TestChatWrapsEachMessageOnce(t *testing.T) {
 		{User: "cy", At: at("07:18"), Text: "see https://example.com/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/b now"},
 		{User: "dee", At: at("07:19"), Text: "run haproxy-rolling-restart after scale-up\nthen check the edges"},
 	})
-	out := p.render(PlainStyles(), 40, 14, false, fixtureNow, "")
+	out := p.draw(PlainStyles(), 40, 14, false, fixtureNow, "")
 	golden.RequireEqual(t, out)
 	for _, l := range strings.Split(out, "\n") {
 		if strings.Contains(l, "haproxy-") && !strings.Contains(l, "haproxy-rolling-restart") {
@@ -166,7 +166,7 @@ func TestChatWrapsEachMessageOnce(t *testing.T) {
 // channel with nothing in it says that instead.
 func TestChatPaneSaysWhenChatIsNotConfigured(t *testing.T) {
 	off := newChatPane(false)
-	out := off.render(PlainStyles(), 50, 8, false, fixtureNow, "")
+	out := off.draw(PlainStyles(), 50, 8, false, fixtureNow, "")
 	golden.RequireEqual(t, out)
 	for _, want := range []string{"chat not configured", "slack: section"} {
 		if !strings.Contains(out, want) {
@@ -174,17 +174,17 @@ func TestChatPaneSaysWhenChatIsNotConfigured(t *testing.T) {
 		}
 	}
 	empty := newChatPane(true)
-	if out := empty.render(PlainStyles(), 50, 8, false, fixtureNow, ""); strings.Contains(out, "not configured") || !strings.Contains(out, "no messages") {
+	if out := empty.draw(PlainStyles(), 50, 8, false, fixtureNow, ""); strings.Contains(out, "not configured") || !strings.Contains(out, "no messages") {
 		t.Errorf("an empty configured channel reads:\n%s", out)
 	}
 	// A session with no chat action is one with no channel configured.
-	m := New(Options{Title: "INC-7", NoColor: true})
+	m := newScreen(testOpts{Title: "INC-7", NoColor: true})
 	m.setFocus(paneChat)
 	if s := screen(m); !strings.Contains(s, "chat not configured") {
 		t.Errorf("a session with no chat action does not say chat is not configured:\n%s", s)
 	}
 	sc, _ := drill.Lookup(drill.DefaultScenario)
-	m = New(Options{Title: "drill", NoColor: true, Actions: drill.New(sc, drill.Options{}).Actions()})
+	m = newScreen(testOpts{Title: "drill", NoColor: true, Actions: drill.New(sc, drill.Options{}).Actions()})
 	m.setFocus(paneChat)
 	if s := screen(m); strings.Contains(s, "not configured") {
 		t.Errorf("a session with a channel says chat is not configured:\n%s", s)
@@ -194,7 +194,7 @@ func TestChatPaneSaysWhenChatIsNotConfigured(t *testing.T) {
 // TestFleetInstanceWithoutLaunchTimeShowsDash: an instance its source gave
 // no launch time reads — in LAUNCHED, not the zero time's Mon 00:00.
 func TestFleetInstanceWithoutLaunchTimeShowsDash(t *testing.T) {
-	p := newFleetPane(nil)
+	p := newFleetPane()
 	p.setGroups("aws", []integrations.Group{{Name: "web", Desired: 2, Max: 4, InService: 1, Pending: 1, Instances: []integrations.Instance{
 		{ID: "i-0a1", Zone: "eu-west-1a", Lifecycle: integrations.LifecycleInService, Health: "Healthy", PrivateIP: "10.0.0.1", LaunchedAt: at("07:20")},
 		{ID: "i-0b2", Zone: "eu-west-1b", Lifecycle: integrations.LifecyclePending, PrivateIP: "10.0.0.2"},

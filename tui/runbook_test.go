@@ -15,14 +15,14 @@ import (
 
 // drillRunbooks runs a fast drill world and returns screen options that
 // plan and run runbooks against it, with the records they produce.
-func drillRunbooks(t *testing.T) (Options, *drill.World, func() []integrations.Record) {
+func drillRunbooks(t *testing.T) (testOpts, *drill.World, func() []integrations.Record) {
 	t.Helper()
 	return drillRunbooksAt(t, 600)
 }
 
 // drillRunbooksAt is drillRunbooks with the world at speed scenario
 // seconds per second.
-func drillRunbooksAt(t *testing.T, speed float64) (Options, *drill.World, func() []integrations.Record) {
+func drillRunbooksAt(t *testing.T, speed float64) (testOpts, *drill.World, func() []integrations.Record) {
 	t.Helper()
 	sc, _ := drill.Lookup(drill.DefaultScenario)
 	world := drill.New(sc, drill.Options{Seed: 1, Speed: speed})
@@ -36,7 +36,7 @@ func drillRunbooksAt(t *testing.T, speed float64) (Options, *drill.World, func()
 	}
 	var mu sync.Mutex
 	var recs []integrations.Record
-	opts := Options{Actions: world.Actions(), User: "dana", Runbooks: RunbookOptions{
+	opts := testOpts{Actions: world.Actions(), User: "dana", Runbooks: testRunbooks{
 		Catalog: cat, StateDir: t.TempDir(),
 		Sink: func(r integrations.Record) { mu.Lock(); recs = append(recs, r); mu.Unlock() },
 	}}

@@ -62,7 +62,7 @@ func panelModel(t *testing.T) Model {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := screenModel(120, 40, Options{Runbooks: RunbookOptions{Catalog: cat}})
+	m := screenModel(120, 40, testOpts{Runbooks: testRunbooks{Catalog: cat}})
 	m.apply(integrations.Batch{Fleet: map[string][]integrations.Group{"aws": withInstances(fixtureGroups(), 3)}})
 	return m
 }
@@ -158,7 +158,7 @@ func TestTabCompletesAndCyclesKnownValues(t *testing.T) {
 }
 
 func TestDrillInMarksTheCursorRowWithoutColour(t *testing.T) {
-	p := newFleetPane(nil)
+	p := newFleetPane()
 	groups := withInstances(fixtureGroups(), 4)
 	for i := range groups[0].Instances {
 		groups[0].Instances[i].LaunchedAt = at("06:00").Add(time.Duration(i) * time.Minute)
@@ -179,7 +179,7 @@ func TestPaletteShowsRunbooksThatFailedToLoad(t *testing.T) {
 	if err == nil {
 		t.Fatal("a broken runbook file loaded without an error")
 	}
-	m := screenModel(120, 40, Options{Runbooks: RunbookOptions{Catalog: cat, Skipped: []string{"some runbooks in " + dir + " were skipped: " + err.Error()}}})
+	m := screenModel(120, 40, testOpts{Runbooks: testRunbooks{Catalog: cat, Skipped: []string{"some runbooks in " + dir + " were skipped: " + err.Error()}}})
 	m = pressAll(m, "r")
 	s := screen(m)
 	if !strings.Contains(s, "✗ not loaded") || !strings.Contains(s, "broken.yaml") {
@@ -192,9 +192,9 @@ func TestPaletteShowsRunbooksThatFailedToLoad(t *testing.T) {
 func runningModel(t *testing.T, plan *runbooks.Plan, state runbooks.StepState, started time.Time) Model {
 	t.Helper()
 	m := panelModel(t)
-	m.flow = &runbookFlow{stage: stageRunning, rb: plan.Runbook, plan: plan,
-		cancel: func(error) {}, clocks: make([]stepClock, len(plan.Steps))}
-	next, _ := m.Update(stepMsg{flow: m.flow, state: state, clock: stepClock{started: started}})
+	m.flow = &runbookFlow{stage: stageRunning, rb: plan.Runbook, plan: plan, runID: "run-1"}
+	state.RunID, state.Began = "run-1", started
+	next, _ := m.Update(integrations.Batch{Steps: []runbooks.StepState{state}})
 	return next.(Model)
 }
 
@@ -212,7 +212,7 @@ func TestRunViewAndFooterReadTheIncidentClock(t *testing.T) {
 		t.Fatalf("the run view does not show 2m30s on the incident's clock:\n%s", s)
 	}
 	m.flow.hidden = true
-	if line := ansi.Strip(m.runLine()); !strings.Contains(line, "scale 2m30s") {
+	if line := ansi.Strip(m.flow.runLine(m.dialogEnv())); !strings.Contains(line, "scale 2m30s") {
 		t.Fatalf("footer line %q, want 2m30s on the incident's clock", line)
 	}
 }
@@ -225,7 +225,7 @@ func TestRunProgressIsTheFleetPanesCount(t *testing.T) {
 	groups[0].InService, groups[0].Pending = 6, 6
 	m.apply(integrations.Batch{Fleet: map[string][]integrations.Group{"aws": groups}})
 	m.flow.hidden = true
-	for where, s := range map[string]string{"run view": m.renderFlow(120, 20), "footer": m.runLine()} {
+	for where, s := range map[string]string{"run view": m.renderFlow(120, 20), "footer": m.flow.runLine(m.dialogEnv())} {
 		s = ansi.Strip(s)
 		if !strings.Contains(s, "web in service 6/12, pending 6") || strings.Contains(s, "4/12") {
 			t.Errorf("%s shows %q, want the Fleet pane's 6/12", where, s)
@@ -248,7 +248,7 @@ func TestRunViewShowsBoundedScrubbedHostOutput(t *testing.T) {
 	plan := &runbooks.Plan{Runbook: rb, Steps: []runbooks.PlannedStep{{Index: 1, Step: runbooks.Step{Name: "disk usage", Action: "aws.ssm_command"}}}}
 	m := runningModel(t, plan, runbooks.StepState{Index: 1, Name: "disk usage", Status: runbooks.StepDone,
 		Result: runbooks.Result{Summary: "2 host(s) succeeded", Output: out.String()}}, fixtureNow)
-	m.opts.Runbooks.Redact = redactor.Redact
+	m.app.(*testApp).o.Runbooks.Redact = redactor.Redact
 	s := ansi.Strip(m.renderFlow(100, 20))
 	for _, want := range []string{"== i-1: Success (exit 0)", "line a", "line h", "… 12 more line(s)", "== i-2", "token [REDACTED:slack-token]"} {
 		if !strings.Contains(s, want) {
@@ -264,7 +264,7 @@ func TestRunViewShowsBoundedScrubbedHostOutput(t *testing.T) {
 func TestEscActsInTheFocusedPaneOnly(t *testing.T) {
 	m := panelModel(t)
 	m.flow = &runbookFlow{stage: stageFinished, hidden: true, rb: &runbooks.Runbook{Name: "scale-up"},
-		plan: scalePlan(), report: &runbooks.Report{Status: runbooks.RunDone}}
+		plan: scalePlan(), report: &integrations.RunEnded{Status: runbooks.RunDone}}
 	m = pressAll(m, "4", "/")
 	m = typeInto(m, "note")
 	m = pressAll(m, "enter")
@@ -308,7 +308,7 @@ func drillAt(t *testing.T, speed float64) (*teatest.TestModel, func() []integrat
 	opts, world, records := drillRunbooksAt(t, speed)
 	opts.Title, opts.Drill, opts.NoColor = "Monday surge", true, true
 	opts.IncidentStart, opts.Clock = world.Now(), world.Now
-	tm := teatest.NewTestModel(t, New(opts), teatest.WithInitialTermSize(120, 40))
+	tm := opts.program(t, 120, 40)
 	tm.Send(integrations.Batch{Fleet: map[string][]integrations.Group{"aws": fixtureGroups()},
 		Backends: map[string]integrations.BackendsSnapshot{"haproxy": fixtureBackends()}})
 	return tm, records
@@ -332,7 +332,7 @@ func TestAbortAsksFirstFromAnyPaneAndEscKeepsItRunning(t *testing.T) {
 	}
 	press(tm, "x", "x")
 	s.waitScreen(t, "runbook scale-up aborted in", "h dismiss")
-	if !strings.Contains(kinds(records()), runbooks.KindAbort) {
+	if !strings.Contains(kinds(records()), integrations.KindRunbookAbort) {
 		t.Fatalf("records %s, want an abort", kinds(records()))
 	}
 	press(tm, "h")
@@ -382,18 +382,18 @@ func TestAbortPromptSaysWhatItCancels(t *testing.T) {
 	m.flow.hidden = true
 	fromPane := pressAll(m, "1", "x")
 	for where, got := range map[string]Model{"run view": inPanel, "Alerts pane": fromPane} {
-		if got.confirm == nil || got.flow.aborting {
+		if got.confirming() == nil || got.flow.aborting {
 			t.Fatalf("%s: x aborted at once, or asked nothing", where)
 		}
 		want := "Abort runbook scale-up? It cancels step 1/2 scale (web in service 4/12, pending 8) and 1 step(s) not started; what it has already changed stays.\nx again or y aborts · esc keeps it running"
-		if got.confirm.prompt != want {
-			t.Errorf("%s: prompt\n%q\nwant\n%q", where, got.confirm.prompt, want)
+		if got.confirming().prompt != want {
+			t.Errorf("%s: prompt\n%q\nwant\n%q", where, got.confirming().prompt, want)
 		}
 		got.width, got.height = 80, 24 // wrapped, not cut, on a small terminal
 		if s := screen(got); !strings.Contains(s, "x again or y aborts · esc keeps it running") || !strings.Contains(s, "already changed stays.") {
 			t.Errorf("%s: the prompt is cut at 80 columns:\n%s", where, s)
 		}
-		if kept := pressAll(got, "esc"); kept.confirm != nil || kept.flow.aborting {
+		if kept := pressAll(got, "esc"); kept.confirming() != nil || kept.flow.aborting {
 			t.Errorf("%s: esc did not keep the run going", where)
 		}
 		next, cmd := got.Update(keyMsg("x"))
@@ -431,7 +431,7 @@ func TestDryRunWithDSendsNothing(t *testing.T) {
 	s.waitScreen(t, "Runbook scale-up (dry run)", "dry-run in")
 	finish(t, tm)
 	recs := records()
-	if recs[0].Kind != runbooks.KindRequested || recs[0].Fields["dry_run"] != "true" {
+	if recs[0].Kind != integrations.KindRunbookRequested || recs[0].Fields["dry_run"] != "true" {
 		t.Fatalf("first record %+v, want a dry run requested", recs[0])
 	}
 	if g, _ := world.DescribeGroup(context.Background(), "web"); g.Desired != 4 {
@@ -477,7 +477,7 @@ func TestRunViewDurationsAreTheTimelines(t *testing.T) {
 	}
 	var recorded time.Duration
 	for _, r := range records() {
-		if r.Kind == runbooks.KindStepEnd {
+		if r.Kind == integrations.KindRunbookStepEnd {
 			recorded, _ = time.ParseDuration(r.Fields["duration"])
 		}
 	}
@@ -498,13 +498,13 @@ func TestAStepStateQueuedBehindTheReportDoesNotUndoIt(t *testing.T) {
 	running := runbooks.StepState{Index: 1, Name: "scale", Status: runbooks.StepRunning}
 	m := runningModel(t, scalePlan(), running, fixtureNow)
 	done := running
-	done.Status = runbooks.StepDone
-	ended := stepClock{started: fixtureNow, ended: fixtureNow.Add(time.Minute)}
-	next, _ := m.Update(runDoneMsg{flow: m.flow, report: &runbooks.Report{Status: runbooks.RunDone, Steps: []runbooks.StepState{done}},
-		clocks: []stepClock{ended}, elapsed: time.Minute})
-	next, _ = next.(Model).Update(stepMsg{flow: m.flow, state: running, clock: stepClock{started: fixtureNow}})
+	done.RunID, done.Status, done.Began, done.Ended = "run-1", runbooks.StepDone, fixtureNow, fixtureNow.Add(time.Minute)
+	next, _ := m.Update(integrations.Batch{RunsEnded: []integrations.RunEnded{{RunID: "run-1", Status: runbooks.RunDone,
+		Steps: []runbooks.StepState{done}, Elapsed: time.Minute}}})
+	running.RunID, running.Began = "run-1", fixtureNow
+	next, _ = next.(Model).Update(integrations.Batch{Steps: []runbooks.StepState{running}})
 	f := next.(Model).flow
-	if f.steps[0].Status != runbooks.StepDone || f.clocks[0] != ended {
-		t.Fatalf("step %s, clock %+v after a late running state; want done in 1m", f.steps[0].Status, f.clocks[0])
+	if f.steps[0].Status != runbooks.StepDone || !f.steps[0].Ended.Equal(done.Ended) {
+		t.Fatalf("step %s, ended %v after a late running state; want done in 1m", f.steps[0].Status, f.steps[0].Ended)
 	}
 }

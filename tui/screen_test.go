@@ -17,10 +17,10 @@ import (
 )
 
 // screenModel is a model holding the fixtures, sized and ready to draw.
-func screenModel(width, height int, opts Options) Model {
+func screenModel(width, height int, opts testOpts) Model {
 	opts.Title, opts.Drill, opts.Notice = "Monday surge", true, "simulated world"
 	opts.IncidentStart, opts.NoColor = at("07:15"), true
-	m := New(opts)
+	m := newScreen(opts)
 	m.width, m.height, m.now = width, height, fixtureNow
 	m.apply(integrations.Batch{
 		Alerts:   map[string][]integrations.Alert{"pagerduty": fixtureAlerts()},
@@ -46,7 +46,7 @@ func screen(m Model) string { return ansi.Strip(m.View().Content) }
 func TestScreenAtEachSize(t *testing.T) {
 	for _, size := range [][2]int{{80, 24}, {120, 40}, {200, 60}} {
 		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
-			s := screen(screenModel(size[0], size[1], Options{}))
+			s := screen(screenModel(size[0], size[1], testOpts{}))
 			lines := strings.Split(s, "\n")
 			if len(lines) != size[1] {
 				t.Errorf("%d lines on a %d-line terminal", len(lines), size[1])
@@ -65,7 +65,7 @@ func TestScreenAtEachSize(t *testing.T) {
 }
 
 func TestScreenShowsStaleAndFailingSourcesLoudly(t *testing.T) {
-	m := screenModel(120, 40, Options{})
+	m := screenModel(120, 40, testOpts{})
 	m.sources = fixtureStatuses()
 	s := screen(m)
 	for _, want := range []string{"haproxy STALE 8h00m", "pagerduty DEGRADED 20s", "slack DOWN never"} {
@@ -80,18 +80,23 @@ func TestScreenShowsStaleAndFailingSourcesLoudly(t *testing.T) {
 // has A, B and C in service; edge-1's slots hold A and two dead addresses,
 // and no slot is free.
 func TestScreenShowsSlotDrift(t *testing.T) {
-	m := screenModel(120, 40, Options{Bindings: []drift.Binding{{Group: "web", Instance: "edge-1", Backend: "web", Port: 8080}}})
+	m := screenModel(120, 40, testOpts{})
+	bindings := []drift.Binding{{Group: "web", Instance: "edge-1", Backend: "web", Port: 8080}}
 	inService := func(id, ip string) integrations.Instance {
 		return integrations.Instance{ID: id, Group: "web", Lifecycle: integrations.LifecycleInService, PrivateIP: ip}
 	}
 	slot := func(name, ip string) integrations.Backend {
 		return integrations.Backend{Instance: "edge-1", Backend: "web", Server: name, Address: ip, Port: 8080, State: integrations.ServerUp}
 	}
+	groups := []integrations.Group{{Name: "web", Desired: 3, Max: 10, InService: 3,
+		Instances: []integrations.Instance{inService("i-a", "10.0.0.1"), inService("i-b", "10.0.0.2"), inService("i-c", "10.0.0.3")}}}
+	slots := []integrations.Backend{slot("web1", "10.0.0.1"), slot("web2", "10.0.9.9"), slot("web3", "10.0.9.8")}
+	// The pump derives the drift once and the batch carries it: the pane
+	// shows what it is given.
 	m.apply(integrations.Batch{
-		Fleet: map[string][]integrations.Group{"aws": {{Name: "web", Desired: 3, Max: 10, InService: 3,
-			Instances: []integrations.Instance{inService("i-a", "10.0.0.1"), inService("i-b", "10.0.0.2"), inService("i-c", "10.0.0.3")}}}},
-		Backends: map[string]integrations.BackendsSnapshot{"haproxy": {Source: "haproxy", Backends: []integrations.Backend{
-			slot("web1", "10.0.0.1"), slot("web2", "10.0.9.9"), slot("web3", "10.0.9.8")}}},
+		Fleet:    map[string][]integrations.Group{"aws": groups},
+		Backends: map[string]integrations.BackendsSnapshot{"haproxy": {Source: "haproxy", Backends: slots}},
+		Drift:    drift.Compare(groups, slots, bindings), DriftChecked: true,
 	})
 	m.setFocus(paneFleet)
 	m.zoomed = true
@@ -113,7 +118,7 @@ func TestFooterKeepsTheMostImportantKeysWhenNarrow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := Options{Actions: drill.New(sc, drill.Options{Seed: 1}).Actions(), Runbooks: RunbookOptions{Catalog: cat}}
+	opts := testOpts{Actions: drill.New(sc, drill.Options{Seed: 1}).Actions(), Runbooks: testRunbooks{Catalog: cat}}
 	for _, width := range []int{80, 60, 40} {
 		lines := strings.Split(screen(resized(screenModel(width, 24, opts))), "\n")
 		footer := lines[len(lines)-1]
@@ -142,19 +147,19 @@ func resized(m Model) Model {
 // beside DRILL, at every width and with or without the drill.
 func TestReadOnlyShowsInTheHeader(t *testing.T) {
 	for _, width := range []int{200, 120, 80, 60} {
-		s := screen(screenModel(width, 24, Options{Readonly: true}))
+		s := screen(screenModel(width, 24, testOpts{Readonly: true}))
 		if top := strings.Split(s, "\n")[0]; !strings.Contains(top, "DRILL   READ-ONLY") {
 			t.Errorf("at %d columns the header's first line lacks READ-ONLY beside DRILL: %q", width, top)
 		}
 	}
-	live := New(Options{Title: "Monday surge", Readonly: true, NoColor: true})
+	live := newScreen(testOpts{Title: "Monday surge", Readonly: true, NoColor: true})
 	if top := live.header(80)[0]; !strings.Contains(top, "READ-ONLY") {
 		t.Errorf("live read-only header: %q", top)
 	}
-	if s := screen(screenModel(80, 24, Options{})); strings.Contains(s, "READ-ONLY") {
+	if s := screen(screenModel(80, 24, testOpts{})); strings.Contains(s, "READ-ONLY") {
 		t.Error("READ-ONLY shows without --readonly")
 	}
-	m := screenModel(80, 24, Options{Readonly: true})
+	m := screenModel(80, 24, testOpts{Readonly: true})
 	m.sources = fixtureStatuses()
 	golden.RequireEqual(t, strings.Join(m.header(80), "\n"))
 }

@@ -4,7 +4,13 @@ import "charm.land/lipgloss/v2"
 
 // Styles is every style the screen uses, in one place. State is never
 // shown by colour alone: every coloured state also has a word or symbol.
-type Styles struct {
+// It is a pointer to a palette that never changes once built (a new
+// background builds a new one): the palette is kilobytes, and every pane,
+// row and frame is handed the styles.
+type Styles struct{ *palette }
+
+// palette is the styles themselves.
+type palette struct {
 	Title       lipgloss.Style
 	Drill       lipgloss.Style // the DRILL badge
 	ReadOnly    lipgloss.Style // the READ-ONLY badge
@@ -31,7 +37,7 @@ func NewStyles(dark bool) Styles {
 		yellow = pick(lipgloss.Color("#9a6700"), lipgloss.Color("#d29922"))
 		red    = pick(lipgloss.Color("#cf222e"), lipgloss.Color("#f85149"))
 	)
-	return Styles{
+	return Styles{&palette{
 		Title:       lipgloss.NewStyle().Bold(true).Foreground(fg),
 		Drill:       lipgloss.NewStyle().Bold(true).Foreground(lipgloss.Color("#000000")).Background(yellow),
 		ReadOnly:    lipgloss.NewStyle().Bold(true).Foreground(lipgloss.Color("#ffffff")).Background(accent),
@@ -45,13 +51,13 @@ func NewStyles(dark bool) Styles {
 		Warn:        lipgloss.NewStyle().Foreground(yellow).Bold(true),
 		Bad:         lipgloss.NewStyle().Foreground(red).Bold(true),
 		Error:       lipgloss.NewStyle().Foreground(red),
-	}
+	}}
 }
 
 // PlainStyles has no colour or emphasis at all: for NO_COLOR, and for
 // golden tests that compare text.
 func PlainStyles() Styles {
 	p := lipgloss.NewStyle()
-	return Styles{Title: p, Drill: p, ReadOnly: p, Notice: p, Border: p, BorderFocus: p, PaneTitle: p,
-		Dim: p, Selected: p, OK: p, Warn: p, Bad: p, Error: p}
+	return Styles{&palette{Title: p, Drill: p, ReadOnly: p, Notice: p, Border: p, BorderFocus: p, PaneTitle: p,
+		Dim: p, Selected: p, OK: p, Warn: p, Bad: p, Error: p}}
 }

@@ -11,13 +11,14 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/warroomhq/warroom/integrations"
-	"github.com/warroomhq/warroom/runbooks"
+	"github.com/warroomhq/warroom/timeline/record"
 )
 
 // timelineRow is one entry as the pane shows it: the record with every
 // amendment to it applied.
 type timelineRow struct {
 	rec     integrations.Record
+	view    int  // its row in the pane's fold (record.View); -1 until it is amended
 	unsaved bool // the store failed to make it durable
 	starred bool
 	hidden  bool
@@ -31,13 +32,24 @@ type timelineRow struct {
 // incident's length.
 type timelinePane struct {
 	rows []timelineRow // in arrival order, so indices into it never change
+	// text is every row's searchable text (kind, source, actor, text),
+	// lower-cased once when the row arrives or is amended, never per
+	// keystroke.
+	text textIndex
 	// order is every row's index in time order: the display order. The
 	// list's positions (and its filter's matches) are positions in order.
-	order   []int
-	list    listView
-	byID    map[string]int   // record id → row
-	byAlert map[string][]int // alert id → rows that mention it, in display order
-	detail  bool             // enter shows the selected entry in full
+	order []int
+	list  listView
+	byID  map[string]int // record id → row
+	// fold is the timeline's own view of the entries, which applies
+	// amendments to their targets; fromView maps its rows to the pane's.
+	// An entry joins the fold when it is first amended, as recorded (no
+	// amendment has touched it before): the fold then holds the few
+	// amended entries, not a second copy of every one.
+	fold     *record.View
+	fromView []int
+	byAlert  map[string][]int // alert id → rows that mention it, in display order
+	detail   bool             // enter shows the selected entry in full
 	// keyOnly shows the key events only (isKeyEvent); keyRows indexes
 	// them, in display order, so the toggle costs their number.
 	keyOnly bool
@@ -45,7 +57,7 @@ type timelinePane struct {
 }
 
 func newTimelinePane() timelinePane {
-	return timelinePane{list: listView{follow: true}, byID: map[string]int{}, byAlert: map[string][]int{}}
+	return timelinePane{list: listView{follow: true}, byID: map[string]int{}, byAlert: map[string][]int{}, fold: record.NewView(nil)}
 }
 
 func (p *timelinePane) add(recs []integrations.Record, unsaved bool) {
@@ -53,13 +65,14 @@ func (p *timelinePane) add(recs []integrations.Record, unsaved bool) {
 	var fresh []int // rows to place in order: the new ones, and any whose time an amendment moved
 	for _, r := range recs {
 		r.Text, r.Actor = oneLine(r.Text), oneLine(r.Actor)
-		if r.Amends != nil {
+		if r.IsAmendment() {
 			if moved, ok := p.amend(r, from); ok {
 				fresh = append(fresh, moved)
 			}
 		}
 		i := len(p.rows)
-		p.rows = append(p.rows, timelineRow{rec: r, unsaved: unsaved})
+		p.rows = append(p.rows, timelineRow{rec: r, unsaved: unsaved, view: -1})
+		p.text.add(searchText(r))
 		if id := r.Fields["alert"]; id != "" {
 			// In time order too: mostly an append.
 			at, _ := slices.BinarySearchFunc(p.byAlert[id], i, p.compare)
@@ -68,7 +81,7 @@ func (p *timelinePane) add(recs []integrations.Record, unsaved bool) {
 		if r.ID != "" {
 			p.byID[r.ID] = i
 		}
-		if isKeyEvent(p.rows[i]) {
+		if isKeyEvent(&p.rows[i]) {
 			p.indexKey(i)
 		}
 		fresh = append(fresh, i)
@@ -97,6 +110,7 @@ func (p *timelinePane) place(fresh []int) {
 		slices.SortFunc(fresh, p.compare)
 	}
 	l := &p.list
+	l.forget()
 	at, _ := slices.BinarySearchFunc(p.order, fresh[0], p.compare)
 	tail := slices.Clone(p.order[at:])
 	cursorWas, cursorTo := -1, -1 // display positions of the cursor's entry
@@ -126,7 +140,7 @@ func (p *timelinePane) place(fresh []int) {
 			continue
 		}
 		p.order = append(p.order, fresh[j])
-		if filtering && p.match(pos, l.filter) {
+		if filtering && p.match(pos, l.words) {
 			l.matches = append(l.matches, pos)
 		}
 		j++
@@ -154,6 +168,7 @@ func (p *timelinePane) unplace(i int) bool {
 	}
 	p.order = slices.Delete(p.order, pos, pos+1)
 	l := &p.list
+	l.forget()
 	if !l.narrowed() {
 		if l.cursor > pos {
 			l.cursor--
@@ -173,62 +188,108 @@ func (p *timelinePane) unplace(i int) bool {
 	return true
 }
 
-// amend applies an amendment to the row it targets; the amendment itself
-// is also a row, so the pane shows the history as it happened. A time
+// amend folds an amendment in with the timeline's own view (record.View)
+// and shows its target as the view now has it; the amendment itself is
+// also a row, so the pane shows the history as it happened. A time
 // amendment moves its target: it reports the row to place again when the
 // target was in order (rows before placed are, unless moved already).
 func (p *timelinePane) amend(r integrations.Record, placed int) (moved int, ok bool) {
-	i, found := p.byID[r.Amends.Target]
-	if !found {
+	j, found := p.byID[r.Target]
+	if found && p.rows[j].view < 0 && !p.rows[j].rec.IsAmendment() {
+		p.rows[j].view = p.fold.Add(record.Entry{Record: p.rows[j].rec})
+		p.fromView = append(p.fromView, j)
+	}
+	vi := p.fold.Add(record.Entry{Record: r})
+	if found && r.Op == integrations.OpErase && p.rows[j].rec.IsAmendment() {
+		// An amendment erased (a correction that leaked a secret): its own
+		// row no longer shows what it said.
+		p.rows[j].rec.Text = record.ErasedText
+		p.text.set(j, searchText(p.rows[j].rec))
+	}
+	if vi < 0 {
 		return 0, false
 	}
-	row := &p.rows[i]
-	switch r.Amends.Op {
-	case "text":
-		row.rec.Text, row.edited = r.Text, true
-	case "time":
+	i := p.fromView[vi]
+	row, v := &p.rows[i], p.fold.Row(vi)
+	if !v.Occurred.Equal(row.rec.Occurred) {
 		if i < placed && p.unplace(i) {
 			moved, ok = i, true
 		}
-		row.rec.Occurred, row.edited = r.Amends.To, true
+		row.rec.Occurred = v.Occurred
 		if id := row.rec.Fields["alert"]; id != "" {
 			slices.SortFunc(p.byAlert[id], p.compare)
 		}
 		slices.SortFunc(p.keyRows, p.compare)
-	case "star", "unstar":
-		was := isKeyEvent(*row)
-		row.starred = r.Amends.Op == "star"
-		if now := isKeyEvent(*row); now != was {
+	}
+	if v.Text != row.rec.Text {
+		row.rec.Text = v.Text
+		p.text.set(i, searchText(row.rec))
+	}
+	row.rec.Fields, row.rec.Links = v.Fields, v.Links
+	row.edited, row.hidden = v.Amended, v.Hidden
+	if v.Starred != row.starred {
+		was := isKeyEvent(row)
+		row.starred = v.Starred
+		if now := isKeyEvent(row); now != was {
 			p.keyChanged(i, now, placed)
 		}
-	case "hide", "unhide":
-		row.hidden = r.Amends.Op == "hide"
-	case "erase":
-		row.rec.Text, row.rec.Fields, row.edited = "[erased]", nil, true
 	}
 	return moved, ok
 }
 
 // match reports whether the entry at display position pos is shown for
-// query q (empty: any) in the current mode.
-func (p *timelinePane) match(pos int, q string) bool {
-	row := p.rows[p.order[pos]]
-	if p.keyOnly && !isKeyEvent(row) {
+// the query's words (none: any) in the current mode.
+func (p *timelinePane) match(pos int, words []string) bool {
+	i := p.order[pos]
+	if p.keyOnly && !isKeyEvent(&p.rows[i]) {
 		return false
 	}
-	r := row.rec
-	return q == "" || contains(r.Kind+" "+kindLabel(r.Kind)+" "+r.Source+" "+r.Actor+" "+r.Text, q)
+	return p.text.has(i, words)
+}
+
+// count is the number of entries, for the filter.
+func (p *timelinePane) count() int { return len(p.order) }
+
+// scan filters every entry in one pass over the text index, returning
+// the display positions that match.
+func (p *timelinePane) scan(words []string) []int {
+	var out []int
+	if len(words) == 0 {
+		for pos := range p.order {
+			if p.match(pos, nil) {
+				out = append(out, pos)
+			}
+		}
+		return out
+	}
+	found := p.text.search(words)
+	out = make([]int, 0, countMarked(found))
+	for pos, i := range p.order {
+		if marked(found, i) && (!p.keyOnly || isKeyEvent(&p.rows[i])) {
+			out = append(out, pos)
+		}
+	}
+	return out
+}
+
+// searchText is what the filter searches in an entry.
+func searchText(r integrations.Record) string {
+	text := r.Kind
+	if label := kindLabel(r.Kind); label != r.Kind {
+		text += " " + label
+	}
+	return text + " " + r.Source + " " + r.Actor + " " + r.Text
 }
 
 // isKeyEvent reports whether a row is one of the few that tell the story:
 // notes, decisions, key-time marks, alerts firing and clearing, runbook
 // outcomes, source outages and recoveries, odd-one-out findings, and
 // anything starred.
-func isKeyEvent(row timelineRow) bool {
+func isKeyEvent(row *timelineRow) bool {
 	switch k := row.rec.Kind; {
-	case row.starred, k == "note", k == "decision", strings.HasPrefix(k, "incident."),
-		k == "alert.triggered", k == "alert.resolved", k == "source.status", k == "oddone",
-		k == runbooks.KindDone, k == runbooks.KindFailed, k == runbooks.KindAbort:
+	case row.starred, k == integrations.KindNote, k == integrations.KindDecision, strings.HasPrefix(k, integrations.KindIncidentPrefix),
+		k == integrations.KindAlertTriggered, k == integrations.KindAlertResolved, k == integrations.KindSourceStatus, k == integrations.KindOddOne,
+		k == integrations.KindRunbookDone, k == integrations.KindRunbookFailed, k == integrations.KindRunbookAbort:
 		return true
 	}
 	return false
@@ -257,9 +318,10 @@ func (p *timelinePane) keyChanged(i int, key bool, placed int) {
 		return
 	}
 	l := &p.list
+	l.forget()
 	k, found := slices.BinarySearch(l.matches, pos)
 	switch {
-	case key && !found && p.match(pos, l.filter):
+	case key && !found && p.match(pos, l.words):
 		l.matches = slices.Insert(l.matches, k, pos)
 		if !l.follow && l.cursor >= k {
 			l.cursor++ // stay on the entry it was on
@@ -281,12 +343,13 @@ func (p *timelinePane) toggleKeyOnly() {
 	l := &p.list
 	l.narrow = p.keyOnly
 	if !p.keyOnly {
-		l.setFilter(l.filter, len(p.order), p.match)
+		l.refilter(p)
 		return
 	}
-	l.matches = l.matches[:0]
+	l.forget()
+	l.matches = nil
 	for _, i := range p.keyRows {
-		if pos, ok := slices.BinarySearchFunc(p.order, i, p.compare); ok && p.match(pos, l.filter) {
+		if pos, ok := slices.BinarySearchFunc(p.order, i, p.compare); ok && p.match(pos, l.words) {
 			l.matches = append(l.matches, pos)
 		}
 	}
@@ -322,7 +385,7 @@ func (p *timelinePane) jump(t time.Time) bool {
 // line a responder picks is mostly recent.
 func (p *timelinePane) chatEntry(ts string) string {
 	for i := len(p.rows) - 1; i >= 0 && ts != ""; i-- {
-		if r := p.rows[i].rec; r.Kind == "chat.message" && r.Fields["ts"] == ts {
+		if r := p.rows[i].rec; r.Kind == integrations.KindChatMessage && r.Fields["ts"] == ts {
 			return r.ID
 		}
 	}
@@ -339,7 +402,7 @@ func (p *timelinePane) related(alertID string, limit int) []integrations.Record 
 	return out
 }
 
-func (p *timelinePane) render(st Styles, width, height int, focused bool, now time.Time) string {
+func (p *timelinePane) draw(st Styles, width, height int, focused bool, now time.Time) string {
 	if row, ok := p.selected(); ok && p.detail {
 		return frame(st, "Entry "+row.rec.ID+"  (esc back)", entryDetail(st, row, width-2), width, height, focused)
 	}
@@ -386,10 +449,10 @@ func timelineLine(st Styles, row timelineRow, now time.Time) string {
 	}
 	text := r.Text
 	switch {
-	case r.Kind == "note" || r.Kind == "decision" || strings.HasPrefix(r.Kind, "incident."):
+	case r.Kind == integrations.KindNote || r.Kind == integrations.KindDecision || strings.HasPrefix(r.Kind, integrations.KindIncidentPrefix):
 		text = st.PaneTitle.Render("✎ "+r.Actor+": ") + text
-	case r.Amends != nil:
-		text = fmt.Sprintf("%s %s %s: %s", r.Actor, r.Amends.Op, r.Amends.Target, text)
+	case r.IsAmendment():
+		text = fmt.Sprintf("%s %s %s: %s", r.Actor, r.Op, r.Target, text)
 	case r.Actor != "":
 		text = r.Actor + ": " + text
 	}
@@ -413,7 +476,7 @@ func timelineLine(st Styles, row timelineRow, now time.Time) string {
 // kindLabel fits a kind in its column: runbook kinds are the longest and
 // the most common during a run, so their prefix is shortened.
 func kindLabel(kind string) string {
-	if rest, ok := strings.CutPrefix(kind, "runbook."); ok {
+	if rest, ok := strings.CutPrefix(kind, integrations.KindRunbookPrefix); ok {
 		return "rb." + rest
 	}
 	return kind

@@ -18,7 +18,7 @@ import (
 // the amended state.
 func TestTimelineJumpStarEditDecide(t *testing.T) {
 	store := &memoryStore{}
-	tm := loaded(t, Options{Record: store.record, User: "dana"})
+	tm := loaded(t, testOpts{Record: store.record, User: "dana"})
 	press(tm, "4", "t")
 	tm.Type("07:15:30")
 	press(tm, "enter", "s", "e")
@@ -37,10 +37,10 @@ func TestTimelineJumpStarEditDecide(t *testing.T) {
 		t.Fatalf("store got %d entries, want star, edit and decision: %+v", len(store.recs), store.recs)
 	}
 	star, edit, decision := store.recs[0], store.recs[1], store.recs[2]
-	if star.Amends == nil || star.Amends.Op != "star" || star.Amends.Target != "e31" {
+	if !star.IsAmendment() || star.Op != "star" || star.Target != "e31" {
 		t.Errorf("star = %+v, want a star amendment of e31 (07:15:30)", star)
 	}
-	if edit.Amends == nil || edit.Amends.Op != "text" || edit.Amends.Target != "e31" || edit.Text != "retried launch by hand" {
+	if !edit.IsAmendment() || edit.Op != "text" || edit.Target != "e31" || edit.Text != "retried launch by hand" {
 		t.Errorf("edit = %+v", edit)
 	}
 	if decision.Kind != "decision" || decision.Actor != "dana" || decision.Text != "throttle free tier at 30%" {
@@ -75,7 +75,7 @@ func TestJumpParsesTimesOfDayAndDates(t *testing.T) {
 func TestAmendmentForUnknownEntryIsShownNotApplied(t *testing.T) {
 	p := newTimelinePane()
 	p.add(fixtureRecords(2), false)
-	p.add([]integrations.Record{{ID: "x", Kind: "amend", Text: "new", Amends: &integrations.Amendment{Target: "nope", Op: "text"}}}, false)
+	p.add([]integrations.Record{{ID: "x", Kind: "amend", Text: "new", Target: "nope", Op: "text"}}, false)
 	if len(p.rows) != 3 || p.rows[0].edited || p.rows[1].edited {
 		t.Fatalf("rows %+v", p.rows)
 	}
@@ -83,7 +83,7 @@ func TestAmendmentForUnknownEntryIsShownNotApplied(t *testing.T) {
 
 func TestMarkKeyTimes(t *testing.T) {
 	store := &memoryStore{}
-	tm := loaded(t, Options{Record: store.record, User: "dana"})
+	tm := loaded(t, testOpts{Record: store.record, User: "dana"})
 	press(tm, "m")
 	tm.Type("fixed it")
 	press(tm, "enter") // not a key time: refused, text kept
@@ -133,7 +133,7 @@ func TestTimelineListsEntriesByTheirTime(t *testing.T) {
 	if row, _ := p.selected(); row.rec.ID != "e5" {
 		t.Errorf("following the newest entry, the cursor is on %s, want e5 (08:30)", row.rec.ID)
 	}
-	golden.RequireEqual(t, p.render(PlainStyles(), 70, 9, true, at("08:30")))
+	golden.RequireEqual(t, p.draw(PlainStyles(), 70, 9, true, at("08:30")))
 
 	// An alert's detail lists its entries in the same order.
 	about := func(id, hm string) integrations.Record {
@@ -160,7 +160,7 @@ func TestTimelineListsEntriesByTheirTime(t *testing.T) {
 func TestTimelineFilterAndCursorFollowEntriesIntoPlace(t *testing.T) {
 	p := newTimelinePane()
 	p.add(fixtureRecords(10), false) // 07:15:00 … 07:15:09; chat.message at e2, e6, e10
-	p.list.setFilter("chat", len(p.rows), p.match)
+	p.list.setFilter("chat", &p)
 	p.list.move(-1, p.list.count(len(p.rows)), true)
 	if row, _ := p.selected(); row.rec.ID != "e6" {
 		t.Fatalf("cursor on %s, want e6", row.rec.ID)
@@ -175,7 +175,7 @@ func TestTimelineFilterAndCursorFollowEntriesIntoPlace(t *testing.T) {
 		t.Errorf("after a late entry the cursor is on %s, want e6", row.rec.ID)
 	}
 	moved := integrations.Record{ID: "e13", Occurred: at("07:16"), Kind: "amend", Text: "it was earlier",
-		Amends: &integrations.Amendment{Target: "e10", Op: "time", To: at("07:14").Add(30 * time.Second)}}
+		Target: "e10", Op: "time", To: at("07:14").Add(30 * time.Second)}
 	p.add([]integrations.Record{moved}, false)
 	if got, want := listedIDs(&p), "e11 e10 e2 e6"; got != want {
 		t.Errorf("filtered after e10's time was corrected to 07:14:30: %s, want %s", got, want)
@@ -183,7 +183,7 @@ func TestTimelineFilterAndCursorFollowEntriesIntoPlace(t *testing.T) {
 	if row, _ := p.selected(); row.rec.ID != "e6" {
 		t.Errorf("after a time correction the cursor is on %s, want e6", row.rec.ID)
 	}
-	p.list.setFilter("", len(p.rows), p.match)
+	p.list.setFilter("", &p)
 	if got, want := listedIDs(&p), "e11 e10 e1 e2 e3 e4 e12 e5 e6 e7 e8 e9 e13"; got != want {
 		t.Errorf("unfiltered: %s, want %s", got, want)
 	}
@@ -207,7 +207,7 @@ func listedIDs(p *timelinePane) string {
 // or one that does not parse is refused and the text kept.
 func TestMarkKeyTimeInThePast(t *testing.T) {
 	store := &memoryStore{}
-	tm := loaded(t, Options{Record: store.record, User: "dana"})
+	tm := loaded(t, testOpts{Record: store.record, User: "dana"})
 	for _, line := range []string{"started 07:10 first customer report", "detected at 07:15:44"} {
 		press(tm, "m")
 		tm.Type(line)
@@ -238,10 +238,11 @@ func TestMarkKeyTimeRefusesFutureAndNonsense(t *testing.T) {
 		"detected at noon":               `not a time: "noon"`,
 		"started 7:6o":                   "not a time",
 	} {
-		m := screenModel(120, 40, Options{Record: store.record}) // the incident's clock says 07:40
+		m := screenModel(120, 40, testOpts{Record: store.record}) // the incident's clock says 07:40
 		got := pressAll(typeInto(pressAll(m, "m"), line), "enter")
-		if !strings.Contains(got.inputErr, want) || got.input != inputMark || got.field.Value() != line || got.saving != 0 {
-			t.Errorf("%q: error %q (want %q), input %v %q, saving %d", line, got.inputErr, want, got.input, got.field.Value(), got.saving)
+		in := got.inputLine()
+		if in == nil || !strings.Contains(in.err, want) || in.kind != inputMark || in.field.Value() != line || got.saving != 0 {
+			t.Errorf("%q: input %+v (want error %q), saving %d", line, in, want, got.saving)
 		}
 	}
 }

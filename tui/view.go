@@ -1,34 +1,31 @@
 package tui
 
 import (
-	"errors"
 	"slices"
-	"sort"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
-
-	"github.com/warroomhq/warroom/integrations"
 )
-
-var errNoStore = errors.New("no timeline store is open")
 
 // View draws the screen.
 func (m Model) View() tea.View {
 	var b strings.Builder
-	for _, line := range m.header(m.width) {
+	header, footer := m.header(m.width), m.footer()
+	for _, line := range header {
 		b.WriteString(line)
 		b.WriteByte('\n')
 	}
-	tabBar, ps := m.placements()
+	// The frame is laid out from what it draws, so it always fits; the
+	// layout kept for keys and the mouse (relayout) is the same unless
+	// something changed the model without Update.
+	tabBar, ps := m.placements(len(header), lineCount(footer))
 	if tabBar {
 		b.WriteString(m.tabBar())
 		b.WriteByte('\n')
 	}
 	// Panes sharing a top edge are joined side by side, rows stacked.
-	sort.SliceStable(ps, func(i, j int) bool { return ps[i].y < ps[j].y })
 	for i := 0; i < len(ps); {
 		j := i
 		var row []string
@@ -39,53 +36,38 @@ func (m Model) View() tea.View {
 		b.WriteByte('\n')
 		i = j
 	}
-	b.WriteString(m.footer())
+	b.WriteString(footer)
 	v := tea.NewView(b.String())
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion
-	v.WindowTitle = "warroom — " + m.opts.Title
-	if m.opts.Drill {
-		v.WindowTitle = "warroom DRILL — " + m.opts.Title
+	v.WindowTitle = "warroom — " + m.info.Title
+	if m.info.Drill {
+		v.WindowTitle = "warroom DRILL — " + m.info.Title
 	}
 	return v
 }
 
-func (m Model) renderPane(p placed) string {
-	st, focused := m.styles, m.focus == p.pane
-	switch p.pane {
-	case paneRunbook:
-		if m.ledgerView.open {
+func (m *Model) renderPane(p placed) string {
+	if p.pane == paneRunbook {
+		if m.ledgerList() != nil {
 			return m.renderLedger(p.w, p.h)
 		}
 		return m.renderFlow(p.w, p.h)
-	case paneAlerts:
-		var related []integrations.Record
-		if a, ok := m.alerts.selected(); ok && m.alerts.detail {
-			related = m.timeline.related(a.ID, max(0, p.h-14))
-		}
-		return m.alerts.render(st, p.w, p.h, focused, m.now, related, m.staleMark(paneAlerts))
-	case paneFleet:
-		if m.chart.open {
-			return m.renderChart(p.w, p.h, focused)
-		}
-		return m.fleet.render(st, p.w, p.h, focused, m.now, m.staleMark(paneFleet))
-	case paneChat:
-		return m.chat.render(st, p.w, p.h, focused, m.now, m.staleMark(paneChat))
-	default:
-		return m.timeline.render(st, p.w, p.h, focused, m.now)
 	}
+	return m.component(p.pane).render(m.env(p.pane), p.w, p.h, m.focus == p.pane)
 }
 
-func (m Model) footer() string {
+func (m *Model) footer() string {
 	st := m.styles
 	var lines []string
-	if m.inputErr != "" {
-		lines = append(lines, fit(st.Error.Render(m.inputErr), m.width))
+	confirm, input := m.confirming(), m.inputLine()
+	if input != nil && input.err != "" {
+		lines = append(lines, fit(st.Error.Render(input.err), m.width))
 	}
 	switch {
-	case m.confirm != nil:
+	case confirm != nil:
 		// Wrapped, not cut: the prompt says what the key will do.
-		prompt := ansi.Wrap(m.confirm.text(m), max(10, m.width-2), "")
+		prompt := ansi.Wrap(m.question(confirm), max(10, m.width-2), "")
 		for i, l := range strings.Split(prompt, "\n") {
 			mark := "⚠ "
 			if i > 0 {
@@ -93,8 +75,8 @@ func (m Model) footer() string {
 			}
 			lines = append(lines, fit(st.Warn.Render(mark+l), m.width))
 		}
-	case m.input != inputNone:
-		lines = append(lines, fit(m.field.View(), m.width))
+	case input != nil:
+		lines = append(lines, fit(input.field.View(), m.width))
 	case m.saving > 0:
 		lines = append(lines, fit(st.Dim.Render("saving…"), m.width))
 	}
@@ -112,14 +94,16 @@ func (m Model) footer() string {
 		lines = append(lines, fit(st.Bad.Render(m.storeErr), m.width))
 	}
 	if m.flow != nil && m.flow.hidden {
-		lines = append(lines, fit(m.runLine(), m.width))
+		lines = append(lines, fit(m.flow.runLine(m.dialogEnv()), m.width))
 	}
 	switch {
-	case !m.panelClosed() && m.confirm == nil:
-		lines = append(lines, m.help.View(m.flowHelp()))
+	case m.ledgerList() != nil && confirm == nil:
+		lines = append(lines, m.help.View(hints{hint("↑/↓", "choose"), hint("enter", "revert (plan and confirmation follow)"), hint("esc", "close")}))
+	case !m.panelClosed() && confirm == nil:
+		lines = append(lines, m.help.View(m.flow.flowHelp(m.dialogEnv())))
 	case !m.panelClosed():
 		// The prompt above says which keys answer it.
-	case m.input != inputNone:
+	case input != nil:
 		lines = append(lines, m.help.View(inputKeys{m.keys}))
 	case m.help.ShowAll && m.width < 120:
 		// The full help's five columns do not fit a narrow terminal: two

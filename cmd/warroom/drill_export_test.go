@@ -16,6 +16,7 @@ import (
 	"github.com/warroomhq/warroom/runbooks"
 	"github.com/warroomhq/warroom/timeline"
 	"github.com/warroomhq/warroom/timeline/export"
+	"github.com/warroomhq/warroom/timeline/record"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -58,10 +59,10 @@ func scriptedDrills() []scriptedDrill {
   params: {tier: free}
 `,
 		marks: []mark{
-			{at: 90 * time.Second, kind: timeline.KindDecision, text: "clear the stuck provisioner, throttle free tier, then scale web to 12"},
+			{at: 90 * time.Second, kind: integrations.KindDecision, text: "clear the stuck provisioner, throttle free tier, then scale web to 12"},
 			// Named after the fact: "started 07:10 first customer report".
-			{at: -5 * time.Minute, said: 6 * time.Minute, kind: timeline.KindIncidentStarted, text: "first customer report"},
-			{at: 6 * time.Minute, kind: timeline.KindIncidentMitigated, text: "error rate back under 1% with the throttle on"},
+			{at: -5 * time.Minute, said: 6 * time.Minute, kind: integrations.KindIncidentStarted, text: "first customer report"},
+			{at: 6 * time.Minute, kind: integrations.KindIncidentMitigated, text: "error rate back under 1% with the throttle on"},
 		},
 	}, {
 		scenario: "stale-slots",
@@ -73,8 +74,8 @@ func scriptedDrills() []scriptedDrill {
   runbook: haproxy-rolling-restart
 `,
 		marks: []mark{
-			{at: 4*time.Minute + 30*time.Second, kind: timeline.KindDecision, text: "roll a reload through every edge"},
-			{at: 2 * time.Minute, said: 3 * time.Minute, kind: timeline.KindIncidentDetected, text: "503s on every edge"},
+			{at: 4*time.Minute + 30*time.Second, kind: integrations.KindDecision, text: "roll a reload through every edge"},
+			{at: 2 * time.Minute, said: 3 * time.Minute, kind: integrations.KindIncidentDetected, text: "503s on every edge"},
 		},
 	}}
 }
@@ -121,7 +122,7 @@ func playScripted(t *testing.T, d scriptedDrill) []timeline.Entry {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	if _, err := persist(store, recs); err != nil {
+	if _, err := store.Append(record.Entries(recs)...); err != nil {
 		t.Fatal(err)
 	}
 	return store.Entries()

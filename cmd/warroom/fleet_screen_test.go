@@ -25,7 +25,7 @@ func TestScreenAgreesWithFleetJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	report := fleetReport(r)
-	var m tea.Model = tui.New(tui.Options{Title: "t", NoColor: true})
+	var m tea.Model = tui.New(tui.Options{NoColor: true})
 	press := func(msgs ...tea.Msg) {
 		for _, msg := range msgs {
 			m, _ = m.Update(msg)

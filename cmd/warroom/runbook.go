@@ -17,6 +17,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/warroomhq/warroom/app"
+	"github.com/warroomhq/warroom/app/api"
 	"github.com/warroomhq/warroom/runbooks"
 )
 
@@ -408,21 +410,22 @@ func argsText(args map[string]any) string {
 // planRunbook opens the actions and plans rb; the returned function closes
 // the actions.
 func planRunbook(ctx context.Context, g *globalFlags, rb *runbooks.Runbook, params []string, drill bool, limits runbooks.Limits) (*runbooks.Plan, func(), error) {
-	env, err := openRunbookEnv(g, drill)
+	s, err := openRunbookEnv(g, drill, limits)
 	if err != nil {
 		return nil, nil, err
 	}
+	closeSession := func() { _ = s.Close() }
 	raw, err := runbooks.ParseParams(params)
 	if err != nil {
-		env.close()
+		closeSession()
 		return nil, nil, err
 	}
-	plan, err := runbooks.NewPlan(ctx, rb, raw, env.actions, limits)
+	plan, err := s.Plan(ctx, rb, raw)
 	if err != nil {
-		env.close()
+		closeSession()
 		return nil, nil, err
 	}
-	return plan, env.close, nil
+	return plan, closeSession, nil
 }
 
 func runbookRunCommand(g *globalFlags) *cobra.Command {
@@ -447,30 +450,26 @@ func runbookRunCommand(g *globalFlags) *cobra.Command {
 			if err != nil {
 				return &usageError{err: err, cmd: cmd}
 			}
-			stateDir, err := g.stateDir()
-			if err != nil {
-				return err
-			}
 			// Parameter mistakes are caught before anything is opened or
 			// contacted.
 			if _, err := rb.Resolve(raw); err != nil {
 				return err
 			}
-			env, err := openRunbookEnv(g, drill)
+			s, err := openRunbookEnv(g, drill, limits)
 			if err != nil {
 				return err
 			}
-			defer env.close()
+			defer s.Close()
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 			defer stop()
-			out := redactingWriter{w: cmd.OutOrStdout(), redact: env.redact}
-			env.banner(out)
-			plan, err := runbooks.NewPlan(ctx, rb, raw, env.actions, limits)
+			out := redactingWriter{w: cmd.OutOrStdout(), redact: s.Redact}
+			banner(out, s)
+			plan, err := s.Plan(ctx, rb, raw)
 			if err != nil {
-				return env.scrubError(err)
+				return err
 			}
 			fmt.Fprint(out, plan)
-			opts := runbooks.RunOptions{DryRun: dryRun, StateDir: stateDir, Progress: progressPrinter(out), Now: env.clock, Actor: currentUser()}
+			opts := app.RunOptions{StartOptions: api.StartOptions{DryRun: dryRun}, Progress: progressPrinter(out)}
 			// A plan whose checks fail is still handed to Run, which records
 			// the refusal on the timeline; there is nothing to confirm.
 			if plan.Mutates && !dryRun && plan.Err() == nil {
@@ -478,9 +477,9 @@ func runbookRunCommand(g *globalFlags) *cobra.Command {
 					return err
 				}
 			}
-			report, err := runbooks.Run(ctx, plan, env.actions, env.sink, opts)
+			report, err := s.Run(ctx, plan, opts)
 			fmt.Fprintf(out, "run %s %s: %s in %s\n", report.RunID, rb.Name, report.Status, report.Elapsed.Round(time.Millisecond))
-			return env.scrubError(err)
+			return err
 		},
 	})
 	f := cmd.Flags()

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/warroomhq/warroom/app"
 	"github.com/warroomhq/warroom/config"
 	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/integrations/pagerduty"
@@ -19,6 +20,7 @@ import (
 	"github.com/warroomhq/warroom/statusupdate"
 	"github.com/warroomhq/warroom/timeline"
 	"github.com/warroomhq/warroom/timeline/export"
+	"github.com/warroomhq/warroom/timeline/record"
 )
 
 // maxUpdateChars bounds an update: Slack truncates a message's text past
@@ -82,7 +84,7 @@ func readStatusRecord(cmd *cobra.Command, g *globalFlags, f statusFlags) (status
 	if cfg != nil {
 		su = cfg.StatusUpdates
 	}
-	now := incidentNow(entries, time.Now()) // a drill's clock, not the wall's
+	now := app.IncidentNow(entries, time.Now()) // a drill's clock, not the wall's
 	if now.IsZero() {
 		now = time.Now()
 	}
@@ -91,7 +93,7 @@ func readStatusRecord(cmd *cobra.Command, g *globalFlags, f statusFlags) (status
 			return statusRecord{}, usageErrorf(cmd, "--at: %w", err)
 		}
 		entries = slices.DeleteFunc(entries, func(e timeline.Entry) bool { // as the record stood then
-			return e.Kind != timeline.KindAmend && e.Occurred.After(now)
+			return e.Kind != integrations.KindAmend && e.Occurred.After(now)
 		})
 	}
 	title := f.title
@@ -214,7 +216,7 @@ unknown. The command exits non-zero unless every post landed.`,
 			outcomes := statusupdate.Post(ctx, text, targets, timeout, time.Now)
 			// Posted now, on the incident's clock: the confirmation may
 			// have taken a while.
-			rec.opts.Now = incidentNow(rec.entries, time.Now())
+			rec.opts.Now = app.IncidentNow(rec.entries, time.Now())
 			if rec.opts.Now.IsZero() {
 				rec.opts.Now = time.Now()
 			}
@@ -327,7 +329,7 @@ func recordUpdate(cmd *cobra.Command, g *globalFlags, rec statusRecord, text str
 		if err != nil {
 			return err
 		}
-		stored, err := persist(store, []integrations.Record{r})
+		stored, err := store.Append(record.Entries([]integrations.Record{r})...)
 		if cerr := store.Close(); err == nil {
 			err = cerr
 		}

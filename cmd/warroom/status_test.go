@@ -15,6 +15,7 @@ import (
 
 	"github.com/slack-go/slack/slacktest"
 
+	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/timeline"
 	"github.com/warroomhq/warroom/timeline/export"
 )
@@ -122,11 +123,9 @@ status_updates:
 	}
 	began := time.Date(2026, 1, 12, 7, 10, 0, 0, time.UTC)
 	if _, err := store.Append(
-		timeline.Entry{Occurred: began, Source: "warroom", Kind: "session.opened", Fields: map[string]string{"title": "Checkout 503s"}},
-		timeline.Entry{Occurred: began.Add(5 * time.Minute), Source: "pagerduty", Kind: timeline.KindAlertTriggered, Text: "[critical] checkout 5xx above 5%",
-			Fields: map[string]string{"alert": "P1", "severity": "critical", "service": "checkout"}},
-		timeline.Entry{Occurred: began.Add(8 * time.Minute), Source: "runbook", Kind: "runbook.requested", Actor: "ana", Text: "run scale-up requested",
-			Fields: map[string]string{"run": "r1", "runbook": "scale-up", "params": "desired=12 group=web"}},
+		timeline.Entry{Record: integrations.Record{Occurred: began, Source: "warroom", Kind: "session.opened", Fields: map[string]string{"title": "Checkout 503s"}}},
+		timeline.Entry{Record: integrations.Record{Occurred: began.Add(5 * time.Minute), Source: "pagerduty", Kind: integrations.KindAlertTriggered, Text: "[critical] checkout 5xx above 5%", Fields: map[string]string{"alert": "P1", "severity": "critical", "service": "checkout"}}},
+		timeline.Entry{Record: integrations.Record{Occurred: began.Add(8 * time.Minute), Source: "runbook", Kind: "runbook.requested", Actor: "ana", Text: "run scale-up requested", Fields: map[string]string{"run": "r1", "runbook": "scale-up", "params": "desired=12 group=web"}}},
 	); err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +198,7 @@ Next update: by 07:35 UTC.
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := store.Append(timeline.Entry{Occurred: second.Occurred, Source: "pagerduty", Kind: timeline.KindAlertResolved, Text: "resolved", Fields: map[string]string{"alert": "P1"}}); err != nil {
+	if _, err := store.Append(timeline.Entry{Record: integrations.Record{Occurred: second.Occurred, Source: "pagerduty", Kind: integrations.KindAlertResolved, Text: "resolved", Fields: map[string]string{"alert": "P1"}}}); err != nil {
 		t.Fatal(err)
 	}
 	store.Close()

@@ -15,6 +15,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/warroomhq/warroom/app"
+	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/timeline"
 	"github.com/warroomhq/warroom/timeline/export"
 )
@@ -170,9 +172,9 @@ new text), time (--to is the new time), hide, unhide, star, unstar, or erase
 			if err != nil {
 				return err
 			}
-			e := timeline.Entry{Kind: kind, Source: source, Actor: actor, Text: text, Links: links}
+			e := timeline.Entry{Record: integrations.Record{Kind: kind, Source: source, Actor: actor, Text: text, Links: links}}
 			if target != "" {
-				e.Kind, e.Target, e.Op = timeline.KindAmend, target, op
+				e.Kind, e.Target, e.Op = integrations.KindAmend, target, op
 			}
 			if to != "" {
 				if e.To, err = export.ParseTime(to, loc); err != nil {
@@ -200,7 +202,7 @@ new text), time (--to is the new time), hide, unhide, star, unstar, or erase
 				return err
 			}
 			if e.Occurred.IsZero() {
-				e.Occurred = incidentNow(store.Entries(), time.Now()) // a drill's clock, not the wall's
+				e.Occurred = app.IncidentNow(store.Entries(), time.Now()) // a drill's clock, not the wall's
 			}
 			stored, err := store.Append(e)
 			if cerr := store.Close(); err == nil {
@@ -215,7 +217,7 @@ new text), time (--to is the new time), hide, unhide, star, unstar, or erase
 	}
 	incidentFlag(cmd, &incident)
 	cmd.Flags().StringVar(&text, "text", "", "what happened (required)")
-	cmd.Flags().StringVar(&kind, "kind", timeline.KindNote, "entry kind")
+	cmd.Flags().StringVar(&kind, "kind", integrations.KindNote, "entry kind")
 	cmd.Flags().StringVar(&actor, "actor", currentUser(), "who")
 	cmd.Flags().StringVar(&source, "source", "cli", "where the entry comes from")
 	cmd.Flags().StringVar(&occurred, "occurred", "", "when it happened, if not now (RFC 3339, or 2006-01-02 15:04[:05] in --tz)")
@@ -350,7 +352,7 @@ it as NAME-impact.svg and NAME-impact.png; the HTML page holds the chart inline
 // when it opened, if any.
 func recordedTitle(entries []timeline.Entry) string {
 	for _, e := range entries {
-		if e.Kind == "session.opened" && e.Fields["title"] != "" {
+		if e.Kind == integrations.KindSessionOpened && e.Fields["title"] != "" {
 			return e.Fields["title"]
 		}
 	}

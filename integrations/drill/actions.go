@@ -157,12 +157,12 @@ func (w *World) Post(ctx context.Context, text, threadID string) (integrations.M
 
 // Acknowledge implements integrations.AlertActor.
 func (w *World) Acknowledge(ctx context.Context, id string) error {
-	return w.setAlertStatus(ctx, id, integrations.AlertAcknowledged, "alert.acknowledged")
+	return w.setAlertStatus(ctx, id, integrations.AlertAcknowledged, integrations.KindAlertAcknowledged)
 }
 
 // Resolve implements integrations.AlertActor.
 func (w *World) Resolve(ctx context.Context, id string) error {
-	return w.setAlertStatus(ctx, id, integrations.AlertResolved, "alert.resolved")
+	return w.setAlertStatus(ctx, id, integrations.AlertResolved, integrations.KindAlertResolved)
 }
 
 func (w *World) setAlertStatus(ctx context.Context, id string, status integrations.AlertStatus, kind string) error {
@@ -208,7 +208,7 @@ func (w *World) AddNote(ctx context.Context, id, note string) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.spend()
-	w.pending = append(w.pending, integrations.Record{Occurred: w.now, Source: "pagerduty", Kind: "alert.note",
+	w.pending = append(w.pending, integrations.Record{Occurred: w.now, Source: integrations.SourcePagerDuty, Kind: integrations.KindAlertNote,
 		Actor: w.user, Text: note, Fields: map[string]string{"alert": id}})
 	return nil
 }

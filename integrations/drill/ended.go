@@ -77,7 +77,7 @@ func (w *World) trackEnd(open int) []integrations.Event {
 	default:
 		return nil
 	}
-	return []integrations.Event{integrations.Record{Occurred: w.now, Source: "drill", Kind: KindEnded, Text: text,
+	return []integrations.Event{integrations.Record{Occurred: w.now, Source: integrations.SourceDrill, Kind: KindEnded, Text: text,
 		Fields: map[string]string{"why": e.end.Why, "scenario": w.sc.Name}}}
 }
 

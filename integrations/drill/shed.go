@@ -42,7 +42,7 @@ func (m *Web) SetShedding(ctx context.Context, instance, feature string, shed bo
 		} else {
 			delete(e.shed, feature)
 		}
-		m.w.pending = append(m.w.pending, integrations.Record{Occurred: m.w.now, Source: "haproxy", Kind: "fleet.change",
+		m.w.pending = append(m.w.pending, integrations.Record{Occurred: m.w.now, Source: integrations.SourceHAProxy, Kind: integrations.KindFleetChange,
 			Text:   fmt.Sprintf("%s: shed %s %s → %s", instance, feature, onOff(was), onOff(shed)),
 			Fields: map[string]string{"instance": instance, "feature": feature, "shed": fmt.Sprint(shed)}})
 		return nil

@@ -382,8 +382,8 @@ func (m *Web) readCounters() {
 func (m *Web) measure(w *World) []integrations.Event {
 	m.readCounters()
 	return []integrations.Event{
-		integrations.SamplesTaken{Source: "haproxy", Samples: m.sampler.Samples(m.backendsSnapshot(), w.now)},
-		integrations.SamplesTaken{Source: "aws", Samples: integrations.GroupSamples("aws", m.groupsSnapshot(), w.now)},
+		integrations.SamplesTaken{Source: integrations.SourceHAProxy, Samples: m.sampler.Samples(m.backendsSnapshot(), w.now)},
+		integrations.SamplesTaken{Source: integrations.SourceAWS, Samples: integrations.GroupSamples(integrations.SourceAWS, m.groupsSnapshot(), w.now)},
 	}
 }
 
@@ -392,7 +392,7 @@ func (m *Web) sources() []string { return []string{"aws", "haproxy"} }
 
 // snapshots are the fleet and the edges as their adapters report them.
 func (m *Web) snapshots(*World) []integrations.Event {
-	return []integrations.Event{integrations.FleetSnapshot{Source: "aws", Groups: m.groupsSnapshot()}, m.backendsSnapshot()}
+	return []integrations.Event{integrations.FleetSnapshot{Source: integrations.SourceAWS, Groups: m.groupsSnapshot()}, m.backendsSnapshot()}
 }
 
 // serversOf lists an edge's servers: its slots when it has them, else one
@@ -472,7 +472,7 @@ func (m *Web) groupsSnapshot() []integrations.Group {
 // backendsSnapshot is every edge as HAProxy would report it, with the odd
 // one out marked.
 func (m *Web) backendsSnapshot() integrations.BackendsSnapshot {
-	snap := integrations.BackendsSnapshot{Source: "haproxy", Throttles: m.throttles()}
+	snap := integrations.BackendsSnapshot{Source: integrations.SourceHAProxy, Throttles: m.throttles()}
 	if m.front != nil {
 		servers, proxies := m.frontRows()
 		snap.Backends = append(snap.Backends, servers...)
@@ -686,7 +686,7 @@ func (g *group) finishActivity(instanceID string, at time.Time) {
 }
 
 func fleetRecord(at time.Time, text string, fields map[string]string) integrations.Record {
-	return integrations.Record{Occurred: at, Source: "aws", Kind: "fleet.change", Text: text, Fields: fields}
+	return integrations.Record{Occurred: at, Source: integrations.SourceAWS, Kind: integrations.KindFleetChange, Text: text, Fields: fields}
 }
 
 // webAlerts are the alert rules scenarios with a web tier share: its

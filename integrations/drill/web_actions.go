@@ -130,7 +130,7 @@ func (m *Web) SetServerState(ctx context.Context, instance, backend, server stri
 		} else {
 			e.servers[server] = state
 		}
-		m.w.pending = append(m.w.pending, integrations.Record{Occurred: m.w.now, Source: "haproxy", Kind: "fleet.change",
+		m.w.pending = append(m.w.pending, integrations.Record{Occurred: m.w.now, Source: integrations.SourceHAProxy, Kind: integrations.KindFleetChange,
 			Text:   fmt.Sprintf("%s: %s/%s set to %s", instance, backend, server, state),
 			Fields: map[string]string{"instance": instance, "backend": backend, "server": server, "state": string(state)}})
 		return nil
@@ -166,7 +166,7 @@ func (m *Web) SetThrottle(ctx context.Context, instance, tier string, percent in
 			e.throttles[tier] = percent
 			m.w.mark(MilestoneThrottle)
 		}
-		m.w.pending = append(m.w.pending, integrations.Record{Occurred: m.w.now, Source: "haproxy", Kind: "fleet.change",
+		m.w.pending = append(m.w.pending, integrations.Record{Occurred: m.w.now, Source: integrations.SourceHAProxy, Kind: integrations.KindFleetChange,
 			Text:   fmt.Sprintf("%s: throttle tier %s %d%% → %d%%", instance, tier, from, percent),
 			Fields: map[string]string{"instance": instance, "tier": tier, "from": fmt.Sprint(from), "to": fmt.Sprint(percent)}})
 		return nil
@@ -191,7 +191,7 @@ func (m *Web) Reload(ctx context.Context, instance string) (integrations.Process
 			text += fmt.Sprintf("; slots re-resolved: %d servers, %d free", min(len(live), len(e.slots)), max(0, len(e.slots)-len(live)))
 		}
 		m.w.mark(MilestoneReload)
-		m.w.pending = append(m.w.pending, integrations.Record{Occurred: m.w.now, Source: "haproxy", Kind: "fleet.change",
+		m.w.pending = append(m.w.pending, integrations.Record{Occurred: m.w.now, Source: integrations.SourceHAProxy, Kind: integrations.KindFleetChange,
 			Text: text, Fields: map[string]string{"instance": instance}})
 		p = e.process()
 		return nil

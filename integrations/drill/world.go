@@ -124,7 +124,7 @@ func New(sc Scenario, opts Options) *World {
 		// On the timeline with its own time, as PagerDuty's first poll
 		// reports an incident already open: the postmortem needs the
 		// warning that fired and paged nobody.
-		w.pending = append(w.pending, alertRecord(a, "alert.triggered", "before the drill began"))
+		w.pending = append(w.pending, alertRecord(a, integrations.KindAlertTriggered, "before the drill began"))
 	}
 	for _, r := range sc.Alerts {
 		w.alerts = append(w.alerts, &alertState{rule: r})
@@ -154,7 +154,7 @@ func (w *World) Now() time.Time {
 }
 
 // Name implements integrations.Source.
-func (w *World) Name() string { return "drill" }
+func (w *World) Name() string { return integrations.SourceDrill }
 
 // Run implements integrations.Source: it advances the world in real time,
 // Speed scenario seconds per second, publishing what happens, until ctx
@@ -288,11 +288,11 @@ func (w *World) evaluateAlerts() []integrations.Event {
 			if !a.fired {
 				a.fired, a.firstFired = true, w.now
 			}
-			out = append(out, alertRecord(a.alert, "alert.triggered", ""))
+			out = append(out, alertRecord(a.alert, integrations.KindAlertTriggered, ""))
 		case a.open && a.alert.Status != integrations.AlertResolved && a.clearRun >= r.ClearFor:
 			a.open = false
 			a.alert.Status, a.alert.UpdatedAt = integrations.AlertResolved, w.now
-			out = append(out, alertRecord(a.alert, "alert.resolved", "auto-resolved: condition cleared"))
+			out = append(out, alertRecord(a.alert, integrations.KindAlertResolved, "auto-resolved: condition cleared"))
 		}
 	}
 	return out
@@ -303,7 +303,7 @@ func alertRecord(a integrations.Alert, kind, note string) integrations.Record {
 	if note != "" {
 		text += " (" + note + ")"
 	}
-	return integrations.Record{Occurred: a.UpdatedAt, Source: "pagerduty", Kind: kind, Text: text,
+	return integrations.Record{Occurred: a.UpdatedAt, Source: integrations.SourcePagerDuty, Kind: kind, Text: text,
 		Fields: map[string]string{"alert": a.ID, "service": a.Service, "severity": string(a.Severity)}}
 }
 
@@ -363,8 +363,8 @@ func (w *World) message(user, text string) []integrations.Event {
 	m := integrations.Message{ID: fmt.Sprintf("%d.%06d", w.now.Unix(), w.msgSeq), Channel: w.sc.Channel,
 		User: user, Text: text, At: w.now}
 	return []integrations.Event{
-		integrations.ChatPosted{Source: "slack", Messages: []integrations.Message{m}},
-		integrations.Record{Occurred: m.At, Source: "slack", Kind: "chat.message", Actor: user, Text: text,
+		integrations.ChatPosted{Source: integrations.SourceSlack, Messages: []integrations.Message{m}},
+		integrations.Record{Occurred: m.At, Source: integrations.SourceSlack, Kind: integrations.KindChatMessage, Actor: user, Text: text,
 			Fields: map[string]string{"channel": m.Channel, "ts": m.ID}},
 	}
 }
@@ -378,7 +378,7 @@ func (w *World) snapshots() []integrations.Event {
 			alerts = append(alerts, a.alert)
 		}
 	}
-	out := []integrations.Event{integrations.AlertsSnapshot{Source: "pagerduty", Alerts: alerts}}
+	out := []integrations.Event{integrations.AlertsSnapshot{Source: integrations.SourcePagerDuty, Alerts: alerts}}
 	sources := []string{"pagerduty"}
 	for _, r := range w.reporters {
 		out = append(out, r.snapshots(w)...)

@@ -3,6 +3,7 @@ package export
 import (
 	"strings"
 
+	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/timeline"
 	"github.com/warroomhq/warroom/timeline/ledger"
 )
@@ -10,7 +11,7 @@ import (
 // decisions writes every decision entry with its time and author.
 func (m *docWriter) decisions(rows []timeline.Row) {
 	m.heading(2, "Decisions")
-	m.kindTable(rows, timeline.KindDecision, "No decision was recorded.", []string{"When", "Who", "Decision"}, func(r timeline.Row) {
+	m.kindTable(rows, integrations.KindDecision, "No decision was recorded.", []string{"When", "Who", "Decision"}, func(r timeline.Row) {
 		m.cell(r.Entry.Actor, 0)
 		m.nextCell()
 		m.cell(r.Text, maxCellText)
@@ -45,18 +46,14 @@ func (m *docWriter) kindTable(rows []timeline.Row, kind, none string, cols []str
 	}
 }
 
-// KindActionChecked is the kind of the entry that settles an action from
-// the screen whose answer was lost, by reading it back.
-const KindActionChecked = "action.checked"
-
 // screenAction reports whether r is an action a responder took from the
 // screen outside a runbook: an alert acknowledged or resolved by someone,
 // or the read-back that settled one.
 func screenAction(r timeline.Row) bool {
 	switch r.Entry.Kind {
-	case timeline.KindAlertAcknowledged, timeline.KindAlertResolved:
+	case integrations.KindAlertAcknowledged, integrations.KindAlertResolved:
 		return r.Entry.Actor != ""
-	case KindActionChecked:
+	case integrations.KindActionChecked:
 		return true
 	}
 	return false
@@ -69,8 +66,8 @@ func (m *docWriter) whatWasDone(rows []timeline.Row, runs []RunbookRun) {
 	m.heading(2, "What was done")
 	effects := map[string][]string{} // by run ID and by entry ID
 	for _, r := range rows {
-		if r.Entry.Kind == KindEffect {
-			for _, k := range []string{"run:" + r.Fields["run"], "of:" + r.Fields["of"]} {
+		if r.Entry.Kind == integrations.KindEffect {
+			for _, k := range []string{"run:" + r.Fields[integrations.FieldRun], "of:" + r.Fields["of"]} {
 				if !strings.HasSuffix(k, ":") {
 					effects[k] = append(effects[k], r.Text)
 				}
@@ -160,8 +157,8 @@ func (m *docWriter) actionRow(r timeline.Row, effects []string) {
 	m.time(r.Occurred, fullTime)
 	m.nextCell()
 	what, result := strings.TrimPrefix(r.Entry.Kind, "alert."), "seen on "+r.Entry.Source
-	if r.Entry.Kind == KindActionChecked {
-		what, result = r.Fields["action"], "read back: "+r.Fields["outcome"]
+	if r.Entry.Kind == integrations.KindActionChecked {
+		what, result = r.Fields[integrations.FieldAction], "read back: "+r.Fields["outcome"]
 	}
 	m.cell(what+" alert "+r.Fields["alert"], 0)
 	m.str(" ")
@@ -218,7 +215,7 @@ type FollowUp struct {
 func FollowUps(rows []timeline.Row) []FollowUp {
 	var out []FollowUp
 	for _, r := range rows {
-		if r.Erased || (r.Entry.Kind != timeline.KindNote && r.Entry.Kind != timeline.KindChatMessage) {
+		if r.Erased || (r.Entry.Kind != integrations.KindNote && r.Entry.Kind != integrations.KindChatMessage) {
 			continue
 		}
 		for line := range strings.Lines(r.Text) {

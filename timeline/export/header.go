@@ -4,13 +4,14 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/timeline"
 	"github.com/warroomhq/warroom/timeline/series"
 )
 
 // ownSources are the sources warroom itself writes as: what it was told,
 // what it did and what it worked out, not a source it watched.
-var ownSources = []string{"warroom", "runbook", "drift", "oddone"}
+var ownSources = []string{integrations.SourceWarroom, integrations.SourceRunbook, integrations.SourceDrift, integrations.SourceOddOne}
 
 // Responders are the actors of every entry on the timeline, amendments
 // included, sorted.
@@ -21,7 +22,7 @@ func Responders(entries []timeline.Entry) []string {
 // SourcesWatched are the sources entries came from, besides warroom's own.
 func SourcesWatched(entries []timeline.Entry) []string {
 	return distinct(entries, func(e timeline.Entry) string {
-		if e.Kind == timeline.KindAmend || slices.Contains(ownSources, e.Source) {
+		if e.Kind == integrations.KindAmend || slices.Contains(ownSources, e.Source) {
 			return ""
 		}
 		return e.Source
@@ -192,7 +193,7 @@ func (m *docWriter) mitigatedBy(runs []RunbookRun, all []timeline.Row) {
 		m.time(run.End, shortTime)
 		m.str(")")
 		for _, r := range all {
-			if r.Entry.Kind == KindEffect && r.Fields["run"] == run.ID && run.ID != "" {
+			if r.Entry.Kind == integrations.KindEffect && r.Fields[integrations.FieldRun] == run.ID && run.ID != "" {
 				m.str(", effect: ")
 				m.cell(r.Text, maxCellText)
 			}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/timeline"
 )
 
@@ -73,8 +74,7 @@ func loadInChromium(t *testing.T, page []byte) string {
 func TestHTMLRendersInChromium(t *testing.T) {
 	entries := fixture(t)
 	last := entries[len(entries)-1]
-	entries = append(entries, timeline.Entry{ID: "e99", Seq: last.Seq + 1, Occurred: last.Occurred, Recorded: last.Recorded,
-		Source: "slack", Kind: timeline.KindChatMessage, Actor: `mallory"><b>`, Text: hostileChat})
+	entries = append(entries, timeline.Entry{Record: integrations.Record{ID: "e99", Occurred: last.Occurred, Source: "slack", Kind: integrations.KindChatMessage, Actor: `mallory"><b>`, Text: hostileChat}, Seq: last.Seq + 1, Recorded: last.Recorded})
 	opts := Options{Incident: "2026-01-09-web", Title: "Web outage <after> the provisioner hung", Location: paris(t), Metrics: incidentSeries()}
 	var page bytes.Buffer
 	if err := HTML(&page, entries, opts); err != nil {

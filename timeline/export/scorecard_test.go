@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/timeline"
 )
 
@@ -16,14 +17,12 @@ import (
 func TestMarkdownHasTheDrillScorecard(t *testing.T) {
 	at := time.Date(2026, time.February, 18, 8, 30, 0, 0, time.UTC)
 	card := func(id string, score int, offset time.Duration) timeline.Entry {
-		return timeline.Entry{ID: id, Occurred: at.Add(offset), Recorded: at, Source: "drill", Kind: "drill.scorecard",
-			Text: "scenario disk-full (seed 7): score " + strconv.Itoa(score) + "/100\n" +
-				"mitigated after 0h10m (the real incident: 0h19m)\n" +
-				"  8m0s     host-log-cleanup instance=i-1 path=/var/log     done     helped",
-			Fields: map[string]string{"scenario": "disk-full", "score": "96"}}
+		return timeline.Entry{Record: integrations.Record{ID: id, Occurred: at.Add(offset), Source: "drill", Kind: "drill.scorecard", Text: "scenario disk-full (seed 7): score " + strconv.Itoa(score) + "/100\n" +
+			"mitigated after 0h10m (the real incident: 0h19m)\n" +
+			"  8m0s     host-log-cleanup instance=i-1 path=/var/log     done     helped", Fields: map[string]string{"scenario": "disk-full", "score": "96"}}, Recorded: at}
 	}
 	entries := []timeline.Entry{
-		{ID: "e1", Occurred: at, Recorded: at, Source: "warroom", Kind: "session.opened", Text: "drill started: disk-full"},
+		{Record: integrations.Record{ID: "e1", Occurred: at, Source: "warroom", Kind: "session.opened", Text: "drill started: disk-full"}, Recorded: at},
 		card("e2", 40, 20*time.Minute),
 		card("e3", 96, 2*time.Hour),
 	}

@@ -5,19 +5,20 @@ import (
 	"strings"
 	"time"
 
+	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/timeline"
 	"github.com/warroomhq/warroom/timeline/ledger"
 )
 
 // Runbook entries follow this convention (kind runbook.*):
 //
-//	fields["run"]        the run's ID, shared by all its entries
-//	fields["runbook"]    the runbook's name
+//	fields[integrations.FieldRun]        the run's ID, shared by all its entries
+//	fields[integrations.FieldRunbook]    the runbook's name
 //	fields["param.NAME"] a parameter's value
-//	fields["step"]       the step an entry is about, absent for the run itself
-//	fields["result"]     ok, failed, aborted, timeout, ...
-//	fields["duration"]   a Go duration, when the runner measured it
-//	fields["output"]     a step's bounded output
+//	fields[integrations.FieldStep]       the step an entry is about, absent for the run itself
+//	fields[integrations.FieldResult]     ok, failed, aborted, timeout, ...
+//	fields[integrations.FieldDuration]   a Go duration, when the runner measured it
+//	fields[integrations.FieldOutput]     a step's bounded output
 //
 // Text is a one-line summary (for a step, what it did or found).
 
@@ -25,7 +26,7 @@ import (
 type RunbookRun struct {
 	ID, Runbook, Actor string
 	Params             [][2]string // name, value; sorted by name
-	ParamText          string      // fields["params"] as the runner wrote it
+	ParamText          string      // fields[integrations.FieldParams] as the runner wrote it
 	Start, End         time.Time
 	First              timeline.Row // its first entry
 	Result             string
@@ -55,13 +56,13 @@ func RunbookRuns(rows []timeline.Row) []RunbookRun {
 	var runs []*RunbookRun
 	byID := map[string]*RunbookRun{}
 	for _, r := range rows {
-		if !strings.HasPrefix(r.Entry.Kind, timeline.KindRunbookPrefix) {
+		if !strings.HasPrefix(r.Entry.Kind, integrations.KindRunbookPrefix) {
 			continue
 		}
 		f := r.Fields
-		id := f["run"]
+		id := f[integrations.FieldRun]
 		if id == "" {
-			id = f["runbook"]
+			id = f[integrations.FieldRunbook]
 		}
 		run := byID[id]
 		if run == nil {
@@ -71,13 +72,13 @@ func RunbookRuns(rows []timeline.Row) []RunbookRun {
 		}
 		run.End = r.Occurred
 		if run.Runbook == "" {
-			run.Runbook = f["runbook"]
+			run.Runbook = f[integrations.FieldRunbook]
 		}
 		if run.Actor == "" {
 			run.Actor = r.Entry.Actor
 		}
 		if run.ParamText == "" {
-			run.ParamText = f["params"]
+			run.ParamText = f[integrations.FieldParams]
 		}
 		if field := f[ledger.FieldChange]; field != "" {
 			if c, err := ledger.Decode(field); err == nil {
@@ -88,14 +89,14 @@ func RunbookRuns(rows []timeline.Row) []RunbookRun {
 			run.Stays = f["stays"]
 		}
 		for k, v := range f {
-			if name, ok := strings.CutPrefix(k, "param."); ok && !slices.ContainsFunc(run.Params, func(p [2]string) bool { return p[0] == name }) {
+			if name, ok := strings.CutPrefix(k, integrations.FieldParamPrefix); ok && !slices.ContainsFunc(run.Params, func(p [2]string) bool { return p[0] == name }) {
 				run.Params = append(run.Params, [2]string{name, v})
 			}
 		}
-		name, isStep := f["step"]
+		name, isStep := f[integrations.FieldStep]
 		if !isStep {
-			if f["result"] != "" {
-				run.Result = f["result"]
+			if f[integrations.FieldResult] != "" {
+				run.Result = f[integrations.FieldResult]
 			}
 			continue
 		}
@@ -106,14 +107,14 @@ func RunbookRuns(rows []timeline.Row) []RunbookRun {
 		}
 		step := &run.Steps[i]
 		step.end = r.Occurred
-		if d, err := time.ParseDuration(f["duration"]); err == nil {
+		if d, err := time.ParseDuration(f[integrations.FieldDuration]); err == nil {
 			step.Duration, step.measured = d, true
 		}
-		if f["result"] != "" {
-			step.Result = f["result"]
+		if f[integrations.FieldResult] != "" {
+			step.Result = f[integrations.FieldResult]
 		}
-		if f["output"] != "" {
-			step.Output = f["output"]
+		if f[integrations.FieldOutput] != "" {
+			step.Output = f[integrations.FieldOutput]
 		}
 		if r.Text != "" {
 			step.Summary = r.Text

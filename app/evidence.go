@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -14,7 +14,6 @@ import (
 	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/runbooks"
 	"github.com/warroomhq/warroom/timeline"
-	"github.com/warroomhq/warroom/timeline/export"
 	"github.com/warroomhq/warroom/timeline/series"
 )
 
@@ -136,11 +135,11 @@ func (n noting) send(ctx context.Context, kind, id string, call func(context.Con
 }
 
 func (n noting) Acknowledge(ctx context.Context, id string) error {
-	return n.send(ctx, timeline.KindAlertAcknowledged, id, n.AlertActor.Acknowledge)
+	return n.send(ctx, integrations.KindAlertAcknowledged, id, n.AlertActor.Acknowledge)
 }
 
 func (n noting) Resolve(ctx context.Context, id string) error {
-	return n.send(ctx, timeline.KindAlertResolved, id, n.AlertActor.Resolve)
+	return n.send(ctx, integrations.KindAlertResolved, id, n.AlertActor.Resolve)
 }
 
 // alertActor wraps the session's alert actor so that the actions sent
@@ -169,7 +168,7 @@ func (m *metricsRecorder) samples(b integrations.Batch) []integrations.Record {
 	}
 	if m.notice != "" && !m.failed {
 		m.failed = true
-		out = append(out, integrations.Record{Occurred: b.Samples[0].Time, Source: "warroom", Kind: "source.status", Text: m.notice})
+		out = append(out, integrations.Record{Occurred: b.Samples[0].Time, Source: integrations.SourceWarroom, Kind: integrations.KindSourceStatus, Text: m.notice})
 	}
 	for _, s := range kept {
 		m.observe(s)
@@ -227,25 +226,25 @@ func (m *metricsRecorder) mainTarget() string {
 func (m *metricsRecorder) annotate(recs []integrations.Record) {
 	for i := range recs {
 		r := &recs[i]
-		run := r.Fields["run"]
+		run := r.Fields[integrations.FieldRun]
 		switch r.Kind {
-		case runbooks.KindRequested:
-			m.actions[run] = &action{run: run, label: strings.TrimSpace(r.Fields["runbook"] + " " + r.Fields["params"])}
-		case runbooks.KindPlan:
+		case integrations.KindRunbookRequested:
+			m.actions[run] = &action{run: run, label: strings.TrimSpace(r.Fields[integrations.FieldRunbook] + " " + r.Fields[integrations.FieldParams])}
+		case integrations.KindRunbookPlan:
 			if a := m.actions[run]; a != nil {
 				a.label = planLabel(r.Text, a.label)
-				m.plan(r, a, strings.Split(r.Fields["targets"], ","))
+				m.plan(r, a, strings.Split(r.Fields[integrations.FieldTargets], ","))
 			}
-		case runbooks.KindConfirmed:
+		case integrations.KindRunbookConfirmed:
 			if a := m.actions[run]; a != nil {
 				a.acted = true
 			}
-		case runbooks.KindDone, runbooks.KindFailed, runbooks.KindAbort:
+		case integrations.KindRunbookDone, integrations.KindRunbookFailed, integrations.KindRunbookAbort:
 			a := m.actions[run]
 			if a == nil {
 				continue
 			}
-			switch r.Fields["status"] {
+			switch r.Fields[integrations.FieldStatus] {
 			case string(runbooks.RunDone), string(runbooks.RunFailed), string(runbooks.RunAborted):
 				if a.acted && a.keys != nil {
 					a.end, a.ended = r.Occurred, true
@@ -253,12 +252,12 @@ func (m *metricsRecorder) annotate(recs []integrations.Record) {
 				}
 			}
 			delete(m.actions, run) // refused, a dry run, or changed nothing
-		case timeline.KindAlertAcknowledged, timeline.KindAlertResolved:
+		case integrations.KindAlertAcknowledged, integrations.KindAlertResolved:
 			if !m.sent.take(alertKey(*r)) {
 				continue // not sent from here: the monitoring's own doing, or another war-room's
 			}
 			verb := "acknowledge"
-			if r.Kind == timeline.KindAlertResolved {
+			if r.Kind == integrations.KindAlertResolved {
 				verb = "resolve"
 			}
 			a := &action{label: verb + " " + r.Fields["alert"], acted: true, ended: true, end: r.Occurred}
@@ -292,8 +291,8 @@ func (m *metricsRecorder) foreign(entries []timeline.Entry) {
 	defer m.mu.Unlock()
 	for _, e := range entries {
 		switch e.Kind {
-		case runbooks.KindRequested, runbooks.KindPlan, runbooks.KindConfirmed, runbooks.KindDone, runbooks.KindFailed, runbooks.KindAbort:
-			m.arrived = append(m.arrived, fromEntry(e))
+		case integrations.KindRunbookRequested, integrations.KindRunbookPlan, integrations.KindRunbookConfirmed, integrations.KindRunbookDone, integrations.KindRunbookFailed, integrations.KindRunbookAbort:
+			m.arrived = append(m.arrived, e.Record)
 		}
 	}
 }
@@ -366,9 +365,9 @@ func (m *metricsRecorder) stored(recs []integrations.Record) {
 	for _, r := range recs {
 		var a *action
 		switch r.Kind {
-		case runbooks.KindPlan:
-			a = m.actions[r.Fields["run"]]
-		case timeline.KindAlertAcknowledged, timeline.KindAlertResolved:
+		case integrations.KindRunbookPlan:
+			a = m.actions[r.Fields[integrations.FieldRun]]
+		case integrations.KindAlertAcknowledged, integrations.KindAlertResolved:
 			a = m.actions[alertKey(r)]
 		}
 		if a != nil {
@@ -396,7 +395,7 @@ func (m *metricsRecorder) effect(a *action) integrations.Record {
 	at := a.end.Add(m.window.Settle)
 	fields := map[string]string{"of": a.entryID, "window": m.window.Settle.String()}
 	if a.run != "" {
-		fields["run"] = a.run
+		fields[integrations.FieldRun] = a.run
 	}
 	var measured []series.Measured
 	for _, k := range a.keys {
@@ -410,7 +409,7 @@ func (m *metricsRecorder) effect(a *action) integrations.Record {
 		fields["before."+prefix] = strconv.FormatFloat(c.Before, 'g', 4, 64)
 		fields["after."+prefix] = strconv.FormatFloat(c.After, 'g', 4, 64)
 	}
-	return integrations.Record{Occurred: at, Source: "warroom", Kind: export.KindEffect,
+	return integrations.Record{Occurred: at, Source: integrations.SourceWarroom, Kind: integrations.KindEffect,
 		Text: series.EffectText(a.label, m.window.Settle, measured), Fields: fields}
 }
 
@@ -429,18 +428,18 @@ func metricLabel(metric string) string {
 
 // derive adds the effects the batch's samples complete to another
 // derivation (nil: none).
-func (m *metricsRecorder) derive(other func(integrations.Batch) []integrations.Record) func(integrations.Batch) []integrations.Record {
-	return func(b integrations.Batch) []integrations.Record {
+func (m *metricsRecorder) derive(other func(*integrations.Batch) []integrations.Record) func(*integrations.Batch) []integrations.Record {
+	return func(b *integrations.Batch) []integrations.Record {
 		var out []integrations.Record
-		if other != nil && (len(b.Fleet) > 0 || len(b.Backends) > 0) {
+		if other != nil {
 			out = other(b)
 		}
-		return append(out, m.samples(b)...)
+		return append(out, m.samples(*b)...)
 	}
 }
 
 // persist makes records durable with their evidence.
-func (m *metricsRecorder) persist(store *timeline.Store, recs []integrations.Record) ([]integrations.Record, error) {
+func (m *metricsRecorder) persist(store Store, recs []integrations.Record) ([]integrations.Record, error) {
 	m.takeArrived()
 	m.annotate(recs)
 	stored, err := persist(store, recs)

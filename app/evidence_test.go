@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -10,9 +10,8 @@ import (
 
 	"github.com/warroomhq/warroom/config"
 	"github.com/warroomhq/warroom/integrations"
-	"github.com/warroomhq/warroom/runbooks"
+	"github.com/warroomhq/warroom/internal/timelinetest"
 	"github.com/warroomhq/warroom/timeline"
-	"github.com/warroomhq/warroom/timeline/export"
 	"github.com/warroomhq/warroom/timeline/series"
 )
 
@@ -39,7 +38,7 @@ func runRecord(at time.Duration, kind, run string, fields map[string]string) int
 	for k, v := range fields {
 		f[k] = v
 	}
-	return integrations.Record{Occurred: evidenceStart.Add(at), Source: runbooks.RecordSource, Kind: kind, Text: kind, Fields: f}
+	return integrations.Record{Occurred: evidenceStart.Add(at), Source: integrations.SourceRunbook, Kind: kind, Text: kind, Fields: f}
 }
 
 // TestActionsCarryEvidenceAndGetAnEffectEntry drives a session's pump as
@@ -50,21 +49,21 @@ func runRecord(at time.Duration, kind, run string, fields map[string]string) int
 // gets its state and its effect too. Every sample is in the series.
 func TestActionsCarryEvidenceAndGetAnEffectEntry(t *testing.T) {
 	dir := t.TempDir()
-	g := &globalFlags{StateDir: filepath.Join(dir, "state"), ConfigPath: filepath.Join(dir, "none.yaml")}
-	s, err := openSession(g, sessionOptions{ForceDrill: true, Speed: 1})
+	stateDir := filepath.Join(dir, "state")
+	s, err := Open(Options{ForceDrill: true, Speed: 1, StateDir: stateDir})
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.world.sources = nil // the test publishes what the drill would
-	s.world.actions.Alerts = s.metrics.alertActor(answeringAlerts{})
-	s.start(context.Background(), nil)
+	s.declare([]integrations.SourceInfo{{Name: integrations.SourcePagerDuty, Acts: integrations.Actions{Alerts: answeringAlerts{}}}})
+	s.Watch(context.Background(), nil)
 	pub := s.pump.Publish
 	// durable waits until a record of kind is on the timeline: the
 	// samples published after it come in a later batch, as they would
 	// from sources polling every few seconds.
 	durable := func(kind string) {
-		waitTimeline(t, s.store.Path(), 10*time.Second, func(entries []timeline.Entry) string {
-			if firstOfKind(entries, kind) < 0 {
+		timelinetest.Wait(t, s.TimelinePath(), 10*time.Second, func(entries []timeline.Entry) string {
+			if timelinetest.FirstOfKind(entries, kind) < 0 {
 				return kind
 			}
 			return ""
@@ -74,17 +73,17 @@ func TestActionsCarryEvidenceAndGetAnEffectEntry(t *testing.T) {
 	for at := time.Duration(0); at <= 10*time.Minute; at += step {
 		pub(refresh(at, 245, 4))
 	}
-	pub(runRecord(10*time.Minute, runbooks.KindRequested, "r1", map[string]string{"params": "desired=12 group=web"}))
-	plan1 := runRecord(10*time.Minute, runbooks.KindPlan, "r1", map[string]string{"targets": "aws:web"})
+	pub(runRecord(10*time.Minute, integrations.KindRunbookRequested, "r1", map[string]string{"params": "desired=12 group=web"}))
+	plan1 := runRecord(10*time.Minute, integrations.KindRunbookPlan, "r1", map[string]string{"targets": "aws:web"})
 	plan1.Text = "web desired 4 → 12 (max 20)\nwait until 12 in service (now 4)"
 	pub(plan1)
-	pub(runRecord(10*time.Minute, runbooks.KindConfirmed, "r1", nil))
-	durable(runbooks.KindConfirmed)
-	pub(runRecord(11*time.Minute, runbooks.KindDone, "r1", map[string]string{"status": "done"}))
+	pub(runRecord(10*time.Minute, integrations.KindRunbookConfirmed, "r1", nil))
+	durable(integrations.KindRunbookConfirmed)
+	pub(runRecord(11*time.Minute, integrations.KindRunbookDone, "r1", map[string]string{"status": "done"}))
 	// A second run, refused: nothing was done, no effect is claimed.
-	pub(runRecord(11*time.Minute, runbooks.KindRequested, "r2", nil))
-	pub(runRecord(11*time.Minute, runbooks.KindPlan, "r2", map[string]string{"targets": "aws:web"}))
-	pub(runRecord(11*time.Minute, runbooks.KindFailed, "r2", map[string]string{"status": "refused"}))
+	pub(runRecord(11*time.Minute, integrations.KindRunbookRequested, "r2", nil))
+	pub(runRecord(11*time.Minute, integrations.KindRunbookPlan, "r2", map[string]string{"targets": "aws:web"}))
+	pub(runRecord(11*time.Minute, integrations.KindRunbookFailed, "r2", map[string]string{"status": "refused"}))
 	for at := 10*time.Minute + step; at <= 20*time.Minute; at += step {
 		fivexx, in := 100.0, 8.0
 		if at > 13*time.Minute {
@@ -94,30 +93,30 @@ func TestActionsCarryEvidenceAndGetAnEffectEntry(t *testing.T) {
 		if at == 15*time.Minute {
 			// The monitoring resolves an alert of its own accord: not an
 			// action, no effect is claimed for it.
-			pub(integrations.Record{Occurred: evidenceStart.Add(at), Source: "pagerduty", Kind: timeline.KindAlertResolved,
+			pub(integrations.Record{Occurred: evidenceStart.Add(at), Source: "pagerduty", Kind: integrations.KindAlertResolved,
 				Text: "[warning] web CPU (auto-resolved)", Fields: map[string]string{"alert": "PINC2"}})
-			if err := s.world.actions.Alerts.Acknowledge(context.Background(), "PINC1"); err != nil {
+			if err := s.Acknowledge(context.Background(), integrations.SourcePagerDuty, "PINC1"); err != nil {
 				t.Fatal(err)
 			}
-			pub(integrations.Record{Occurred: evidenceStart.Add(at), Source: "pagerduty", Kind: timeline.KindAlertAcknowledged,
+			pub(integrations.Record{Occurred: evidenceStart.Add(at), Source: "pagerduty", Kind: integrations.KindAlertAcknowledged,
 				Text: "[critical] web 5xx", Fields: map[string]string{"alert": "PINC1"}})
-			durable(timeline.KindAlertAcknowledged)
+			durable(integrations.KindAlertAcknowledged)
 		}
 	}
-	if err := s.close(); err != nil {
+	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
 
-	entries := stateTimeline(t, g.StateDir)
+	entries := timelinetest.StateTimeline(t, stateDir)
 	var plan, ack timeline.Entry
 	var effects []timeline.Entry
 	for _, e := range entries {
 		switch {
-		case e.Kind == runbooks.KindPlan && e.Fields["run"] == "r1":
+		case e.Kind == integrations.KindRunbookPlan && e.Fields["run"] == "r1":
 			plan = e
-		case e.Kind == timeline.KindAlertAcknowledged:
+		case e.Kind == integrations.KindAlertAcknowledged:
 			ack = e
-		case e.Kind == export.KindEffect:
+		case e.Kind == integrations.KindEffect:
 			effects = append(effects, e)
 		}
 	}
@@ -142,7 +141,7 @@ func TestActionsCarryEvidenceAndGetAnEffectEntry(t *testing.T) {
 		t.Errorf("effect of the acknowledge: %s (of %s)", e.Text, e.Fields["of"])
 	}
 
-	all, err := series.Read(filepath.Dir(stateTimelinePath(t, g.StateDir)), time.Time{}, time.Time{}, nil)
+	all, err := series.Read(filepath.Dir(stateTimelinePath(t, stateDir)), time.Time{}, time.Time{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +189,7 @@ func TestRunsFromOtherProcessesGetAnEffectNamedByTheirPlan(t *testing.T) {
 	feed := func(from, to time.Duration, fivexx float64) {
 		for at := from; at <= to; at += 10 * time.Second {
 			for _, r := range m.samples(integrations.Batch{Samples: refresh(at, fivexx, 4).Samples}) {
-				if r.Kind == export.KindEffect {
+				if r.Kind == integrations.KindEffect {
 					effects = append(effects, r)
 				}
 			}
@@ -198,15 +197,15 @@ func TestRunsFromOtherProcessesGetAnEffectNamedByTheirPlan(t *testing.T) {
 	}
 	feed(0, 10*time.Minute, 245)
 	entry := func(id string, r integrations.Record) timeline.Entry {
-		return timeline.Entry{ID: id, Occurred: r.Occurred, Source: r.Source, Kind: r.Kind, Text: r.Text, Fields: r.Fields}
+		return timeline.Entry{Record: integrations.Record{ID: id, Occurred: r.Occurred, Source: r.Source, Kind: r.Kind, Text: r.Text, Fields: r.Fields}}
 	}
-	plan := runRecord(10*time.Minute, runbooks.KindPlan, "cli-1", map[string]string{"targets": "haproxy:edge-1"})
+	plan := runRecord(10*time.Minute, integrations.KindRunbookPlan, "cli-1", map[string]string{"targets": "haproxy:edge-1"})
 	plan.Text = "throttle tier free 0% → 30% on edge-1"
 	m.foreign([]timeline.Entry{
-		entry("e1", runRecord(10*time.Minute, runbooks.KindRequested, "cli-1", map[string]string{"params": "percent=30 tier=free"})),
+		entry("e1", runRecord(10*time.Minute, integrations.KindRunbookRequested, "cli-1", map[string]string{"params": "percent=30 tier=free"})),
 		entry("e2", plan),
-		entry("e3", runRecord(10*time.Minute, runbooks.KindConfirmed, "cli-1", nil)),
-		entry("e4", runRecord(10*time.Minute, runbooks.KindDone, "cli-1", map[string]string{"status": "done"})),
+		entry("e3", runRecord(10*time.Minute, integrations.KindRunbookConfirmed, "cli-1", nil)),
+		entry("e4", runRecord(10*time.Minute, integrations.KindRunbookDone, "cli-1", map[string]string{"status": "done"})),
 	})
 	feed(10*time.Minute+10*time.Second, 14*time.Minute, 12)
 	if len(effects) != 1 {
@@ -242,8 +241,8 @@ func TestCLIPlanStatesWhatTheSeriesRecorded(t *testing.T) {
 		m := openMetrics(stateDir, "INC-7", cfg, nil, evidenceStart.Add(now))
 		defer m.close()
 		recs := []integrations.Record{
-			runRecord(now, runbooks.KindRequested, "cli-1", nil),
-			runRecord(now, runbooks.KindPlan, "cli-1", map[string]string{"targets": "aws:web"}),
+			runRecord(now, integrations.KindRunbookRequested, "cli-1", nil),
+			runRecord(now, integrations.KindRunbookPlan, "cli-1", map[string]string{"targets": "aws:web"}),
 		}
 		m.annotate(recs)
 		return recs[1].Fields
@@ -269,7 +268,7 @@ func TestWarRoomRecordsTheEffectOfAScriptsRun(t *testing.T) {
 	screen, script := open(), open()
 	screen.world.sources = nil // the test publishes what the sources would
 	var delivered atomic.Int64
-	screen.start(context.Background(), func(b integrations.Batch) { delivered.Add(int64(len(b.Samples))) })
+	screen.Watch(context.Background(), func(b integrations.Batch) { delivered.Add(int64(len(b.Samples))) })
 	pub := screen.pump.Publish
 	sent := int64(0)
 	for at := time.Duration(0); at <= 10*time.Minute; at += 10 * time.Second {
@@ -282,12 +281,12 @@ func TestWarRoomRecordsTheEffectOfAScriptsRun(t *testing.T) {
 			t.Fatalf("the screen took %d of %d samples", delivered.Load(), sent)
 		}
 	}
-	plan := runRecord(10*time.Minute, runbooks.KindPlan, "cli-1", map[string]string{"targets": "haproxy:edge-1"})
+	plan := runRecord(10*time.Minute, integrations.KindRunbookPlan, "cli-1", map[string]string{"targets": "haproxy:edge-1"})
 	plan.Text = "throttle tier free 0% → 30% on edge-1"
 	stored, err := persist(script.store, []integrations.Record{
-		runRecord(10*time.Minute, runbooks.KindRequested, "cli-1", map[string]string{"params": "percent=30 tier=free"}), plan,
-		runRecord(10*time.Minute, runbooks.KindConfirmed, "cli-1", nil),
-		runRecord(10*time.Minute, runbooks.KindDone, "cli-1", map[string]string{"status": "done"})})
+		runRecord(10*time.Minute, integrations.KindRunbookRequested, "cli-1", map[string]string{"params": "percent=30 tier=free"}), plan,
+		runRecord(10*time.Minute, integrations.KindRunbookConfirmed, "cli-1", nil),
+		runRecord(10*time.Minute, integrations.KindRunbookDone, "cli-1", map[string]string{"status": "done"})})
 	if err != nil || len(stored) != 4 {
 		t.Fatalf("the script recorded %d records: %v", len(stored), err)
 	}
@@ -297,16 +296,16 @@ func TestWarRoomRecordsTheEffectOfAScriptsRun(t *testing.T) {
 	for at := 10*time.Minute + 10*time.Second; at <= 14*time.Minute; at += 10 * time.Second {
 		pub(refresh(at, 12, 4))
 	}
-	if err := screen.close(); err != nil {
+	if err := screen.Close(); err != nil {
 		t.Fatal(err)
 	}
-	entries, err := timeline.ReadFile(screen.store.Path())
+	entries, err := timeline.ReadFile(screen.TimelinePath())
 	if err != nil {
 		t.Fatal(err)
 	}
 	var effects []timeline.Entry
 	for _, e := range entries {
-		if e.Kind == export.KindEffect {
+		if e.Kind == integrations.KindEffect {
 			effects = append(effects, e)
 		}
 	}
