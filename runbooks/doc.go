@@ -10,6 +10,7 @@
 //	description: Raise a group's desired capacity by hand.
 //	dangerous: true                     # optional: the user types confirm back
 //	confirm: ${group}                   # default: the runbook's name
+//	approval: required                  # optional: another responder approves each run
 //	timeout: 30m                        # whole run (default 30m)
 //	params:
 //	  - name: group
@@ -67,6 +68,11 @@
 //     a second run on a target is refused with a *HeldError naming the
 //     holder.
 //   - A dry run reports every step skipped: Execute is never called.
+//   - The two-person rule: a plan that NeedsApproval (`approval: required`,
+//     or a dangerous runbook under Limits.Approval) waits after its
+//     confirmation for RunOptions.Approver — another responder, never the
+//     requester unless the configuration the plan names allows it. A
+//     refusal, a timeout or an abort ends the run before any lock or step.
 //
 // # Records
 //

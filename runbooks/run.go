@@ -60,6 +60,12 @@ type RunOptions struct {
 	// Now stamps the run's records with the incident's clock (the drill's
 	// scenario time); nil means time.Now. Durations are always real time.
 	Now func() time.Time
+	// Approver asks another responder to approve a plan that needs it
+	// (the two-person rule), waiting at most ApprovalTimeout (default
+	// DefaultApprovalTimeout). Without one, such a plan runs only if the
+	// configuration allows self-approval.
+	Approver        Approver
+	ApprovalTimeout time.Duration
 	// Progress, when set, receives every change of a step's state, from
 	// the run's goroutines; it must return quickly (for example hand the
 	// state to program.Send).
@@ -194,6 +200,10 @@ func (x *executor) run(parent context.Context) {
 	}
 	if err := x.confirm(); err != nil {
 		x.end(RunRefused, err)
+		return
+	}
+	if status, err := x.approve(parent); err != nil {
+		x.end(status, err)
 		return
 	}
 	timeout := x.opts.Timeout
