@@ -78,7 +78,8 @@
 //
 // Every transition goes to the sink as an integrations.Record with Source
 // "runbook" and Kind runbook.requested, runbook.plan, runbook.confirmed,
-// runbook.step.start, runbook.step.progress, runbook.step.end,
+// runbook.approval.requested, runbook.approved, runbook.approval.refused,
+// runbook.approval.timeout, runbook.step.start, runbook.step.progress, runbook.step.end,
 // runbook.abort, runbook.failed or runbook.done. Fields carry run (id),
 // runbook, params, step, action, duration, result and bounded output.
 // Each change an action makes is recorded the moment it lands, as a
