@@ -6,13 +6,16 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nkeys"
 )
 
 // Names on the server.
@@ -23,6 +26,7 @@ const (
 	PresenceBucket  = "warroom_presence"
 	RolesBucket     = "warroom_roles"
 	PollersBucket   = "warroom_pollers"
+	ApprovalsBucket = "warroom_approvals"
 )
 
 // opTimeout bounds one request to the server: an append that cannot be
@@ -42,6 +46,7 @@ type Options struct {
 	Password  string
 	CredsFile string // a .creds file (JWT and nkey seed)
 	NkeySeed  string // a file holding an nkey seed
+	Seed      string // an nkey seed itself (from the environment), instead of NkeySeed
 	TLSCA     string // a CA bundle to verify the server with
 	Name      string // this responder, as the server's monitoring shows it
 	Replicas  int    // copies of the timeline and buckets when this client creates them (default 1; 3 on a three-node cluster)
@@ -53,6 +58,7 @@ type Client struct {
 	nc       *nats.Conn
 	js       jetstream.JetStream
 	replicas int
+	identity string // who the server knows this client as (see Identity)
 
 	mu      sync.Mutex
 	refused map[string]func(error) // subject → told when the server refuses a publish to it
@@ -62,7 +68,7 @@ type Client struct {
 // error: the client keeps trying in the background, the timeline queues
 // entries meanwhile, and Connected reports false.
 func Dial(o Options) (*Client, error) {
-	c := &Client{replicas: max(o.Replicas, 1), refused: map[string]func(error){}}
+	c := &Client{replicas: max(o.Replicas, 1), refused: map[string]func(error){}, identity: o.Name}
 	opts := []nats.Option{
 		nats.ErrorHandler(c.asyncError),
 		nats.Name(o.Name),
@@ -75,16 +81,25 @@ func Dial(o Options) (*Client, error) {
 	}
 	if o.User != "" {
 		opts = append(opts, nats.UserInfo(o.User, o.Password))
+		c.identity = o.User
 	}
 	if o.CredsFile != "" {
 		opts = append(opts, nats.UserCredentials(o.CredsFile))
 	}
 	if o.NkeySeed != "" {
-		opt, err := nats.NkeyOptionFromSeed(o.NkeySeed)
+		seed, err := os.ReadFile(o.NkeySeed)
 		if err != nil {
 			return nil, fmt.Errorf("team nkey seed: %w", err)
 		}
+		o.Seed = string(seed)
+	}
+	if o.Seed != "" {
+		opt, pub, err := seedOption(o.Seed)
+		if err != nil {
+			return nil, err
+		}
 		opts = append(opts, opt)
+		c.identity = pub
 	}
 	if o.TLSCA != "" {
 		opts = append(opts, nats.RootCAs(o.TLSCA))
@@ -100,6 +115,53 @@ func Dial(o Options) (*Client, error) {
 	}
 	c.nc, c.js = nc, js
 	return c, nil
+}
+
+// seedOption signs the server's challenge with an nkey seed; the public
+// key is the user's name on the server. Errors never quote the seed.
+func seedOption(seed string) (nats.Option, string, error) {
+	kp, err := nkeys.FromSeed([]byte(strings.TrimSpace(seed)))
+	if err != nil {
+		return nil, "", errors.New("team nkey seed: not a valid user seed (SU…)")
+	}
+	pub, err := kp.PublicKey()
+	if err != nil {
+		return nil, "", errors.New("team nkey seed: not a valid user seed (SU…)")
+	}
+	return nats.Nkey(pub, kp.Sign), pub, nil
+}
+
+// Identity is who this client is on the server: the user of its
+// user/password, the public key of its nkey, else the name it gave (a
+// server without --auth takes any name). With an auth file the server
+// lets each responder write only the approval keys of its own identity,
+// so a requester cannot approve as someone else.
+func (c *Client) Identity() string { return c.identity }
+
+// guard runs op, writes to subjects, and turns the server's refusal of
+// one (an observer's credentials) into a *RefusedError at once, instead
+// of a timeout.
+func (c *Client) guard(op func(ctx context.Context) error, subjects ...string) error {
+	ctx, cancel := context.WithTimeoutCause(context.Background(), opTimeout, errors.New("no answer"))
+	defer cancel()
+	var refusal error
+	var mu sync.Mutex
+	for _, subject := range subjects {
+		c.onRefused(subject, func(err error) {
+			mu.Lock()
+			refusal = err
+			mu.Unlock()
+			cancel()
+		})
+		defer c.onRefused(subject, nil)
+	}
+	err := op(ctx)
+	mu.Lock()
+	defer mu.Unlock()
+	if refusal != nil {
+		return refusal
+	}
+	return err
 }
 
 // RefusedError is the server refusing a write for lack of permission:
@@ -232,6 +294,25 @@ func (c *Client) leaseBucket(what, name string, ttl, def time.Duration) (jetstre
 		return nil, 0, fmt.Errorf("team %s: %w", what, err)
 	}
 	return kv, st.TTL(), nil
+}
+
+// untoken is the inverse of token.
+func untoken(s string) string {
+	if s == "=" {
+		return ""
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '=' && i+2 < len(s) {
+			if c, err := strconv.ParseUint(s[i+1:i+3], 16, 8); err == nil {
+				b.WriteByte(byte(c))
+				i += 2
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
 }
 
 // token makes s usable as one token of a subject or a key: letters,

@@ -21,6 +21,7 @@ import (
 // revision is the lease's fencing token: it grows with every renewal and
 // every new holder.
 type Locker struct {
+	c     *Client
 	kv    jetstream.KeyValue
 	lease time.Duration
 	now   func() time.Time
@@ -34,7 +35,7 @@ func (c *Client) Locker(lease time.Duration) (*Locker, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Locker{kv: kv, lease: lease, now: time.Now}, nil
+	return &Locker{c: c, kv: kv, lease: lease, now: time.Now}, nil
 }
 
 // Lease is how long a lock lasts without renewal.
@@ -99,10 +100,22 @@ func (l *Locker) read(ctx context.Context, target string) (runbooks.Holder, uint
 // Acquire takes every target for holder, or none: a target another run
 // holds is refused with a *runbooks.HeldError naming the holder, since
 // when, and when its lease lapses unless renewed. A target this run
-// already holds (same RunID) is taken over.
+// already holds (same RunID) is taken over. An observer's attempt fails
+// at once with the server's *RefusedError.
 func (l *Locker) Acquire(targets []string, holder runbooks.Holder) (*TeamLease, error) {
-	ctx, cancel := opContext()
-	defer cancel()
+	subjects := make([]string, len(targets))
+	for i, t := range targets {
+		subjects[i] = "$KV." + LocksBucket + "." + lockKey(t)
+	}
+	var ls *TeamLease
+	err := l.c.guard(func(ctx context.Context) (err error) {
+		ls, err = l.acquire(ctx, targets, holder)
+		return err
+	}, subjects...)
+	return ls, err
+}
+
+func (l *Locker) acquire(ctx context.Context, targets []string, holder runbooks.Holder) (*TeamLease, error) {
 	now := l.now()
 	ls := &TeamLease{l: l, holder: holder, targets: append([]string(nil), targets...), acquired: now, revs: map[string]uint64{}}
 	for _, t := range targets {
