@@ -29,6 +29,7 @@ type Config struct {
 	AWS        *AWSConfig       `yaml:"aws,omitempty"`
 	HAProxy    *HAProxyConfig   `yaml:"haproxy,omitempty"`
 	ProxySQL   *ProxySQLConfig  `yaml:"proxysql,omitempty"`
+	Team       *TeamConfig      `yaml:"team,omitempty"`
 	Limits     Limits           `yaml:"limits"`
 	Metrics    Metrics          `yaml:"metrics,omitempty"`
 	RunbookDir string           `yaml:"runbook_dir,omitempty"`
@@ -297,6 +298,9 @@ func (c *Config) Secrets() []string {
 	}
 	if c.ProxySQL != nil {
 		all = append(all, c.ProxySQL.Password)
+	}
+	if c.Team != nil {
+		all = append(all, c.Team.Credentials)
 	}
 	var out []string
 	for _, s := range all {

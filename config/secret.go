@@ -107,6 +107,9 @@ func (v *validator) loadSecrets(c *Config) {
 	if p := c.ProxySQL; p != nil {
 		v.proxysqlSecret(p)
 	}
+	if t := c.Team; t != nil {
+		v.teamSecrets(t)
+	}
 	if sl := c.Slack; sl != nil {
 		sl.Token = v.loadSecret(sl.TokenFile, "SLACK_TOKEN", "slack", "token_file")
 		if sl.Token.Value() == "" && sl.TokenFile == "" {

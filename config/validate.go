@@ -96,6 +96,9 @@ func (v *validator) validate(c *Config) {
 	if p := c.ProxySQL; p != nil {
 		v.proxysql(p)
 	}
+	if t := c.Team; t != nil {
+		v.team(t)
+	}
 	v.limits(&c.Limits)
 	for i, pattern := range c.Redact {
 		if _, err := regexp.Compile(pattern); err != nil {
