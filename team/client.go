@@ -47,6 +47,7 @@ type Options struct {
 	CredsFile string // a .creds file (JWT and nkey seed)
 	NkeySeed  string // a file holding an nkey seed
 	Seed      string // an nkey seed itself (from the environment), instead of NkeySeed
+	JWT       string // a user JWT, signed with Seed (a .creds file's content)
 	TLSCA     string // a CA bundle to verify the server with
 	Name      string // this responder, as the server's monitoring shows it
 	Replicas  int    // copies of the timeline and buckets when this client creates them (default 1; 3 on a three-node cluster)
@@ -93,7 +94,14 @@ func Dial(o Options) (*Client, error) {
 		}
 		o.Seed = string(seed)
 	}
-	if o.Seed != "" {
+	if o.JWT != "" {
+		opts = append(opts, nats.UserJWTAndSeed(o.JWT, o.Seed))
+		_, pub, err := seedOption(o.Seed)
+		if err != nil {
+			return nil, err
+		}
+		c.identity = pub
+	} else if o.Seed != "" {
 		opt, pub, err := seedOption(o.Seed)
 		if err != nil {
 			return nil, err
@@ -106,15 +114,60 @@ func Dial(o Options) (*Client, error) {
 	}
 	nc, err := nats.Connect(o.URL, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("team server %s: %w", redactURL(o.URL), err)
+		return nil, fmt.Errorf("team server %s: %w", RedactURL(o.URL), err)
 	}
 	js, err := jetstream.New(nc)
 	if err != nil {
 		nc.Close()
-		return nil, fmt.Errorf("team server %s: %w", redactURL(o.URL), err)
+		return nil, fmt.Errorf("team server %s: %w", RedactURL(o.URL), err)
 	}
 	c.nc, c.js = nc, js
 	return c, nil
+}
+
+// SetCredentials fills o from credentials as a team configuration holds
+// them: a .creds file's content (a user JWT and its nkey seed), an nkey
+// seed (SU…), or user:password on one line. Errors never quote them.
+func (o *Options) SetCredentials(text string) error {
+	text = strings.TrimSpace(text)
+	switch {
+	case text == "":
+		return nil
+	case strings.Contains(text, "BEGIN NATS USER JWT"):
+		jwt, err := nkeys.ParseDecoratedJWT([]byte(text))
+		if err != nil {
+			return errors.New("team credentials: the .creds content has no readable user JWT")
+		}
+		kp, err := nkeys.ParseDecoratedNKey([]byte(text))
+		if err != nil {
+			return errors.New("team credentials: the .creds content has no readable nkey seed")
+		}
+		seed, err := kp.Seed()
+		if err != nil {
+			return errors.New("team credentials: the .creds content has no readable nkey seed")
+		}
+		o.JWT, o.Seed = jwt, string(seed)
+	case strings.HasPrefix(text, "SU") && !strings.ContainsAny(text, ": \n"):
+		o.Seed = text
+	default:
+		user, password, ok := strings.Cut(text, ":")
+		if !ok || user == "" || password == "" || strings.Contains(text, "\n") {
+			return errors.New("team credentials: want a .creds file, an nkey seed (SU…) or user:password on one line")
+		}
+		o.User, o.Password = user, password
+	}
+	return nil
+}
+
+// Secrets are the parts of o's credentials that must never be shown.
+func (o Options) Secrets() []string {
+	var out []string
+	for _, s := range []string{o.Password, o.Seed, o.JWT} {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // seedOption signs the server's challenge with an nkey seed; the public
@@ -212,8 +265,8 @@ func (c *Client) Connected() bool { return c.nc.IsConnected() }
 // Close closes the connection.
 func (c *Client) Close() { c.nc.Close() }
 
-// redactURL drops user information from a server URL list.
-func redactURL(u string) string {
+// RedactURL drops user information from a server URL list, for messages.
+func RedactURL(u string) string {
 	parts := strings.Split(u, ",")
 	for i, p := range parts {
 		if at := strings.LastIndex(p, "@"); at >= 0 {

@@ -685,20 +685,27 @@ func (t *Timeline) Verify() error {
 // the chain. Problems are returned as a *timeline.CorruptError along with
 // the whole entries.
 func (t *Timeline) ReadAll(ctx context.Context) ([]timeline.Entry, error) {
+	return t.c.ReadIncident(ctx, t.incident)
+}
+
+// ReadIncident reads every line of incident's shared timeline, as
+// ReadAll does, without opening it (no journal).
+func (c *Client) ReadIncident(ctx context.Context, incident string) ([]timeline.Entry, error) {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	s, err := t.bind(ctx)
+	subject := timelineSubject + token(incident)
+	s, err := c.ensureStream(ctx)
 	if err != nil {
 		return nil, err
 	}
-	last, err := s.GetLastMsgForSubject(ctx, t.subject)
+	last, err := s.GetLastMsgForSubject(ctx, subject)
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	cons, err := s.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{t.subject}})
+	cons, err := s.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject}})
 	if err != nil {
 		return nil, err
 	}
@@ -723,7 +730,7 @@ func (t *Timeline) ReadAll(ctx context.Context) ([]timeline.Entry, error) {
 			data.WriteByte('\n')
 		}
 	}
-	return timeline.ReadLines(t.name(), data.Bytes(), timeline.Link{})
+	return timeline.ReadLines("team timeline "+incident, data.Bytes(), timeline.Link{})
 }
 
 // Close stops following the server and closes the journal; entries still

@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/warroomhq/warroom/team"
 	"github.com/warroomhq/warroom/timeline"
 	"github.com/warroomhq/warroom/timeline/export"
 )
@@ -61,7 +62,17 @@ func timelineListCommand(g *globalFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			incidents, err := timeline.ListIncidents(dir)
+			ts, _, err := verbTeam(g)
+			if err != nil {
+				return err
+			}
+			var incidents []timeline.Incident
+			if ts != nil {
+				dir = team.RedactURL(ts.opts.URL)
+				incidents, err = listShared(ts)
+			} else {
+				incidents, err = timeline.ListIncidents(dir)
+			}
 			if err != nil {
 				return err
 			}
@@ -187,13 +198,16 @@ new text), time (--to is the new time), hide, unhide, star, unstar, or erase
 			if e.Fields, err = parseFields(fields); err != nil {
 				return &usageError{err: err, cmd: cmd}
 			}
-			redactor, err := configuredRedactor(g)
+			ts, redactor, err := verbTeam(g)
 			if err != nil {
 				return err
 			}
 			dir, err := g.stateDir()
 			if err != nil {
 				return err
+			}
+			if ts != nil {
+				return appendShared(cmd.OutOrStdout(), ts, dir, incident, e, redactor)
 			}
 			store, err := timeline.OpenIncident(dir, incident, timeline.Options{Redactor: redactor})
 			if err != nil {
@@ -230,19 +244,6 @@ new text), time (--to is the new time), hide, unhide, star, unstar, or erase
 	return cmd
 }
 
-// configuredRedactor scrubs the secrets of the configuration, if there is
-// one, as the war-room does; without one, the built-in patterns.
-func configuredRedactor(g *globalFlags) (*timeline.Redactor, error) {
-	cfg, err := configured(g)
-	if err != nil {
-		return nil, err
-	}
-	if cfg == nil {
-		return timeline.NewRedactor(nil, nil)
-	}
-	return timeline.NewRedactor(cfg.Secrets(), cfg.Redact)
-}
-
 func parseFields(kvs []string) (map[string]string, error) {
 	if len(kvs) == 0 {
 		return nil, nil
@@ -265,6 +266,13 @@ func timelineVerifyCommand(g *globalFlags) *cobra.Command {
 		Short: "Check that no entry was changed, removed or reordered; exits non-zero and says where if one was",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			ts, redactor, err := verbTeam(g)
+			if err != nil {
+				return err
+			}
+			if ts != nil {
+				return verifyShared(cmd.OutOrStdout(), cmd.ErrOrStderr(), g, ts, incident, redactor)
+			}
 			path, err := incidentPath(g, incident)
 			if err != nil {
 				return err
@@ -409,6 +417,18 @@ func readIncident(cmd *cobra.Command, g *globalFlags, incident, tz string, w exp
 		if opts.Until, err = export.ParseTime(w.until, loc); err != nil {
 			return nil, opts, usageErrorf(cmd, "--until: %w", err)
 		}
+	}
+	ts, redactor, err := verbTeam(g)
+	if err != nil {
+		return nil, opts, err
+	}
+	if ts != nil {
+		dir, err := g.stateDir()
+		if err != nil {
+			return nil, opts, err
+		}
+		entries, err := readShared(ts, dir, incident, redactor)
+		return entries, opts, err
 	}
 	path, err := incidentPath(g, incident)
 	if err != nil {
