@@ -59,11 +59,13 @@ type StatusChanged struct {
 
 // Record is a happening for the timeline: an alert that fired, a chat line,
 // a fleet change, a runbook step, a note. Occurred is the source's own time.
+// It is the one record vocabulary of the program: the timeline's Entry is a
+// Record plus its place in the chain.
 type Record struct {
 	ID       string // set by the store when it is persisted
 	Occurred time.Time
 	Source   string
-	Kind     string // alert.triggered, chat.message, fleet.change, source.status, drift, runbook.step, note, ...
+	Kind     string // one of the constants of kinds.go
 	// Fields carry structured detail. Shared keys: "alert" (the alert's
 	// id, on every alert.* record), "ts" (a chat message's id),
 	// "instance", "group".
@@ -71,19 +73,31 @@ type Record struct {
 	Text   string
 	Fields map[string]string
 	Links  []string
-	// Amends is set on a record that changes how an earlier one reads
-	// (Kind "amend"): the record is never rewritten, the amendment is
-	// appended after it.
-	Amends *Amendment
-}
 
-// Amendment says which record an amend record changes, and how: Op is
-// text, time, hide, unhide, star, unstar or erase; To is the corrected
-// time for a time amendment.
-type Amendment struct {
+	// An amendment (Kind KindAmend) changes how the earlier record Target
+	// reads, as Op (one of the Op constants) says; To is the corrected
+	// time of an OpTime amendment. The record amended is never rewritten:
+	// the amendment is appended after it.
 	Target string
 	Op     string
 	To     time.Time
+}
+
+// IsAmendment reports whether r changes how an earlier record reads.
+func (r Record) IsAmendment() bool { return r.Kind == KindAmend }
+
+// Amend returns an amendment of the record with ID target; fill in Text
+// (OpText) or To (OpTime), Source and Actor before recording it.
+func Amend(target, op string) Record {
+	return Record{Kind: KindAmend, Target: target, Op: op}
+}
+
+// RecordsStored carries records that are durable already: what other
+// processes appended to the timeline (`warroom timeline append` from a
+// script, another responder). The pump delivers them in the batch without
+// persisting them again.
+type RecordsStored struct {
+	Records []Record
 }
 
 func (AlertsSnapshot) event()   {}
@@ -92,6 +106,7 @@ func (BackendsSnapshot) event() {}
 func (ChatPosted) event()       {}
 func (StatusChanged) event()    {}
 func (Record) event()           {}
+func (RecordsStored) event()    {}
 
 // Publisher accepts events from sources. Publish must not block for long;
 // the pump coalesces bursts.

@@ -23,11 +23,36 @@ type Batch struct {
 	// PersistErr is set when the records could not be made durable; the
 	// screen must say so loudly rather than show them as saved.
 	PersistErr error
+
+	// Stored are records other processes made durable (RecordsStored),
+	// in timeline order; they were not persisted again, and PersistErr
+	// does not concern them.
+	Stored []Record
+
+	// Steps are runbook step states, in the order they changed; RunsEnded
+	// the runs that ended, each after its last step state.
+	Steps     []StepState
+	RunsEnded []RunEnded
+
+	// Derived facts, computed once in the pump from the snapshots:
+	//
+	// Drift is every slot-drift finding as of this batch; DriftChecked
+	// says it was computed (a batch with fresh fleet or HAProxy data),
+	// so an empty Drift then means no drift.
+	Drift        []DriftFinding
+	DriftChecked bool
+	// NewCritical are the alerts first seen, triggered and critical, in
+	// this batch (a restart's replay of alerts seen before included: the
+	// screen's toast and bell follow it).
+	NewCritical []Alert
+	// Odd-one-out findings travel in the snapshots themselves
+	// (Backend.OddOneOut, Proxy.OddOneOut), marked by their source.
 }
 
 func (b *Batch) empty() bool {
 	return len(b.Alerts) == 0 && len(b.Fleet) == 0 && len(b.Backends) == 0 &&
-		len(b.Status) == 0 && len(b.Chat) == 0 && len(b.Records) == 0 && len(b.Samples) == 0
+		len(b.Status) == 0 && len(b.Chat) == 0 && len(b.Records) == 0 && len(b.Samples) == 0 &&
+		len(b.Stored) == 0 && len(b.Steps) == 0 && len(b.RunsEnded) == 0 && !b.DriftChecked && len(b.NewCritical) == 0
 }
 
 // add folds one event into the batch.
@@ -37,16 +62,17 @@ func (b *Batch) add(e Event) {
 		if b.Alerts == nil {
 			b.Alerts = map[string][]Alert{}
 		}
-		b.Alerts[e.Source] = e.Alerts
+		b.Alerts[e.Source] = stamped(e.Alerts, func(a *Alert) { a.Source = e.Source })
 	case FleetSnapshot:
 		if b.Fleet == nil {
 			b.Fleet = map[string][]Group{}
 		}
-		b.Fleet[e.Source] = e.Groups
+		b.Fleet[e.Source] = stamped(e.Groups, func(g *Group) { g.Source = e.Source })
 	case BackendsSnapshot:
 		if b.Backends == nil {
 			b.Backends = map[string]BackendsSnapshot{}
 		}
+		e.Backends = stamped(e.Backends, func(be *Backend) { be.Source = e.Source })
 		b.Backends[e.Source] = e
 	case StatusChanged:
 		if b.Status == nil {
@@ -54,12 +80,32 @@ func (b *Batch) add(e Event) {
 		}
 		b.Status[e.Status.Source] = e.Status
 	case ChatPosted:
-		b.Chat = append(b.Chat, e.Messages...)
+		b.Chat = append(b.Chat, stamped(e.Messages, func(m *Message) { m.Source = e.Source })...)
 	case Record:
 		b.Records = append(b.Records, e)
+	case RecordsStored:
+		b.Stored = append(b.Stored, e.Records...)
+	case StepState:
+		b.Steps = append(b.Steps, e)
+	case RunEnded:
+		b.RunsEnded = append(b.RunsEnded, e)
 	case SamplesTaken:
 		b.Samples = append(b.Samples, e.Samples...)
 	}
+}
+
+// stamped is a copy of items with their source set: published slices are
+// never modified (events are immutable once published).
+func stamped[T any](items []T, set func(*T)) []T {
+	if items == nil {
+		return nil
+	}
+	out := make([]T, len(items))
+	for i := range items {
+		out[i] = items[i]
+		set(&out[i])
+	}
+	return out
 }
 
 // PumpOptions wires the pump to the timeline and the screen.

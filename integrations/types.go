@@ -47,6 +47,7 @@ const (
 
 // Alert is one paging alert (a PagerDuty incident, or a drill alert).
 type Alert struct {
+	Source    string // the source that reported it (the pump sets it from the snapshot)
 	ID        string
 	Service   string
 	Severity  Severity
@@ -92,6 +93,7 @@ func (a ScalingActivity) Reason() string {
 
 // Group is an Auto Scaling group.
 type Group struct {
+	Source      string // the source that reported it (the pump sets it from the snapshot)
 	Name        string
 	Desired     int
 	Min         int
@@ -137,6 +139,7 @@ const (
 
 // Backend is one server line of one HAProxy backend on one HAProxy instance.
 type Backend struct {
+	Source   string // the source that reported it (the pump sets it from the snapshot)
 	Instance string // the HAProxy process (for example edge-1)
 	Backend  string
 	Server   string
@@ -201,6 +204,7 @@ func (p Proxy) Target() string {
 
 // Message is one chat line in the incident channel.
 type Message struct {
+	Source   string // the source that reported it (the pump sets it from the event)
 	ID       string // the chat service's id (Slack's ts)
 	Channel  string
 	User     string // display name, resolved

@@ -122,15 +122,7 @@ type StepPlan struct {
 
 // Result is what an action did: a one-line summary, bounded output, and
 // structured fields for the timeline.
-type Result struct {
-	Summary string
-	Output  string
-	Fields  map[string]string
-	// Cut names what the action was doing when it was stopped or failed
-	// midway ("the wait for in-service"), so the run's record can say that
-	// only this was cancelled and what it had changed stays.
-	Cut string
-}
+type Result = integrations.StepResult
 
 // Call is what an action's Plan and Execute receive.
 type Call struct {

@@ -79,43 +79,28 @@ func (o RunOptions) now() time.Time {
 	return time.Now()
 }
 
-// RunStatus is how a run ended.
-type RunStatus string
-
-const (
-	RunDone    RunStatus = "done"
-	RunDryRun  RunStatus = "dry-run"
-	RunFailed  RunStatus = "failed"
-	RunAborted RunStatus = "aborted"
-	RunRefused RunStatus = "refused" // not confirmed, checks failed, or a target is locked
+// A run's states are domain types, so that its progress travels in the
+// pump's batch like every other event (see integrations/runs.go).
+type (
+	RunStatus  = integrations.RunStatus
+	StepStatus = integrations.StepStatus
+	StepState  = integrations.StepState
 )
 
-// StepStatus is where a step is.
-type StepStatus string
-
 const (
-	StepPending StepStatus = "pending"
-	StepRunning StepStatus = "running"
-	StepDone    StepStatus = "done"
-	StepFailed  StepStatus = "failed"
-	StepAborted StepStatus = "aborted" // stopped by the user mid-step
-	StepSkipped StepStatus = "skipped" // dry run, or not reached after a halt or abort
-)
+	RunDone    = integrations.RunDone
+	RunDryRun  = integrations.RunDryRun
+	RunFailed  = integrations.RunFailed
+	RunAborted = integrations.RunAborted
+	RunRefused = integrations.RunRefused
 
-// StepState is one step's state, as Progress and the Report give it.
-type StepState struct {
-	RunID   string
-	Index   int // from 1
-	Name    string
-	Action  string
-	Mutates bool
-	Status  StepStatus
-	Started time.Time
-	Elapsed time.Duration // so far while running; total once ended
-	Message string        // the action's latest progress, or why it was skipped
-	Result  Result
-	Err     string
-}
+	StepPending = integrations.StepPending
+	StepRunning = integrations.StepRunning
+	StepDone    = integrations.StepDone
+	StepFailed  = integrations.StepFailed
+	StepAborted = integrations.StepAborted
+	StepSkipped = integrations.StepSkipped
+)
 
 // Report is how a run went.
 type Report struct {

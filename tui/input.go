@@ -153,8 +153,7 @@ func (m Model) updateKeys(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		if row.starred {
 			op = "unstar"
 		}
-		return m, m.saveRecord(inputNone, integrations.Record{Kind: "amend", Text: op,
-			Amends: &integrations.Amendment{Target: row.rec.ID, Op: op}})
+		return m, m.saveRecord(inputNone, integrations.Record{Kind: "amend", Text: op, Target: row.rec.ID, Op: op})
 	case (m.focus == paneTimeline || m.focus == paneChat) && key.Matches(msg, k.FollowUp):
 		return m.followUp()
 	case m.focus == paneTimeline && key.Matches(msg, k.Edit):
@@ -347,8 +346,7 @@ func (m Model) submitInput() (tea.Model, tea.Cmd) {
 			return chatPostedMsg{text: text, since: since, err: err}
 		}
 	case inputEdit:
-		return m, m.saveRecord(kind, integrations.Record{Kind: "amend", Text: text,
-			Amends: &integrations.Amendment{Target: m.editTarget, Op: "text"}})
+		return m, m.saveRecord(kind, integrations.Record{Kind: "amend", Text: text, Target: m.editTarget, Op: "text"})
 	case inputDecision:
 		return m, m.saveRecord(kind, integrations.Record{Kind: "decision", Text: text})
 	case inputMark:

@@ -45,17 +45,17 @@ func TestTimelineKeyEventsOnly(t *testing.T) {
 	p.add([]integrations.Record{
 		{ID: "e9", Occurred: at("07:17"), Kind: "note", Actor: "bob", Text: "the provisioner lock is held since Friday"}, // late
 		{ID: "e10", Occurred: at("07:31"), Kind: "fleet.change", Text: "web: desired 12 → 4"},
-		{ID: "s1", Occurred: at("07:32"), Kind: "amend", Text: "star", Amends: &integrations.Amendment{Target: "e4", Op: "star"}},
+		{ID: "s1", Occurred: at("07:32"), Kind: "amend", Text: "star", Target: "e4", Op: "star"},
 	}, false)
 	if got, want := listedIDs(&p), "e1 e2 e9 e3 e4 e5 e6 e7 e8"; got != want {
 		t.Fatalf("after more entries and a star: %q, want %q", got, want)
 	}
-	p.add([]integrations.Record{{ID: "s2", Occurred: at("07:33"), Kind: "amend", Text: "unstar", Amends: &integrations.Amendment{Target: "e4", Op: "unstar"}}}, false)
+	p.add([]integrations.Record{{ID: "s2", Occurred: at("07:33"), Kind: "amend", Text: "unstar", Target: "e4", Op: "unstar"}}, false)
 	if got, want := listedIDs(&p), "e1 e2 e9 e3 e5 e6 e7 e8"; got != want {
 		t.Fatalf("after the unstar: %q, want %q", got, want)
 	}
 	p.list.cursor, p.list.follow = 4, false // on e5, read back from the newest
-	p.add([]integrations.Record{{ID: "s3", Occurred: at("07:34"), Kind: "amend", Text: "star", Amends: &integrations.Amendment{Target: "e4", Op: "star"}}}, false)
+	p.add([]integrations.Record{{ID: "s3", Occurred: at("07:34"), Kind: "amend", Text: "star", Target: "e4", Op: "star"}}, false)
 	if row, _ := p.selected(); row.rec.ID != "e5" {
 		t.Fatalf("a star above the cursor moved it to %s, want it kept on e5", row.rec.ID)
 	}

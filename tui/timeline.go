@@ -53,7 +53,7 @@ func (p *timelinePane) add(recs []integrations.Record, unsaved bool) {
 	var fresh []int // rows to place in order: the new ones, and any whose time an amendment moved
 	for _, r := range recs {
 		r.Text, r.Actor = oneLine(r.Text), oneLine(r.Actor)
-		if r.Amends != nil {
+		if r.IsAmendment() {
 			if moved, ok := p.amend(r, from); ok {
 				fresh = append(fresh, moved)
 			}
@@ -178,31 +178,31 @@ func (p *timelinePane) unplace(i int) bool {
 // amendment moves its target: it reports the row to place again when the
 // target was in order (rows before placed are, unless moved already).
 func (p *timelinePane) amend(r integrations.Record, placed int) (moved int, ok bool) {
-	i, found := p.byID[r.Amends.Target]
+	i, found := p.byID[r.Target]
 	if !found {
 		return 0, false
 	}
 	row := &p.rows[i]
-	switch r.Amends.Op {
+	switch r.Op {
 	case "text":
 		row.rec.Text, row.edited = r.Text, true
 	case "time":
 		if i < placed && p.unplace(i) {
 			moved, ok = i, true
 		}
-		row.rec.Occurred, row.edited = r.Amends.To, true
+		row.rec.Occurred, row.edited = r.To, true
 		if id := row.rec.Fields["alert"]; id != "" {
 			slices.SortFunc(p.byAlert[id], p.compare)
 		}
 		slices.SortFunc(p.keyRows, p.compare)
 	case "star", "unstar":
 		was := isKeyEvent(*row)
-		row.starred = r.Amends.Op == "star"
+		row.starred = r.Op == "star"
 		if now := isKeyEvent(*row); now != was {
 			p.keyChanged(i, now, placed)
 		}
 	case "hide", "unhide":
-		row.hidden = r.Amends.Op == "hide"
+		row.hidden = r.Op == "hide"
 	case "erase":
 		row.rec.Text, row.rec.Fields, row.edited = "[erased]", nil, true
 	}
@@ -388,8 +388,8 @@ func timelineLine(st Styles, row timelineRow, now time.Time) string {
 	switch {
 	case r.Kind == "note" || r.Kind == "decision" || strings.HasPrefix(r.Kind, "incident."):
 		text = st.PaneTitle.Render("✎ "+r.Actor+": ") + text
-	case r.Amends != nil:
-		text = fmt.Sprintf("%s %s %s: %s", r.Actor, r.Amends.Op, r.Amends.Target, text)
+	case r.IsAmendment():
+		text = fmt.Sprintf("%s %s %s: %s", r.Actor, r.Op, r.Target, text)
 	case r.Actor != "":
 		text = r.Actor + ": " + text
 	}

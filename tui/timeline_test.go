@@ -37,10 +37,10 @@ func TestTimelineJumpStarEditDecide(t *testing.T) {
 		t.Fatalf("store got %d entries, want star, edit and decision: %+v", len(store.recs), store.recs)
 	}
 	star, edit, decision := store.recs[0], store.recs[1], store.recs[2]
-	if star.Amends == nil || star.Amends.Op != "star" || star.Amends.Target != "e31" {
+	if !star.IsAmendment() || star.Op != "star" || star.Target != "e31" {
 		t.Errorf("star = %+v, want a star amendment of e31 (07:15:30)", star)
 	}
-	if edit.Amends == nil || edit.Amends.Op != "text" || edit.Amends.Target != "e31" || edit.Text != "retried launch by hand" {
+	if !edit.IsAmendment() || edit.Op != "text" || edit.Target != "e31" || edit.Text != "retried launch by hand" {
 		t.Errorf("edit = %+v", edit)
 	}
 	if decision.Kind != "decision" || decision.Actor != "dana" || decision.Text != "throttle free tier at 30%" {
@@ -75,7 +75,7 @@ func TestJumpParsesTimesOfDayAndDates(t *testing.T) {
 func TestAmendmentForUnknownEntryIsShownNotApplied(t *testing.T) {
 	p := newTimelinePane()
 	p.add(fixtureRecords(2), false)
-	p.add([]integrations.Record{{ID: "x", Kind: "amend", Text: "new", Amends: &integrations.Amendment{Target: "nope", Op: "text"}}}, false)
+	p.add([]integrations.Record{{ID: "x", Kind: "amend", Text: "new", Target: "nope", Op: "text"}}, false)
 	if len(p.rows) != 3 || p.rows[0].edited || p.rows[1].edited {
 		t.Fatalf("rows %+v", p.rows)
 	}
@@ -175,7 +175,7 @@ func TestTimelineFilterAndCursorFollowEntriesIntoPlace(t *testing.T) {
 		t.Errorf("after a late entry the cursor is on %s, want e6", row.rec.ID)
 	}
 	moved := integrations.Record{ID: "e13", Occurred: at("07:16"), Kind: "amend", Text: "it was earlier",
-		Amends: &integrations.Amendment{Target: "e10", Op: "time", To: at("07:14").Add(30 * time.Second)}}
+		Target: "e10", Op: "time", To: at("07:14").Add(30 * time.Second)}
 	p.add([]integrations.Record{moved}, false)
 	if got, want := listedIDs(&p), "e11 e10 e2 e6"; got != want {
 		t.Errorf("filtered after e10's time was corrected to 07:14:30: %s, want %s", got, want)

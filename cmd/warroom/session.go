@@ -392,8 +392,8 @@ func recordOne(store *timeline.Store, r integrations.Record) (integrations.Recor
 func toEntry(r integrations.Record) timeline.Entry {
 	e := timeline.Entry{Occurred: r.Occurred, Source: r.Source, Kind: r.Kind, Actor: r.Actor,
 		Text: r.Text, Fields: r.Fields, Links: r.Links}
-	if a := r.Amends; a != nil {
-		e.Kind, e.Target, e.Op, e.To = timeline.KindAmend, a.Target, a.Op, a.To
+	if r.IsAmendment() {
+		e.Target, e.Op, e.To = r.Target, r.Op, r.To
 	}
 	return e
 }
@@ -403,7 +403,7 @@ func fromEntry(e timeline.Entry) integrations.Record {
 	r := integrations.Record{ID: e.ID, Occurred: e.Occurred, Source: e.Source, Kind: e.Kind, Actor: e.Actor,
 		Text: e.Text, Fields: e.Fields, Links: e.Links}
 	if e.Kind == timeline.KindAmend {
-		r.Amends = &integrations.Amendment{Target: e.Target, Op: e.Op, To: e.To}
+		r.Target, r.Op, r.To = e.Target, e.Op, e.To
 	}
 	return r
 }

@@ -16,43 +16,12 @@ import (
 	"github.com/warroomhq/warroom/integrations"
 )
 
-// Binding says which HAProxy backend serves an Auto Scaling group.
-type Binding struct {
-	Group    string
-	Instance string // HAProxy instance
-	Backend  string
-	Port     int // the port servers must use; 0 = any
-}
-
-func (b Binding) String() string {
-	return fmt.Sprintf("%s ↔ %s/%s", b.Group, b.Instance, b.Backend)
-}
-
-// Finding is one binding whose backend and group disagree.
-type Finding struct {
-	Binding Binding
-	// DeadSlots are servers in rotation ("server addr") whose address no
-	// in-service instance of the group has.
-	DeadSlots []string
-	// Missing are in-service instances ("id addr") that no server points at.
-	Missing []string
-	// FreeSlots counts servers in maintenance that point at no in-service
-	// instance (an empty server-template slot, or one a sync freed):
-	// where missing instances could be placed.
-	FreeSlots int
-}
-
-// Text is the one-line description used on the Fleet pane and the timeline.
-func (f Finding) Text() string {
-	dead, missing := "none", "none"
-	if len(f.DeadSlots) > 0 {
-		dead = strings.Join(f.DeadSlots, ", ")
-	}
-	if len(f.Missing) > 0 {
-		missing = strings.Join(f.Missing, ", ")
-	}
-	return fmt.Sprintf("slot drift %s: dead slots %s; missing %s; %d free slots", f.Binding, dead, missing, f.FreeSlots)
-}
+// Bindings and findings are domain types: the pump delivers the findings
+// in its batch (integrations.Batch.Drift).
+type (
+	Binding = integrations.DriftBinding
+	Finding = integrations.DriftFinding
+)
 
 // Compare checks every binding. A binding whose group or backend is absent
 // from the data gives no finding: no data is not drift (the source's own

@@ -1,0 +1,119 @@
+// Package api is the one narrow interface the front ends (the screen and
+// the command line) use to talk to the application: record, plan a
+// runbook, start and abort a run, act on an alert by its source, post to
+// the incident channel, and ask what each source can do.
+//
+// It imports the domain types (integrations), the runbook plan types
+// (runbooks) and the standard library only, never an adapter, a store or
+// an SDK, so a front end that depends on it depends on none of them.
+//
+// Everything the application observes reaches a front end through one
+// road: the pump's integrations.Batch, handed to the front end's Deliver
+// function (program.Send for the screen). That covers the sources'
+// snapshots and records, derived facts (drift, new critical alerts),
+// runbook progress (Batch.Steps, Batch.RunsEnded) and what other
+// processes appended to the timeline (Batch.Stored).
+package api
+
+import (
+	"context"
+	"time"
+
+	"github.com/warroomhq/warroom/integrations"
+	"github.com/warroomhq/warroom/runbooks"
+)
+
+// App is the application as a front end sees it. Every method may block
+// on a service or the disk: the screen calls them from commands, never
+// from Update or View. Errors never carry secrets.
+type App interface {
+	// Info is what the session is about; it does not change once opened.
+	Info() Info
+
+	// Record makes r durable on the incident's timeline and returns it as
+	// stored: redacted, with its ID. The record also reaches every front
+	// end in a batch, as any other.
+	Record(ctx context.Context, r integrations.Record) (integrations.Record, error)
+
+	// Runbooks is the catalog the session loaded.
+	Runbooks() RunbookInfo
+	// Plan resolves params (name → text, as a form or the command line
+	// gives them) and plans the runbook by reads only.
+	Plan(ctx context.Context, rb *runbooks.Runbook, params map[string]string) (*runbooks.Plan, error)
+	// Start runs a plan in the application and returns at once with the
+	// run's ID; its step states and its end arrive in the batches
+	// (Batch.Steps, Batch.RunsEnded, matched by RunID), its records on
+	// the timeline. A run outlives the front end that started it only
+	// until the session closes, which aborts it and waits for it to wind
+	// down.
+	Start(plan *runbooks.Plan, o StartOptions) (runID string, err error)
+	// Abort stops a run: its running step gets its grace to wind down, no
+	// further step starts. cause is recorded as why. Aborting a run that
+	// has ended does nothing.
+	Abort(runID string, cause error)
+
+	// Can reports whether source can make change c; source "" asks
+	// whether any source can (to show or hide a key).
+	Can(source string, c integrations.Capability) bool
+	// Acknowledge, Resolve and ReadAlert act on alert id at its own
+	// source (Alert.Source). ReadAlert reads the alert back as its source
+	// holds it now: a change whose answer never came is settled by it.
+	Acknowledge(ctx context.Context, source, id string) error
+	Resolve(ctx context.Context, source, id string) error
+	ReadAlert(ctx context.Context, source, id string) (integrations.Alert, error)
+	// Post writes to the incident channel; FindPosted looks for text
+	// posted there at or after since (found false: none; err: the channel
+	// could not be read, the outcome is unknown). FindPosted needs
+	// CanReadChat.
+	Post(ctx context.Context, text, threadID string) (integrations.Message, error)
+	FindPosted(ctx context.Context, text string, since time.Time) (m integrations.Message, found bool, err error)
+
+	// Redact scrubs secrets from text with the timeline's own redactor,
+	// for anything shown that did not come through a batch.
+	Redact(text string) string
+}
+
+// Info says what a session watches. Panes maps each feed (a pane of the
+// screen) to the sources that fill it, as the sources declared: a pane's
+// staleness mark reads the status (Batch.Status) of exactly these.
+type Info struct {
+	Title         string
+	IncidentStart time.Time
+	Drill         bool
+	Notice        string // one line under the header in a drill
+	User          string // who is at the keyboard
+	// Clock is the incident's clock: the drill's scenario time, or the
+	// wall clock.
+	Clock func() time.Time
+	Panes map[integrations.Feed][]string
+	// MainTarget is the frontend or backend the header's figure and the
+	// chart measure; empty: the busiest backend.
+	MainTarget string
+	// History is the series measured before the session opened (after a
+	// restart), in time order.
+	History []integrations.Sample
+	// Unfinished says what each run a crash or a dropped connection left
+	// unfinished left behind, found on opening.
+	Unfinished []string
+}
+
+// RunbookInfo is the loaded runbook catalog.
+type RunbookInfo struct {
+	Catalog *runbooks.Catalog
+	Limits  runbooks.Limits
+	// Skipped says which of the user's runbooks could not be loaded and
+	// why.
+	Skipped []string
+}
+
+// StartOptions say how a plan runs.
+type StartOptions struct {
+	// DryRun re-checks the preconditions and reports every step skipped.
+	DryRun bool
+	// Typed is what the user typed back to confirm a dangerous plan
+	// (Plan.ConfirmText). Start is the confirmation: a front end calls it
+	// only once the user has said yes.
+	Typed string
+	// Actor is who runs it, for the records; "" means the session's user.
+	Actor string
+}

@@ -1,0 +1,85 @@
+package integrations
+
+// Record kinds, declared once for the whole program: the timeline, the
+// runbook executor, the ledger, the exports, the drill, the adapters and
+// both front ends name a record's kind with these constants only.
+const (
+	// Alerts, as their source reports them (fields: alert, ...).
+	KindAlertTriggered    = "alert.triggered"
+	KindAlertAcknowledged = "alert.acknowledged"
+	KindAlertResolved     = "alert.resolved"
+	KindAlertEscalated    = "alert.escalated"
+	KindAlertAssigned     = "alert.assigned"
+	KindAlertNote         = "alert.note"
+	KindAlertLog          = "alert.log"
+	// KindAlertPrefix starts the kind of every alert record.
+	KindAlertPrefix = "alert."
+
+	KindChatMessage  = "chat.message" // fields: ts
+	KindFleetChange  = "fleet.change" // fields: group, change, instance, activity, status, ...
+	KindHostChange   = "host.change"
+	KindSourceStatus = "source.status"
+
+	// Derived in the pump from fresh snapshots and samples.
+	KindDrift             = "drift"
+	KindDriftCleared      = "drift.cleared"
+	KindOddOne            = "oddone"
+	KindOddOneCleared     = "oddone.cleared"
+	KindEffect            = "effect"         // what an action did to the measured series (fields: of)
+	KindActionChecked     = "action.checked" // a follow-up ticked off in the retrospective draft
+	KindSessionOpened     = "session.opened"
+	KindRunbookLoad       = "runbook.load"       // a runbook file that could not be loaded
+	KindTimelineRecovered = "timeline.recovered" // the store truncated a torn last line
+
+	// Typed by the responder.
+	KindNote     = "note"
+	KindDecision = "decision"
+	// Explicit key times of the incident, recorded by the responder when
+	// they are known (often after the fact, with Occurred set accordingly).
+	KindIncidentStarted      = "incident.started"
+	KindIncidentDetected     = "incident.detected"
+	KindIncidentAcknowledged = "incident.acknowledged"
+	KindIncidentMitigated    = "incident.mitigated"
+	KindIncidentResolved     = "incident.resolved"
+	KindIncidentPrefix       = "incident."
+
+	// A runbook run, in the order it happens. The ledger of changes in
+	// force reads them.
+	KindRunbookRequested    = "runbook.requested"
+	KindRunbookPlan         = "runbook.plan"
+	KindRunbookConfirmed    = "runbook.confirmed"
+	KindRunbookStepStart    = "runbook.step.start"
+	KindRunbookStepProgress = "runbook.step.progress"
+	KindRunbookStepEnd      = "runbook.step.end"
+	KindRunbookAbort        = "runbook.abort"
+	KindRunbookFailed       = "runbook.failed"
+	KindRunbookDone         = "runbook.done"
+	// KindRunbookUnfinished reports a run that a crash or a dropped
+	// connection left without an end; its fields name the run.
+	KindRunbookUnfinished = "runbook.unfinished"
+	// KindRunbookPrefix starts the kind of every runbook record.
+	KindRunbookPrefix = "runbook."
+
+	// KindAmend changes how an earlier record reads (see Record.Op).
+	KindAmend = "amend"
+)
+
+// Amendment operations (Record.Op of a KindAmend record).
+const (
+	OpText   = "text"   // the target now reads Text
+	OpTime   = "time"   // the target now happened at To
+	OpHide   = "hide"   // the target is hidden from views and exports (Text: why)
+	OpUnhide = "unhide" // the target is shown again
+	OpStar   = "star"   // the target is starred (Text: optional comment)
+	OpUnstar = "unstar" // the star is removed
+	// OpErase removes the target's text, fields and links from the file
+	// and shows a placeholder in every view and export: for content that
+	// slipped past redaction (Text: why).
+	OpErase = "erase"
+)
+
+// Source names of the records warroom itself makes.
+const (
+	SourceWarroom = "warroom" // the session: opened, notes typed at the screen, its own troubles
+	SourceRunbook = "runbook" // every record a runbook run emits
+)
