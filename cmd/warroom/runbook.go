@@ -27,7 +27,8 @@ func runbookCommand(g *globalFlags) *cobra.Command {
 		Long: "Runbooks are YAML files of typed parameters and ordered steps. The built-ins are always\n" +
 			"available; add your own in the runbook folder named in the configuration.",
 	}
-	cmd.AddCommand(runbookListCommand(g), runbookValidateCommand(), runbookShowCommand(g), runbookRunCommand(g))
+	cmd.AddCommand(runbookListCommand(g), runbookValidateCommand(), runbookShowCommand(g), runbookRunCommand(g),
+		runbookApproveCommand(g), runbookPendingCommand(g))
 	return cmd
 }
 
@@ -428,8 +429,9 @@ func planRunbook(ctx context.Context, g *globalFlags, rb *runbooks.Runbook, para
 func runbookRunCommand(g *globalFlags) *cobra.Command {
 	var (
 		params      []string
-		dryRun, yes bool
-		drill       bool
+		dryRun, yes     bool
+		drill           bool
+		approvalTimeout time.Duration
 	)
 	cmd := quiet(&cobra.Command{
 		Use:   "run NAME [--param k=v ...]",
@@ -478,6 +480,14 @@ func runbookRunCommand(g *globalFlags) *cobra.Command {
 					return err
 				}
 			}
+			if plan.NeedsApproval && plan.Mutates && !dryRun {
+				closeTeam, err := teamApprover(g, out, &opts)
+				if err != nil {
+					return env.scrubError(err)
+				}
+				defer closeTeam()
+				opts.ApprovalTimeout = approvalTimeout
+			}
 			report, err := runbooks.Run(ctx, plan, env.actions, env.sink, opts)
 			fmt.Fprintf(out, "run %s %s: %s in %s\n", report.RunID, rb.Name, report.Status, report.Elapsed.Round(time.Millisecond))
 			return env.scrubError(err)
@@ -488,6 +498,7 @@ func runbookRunCommand(g *globalFlags) *cobra.Command {
 	f.BoolVar(&dryRun, "dry-run", false, "do every read and check, send no write")
 	f.BoolVar(&yes, "yes", false, "confirm without asking (for scripts; types a dangerous runbook's confirmation)")
 	f.BoolVar(&drill, "drill", false, "act on the drill world instead of the configured services")
+	f.DurationVar(&approvalTimeout, "approval-timeout", runbooks.DefaultApprovalTimeout, "how long a run that needs another responder's approval waits for it")
 	return cmd
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"os"
@@ -132,5 +133,91 @@ func TestTeamCredentialsFileMustBeTheOwners(t *testing.T) {
 	out, err := alice.run(t, "timeline", "append", "--incident", "INC-1", "--text", "x")
 	if err == nil || !strings.Contains(err.Error(), "config.yaml: 1 problem") {
 		t.Errorf("a world-readable credentials file: %v\n%s", err, out)
+	}
+}
+
+// withApprovalRunbook adds a runbook folder holding a runbook that needs
+// a second person to r's configuration.
+func (r teamResponder) withApprovalRunbook(t *testing.T) {
+	t.Helper()
+	books := filepath.Join(filepath.Dir(r.config), "books")
+	if err := os.Mkdir(books, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	rb := "name: approved-scale\napproval: required\nsteps:\n  - action: aws.scale_group\n    args: {group: web, desired: 12, poll: 100ms}\n"
+	if err := os.WriteFile(filepath.Join(books, "approved-scale.yaml"), []byte(rb), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(r.config, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	fmt.Fprintln(f, "runbook_dir: books")
+}
+
+func TestRunbookApproveFromTheCommandLine(t *testing.T) {
+	url := startAuthServe(t)
+	alice := newTeamResponder(t, url, "alice:alice-secret-1")
+	bob := newTeamResponder(t, url, "bob:bob-secret-22")
+	alice.withApprovalRunbook(t)
+
+	out := &lockedBuffer{}
+	root := rootCommand()
+	root.SetArgs([]string{"--config", alice.config, "--state-dir", alice.state, "runbook", "run", "approved-scale", "--drill", "--yes"})
+	root.SetOut(out)
+	root.SetErr(out)
+	ctx, abort := context.WithCancel(context.Background())
+	defer abort()
+	done := make(chan error, 1)
+	go func() { done <- root.ExecuteContext(ctx) }()
+	var run string
+	deadline := time.Now().Add(20 * time.Second)
+	for run == "" {
+		if _, rest, ok := strings.Cut(out.String(), "approval of run "); ok && strings.Contains(rest, "\n") {
+			run, _, _ = strings.Cut(rest, ":")
+			break
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("the run ended without waiting: %v\n%s", err, out)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no approval request:\n%s", out)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if strings.Contains(out.String(), "running") {
+		t.Fatalf("a step started before the approval:\n%s", out)
+	}
+	pending, err := bob.run(t, "runbook", "pending")
+	if err != nil || !strings.Contains(pending, "run "+run+" of approved-scale requested by alice for -") || !strings.Contains(pending, "web desired 4 → 12 (max 20)") || !strings.Contains(pending, "ok   web desired 12 within") ||
+		!strings.Contains(pending, "approval: another responder must approve") {
+		t.Fatalf("pending (run %q): %v\n%s", run, err, pending)
+	}
+	if got, err := alice.run(t, "runbook", "approve", run, "--yes"); err == nil || !strings.Contains(err.Error(), "you (alice) requested run "+run+": another responder must approve it") {
+		t.Fatalf("alice approving her own run: %v\n%s", err, got)
+	}
+	if got, err := bob.run(t, "runbook", "approve", run, "--refuse"); err == nil || !strings.Contains(err.Error(), "--refuse needs --why") {
+		t.Errorf("refusing without a reason: %v\n%s", err, got)
+	}
+	if got, err := bob.run(t, "runbook", "approve", run, "--yes"); err != nil || !strings.Contains(got, "run "+run+" approved; it starts on alice's warroom") {
+		t.Fatalf("bob's approval: %v\n%s", err, got)
+	}
+	// The step starts only now; the drill's group takes minutes to fill,
+	// so the run is aborted once it is under way.
+	for !strings.Contains(out.String(), "[1] aws.scale_group (aws.scale_group) running") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the approved run did not start:\n%s", out)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	abort()
+	if err := <-done; err == nil || !strings.Contains(out.String(), "approved-scale: aborted") {
+		t.Errorf("the aborted run: %v\n%s", err, out)
+	}
+	if got, _ := bob.run(t, "runbook", "pending"); !strings.Contains(got, "no run is waiting for approval") {
+		t.Errorf("pending after the approval:\n%s", got)
 	}
 }
