@@ -428,7 +428,7 @@ func planRunbook(ctx context.Context, g *globalFlags, rb *runbooks.Runbook, para
 
 func runbookRunCommand(g *globalFlags) *cobra.Command {
 	var (
-		params      []string
+		params          []string
 		dryRun, yes     bool
 		drill           bool
 		approvalTimeout time.Duration
