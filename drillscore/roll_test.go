@@ -6,7 +6,6 @@ import (
 
 	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/integrations/drill"
-	"github.com/warroomhq/warroom/runbooks"
 )
 
 // TestDrillRollDrainsEachEdgeInTurn: the drill's rolling restart drains
@@ -22,7 +21,7 @@ func TestDrillRollDrainsEachEdgeInTurn(t *testing.T) {
 	// Each edge's drain, sessions ending, reload and return, in turn.
 	var order []string
 	for _, r := range recs {
-		if r.Kind != runbooks.KindStepProgress && r.Kind != runbooks.KindPlan {
+		if r.Kind != integrations.KindRunbookStepProgress && r.Kind != integrations.KindRunbookPlan {
 			continue
 		}
 		for _, e := range sc.Edges {

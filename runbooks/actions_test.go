@@ -20,7 +20,7 @@ func TestRunTimeoutCutsTheRun(t *testing.T) {
 	if report.Steps[1].Status != StepSkipped {
 		t.Fatalf("step 2 = %+v", report.Steps[1])
 	}
-	if kinds := recordKinds(rec); kinds[len(kinds)-1] != KindFailed {
+	if kinds := recordKinds(rec); kinds[len(kinds)-1] != integrations.KindRunbookFailed {
 		t.Fatalf("kinds = %v", kinds)
 	}
 }
@@ -35,7 +35,7 @@ func TestScaleReportsFailedLaunchesWhileWaiting(t *testing.T) {
 	}
 	seen := false
 	for _, r := range rec.Records("") {
-		seen = seen || r.Kind == KindStepProgress && strings.Contains(r.Text, "launch failed: InsufficientInstanceCapacity")
+		seen = seen || r.Kind == integrations.KindRunbookStepProgress && strings.Contains(r.Text, "launch failed: InsufficientInstanceCapacity")
 	}
 	if !seen {
 		t.Fatal("no progress record showed the failed launch")

@@ -63,7 +63,7 @@ func TestAbortedScaleUpSaysDesiredStays(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("error = %v", err)
 	}
-	rec := lastOfKind(recs, KindAbort)
+	rec := lastOfKind(recs, integrations.KindRunbookAbort)
 	if !strings.HasPrefix(rec.Text, "run scale-up aborted by alice — changed: web desired 4 → 20") || !strings.Contains(rec.Text, want) {
 		t.Errorf("abort record text = %q", rec.Text)
 	}
@@ -80,7 +80,7 @@ func TestAbortedScaleUpSaysDesiredStays(t *testing.T) {
 		if r.Fields[ledger.FieldChange] != "" && changeAt == 0 {
 			changeAt = i
 		}
-		if r.Kind == KindStepEnd {
+		if r.Kind == integrations.KindRunbookStepEnd {
 			endAt = i
 		}
 	}
@@ -115,7 +115,7 @@ func TestFailedThrottleSaysWhatWasSetAndWhatStays(t *testing.T) {
 	if err == nil || report.Status != RunFailed {
 		t.Fatalf("run = %s, %v", report.Status, err)
 	}
-	rec := lastOfKind(recs, KindFailed)
+	rec := lastOfKind(recs, integrations.KindRunbookFailed)
 	for _, want := range []string{"changed: tier free 0% → 30% on edge-1", "tier free stays 30% on edge-1", "only setting the throttle on edge-2, edge-3 was cut short"} {
 		if !strings.Contains(rec.Text, want) || !strings.Contains(err.Error(), want) {
 			t.Errorf("failed record %q (error %q) lacks %q", rec.Text, err, want)

@@ -6,15 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
-)
 
-// Record kinds of the two-person rule, between the confirmation and the
-// first step.
-const (
-	KindApprovalRequested = "runbook.approval.requested"
-	KindApproved          = "runbook.approved"
-	KindApprovalRefused   = "runbook.approval.refused"
-	KindApprovalTimeout   = "runbook.approval.timeout"
+	"github.com/warroomhq/warroom/integrations"
 )
 
 // DefaultApprovalTimeout bounds the wait for another responder's answer.
@@ -105,7 +98,7 @@ func (x *executor) approve(parent context.Context) (RunStatus, error) {
 	if req.SelfAllowedBy != "" {
 		fields["self_allowed_by"] = req.SelfAllowedBy
 	}
-	x.record(KindApprovalRequested, fmt.Sprintf("approval of run %s requested by %s", req.RunID, req.Requester), fields)
+	x.record(integrations.KindRunbookApprovalRequested, fmt.Sprintf("approval of run %s requested by %s", req.RunID, req.Requester), fields)
 	var ans ApprovalAnswer
 	var err error
 	switch {
@@ -122,7 +115,7 @@ func (x *executor) approve(parent context.Context) (RunStatus, error) {
 	case err != nil && parent.Err() != nil:
 		return RunAborted, abortError(parent)
 	case errors.Is(err, context.DeadlineExceeded):
-		x.record(KindApprovalTimeout, fmt.Sprintf("no approval of run %s within %s: nothing was changed", req.RunID, timeout), map[string]string{"timeout": timeout.String()})
+		x.record(integrations.KindRunbookApprovalTimeout, fmt.Sprintf("no approval of run %s within %s: nothing was changed", req.RunID, timeout), map[string]string{"timeout": timeout.String()})
 		return RunRefused, fmt.Errorf("no other responder approved the run within %s", timeout)
 	case err != nil:
 		return RunRefused, fmt.Errorf("approval: %w", err)
@@ -134,7 +127,7 @@ func (x *executor) approve(parent context.Context) (RunStatus, error) {
 		answer["why"] = ans.Why
 	}
 	if !ans.Approved {
-		x.record(KindApprovalRefused, fmt.Sprintf("run %s refused by %s: %s — nothing was changed", req.RunID, ans.By, orNoReason(ans.Why)), answer)
+		x.record(integrations.KindRunbookApprovalRefused, fmt.Sprintf("run %s refused by %s: %s — nothing was changed", req.RunID, ans.By, orNoReason(ans.Why)), answer)
 		return RunRefused, fmt.Errorf("refused by %s: %s", ans.By, orNoReason(ans.Why))
 	}
 	text := fmt.Sprintf("run %s approved by %s", req.RunID, ans.By)
@@ -142,7 +135,7 @@ func (x *executor) approve(parent context.Context) (RunStatus, error) {
 		answer["self_allowed_by"] = req.SelfAllowedBy
 		text = fmt.Sprintf("run %s approved by its requester %s, as %s allows", req.RunID, ans.By, req.SelfAllowedBy)
 	}
-	x.record(KindApproved, text, answer)
+	x.record(integrations.KindRunbookApproved, text, answer)
 	return "", nil
 }
 

@@ -82,11 +82,11 @@ func TestApprovalRequiredWaitsForAnotherResponder(t *testing.T) {
 		t.Fatalf("status %s, writes %v, err %v", r.Status, s.all(), r.Err)
 	}
 	kinds := recordKinds(rec)
-	want := []string{KindRequested, KindPlan, KindConfirmed, KindApprovalRequested, KindApproved, KindStepStart, KindStepEnd, KindDone}
+	want := []string{integrations.KindRunbookRequested, integrations.KindRunbookPlan, integrations.KindRunbookConfirmed, integrations.KindRunbookApprovalRequested, integrations.KindRunbookApproved, integrations.KindRunbookStepStart, integrations.KindRunbookStepEnd, integrations.KindRunbookDone}
 	if !slices.Equal(kinds, want) {
 		t.Errorf("records %v\nwant    %v", kinds, want)
 	}
-	if got := rec.Records(KindApproved); len(got) != 1 || got[0].Fields["by"] != "bob" || got[0].Text != "run "+r.RunID+" approved by bob" {
+	if got := rec.Records(integrations.KindRunbookApproved); len(got) != 1 || got[0].Fields["by"] != "bob" || got[0].Text != "run "+r.RunID+" approved by bob" {
 		t.Errorf("approval record %+v", got)
 	}
 }
@@ -98,11 +98,11 @@ func TestApprovalRefusedOrTimedOutChangesNothing(t *testing.T) {
 		want string
 		opts func(a *answering) RunOptions
 	}{
-		{"refused", KindApprovalRefused, "refused by bob: not during the sale", func(a *answering) RunOptions {
+		{"refused", integrations.KindRunbookApprovalRefused, "refused by bob: not during the sale", func(a *answering) RunOptions {
 			a.answers <- ApprovalAnswer{By: "bob", Why: "not during the sale"}
 			return RunOptions{Approver: a}
 		}},
-		{"timeout", KindApprovalTimeout, "no other responder approved the run within 100ms", func(a *answering) RunOptions {
+		{"timeout", integrations.KindRunbookApprovalTimeout, "no other responder approved the run within 100ms", func(a *answering) RunOptions {
 			return RunOptions{Approver: a, ApprovalTimeout: 100 * time.Millisecond}
 		}},
 		{"no team", "", ErrNoApprover.Error(), func(*answering) RunOptions { return RunOptions{} }},
@@ -121,7 +121,7 @@ func TestApprovalRefusedOrTimedOutChangesNothing(t *testing.T) {
 			if w := s.all(); len(w) != 0 {
 				t.Errorf("sent %v", w)
 			}
-			if rec.Records(KindStepStart) != nil || rec.Records(KindApproved) != nil {
+			if rec.Records(integrations.KindRunbookStepStart) != nil || rec.Records(integrations.KindRunbookApproved) != nil {
 				t.Errorf("records %v", recordKinds(rec))
 			}
 			if tc.kind != "" && len(rec.Records(tc.kind)) != 1 {
@@ -151,10 +151,10 @@ func TestSelfApprovalOnlyByTheConfigurationThePlanNames(t *testing.T) {
 	if r.Status != RunDone {
 		t.Fatalf("status %s: %v", r.Status, r.Err)
 	}
-	if got := rec.Records(KindPlan); len(got) != 1 {
+	if got := rec.Records(integrations.KindRunbookPlan); len(got) != 1 {
 		t.Fatalf("plan records %v", got)
 	}
-	approved := rec.Records(KindApproved)
+	approved := rec.Records(integrations.KindRunbookApproved)
 	if len(approved) != 1 || approved[0].Fields["self_allowed_by"] != "team.self_approval" ||
 		!strings.Contains(approved[0].Text, "approved by its requester alice, as team.self_approval allows") {
 		t.Errorf("approval record %+v", approved)

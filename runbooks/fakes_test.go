@@ -361,7 +361,7 @@ func (f *fakeCommands) RunCommand(_ context.Context, targets []string, command s
 func recordKinds(rec *integrationstest.Recorder) []string {
 	var out []string
 	for _, r := range rec.Records("") {
-		if r.Kind != KindStepProgress {
+		if r.Kind != integrations.KindRunbookStepProgress {
 			out = append(out, r.Kind)
 		}
 	}

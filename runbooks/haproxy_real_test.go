@@ -105,14 +105,14 @@ func TestRollingRestartOnRealHAProxyDropsNothing(t *testing.T) {
 	// progress names each edge's drain, reload and return in turn.
 	var kinds, progress []string
 	for _, r := range rec.Records("") {
-		if r.Kind == runbooks.KindStepProgress {
+		if r.Kind == integrations.KindRunbookStepProgress {
 			progress = append(progress, r.Text)
 			continue
 		}
 		kinds = append(kinds, r.Kind)
 	}
-	wantKinds := []string{runbooks.KindRequested, runbooks.KindPlan, runbooks.KindConfirmed,
-		runbooks.KindStepStart, runbooks.KindStepEnd, runbooks.KindDone}
+	wantKinds := []string{integrations.KindRunbookRequested, integrations.KindRunbookPlan, integrations.KindRunbookConfirmed,
+		integrations.KindRunbookStepStart, integrations.KindRunbookStepEnd, integrations.KindRunbookDone}
 	if strings.Join(kinds, " ") != strings.Join(wantKinds, " ") {
 		t.Errorf("record kinds:\n got %v\nwant %v", kinds, wantKinds)
 	}
@@ -229,7 +229,7 @@ func TestRollsUnderKeepAliveLoadDropNothingWithIdleCloseOnResponse(t *testing.T)
 		total.Failed += res.Failed
 		// The drain never finished: the roll says the edges were reloaded
 		// with sessions open.
-		if end := rec.Last(runbooks.KindStepEnd); !strings.Contains(end.Text, "sessions still open at the drain timeout") {
+		if end := rec.Last(integrations.KindRunbookStepEnd); !strings.Contains(end.Text, "sessions still open at the drain timeout") {
 			t.Errorf("roll %d: step end %q does not say sessions were open", i, end.Text)
 		}
 	}

@@ -150,7 +150,7 @@ steps:
 	})
 	// The lock came free: only because the run ended (it records done
 	// before it releases), never because its lease lapsed mid-run.
-	if kinds := recordKinds(&rec); kinds[len(kinds)-1] != KindDone {
+	if kinds := recordKinds(&rec); kinds[len(kinds)-1] != integrations.KindRunbookDone {
 		t.Fatalf("took the target of a live run (its lease was not renewed); records so far %v", kinds)
 	}
 	if err := <-done; err != nil {

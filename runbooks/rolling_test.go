@@ -96,7 +96,7 @@ func TestRollingReloadCarriesThrottlesAcross(t *testing.T) {
 	}
 	var progress []string
 	for _, r := range rec.Records("") {
-		if r.Kind == KindStepProgress && strings.HasSuffix(r.Text, "back in rotation") {
+		if r.Kind == integrations.KindRunbookStepProgress && strings.HasSuffix(r.Text, "back in rotation") {
 			progress = append(progress, r.Text)
 		}
 	}
@@ -138,13 +138,13 @@ func TestAbortMidRollLeavesEveryInstanceInRotation(t *testing.T) {
 		t.Errorf("step error = %q", r.report.Steps[0].Err)
 	}
 	// The timeline's text says it, not only its fields.
-	if end := r.rec.Last(KindStepEnd); !strings.Contains(end.Text, status) {
+	if end := r.rec.Last(integrations.KindRunbookStepEnd); !strings.Contains(end.Text, status) {
 		t.Errorf("step end record text = %q, want %q", end.Text, status)
 	}
 	if lb.reloads("edge-2") != 0 || len(lb.mentioning("edge-3")) > 0 {
 		t.Errorf("writes after abort: %q", lb.all())
 	}
-	if kinds := recordKinds(r.rec); kinds[len(kinds)-1] != KindAbort {
+	if kinds := recordKinds(r.rec); kinds[len(kinds)-1] != integrations.KindRunbookAbort {
 		t.Errorf("kinds = %v", kinds)
 	}
 }
@@ -211,7 +211,7 @@ func TestConcurrentRunOnSameTargetIsRefused(t *testing.T) {
 	if got := lb.mentioning("SetThrottle"); len(got) > 0 {
 		t.Errorf("refused run sent %q", got)
 	}
-	if kinds := recordKinds(rec); kinds[len(kinds)-1] != KindFailed {
+	if kinds := recordKinds(rec); kinds[len(kinds)-1] != integrations.KindRunbookFailed {
 		t.Errorf("kinds = %v", kinds)
 	}
 
@@ -294,7 +294,7 @@ func TestReloadWithSessionsStillOpenIsReported(t *testing.T) {
 		t.Errorf("output %q lacks %q", out, open)
 	}
 	// The timeline's text says it too, not only the output field.
-	if end := rec.Last(KindStepEnd); !strings.Contains(end.Text, "reloaded edge-1, edge-2, edge-3 (edge-2 with 12 sessions still open at the drain timeout)") {
+	if end := rec.Last(integrations.KindRunbookStepEnd); !strings.Contains(end.Text, "reloaded edge-1, edge-2, edge-3 (edge-2 with 12 sessions still open at the drain timeout)") {
 		t.Errorf("step end text = %q", end.Text)
 	}
 	if strings.Contains(report.Steps[0].Result.Output, "edge-1 reloaded with") {
@@ -474,7 +474,7 @@ func TestFailedRollIsSpelledOutInTheMarkdownExport(t *testing.T) {
 	}
 	var entries []timeline.Entry
 	for _, r := range rec.Records("") {
-		entries = append(entries, timeline.Entry{ID: fmt.Sprint(len(entries) + 1), Occurred: r.Occurred, Source: r.Source, Kind: r.Kind, Actor: r.Actor, Text: r.Text, Fields: r.Fields})
+		entries = append(entries, timeline.Entry{Record: integrations.Record{ID: fmt.Sprint(len(entries) + 1), Occurred: r.Occurred, Source: r.Source, Kind: r.Kind, Actor: r.Actor, Text: r.Text, Fields: r.Fields}})
 	}
 	var md bytes.Buffer
 	if err := export.Markdown(&md, entries, export.Options{Incident: "INC-1"}); err != nil {

@@ -143,8 +143,8 @@ func TestRollHaltsWhenABatchRaisesTheTiersErrorRatio(t *testing.T) {
 		t.Errorf("output %q lacks the measurement before the roll", res.Output)
 	}
 	var recorded bool
-	for _, r := range recs.Records(KindStepProgress) {
-		recorded = recorded || (r.Kind == KindStepProgress && r.Text == "edge-1: front/edges error ratio 40.0% (400 responses in 10s) is above 0.4% + 5 points = 5.4%")
+	for _, r := range recs.Records(integrations.KindRunbookStepProgress) {
+		recorded = recorded || (r.Kind == integrations.KindRunbookStepProgress && r.Text == "edge-1: front/edges error ratio 40.0% (400 responses in 10s) is above 0.4% + 5 points = 5.4%")
 	}
 	if !recorded {
 		t.Error("the measurement that halted the roll is not on the timeline")

@@ -18,23 +18,6 @@ import (
 	"github.com/warroomhq/warroom/timeline/ledger"
 )
 
-// Record kinds a run emits, in the order they happen.
-// The ledger of changes in force reads them.
-const (
-	KindRequested    = ledger.KindRequested
-	KindPlan         = "runbook.plan"
-	KindConfirmed    = "runbook.confirmed"
-	KindStepStart    = ledger.KindStepStart
-	KindStepProgress = ledger.KindStepProgress
-	KindStepEnd      = ledger.KindStepEnd
-	KindAbort        = ledger.KindAbort
-	KindFailed       = ledger.KindFailed
-	KindDone         = ledger.KindDone
-)
-
-// RecordSource is the Source of every record a run emits.
-const RecordSource = "runbook"
-
 // DefaultGrace is how long a cut step may take to wind down (for example
 // to return an HAProxy instance to rotation) before it is abandoned.
 const DefaultGrace = 15 * time.Second
@@ -167,7 +150,7 @@ func (x *executor) changed(ps *PlannedStep, c ledger.Change) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.report.Changes = append(x.report.Changes, c)
-	x.recordLocked(KindStepProgress, "changed: "+c.String(), x.stepFields(ps, map[string]string{ledger.FieldChange: c.Encode()}))
+	x.recordLocked(integrations.KindRunbookStepProgress, "changed: "+c.String(), x.stepFields(ps, map[string]string{ledger.FieldChange: c.Encode()}))
 }
 
 func (x *executor) run(parent context.Context) {
@@ -177,8 +160,8 @@ func (x *executor) run(parent context.Context) {
 	for name, v := range p.Params {
 		requested["param."+name] = formatValue(v)
 	}
-	x.record(KindRequested, fmt.Sprintf("run %s requested (%s)", p.Runbook.Name, orNoParams(p.Params)), requested)
-	x.record(KindPlan, strings.Join(p.Lines(), "\n"), map[string]string{"checks": checksText(p.Checks()), "targets": strings.Join(p.Targets, ",")})
+	x.record(integrations.KindRunbookRequested, fmt.Sprintf("run %s requested (%s)", p.Runbook.Name, orNoParams(p.Params)), requested)
+	x.record(integrations.KindRunbookPlan, strings.Join(p.Lines(), "\n"), map[string]string{"checks": checksText(p.Checks()), "targets": strings.Join(p.Targets, ",")})
 	if err := p.Err(); err != nil {
 		x.end(RunRefused, err)
 		return
@@ -267,7 +250,7 @@ func (x *executor) confirm() error {
 	if p.Dangerous {
 		fields["typed"] = x.opts.Typed
 	}
-	x.record(KindConfirmed, "confirmed", fields)
+	x.record(integrations.KindRunbookConfirmed, "confirmed", fields)
 	return nil
 }
 
@@ -310,7 +293,7 @@ func (x *executor) lock(ctx context.Context) (context.Context, func(), error) {
 		cancel(nil)
 		<-done
 		if err := lease.Release(); err != nil {
-			x.record(KindStepProgress, "could not release the run's locks: "+err.Error(), nil)
+			x.record(integrations.KindRunbookStepProgress, "could not release the run's locks: "+err.Error(), nil)
 		}
 	}, nil
 }
@@ -321,12 +304,12 @@ func (x *executor) step(ctx context.Context, i int) error {
 	ps := &x.plan.Steps[i]
 	started, onClock := time.Now(), x.opts.now()
 	x.update(i, func(s *StepState) { s.Status, s.Started = StepRunning, started })
-	x.record(KindStepStart, fmt.Sprintf("step %d %s started", ps.Index, ps.Step.Name), x.stepFields(ps, map[string]string{
+	x.record(integrations.KindRunbookStepStart, fmt.Sprintf("step %d %s started", ps.Index, ps.Step.Name), x.stepFields(ps, map[string]string{
 		"mutates": fmt.Sprint(ps.Step.Mutates), "timeout": ps.Step.Timeout.String(), "plan": strings.Join(ps.Lines, "; "),
 	}))
 	if x.opts.DryRun {
 		x.update(i, func(s *StepState) { s.Status, s.Message = StepSkipped, "dry run: nothing sent" })
-		x.record(KindStepEnd, fmt.Sprintf("step %d %s skipped (dry run)", ps.Index, ps.Step.Name), x.stepFields(ps, map[string]string{"result": "skipped", "duration": "0s"}))
+		x.record(integrations.KindRunbookStepEnd, fmt.Sprintf("step %d %s skipped (dry run)", ps.Index, ps.Step.Name), x.stepFields(ps, map[string]string{"result": "skipped", "duration": "0s"}))
 		return nil
 	}
 	res, err := x.execute(ctx, i)
@@ -369,7 +352,7 @@ func (x *executor) step(ctx context.Context, i int) error {
 			s.Err = err.Error()
 		}
 	})
-	x.record(KindStepEnd, text, x.stepFields(ps, fields))
+	x.record(integrations.KindRunbookStepEnd, text, x.stepFields(ps, fields))
 	return err
 }
 
@@ -394,7 +377,7 @@ func (x *executor) execute(ctx context.Context, i int) (Result, error) {
 			return
 		}
 		x.updateLocked(i, func(s *StepState) { s.Message = msg })
-		x.recordLocked(KindStepProgress, msg, x.stepFields(ps, nil))
+		x.recordLocked(integrations.KindRunbookStepProgress, msg, x.stepFields(ps, nil))
 	}}
 	go func() {
 		defer func() {
@@ -501,7 +484,7 @@ func (x *executor) end(status RunStatus, err error) {
 	x.mu.Unlock()
 	switch status {
 	case RunDone, RunDryRun:
-		x.record(KindDone, fmt.Sprintf("run %s %s", x.plan.Runbook.Name, status), fields)
+		x.record(integrations.KindRunbookDone, fmt.Sprintf("run %s %s", x.plan.Runbook.Name, status), fields)
 		return
 	}
 	fields["error"] = err.Error()
@@ -519,9 +502,9 @@ func (x *executor) end(status RunStatus, err error) {
 		x.report.Err = &stoppedError{err: err, aftermath: aftermath}
 		text += " — " + aftermath
 	}
-	kind := KindFailed
+	kind := integrations.KindRunbookFailed
 	if status == RunAborted {
-		kind = KindAbort
+		kind = integrations.KindRunbookAbort
 	}
 	x.record(kind, text, fields)
 }
@@ -570,7 +553,7 @@ func (x *executor) recordLocked(kind, text string, fields map[string]string) {
 		f[k] = v
 	}
 	if x.sink != nil {
-		x.sink(integrations.Record{Occurred: x.opts.now(), Source: RecordSource, Kind: kind, Actor: x.opts.Actor, Text: text, Fields: f})
+		x.sink(integrations.Record{Occurred: x.opts.now(), Source: integrations.SourceRunbook, Kind: kind, Actor: x.opts.Actor, Text: text, Fields: f})
 	}
 }
 

@@ -64,14 +64,14 @@ func TestScaleUpRunRecordsEveryTransition(t *testing.T) {
 	}
 	var kinds []string
 	for _, r := range records {
-		if r.Kind != KindStepProgress {
+		if r.Kind != integrations.KindRunbookStepProgress {
 			kinds = append(kinds, r.Kind)
 		}
-		if r.Source != RecordSource || r.Actor != "alice" || r.Fields["run"] != report.RunID || r.Fields["runbook"] != "scale-up" {
+		if r.Source != integrations.SourceRunbook || r.Actor != "alice" || r.Fields["run"] != report.RunID || r.Fields["runbook"] != "scale-up" {
 			t.Errorf("record %+v lacks source, actor, run or runbook", r)
 		}
 	}
-	want := []string{KindRequested, KindPlan, KindConfirmed, KindStepStart, KindStepEnd, KindDone}
+	want := []string{integrations.KindRunbookRequested, integrations.KindRunbookPlan, integrations.KindRunbookConfirmed, integrations.KindRunbookStepStart, integrations.KindRunbookStepEnd, integrations.KindRunbookDone}
 	if !slices.Equal(kinds, want) {
 		t.Fatalf("kinds = %v, want %v", kinds, want)
 	}
@@ -166,7 +166,7 @@ func TestHungStepIsCutAtItsTimeout(t *testing.T) {
 		t.Fatal("the step after the hung one ran")
 	}
 	kinds := recordKinds(rec)
-	if kinds[len(kinds)-1] != KindFailed {
+	if kinds[len(kinds)-1] != integrations.KindRunbookFailed {
 		t.Fatalf("kinds = %v", kinds)
 	}
 }

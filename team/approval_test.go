@@ -139,7 +139,7 @@ func TestTheRequesterCannotApproveASecondResponderCan(t *testing.T) {
 	if got := g.changes(); len(got) != 1 || got[0] != 8 {
 		t.Errorf("changes %v", got)
 	}
-	approved := r.rec.Records(runbooks.KindApproved)
+	approved := r.rec.Records(integrations.KindRunbookApproved)
 	if len(approved) != 1 || approved[0].Fields["by"] != "bob" {
 		t.Errorf("approval records %+v", approved)
 	}
@@ -175,13 +175,13 @@ func TestARefusalOrATimeoutLeavesNothingChanged(t *testing.T) {
 	if r.report.Status != runbooks.RunRefused || !strings.Contains(fmt.Sprint(r.err), "refused by bob: not during the sale") {
 		t.Fatalf("refused run: %s %v", r.report.Status, r.err)
 	}
-	if len(r.rec.Records(runbooks.KindApprovalRefused)) != 1 || len(g.changes()) != 0 {
+	if len(r.rec.Records(integrations.KindRunbookApprovalRefused)) != 1 || len(g.changes()) != 0 {
 		t.Fatalf("records %v, changes %v", r.rec.Records(""), g.changes())
 	}
 
 	_, done = requestRun(t, aliceAp, g, 300*time.Millisecond)
 	r = <-done
-	if r.report.Status != runbooks.RunRefused || len(r.rec.Records(runbooks.KindApprovalTimeout)) != 1 || len(g.changes()) != 0 {
+	if r.report.Status != runbooks.RunRefused || len(r.rec.Records(integrations.KindRunbookApprovalTimeout)) != 1 || len(g.changes()) != 0 {
 		t.Fatalf("timed-out run: %s %v, changes %v", r.report.Status, r.err, g.changes())
 	}
 	if pending, _ := bobAp.Pending(); len(pending) != 0 {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/timeline"
 )
 
@@ -33,7 +34,7 @@ const (
 // the shared timeline, not of the journal, so it is kept under a kind of
 // its own; the journal file never amends (or erases) its own entries.
 func toJournal(e timeline.Entry) timeline.Entry {
-	if e.Kind != timeline.KindAmend {
+	if e.Kind != integrations.KindAmend {
 		return e
 	}
 	fields := make(map[string]string, len(e.Fields)+3)
@@ -70,7 +71,7 @@ func fromJournal(je timeline.Entry) timeline.Entry {
 			fields[k] = v
 		}
 	}
-	e.Kind, e.Fields = timeline.KindAmend, fields
+	e.Kind, e.Fields = integrations.KindAmend, fields
 	if len(fields) == 0 {
 		e.Fields = nil
 	}

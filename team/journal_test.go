@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/timeline"
 )
 
@@ -19,14 +20,13 @@ func TestJournalKeepsAmendmentsOfTheSharedTimelineIntact(t *testing.T) {
 	}
 	defer j.Close()
 	to := time.Date(2026, 12, 1, 10, 2, 0, 0, time.UTC)
-	amend := timeline.Entry{Kind: timeline.KindAmend, Target: "e50", Op: timeline.OpTime, To: to,
-		Source: "test", Actor: "bob", Text: "it began earlier", Occurred: to.Add(time.Hour), Fields: map[string]string{"why": "logs"}}
-	plain := timeline.Entry{Kind: timeline.KindNote, Source: "test", Text: "a note", Occurred: to, Fields: map[string]string{"k": "v"}}
+	amend := timeline.Entry{Record: integrations.Record{Kind: integrations.KindAmend, Target: "e50", Op: integrations.OpTime, To: to, Source: "test", Actor: "bob", Text: "it began earlier", Occurred: to.Add(time.Hour), Fields: map[string]string{"why": "logs"}}}
+	plain := timeline.Entry{Record: integrations.Record{Kind: integrations.KindNote, Source: "test", Text: "a note", Occurred: to, Fields: map[string]string{"k": "v"}}}
 	stored, err := j.Append(toJournal(amend), toJournal(plain))
 	if err != nil {
 		t.Fatalf("the journal refused a shared amendment: %v", err)
 	}
-	if stored[0].Kind == timeline.KindAmend || stored[0].Target != "" {
+	if stored[0].Kind == integrations.KindAmend || stored[0].Target != "" {
 		t.Errorf("the journal holds a live amendment of its own entries: %+v", stored[0])
 	}
 	if view := timeline.NewView(j.Entries()); view.Len() != 2 {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/timeline"
 )
 
@@ -566,7 +567,7 @@ func (t *Timeline) Append(entries ...timeline.Entry) ([]timeline.Entry, error) {
 		if err != nil {
 			return nil, err
 		}
-		if p.Op == timeline.OpErase {
+		if p.Op == integrations.OpErase {
 			return nil, timeline.ErrEraseUnsupported
 		}
 		if p.Kind == amendKind {

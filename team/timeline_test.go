@@ -10,11 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/timeline"
 )
 
 func note(text string) timeline.Entry {
-	return timeline.Entry{Source: "test", Kind: timeline.KindNote, Actor: "tester", Text: text}
+	return timeline.Entry{Record: integrations.Record{Source: "test", Kind: integrations.KindNote, Actor: "tester", Text: text}}
 }
 
 // hashes is the chain of a list of entries, to compare orders.
@@ -151,7 +152,7 @@ func TestAmendmentsCrossTheJournalAndEraseIsRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fix := timeline.Amend(first[0], timeline.OpText)
+	fix := timeline.Amend(first[0], integrations.OpText)
 	fix.Text, fix.Source, fix.Actor = "db failover at 10:03", "test", "bob"
 	fix.Fields = map[string]string{"why": "clock"}
 	if _, err := b.Append(fix); err != nil {
@@ -159,13 +160,13 @@ func TestAmendmentsCrossTheJournalAndEraseIsRefused(t *testing.T) {
 	}
 	eventually(t, 5*time.Second, "a sees b's amendment", func() bool { return len(a.Entries()) == 2 })
 	got := a.Entries()[1]
-	if got.Kind != timeline.KindAmend || got.Target != first[0].ID || got.Op != timeline.OpText || !maps.Equal(got.Fields, map[string]string{"why": "clock"}) {
+	if got.Kind != integrations.KindAmend || got.Target != first[0].ID || got.Op != integrations.OpText || !maps.Equal(got.Fields, map[string]string{"why": "clock"}) {
 		t.Errorf("amendment arrived as %+v", got)
 	}
 	if v := timeline.NewView(a.Entries()); v.Len() != 1 || v.Row(0).Text != "db failover at 10:03" {
 		t.Errorf("view after amendment: %+v", v.Rows())
 	}
-	if _, err := b.Append(timeline.Amend(first[0], timeline.OpErase)); !errors.Is(err, timeline.ErrEraseUnsupported) {
+	if _, err := b.Append(timeline.Amend(first[0], integrations.OpErase)); !errors.Is(err, timeline.ErrEraseUnsupported) {
 		t.Errorf("erase on the shared timeline: %v, want it refused", err)
 	}
 }

@@ -3,6 +3,8 @@ package timeline
 import (
 	"slices"
 	"testing"
+
+	"github.com/warroomhq/warroom/integrations"
 )
 
 // Admit sees, under the file lock, what another store appended since its
@@ -19,10 +21,10 @@ func TestAdmitSeesForeignEntriesBeforeWriting(t *testing.T) {
 	}
 	a := openShared(t, dir, Options{Admit: admit})
 	b := openShared(t, dir, Options{})
-	if _, err := b.Append(Entry{Kind: KindNote, Text: "web scaled to 12"}); err != nil {
+	if _, err := b.Append(Entry{Record: integrations.Record{Kind: integrations.KindNote, Text: "web scaled to 12"}}); err != nil {
 		t.Fatal(err)
 	}
-	stored, err := a.Append(Entry{Kind: KindNote, Text: "web scaled to 12"}, Entry{Kind: KindNote, Text: "throttle lifted"})
+	stored, err := a.Append(Entry{Record: integrations.Record{Kind: integrations.KindNote, Text: "web scaled to 12"}}, Entry{Record: integrations.Record{Kind: integrations.KindNote, Text: "throttle lifted"}})
 	if err != nil {
 		t.Fatal(err)
 	}

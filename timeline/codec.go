@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/warroomhq/warroom/integrations"
 )
 
 // The line format: one JSON object per line, as encoding/json writes an
@@ -186,7 +188,7 @@ func scanLines(data []byte, from chainState) scanResult {
 func (c *chainChecker) checkScrubs(line func(i int) []byte) {
 	scrubs := map[string]*Scrub{}
 	for i := range c.entries {
-		if e := &c.entries[i]; c.status[i].err == "" && e.Op == OpErase && e.Scrub != nil {
+		if e := &c.entries[i]; c.status[i].err == "" && e.Op == integrations.OpErase && e.Scrub != nil {
 			scrubs[e.Target] = e.Scrub
 		}
 	}

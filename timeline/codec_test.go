@@ -3,6 +3,8 @@ package timeline
 import (
 	"testing"
 	"time"
+
+	"github.com/warroomhq/warroom/integrations"
 )
 
 // TestFastDecodeReadsWhatTheStoreWrites checks that lines this package
@@ -13,11 +15,10 @@ func TestFastDecodeReadsWhatTheStoreWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	entries := []Entry{
-		{Kind: KindNote, Text: "plain"},
-		{Kind: KindChatMessage, Actor: "zoë", Source: "slack", Text: "quote \" backslash \\ <b>&amp;</b> tab\tnewline\nemoji 😀 nul \x00 del \x7f",
-			Fields: map[string]string{"channel": "C1", "ts": "1736407800.000100", "ключ": "значение"}, Links: []string{"https://x.example/?a=1&b=2"}},
-		{Kind: KindAmend, Target: "e1", Op: OpTime, To: time.Date(2026, 1, 9, 23, 59, 59, 123456789, paris)},
-		{Kind: KindNote, Text: "invalid utf-8 \xff becomes U+FFFD", Fields: map[string]string{}},
+		{Record: integrations.Record{Kind: integrations.KindNote, Text: "plain"}},
+		{Record: integrations.Record{Kind: integrations.KindChatMessage, Actor: "zoë", Source: "slack", Text: "quote \" backslash \\ <b>&amp;</b> tab\tnewline\nemoji 😀 nul \x00 del \x7f", Fields: map[string]string{"channel": "C1", "ts": "1736407800.000100", "ключ": "значение"}, Links: []string{"https://x.example/?a=1&b=2"}}},
+		{Record: integrations.Record{Kind: integrations.KindAmend, Target: "e1", Op: integrations.OpTime, To: time.Date(2026, 1, 9, 23, 59, 59, 123456789, paris)}},
+		{Record: integrations.Record{Kind: integrations.KindNote, Text: "invalid utf-8 \xff becomes U+FFFD", Fields: map[string]string{}}},
 	}
 	enc := newLineEncoder()
 	prev := genesisHash

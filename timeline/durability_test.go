@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/warroomhq/warroom/integrations"
 )
 
 // crashChildEnv names the timeline file a re-executed test binary appends
@@ -36,7 +38,7 @@ func crashChild(path string) {
 		wg.Go(func() {
 			for i := 0; time.Now().Before(deadline); i++ {
 				text := fmt.Sprintf("g%d-%d", g, i)
-				got, err := s.Append(Entry{Source: "crash-test", Kind: KindNote, Text: text})
+				got, err := s.Append(Entry{Record: integrations.Record{Source: "crash-test", Kind: integrations.KindNote, Text: text}})
 				if err != nil {
 					fmt.Println("append failed:", err)
 					os.Exit(2)
@@ -144,8 +146,7 @@ func FuzzReadTimeline(f *testing.F) {
 	enc := newLineEncoder()
 	prev := genesisHash
 	for i := range 3 {
-		e := Entry{ID: entryID(int64(i + 1)), Seq: int64(i + 1), Kind: KindNote, Text: fmt.Sprint("n", i), Prev: prev,
-			Occurred: time.Date(2026, 1, 9, 23, 59, i, 0, time.UTC), Fields: map[string]string{"k": "v"}}
+		e := Entry{Record: integrations.Record{ID: entryID(int64(i + 1)), Kind: integrations.KindNote, Text: fmt.Sprint("n", i), Occurred: time.Date(2026, 1, 9, 23, 59, i, 0, time.UTC), Fields: map[string]string{"k": "v"}}, Seq: int64(i + 1), Prev: prev}
 		if err := enc.encode(&e); err != nil {
 			f.Fatal(err)
 		}
@@ -203,8 +204,7 @@ func BenchmarkAppendParallel(b *testing.B) {
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if _, err := s.Append(Entry{Source: "pagerduty", Kind: KindAlertTriggered, Text: "web-7 5xx rate above 5% for 5 minutes",
-				Fields: map[string]string{"service": "web", "severity": "critical"}}); err != nil {
+			if _, err := s.Append(Entry{Record: integrations.Record{Source: "pagerduty", Kind: integrations.KindAlertTriggered, Text: "web-7 5xx rate above 5% for 5 minutes", Fields: map[string]string{"service": "web", "severity": "critical"}}}); err != nil {
 				b.Error(err)
 				return
 			}
@@ -222,7 +222,7 @@ func BenchmarkAppendSerial(b *testing.B) {
 	}
 	defer s.Close()
 	for b.Loop() {
-		if _, err := s.Append(Entry{Source: "warroom", Kind: KindNote, Text: "note"}); err != nil {
+		if _, err := s.Append(Entry{Record: integrations.Record{Source: "warroom", Kind: integrations.KindNote, Text: "note"}}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -240,8 +240,7 @@ func writeBig(b *testing.B, n int) string {
 	batch := make([]Entry, 1000)
 	for i := 0; i < n; i += len(batch) {
 		for j := range batch {
-			batch[j] = Entry{Source: "slack", Kind: KindChatMessage, Actor: "ana", Occurred: time.Date(2026, 1, 9, 7, 30, 0, 0, time.UTC).Add(time.Duration(i+j) * time.Second),
-				Text: "restarting haproxy on edge-2, then edge-3; watch the 503 rate", Fields: map[string]string{"channel": "C0INCIDENT", "ts": "1736407800.000100"}}
+			batch[j] = Entry{Record: integrations.Record{Source: "slack", Kind: integrations.KindChatMessage, Actor: "ana", Occurred: time.Date(2026, 1, 9, 7, 30, 0, 0, time.UTC).Add(time.Duration(i+j) * time.Second), Text: "restarting haproxy on edge-2, then edge-3; watch the 503 rate", Fields: map[string]string{"channel": "C0INCIDENT", "ts": "1736407800.000100"}}}
 		}
 		if _, err := s.Append(batch...); err != nil {
 			b.Fatal(err)
@@ -307,11 +306,11 @@ func erasedTimeline(f *testing.F) []byte {
 		f.Fatal(err)
 	}
 	defer s.Close()
-	got, err := s.Append(Entry{Kind: KindChatMessage, Text: "pw \"x\"\n", Fields: map[string]string{"k": "v"}, Links: []string{"l"}})
+	got, err := s.Append(Entry{Record: integrations.Record{Kind: integrations.KindChatMessage, Text: "pw \"x\"\n", Fields: map[string]string{"k": "v"}, Links: []string{"l"}}})
 	if err != nil {
 		f.Fatal(err)
 	}
-	if _, err := s.Append(Amend(got[0], OpErase)); err != nil {
+	if _, err := s.Append(Amend(got[0], integrations.OpErase)); err != nil {
 		f.Fatal(err)
 	}
 	data, err := os.ReadFile(s.Path())

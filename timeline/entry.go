@@ -7,106 +7,33 @@ package timeline
 import (
 	"fmt"
 	"time"
+
+	"github.com/warroomhq/warroom/integrations"
+	"github.com/warroomhq/warroom/timeline/record"
 )
 
-// Entry is one line of the timeline file. The store assigns ID, Seq,
-// Recorded, Prev and Hash; callers fill in the rest.
-//
-// An amendment is an entry of kind KindAmend whose Target names an earlier
-// entry and whose Op says what changes:
-//
-//	OpText   the target now reads Text
-//	OpTime   the target now happened at To
-//	OpHide   the target is hidden from views and exports (Text: why)
-//	OpUnhide the target is shown again
-//	OpStar   the target is starred (Text: optional comment)
-//	OpUnstar the star is removed
-//	OpErase  the target's text, fields and links are removed from the
-//	         file (see Scrub) and shown as a placeholder in every view
-//	         and export: for content that slipped past redaction; Text: why
-//
-// Only erase may target an amendment (a correction that itself leaked a
-// secret); views ignore other amendments of amendments.
-type Entry struct {
-	ID       string            `json:"id"`
-	Seq      int64             `json:"seq"`
-	Occurred time.Time         `json:"occurred"` // the source's own time
-	Recorded time.Time         `json:"recorded"` // when warroom stored it
-	Source   string            `json:"source"`
-	Kind     string            `json:"kind"`
-	Actor    string            `json:"actor,omitempty"`
-	Text     string            `json:"text"`
-	Fields   map[string]string `json:"fields,omitempty"`
-	Links    []string          `json:"links,omitempty"`
-
-	Target string    `json:"target,omitempty"` // amendments: the amended entry's ID
-	Op     string    `json:"op,omitempty"`     // amendments: one of the Op constants
-	To     time.Time `json:"to,omitzero"`      // OpTime: the corrected time
-	Scrub  *Scrub    `json:"scrub,omitempty"`  // OpErase: set by the store
-
-	// Prev is the previous entry's Hash (all zeros for the first entry);
-	// Hash is the SHA-256 of this entry's line up to and including Prev.
-	// They must stay the last two fields: the line format depends on it.
-	Prev string `json:"prev"`
-	Hash string `json:"hash"`
-}
-
-// Scrub records how an erase amendment removed its target's content from
-// the file: the byte ranges of the target's line (its text, and its
-// fields' and links' strings) that were overwritten with '*', and the hash
-// of the line so overwritten. The line keeps its length and its original
-// Hash, so the chain still links; Verify accepts the scrubbed line because
-// this chained record says exactly what was overwritten.
-type Scrub struct {
-	Ranges [][2]int `json:"ranges"`
-	Hash   string   `json:"hash"`
-}
-
-// Entry kinds with a meaning to this package. Sources use their own kinds
-// too (chat.message, fleet.change, drift, source.status, ...).
-const (
-	KindAmend     = "amend"
-	KindNote      = "note"
-	KindDecision  = "decision"
-	KindRecovered = "timeline.recovered" // the store truncated a torn last line
-
-	KindAlertTriggered    = "alert.triggered"
-	KindAlertAcknowledged = "alert.acknowledged"
-	KindAlertResolved     = "alert.resolved"
-	KindChatMessage       = "chat.message"
-
-	// Explicit key times of the incident, recorded by the responder when
-	// they are known (often after the fact, with Occurred set accordingly).
-	KindIncidentStarted      = "incident.started"
-	KindIncidentDetected     = "incident.detected"
-	KindIncidentAcknowledged = "incident.acknowledged"
-	KindIncidentMitigated    = "incident.mitigated"
-	KindIncidentResolved     = "incident.resolved"
-
-	// KindRunbookPrefix starts the kind of every runbook entry
-	// (runbook.requested, runbook.step.finished, ...).
-	KindRunbookPrefix = "runbook."
-)
-
-// Amendment operations (Entry.Op).
-const (
-	OpText   = "text"
-	OpTime   = "time"
-	OpHide   = "hide"
-	OpUnhide = "unhide"
-	OpStar   = "star"
-	OpUnstar = "unstar"
-	OpErase  = "erase"
+// The entry and its view live in the store-free package record, so the
+// screen can fold with them without importing the store.
+type (
+	Entry = record.Entry
+	Scrub = record.Scrub
+	View  = record.View
+	Row   = record.Row
 )
 
 // ErasedText replaces erased content in views and exports.
-const ErasedText = "[erased]"
+const ErasedText = record.ErasedText
+
+// NewView returns a view of entries (see record.View).
+func NewView(entries []Entry) *View { return record.NewView(entries) }
 
 // Amend returns an amendment of target; fill in Text (OpText) or To
 // (OpTime), Source and Actor before appending it.
-func Amend(target Entry, op string) Entry {
-	return Entry{Kind: KindAmend, Target: target.ID, Op: op}
-}
+func Amend(target Entry, op string) Entry { return record.Amend(target, op) }
+
+// Erased returns e with its text, fields and links replaced by the
+// placeholder, as an erase amendment leaves it.
+func Erased(e Entry) Entry { return record.Erased(e) }
 
 // entryID is the ID the store gives the entry with sequence number seq.
 func entryID(seq int64) string { return fmt.Sprintf("e%d", seq) }
@@ -139,16 +66,16 @@ func checkEntry(e *Entry) error {
 			return fmt.Errorf("timeline entry of kind %q has a time outside years 1-9999", e.Kind)
 		}
 	}
-	isAmend := e.Kind == KindAmend
+	isAmend := e.Kind == integrations.KindAmend
 	if isAmend != (e.Target != "" || e.Op != "") {
-		return fmt.Errorf("timeline entry of kind %q: target and op are for amendments (kind %q) only, and amendments need both", e.Kind, KindAmend)
+		return fmt.Errorf("timeline entry of kind %q: target and op are for amendments (kind %q) only, and amendments need both", e.Kind, integrations.KindAmend)
 	}
 	if !isAmend {
 		return nil
 	}
 	switch e.Op {
-	case OpText, OpHide, OpUnhide, OpStar, OpUnstar, OpErase:
-	case OpTime:
+	case integrations.OpText, integrations.OpHide, integrations.OpUnhide, integrations.OpStar, integrations.OpUnstar, integrations.OpErase:
+	case integrations.OpTime:
 		if e.To.IsZero() {
 			return fmt.Errorf("time amendment of %s has no new time (To)", e.Target)
 		}

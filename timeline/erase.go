@@ -3,6 +3,8 @@ package timeline
 import (
 	"fmt"
 	"os"
+
+	"github.com/warroomhq/warroom/integrations"
 )
 
 // Erasing removes content from the file, the one exception to never
@@ -58,7 +60,7 @@ func (s *Store) applyScrubs(entries []Entry) ([]Entry, error) {
 	var out []Entry
 	wrote := false
 	for _, a := range entries {
-		if a.Op != OpErase || a.Scrub == nil {
+		if a.Op != integrations.OpErase || a.Scrub == nil {
 			continue
 		}
 		seq, _ := seqOfID(a.Target)

@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/warroomhq/warroom/integrations"
 )
 
 // leakThenErase stores a chat message carrying a password no pattern
@@ -15,8 +17,8 @@ func leakThenErase(t *testing.T) (*Store, Entry, []byte) {
 	t.Helper()
 	s := openTemp(t, Options{})
 	stored, err := s.Append(
-		Entry{Source: "slack", Kind: KindChatMessage, Actor: "carol", Text: "db password is Winter2026!", Fields: map[string]string{"password": "Winter2026!"}, Links: []string{"https://db.example/?pw=Winter2026!"}},
-		Entry{Source: "slack", Kind: KindChatMessage, Actor: "bob", Text: "thanks"},
+		Entry{Record: integrations.Record{Source: "slack", Kind: integrations.KindChatMessage, Actor: "carol", Text: "db password is Winter2026!", Fields: map[string]string{"password": "Winter2026!"}, Links: []string{"https://db.example/?pw=Winter2026!"}}},
+		Entry{Record: integrations.Record{Source: "slack", Kind: integrations.KindChatMessage, Actor: "bob", Text: "thanks"}},
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -25,7 +27,7 @@ func leakThenErase(t *testing.T) (*Store, Entry, []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	erase := Amend(stored[0], OpErase)
+	erase := Amend(stored[0], integrations.OpErase)
 	erase.Text = "password pasted in chat"
 	if _, err := s.Append(erase); err != nil {
 		t.Fatal(err)
@@ -61,7 +63,7 @@ func TestEraseRemovesContentFromTheFile(t *testing.T) {
 		t.Errorf("view row: %+v", r)
 	}
 	// More entries chain on as before.
-	if _, err := s.Append(Entry{Kind: KindNote, Text: "after"}); err != nil {
+	if _, err := s.Append(Entry{Record: integrations.Record{Kind: integrations.KindNote, Text: "after"}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := Verify(s.Path()); err != nil {
@@ -129,17 +131,17 @@ func TestEraseALeakyCorrectionAndAcrossStores(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	note, err := a.Append(Entry{Kind: KindNote, Text: "rotated the key"})
+	note, err := a.Append(Entry{Record: integrations.Record{Kind: integrations.KindNote, Text: "rotated the key"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	fix := Amend(note[0], OpText)
+	fix := Amend(note[0], integrations.OpText)
 	fix.Text = "rotated key hunter2hunter2"
 	corr, err := a.Append(fix)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.Append(Amend(corr[0], OpErase)); err != nil {
+	if _, err := b.Append(Amend(corr[0], integrations.OpErase)); err != nil {
 		t.Fatal(err)
 	}
 	data, _ := os.ReadFile(a.Path())
@@ -162,7 +164,7 @@ func TestEraseALeakyCorrectionAndAcrossStores(t *testing.T) {
 
 func TestEraseNeedsTheTargetStored(t *testing.T) {
 	s := openTemp(t, Options{})
-	if _, err := s.Append(Entry{Kind: KindNote, Text: "x"}, Entry{Kind: KindAmend, Target: "e1", Op: OpErase}); err == nil {
+	if _, err := s.Append(Entry{Record: integrations.Record{Kind: integrations.KindNote, Text: "x"}}, Entry{Record: integrations.Record{Kind: integrations.KindAmend, Target: "e1", Op: integrations.OpErase}}); err == nil {
 		t.Error("erased an entry in the append that stores it")
 	}
 }

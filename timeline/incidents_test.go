@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/warroomhq/warroom/integrations"
 )
 
 func TestListIncidents(t *testing.T) {
@@ -21,7 +23,7 @@ func TestListIncidents(t *testing.T) {
 		}
 		for i := range n {
 			// Out of order on purpose: First and Last are by occurrence.
-			if _, err := s.Append(Entry{Kind: KindNote, Occurred: t0.Add(time.Duration((i+1)%n) * time.Hour)}); err != nil {
+			if _, err := s.Append(Entry{Record: integrations.Record{Kind: integrations.KindNote, Occurred: t0.Add(time.Duration((i+1)%n) * time.Hour)}}); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -4,6 +4,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/warroomhq/warroom/integrations"
 )
 
 // Sample secrets in the shapes the services issue. None is real.
@@ -104,11 +106,9 @@ func TestSecretsNeverReachTheFile(t *testing.T) {
 	}
 	s := openTemp(t, Options{Redactor: r})
 	stored, err := s.Append(
-		Entry{Source: "slack", Kind: KindChatMessage, Actor: "bob", Text: "try this token " + configuredTok + " and " + slackBotToken,
-			Links: []string{"https://api.example.com/?token=" + configuredTok}},
-		Entry{Source: "warroom", Kind: KindNote, Actor: "ana " + configuredTok, Text: "aws " + awsKeyID + " / " + awsSecret},
-		Entry{Source: "runbook", Kind: "runbook.step.finished", Text: "output:\nAuthorization: Bearer " + bearer + "\n",
-			Fields: map[string]string{"output": "PAGERDUTY_TOKEN=" + pdRESTKey, "env": configuredTok}},
+		Entry{Record: integrations.Record{Source: "slack", Kind: integrations.KindChatMessage, Actor: "bob", Text: "try this token " + configuredTok + " and " + slackBotToken, Links: []string{"https://api.example.com/?token=" + configuredTok}}},
+		Entry{Record: integrations.Record{Source: "warroom", Kind: integrations.KindNote, Actor: "ana " + configuredTok, Text: "aws " + awsKeyID + " / " + awsSecret}},
+		Entry{Record: integrations.Record{Source: "runbook", Kind: "runbook.step.finished", Text: "output:\nAuthorization: Bearer " + bearer + "\n", Fields: map[string]string{"output": "PAGERDUTY_TOKEN=" + pdRESTKey, "env": configuredTok}}},
 	)
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,8 @@ package timeline
 import (
 	"errors"
 	"time"
+
+	"github.com/warroomhq/warroom/integrations"
 )
 
 // A timeline can also live outside a file, as a log several writers share
@@ -48,7 +50,7 @@ var ErrEraseUnsupported = errors.New("erasing an entry needs the local timeline 
 // Seq, Recorded (and Occurred, if zero), Prev and Hash, and returns the
 // entry and its line in the file format, newline included.
 func Seal(e Entry, after Link, now time.Time) (Entry, []byte, error) {
-	if e.Op == OpErase {
+	if e.Op == integrations.OpErase {
 		return Entry{}, nil, ErrEraseUnsupported
 	}
 	start := after.chain()

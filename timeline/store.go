@@ -11,6 +11,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/warroomhq/warroom/integrations"
 )
 
 // FileName is the timeline file inside an incident's directory.
@@ -102,7 +104,7 @@ func IncidentPath(stateDir, incidentID string) (string, error) {
 
 // Open opens the timeline file at path, creating it and its directory if
 // needed, and verifies it. A torn last line left by a crash is truncated
-// and the recovery is recorded as an entry of kind KindRecovered; any
+// and the recovery is recorded as an entry of kind integrations.KindTimelineRecovered; any
 // other problem is returned as a *CorruptError and the file is left as it
 // is.
 func Open(path string, opts Options) (*Store, error) {
@@ -259,11 +261,7 @@ func (s *Store) truncateTorn(tornBytes int) (Entry, error) {
 		return Entry{}, fmt.Errorf("truncating the torn last line of %s: %w", s.path, err)
 	}
 	now := s.now().UTC()
-	rec := Entry{
-		Source: "warroom", Kind: KindRecovered, Occurred: now,
-		Text:   fmt.Sprintf("Recovered after a crash: discarded an incomplete last line of %d bytes after line %d; every whole entry was kept.", tornBytes, s.chain.line),
-		Fields: map[string]string{"discarded_bytes": fmt.Sprint(tornBytes), "after_line": fmt.Sprint(s.chain.line)},
-	}
+	rec := Entry{Record: integrations.Record{Source: "warroom", Kind: integrations.KindTimelineRecovered, Occurred: now, Text: fmt.Sprintf("Recovered after a crash: discarded an incomplete last line of %d bytes after line %d; every whole entry was kept.", tornBytes, s.chain.line), Fields: map[string]string{"discarded_bytes": fmt.Sprint(tornBytes), "after_line": fmt.Sprint(s.chain.line)}}}
 	stored, _, err := s.write([]*request{{entries: []Entry{rec}}}, now)
 	if err != nil {
 		return Entry{}, err
@@ -427,7 +425,7 @@ func (s *Store) write(batch []*request, now time.Time) (stored, scrubbed []Entry
 				r.err = fmt.Errorf("amendment targets %s, which does not exist yet", e.Target)
 				break
 			}
-			if e.Op == OpErase {
+			if e.Op == integrations.OpErase {
 				if e.Scrub, r.err = s.planScrub(e.Target); r.err != nil {
 					break
 				}

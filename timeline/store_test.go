@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/warroomhq/warroom/integrations"
 )
 
 // fixedClock returns a clock that advances one second per call from start.
@@ -39,8 +41,8 @@ func TestAppendAssignsIdentityAndPersists(t *testing.T) {
 	s := openTemp(t, Options{Now: fixedClock(start)})
 	occurred := time.Date(2026, 1, 9, 6, 59, 0, 0, time.FixedZone("CET", 3600))
 	got, err := s.Append(
-		Entry{Source: "pagerduty", Kind: KindAlertTriggered, Occurred: occurred, Text: "web 5xx", Fields: map[string]string{"service": "web"}, Links: []string{"https://pd.example/incidents/1"}},
-		Entry{Source: "warroom", Kind: KindNote, Actor: "ana", Text: "looking"},
+		Entry{Record: integrations.Record{Source: "pagerduty", Kind: integrations.KindAlertTriggered, Occurred: occurred, Text: "web 5xx", Fields: map[string]string{"service": "web"}, Links: []string{"https://pd.example/incidents/1"}}},
+		Entry{Record: integrations.Record{Source: "warroom", Kind: integrations.KindNote, Actor: "ana", Text: "looking"}},
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -60,7 +62,7 @@ func TestAppendAssignsIdentityAndPersists(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Append(Entry{Kind: KindNote}); !errors.Is(err, ErrClosed) {
+	if _, err := s.Append(Entry{Record: integrations.Record{Kind: integrations.KindNote}}); !errors.Is(err, ErrClosed) {
 		t.Errorf("append after close: %v", err)
 	}
 
@@ -73,7 +75,7 @@ func TestAppendAssignsIdentityAndPersists(t *testing.T) {
 	if len(reread) != 2 || reread[0].Fields["service"] != "web" || reread[0].Links[0] != got[0].Links[0] || reread[1].Hash != got[1].Hash {
 		t.Fatalf("reopened entries differ: %+v", reread)
 	}
-	more, err := re.Append(Entry{Kind: KindNote, Text: "after reopen"})
+	more, err := re.Append(Entry{Record: integrations.Record{Kind: integrations.KindNote, Text: "after reopen"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,26 +89,26 @@ func TestAppendAssignsIdentityAndPersists(t *testing.T) {
 
 func TestAppendRejectsInvalidEntries(t *testing.T) {
 	s := openTemp(t, Options{})
-	first, err := s.Append(Entry{Kind: KindNote, Text: "x"})
+	first, err := s.Append(Entry{Record: integrations.Record{Kind: integrations.KindNote, Text: "x"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	cases := map[string]Entry{
-		"no kind":          {Text: "x"},
-		"unknown op":       {Kind: KindAmend, Target: first[0].ID, Op: "rewrite"},
-		"time without To":  {Kind: KindAmend, Target: first[0].ID, Op: OpTime},
-		"target not an id": {Kind: KindAmend, Target: "../x", Op: OpHide},
-		"future target":    {Kind: KindAmend, Target: "e99", Op: OpHide},
-		"op on non-amend":  {Kind: KindNote, Target: first[0].ID, Op: OpHide},
-		"year 10000":       {Kind: KindNote, Occurred: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)},
+		"no kind":          {Record: integrations.Record{Text: "x"}},
+		"unknown op":       {Record: integrations.Record{Kind: integrations.KindAmend, Target: first[0].ID, Op: "rewrite"}},
+		"time without To":  {Record: integrations.Record{Kind: integrations.KindAmend, Target: first[0].ID, Op: integrations.OpTime}},
+		"target not an id": {Record: integrations.Record{Kind: integrations.KindAmend, Target: "../x", Op: integrations.OpHide}},
+		"future target":    {Record: integrations.Record{Kind: integrations.KindAmend, Target: "e99", Op: integrations.OpHide}},
+		"op on non-amend":  {Record: integrations.Record{Kind: integrations.KindNote, Target: first[0].ID, Op: integrations.OpHide}},
+		"year 10000":       {Record: integrations.Record{Kind: integrations.KindNote, Occurred: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}},
 	}
 	for name, e := range cases {
-		if _, err := s.Append(Entry{Kind: KindNote, Text: "ok"}, e); err == nil {
+		if _, err := s.Append(Entry{Record: integrations.Record{Kind: integrations.KindNote, Text: "ok"}}, e); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}
 	// A failed call stores nothing, and the store keeps working.
-	got, err := s.Append(Amend(first[0], OpStar))
+	got, err := s.Append(Amend(first[0], integrations.OpStar))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +128,7 @@ func TestConcurrentAppendsFormOneChain(t *testing.T) {
 	for w := range writers {
 		wg.Go(func() {
 			for i := range each {
-				if _, err := s.Append(Entry{Kind: KindNote, Text: fmt.Sprintf("w%d-%d", w, i)}); err != nil {
+				if _, err := s.Append(Entry{Record: integrations.Record{Kind: integrations.KindNote, Text: fmt.Sprintf("w%d-%d", w, i)}}); err != nil {
 					errs <- err
 					return
 				}
@@ -168,10 +170,10 @@ func TestTwoStoresOnOneFileInterleave(t *testing.T) {
 	a := openShared(t, dir, Options{})
 	b := openShared(t, dir, Options{})
 	for i := range 3 {
-		if _, err := a.Append(Entry{Kind: KindNote, Text: fmt.Sprint("a", i)}); err != nil {
+		if _, err := a.Append(Entry{Record: integrations.Record{Kind: integrations.KindNote, Text: fmt.Sprint("a", i)}}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := b.Append(Entry{Kind: KindNote, Text: fmt.Sprint("b", i)}); err != nil {
+		if _, err := b.Append(Entry{Record: integrations.Record{Kind: integrations.KindNote, Text: fmt.Sprint("b", i)}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -202,7 +204,7 @@ func TestTwoStoresOnOneFileInterleave(t *testing.T) {
 
 func TestOpenRecoversTornTail(t *testing.T) {
 	s := openTemp(t, Options{})
-	if _, err := s.Append(Entry{Kind: KindNote, Text: "one"}, Entry{Kind: KindNote, Text: "two"}); err != nil {
+	if _, err := s.Append(Entry{Record: integrations.Record{Kind: integrations.KindNote, Text: "one"}}, Entry{Record: integrations.Record{Kind: integrations.KindNote, Text: "two"}}); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
@@ -229,7 +231,7 @@ func TestOpenRecoversTornTail(t *testing.T) {
 		t.Fatalf("entries after recovery: %+v", entries)
 	}
 	rec := entries[2]
-	if rec.Kind != KindRecovered || rec.Seq != 3 || rec.Fields["discarded_bytes"] != fmt.Sprint(len(torn)-len(whole)) || rec.Fields["after_line"] != "2" {
+	if rec.Kind != integrations.KindTimelineRecovered || rec.Seq != 3 || rec.Fields["discarded_bytes"] != fmt.Sprint(len(torn)-len(whole)) || rec.Fields["after_line"] != "2" {
 		t.Errorf("recovery entry: %+v", rec)
 	}
 	if _, err := Verify(s.Path()); err != nil {
@@ -239,7 +241,7 @@ func TestOpenRecoversTornTail(t *testing.T) {
 
 func TestOpenKeepsWholeLastEntryWithoutNewline(t *testing.T) {
 	s := openTemp(t, Options{})
-	if _, err := s.Append(Entry{Kind: KindNote, Text: "one"}); err != nil {
+	if _, err := s.Append(Entry{Record: integrations.Record{Kind: integrations.KindNote, Text: "one"}}); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
@@ -255,7 +257,7 @@ func TestOpenKeepsWholeLastEntryWithoutNewline(t *testing.T) {
 	if got := re.Entries(); len(got) != 1 || got[0].Text != "one" {
 		t.Fatalf("entries: %+v", got)
 	}
-	if _, err := re.Append(Entry{Kind: KindNote, Text: "two"}); err != nil {
+	if _, err := re.Append(Entry{Record: integrations.Record{Kind: integrations.KindNote, Text: "two"}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := Verify(s.Path()); err != nil {
@@ -268,7 +270,7 @@ func writeLines(t *testing.T, n int) (string, []string) {
 	t.Helper()
 	s := openTemp(t, Options{})
 	for i := range n {
-		if _, err := s.Append(Entry{Kind: KindNote, Text: fmt.Sprint("note ", i+1)}); err != nil {
+		if _, err := s.Append(Entry{Record: integrations.Record{Kind: integrations.KindNote, Text: fmt.Sprint("note ", i+1)}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -434,7 +436,7 @@ func TestGroupCommitSharesOneSync(t *testing.T) {
 	results := make([]Entry, queued+1)
 	appendAt := func(i int) {
 		defer wg.Done()
-		got, err := s.Append(Entry{Kind: KindNote, Text: fmt.Sprint(i)})
+		got, err := s.Append(Entry{Record: integrations.Record{Kind: integrations.KindNote, Text: fmt.Sprint(i)}})
 		if err != nil {
 			t.Error(err)
 			return
@@ -479,12 +481,12 @@ func TestOnForeignReportsEveryOtherWritersEntryOnce(t *testing.T) {
 	}})
 	b := openShared(t, dir, Options{})
 	for i := range 3 {
-		if _, err := b.Append(Entry{Kind: KindNote, Text: fmt.Sprint("b", i)}); err != nil {
+		if _, err := b.Append(Entry{Record: integrations.Record{Kind: integrations.KindNote, Text: fmt.Sprint("b", i)}}); err != nil {
 			t.Fatal(err)
 		}
 		if i == 1 {
 			// a's own append takes in b0 and b1 on the way.
-			if _, err := a.Append(Entry{Kind: KindNote, Text: "a"}); err != nil {
+			if _, err := a.Append(Entry{Record: integrations.Record{Kind: integrations.KindNote, Text: "a"}}); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -205,7 +205,7 @@ func BenchmarkAlertStorm(b *testing.B) {
 		Persist: func(recs []integrations.Record) ([]integrations.Record, error) {
 			entries := make([]timeline.Entry, len(recs))
 			for i, r := range recs {
-				entries[i] = timeline.Entry{Occurred: r.Occurred, Source: r.Source, Kind: r.Kind, Text: r.Text}
+				entries[i] = timeline.Entry{Record: integrations.Record{Occurred: r.Occurred, Source: r.Source, Kind: r.Kind, Text: r.Text}}
 			}
 			_, err := store.Append(entries...)
 			return recs, err

@@ -50,7 +50,7 @@ func TestFollowUpKeyOnTimelineAndChat(t *testing.T) {
 		if r.Kind != "note" || r.Actor != "dana" || r.Text != w.text || r.Fields["ref"] != w.ref {
 			t.Errorf("recorded %+v, want note %q ref %s", r, w.text, w.ref)
 		}
-		rows = append(rows, timeline.Row{Entry: timeline.Entry{Kind: r.Kind, Actor: r.Actor, Text: r.Text}, Text: r.Text})
+		rows = append(rows, timeline.Row{Entry: timeline.Entry{Record: integrations.Record{Kind: r.Kind, Actor: r.Actor, Text: r.Text}}, Text: r.Text})
 	}
 	if got := export.FollowUps(rows); len(got) != 2 || got[1].Text != "the sync's alert never fired (from erin)" {
 		t.Errorf("the export's follow-ups: %+v", got)

@@ -7,7 +7,6 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/warroomhq/warroom/integrations"
-	"github.com/warroomhq/warroom/runbooks"
 )
 
 // keyEventsFixture is a stretch of record where the few entries that tell
@@ -21,7 +20,7 @@ func keyEventsFixture() []integrations.Record {
 		rec("e2", "07:16", "incident.detected", "dana", "detected"),
 		rec("e3", "07:18", "decision", "dana", "scale web up by hand"),
 		rec("e4", "07:20", "runbook.step.end", "dana", "step 1 scale done"),
-		rec("e5", "07:21", runbooks.KindDone, "dana", "scale-up done after 3m"),
+		rec("e5", "07:21", integrations.KindRunbookDone, "dana", "scale-up done after 3m"),
 		rec("e6", "07:22", "oddone", "", "edge-2/web/web-b: error 31% vs peer 0.5%"),
 		rec("e7", "07:24", "source.status", "", "haproxy: unreachable"),
 		rec("e8", "07:30", "alert.resolved", "", "[critical] web: HTTP 5xx above 5%"),

@@ -16,11 +16,11 @@ import (
 // throttled is what a throttle-tier run in another process records: the
 // request, and one change per edge.
 func throttled(actor string, percent string, edges ...string) integrations.Batch {
-	b := integrations.Batch{Records: []integrations.Record{{Occurred: at("07:31"), Source: "runbook", Kind: ledger.KindRequested, Actor: actor,
+	b := integrations.Batch{Records: []integrations.Record{{Occurred: at("07:31"), Source: "runbook", Kind: integrations.KindRunbookRequested, Actor: actor,
 		Fields: map[string]string{"run": "r1", "runbook": "throttle-tier", "params": "percent=" + percent + " tier=free"}}}}
 	for _, e := range edges {
 		c := ledger.Change{Kind: ledger.Throttle, Instance: e, Tier: "free", From: "0", To: percent}
-		b.Records = append(b.Records, integrations.Record{Occurred: at("07:32"), Source: "runbook", Kind: ledger.KindStepProgress, Actor: actor,
+		b.Records = append(b.Records, integrations.Record{Occurred: at("07:32"), Source: "runbook", Kind: integrations.KindRunbookStepProgress, Actor: actor,
 			Text: "changed: " + c.String(), Fields: map[string]string{"run": "r1", "runbook": "throttle-tier", "step": "1", ledger.FieldChange: c.Encode()}})
 	}
 	return b
@@ -56,14 +56,14 @@ func TestHeaderCountsChangesInForce(t *testing.T) {
 	}
 	m.apply(throttled("alice", "30", "edge-1", "edge-2"))
 	drain := ledger.Change{Kind: ledger.Server, Instance: "front", Backend: "edges", Server: "edge-3", From: "READY", To: "DRAIN"}
-	m.apply(integrations.Batch{Records: []integrations.Record{{Occurred: at("07:33"), Source: "runbook", Kind: ledger.KindStepProgress,
+	m.apply(integrations.Batch{Records: []integrations.Record{{Occurred: at("07:33"), Source: "runbook", Kind: integrations.KindRunbookStepProgress,
 		Fields: map[string]string{"run": "r2", ledger.FieldChange: drain.Encode()}}}})
 	if header := strings.Split(screen(m), "\n")[0]; !strings.Contains(header, "⚑ 2 in force") {
 		t.Fatalf("header = %q", header)
 	}
 	back := drain
 	back.From, back.To = "DRAIN", "READY"
-	m.apply(integrations.Batch{Records: []integrations.Record{{Occurred: at("07:34"), Source: "runbook", Kind: ledger.KindStepProgress,
+	m.apply(integrations.Batch{Records: []integrations.Record{{Occurred: at("07:34"), Source: "runbook", Kind: integrations.KindRunbookStepProgress,
 		Fields: map[string]string{"run": "r3", ledger.FieldChange: back.Encode()}}}})
 	if header := strings.Split(screen(m), "\n")[0]; !strings.Contains(header, "⚑ 1 in force") {
 		t.Fatalf("after the restore, header = %q", header)
@@ -105,7 +105,7 @@ func TestRevertAThrottleFromTheList(t *testing.T) {
 func TestRaisedCapacityListsHowToLowerIt(t *testing.T) {
 	m := screenModel(120, 40, Options{})
 	c := ledger.Change{Kind: ledger.Capacity, Group: "web", From: "4", To: "20"}
-	m.apply(integrations.Batch{Records: []integrations.Record{{Occurred: at("07:31"), Source: "runbook", Kind: ledger.KindStepProgress,
+	m.apply(integrations.Batch{Records: []integrations.Record{{Occurred: at("07:31"), Source: "runbook", Kind: integrations.KindRunbookStepProgress,
 		Actor: "alice", Fields: map[string]string{"run": "r1", ledger.FieldChange: c.Encode()}}}})
 	next, _ := m.openLedger()
 	m = next.(Model)

@@ -332,7 +332,7 @@ func TestAbortAsksFirstFromAnyPaneAndEscKeepsItRunning(t *testing.T) {
 	}
 	press(tm, "x", "x")
 	s.waitScreen(t, "runbook scale-up aborted in", "h dismiss")
-	if !strings.Contains(kinds(records()), runbooks.KindAbort) {
+	if !strings.Contains(kinds(records()), integrations.KindRunbookAbort) {
 		t.Fatalf("records %s, want an abort", kinds(records()))
 	}
 	press(tm, "h")
@@ -431,7 +431,7 @@ func TestDryRunWithDSendsNothing(t *testing.T) {
 	s.waitScreen(t, "Runbook scale-up (dry run)", "dry-run in")
 	finish(t, tm)
 	recs := records()
-	if recs[0].Kind != runbooks.KindRequested || recs[0].Fields["dry_run"] != "true" {
+	if recs[0].Kind != integrations.KindRunbookRequested || recs[0].Fields["dry_run"] != "true" {
 		t.Fatalf("first record %+v, want a dry run requested", recs[0])
 	}
 	if g, _ := world.DescribeGroup(context.Background(), "web"); g.Desired != 4 {
@@ -477,7 +477,7 @@ func TestRunViewDurationsAreTheTimelines(t *testing.T) {
 	}
 	var recorded time.Duration
 	for _, r := range records() {
-		if r.Kind == runbooks.KindStepEnd {
+		if r.Kind == integrations.KindRunbookStepEnd {
 			recorded, _ = time.ParseDuration(r.Fields["duration"])
 		}
 	}

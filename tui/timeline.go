@@ -11,7 +11,6 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/warroomhq/warroom/integrations"
-	"github.com/warroomhq/warroom/runbooks"
 )
 
 // timelineRow is one entry as the pane shows it: the record with every
@@ -228,7 +227,7 @@ func isKeyEvent(row timelineRow) bool {
 	switch k := row.rec.Kind; {
 	case row.starred, k == "note", k == "decision", strings.HasPrefix(k, "incident."),
 		k == "alert.triggered", k == "alert.resolved", k == "source.status", k == "oddone",
-		k == runbooks.KindDone, k == runbooks.KindFailed, k == runbooks.KindAbort:
+		k == integrations.KindRunbookDone, k == integrations.KindRunbookFailed, k == integrations.KindRunbookAbort:
 		return true
 	}
 	return false

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/timeline"
 )
 
@@ -72,12 +73,12 @@ func waitForEntry(t *testing.T, stateDir, kind string) string {
 func TestIncidentNowRunsTheLatestDrillClock(t *testing.T) {
 	wall := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 	scenario := time.Date(2026, 1, 12, 7, 15, 0, 0, time.UTC)
-	drill := timeline.Entry{Kind: "session.opened", Occurred: scenario, Recorded: wall.Add(-time.Minute), Fields: map[string]string{"speed": "10"}}
-	note := timeline.Entry{Kind: "note", Occurred: scenario.Add(time.Minute), Recorded: wall.Add(-time.Minute)}
+	drill := timeline.Entry{Record: integrations.Record{Kind: "session.opened", Occurred: scenario, Fields: map[string]string{"speed": "10"}}, Recorded: wall.Add(-time.Minute)}
+	note := timeline.Entry{Record: integrations.Record{Kind: "note", Occurred: scenario.Add(time.Minute)}, Recorded: wall.Add(-time.Minute)}
 	if got, want := incidentNow([]timeline.Entry{drill, note}, wall), scenario.Add(10*time.Minute); !got.Equal(want) {
 		t.Errorf("a minute into a 10x drill: %v, want %v", got, want)
 	}
-	live := timeline.Entry{Kind: "session.opened", Occurred: wall.Add(-time.Hour), Recorded: wall.Add(-time.Hour), Fields: map[string]string{"title": "INC-7"}}
+	live := timeline.Entry{Record: integrations.Record{Kind: "session.opened", Occurred: wall.Add(-time.Hour), Fields: map[string]string{"title": "INC-7"}}, Recorded: wall.Add(-time.Hour)}
 	if got := incidentNow([]timeline.Entry{live, note}, wall); !got.IsZero() {
 		t.Errorf("real sources: %v, want the wall clock (zero)", got)
 	}

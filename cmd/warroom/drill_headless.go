@@ -12,7 +12,6 @@ import (
 	"github.com/warroomhq/warroom/drillscore"
 	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/integrations/drill"
-	"github.com/warroomhq/warroom/runbooks"
 	"github.com/warroomhq/warroom/timeline"
 )
 
@@ -106,7 +105,7 @@ func planOf(recs []integrations.Record, start time.Time) []drill.PlanStep {
 		at := r.Occurred.Sub(start).Truncate(time.Second)
 		switch {
 		case at < 0:
-		case r.Kind == runbooks.KindRequested && r.Fields["dry_run"] != "true":
+		case r.Kind == integrations.KindRunbookRequested && r.Fields["dry_run"] != "true":
 			params := map[string]string{}
 			for k, v := range r.Fields {
 				if name, ok := strings.CutPrefix(k, "param."); ok {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/integrations/drill"
-	"github.com/warroomhq/warroom/runbooks"
 )
 
 // TestHeadlessDrillScoresThePlanAndRecordsIt: --show-plan prints a plan
@@ -72,9 +71,9 @@ func TestPlanOfAScreenDrillIsWhatTheResponderDid(t *testing.T) {
 	start := time.Date(2026, time.January, 12, 7, 15, 0, 0, time.UTC)
 	recs := []integrations.Record{
 		{Occurred: start.Add(-time.Hour), Kind: "alert.acknowledged", Fields: map[string]string{"alert": "PD-OLD"}},
-		{Occurred: start.Add(90*time.Second + 400*time.Millisecond), Kind: runbooks.KindRequested,
+		{Occurred: start.Add(90*time.Second + 400*time.Millisecond), Kind: integrations.KindRunbookRequested,
 			Fields: map[string]string{"runbook": "scale-up", "param.group": "web", "param.desired": "12", "dry_run": "false", "params": "desired=12 group=web"}},
-		{Occurred: start.Add(2 * time.Minute), Kind: runbooks.KindRequested, Fields: map[string]string{"runbook": "throttle-tier", "dry_run": "true"}},
+		{Occurred: start.Add(2 * time.Minute), Kind: integrations.KindRunbookRequested, Fields: map[string]string{"runbook": "throttle-tier", "dry_run": "true"}},
 		{Occurred: start.Add(3 * time.Minute), Kind: "alert.acknowledged", Fields: map[string]string{"alert": "PD-5XX"}},
 		{Occurred: start.Add(4 * time.Minute), Kind: "chat.message", Text: "hi"},
 	}

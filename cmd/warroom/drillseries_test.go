@@ -13,7 +13,6 @@ import (
 	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/runbooks"
 	"github.com/warroomhq/warroom/timeline"
-	"github.com/warroomhq/warroom/timeline/export"
 )
 
 // TestDrillRunRecordsEverySeries: a real drill session, with a throttle
@@ -77,7 +76,7 @@ func TestDrillRunRecordsEverySeries(t *testing.T) {
 	until(s.world.clock().Sub(s.world.started) + 4*time.Minute)
 	path := s.store.Path()
 	waitTimeline(t, path, 30*time.Second, func(entries []timeline.Entry) string {
-		if countKind(entries, export.KindEffect) < 2 {
+		if countKind(entries, integrations.KindEffect) < 2 {
 			return "an effect entry for each run"
 		}
 		return ""
@@ -93,7 +92,7 @@ func TestDrillRunRecordsEverySeries(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, e := range entries {
-		if e.Kind == export.KindEffect {
+		if e.Kind == integrations.KindEffect {
 			if !strings.Contains(e.Text, "5xx/s ") || !strings.Contains(e.Text, " within 3m (") {
 				t.Errorf("effect entry %q does not say 5xx/s before → after within 3m (change)", e.Text)
 			}

@@ -14,7 +14,6 @@ import (
 	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/runbooks"
 	"github.com/warroomhq/warroom/timeline"
-	"github.com/warroomhq/warroom/timeline/export"
 	"github.com/warroomhq/warroom/timeline/series"
 )
 
@@ -136,11 +135,11 @@ func (n noting) send(ctx context.Context, kind, id string, call func(context.Con
 }
 
 func (n noting) Acknowledge(ctx context.Context, id string) error {
-	return n.send(ctx, timeline.KindAlertAcknowledged, id, n.AlertActor.Acknowledge)
+	return n.send(ctx, integrations.KindAlertAcknowledged, id, n.AlertActor.Acknowledge)
 }
 
 func (n noting) Resolve(ctx context.Context, id string) error {
-	return n.send(ctx, timeline.KindAlertResolved, id, n.AlertActor.Resolve)
+	return n.send(ctx, integrations.KindAlertResolved, id, n.AlertActor.Resolve)
 }
 
 // alertActor wraps the session's alert actor so that the actions sent
@@ -229,18 +228,18 @@ func (m *metricsRecorder) annotate(recs []integrations.Record) {
 		r := &recs[i]
 		run := r.Fields["run"]
 		switch r.Kind {
-		case runbooks.KindRequested:
+		case integrations.KindRunbookRequested:
 			m.actions[run] = &action{run: run, label: strings.TrimSpace(r.Fields["runbook"] + " " + r.Fields["params"])}
-		case runbooks.KindPlan:
+		case integrations.KindRunbookPlan:
 			if a := m.actions[run]; a != nil {
 				a.label = planLabel(r.Text, a.label)
 				m.plan(r, a, strings.Split(r.Fields["targets"], ","))
 			}
-		case runbooks.KindConfirmed:
+		case integrations.KindRunbookConfirmed:
 			if a := m.actions[run]; a != nil {
 				a.acted = true
 			}
-		case runbooks.KindDone, runbooks.KindFailed, runbooks.KindAbort:
+		case integrations.KindRunbookDone, integrations.KindRunbookFailed, integrations.KindRunbookAbort:
 			a := m.actions[run]
 			if a == nil {
 				continue
@@ -253,12 +252,12 @@ func (m *metricsRecorder) annotate(recs []integrations.Record) {
 				}
 			}
 			delete(m.actions, run) // refused, a dry run, or changed nothing
-		case timeline.KindAlertAcknowledged, timeline.KindAlertResolved:
+		case integrations.KindAlertAcknowledged, integrations.KindAlertResolved:
 			if !m.sent.take(alertKey(*r)) {
 				continue // not sent from here: the monitoring's own doing, or another war-room's
 			}
 			verb := "acknowledge"
-			if r.Kind == timeline.KindAlertResolved {
+			if r.Kind == integrations.KindAlertResolved {
 				verb = "resolve"
 			}
 			a := &action{label: verb + " " + r.Fields["alert"], acted: true, ended: true, end: r.Occurred}
@@ -292,7 +291,7 @@ func (m *metricsRecorder) foreign(entries []timeline.Entry) {
 	defer m.mu.Unlock()
 	for _, e := range entries {
 		switch e.Kind {
-		case runbooks.KindRequested, runbooks.KindPlan, runbooks.KindConfirmed, runbooks.KindDone, runbooks.KindFailed, runbooks.KindAbort:
+		case integrations.KindRunbookRequested, integrations.KindRunbookPlan, integrations.KindRunbookConfirmed, integrations.KindRunbookDone, integrations.KindRunbookFailed, integrations.KindRunbookAbort:
 			m.arrived = append(m.arrived, fromEntry(e))
 		}
 	}
@@ -366,9 +365,9 @@ func (m *metricsRecorder) stored(recs []integrations.Record) {
 	for _, r := range recs {
 		var a *action
 		switch r.Kind {
-		case runbooks.KindPlan:
+		case integrations.KindRunbookPlan:
 			a = m.actions[r.Fields["run"]]
-		case timeline.KindAlertAcknowledged, timeline.KindAlertResolved:
+		case integrations.KindAlertAcknowledged, integrations.KindAlertResolved:
 			a = m.actions[alertKey(r)]
 		}
 		if a != nil {
@@ -410,7 +409,7 @@ func (m *metricsRecorder) effect(a *action) integrations.Record {
 		fields["before."+prefix] = strconv.FormatFloat(c.Before, 'g', 4, 64)
 		fields["after."+prefix] = strconv.FormatFloat(c.After, 'g', 4, 64)
 	}
-	return integrations.Record{Occurred: at, Source: "warroom", Kind: export.KindEffect,
+	return integrations.Record{Occurred: at, Source: "warroom", Kind: integrations.KindEffect,
 		Text: series.EffectText(a.label, m.window.Settle, measured), Fields: fields}
 }
 

@@ -10,9 +10,7 @@ import (
 
 	"github.com/warroomhq/warroom/config"
 	"github.com/warroomhq/warroom/integrations"
-	"github.com/warroomhq/warroom/runbooks"
 	"github.com/warroomhq/warroom/timeline"
-	"github.com/warroomhq/warroom/timeline/export"
 	"github.com/warroomhq/warroom/timeline/series"
 )
 
@@ -39,7 +37,7 @@ func runRecord(at time.Duration, kind, run string, fields map[string]string) int
 	for k, v := range fields {
 		f[k] = v
 	}
-	return integrations.Record{Occurred: evidenceStart.Add(at), Source: runbooks.RecordSource, Kind: kind, Text: kind, Fields: f}
+	return integrations.Record{Occurred: evidenceStart.Add(at), Source: integrations.SourceRunbook, Kind: kind, Text: kind, Fields: f}
 }
 
 // TestActionsCarryEvidenceAndGetAnEffectEntry drives a session's pump as
@@ -74,17 +72,17 @@ func TestActionsCarryEvidenceAndGetAnEffectEntry(t *testing.T) {
 	for at := time.Duration(0); at <= 10*time.Minute; at += step {
 		pub(refresh(at, 245, 4))
 	}
-	pub(runRecord(10*time.Minute, runbooks.KindRequested, "r1", map[string]string{"params": "desired=12 group=web"}))
-	plan1 := runRecord(10*time.Minute, runbooks.KindPlan, "r1", map[string]string{"targets": "aws:web"})
+	pub(runRecord(10*time.Minute, integrations.KindRunbookRequested, "r1", map[string]string{"params": "desired=12 group=web"}))
+	plan1 := runRecord(10*time.Minute, integrations.KindRunbookPlan, "r1", map[string]string{"targets": "aws:web"})
 	plan1.Text = "web desired 4 → 12 (max 20)\nwait until 12 in service (now 4)"
 	pub(plan1)
-	pub(runRecord(10*time.Minute, runbooks.KindConfirmed, "r1", nil))
-	durable(runbooks.KindConfirmed)
-	pub(runRecord(11*time.Minute, runbooks.KindDone, "r1", map[string]string{"status": "done"}))
+	pub(runRecord(10*time.Minute, integrations.KindRunbookConfirmed, "r1", nil))
+	durable(integrations.KindRunbookConfirmed)
+	pub(runRecord(11*time.Minute, integrations.KindRunbookDone, "r1", map[string]string{"status": "done"}))
 	// A second run, refused: nothing was done, no effect is claimed.
-	pub(runRecord(11*time.Minute, runbooks.KindRequested, "r2", nil))
-	pub(runRecord(11*time.Minute, runbooks.KindPlan, "r2", map[string]string{"targets": "aws:web"}))
-	pub(runRecord(11*time.Minute, runbooks.KindFailed, "r2", map[string]string{"status": "refused"}))
+	pub(runRecord(11*time.Minute, integrations.KindRunbookRequested, "r2", nil))
+	pub(runRecord(11*time.Minute, integrations.KindRunbookPlan, "r2", map[string]string{"targets": "aws:web"}))
+	pub(runRecord(11*time.Minute, integrations.KindRunbookFailed, "r2", map[string]string{"status": "refused"}))
 	for at := 10*time.Minute + step; at <= 20*time.Minute; at += step {
 		fivexx, in := 100.0, 8.0
 		if at > 13*time.Minute {
@@ -94,14 +92,14 @@ func TestActionsCarryEvidenceAndGetAnEffectEntry(t *testing.T) {
 		if at == 15*time.Minute {
 			// The monitoring resolves an alert of its own accord: not an
 			// action, no effect is claimed for it.
-			pub(integrations.Record{Occurred: evidenceStart.Add(at), Source: "pagerduty", Kind: timeline.KindAlertResolved,
+			pub(integrations.Record{Occurred: evidenceStart.Add(at), Source: "pagerduty", Kind: integrations.KindAlertResolved,
 				Text: "[warning] web CPU (auto-resolved)", Fields: map[string]string{"alert": "PINC2"}})
 			if err := s.world.actions.Alerts.Acknowledge(context.Background(), "PINC1"); err != nil {
 				t.Fatal(err)
 			}
-			pub(integrations.Record{Occurred: evidenceStart.Add(at), Source: "pagerduty", Kind: timeline.KindAlertAcknowledged,
+			pub(integrations.Record{Occurred: evidenceStart.Add(at), Source: "pagerduty", Kind: integrations.KindAlertAcknowledged,
 				Text: "[critical] web 5xx", Fields: map[string]string{"alert": "PINC1"}})
-			durable(timeline.KindAlertAcknowledged)
+			durable(integrations.KindAlertAcknowledged)
 		}
 	}
 	if err := s.close(); err != nil {
@@ -113,11 +111,11 @@ func TestActionsCarryEvidenceAndGetAnEffectEntry(t *testing.T) {
 	var effects []timeline.Entry
 	for _, e := range entries {
 		switch {
-		case e.Kind == runbooks.KindPlan && e.Fields["run"] == "r1":
+		case e.Kind == integrations.KindRunbookPlan && e.Fields["run"] == "r1":
 			plan = e
-		case e.Kind == timeline.KindAlertAcknowledged:
+		case e.Kind == integrations.KindAlertAcknowledged:
 			ack = e
-		case e.Kind == export.KindEffect:
+		case e.Kind == integrations.KindEffect:
 			effects = append(effects, e)
 		}
 	}
@@ -190,7 +188,7 @@ func TestRunsFromOtherProcessesGetAnEffectNamedByTheirPlan(t *testing.T) {
 	feed := func(from, to time.Duration, fivexx float64) {
 		for at := from; at <= to; at += 10 * time.Second {
 			for _, r := range m.samples(integrations.Batch{Samples: refresh(at, fivexx, 4).Samples}) {
-				if r.Kind == export.KindEffect {
+				if r.Kind == integrations.KindEffect {
 					effects = append(effects, r)
 				}
 			}
@@ -198,15 +196,15 @@ func TestRunsFromOtherProcessesGetAnEffectNamedByTheirPlan(t *testing.T) {
 	}
 	feed(0, 10*time.Minute, 245)
 	entry := func(id string, r integrations.Record) timeline.Entry {
-		return timeline.Entry{ID: id, Occurred: r.Occurred, Source: r.Source, Kind: r.Kind, Text: r.Text, Fields: r.Fields}
+		return timeline.Entry{Record: integrations.Record{ID: id, Occurred: r.Occurred, Source: r.Source, Kind: r.Kind, Text: r.Text, Fields: r.Fields}}
 	}
-	plan := runRecord(10*time.Minute, runbooks.KindPlan, "cli-1", map[string]string{"targets": "haproxy:edge-1"})
+	plan := runRecord(10*time.Minute, integrations.KindRunbookPlan, "cli-1", map[string]string{"targets": "haproxy:edge-1"})
 	plan.Text = "throttle tier free 0% → 30% on edge-1"
 	m.foreign([]timeline.Entry{
-		entry("e1", runRecord(10*time.Minute, runbooks.KindRequested, "cli-1", map[string]string{"params": "percent=30 tier=free"})),
+		entry("e1", runRecord(10*time.Minute, integrations.KindRunbookRequested, "cli-1", map[string]string{"params": "percent=30 tier=free"})),
 		entry("e2", plan),
-		entry("e3", runRecord(10*time.Minute, runbooks.KindConfirmed, "cli-1", nil)),
-		entry("e4", runRecord(10*time.Minute, runbooks.KindDone, "cli-1", map[string]string{"status": "done"})),
+		entry("e3", runRecord(10*time.Minute, integrations.KindRunbookConfirmed, "cli-1", nil)),
+		entry("e4", runRecord(10*time.Minute, integrations.KindRunbookDone, "cli-1", map[string]string{"status": "done"})),
 	})
 	feed(10*time.Minute+10*time.Second, 14*time.Minute, 12)
 	if len(effects) != 1 {
@@ -242,8 +240,8 @@ func TestCLIPlanStatesWhatTheSeriesRecorded(t *testing.T) {
 		m := openMetrics(stateDir, "INC-7", cfg, nil, evidenceStart.Add(now))
 		defer m.close()
 		recs := []integrations.Record{
-			runRecord(now, runbooks.KindRequested, "cli-1", nil),
-			runRecord(now, runbooks.KindPlan, "cli-1", map[string]string{"targets": "aws:web"}),
+			runRecord(now, integrations.KindRunbookRequested, "cli-1", nil),
+			runRecord(now, integrations.KindRunbookPlan, "cli-1", map[string]string{"targets": "aws:web"}),
 		}
 		m.annotate(recs)
 		return recs[1].Fields
@@ -282,12 +280,12 @@ func TestWarRoomRecordsTheEffectOfAScriptsRun(t *testing.T) {
 			t.Fatalf("the screen took %d of %d samples", delivered.Load(), sent)
 		}
 	}
-	plan := runRecord(10*time.Minute, runbooks.KindPlan, "cli-1", map[string]string{"targets": "haproxy:edge-1"})
+	plan := runRecord(10*time.Minute, integrations.KindRunbookPlan, "cli-1", map[string]string{"targets": "haproxy:edge-1"})
 	plan.Text = "throttle tier free 0% → 30% on edge-1"
 	stored, err := persist(script.store, []integrations.Record{
-		runRecord(10*time.Minute, runbooks.KindRequested, "cli-1", map[string]string{"params": "percent=30 tier=free"}), plan,
-		runRecord(10*time.Minute, runbooks.KindConfirmed, "cli-1", nil),
-		runRecord(10*time.Minute, runbooks.KindDone, "cli-1", map[string]string{"status": "done"})})
+		runRecord(10*time.Minute, integrations.KindRunbookRequested, "cli-1", map[string]string{"params": "percent=30 tier=free"}), plan,
+		runRecord(10*time.Minute, integrations.KindRunbookConfirmed, "cli-1", nil),
+		runRecord(10*time.Minute, integrations.KindRunbookDone, "cli-1", map[string]string{"status": "done"})})
 	if err != nil || len(stored) != 4 {
 		t.Fatalf("the script recorded %d records: %v", len(stored), err)
 	}
@@ -306,7 +304,7 @@ func TestWarRoomRecordsTheEffectOfAScriptsRun(t *testing.T) {
 	}
 	var effects []timeline.Entry
 	for _, e := range entries {
-		if e.Kind == export.KindEffect {
+		if e.Kind == integrations.KindEffect {
 			effects = append(effects, e)
 		}
 	}

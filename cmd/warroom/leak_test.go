@@ -547,7 +547,7 @@ aws:
 		}
 		waitTimeline(t, path, 5*time.Second, func(entries []timeline.Entry) string {
 			for _, e := range entries {
-				if e.Kind == runbooks.KindStepEnd && e.Fields["run"] == report.RunID &&
+				if e.Kind == integrations.KindRunbookStepEnd && e.Fields["run"] == report.RunID &&
 					strings.Contains(e.Fields["output"]+e.Fields["error"], h.marker) {
 					return ""
 				}

@@ -27,9 +27,8 @@ func recordIncident(t *testing.T, stateDir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := store.Append(timeline.Entry{Occurred: evidenceStart, Source: "warroom", Kind: "session.opened", Text: "opened"},
-		timeline.Entry{Occurred: evidenceStart.Add(time.Hour), Source: "pagerduty", Kind: timeline.KindAlertTriggered, Text: "web 5xx above 5%",
-			Fields: map[string]string{"alert": "Q1", "severity": "critical"}}); err != nil {
+	if _, err := store.Append(timeline.Entry{Record: integrations.Record{Occurred: evidenceStart, Source: "warroom", Kind: "session.opened", Text: "opened"}},
+		timeline.Entry{Record: integrations.Record{Occurred: evidenceStart.Add(time.Hour), Source: "pagerduty", Kind: integrations.KindAlertTriggered, Text: "web 5xx above 5%", Fields: map[string]string{"alert": "Q1", "severity": "critical"}}}); err != nil {
 		t.Fatal(err)
 	}
 	store.Close()

@@ -13,7 +13,6 @@ import (
 	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/runbooks"
 	"github.com/warroomhq/warroom/timeline"
-	"github.com/warroomhq/warroom/timeline/export"
 	"github.com/warroomhq/warroom/timeline/ledger"
 )
 
@@ -167,7 +166,7 @@ func replayKey(kind string, occurred time.Time, fields map[string]string, text s
 			fields["backend"] + "\x00" + fields["server"], text, true
 	case kind == "drift" || kind == "drift.cleared":
 		return "drift\x00" + fields["group"] + "\x00" + fields["instance"] + "\x00" + fields["backend"], kind + "\x00" + text, true
-	case kind == export.KindEffect && fields["of"] != "":
+	case kind == integrations.KindEffect && fields["of"] != "":
 		// One effect of each record, whichever war-room measured it.
 		return "effect\x00" + fields["of"], "", true
 	case (kind == "oddone" || kind == "oddone.cleared") && fields["target"] != "":
@@ -211,7 +210,7 @@ const finishingGrace = 30 * time.Second
 // each run; a run reported unfinished is not reported again.
 func leftUnfinished(history []timeline.Entry, locks *runbooks.Locker, now time.Time, clock func() time.Time) []integrations.Record {
 	record := func(run, runbook, text string, targets []string) integrations.Record {
-		return integrations.Record{Occurred: clock(), Source: runbooks.RecordSource, Kind: ledger.KindUnfinished, Text: text,
+		return integrations.Record{Occurred: clock(), Source: integrations.SourceRunbook, Kind: integrations.KindRunbookUnfinished, Text: text,
 			Fields: map[string]string{"run": run, "runbook": runbook, "result": "unfinished", "targets": strings.Join(targets, ",")}}
 	}
 	holders, err := locks.Holders()

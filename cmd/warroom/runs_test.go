@@ -14,7 +14,6 @@ import (
 	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/runbooks"
 	"github.com/warroomhq/warroom/timeline"
-	"github.com/warroomhq/warroom/timeline/export"
 	"github.com/warroomhq/warroom/timeline/ledger"
 )
 
@@ -61,16 +60,16 @@ func TestRunTrackerGivesUpAfterGrace(t *testing.T) {
 func TestReplayFilterDropsWhatTheTimelineHolds(t *testing.T) {
 	at := time.Date(2026, 1, 12, 7, 15, 0, 0, time.UTC)
 	history := []timeline.Entry{
-		{Source: "pagerduty", Kind: "alert.triggered", Occurred: at, Fields: map[string]string{"alert": "P1"}},
-		{Source: "slack", Kind: "chat.message", Occurred: at, Fields: map[string]string{"ts": "1.0001"}, Text: "hi"},
-		{Source: "warroom", Kind: "note", Occurred: at, Text: "a note"},
+		{Record: integrations.Record{Source: "pagerduty", Kind: "alert.triggered", Occurred: at, Fields: map[string]string{"alert": "P1"}}},
+		{Record: integrations.Record{Source: "slack", Kind: "chat.message", Occurred: at, Fields: map[string]string{"ts": "1.0001"}, Text: "hi"}},
+		{Record: integrations.Record{Source: "warroom", Kind: "note", Occurred: at, Text: "a note"}},
 	}
 	f := newReplayFilter(history)
 	in := []timeline.Entry{
-		{Source: "pagerduty", Kind: "alert.triggered", Occurred: at, Fields: map[string]string{"alert": "P1"}}, // replayed
-		{Source: "pagerduty", Kind: "alert.resolved", Occurred: at.Add(time.Minute), Fields: map[string]string{"alert": "P1"}},
-		{Source: "slack", Kind: "chat.message", Occurred: at, Fields: map[string]string{"ts": "1.0001"}, Text: "hi"}, // replayed
-		{Source: "warroom", Kind: "note", Occurred: at, Text: "a note"},                                              // notes are never replays
+		{Record: integrations.Record{Source: "pagerduty", Kind: "alert.triggered", Occurred: at, Fields: map[string]string{"alert": "P1"}}}, // replayed
+		{Record: integrations.Record{Source: "pagerduty", Kind: "alert.resolved", Occurred: at.Add(time.Minute), Fields: map[string]string{"alert": "P1"}}},
+		{Record: integrations.Record{Source: "slack", Kind: "chat.message", Occurred: at, Fields: map[string]string{"ts": "1.0001"}, Text: "hi"}}, // replayed
+		{Record: integrations.Record{Source: "warroom", Kind: "note", Occurred: at, Text: "a note"}},                                              // notes are never replays
 	}
 	got := f.admit(nil, in)
 	if len(got) != 2 || got[0].Kind != "alert.resolved" || got[1].Kind != "note" {
@@ -89,7 +88,7 @@ func TestEffectsAreRecordedOnceWhicheverWarRoomMeasuresThem(t *testing.T) {
 	open := sharedIncident(t)
 	at := time.Date(2026, 1, 12, 7, 15, 0, 0, time.UTC)
 	effect := func(of, text string) integrations.Record {
-		return integrations.Record{Source: "warroom", Kind: export.KindEffect, Occurred: at, Text: text,
+		return integrations.Record{Source: "warroom", Kind: integrations.KindEffect, Occurred: at, Text: text,
 			Fields: map[string]string{"of": of, "run": "cli-1", "window": "3m0s"}}
 	}
 	first, second := open(), open()
@@ -107,7 +106,7 @@ func TestEffectsAreRecordedOnceWhicheverWarRoomMeasuresThem(t *testing.T) {
 	}
 	var got []string
 	for _, e := range entries {
-		if e.Kind == export.KindEffect {
+		if e.Kind == integrations.KindEffect {
 			got = append(got, e.Text)
 		}
 	}
@@ -266,12 +265,9 @@ func TestRunsLeftUnfinishedAreReportedOnce(t *testing.T) {
 	at := time.Now().Add(-time.Minute)
 	drain := ledger.Change{Kind: ledger.Server, Instance: "front", Backend: "edges", Server: "edge-1", From: "READY", To: "DRAIN"}
 	history := []timeline.Entry{
-		{Occurred: at, Recorded: at, Source: "runbook", Kind: runbooks.KindRequested, Actor: "alice",
-			Fields: map[string]string{"run": "r1", "runbook": "drain-server", "params": "backend=edges instance=front server=edge-1"}},
-		{Occurred: at, Recorded: at, Source: "runbook", Kind: runbooks.KindStepStart,
-			Fields: map[string]string{"run": "r1", "step": "1", "step_name": "drain", "mutates": "true", "plan": "front edges/edge-1 UP → DRAIN"}},
-		{Occurred: at, Recorded: at, Source: "runbook", Kind: runbooks.KindStepProgress, Text: "changed: " + drain.String(),
-			Fields: map[string]string{"run": "r1", "step": "1", ledger.FieldChange: drain.Encode()}},
+		{Record: integrations.Record{Occurred: at, Source: "runbook", Kind: integrations.KindRunbookRequested, Actor: "alice", Fields: map[string]string{"run": "r1", "runbook": "drain-server", "params": "backend=edges instance=front server=edge-1"}}, Recorded: at},
+		{Record: integrations.Record{Occurred: at, Source: "runbook", Kind: integrations.KindRunbookStepStart, Fields: map[string]string{"run": "r1", "step": "1", "step_name": "drain", "mutates": "true", "plan": "front edges/edge-1 UP → DRAIN"}}, Recorded: at},
+		{Record: integrations.Record{Occurred: at, Source: "runbook", Kind: integrations.KindRunbookStepProgress, Text: "changed: " + drain.String(), Fields: map[string]string{"run": "r1", "step": "1", ledger.FieldChange: drain.Encode()}}, Recorded: at},
 	}
 	clock := func() time.Time { return at.Add(time.Minute) }
 	recs := leftUnfinished(history, locks, time.Now(), clock)
@@ -284,14 +280,14 @@ func TestRunsLeftUnfinishedAreReportedOnce(t *testing.T) {
 			t.Errorf("report %q lacks %q", recs[0].Text, want)
 		}
 	}
-	if r := recs[1]; r.Fields["run"] != "r9" || !strings.Contains(r.Text, "held locks on aws:web") || r.Kind != ledger.KindUnfinished {
+	if r := recs[1]; r.Fields["run"] != "r9" || !strings.Contains(r.Text, "held locks on aws:web") || r.Kind != integrations.KindRunbookUnfinished {
 		t.Errorf("lock-only report = %+v", r)
 	}
 	if left, _ := locks.Holders(); len(left) != 0 {
 		t.Errorf("locks left: %+v", left)
 	}
 	for _, r := range recs {
-		history = append(history, timeline.Entry{Occurred: r.Occurred, Source: r.Source, Kind: r.Kind, Text: r.Text, Fields: r.Fields})
+		history = append(history, timeline.Entry{Record: integrations.Record{Occurred: r.Occurred, Source: r.Source, Kind: r.Kind, Text: r.Text, Fields: r.Fields}})
 	}
 	if again := leftUnfinished(history, locks, time.Now(), clock); len(again) != 0 {
 		t.Errorf("reported again: %+v", again)
@@ -303,8 +299,7 @@ func TestRunsLeftUnfinishedAreReportedOnce(t *testing.T) {
 func TestRunStillFinishingIsNotReported(t *testing.T) {
 	now := time.Now()
 	history := []timeline.Entry{
-		{Occurred: now, Recorded: now, Source: "runbook", Kind: runbooks.KindStepStart,
-			Fields: map[string]string{"run": "r1", "step": "1", "mutates": "true"}},
+		{Record: integrations.Record{Occurred: now, Source: "runbook", Kind: integrations.KindRunbookStepStart, Fields: map[string]string{"run": "r1", "step": "1", "mutates": "true"}}, Recorded: now},
 	}
 	locks := &runbooks.Locker{Dir: filepath.Join(t.TempDir(), "locks")}
 	if recs := leftUnfinished(history, locks, now.Add(time.Second), time.Now); len(recs) != 0 {
@@ -325,7 +320,7 @@ func TestUnreadableLocksStopTheSearch(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "aws_web.lock"), []byte("{torn"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	history := []timeline.Entry{{Source: "runbook", Kind: runbooks.KindStepStart, Fields: map[string]string{"run": "r1", "step": "1", "mutates": "true"}}}
+	history := []timeline.Entry{{Record: integrations.Record{Source: "runbook", Kind: integrations.KindRunbookStepStart, Fields: map[string]string{"run": "r1", "step": "1", "mutates": "true"}}}}
 	recs := leftUnfinished(history, &runbooks.Locker{Dir: dir}, time.Now(), time.Now)
 	if len(recs) != 1 || !strings.Contains(recs[0].Text, "could not look for runs left unfinished") || recs[0].Fields["run"] != "" {
 		t.Fatalf("records = %+v", recs)

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/runbooks"
 	"github.com/warroomhq/warroom/timeline"
 )
@@ -115,8 +116,8 @@ func TestRunbookFromScript(t *testing.T) {
 		}
 
 		entries := stateTimeline(t, stateDir)
-		order := []string{runbooks.KindRequested, runbooks.KindPlan, runbooks.KindConfirmed,
-			runbooks.KindStepStart, runbooks.KindStepEnd, runbooks.KindDone}
+		order := []string{integrations.KindRunbookRequested, integrations.KindRunbookPlan, integrations.KindRunbookConfirmed,
+			integrations.KindRunbookStepStart, integrations.KindRunbookStepEnd, integrations.KindRunbookDone}
 		at := map[string]int{}
 		for i, kind := range order {
 			if n := countKind(entries, kind); n != 1 {
@@ -127,10 +128,10 @@ func TestRunbookFromScript(t *testing.T) {
 				t.Errorf("%s (line %d) recorded before %s (line %d)", kind, at[kind]+1, order[i-1], at[order[i-1]]+1)
 			}
 		}
-		if n := countKind(entries, runbooks.KindFailed); n != 0 {
+		if n := countKind(entries, integrations.KindRunbookFailed); n != 0 {
 			t.Errorf("%d runbook.failed records on a run that succeeded", n)
 		}
-		end := entries[at[runbooks.KindStepEnd]]
+		end := entries[at[integrations.KindRunbookStepEnd]]
 		if f := end.Fields; f["result"] != "ok" || f["from"] != "4" || f["desired"] != "12" || f["in_service"] != "12" {
 			t.Errorf("step end fields = %v", f)
 		}
@@ -149,14 +150,14 @@ func TestRunbookFromScript(t *testing.T) {
 				desired = i
 			case e.Fields["instance"] != "" && strings.Contains(e.Text, "in service"):
 				launched[e.Fields["instance"]] = true
-				if i < at[runbooks.KindStepStart] {
+				if i < at[integrations.KindRunbookStepStart] {
 					t.Errorf("instance in service before the step started: %s", e.Text)
 				}
 			}
 		}
-		if desired < at[runbooks.KindStepStart] || desired > at[runbooks.KindDone] {
+		if desired < at[integrations.KindRunbookStepStart] || desired > at[integrations.KindRunbookDone] {
 			t.Errorf("the drill's desired 4 → 12 record is at line %d, want between the step start (%d) and the run's end (%d)",
-				desired+1, at[runbooks.KindStepStart]+1, at[runbooks.KindDone]+1)
+				desired+1, at[integrations.KindRunbookStepStart]+1, at[integrations.KindRunbookDone]+1)
 		}
 		if len(launched) != 8 {
 			t.Errorf("want 8 new web instances in service on the timeline, found %d: %v", len(launched), launched)
@@ -198,7 +199,7 @@ func TestRunbookFromScript(t *testing.T) {
 				t.Errorf("stderr = %q, want it to contain %q", run.stderr, tc.stderr)
 			}
 			entries := stateTimeline(t, stateDir)
-			if n := countKind(entries, runbooks.KindStepStart); n != 0 {
+			if n := countKind(entries, integrations.KindRunbookStepStart); n != 0 {
 				t.Errorf("%d steps started", n)
 			}
 			for _, e := range entries {
@@ -210,8 +211,8 @@ func TestRunbookFromScript(t *testing.T) {
 				t.Errorf("a step ran:\n%s", run.stdout)
 			}
 			// A refusal that reached the executor is on the timeline as one.
-			if i := firstOfKind(entries, runbooks.KindRequested); i >= 0 {
-				if j := firstOfKind(entries, runbooks.KindFailed); j < i || entries[j].Fields["status"] != string(runbooks.RunRefused) {
+			if i := firstOfKind(entries, integrations.KindRunbookRequested); i >= 0 {
+				if j := firstOfKind(entries, integrations.KindRunbookFailed); j < i || entries[j].Fields["status"] != string(runbooks.RunRefused) {
 					t.Errorf("run requested but not recorded as refused: %+v", entries)
 				}
 			}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/team"
 	"github.com/warroomhq/warroom/timeline"
 )
@@ -93,7 +94,7 @@ func TestServeWithoutAuthSaysItAcceptsAnyClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tl.Close()
-	if _, err := tl.Append(timeline.Entry{Source: "test", Kind: timeline.KindNote, Text: "hello"}); err != nil {
+	if _, err := tl.Append(timeline.Entry{Record: integrations.Record{Source: "test", Kind: integrations.KindNote, Text: "hello"}}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -124,12 +125,12 @@ func TestServeWithAuthRefusesAnObserversWrite(t *testing.T) {
 		return tl
 	}
 	alice := open("alice", "alice-secret-1")
-	if _, err := alice.Append(timeline.Entry{Source: "test", Kind: timeline.KindNote, Text: "from alice"}); err != nil {
+	if _, err := alice.Append(timeline.Entry{Record: integrations.Record{Source: "test", Kind: integrations.KindNote, Text: "from alice"}}); err != nil {
 		t.Fatal(err)
 	}
 	olga := open("olga", "olga-secret-1")
 	var refused *team.RefusedError
-	if _, err := olga.Append(timeline.Entry{Source: "test", Kind: timeline.KindNote, Text: "from olga"}); !errors.As(err, &refused) {
+	if _, err := olga.Append(timeline.Entry{Record: integrations.Record{Source: "test", Kind: integrations.KindNote, Text: "from olga"}}); !errors.As(err, &refused) {
 		t.Errorf("the observer's append: %v, want the server's refusal", err)
 	}
 	if got := olga.Entries(); len(got) != 1 || got[0].Text != "from alice" {

@@ -390,8 +390,7 @@ func recordOne(store *timeline.Store, r integrations.Record) (integrations.Recor
 }
 
 func toEntry(r integrations.Record) timeline.Entry {
-	e := timeline.Entry{Occurred: r.Occurred, Source: r.Source, Kind: r.Kind, Actor: r.Actor,
-		Text: r.Text, Fields: r.Fields, Links: r.Links}
+	e := timeline.Entry{Record: integrations.Record{Occurred: r.Occurred, Source: r.Source, Kind: r.Kind, Actor: r.Actor, Text: r.Text, Fields: r.Fields, Links: r.Links}}
 	if r.IsAmendment() {
 		e.Target, e.Op, e.To = r.Target, r.Op, r.To
 	}
@@ -402,7 +401,7 @@ func toEntry(r integrations.Record) timeline.Entry {
 func fromEntry(e timeline.Entry) integrations.Record {
 	r := integrations.Record{ID: e.ID, Occurred: e.Occurred, Source: e.Source, Kind: e.Kind, Actor: e.Actor,
 		Text: e.Text, Fields: e.Fields, Links: e.Links}
-	if e.Kind == timeline.KindAmend {
+	if e.Kind == integrations.KindAmend {
 		r.Target, r.Op, r.To = e.Target, e.Op, e.To
 	}
 	return r

@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/team"
 	"github.com/warroomhq/warroom/timeline"
 	"github.com/warroomhq/warroom/timeline/export"
@@ -181,9 +182,9 @@ new text), time (--to is the new time), hide, unhide, star, unstar, or erase
 			if err != nil {
 				return err
 			}
-			e := timeline.Entry{Kind: kind, Source: source, Actor: actor, Text: text, Links: links}
+			e := timeline.Entry{Record: integrations.Record{Kind: kind, Source: source, Actor: actor, Text: text, Links: links}}
 			if target != "" {
-				e.Kind, e.Target, e.Op = timeline.KindAmend, target, op
+				e.Kind, e.Target, e.Op = integrations.KindAmend, target, op
 			}
 			if to != "" {
 				if e.To, err = export.ParseTime(to, loc); err != nil {
@@ -229,7 +230,7 @@ new text), time (--to is the new time), hide, unhide, star, unstar, or erase
 	}
 	incidentFlag(cmd, &incident)
 	cmd.Flags().StringVar(&text, "text", "", "what happened (required)")
-	cmd.Flags().StringVar(&kind, "kind", timeline.KindNote, "entry kind")
+	cmd.Flags().StringVar(&kind, "kind", integrations.KindNote, "entry kind")
 	cmd.Flags().StringVar(&actor, "actor", currentUser(), "who")
 	cmd.Flags().StringVar(&source, "source", "cli", "where the entry comes from")
 	cmd.Flags().StringVar(&occurred, "occurred", "", "when it happened, if not now (RFC 3339, or 2006-01-02 15:04[:05] in --tz)")

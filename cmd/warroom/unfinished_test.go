@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/timeline"
-	"github.com/warroomhq/warroom/timeline/ledger"
 )
 
 // TestKilledRunIsReportedByTheNextOne: a `warroom runbook run` killed
@@ -56,7 +56,7 @@ func TestKilledRunIsReportedByTheNextOne(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		reported += countKind(entries, ledger.KindUnfinished)
+		reported += countKind(entries, integrations.KindRunbookUnfinished)
 	}
 	if reported != 1 {
 		t.Errorf("%d runbook.unfinished entries, want 1", reported)

@@ -61,8 +61,8 @@ func markers48h() []timeline.Entry {
 	for h := 0; h < 48; h += 2 {
 		at := measuredFrom.Add(time.Duration(h) * time.Hour)
 		entries = append(entries,
-			timeline.Entry{ID: fmt.Sprint("e", 2*h+1), Seq: int64(2*h + 1), Occurred: at, Kind: timeline.KindAlertTriggered, Text: fmt.Sprint("alert ", h), Fields: map[string]string{"alert": fmt.Sprint("Q", h)}},
-			timeline.Entry{ID: fmt.Sprint("e", 2*h+2), Seq: int64(2*h + 2), Occurred: at.Add(time.Hour), Kind: "runbook.requested", Text: "run", Fields: map[string]string{"run": fmt.Sprint("r", h), "runbook": "scale-up"}})
+			timeline.Entry{Record: integrations.Record{ID: fmt.Sprint("e", 2*h+1), Occurred: at, Kind: integrations.KindAlertTriggered, Text: fmt.Sprint("alert ", h), Fields: map[string]string{"alert": fmt.Sprint("Q", h)}}, Seq: int64(2*h + 1)},
+			timeline.Entry{Record: integrations.Record{ID: fmt.Sprint("e", 2*h+2), Occurred: at.Add(time.Hour), Kind: "runbook.requested", Text: "run", Fields: map[string]string{"run": fmt.Sprint("r", h), "runbook": "scale-up"}}, Seq: int64(2*h + 2)})
 	}
 	return entries
 }

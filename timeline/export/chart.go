@@ -50,7 +50,7 @@ func ChartMarkers(rows []timeline.Row, kts []KeyTime) []Marker {
 	var out []Marker
 	seen := map[string]bool{}
 	for _, r := range rows {
-		if r.Entry.Kind != timeline.KindAlertTriggered {
+		if r.Entry.Kind != integrations.KindAlertTriggered {
 			continue
 		}
 		id := cmpOr(r.Entry.Fields["alert"], r.Text)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/timeline"
 )
 
@@ -18,10 +19,10 @@ import (
 func chartEntries() []timeline.Entry {
 	at := func(m int) time.Time { return measuredFrom.Add(time.Duration(m) * time.Minute) }
 	return []timeline.Entry{
-		{ID: "e1", Seq: 1, Occurred: at(10), Kind: timeline.KindAlertTriggered, Text: "web: 5xx rate above 5% for 5 minutes", Fields: map[string]string{"alert": "Q1", "severity": "critical"}},
-		{ID: "e2", Seq: 2, Occurred: at(12), Kind: "runbook.requested", Text: "run throttle-tier requested", Fields: map[string]string{"run": "r1", "runbook": "throttle-tier"}},
-		{ID: "e3", Seq: 3, Occurred: at(16), Kind: timeline.KindIncidentMitigated, Text: "error rate back under 1%"},
-		{ID: "e4", Seq: 4, Occurred: at(25), Kind: timeline.KindAlertResolved, Text: "recovered", Fields: map[string]string{"alert": "Q1"}},
+		{Record: integrations.Record{ID: "e1", Occurred: at(10), Kind: integrations.KindAlertTriggered, Text: "web: 5xx rate above 5% for 5 minutes", Fields: map[string]string{"alert": "Q1", "severity": "critical"}}, Seq: 1},
+		{Record: integrations.Record{ID: "e2", Occurred: at(12), Kind: "runbook.requested", Text: "run throttle-tier requested", Fields: map[string]string{"run": "r1", "runbook": "throttle-tier"}}, Seq: 2},
+		{Record: integrations.Record{ID: "e3", Occurred: at(16), Kind: integrations.KindIncidentMitigated, Text: "error rate back under 1%"}, Seq: 3},
+		{Record: integrations.Record{ID: "e4", Occurred: at(25), Kind: integrations.KindAlertResolved, Text: "recovered", Fields: map[string]string{"alert": "Q1"}}, Seq: 4},
 	}
 }
 
@@ -116,8 +117,8 @@ func TestJoinedLabelsKeepEveryMarker(t *testing.T) {
 // instead of squeezing the half hour of measurements into a corner.
 func TestChartKeepsToTheMeasurements(t *testing.T) {
 	entries := []timeline.Entry{
-		{ID: "e1", Seq: 1, Occurred: measuredFrom.Add(-48 * time.Hour), Kind: timeline.KindAlertTriggered, Text: "disk warning on db-2", Fields: map[string]string{"alert": "Q0"}},
-		{ID: "e2", Seq: 2, Occurred: measuredFrom.Add(-time.Minute), Kind: "runbook.requested", Text: "run", Fields: map[string]string{"run": "r1", "runbook": "scale-up"}},
+		{Record: integrations.Record{ID: "e1", Occurred: measuredFrom.Add(-48 * time.Hour), Kind: integrations.KindAlertTriggered, Text: "disk warning on db-2", Fields: map[string]string{"alert": "Q0"}}, Seq: 1},
+		{Record: integrations.Record{ID: "e2", Occurred: measuredFrom.Add(-time.Minute), Kind: "runbook.requested", Text: "run", Fields: map[string]string{"run": "r1", "runbook": "scale-up"}}, Seq: 2},
 	}
 	var svg bytes.Buffer
 	if err := Chart(&svg, nil, entries, Options{Metrics: incidentSeries(), Location: time.UTC}); err != nil {

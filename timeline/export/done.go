@@ -3,6 +3,7 @@ package export
 import (
 	"strings"
 
+	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/timeline"
 	"github.com/warroomhq/warroom/timeline/ledger"
 )
@@ -12,7 +13,7 @@ func (m *mdWriter) decisions(rows []timeline.Row) {
 	m.str("\n## Decisions\n\n")
 	n := 0
 	for _, r := range rows {
-		if r.Entry.Kind != timeline.KindDecision {
+		if r.Entry.Kind != integrations.KindDecision {
 			continue
 		}
 		if n == 0 {
@@ -34,18 +35,14 @@ func (m *mdWriter) decisions(rows []timeline.Row) {
 	}
 }
 
-// KindActionChecked is the kind of the entry that settles an action from
-// the screen whose answer was lost, by reading it back.
-const KindActionChecked = "action.checked"
-
 // screenAction reports whether r is an action a responder took from the
 // screen outside a runbook: an alert acknowledged or resolved by someone,
 // or the read-back that settled one.
 func screenAction(r timeline.Row) bool {
 	switch r.Entry.Kind {
-	case timeline.KindAlertAcknowledged, timeline.KindAlertResolved:
+	case integrations.KindAlertAcknowledged, integrations.KindAlertResolved:
 		return r.Entry.Actor != ""
-	case KindActionChecked:
+	case integrations.KindActionChecked:
 		return true
 	}
 	return false
@@ -58,7 +55,7 @@ func (m *mdWriter) whatWasDone(rows []timeline.Row, runs []RunbookRun) {
 	m.str("\n## What was done\n\n")
 	effects := map[string][]string{} // by run ID and by entry ID
 	for _, r := range rows {
-		if r.Entry.Kind == KindEffect {
+		if r.Entry.Kind == integrations.KindEffect {
 			for _, k := range []string{"run:" + r.Fields["run"], "of:" + r.Fields["of"]} {
 				if !strings.HasSuffix(k, ":") {
 					effects[k] = append(effects[k], r.Text)
@@ -143,7 +140,7 @@ func (m *mdWriter) actionRow(r timeline.Row, effects []string) {
 	m.time(r.Occurred, fullTime)
 	m.str(" | ")
 	what, result := strings.TrimPrefix(r.Entry.Kind, "alert."), "seen on "+r.Entry.Source
-	if r.Entry.Kind == KindActionChecked {
+	if r.Entry.Kind == integrations.KindActionChecked {
 		what, result = r.Fields["action"], "read back: "+r.Fields["outcome"]
 	}
 	m.cell(what+" alert "+r.Fields["alert"], 0)
@@ -199,7 +196,7 @@ type FollowUp struct {
 func FollowUps(rows []timeline.Row) []FollowUp {
 	var out []FollowUp
 	for _, r := range rows {
-		if r.Erased || (r.Entry.Kind != timeline.KindNote && r.Entry.Kind != timeline.KindChatMessage) {
+		if r.Erased || (r.Entry.Kind != integrations.KindNote && r.Entry.Kind != integrations.KindChatMessage) {
 			continue
 		}
 		for line := range strings.Lines(r.Text) {

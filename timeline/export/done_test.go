@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/timeline"
 	"github.com/warroomhq/warroom/timeline/ledger"
 )
@@ -43,9 +44,9 @@ func runEntry(min float64, kind, run, runbook string, fields map[string]string) 
 
 func TestDecisionsListEveryDecisionWithTimeAndAuthor(t *testing.T) {
 	md := draftOf(t,
-		keyEntry(1, timeline.KindDecision, "ana", nil),
-		keyEntry(2, timeline.KindNote, "bob", nil),
-		keyEntry(3, timeline.KindDecision, "bob", nil),
+		keyEntry(1, integrations.KindDecision, "ana", nil),
+		keyEntry(2, integrations.KindNote, "bob", nil),
+		keyEntry(3, integrations.KindDecision, "bob", nil),
 	)
 	sec := section(t, md, "Decisions")
 	for _, want := range []string{
@@ -59,7 +60,7 @@ func TestDecisionsListEveryDecisionWithTimeAndAuthor(t *testing.T) {
 	if strings.Count(sec, "\n| 2026") != 2 {
 		t.Errorf("want two decisions:\n%s", sec)
 	}
-	if sec := section(t, draftOf(t, keyEntry(1, timeline.KindNote, "ana", nil)), "Decisions"); !strings.Contains(sec, "_No decision was recorded._") {
+	if sec := section(t, draftOf(t, keyEntry(1, integrations.KindNote, "ana", nil)), "Decisions"); !strings.Contains(sec, "_No decision was recorded._") {
 		t.Errorf("no decisions, yet:\n%s", sec)
 	}
 }
@@ -67,11 +68,11 @@ func TestDecisionsListEveryDecisionWithTimeAndAuthor(t *testing.T) {
 func TestWhatWasDoneHasARowPerRunAndScreenAction(t *testing.T) {
 	capacity := ledger.Change{Kind: ledger.Capacity, Group: "web", From: "4", To: "12"}
 	throttle := ledger.Change{Kind: ledger.Throttle, Instance: "edge-1", Tier: "free", From: "0", To: "30"}
-	effect := keyEntry(9, KindEffect, "", map[string]string{"run": "r1"})
+	effect := keyEntry(9, integrations.KindEffect, "", map[string]string{"run": "r1"})
 	effect.Source, effect.Text = "warroom", "scale-up: edge-1/web 5xx/s 200 → 0 within 3m (−100%)"
-	ackEffect := keyEntry(6, KindEffect, "", map[string]string{"of": "e4"})
+	ackEffect := keyEntry(6, integrations.KindEffect, "", map[string]string{"of": "e4"})
 	ackEffect.Source, ackEffect.Text = "warroom", "acknowledge Q1: edge-1/web error ratio 20% → 20% within 3m"
-	ack := keyEntry(3, timeline.KindAlertAcknowledged, "bob", map[string]string{"alert": "Q1"})
+	ack := keyEntry(3, integrations.KindAlertAcknowledged, "bob", map[string]string{"alert": "Q1"})
 	ack.Source = "pagerduty"
 	md := draftOf(t,
 		runEntry(0, "runbook.requested", "r1", "scale-up", map[string]string{"params": "group=web desired=12"}),
@@ -82,7 +83,7 @@ func TestWhatWasDoneHasARowPerRunAndScreenAction(t *testing.T) {
 		runEntry(4.5, "runbook.step.progress", "r2", "throttle-tier", map[string]string{"step": "set", ledger.FieldChange: throttle.Encode()}),
 		runEntry(7, "runbook.abort", "r2", "throttle-tier", map[string]string{"result": "aborted"}),
 		effect, ackEffect,
-		keyEntry(8, timeline.KindAlertResolved, "", map[string]string{"alert": "Q1"}), // the source's own resolve: not an action
+		keyEntry(8, integrations.KindAlertResolved, "", map[string]string{"alert": "Q1"}), // the source's own resolve: not an action
 	)
 	sec := section(t, md, "What was done")
 	rows := strings.Split(strings.TrimSpace(sec), "\n")[4:]
@@ -97,15 +98,15 @@ func TestWhatWasDoneHasARowPerRunAndScreenAction(t *testing.T) {
 }
 
 func TestFollowUpsAreHarvestedFromNotesAndChat(t *testing.T) {
-	chat := keyEntry(1, timeline.KindChatMessage, "bob", nil)
+	chat := keyEntry(1, integrations.KindChatMessage, "bob", nil)
 	chat.Text = "restarted it.\nFollow-up: the sync's alert never fired"
-	note := keyEntry(2, timeline.KindNote, "ana", nil)
+	note := keyEntry(2, integrations.KindNote, "ana", nil)
 	note.Text = "todo: page the DB team sooner"
-	item := keyEntry(3, timeline.KindChatMessage, "carol", nil)
+	item := keyEntry(3, integrations.KindChatMessage, "carol", nil)
 	item.Text = "ACTION ITEM:   add a runbook for the lock"
-	alert := keyEntry(4, timeline.KindAlertTriggered, "", nil)
+	alert := keyEntry(4, integrations.KindAlertTriggered, "", nil)
 	alert.Text = "TODO: not a follow-up, an alert's text"
-	plain := keyEntry(5, timeline.KindNote, "ana", nil)
+	plain := keyEntry(5, integrations.KindNote, "ana", nil)
 	plain.Text = "follow up with no colon is just talk; nor is mytodo: this, nor an empty TODO:"
 	sec := section(t, draftOf(t, chat, note, item, alert, plain), "Follow-ups")
 	want := "- [ ] the sync's alert never fired — bob, 2026-01-12 07:01:00 UTC ([e1](#e1))\n" +

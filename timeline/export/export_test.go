@@ -14,6 +14,7 @@ import (
 	"time"
 	_ "time/tzdata" // the golden files use Europe/Paris wherever the test runs
 
+	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/timeline"
 )
 
@@ -66,29 +67,20 @@ func fixture(t testing.TB) []timeline.Entry {
 		return f
 	}
 
-	started := appendOne(timeline.Entry{Source: "warroom", Kind: timeline.KindIncidentStarted, Actor: "ana", Occurred: at(9, 23, 45, 0), Text: "5xx started climbing"})
-	appendOne(timeline.Entry{Source: "pagerduty", Kind: timeline.KindAlertTriggered, Occurred: at(9, 23, 52, 10), Text: "web: 5xx rate above 5% for 5 minutes",
-		Fields: map[string]string{"alert": "Q1", "service": "web", "severity": "critical"}, Links: []string{"https://example.pagerduty.com/incidents/Q1"}})
-	appendOne(timeline.Entry{Source: "pagerduty", Kind: timeline.KindAlertAcknowledged, Actor: "ana", Occurred: at(9, 23, 55, 0), Text: "acknowledged",
-		Fields: map[string]string{"alert": "Q1"}})
-	chat := appendOne(timeline.Entry{Source: "slack", Kind: timeline.KindChatMessage, Actor: "bob", Occurred: at(9, 23, 58, 30),
-		Text: "web-asg is stuck at 4 | desired 12?\nprovisioner lock held since Friday", Fields: map[string]string{"channel": "C0INC"}})
-	leak := appendOne(timeline.Entry{Source: "slack", Kind: timeline.KindChatMessage, Actor: "carol", Occurred: at(9, 23, 59, 0),
-		Text: "use the bot token " + leakedToken + " and password Winter2026!"})
-	note := appendOne(timeline.Entry{Source: "warroom", Kind: timeline.KindNote, Actor: "ana", Occurred: at(10, 0, 1, 0), Text: "killing the stuck provisoner job, token " + leakedToken})
-	noise := appendOne(timeline.Entry{Source: "warroom", Kind: timeline.KindNote, Actor: "ana", Occurred: at(10, 0, 2, 0), Text: "test note, ignore"})
-	appendOne(timeline.Entry{Source: "warroom", Kind: timeline.KindDecision, Actor: "ana", Occurred: at(10, 0, 3, 0), Text: "throttle 30% of free tier until capacity is back"})
-	appendOne(timeline.Entry{Source: "runbook", Kind: "runbook.requested", Actor: "ana", Occurred: at(10, 0, 4, 0), Text: "scale-up requested",
-		Fields: run(map[string]string{"param.group": "web", "param.desired": "12"})})
-	appendOne(timeline.Entry{Source: "runbook", Kind: "runbook.step.started", Actor: "ana", Occurred: at(10, 0, 4, 5), Text: "set desired capacity",
-		Fields: run(map[string]string{"step": "set-desired"})})
-	appendOne(timeline.Entry{Source: "runbook", Kind: "runbook.step.finished", Actor: "ana", Occurred: at(10, 0, 26, 5), Text: "web-asg in service 12/12",
-		Fields: run(map[string]string{"step": "set-desired", "result": "ok", "duration": "22m0s", "output": "desired 4 -> 12\nAWS_TOKEN=" + leakedToken + "\nin service 12/12"})})
-	appendOne(timeline.Entry{Source: "runbook", Kind: "runbook.finished", Actor: "ana", Occurred: at(10, 0, 26, 6), Text: "scale-up finished",
-		Fields: run(map[string]string{"result": "ok"})})
-	appendOne(timeline.Entry{Source: "warroom", Kind: timeline.KindIncidentMitigated, Actor: "ana", Occurred: at(10, 0, 27, 0), Text: "error rate back under 1%"})
-	appendOne(timeline.Entry{Source: "pagerduty", Kind: timeline.KindAlertResolved, Occurred: at(10, 1, 10, 0), Text: "web: 5xx rate recovered",
-		Fields: map[string]string{"alert": "Q1"}})
+	started := appendOne(timeline.Entry{Record: integrations.Record{Source: "warroom", Kind: integrations.KindIncidentStarted, Actor: "ana", Occurred: at(9, 23, 45, 0), Text: "5xx started climbing"}})
+	appendOne(timeline.Entry{Record: integrations.Record{Source: "pagerduty", Kind: integrations.KindAlertTriggered, Occurred: at(9, 23, 52, 10), Text: "web: 5xx rate above 5% for 5 minutes", Fields: map[string]string{"alert": "Q1", "service": "web", "severity": "critical"}, Links: []string{"https://example.pagerduty.com/incidents/Q1"}}})
+	appendOne(timeline.Entry{Record: integrations.Record{Source: "pagerduty", Kind: integrations.KindAlertAcknowledged, Actor: "ana", Occurred: at(9, 23, 55, 0), Text: "acknowledged", Fields: map[string]string{"alert": "Q1"}}})
+	chat := appendOne(timeline.Entry{Record: integrations.Record{Source: "slack", Kind: integrations.KindChatMessage, Actor: "bob", Occurred: at(9, 23, 58, 30), Text: "web-asg is stuck at 4 | desired 12?\nprovisioner lock held since Friday", Fields: map[string]string{"channel": "C0INC"}}})
+	leak := appendOne(timeline.Entry{Record: integrations.Record{Source: "slack", Kind: integrations.KindChatMessage, Actor: "carol", Occurred: at(9, 23, 59, 0), Text: "use the bot token " + leakedToken + " and password Winter2026!"}})
+	note := appendOne(timeline.Entry{Record: integrations.Record{Source: "warroom", Kind: integrations.KindNote, Actor: "ana", Occurred: at(10, 0, 1, 0), Text: "killing the stuck provisoner job, token " + leakedToken}})
+	noise := appendOne(timeline.Entry{Record: integrations.Record{Source: "warroom", Kind: integrations.KindNote, Actor: "ana", Occurred: at(10, 0, 2, 0), Text: "test note, ignore"}})
+	appendOne(timeline.Entry{Record: integrations.Record{Source: "warroom", Kind: integrations.KindDecision, Actor: "ana", Occurred: at(10, 0, 3, 0), Text: "throttle 30% of free tier until capacity is back"}})
+	appendOne(timeline.Entry{Record: integrations.Record{Source: "runbook", Kind: "runbook.requested", Actor: "ana", Occurred: at(10, 0, 4, 0), Text: "scale-up requested", Fields: run(map[string]string{"param.group": "web", "param.desired": "12"})}})
+	appendOne(timeline.Entry{Record: integrations.Record{Source: "runbook", Kind: "runbook.step.started", Actor: "ana", Occurred: at(10, 0, 4, 5), Text: "set desired capacity", Fields: run(map[string]string{"step": "set-desired"})}})
+	appendOne(timeline.Entry{Record: integrations.Record{Source: "runbook", Kind: "runbook.step.finished", Actor: "ana", Occurred: at(10, 0, 26, 5), Text: "web-asg in service 12/12", Fields: run(map[string]string{"step": "set-desired", "result": "ok", "duration": "22m0s", "output": "desired 4 -> 12\nAWS_TOKEN=" + leakedToken + "\nin service 12/12"})}})
+	appendOne(timeline.Entry{Record: integrations.Record{Source: "runbook", Kind: "runbook.finished", Actor: "ana", Occurred: at(10, 0, 26, 6), Text: "scale-up finished", Fields: run(map[string]string{"result": "ok"})}})
+	appendOne(timeline.Entry{Record: integrations.Record{Source: "warroom", Kind: integrations.KindIncidentMitigated, Actor: "ana", Occurred: at(10, 0, 27, 0), Text: "error rate back under 1%"}})
+	appendOne(timeline.Entry{Record: integrations.Record{Source: "pagerduty", Kind: integrations.KindAlertResolved, Occurred: at(10, 1, 10, 0), Text: "web: 5xx rate recovered", Fields: map[string]string{"alert": "Q1"}}})
 
 	// Corrections made after the fact.
 	amend := func(target timeline.Entry, op string, set func(*timeline.Entry)) {
@@ -99,11 +91,11 @@ func fixture(t testing.TB) []timeline.Entry {
 		}
 		appendOne(a)
 	}
-	amend(started, timeline.OpTime, func(a *timeline.Entry) { a.To = at(9, 23, 41, 0) })
-	amend(note, timeline.OpText, func(a *timeline.Entry) { a.Text = "killed the stuck provisioner job" })
-	amend(chat, timeline.OpStar, nil)
-	amend(leak, timeline.OpErase, func(a *timeline.Entry) { a.Text = "password pasted in chat" })
-	amend(noise, timeline.OpHide, func(a *timeline.Entry) { a.Text = "test" })
+	amend(started, integrations.OpTime, func(a *timeline.Entry) { a.To = at(9, 23, 41, 0) })
+	amend(note, integrations.OpText, func(a *timeline.Entry) { a.Text = "killed the stuck provisioner job" })
+	amend(chat, integrations.OpStar, nil)
+	amend(leak, integrations.OpErase, func(a *timeline.Entry) { a.Text = "password pasted in chat" })
+	amend(noise, integrations.OpHide, func(a *timeline.Entry) { a.Text = "test" })
 	return s.Entries()
 }
 
@@ -149,17 +141,17 @@ func TestGoldenExports(t *testing.T) {
 func TestResolvedOnlyWhenEveryAlertIs(t *testing.T) {
 	at := time.Date(2026, 1, 12, 7, 0, 0, 0, time.UTC)
 	row := func(min int, kind, alert string) timeline.Row {
-		e := timeline.Entry{Kind: kind, Occurred: at.Add(time.Duration(min) * time.Minute), Fields: map[string]string{"alert": alert}}
+		e := timeline.Entry{Record: integrations.Record{Kind: kind, Occurred: at.Add(time.Duration(min) * time.Minute), Fields: map[string]string{"alert": alert}}}
 		return timeline.Row{Entry: e, Occurred: e.Occurred}
 	}
 	resolved := func(rows ...timeline.Row) KeyTime { return KeyTimes(rows, nil)[4] }
-	if k := resolved(row(0, timeline.KindAlertTriggered, "A"), row(5, timeline.KindAlertResolved, "A"), row(9, timeline.KindAlertTriggered, "A")); k.Found {
+	if k := resolved(row(0, integrations.KindAlertTriggered, "A"), row(5, integrations.KindAlertResolved, "A"), row(9, integrations.KindAlertTriggered, "A")); k.Found {
 		t.Errorf("resolved at %v although A fired again", k.At)
 	}
-	if k := resolved(row(0, timeline.KindAlertTriggered, "A"), row(1, timeline.KindAlertTriggered, "B"), row(5, timeline.KindAlertResolved, "A")); k.Found {
+	if k := resolved(row(0, integrations.KindAlertTriggered, "A"), row(1, integrations.KindAlertTriggered, "B"), row(5, integrations.KindAlertResolved, "A")); k.Found {
 		t.Errorf("resolved at %v although B never cleared", k.At)
 	}
-	if k := resolved(row(0, timeline.KindAlertTriggered, "A"), row(1, timeline.KindAlertTriggered, "B"), row(5, timeline.KindAlertResolved, "A"), row(7, timeline.KindAlertResolved, "B")); !k.Found || !k.At.Equal(at.Add(7*time.Minute)) {
+	if k := resolved(row(0, integrations.KindAlertTriggered, "A"), row(1, integrations.KindAlertTriggered, "B"), row(5, integrations.KindAlertResolved, "A"), row(7, integrations.KindAlertResolved, "B")); !k.Found || !k.At.Equal(at.Add(7*time.Minute)) {
 		t.Errorf("resolved = %+v, want when B, the last, cleared", k)
 	}
 }
@@ -310,7 +302,7 @@ func TestFiltersSelectOnTheAmendedState(t *testing.T) {
 }
 
 func TestCSVDefusesFormulas(t *testing.T) {
-	entries := []timeline.Entry{{ID: "e1", Seq: 1, Kind: timeline.KindChatMessage, Actor: "@mallory", Text: `=HYPERLINK("http://evil.example","click")`}}
+	entries := []timeline.Entry{{Record: integrations.Record{ID: "e1", Kind: integrations.KindChatMessage, Actor: "@mallory", Text: `=HYPERLINK("http://evil.example","click")`}, Seq: 1}}
 	var buf bytes.Buffer
 	if err := CSV(&buf, entries, Options{}); err != nil {
 		t.Fatal(err)
@@ -361,24 +353,22 @@ func BenchmarkMarkdown100k(b *testing.B) {
 	base := time.Date(2026, 1, 9, 22, 0, 0, 0, time.UTC)
 	entries := make([]timeline.Entry, 100_000)
 	for i := range entries {
-		e := timeline.Entry{ID: "e" + strconv.Itoa(i+1), Seq: int64(i + 1), Occurred: base.Add(time.Duration(i) * time.Second), Recorded: base.Add(time.Duration(i) * time.Second),
-			Source: "slack", Kind: timeline.KindChatMessage, Actor: "ana", Text: "restarting haproxy on edge-2 | then edge-3; watch the <503> rate",
-			Fields: map[string]string{"channel": "C0INC"}}
+		e := timeline.Entry{Record: integrations.Record{ID: "e" + strconv.Itoa(i+1), Occurred: base.Add(time.Duration(i) * time.Second), Source: "slack", Kind: integrations.KindChatMessage, Actor: "ana", Text: "restarting haproxy on edge-2 | then edge-3; watch the <503> rate", Fields: map[string]string{"channel": "C0INC"}}, Seq: int64(i + 1), Recorded: base.Add(time.Duration(i) * time.Second)}
 		switch i % 10 {
 		case 3:
-			e.Source, e.Kind, e.Text = "pagerduty", timeline.KindAlertTriggered, "web: 5xx rate above 5%"
+			e.Source, e.Kind, e.Text = "pagerduty", integrations.KindAlertTriggered, "web: 5xx rate above 5%"
 		case 7:
 			e.Source, e.Kind, e.Fields = "runbook", "runbook.step.finished", map[string]string{"run": "r" + strconv.Itoa(i/1000), "runbook": "scale-up", "step": "s" + strconv.Itoa(i%100), "result": "ok", "output": "in service 12/12"}
 		case 1:
-			e.Source, e.Kind, e.Text = "aws", KindFleetChange, "web: instance i-"+strconv.Itoa(i)+" entered service"
+			e.Source, e.Kind, e.Text = "aws", integrations.KindFleetChange, "web: instance i-"+strconv.Itoa(i)+" entered service"
 			e.Fields = map[string]string{"group": "web", "change": "instance", "instance": "i-" + strconv.Itoa(i)}
 		case 5:
-			e.Source, e.Kind, e.Text = "drift", KindDrift, "slot drift edge-1 web: missing web-"+strconv.Itoa(i%7)
+			e.Source, e.Kind, e.Text = "drift", integrations.KindDrift, "slot drift edge-1 web: missing web-"+strconv.Itoa(i%7)
 			e.Fields = map[string]string{"group": "web", "instance": "edge-1", "backend": "web", "missing": "web-" + strconv.Itoa(i%7)}
 		case 8:
-			e.Source, e.Kind, e.Text = "warroom", timeline.KindNote, "Follow-up: alert on the sync's lag"
+			e.Source, e.Kind, e.Text = "warroom", integrations.KindNote, "Follow-up: alert on the sync's lag"
 		case 9:
-			e = timeline.Entry{ID: e.ID, Seq: e.Seq, Occurred: e.Occurred, Recorded: e.Recorded, Source: "warroom", Kind: timeline.KindAmend, Target: "e" + strconv.Itoa(i), Op: timeline.OpStar}
+			e = timeline.Entry{Record: integrations.Record{ID: e.ID, Occurred: e.Occurred, Source: "warroom", Kind: integrations.KindAmend, Target: "e" + strconv.Itoa(i), Op: integrations.OpStar}, Seq: e.Seq, Recorded: e.Recorded}
 		}
 		entries[i] = e
 	}
@@ -421,7 +411,7 @@ func TestTextAndHistory(t *testing.T) {
 }
 
 func TestTextCannotDriveTheTerminal(t *testing.T) {
-	entries := []timeline.Entry{{ID: "e1", Seq: 1, Kind: timeline.KindChatMessage, Actor: "m\x1b[2J", Text: "hi\x1b]52;c;ZXZpbA==\x07 there\nline two\r"}}
+	entries := []timeline.Entry{{Record: integrations.Record{ID: "e1", Kind: integrations.KindChatMessage, Actor: "m\x1b[2J", Text: "hi\x1b]52;c;ZXZpbA==\x07 there\nline two\r"}, Seq: 1}}
 	var buf bytes.Buffer
 	if err := Text(&buf, entries, Options{}); err != nil {
 		t.Fatal(err)

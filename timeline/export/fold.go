@@ -5,16 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/timeline"
-)
-
-// Kinds the full timeline folds.
-const (
-	KindFleetChange  = "fleet.change"
-	KindDrift        = "drift"
-	KindDriftCleared = "drift.cleared"
-	KindOddOne       = "oddone"
-	KindSourceStatus = "source.status"
 )
 
 // fleetWindow is how far apart one group's capacity and instance changes
@@ -50,7 +42,7 @@ func Fold(rows []timeline.Row, loc *time.Location) []Folded {
 	for _, r := range rows {
 		key, window := foldKey(r)
 		switch r.Entry.Kind {
-		case KindDrift, KindDriftCleared:
+		case integrations.KindDrift, integrations.KindDriftCleared:
 			// A drift that changes kind, or clears, ends its fold.
 			b := binding(r)
 			if was, ok := drifting[b]; ok && was != key {
@@ -79,11 +71,11 @@ func Fold(rows []timeline.Row, loc *time.Location) []Folded {
 func foldKey(r timeline.Row) (string, time.Duration) {
 	f := r.Fields
 	switch {
-	case r.Entry.Kind == KindFleetChange && f["group"] != "" && (desiredChange(f) || f["instance"] != ""):
+	case r.Entry.Kind == integrations.KindFleetChange && f["group"] != "" && (desiredChange(f) || f["instance"] != ""):
 		return "fleet\x00" + f["group"], fleetWindow
-	case r.Entry.Kind == KindDrift:
+	case r.Entry.Kind == integrations.KindDrift:
 		return "drift\x00" + binding(r) + "\x00" + driftShape(f), 0
-	case strings.HasPrefix(r.Entry.Kind, timeline.KindRunbookPrefix) && f["run"] != "":
+	case strings.HasPrefix(r.Entry.Kind, integrations.KindRunbookPrefix) && f["run"] != "":
 		return "run\x00" + f["run"] + "\x00" + f["step"], 0
 	}
 	return "", 0
@@ -162,9 +154,9 @@ func foldedText(fd Folded, loc *time.Location) string {
 		return a.In(loc).Format(shortTime) + "–" + b.In(loc).Format(shortTime)
 	}
 	switch fd.First.Entry.Kind {
-	case KindFleetChange:
+	case integrations.KindFleetChange:
 		return fleetText(fd.Members, loc)
-	case KindDrift:
+	case integrations.KindDrift:
 		return fmt.Sprintf("%s (recorded %d times %s; latest: %s)", fd.First.Text, len(fd.Members), span(fd.First.Occurred, last.Occurred), last.Text)
 	}
 	// A runbook step or run: its first and last word.
@@ -241,7 +233,7 @@ func (m *mdWriter) fullTimeline(rows []timeline.Row) {
 		if starred(fd.Members) {
 			m.str("★ ")
 		}
-		if r.Entry.Kind == timeline.KindDecision {
+		if r.Entry.Kind == integrations.KindDecision {
 			m.str("**Decision:** ")
 		}
 		m.cell(fd.Text, maxCellText)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/timeline"
 )
 
@@ -19,32 +20,32 @@ func mechanicalIncident() []timeline.Entry {
 		e.Source, e.Text = source, text
 		es = append(es, e)
 	}
-	add(0, timeline.KindAlertTriggered, "pagerduty", "web 5xx", map[string]string{"alert": "Q1", "severity": "critical"})
-	add(1, KindFleetChange, "aws", "web: desired capacity 4 → 12", map[string]string{"group": "web", "change": "desired", "from": "4", "to": "12"})
+	add(0, integrations.KindAlertTriggered, "pagerduty", "web 5xx", map[string]string{"alert": "Q1", "severity": "critical"})
+	add(1, integrations.KindFleetChange, "aws", "web: desired capacity 4 → 12", map[string]string{"group": "web", "change": "desired", "from": "4", "to": "12"})
 	for i := range 8 {
 		id := fmt.Sprintf("i-%d", i)
-		add(3+float64(i)/2, KindFleetChange, "aws", "web: instance "+id+" entered service 10.0.0."+fmt.Sprint(i), map[string]string{"group": "web", "change": "instance", "instance": id, "address": "10.0.0." + fmt.Sprint(i)})
+		add(3+float64(i)/2, integrations.KindFleetChange, "aws", "web: instance "+id+" entered service 10.0.0."+fmt.Sprint(i), map[string]string{"group": "web", "change": "instance", "instance": id, "address": "10.0.0." + fmt.Sprint(i)})
 	}
 	// The drill world's own shape: no change field, a running count.
-	add(10, KindFleetChange, "aws", "worker: desired capacity 6 → 8", map[string]string{"group": "worker", "from": "6", "to": "8"})
-	add(11, KindFleetChange, "aws", "worker: i-a in service (7/8)", map[string]string{"group": "worker", "instance": "i-a"})
-	add(12, KindFleetChange, "aws", "worker: i-b in service (8/8)", map[string]string{"group": "worker", "instance": "i-b"})
+	add(10, integrations.KindFleetChange, "aws", "worker: desired capacity 6 → 8", map[string]string{"group": "worker", "from": "6", "to": "8"})
+	add(11, integrations.KindFleetChange, "aws", "worker: i-a in service (7/8)", map[string]string{"group": "worker", "instance": "i-a"})
+	add(12, integrations.KindFleetChange, "aws", "worker: i-b in service (8/8)", map[string]string{"group": "worker", "instance": "i-b"})
 	drift := func(min float64, dead, missing, free string) {
-		add(min, KindDrift, "drift", "slot drift on edge-1 web: dead "+dead+" missing "+missing, map[string]string{"group": "web", "instance": "edge-1", "backend": "web", "dead_slots": dead, "missing": missing, "free_slots": free})
+		add(min, integrations.KindDrift, "drift", "slot drift on edge-1 web: dead "+dead+" missing "+missing, map[string]string{"group": "web", "instance": "edge-1", "backend": "web", "dead_slots": dead, "missing": missing, "free_slots": free})
 	}
 	drift(2, "", "i-0, i-1", "2")
 	drift(3, "", "i-0", "2")
 	drift(4, "", "i-0", "1")
 	drift(5, "web3", "", "0") // changes kind: dead slots now
 	drift(6, "web3", "", "0")
-	add(7, KindDriftCleared, "drift", "slot drift edge-1 web cleared", map[string]string{"group": "web", "instance": "edge-1", "backend": "web"})
-	add(8, timeline.KindAlertResolved, "pagerduty", "web 5xx cleared", map[string]string{"alert": "Q1"})
-	add(9, timeline.KindAlertTriggered, "pagerduty", "web 5xx", map[string]string{"alert": "Q1", "severity": "critical"})
-	add(30, KindFleetChange, "aws", "web: desired capacity 12 → 8", map[string]string{"group": "web", "change": "desired", "from": "12", "to": "8"}) // past the window: its own row
-	add(31, timeline.KindNote, "warroom", "drift was the stale sync", nil)
+	add(7, integrations.KindDriftCleared, "drift", "slot drift edge-1 web cleared", map[string]string{"group": "web", "instance": "edge-1", "backend": "web"})
+	add(8, integrations.KindAlertResolved, "pagerduty", "web 5xx cleared", map[string]string{"alert": "Q1"})
+	add(9, integrations.KindAlertTriggered, "pagerduty", "web 5xx", map[string]string{"alert": "Q1", "severity": "critical"})
+	add(30, integrations.KindFleetChange, "aws", "web: desired capacity 12 → 8", map[string]string{"group": "web", "change": "desired", "from": "12", "to": "8"}) // past the window: its own row
+	add(31, integrations.KindNote, "warroom", "drift was the stale sync", nil)
 	rows := keyRows(es...)
 	entries := entriesOf(rows)
-	star := timeline.Amend(entries[len(entries)-1], timeline.OpStar)
+	star := timeline.Amend(entries[len(entries)-1], integrations.OpStar)
 	star.ID, star.Seq, star.Source = fmt.Sprintf("e%d", len(entries)+1), int64(len(entries)+1), "warroom"
 	return append(entries, star)
 }

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/timeline"
 	"github.com/warroomhq/warroom/timeline/series"
 )
@@ -21,7 +22,7 @@ func Responders(entries []timeline.Entry) []string {
 // SourcesWatched are the sources entries came from, besides warroom's own.
 func SourcesWatched(entries []timeline.Entry) []string {
 	return distinct(entries, func(e timeline.Entry) string {
-		if e.Kind == timeline.KindAmend || slices.Contains(ownSources, e.Source) {
+		if e.Kind == integrations.KindAmend || slices.Contains(ownSources, e.Source) {
 			return ""
 		}
 		return e.Source
@@ -164,7 +165,7 @@ func (m *mdWriter) mitigatedBy(runs []RunbookRun, all []timeline.Row) {
 		m.time(run.End, shortTime)
 		m.str(")")
 		for _, r := range all {
-			if r.Entry.Kind == KindEffect && r.Fields["run"] == run.ID && run.ID != "" {
+			if r.Entry.Kind == integrations.KindEffect && r.Fields["run"] == run.ID && run.ID != "" {
 				m.str(", effect: ")
 				m.cell(r.Text, maxCellText)
 			}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/timeline"
 )
 
@@ -15,13 +16,13 @@ import (
 func measuredIncident() []timeline.Entry {
 	at := func(d time.Duration) time.Time { return measuredFrom.Add(d) }
 	es := []timeline.Entry{
-		{Source: "pagerduty", Kind: timeline.KindAlertTriggered, Occurred: at(10*time.Minute + 20*time.Second), Text: "web 5xx above 5%", Fields: map[string]string{"alert": "Q1", "severity": "critical"}},
-		{Source: "slack", Kind: timeline.KindChatMessage, Actor: "bob", Occurred: at(11 * time.Minute), Text: "looking"},
-		{Source: "runbook", Kind: "runbook.requested", Actor: "ana", Occurred: at(12 * time.Minute), Text: "scale-up requested", Fields: map[string]string{"run": "r1", "runbook": "scale-up"}},
-		{Source: "runbook", Kind: "runbook.done", Actor: "ana", Occurred: at(13 * time.Minute), Text: "run scale-up done", Fields: map[string]string{"run": "r1", "runbook": "scale-up", "result": "done"}},
-		{Source: "runbook", Kind: "runbook.requested", Actor: "ana", Occurred: at(13 * time.Minute), Text: "throttle requested", Fields: map[string]string{"run": "r2", "runbook": "throttle"}},
-		{Source: "runbook", Kind: "runbook.failed", Actor: "ana", Occurred: at(13*time.Minute + 30*time.Second), Text: "run throttle failed", Fields: map[string]string{"run": "r2", "runbook": "throttle", "result": "failed"}},
-		{Source: "warroom", Kind: KindEffect, Occurred: at(16 * time.Minute), Text: "scale-up: edge-1/web error ratio 20% → 0%", Fields: map[string]string{"run": "r1"}},
+		{Record: integrations.Record{Source: "pagerduty", Kind: integrations.KindAlertTriggered, Occurred: at(10*time.Minute + 20*time.Second), Text: "web 5xx above 5%", Fields: map[string]string{"alert": "Q1", "severity": "critical"}}},
+		{Record: integrations.Record{Source: "slack", Kind: integrations.KindChatMessage, Actor: "bob", Occurred: at(11 * time.Minute), Text: "looking"}},
+		{Record: integrations.Record{Source: "runbook", Kind: "runbook.requested", Actor: "ana", Occurred: at(12 * time.Minute), Text: "scale-up requested", Fields: map[string]string{"run": "r1", "runbook": "scale-up"}}},
+		{Record: integrations.Record{Source: "runbook", Kind: "runbook.done", Actor: "ana", Occurred: at(13 * time.Minute), Text: "run scale-up done", Fields: map[string]string{"run": "r1", "runbook": "scale-up", "result": "done"}}},
+		{Record: integrations.Record{Source: "runbook", Kind: "runbook.requested", Actor: "ana", Occurred: at(13 * time.Minute), Text: "throttle requested", Fields: map[string]string{"run": "r2", "runbook": "throttle"}}},
+		{Record: integrations.Record{Source: "runbook", Kind: "runbook.failed", Actor: "ana", Occurred: at(13*time.Minute + 30*time.Second), Text: "run throttle failed", Fields: map[string]string{"run": "r2", "runbook": "throttle", "result": "failed"}}},
+		{Record: integrations.Record{Source: "warroom", Kind: integrations.KindEffect, Occurred: at(16 * time.Minute), Text: "scale-up: edge-1/web error ratio 20% → 0%", Fields: map[string]string{"run": "r1"}}},
 	}
 	for i := range es {
 		es[i].Seq, es[i].ID, es[i].Recorded = int64(i+1), "e"+string(rune('1'+i)), es[i].Occurred

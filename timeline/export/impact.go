@@ -115,16 +115,12 @@ func ComputeImpact(all []series.Series, rows []timeline.Row, main string, thresh
 	}
 	slices.SortFunc(im.Groups, func(a, b GroupCapacity) int { return strings.Compare(a.Group, b.Group) })
 	for _, r := range rows {
-		if r.Entry.Kind == KindEffect {
+		if r.Entry.Kind == integrations.KindEffect {
 			im.Effects = append(im.Effects, r)
 		}
 	}
 	return im, true
 }
-
-// KindEffect is the kind of the entries saying what an action did to the
-// measurements.
-const KindEffect = "effect"
 
 func (im *Impact) errorRatio(sr series.Series) {
 	for _, p := range sr.Points {

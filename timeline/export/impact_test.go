@@ -77,8 +77,7 @@ func impactSection(t *testing.T, md string) string {
 // shed with percentages, the capacity added, the effect entries, the
 // thresholds it used and the chart, and no placeholder.
 func TestImpactSectionIsComputedFromTheSeries(t *testing.T) {
-	effect := timeline.Entry{ID: "e9", Seq: 9, Occurred: measuredFrom.Add(17 * time.Minute), Source: "warroom", Kind: KindEffect,
-		Text: "throttle-tier percent=30 tier=free: edge-1/web 5xx/s 200 → 0 within 3m (−100%)"}
+	effect := timeline.Entry{Record: integrations.Record{ID: "e9", Occurred: measuredFrom.Add(17 * time.Minute), Source: "warroom", Kind: integrations.KindEffect, Text: "throttle-tier percent=30 tier=free: edge-1/web 5xx/s 200 → 0 within 3m (−100%)"}, Seq: 9}
 	var buf bytes.Buffer
 	// The frontend that sheds receives 1050 req/s, the shed among them.
 	all := append(incidentSeries(), measured("front-1/fe:http", integrations.MetricReqPerS, func(time.Duration) float64 { return 1050 }))

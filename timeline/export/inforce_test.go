@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/timeline"
 	"github.com/warroomhq/warroom/timeline/ledger"
 )
@@ -16,16 +17,13 @@ import (
 func TestMarkdownListsChangesStillInForce(t *testing.T) {
 	at := time.Date(2026, 1, 12, 8, 0, 0, 0, time.UTC)
 	change := func(min int, actor string, c ledger.Change) timeline.Entry {
-		return timeline.Entry{ID: "e" + string(rune('1'+min)), Occurred: at.Add(time.Duration(min) * time.Minute), Source: "runbook",
-			Kind: ledger.KindStepProgress, Actor: actor, Text: "changed: " + c.String(),
-			Fields: map[string]string{"run": "r1", "runbook": "throttle-tier", "step": "1", ledger.FieldChange: c.Encode()}}
+		return timeline.Entry{Record: integrations.Record{ID: "e" + string(rune('1'+min)), Occurred: at.Add(time.Duration(min) * time.Minute), Source: "runbook", Kind: integrations.KindRunbookStepProgress, Actor: actor, Text: "changed: " + c.String(), Fields: map[string]string{"run": "r1", "runbook": "throttle-tier", "step": "1", ledger.FieldChange: c.Encode()}}}
 	}
 	drain := ledger.Change{Kind: ledger.Server, Instance: "front", Backend: "edges", Server: "edge-1", From: "READY", To: "DRAIN"}
 	back := drain
 	back.From, back.To = "DRAIN", "READY"
 	entries := []timeline.Entry{
-		{ID: "e1", Occurred: at, Source: "runbook", Kind: ledger.KindRequested, Actor: "alice",
-			Fields: map[string]string{"run": "r1", "runbook": "throttle-tier", "params": "percent=30 tier=free"}},
+		{Record: integrations.Record{ID: "e1", Occurred: at, Source: "runbook", Kind: integrations.KindRunbookRequested, Actor: "alice", Fields: map[string]string{"run": "r1", "runbook": "throttle-tier", "params": "percent=30 tier=free"}}},
 		change(1, "alice", ledger.Change{Kind: ledger.Throttle, Instance: "edge-1", Tier: "free", From: "0", To: "30"}),
 		change(2, "alice", drain),
 		change(3, "alice", back),

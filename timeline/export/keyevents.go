@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/timeline"
 )
 
@@ -28,7 +29,7 @@ func KeyEvents(rows []timeline.Row, runs []RunbookRun) []KeyEvent {
 	for _, r := range rows {
 		what, text := "", r.Text
 		switch k := r.Entry.Kind; {
-		case k == timeline.KindAlertTriggered:
+		case k == integrations.KindAlertTriggered:
 			switch state[alertID(r)] {
 			case "":
 				what = "alert fired"
@@ -36,20 +37,20 @@ func KeyEvents(rows []timeline.Row, runs []RunbookRun) []KeyEvent {
 				what = "alert fired again"
 			}
 			state[alertID(r)] = "fired"
-		case k == timeline.KindAlertResolved:
+		case k == integrations.KindAlertResolved:
 			if state[alertID(r)] == "fired" {
 				what = "alert cleared"
 			}
 			state[alertID(r)] = "cleared"
-		case k == timeline.KindNote, k == timeline.KindDecision:
+		case k == integrations.KindNote, k == integrations.KindDecision:
 			what = k
 		case strings.HasPrefix(k, "incident."):
 			what = "marked " + strings.TrimPrefix(k, "incident.")
-		case k == KindSourceStatus:
+		case k == integrations.KindSourceStatus:
 			what = "source"
-		case k == KindOddOne:
+		case k == integrations.KindOddOne:
 			what = "odd one out"
-		case strings.HasPrefix(k, timeline.KindRunbookPrefix):
+		case strings.HasPrefix(k, integrations.KindRunbookPrefix):
 			if run, ok := runAt[r.Entry.ID]; ok {
 				what, text = "runbook", runOutcome(run)
 			}

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/timeline"
 	"github.com/warroomhq/warroom/timeline/series"
 )
@@ -37,11 +38,11 @@ const (
 
 // keyTimeMarks are the entry kinds a responder marks each key time with.
 var keyTimeMarks = []struct{ name, kind string }{
-	{KeyStarted, timeline.KindIncidentStarted},
-	{KeyDetected, timeline.KindIncidentDetected},
-	{KeyAcknowledged, timeline.KindIncidentAcknowledged},
-	{KeyMitigated, timeline.KindIncidentMitigated},
-	{KeyResolved, timeline.KindIncidentResolved},
+	{KeyStarted, integrations.KindIncidentStarted},
+	{KeyDetected, integrations.KindIncidentDetected},
+	{KeyAcknowledged, integrations.KindIncidentAcknowledged},
+	{KeyMitigated, integrations.KindIncidentMitigated},
+	{KeyResolved, integrations.KindIncidentResolved},
 }
 
 // KeyTimes finds the incident's key times in rows (in time order, hidden
@@ -126,7 +127,7 @@ func inferKeyTime(kt *KeyTime, rows []timeline.Row, im *Impact) {
 		}
 	case KeyAcknowledged:
 		for _, r := range rows {
-			if r.Entry.Kind == timeline.KindAlertAcknowledged {
+			if r.Entry.Kind == integrations.KindAlertAcknowledged {
 				set(r.Occurred, r, "first page acknowledged")
 				return
 			}
@@ -140,7 +141,7 @@ func inferKeyTime(kt *KeyTime, rows []timeline.Row, im *Impact) {
 			return // an alert fired again, or never cleared: not resolved
 		}
 		for i := len(rows) - 1; i >= 0; i-- {
-			if rows[i].Entry.Kind == timeline.KindAlertResolved {
+			if rows[i].Entry.Kind == integrations.KindAlertResolved {
 				set(rows[i].Occurred, rows[i], "every alert cleared")
 				return
 			}
@@ -156,7 +157,7 @@ func firstPage(rows []timeline.Row) (timeline.Row, bool) {
 	var first timeline.Row
 	found := false
 	for _, r := range rows {
-		if r.Entry.Kind != timeline.KindAlertTriggered {
+		if r.Entry.Kind != integrations.KindAlertTriggered {
 			continue
 		}
 		if r.Entry.Fields["severity"] == "critical" {
@@ -176,12 +177,12 @@ func allAlertsResolved(rows []timeline.Row) bool {
 	last := map[string]string{}
 	for _, r := range rows {
 		switch r.Entry.Kind {
-		case timeline.KindAlertTriggered, timeline.KindAlertAcknowledged, timeline.KindAlertResolved:
+		case integrations.KindAlertTriggered, integrations.KindAlertAcknowledged, integrations.KindAlertResolved:
 			last[alertID(r)] = r.Entry.Kind
 		}
 	}
 	for _, kind := range last {
-		if kind != timeline.KindAlertResolved {
+		if kind != integrations.KindAlertResolved {
 			return false
 		}
 	}

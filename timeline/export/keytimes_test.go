@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/timeline"
 )
 
@@ -26,7 +27,7 @@ func keyRows(es ...timeline.Entry) []timeline.Row {
 }
 
 func keyEntry(min float64, kind, actor string, fields map[string]string) timeline.Entry {
-	return timeline.Entry{Kind: kind, Actor: actor, Occurred: keyAt.Add(time.Duration(min * float64(time.Minute))), Fields: fields, Text: kind}
+	return timeline.Entry{Record: integrations.Record{Kind: kind, Actor: actor, Occurred: keyAt.Add(time.Duration(min * float64(time.Minute))), Fields: fields, Text: kind}}
 }
 
 func keyTime(t *testing.T, kts []KeyTime, name string) KeyTime {
@@ -42,8 +43,8 @@ func keyTime(t *testing.T, kts []KeyTime, name string) KeyTime {
 
 func TestDetectedIsInferredFromTheFirstCriticalAlert(t *testing.T) {
 	rows := keyRows(
-		keyEntry(0, timeline.KindAlertTriggered, "", map[string]string{"alert": "W", "severity": "warning"}),
-		keyEntry(5, timeline.KindAlertTriggered, "", map[string]string{"alert": "C", "severity": "critical"}),
+		keyEntry(0, integrations.KindAlertTriggered, "", map[string]string{"alert": "W", "severity": "warning"}),
+		keyEntry(5, integrations.KindAlertTriggered, "", map[string]string{"alert": "C", "severity": "critical"}),
 	)
 	kt := keyTime(t, KeyTimes(rows, nil), KeyDetected)
 	if !kt.Found || kt.Marked || !kt.At.Equal(keyAt.Add(5*time.Minute)) || kt.Inferred != "first critical alert" || kt.From.Entry.ID != "e2" {
@@ -58,9 +59,9 @@ func TestDetectedIsInferredFromTheFirstCriticalAlert(t *testing.T) {
 
 func TestAcknowledgedIsInferredFromTheFirstPageAcknowledged(t *testing.T) {
 	rows := keyRows(
-		keyEntry(0, timeline.KindAlertTriggered, "", map[string]string{"alert": "C", "severity": "critical"}),
-		keyEntry(3, timeline.KindAlertAcknowledged, "ana", map[string]string{"alert": "C"}),
-		keyEntry(4, timeline.KindAlertAcknowledged, "bob", map[string]string{"alert": "C"}),
+		keyEntry(0, integrations.KindAlertTriggered, "", map[string]string{"alert": "C", "severity": "critical"}),
+		keyEntry(3, integrations.KindAlertAcknowledged, "ana", map[string]string{"alert": "C"}),
+		keyEntry(4, integrations.KindAlertAcknowledged, "bob", map[string]string{"alert": "C"}),
 	)
 	kts := KeyTimes(rows, nil)
 	kt := keyTime(t, kts, KeyAcknowledged)
@@ -105,10 +106,10 @@ func TestStartedAndMitigatedAreInferredFromTheErrorRatio(t *testing.T) {
 
 func TestResolvedIsInferredWhenEveryAlertCleared(t *testing.T) {
 	rows := keyRows(
-		keyEntry(0, timeline.KindAlertTriggered, "", map[string]string{"alert": "A"}),
-		keyEntry(1, timeline.KindAlertTriggered, "", map[string]string{"alert": "B"}),
-		keyEntry(5, timeline.KindAlertResolved, "", map[string]string{"alert": "B"}),
-		keyEntry(7, timeline.KindAlertResolved, "", map[string]string{"alert": "A"}),
+		keyEntry(0, integrations.KindAlertTriggered, "", map[string]string{"alert": "A"}),
+		keyEntry(1, integrations.KindAlertTriggered, "", map[string]string{"alert": "B"}),
+		keyEntry(5, integrations.KindAlertResolved, "", map[string]string{"alert": "B"}),
+		keyEntry(7, integrations.KindAlertResolved, "", map[string]string{"alert": "A"}),
 	)
 	kt := keyTime(t, KeyTimes(rows, nil), KeyResolved)
 	if !kt.Found || !kt.At.Equal(keyAt.Add(7*time.Minute)) || kt.Inferred != "every alert cleared" || kt.From.Entry.ID != "e4" {
@@ -118,9 +119,9 @@ func TestResolvedIsInferredWhenEveryAlertCleared(t *testing.T) {
 
 func TestAMarkWinsOverTheInferenceAndTheLatestMarkIsInForce(t *testing.T) {
 	rows := keyRows(
-		keyEntry(0, timeline.KindAlertTriggered, "", map[string]string{"severity": "critical"}),
-		keyEntry(2, timeline.KindIncidentDetected, "ana", nil),
-		keyEntry(1, timeline.KindIncidentDetected, "bob", nil), // recorded later: in force
+		keyEntry(0, integrations.KindAlertTriggered, "", map[string]string{"severity": "critical"}),
+		keyEntry(2, integrations.KindIncidentDetected, "ana", nil),
+		keyEntry(1, integrations.KindIncidentDetected, "bob", nil), // recorded later: in force
 	)
 	kt := keyTime(t, KeyTimes(rows, nil), KeyDetected)
 	if !kt.Marked || kt.From.Entry.ID != "e3" || !kt.At.Equal(keyAt.Add(time.Minute)) || len(kt.Superseded) != 1 || kt.Superseded[0].Entry.ID != "e2" {
@@ -167,34 +168,34 @@ func TestImpossibleOrdersAreFlaggedNeverNegative(t *testing.T) {
 	}{{
 		name: "detected before started",
 		entries: []timeline.Entry{
-			keyEntry(0, timeline.KindIncidentDetected, "ana", nil),
-			keyEntry(3.77, timeline.KindIncidentStarted, "ana", nil),
+			keyEntry(0, integrations.KindIncidentDetected, "ana", nil),
+			keyEntry(3.77, integrations.KindIncidentStarted, "ana", nil),
 		},
 		flags:  []string{"⚠ impossible order: Detected (2026-01-12 07:00:00 UTC) is before Started (2026-01-12 07:03:46 UTC)"},
 		dashes: []string{"| Time to detect | Started → Detected | — |"},
 	}, {
 		name: "mitigated before detected and started",
 		entries: []timeline.Entry{
-			keyEntry(0, timeline.KindIncidentStarted, "ana", nil),
-			keyEntry(5, timeline.KindIncidentMitigated, "ana", nil),
-			keyEntry(10, timeline.KindIncidentDetected, "ana", nil),
+			keyEntry(0, integrations.KindIncidentStarted, "ana", nil),
+			keyEntry(5, integrations.KindIncidentMitigated, "ana", nil),
+			keyEntry(10, integrations.KindIncidentDetected, "ana", nil),
 		},
 		flags:  []string{"⚠ impossible order: Mitigated (2026-01-12 07:05:00 UTC) is before Detected (2026-01-12 07:10:00 UTC)"},
 		dashes: []string{"| Time to mitigate | Detected → Mitigated | — |"},
 	}, {
 		name: "mitigated before started",
 		entries: []timeline.Entry{
-			keyEntry(0, timeline.KindIncidentMitigated, "ana", nil),
-			keyEntry(5, timeline.KindIncidentStarted, "ana", nil),
+			keyEntry(0, integrations.KindIncidentMitigated, "ana", nil),
+			keyEntry(5, integrations.KindIncidentStarted, "ana", nil),
 		},
 		flags:  []string{"⚠ impossible order: Mitigated (2026-01-12 07:00:00 UTC) is before Started (2026-01-12 07:05:00 UTC)"},
 		dashes: []string{"| Customer impact | Started → Mitigated | — |"},
 	}, {
 		name: "resolved before detected and mitigated",
 		entries: []timeline.Entry{
-			keyEntry(0, timeline.KindIncidentResolved, "ana", nil),
-			keyEntry(5, timeline.KindIncidentDetected, "ana", nil),
-			keyEntry(6, timeline.KindIncidentMitigated, "ana", nil),
+			keyEntry(0, integrations.KindIncidentResolved, "ana", nil),
+			keyEntry(5, integrations.KindIncidentDetected, "ana", nil),
+			keyEntry(6, integrations.KindIncidentMitigated, "ana", nil),
 		},
 		flags: []string{
 			"⚠ impossible order: Resolved (2026-01-12 07:00:00 UTC) is before Detected (2026-01-12 07:05:00 UTC)",
@@ -204,8 +205,8 @@ func TestImpossibleOrdersAreFlaggedNeverNegative(t *testing.T) {
 	}, {
 		name: "acknowledged before the page",
 		entries: []timeline.Entry{
-			keyEntry(0, timeline.KindIncidentAcknowledged, "ana", nil),
-			keyEntry(2, timeline.KindAlertTriggered, "", map[string]string{"severity": "critical"}),
+			keyEntry(0, integrations.KindIncidentAcknowledged, "ana", nil),
+			keyEntry(2, integrations.KindAlertTriggered, "", map[string]string{"severity": "critical"}),
 		},
 		flags:  []string{"⚠ impossible order: Acknowledged (2026-01-12 07:00:00 UTC) is before first page (2026-01-12 07:02:00 UTC)"},
 		dashes: []string{"| Time to acknowledge | first page → Acknowledged | — |"},
@@ -229,11 +230,11 @@ func TestImpossibleOrdersAreFlaggedNeverNegative(t *testing.T) {
 
 func TestInAPossibleOrderNothingIsFlagged(t *testing.T) {
 	sec := keyTimesSection(t, keyRows(
-		keyEntry(0, timeline.KindIncidentStarted, "ana", nil),
-		keyEntry(4, timeline.KindAlertTriggered, "", map[string]string{"severity": "critical"}),
-		keyEntry(5, timeline.KindIncidentAcknowledged, "ana", nil),
-		keyEntry(20, timeline.KindIncidentMitigated, "ana", nil),
-		keyEntry(60, timeline.KindIncidentResolved, "ana", nil),
+		keyEntry(0, integrations.KindIncidentStarted, "ana", nil),
+		keyEntry(4, integrations.KindAlertTriggered, "", map[string]string{"severity": "critical"}),
+		keyEntry(5, integrations.KindIncidentAcknowledged, "ana", nil),
+		keyEntry(20, integrations.KindIncidentMitigated, "ana", nil),
+		keyEntry(60, integrations.KindIncidentResolved, "ana", nil),
 	))
 	for _, want := range []string{
 		"| Time to detect | Started → Detected | 4m 0s |",

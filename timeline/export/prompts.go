@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/timeline"
 	"github.com/warroomhq/warroom/timeline/ledger"
 )
@@ -92,7 +93,7 @@ func alertBeforeDetection(rec *promptRecord) []prompt {
 	var out []prompt
 	seen := map[string]bool{}
 	for _, r := range rec.rows {
-		if r.Entry.Kind != timeline.KindAlertTriggered || seen[alertID(r)] {
+		if r.Entry.Kind != integrations.KindAlertTriggered || seen[alertID(r)] {
 			continue
 		}
 		seen[alertID(r)] = true
@@ -127,7 +128,7 @@ func sourceOutDuringImpact(rec *promptRecord) []prompt {
 	var out []prompt
 	for _, r := range rec.rows {
 		state := r.Fields["to"]
-		if r.Entry.Kind != KindSourceStatus || (state != "stale" && state != "down") || r.Occurred.Before(from) || r.Occurred.After(to) {
+		if r.Entry.Kind != integrations.KindSourceStatus || (state != "stale" && state != "down") || r.Occurred.Before(from) || r.Occurred.After(to) {
 			continue
 		}
 		out = append(out, prompt{From: r, Text: fmt.Sprintf("source %s was %s during the impact (%s): %s", cmpOr(r.Entry.Source, "unknown"), state, rec.when(r.Occurred), r.Text)})
@@ -139,7 +140,7 @@ func sourceOutDuringImpact(rec *promptRecord) []prompt {
 func oddOneOut(rec *promptRecord) []prompt {
 	var out []prompt
 	for _, r := range rec.rows {
-		if r.Entry.Kind == KindOddOne {
+		if r.Entry.Kind == integrations.KindOddOne {
 			out = append(out, prompt{From: r, Text: fmt.Sprintf("an odd one out (%s): %s", rec.when(r.Occurred), r.Text)})
 		}
 	}
@@ -162,9 +163,9 @@ func undoneThenAlertAgain(rec *promptRecord) []prompt {
 			undo = nil
 		}
 		switch r.Entry.Kind {
-		case timeline.KindAlertResolved:
+		case integrations.KindAlertResolved:
 			cleared[alertID(r)] = true
-		case timeline.KindAlertTriggered:
+		case integrations.KindAlertTriggered:
 			if undo != nil && cleared[alertID(r)] {
 				out = append(out, prompt{From: *undo, Text: fmt.Sprintf("%s at %s was followed at %s by an alert firing again: %s",
 					undone.String(), rec.when(undo.Occurred), rec.when(r.Occurred), r.Text)})
@@ -173,7 +174,7 @@ func undoneThenAlertAgain(rec *promptRecord) []prompt {
 			cleared[alertID(r)] = false
 		}
 		field := r.Fields[ledger.FieldChange]
-		if field == "" || !strings.HasPrefix(r.Entry.Kind, timeline.KindRunbookPrefix) {
+		if field == "" || !strings.HasPrefix(r.Entry.Kind, integrations.KindRunbookPrefix) {
 			continue // only runbook entries carry changes (a fleet.change's field is another thing)
 		}
 		c, err := ledger.Decode(field)
@@ -265,7 +266,7 @@ func hasAnySuffix(s string, suffixes []string) bool {
 func runImproved(rec *promptRecord) []prompt {
 	var out []prompt
 	for _, r := range rec.rows {
-		if r.Entry.Kind == KindEffect && improved(r.Fields) {
+		if r.Entry.Kind == integrations.KindEffect && improved(r.Fields) {
 			out = append(out, prompt{From: r, Text: fmt.Sprintf("the errors fell after an action (%s): %s", rec.when(r.Occurred), r.Text)})
 		}
 	}

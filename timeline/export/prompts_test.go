@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/timeline"
 	"github.com/warroomhq/warroom/timeline/ledger"
 )
@@ -62,9 +63,9 @@ func TestEmptyRecordGivesEmptyRetrospectiveHeadings(t *testing.T) {
 
 func TestPromptAlertLongBeforeDetection(t *testing.T) {
 	md := draftOf(t,
-		withText(keyEntry(0, timeline.KindAlertTriggered, "", map[string]string{"alert": "L", "severity": "warning"}), "lock wait over 30 min"),
-		withText(keyEntry(290, timeline.KindAlertTriggered, "", map[string]string{"alert": "S", "severity": "warning"}), "slow queries"),
-		withText(keyEntry(300, timeline.KindAlertTriggered, "", map[string]string{"alert": "C", "severity": "critical"}), "5xx above 5%"),
+		withText(keyEntry(0, integrations.KindAlertTriggered, "", map[string]string{"alert": "L", "severity": "warning"}), "lock wait over 30 min"),
+		withText(keyEntry(290, integrations.KindAlertTriggered, "", map[string]string{"alert": "S", "severity": "warning"}), "slow queries"),
+		withText(keyEntry(300, integrations.KindAlertTriggered, "", map[string]string{"alert": "C", "severity": "critical"}), "5xx above 5%"),
 	)
 	wantPrompt(t, md, HeadingContributing, "an alert fired 5h 0m before detection: lock wait over 30 min (Mon 07:00) ([e1](#e1))")
 	if got := bullets(t, md, HeadingContributing); len(got) != 1 {
@@ -74,16 +75,16 @@ func TestPromptAlertLongBeforeDetection(t *testing.T) {
 
 func TestPromptSourceOutDuringImpact(t *testing.T) {
 	status := func(min float64, to string) timeline.Entry {
-		e := withText(keyEntry(min, KindSourceStatus, "", map[string]string{"from": "ok", "to": to}), "aws ok → "+to)
+		e := withText(keyEntry(min, integrations.KindSourceStatus, "", map[string]string{"from": "ok", "to": to}), "aws ok → "+to)
 		e.Source = "aws"
 		return e
 	}
 	md := draftOf(t,
 		status(-10, "down"), // before the impact
-		keyEntry(0, timeline.KindIncidentStarted, "ana", nil),
+		keyEntry(0, integrations.KindIncidentStarted, "ana", nil),
 		status(5, "stale"),
 		status(6, "degraded"), // still serving data
-		keyEntry(20, timeline.KindIncidentMitigated, "ana", nil),
+		keyEntry(20, integrations.KindIncidentMitigated, "ana", nil),
 		status(30, "down"), // after it
 	)
 	wantPrompt(t, md, HeadingContributing, "source aws was stale during the impact (Mon 07:05): aws ok → stale ([e3](#e3))")
@@ -93,7 +94,7 @@ func TestPromptSourceOutDuringImpact(t *testing.T) {
 }
 
 func TestPromptOddOneOut(t *testing.T) {
-	md := draftOf(t, withText(keyEntry(4, KindOddOne, "", nil), "web-3 answers 5xx while its peers do not"))
+	md := draftOf(t, withText(keyEntry(4, integrations.KindOddOne, "", nil), "web-3 answers 5xx while its peers do not"))
 	wantPrompt(t, md, HeadingContributing, "an odd one out (Mon 07:04): web-3 answers 5xx while its peers do not ([e1](#e1))")
 }
 
@@ -108,11 +109,11 @@ func TestPromptUndoneThenAlertAgain(t *testing.T) {
 	}
 	record := func(lifted string, refire float64) []timeline.Entry {
 		return []timeline.Entry{
-			alert(0, timeline.KindAlertTriggered),
+			alert(0, integrations.KindAlertTriggered),
 			runEntry(2, "runbook.step", "r1", "throttle-tier", throttleChange("0", "30")),
-			alert(5, timeline.KindAlertResolved),
+			alert(5, integrations.KindAlertResolved),
 			runEntry(33, "runbook.step", "r2", "throttle-tier", throttleChange("30", lifted)),
-			alert(refire, timeline.KindAlertTriggered),
+			alert(refire, integrations.KindAlertTriggered),
 		}
 	}
 	md := draftOf(t, record("0", 35)...)
@@ -160,7 +161,7 @@ func TestPromptChangeInForce(t *testing.T) {
 
 func TestPromptRunImproved(t *testing.T) {
 	effect := func(min float64, before, after string) timeline.Entry {
-		return withText(keyEntry(min, KindEffect, "", map[string]string{
+		return withText(keyEntry(min, integrations.KindEffect, "", map[string]string{
 			"run": "r1", "before.edge-1/web.error_ratio": before, "after.edge-1/web.error_ratio": after,
 		}), "scale-up: error ratio "+before+" → "+after)
 	}
@@ -174,8 +175,8 @@ func TestPromptRunImproved(t *testing.T) {
 func TestPromptQuickAcknowledge(t *testing.T) {
 	record := func(ack float64) string {
 		return draftOf(t,
-			keyEntry(0, timeline.KindAlertTriggered, "", map[string]string{"alert": "C", "severity": "critical"}),
-			keyEntry(ack, timeline.KindAlertAcknowledged, "ana", map[string]string{"alert": "C"}),
+			keyEntry(0, integrations.KindAlertTriggered, "", map[string]string{"alert": "C", "severity": "critical"}),
+			keyEntry(ack, integrations.KindAlertAcknowledged, "ana", map[string]string{"alert": "C"}),
 		)
 	}
 	wantPrompt(t, record(3), HeadingWentWell, "the first page was acknowledged 3m 0s after it fired (Mon 07:03) ([e2](#e2))")

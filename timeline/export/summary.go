@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/timeline"
 	"github.com/warroomhq/warroom/timeline/ledger"
 )
@@ -55,7 +56,7 @@ func RunbookRuns(rows []timeline.Row) []RunbookRun {
 	var runs []*RunbookRun
 	byID := map[string]*RunbookRun{}
 	for _, r := range rows {
-		if !strings.HasPrefix(r.Entry.Kind, timeline.KindRunbookPrefix) {
+		if !strings.HasPrefix(r.Entry.Kind, integrations.KindRunbookPrefix) {
 			continue
 		}
 		f := r.Fields

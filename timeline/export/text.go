@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/timeline"
 )
 
@@ -62,9 +63,9 @@ func History(w io.Writer, entries []timeline.Entry, id string, opts Options) err
 	for _, a := range h[1:] {
 		fmt.Fprintf(bw, "%s recorded %s by %s: %s", a.ID, a.Recorded.In(loc).Format(fullTime), printable(a.Actor), printable(a.Op))
 		switch a.Op {
-		case timeline.OpText:
+		case integrations.OpText:
 			fmt.Fprintf(bw, " → %q", printable(a.Text))
-		case timeline.OpTime:
+		case integrations.OpTime:
 			fmt.Fprintf(bw, " → %s", a.To.In(loc).Format(fullTime))
 		default:
 			if a.Text != "" {

@@ -8,27 +8,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/warroomhq/warroom/timeline"
+	"github.com/warroomhq/warroom/integrations"
+	"github.com/warroomhq/warroom/timeline/record"
 )
 
-// The runbook record kinds and fields the ledger reads. Runbook runs
-// record them (the runbooks package uses these constants).
-const (
-	KindRequested    = "runbook.requested"
-	KindStepStart    = "runbook.step.start"
-	KindStepProgress = "runbook.step.progress"
-	KindStepEnd      = "runbook.step.end"
-	KindAbort        = "runbook.abort"
-	KindFailed       = "runbook.failed"
-	KindDone         = "runbook.done"
-	// KindUnfinished reports a run that a crash or a dropped connection
-	// left without an end; its fields name the run.
-	KindUnfinished = "runbook.unfinished"
-
-	// FieldChange holds one Change (Encode) on the record made when it
-	// happened.
-	FieldChange = "change"
-)
+// FieldChange holds one Change (Encode) on the record of a runbook step
+// made when it happened.
+const FieldChange = "change"
 
 // Event is what the ledger reads of one timeline entry.
 type Event struct {
@@ -130,20 +116,20 @@ func (l *Ledger) Add(e Event) bool {
 	}
 	r := l.run(e)
 	switch e.Kind {
-	case KindRequested:
+	case integrations.KindRunbookRequested:
 		r.runbook, r.params, r.actor, r.requested = e.Fields["runbook"], e.Fields["params"], e.Actor, e.Occurred
 		r.dryRun = e.Fields["dry_run"] == "true"
-	case KindStepStart:
+	case integrations.KindRunbookStepStart:
 		if e.Fields["mutates"] == "true" {
 			r.step, r.stepPlan, r.progress, r.stepStarted = stepName(e.Fields), e.Fields["plan"], "", e.Occurred
 		}
-	case KindStepProgress:
+	case integrations.KindRunbookStepProgress:
 		if r.step != "" && e.Fields[FieldChange] == "" {
 			r.progress = e.Text
 		}
-	case KindStepEnd:
+	case integrations.KindRunbookStepEnd:
 		r.step = ""
-	case KindDone, KindAbort, KindFailed, KindUnfinished:
+	case integrations.KindRunbookDone, integrations.KindRunbookAbort, integrations.KindRunbookFailed, integrations.KindRunbookUnfinished:
 		r.ended, r.step = true, ""
 	}
 	field := e.Fields[FieldChange]
@@ -459,7 +445,7 @@ func orSomeone(s string) string {
 
 // OfEntries folds a timeline's entries, in file order, into a new ledger.
 // Erased content no longer parses and is left out.
-func OfEntries(entries []timeline.Entry) *Ledger {
+func OfEntries(entries []record.Entry) *Ledger {
 	l := New()
 	for _, e := range entries {
 		l.Add(Event{Occurred: e.Occurred, Recorded: e.Recorded, Kind: e.Kind, Actor: e.Actor, Text: e.Text, Fields: e.Fields})

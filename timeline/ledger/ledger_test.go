@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/timeline"
 )
 
@@ -13,12 +14,12 @@ var t0 = time.Date(2026, 1, 12, 8, 0, 0, 0, time.UTC)
 
 // changed is the record a run makes when an action reports a change.
 func changed(at time.Duration, actor, run string, c Change) Event {
-	return Event{Occurred: t0.Add(at), Kind: KindStepProgress, Actor: actor, Text: "changed: " + c.String(),
+	return Event{Occurred: t0.Add(at), Kind: integrations.KindRunbookStepProgress, Actor: actor, Text: "changed: " + c.String(),
 		Fields: map[string]string{"run": run, "runbook": "rb", "step": "1", FieldChange: c.Encode()}}
 }
 
 func requested(at time.Duration, actor, run, runbook, params string) Event {
-	return Event{Occurred: t0.Add(at), Kind: KindRequested, Actor: actor,
+	return Event{Occurred: t0.Add(at), Kind: integrations.KindRunbookRequested, Actor: actor,
 		Fields: map[string]string{"run": run, "runbook": runbook, "params": params, "dry_run": "false"}}
 }
 
@@ -117,17 +118,17 @@ func TestUnfinishedRunsAreFound(t *testing.T) {
 	start := func(run string) []Event {
 		return []Event{
 			requested(0, "alice", run, "drain-server", "instance=front server=edge-1"),
-			{Occurred: t0.Add(time.Second), Kind: KindStepStart, Fields: map[string]string{"run": run, "step": "1", "step_name": "drain", "mutates": "true", "plan": "front edges/edge-1 UP → DRAIN"}},
+			{Occurred: t0.Add(time.Second), Kind: integrations.KindRunbookStepStart, Fields: map[string]string{"run": run, "step": "1", "step_name": "drain", "mutates": "true", "plan": "front edges/edge-1 UP → DRAIN"}},
 			changed(2*time.Second, "alice", run, Change{Kind: Server, Instance: "front", Backend: "edges", Server: "edge-1", From: "READY", To: "DRAIN"}),
-			{Occurred: t0.Add(3 * time.Second), Kind: KindStepProgress, Text: "edges/edge-1 on front draining: 7 sessions", Fields: map[string]string{"run": run, "step": "1"}},
+			{Occurred: t0.Add(3 * time.Second), Kind: integrations.KindRunbookStepProgress, Text: "edges/edge-1 on front draining: 7 sessions", Fields: map[string]string{"run": run, "step": "1"}},
 		}
 	}
 	var events []Event
 	events = append(events, start("crashed")...)
 	events = append(events, start("ended")...)
-	events = append(events, Event{Kind: KindAbort, Fields: map[string]string{"run": "ended"}})
+	events = append(events, Event{Kind: integrations.KindRunbookAbort, Fields: map[string]string{"run": "ended"}})
 	events = append(events, start("reported")...)
-	events = append(events, Event{Kind: KindUnfinished, Fields: map[string]string{"run": "reported"}})
+	events = append(events, Event{Kind: integrations.KindRunbookUnfinished, Fields: map[string]string{"run": "reported"}})
 	dry := start("dry")
 	dry[0].Fields["dry_run"] = "true"
 	events = append(events, dry[:2]...)
@@ -156,7 +157,7 @@ func TestDecodeRejectsWhatIsNotAChange(t *testing.T) {
 		}
 	}
 	l := New()
-	if l.Add(Event{Kind: KindStepProgress, Fields: map[string]string{FieldChange: "{garbage"}}) || len(l.Items()) != 0 {
+	if l.Add(Event{Kind: integrations.KindRunbookStepProgress, Fields: map[string]string{FieldChange: "{garbage"}}) || len(l.Items()) != 0 {
 		t.Error("a garbled change field was folded in")
 	}
 }
@@ -173,7 +174,7 @@ func TestLedgerSurvivesARestart(t *testing.T) {
 		requested(0, "alice", "r1", "drain-server", "backend=edges instance=front server=edge-1"),
 		changed(time.Second, "alice", "r1", Change{Kind: Server, Instance: "front", Backend: "edges", Server: "edge-1", From: "READY", To: "MAINT"}),
 	} {
-		if _, err := s.Append(timeline.Entry{Occurred: e.Occurred, Source: "runbook", Kind: e.Kind, Actor: e.Actor, Text: e.Text, Fields: e.Fields}); err != nil {
+		if _, err := s.Append(timeline.Entry{Record: integrations.Record{Occurred: e.Occurred, Source: "runbook", Kind: e.Kind, Actor: e.Actor, Text: e.Text, Fields: e.Fields}}); err != nil {
 			t.Fatal(err)
 		}
 	}

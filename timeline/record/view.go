@@ -1,6 +1,10 @@
-package timeline
+package record
 
-import "time"
+import (
+	"time"
+
+	"github.com/warroomhq/warroom/integrations"
+)
 
 // Row is one entry as its amendments leave it. Entry is the entry as
 // recorded, except that erased content is replaced there too.
@@ -48,13 +52,13 @@ func NewView(entries []Entry) *View {
 // Add folds e into the view and returns the index of the row it created
 // or changed, or -1 if it changed none (an amendment of an unknown entry).
 func (v *View) Add(e Entry) int {
-	if e.Kind != KindAmend {
+	if e.Kind != integrations.KindAmend {
 		v.index[e.ID] = len(v.rows)
 		v.rows = append(v.rows, Row{Entry: e, Text: e.Text, Occurred: e.Occurred, Fields: e.Fields, Links: e.Links})
 		return len(v.rows) - 1
 	}
 	v.amends[e.ID] = e
-	if e.Op == OpErase {
+	if e.Op == integrations.OpErase {
 		if target, ok := v.amends[e.Target]; ok {
 			return v.eraseAmendment(target, e)
 		}
@@ -66,19 +70,19 @@ func (v *View) Add(e Entry) int {
 	v.history[e.Target] = append(v.history[e.Target], e.ID)
 	r := &v.rows[i]
 	switch e.Op {
-	case OpText:
+	case integrations.OpText:
 		r.Text, r.textFrom, r.Amended = e.Text, e.ID, true
-	case OpTime:
+	case integrations.OpTime:
 		r.Occurred, r.Amended = e.To, true
-	case OpHide:
+	case integrations.OpHide:
 		r.Hidden = true
-	case OpUnhide:
+	case integrations.OpUnhide:
 		r.Hidden = false
-	case OpStar:
+	case integrations.OpStar:
 		r.Starred = true
-	case OpUnstar:
+	case integrations.OpUnstar:
 		r.Starred = false
-	case OpErase:
+	case integrations.OpErase:
 		r.Erased, r.Amended = true, true
 		r.Text, r.Fields, r.Links = ErasedText, nil, nil
 		r.Entry = Erased(r.Entry)
