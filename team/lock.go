@@ -205,3 +205,65 @@ func (ls *TeamLease) release(ctx context.Context) error {
 	}
 	return errors.Join(errs...)
 }
+
+// Locks is the team's locks as a run takes them (runbooks.Locks): give
+// it to RunOptions.Locks so a run's targets are locked for every
+// responder.
+func (l *Locker) Locks() runbooks.Locks { return teamLocks{l} }
+
+type teamLocks struct{ *Locker }
+
+func (t teamLocks) Acquire(targets []string, holder runbooks.Holder) (runbooks.Held, error) {
+	ls, err := t.Locker.Acquire(targets, holder)
+	if err != nil {
+		return nil, err // a nil *TeamLease must not pass as a live Held
+	}
+	return ls, nil
+}
+
+// RenewEvery is a third of the lease: a live run renews well before it
+// lapses.
+func (l *Locker) RenewEvery() time.Duration { return l.lease / 3 }
+
+// Holders lists who holds every team lock now. Keys expire with their
+// lease, so a holder that is gone is gone from the list within one.
+func (l *Locker) Holders() ([]runbooks.Holder, error) {
+	ctx, cancel := opContext()
+	defer cancel()
+	w, err := l.kv.WatchAll(ctx, jetstream.IgnoreDeletes())
+	if err != nil {
+		return nil, fmt.Errorf("team locks: %w", err)
+	}
+	defer w.Stop()
+	var out []runbooks.Holder
+	for {
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("team locks: %w", ctx.Err())
+		case e := <-w.Updates():
+			if e == nil {
+				return out, nil
+			}
+			var h runbooks.Holder
+			if json.Unmarshal(e.Value(), &h) == nil {
+				out = append(out, h)
+			}
+		}
+	}
+}
+
+// Clear removes h's lock on h.Target if h's run still holds it; a lock
+// another run has taken since is left alone.
+func (l *Locker) Clear(h runbooks.Holder) error {
+	ctx, cancel := opContext()
+	defer cancel()
+	cur, rev, held, err := l.read(ctx, h.Target)
+	if err != nil || !held || cur.RunID != h.RunID {
+		return err
+	}
+	err = l.kv.Delete(ctx, lockKey(h.Target), jetstream.LastRevision(rev))
+	if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+		return nil
+	}
+	return err
+}

@@ -150,3 +150,38 @@ func TestRenewWithTheServerGoneIsReported(t *testing.T) {
 		t.Errorf("renewal took %s to fail", took)
 	}
 }
+
+func TestLocksAsRunsTakeThem(t *testing.T) {
+	ts := startTestServer(t, nil)
+	var alice, bob runbooks.Locks = locker(t, ts, 3*time.Second).Locks(), locker(t, ts, time.Minute).Locks()
+	if alice.RenewEvery() != time.Second || bob.RenewEvery() != time.Second {
+		t.Fatalf("renew every %s and %s: the bucket's lease (3s) wins for both", alice.RenewEvery(), bob.RenewEvery())
+	}
+	held, err := alice.Acquire([]string{"aws:web"}, holder("alice@laptop", "r1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := bob.Acquire([]string{"aws:web"}, holder("bob@desk", "r2")); got != nil || err == nil || !strings.Contains(err.Error(), "alice@laptop") {
+		t.Fatalf("bob's acquire: %v, %v", got, err)
+	}
+	hs, err := bob.Holders()
+	if err != nil || len(hs) != 1 || hs[0].Who != "alice@laptop" || hs[0].Target != "aws:web" {
+		t.Fatalf("holders %+v (%v)", hs, err)
+	}
+	if err := bob.Clear(holder("bob@desk", "r2")); err != nil {
+		t.Fatal(err)
+	}
+	if hs, _ := bob.Holders(); len(hs) != 1 {
+		t.Fatalf("clearing another run's holder removed alice's lock: %+v", hs)
+	}
+	if err := held.Renew(); err != nil {
+		t.Fatal(err)
+	}
+	if err := bob.Clear(hs[0]); err != nil {
+		t.Fatal(err)
+	}
+	var lost *LostError
+	if err := held.Renew(); !errors.As(err, &lost) {
+		t.Errorf("renewing a cleared lock: %v, want a LostError", err)
+	}
+}
