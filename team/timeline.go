@@ -69,14 +69,7 @@ type Status struct {
 }
 
 func (s Status) String() string {
-	state := "online"
-	if !s.Online {
-		state = "offline"
-	}
-	if s.Queued > 0 {
-		return fmt.Sprintf("team: %s · %d queued", state, s.Queued)
-	}
-	return "team: " + state
+	return integrations.TeamStatus{Online: s.Online, Queued: s.Queued}.Line()
 }
 
 // Timeline is one incident's timeline shared by every responder: a
