@@ -406,3 +406,23 @@ func newID() string {
 func opContext() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), opTimeout)
 }
+
+// Probe checks the server once for `config check`: connected, JetStream
+// answering, and who this client is there. It never shows credentials.
+func (c *Client) Probe(ctx context.Context) (string, error) {
+	for !c.Connected() {
+		select {
+		case <-ctx.Done():
+			if last := c.nc.LastError(); last != nil {
+				return "", fmt.Errorf("not connected: %w", last)
+			}
+			return "", fmt.Errorf("not connected: %w", ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	info, err := c.js.AccountInfo(ctx)
+	if err != nil {
+		return "", fmt.Errorf("JetStream: %w", err)
+	}
+	return fmt.Sprintf("JetStream on %s, %d streams, as %s", c.nc.ConnectedUrlRedacted(), info.Streams, c.identity), nil
+}

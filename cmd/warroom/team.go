@@ -266,3 +266,24 @@ func verifyShared(out, errw io.Writer, g *globalFlags, ts *teamSettings, inciden
 	fmt.Fprintf(out, "team timeline %s on %s: %d entries, hash chain intact\n", incident, team.RedactURL(ts.opts.URL), len(entries))
 	return nil
 }
+
+// probeTeam tries the team server like any source, for `config check`:
+// one row, or none without a team.
+func probeTeam(ctx context.Context, g *globalFlags, cfg *config.Config, timeout time.Duration) ([]sourceJSON, error) {
+	ts, err := g.teamSettings(cfg)
+	if err != nil || ts == nil {
+		return nil, err
+	}
+	r := probeResult{source: "team"}
+	c, err := ts.dial()
+	if err == nil {
+		defer c.Close()
+		pctx, cancel := context.WithTimeout(ctx, timeout)
+		start := time.Now()
+		r.found, err = c.Probe(pctx)
+		r.latency = time.Since(start)
+		cancel()
+	}
+	r.err = ts.scrub(err)
+	return probeRows([]probeResult{r}, append(cfg.Secrets(), ts.secrets...)), nil
+}

@@ -221,3 +221,21 @@ func TestRunbookApproveFromTheCommandLine(t *testing.T) {
 		t.Errorf("pending after the approval:\n%s", got)
 	}
 }
+
+func TestConfigCheckTriesTheTeamServer(t *testing.T) {
+	url := startAuthServe(t)
+	alice := newTeamResponder(t, url, "alice:alice-secret-1")
+	out, err := alice.run(t, "config", "check")
+	if err != nil || !strings.Contains(out, "team    ok") || !strings.Contains(out, "as alice") {
+		t.Errorf("config check: %v\n%s", err, out)
+	}
+	wrong := newTeamResponder(t, url, "alice:bob-secret-22")
+	out, err = wrong.run(t, "config", "check", "--timeout", "1s")
+	if err == nil || !strings.Contains(out, "team    error") || !strings.Contains(out, "uthorization") {
+		t.Errorf("config check with a wrong password: %v\n%s", err, out)
+	}
+	out, err = alice.run(t, "--team", deadURL(t), "config", "check", "--timeout", "500ms")
+	if err == nil || !strings.Contains(out, "team    error") {
+		t.Errorf("config check with the server away: %v\n%s", err, out)
+	}
+}
