@@ -13,6 +13,7 @@ import (
 	"github.com/warroomhq/warroom/runbooks"
 	"github.com/warroomhq/warroom/team"
 	"github.com/warroomhq/warroom/timeline"
+	"github.com/warroomhq/warroom/timeline/series"
 )
 
 // teamReach bounds how long a verb waits for the team server before it
@@ -153,10 +154,29 @@ func (s *sharedTimeline) close() error {
 	return s.ts.scrub(err)
 }
 
+// teamWanted reports whether a verb is to use the team: --team, or a team
+// block in a configuration that reads. A configuration that does not
+// read is left to the local verbs, which say what is wrong with it where
+// it matters.
+func teamWanted(g *globalFlags) bool {
+	if g.Team != "" {
+		return true
+	}
+	path, err := g.configPath()
+	if err != nil {
+		return false
+	}
+	cfg, err := config.LoadSettings(path)
+	return err == nil && cfg.Team != nil
+}
+
 // verbTeam loads the configuration once for a verb that reads or writes
-// a timeline: the team settings (nil: the local timeline) and the
-// redactor, which masks the team credentials as well.
+// a timeline: nil settings when the verb is local (no team); else the
+// team settings and the redactor, which masks the team credentials too.
 func verbTeam(g *globalFlags) (*teamSettings, *timeline.Redactor, error) {
+	if !teamWanted(g) {
+		return nil, nil, nil
+	}
 	ts, cfg, err := loadTeam(g)
 	if err != nil {
 		return nil, nil, err
@@ -165,9 +185,7 @@ func verbTeam(g *globalFlags) (*teamSettings, *timeline.Redactor, error) {
 	if cfg != nil {
 		secrets, patterns = cfg.Secrets(), cfg.Redact
 	}
-	if ts != nil {
-		secrets = append(secrets, ts.secrets...)
-	}
+	secrets = append(secrets, ts.secrets...)
 	r, err := timeline.NewRedactor(secrets, patterns)
 	return ts, r, err
 }
@@ -286,4 +304,46 @@ func probeTeam(ctx context.Context, g *globalFlags, cfg *config.Config, timeout 
 	}
 	r.err = ts.scrub(err)
 	return probeRows([]probeResult{r}, append(cfg.Secrets(), ts.secrets...)), nil
+}
+
+// sharedSeries is the team's series of incident, kept as every warroom's
+// metrics store keeps them (at the configured interval), in [since,
+// until] and through filter, so `metrics export --team` agrees with what
+// each responder recorded.
+func sharedSeries(ts *teamSettings, cfg *config.Config, incident string, since, until time.Time, filter func(series.Key) bool) ([]series.Series, error) {
+	c, err := ts.dial()
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	if !c.Connected() {
+		return nil, fmt.Errorf("team server %s not reached within %s", team.RedactURL(ts.opts.URL), teamReach)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	samples, err := c.Samples(ctx, incident)
+	if err != nil {
+		return nil, ts.scrub(err)
+	}
+	m := config.DefaultMetrics()
+	if cfg != nil {
+		m = cfg.Metrics
+	}
+	dir, err := os.MkdirTemp("", "warroom-series-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	store, err := series.Open(dir, series.Options{Interval: time.Duration(m.Interval)})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := store.Append(samples); err != nil {
+		store.Close()
+		return nil, err
+	}
+	if err := store.Close(); err != nil {
+		return nil, err
+	}
+	return series.Read(dir, since, until, filter)
 }

@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/warroomhq/warroom/integrations"
+	"github.com/warroomhq/warroom/team"
 )
 
 // teamResponder is one responder's configuration and state directory for
@@ -237,5 +240,54 @@ func TestConfigCheckTriesTheTeamServer(t *testing.T) {
 	out, err = alice.run(t, "--team", deadURL(t), "config", "check", "--timeout", "500ms")
 	if err == nil || !strings.Contains(out, "team    error") {
 		t.Errorf("config check with the server away: %v\n%s", err, out)
+	}
+}
+
+// sampler is a source that takes three samples ten seconds apart, once.
+type sampler struct{ at time.Time }
+
+func (s sampler) Name() string { return "haproxy" }
+
+func (s sampler) Run(ctx context.Context, pub integrations.Publisher) error {
+	for i := range 3 {
+		at := s.at.Add(time.Duration(i) * 10 * time.Second)
+		pub.Publish(integrations.SamplesTaken{Source: "haproxy", Samples: []integrations.Sample{{Time: at, Source: "haproxy", Target: "web", Metric: "req_rate", Value: float64(100 * (i + 1))}}})
+	}
+	<-ctx.Done()
+	return nil
+}
+
+func TestMetricsExportReadsTheSharedSeries(t *testing.T) {
+	url, _ := runServe(t)
+	c, err := team.Dial(team.Options{URL: url, Name: "poller"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	e, err := c.Elector(time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shared := c.Share(e, "INC-9", "poller", sampler{at: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		shared.Run(ctx, integrations.PublisherFunc(func(integrations.Event) {}))
+	}()
+	defer func() { cancel(); <-done }()
+
+	want := "time,source,target,metric,value\n" +
+		"2026-12-01T09:00:00.000Z,haproxy,web,req_rate,100\n" +
+		"2026-12-01T09:00:10.000Z,haproxy,web,req_rate,200\n" +
+		"2026-12-01T09:00:20.000Z,haproxy,web,req_rate,300\n"
+	var got string
+	deadline := time.Now().Add(10 * time.Second)
+	for got != want && time.Now().Before(deadline) {
+		got, _, _ = runVerb("--state-dir", t.TempDir(), "--team", url, "metrics", "export", "--incident", "INC-9")
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got != want {
+		t.Errorf("metrics export --team:\n%s\nwant:\n%s", got, want)
 	}
 }

@@ -210,6 +210,9 @@ new text), time (--to is the new time), hide, unhide, star, unstar, or erase
 			if ts != nil {
 				return appendShared(cmd.OutOrStdout(), ts, dir, incident, e, redactor)
 			}
+			if redactor, err = configuredRedactor(g); err != nil {
+				return err
+			}
 			store, err := timeline.OpenIncident(dir, incident, timeline.Options{Redactor: redactor})
 			if err != nil {
 				return err
@@ -243,6 +246,19 @@ new text), time (--to is the new time), hide, unhide, star, unstar, or erase
 	cmd.MarkFlagsOneRequired("text", "amend")
 	cmd.MarkFlagsRequiredTogether("amend", "op")
 	return cmd
+}
+
+// configuredRedactor scrubs the secrets of the configuration, if there is
+// one, as the war-room does; without one, the built-in patterns.
+func configuredRedactor(g *globalFlags) (*timeline.Redactor, error) {
+	cfg, err := configured(g)
+	if err != nil {
+		return nil, err
+	}
+	if cfg == nil {
+		return timeline.NewRedactor(nil, nil)
+	}
+	return timeline.NewRedactor(cfg.Secrets(), cfg.Redact)
 }
 
 func parseFields(kvs []string) (map[string]string, error) {
