@@ -92,21 +92,12 @@ func Amend(target, op string) Record {
 	return Record{Kind: KindAmend, Target: target, Op: op}
 }
 
-// RecordsStored carries records that are durable already: what other
-// processes appended to the timeline (`warroom timeline append` from a
-// script, another responder). The pump delivers them in the batch without
-// persisting them again.
-type RecordsStored struct {
-	Records []Record
-}
-
 func (AlertsSnapshot) event()   {}
 func (FleetSnapshot) event()    {}
 func (BackendsSnapshot) event() {}
 func (ChatPosted) event()       {}
 func (StatusChanged) event()    {}
 func (Record) event()           {}
-func (RecordsStored) event()    {}
 
 // Publisher accepts events from sources. Publish must not block for long;
 // the pump coalesces bursts.

@@ -15,7 +15,12 @@ type Batch struct {
 	Backends map[string]BackendsSnapshot // source → its latest HAProxy servers and throttles
 	Status   map[string]SourceStatus
 	Chat     []Message
-	Records  []Record // persisted before delivery unless PersistErr is set
+	// Records are the batch's records in timeline order: first those
+	// other writers made durable (PumpOptions.Stored: another process's
+	// `warroom timeline append`, another responder, and at the start the
+	// timeline so far), then this process's own, persisted before
+	// delivery unless PersistErr is set.
+	Records []Record
 	// Samples are every measured value the sources published
 	// (SamplesTaken), in order; the pump passes them through untouched
 	// for the metrics store and the screen.
@@ -23,11 +28,6 @@ type Batch struct {
 	// PersistErr is set when the records could not be made durable; the
 	// screen must say so loudly rather than show them as saved.
 	PersistErr error
-
-	// Stored are records other processes made durable (RecordsStored),
-	// in timeline order; they were not persisted again, and PersistErr
-	// does not concern them.
-	Stored []Record
 
 	// Steps are runbook step states, in the order they changed; RunsEnded
 	// the runs that ended, each after its last step state.
@@ -56,7 +56,7 @@ type Batch struct {
 func (b *Batch) empty() bool {
 	return len(b.Alerts) == 0 && len(b.Fleet) == 0 && len(b.Backends) == 0 &&
 		len(b.Status) == 0 && len(b.Chat) == 0 && len(b.Records) == 0 && len(b.Samples) == 0 &&
-		len(b.Stored) == 0 && len(b.Steps) == 0 && len(b.RunsEnded) == 0 && !b.DriftChecked && len(b.NewCritical) == 0 && b.Team == nil
+		len(b.Steps) == 0 && len(b.RunsEnded) == 0 && !b.DriftChecked && len(b.NewCritical) == 0 && b.Team == nil
 }
 
 // add folds one event into the batch.
@@ -87,8 +87,6 @@ func (b *Batch) add(e Event) {
 		b.Chat = append(b.Chat, stamped(e.Messages, func(m *Message) { m.Source = e.Source })...)
 	case Record:
 		b.Records = append(b.Records, e)
-	case RecordsStored:
-		b.Stored = append(b.Stored, e.Records...)
 	case StepState:
 		b.Steps = append(b.Steps, e)
 	case RunEnded:
@@ -125,8 +123,15 @@ type PumpOptions struct {
 	Deliver func(Batch)
 	// Derive computes further records from a batch before it is persisted,
 	// for example drift findings from fresh fleet and HAProxy snapshots,
-	// or the effect of an action from fresh samples.
-	Derive func(Batch) []Record
+	// or the effect of an action from fresh samples; it may also set the
+	// batch's derived facts (Drift, NewCritical). It runs on every batch
+	// that is not empty, on the pump's goroutine.
+	Derive func(*Batch) []Record
+	// Stored, when set, returns the records other writers made durable
+	// since the last call (they are delivered first, not persisted
+	// again). It is called at every flush, after Persist, which may take
+	// such records in.
+	Stored func() []Record
 	// Redact scrubs secrets from free text. It is applied to every batch
 	// before anything else sees it, so the screen shows exactly what the
 	// timeline keeps: a token pasted into chat, quoted in an alert or
@@ -191,8 +196,8 @@ func (p *Pump) flush(b *Batch) {
 	if p.opts.Redact != nil {
 		b.redact(p.opts.Redact)
 	}
-	if p.opts.Derive != nil && (len(b.Fleet) > 0 || len(b.Backends) > 0 || len(b.Samples) > 0) {
-		derived := p.opts.Derive(*b)
+	if p.opts.Derive != nil && !b.empty() {
+		derived := p.opts.Derive(b)
 		if p.opts.Redact != nil {
 			for i := range derived {
 				derived[i] = derived[i].redacted(p.opts.Redact)
@@ -200,15 +205,21 @@ func (p *Pump) flush(b *Batch) {
 		}
 		b.Records = append(b.Records, derived...)
 	}
-	if b.empty() {
-		return
-	}
 	if p.opts.Persist != nil && len(b.Records) > 0 {
 		stored, err := p.opts.Persist(b.Records)
 		if err == nil {
 			b.Records = stored
 		}
 		b.PersistErr = err
+	}
+	if p.opts.Stored != nil {
+		// Already durable and redacted by the store that holds them.
+		if others := p.opts.Stored(); len(others) > 0 {
+			b.Records = append(others, b.Records...)
+		}
+	}
+	if b.empty() {
+		return
 	}
 	if p.opts.Deliver != nil {
 		p.opts.Deliver(*b)

@@ -103,7 +103,7 @@ func TestPumpDeliversWhatPersistKept(t *testing.T) {
 func TestPumpDerivesRecordsFromSnapshots(t *testing.T) {
 	got := make(chan Batch, 1)
 	p := NewPump(PumpOptions{
-		Derive: func(b Batch) []Record {
+		Derive: func(b *Batch) []Record {
 			return []Record{{Kind: "drift", Text: fmt.Sprintf("%d groups", len(b.Fleet["aws"]))}}
 		},
 		Deliver: func(b Batch) { got <- b },
@@ -139,7 +139,7 @@ func TestPumpHandsSamplesToDeriveAndDelivery(t *testing.T) {
 	var derived, delivered []Sample
 	p := NewPump(PumpOptions{
 		Interval: time.Hour, // one flush, at the end
-		Derive: func(b Batch) []Record {
+		Derive: func(b *Batch) []Record {
 			derived = append(derived, b.Samples...)
 			return []Record{{Kind: "effect", Text: fmt.Sprint(len(b.Samples), " samples")}}
 		},

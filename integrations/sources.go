@@ -96,3 +96,10 @@ func (a Actions) Has(c Capability) bool {
 	}
 	return false
 }
+
+// Impersonator is a Source that publishes under several names (the drill
+// world, which stands in for every adapter): it declares each of them.
+type Impersonator interface {
+	Source
+	Infos() []SourceInfo
+}

@@ -1,6 +1,7 @@
 package runbooks
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -34,9 +35,12 @@ type RunOptions struct {
 	// StateDir holds the lock files (under locks/). Required for a
 	// mutating run.
 	StateDir string
-	Lease    time.Duration // lock lease (default DefaultLease)
-	Holder   string        // who runs it, for lock refusals (default user@host)
-	Actor    string        // Actor of the records
+	// Locks is where the run locks its targets; nil means lock files in
+	// StateDir (FileLocks).
+	Locks  Locks
+	Lease  time.Duration // lock lease of the default lock files (default DefaultLease)
+	Holder string        // who runs it, for lock refusals (default user@host)
+	Actor  string        // Actor of the records
 	// Timeout bounds the whole run (default: the runbook's timeout).
 	Timeout time.Duration
 	Grace   time.Duration // default DefaultGrace
@@ -49,6 +53,9 @@ type RunOptions struct {
 	// configuration allows self-approval.
 	Approver        Approver
 	ApprovalTimeout time.Duration
+	// RunID names the run (default: a fresh NewRunID), so a caller that
+	// starts it in the background can say which run it started.
+	RunID string
 	// Progress, when set, receives every change of a step's state, from
 	// the run's goroutines; it must return quickly (for example hand the
 	// state to program.Send).
@@ -113,7 +120,7 @@ type Report struct {
 func Run(ctx context.Context, p *Plan, actions integrations.Actions, sink func(integrations.Record), opts RunOptions) (*Report, error) {
 	x := &executor{
 		plan: p, actions: actions, sink: sink, opts: opts,
-		report: &Report{RunID: newRunID(), Runbook: p.Runbook.Name, Params: p.Params, Started: time.Now()},
+		report: &Report{RunID: cmp.Or(opts.RunID, NewRunID()), Runbook: p.Runbook.Name, Params: p.Params, Started: time.Now()},
 	}
 	if x.opts.Grace <= 0 {
 		x.opts.Grace = DefaultGrace
@@ -258,10 +265,13 @@ func (x *executor) confirm() error {
 // The returned context ends, with the reason as its cause, if the lease is
 // lost.
 func (x *executor) lock(ctx context.Context) (context.Context, func(), error) {
-	if x.opts.StateDir == "" {
-		return nil, nil, errors.New("no state directory for run locks")
+	l := x.opts.Locks
+	if l == nil {
+		if x.opts.StateDir == "" {
+			return nil, nil, errors.New("no state directory for run locks")
+		}
+		l = FileLocks(filepath.Join(x.opts.StateDir, "locks"), x.opts.Lease)
 	}
-	l := &Locker{Dir: filepath.Join(x.opts.StateDir, "locks"), Lease: x.opts.Lease}
 	host, _ := os.Hostname()
 	holder := Holder{Who: x.opts.Holder, Host: host, PID: os.Getpid(), RunID: x.report.RunID, Runbook: x.plan.Runbook.Name}
 	if holder.Who == "" {
@@ -275,7 +285,7 @@ func (x *executor) lock(ctx context.Context) (context.Context, func(), error) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		t := time.NewTicker(l.lease() / 3)
+		t := time.NewTicker(l.RenewEvery())
 		defer t.Stop()
 		for {
 			select {
@@ -572,7 +582,8 @@ func orNoParams(v Values) string {
 	return v.String()
 }
 
-func newRunID() string {
+// NewRunID returns a fresh run ID.
+func NewRunID() string {
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)

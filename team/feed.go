@@ -390,3 +390,20 @@ func (c *Client) Samples(ctx context.Context, incident string) ([]integrations.S
 	}
 	return out, nil
 }
+
+// Wrapped is s as the application runs it: it declares what the real
+// source declares (its panes, replay keys and capabilities: actions are
+// still sent by whoever presses the key, under the lock).
+func (s *Shared) Wrapped() integrations.Source {
+	if d, ok := s.src.(integrations.Described); ok {
+		return describedShared{s, d}
+	}
+	return s
+}
+
+type describedShared struct {
+	*Shared
+	d integrations.Described
+}
+
+func (d describedShared) Info() integrations.SourceInfo { return d.d.Info() }

@@ -3,9 +3,11 @@ package team
 import (
 	"context"
 	"reflect"
+	"strings"
 	"time"
 
 	"github.com/warroomhq/warroom/integrations"
+	"github.com/warroomhq/warroom/runbooks"
 )
 
 // Room is this warroom's place in the team's war-room: it keeps the
@@ -18,6 +20,7 @@ type Room struct {
 	here     *Here
 	roles    *Roles
 	shared   []*Shared
+	locks    func() ([]runbooks.Holder, error)
 	last     integrations.TeamStatus // what the server last said of members, commander and pollers
 }
 
@@ -32,11 +35,15 @@ func (c *Client) JoinRoom(incident, who string, tl *Timeline, shared []*Shared) 
 	if err != nil {
 		return nil, err
 	}
+	locker, err := c.Locker(0)
+	if err != nil {
+		return nil, err
+	}
 	here, err := p.Join(who)
 	if err != nil {
 		return nil, err
 	}
-	return &Room{tl: tl, presence: p, here: here, roles: roles, shared: shared}, nil
+	return &Room{tl: tl, presence: p, here: here, roles: roles, shared: shared, locks: locker.Holders}, nil
 }
 
 // Here is this warroom on the roster: Set says what it is doing.
@@ -72,6 +79,9 @@ func (r *Room) Status() integrations.TeamStatus {
 			out.Commander = h.Who
 		}
 	}
+	if holders, err := r.locks(); err == nil {
+		running(out.Members, holders)
+	}
 	out.Pollers = map[string]string{}
 	for _, s := range r.shared {
 		if p, ok, err := s.Poller(); err == nil && ok {
@@ -98,6 +108,19 @@ func (r *Room) Run(ctx context.Context, every time.Duration, pub integrations.Pu
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+	}
+}
+
+// running marks the members whose runs hold team locks as running them:
+// a run's holder is its responder, or user@host for one started where
+// no name was given.
+func running(members []integrations.TeamMember, holders []runbooks.Holder) {
+	for _, h := range holders {
+		for i := range members {
+			if m := &members[i]; h.Who == m.Who || strings.HasPrefix(h.Who, m.Who+"@") {
+				m.State, m.Runbook = StateRunning, h.Runbook
+			}
 		}
 	}
 }

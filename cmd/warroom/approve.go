@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/warroomhq/warroom/runbooks"
 	"github.com/warroomhq/warroom/team"
 )
 
@@ -174,29 +173,11 @@ func runbookApproveCommand(g *globalFlags) *cobra.Command {
 	return cmd
 }
 
-// teamApprover makes a run that needs a second person ask the team: its
-// request goes to the approvals bucket, and how to approve it is printed.
-// Without a team the run is left to refuse itself (or to self-approve,
-// if the configuration allows it).
-func teamApprover(g *globalFlags, out io.Writer, opts *runbooks.RunOptions) (func(), error) {
-	ts, _, err := loadTeam(g)
-	if err != nil || ts == nil {
-		return func() {}, err
-	}
-	c, err := ts.dial()
-	if err != nil {
-		return nil, err
-	}
-	ap, err := c.Approvals("")
-	if err != nil {
-		c.Close()
-		return nil, ts.scrub(err)
-	}
-	url := team.RedactURL(ts.opts.URL)
-	ap.Waiting = func(r team.Request) {
+// approvalNotice says, on the command line, how to approve a run that
+// waits for another responder.
+func approvalNotice(out io.Writer) func(r team.Request, url string) {
+	return func(r team.Request, url string) {
 		fmt.Fprintf(out, "waiting until %s for another responder's approval of run %s:\n  warroom runbook approve %s --team %s\n",
 			r.Expires.Local().Format(time.TimeOnly), r.RunID, r.RunID, url)
 	}
-	opts.Approver, opts.Holder = ap, c.Identity()
-	return c.Close, nil
 }

@@ -5,7 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/warroomhq/warroom/app"
 	"github.com/warroomhq/warroom/integrations"
+	"github.com/warroomhq/warroom/runbooks"
 	"github.com/warroomhq/warroom/timeline"
 )
 
@@ -15,20 +17,20 @@ import (
 func TestTimelineAppendIntoADrillTakesTheDrillsClock(t *testing.T) {
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 	stateDir := t.TempDir()
-	env, err := openRunbookEnv(&globalFlags{StateDir: stateDir}, true)
+	env, err := openRunbookEnv(&globalFlags{StateDir: stateDir}, true, runbooks.Limits{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer env.close()
+	defer env.Close()
 	files := waitForEntry(t, stateDir, "session.opened")
 	incident := filepath.Base(filepath.Dir(files))
 
 	time.Sleep(300 * time.Millisecond) // the drill runs on, at 30x: 9 scenario seconds
-	before := env.clock()
+	before := env.Now()
 	if _, stderr, err := runVerb("--state-dir", stateDir, "timeline", "append", "--incident", incident, "--text", "from a script"); err != nil {
 		t.Fatalf("timeline append: %v\n%s", err, stderr)
 	}
-	after := env.clock()
+	after := env.Now()
 
 	entries, err := timeline.ReadFile(files)
 	if err != nil {
@@ -75,14 +77,14 @@ func TestIncidentNowRunsTheLatestDrillClock(t *testing.T) {
 	scenario := time.Date(2026, 1, 12, 7, 15, 0, 0, time.UTC)
 	drill := timeline.Entry{Record: integrations.Record{Kind: "session.opened", Occurred: scenario, Fields: map[string]string{"speed": "10"}}, Recorded: wall.Add(-time.Minute)}
 	note := timeline.Entry{Record: integrations.Record{Kind: "note", Occurred: scenario.Add(time.Minute)}, Recorded: wall.Add(-time.Minute)}
-	if got, want := incidentNow([]timeline.Entry{drill, note}, wall), scenario.Add(10*time.Minute); !got.Equal(want) {
+	if got, want := app.IncidentNow([]timeline.Entry{drill, note}, wall), scenario.Add(10*time.Minute); !got.Equal(want) {
 		t.Errorf("a minute into a 10x drill: %v, want %v", got, want)
 	}
 	live := timeline.Entry{Record: integrations.Record{Kind: "session.opened", Occurred: wall.Add(-time.Hour), Fields: map[string]string{"title": "INC-7"}}, Recorded: wall.Add(-time.Hour)}
-	if got := incidentNow([]timeline.Entry{live, note}, wall); !got.IsZero() {
+	if got := app.IncidentNow([]timeline.Entry{live, note}, wall); !got.IsZero() {
 		t.Errorf("real sources: %v, want the wall clock (zero)", got)
 	}
-	if got := incidentNow(nil, wall); !got.IsZero() {
+	if got := app.IncidentNow(nil, wall); !got.IsZero() {
 		t.Errorf("an empty timeline: %v, want the wall clock (zero)", got)
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/warroomhq/warroom/app"
 	"github.com/warroomhq/warroom/config"
 )
 
@@ -238,15 +239,15 @@ type probeResult struct {
 // probeSources builds every configured source and probes it once, all at
 // the same time, each within timeout. Rows come in a fixed order.
 func probeSources(ctx context.Context, cfg *config.Config, timeout time.Duration) []probeResult {
-	builders := sourceBuilders(cfg)
-	results := make([]probeResult, len(builders))
+	adapters := app.ConfiguredAdapters(cfg)
+	results := make([]probeResult, len(adapters))
 	var wg sync.WaitGroup
-	for i, b := range builders {
+	for i, a := range adapters {
 		wg.Go(func() {
 			pctx, cancel := context.WithTimeout(ctx, timeout)
 			defer cancel()
-			r := probeResult{source: b.name}
-			src, err := b.build(pctx)
+			r := probeResult{source: a.Name}
+			src, err := a.Build(pctx, cfg)
 			if err == nil {
 				start := time.Now()
 				r.found, err = src.Probe(pctx)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -9,10 +10,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/warroomhq/warroom/app"
 	"github.com/warroomhq/warroom/drillscore"
 	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/integrations/drill"
 	"github.com/warroomhq/warroom/timeline"
+	"github.com/warroomhq/warroom/timeline/record"
 )
 
 // headlessDrill says how `warroom drill --headless` runs.
@@ -72,7 +75,7 @@ func runHeadless(g *globalFlags, h headlessDrill, stdout, stderr io.Writer) erro
 		return err
 	}
 	recs = append(recs, card.Record(h.scenario.Start.Add(h.scenario.Horizon)))
-	if _, err := persist(store, recs); err != nil {
+	if _, err := store.Append(record.Entries(recs)...); err != nil {
 		return fmt.Errorf("recording the drill: %w", err)
 	}
 	fmt.Fprintf(stderr, "warroom: drill recorded as incident %s\n", incident)
@@ -113,7 +116,7 @@ func planOf(recs []integrations.Record, start time.Time) []drill.PlanStep {
 				}
 			}
 			plan = append(plan, drill.PlanStep{At: at, Runbook: r.Fields["runbook"], Params: params})
-		case r.Kind == "alert.acknowledged":
+		case r.Kind == integrations.KindAlertAcknowledged:
 			plan = append(plan, drill.PlanStep{At: at, Ack: r.Fields["alert"]})
 		}
 	}
@@ -124,8 +127,8 @@ func planOf(recs []integrations.Record, start time.Time) []drill.PlanStep {
 // actions, at the times they took them, replayed headless on the same
 // seed. The scorecard goes on the incident's timeline (so into its
 // export) and, once the screen has closed, to out.
-func scoreAtQuit(g *globalFlags, s *session, seed uint64, out io.Writer) error {
-	sc, ok := drill.Lookup(s.world.scenario)
+func scoreAtQuit(g *globalFlags, s *app.Session, seed uint64, out io.Writer) error {
+	sc, ok := drill.Lookup(s.Scenario())
 	if !ok {
 		return nil
 	}
@@ -137,12 +140,12 @@ func scoreAtQuit(g *globalFlags, s *session, seed uint64, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	card, err := drillscore.Run(sc, planOf(records(s.store.Entries()), sc.Start), drillscore.Options{Seed: seed, Catalog: cat,
+	card, err := drillscore.Run(sc, planOf(record.Records(s.Entries()), sc.Start), drillscore.Options{Seed: seed, Catalog: cat,
 		Limits: limits, StateDir: stateDir, User: currentUser()})
 	if err != nil {
 		return err
 	}
-	if _, err := recordOne(s.store, card.Record(s.world.clock())); err != nil {
+	if _, err := s.Record(context.Background(), card.Record(s.Info().Clock())); err != nil {
 		return err
 	}
 	fmt.Fprintln(out, "Drill scorecard (your actions replayed on the same seed):")

@@ -31,11 +31,11 @@ func TestDrillRunRecordsEverySeries(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	s.start(ctx, nil)
+	s.Watch(ctx, nil)
 	closed := false
 	defer func() {
 		if !closed {
-			s.close()
+			s.Close()
 		}
 	}()
 	cat, err := runbooks.LoadCatalog("")
@@ -48,12 +48,12 @@ func TestDrillRunRecordsEverySeries(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		plan, err := runbooks.NewPlan(ctx, rb, params, s.world.actions, runbooks.Limits{})
+		plan, err := runbooks.NewPlan(ctx, rb, params, s.Actions(), runbooks.Limits{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		report, err := runbooks.Run(ctx, plan, s.world.actions, func(r integrations.Record) { s.pump.Publish(r) }, runbooks.RunOptions{Confirmed: true, Typed: plan.ConfirmText,
-			StateDir: g.StateDir, Now: s.world.clock, Actor: "tester", Timeout: time.Minute})
+		report, err := runbooks.Run(ctx, plan, s.Actions(), func(r integrations.Record) { s.Publish(r) }, runbooks.RunOptions{Confirmed: true, Typed: plan.ConfirmText,
+			StateDir: g.StateDir, Now: s.Now, Actor: "tester", Timeout: time.Minute})
 		if err != nil || report.Status != runbooks.RunDone {
 			t.Fatalf("%s: %v (%v)", name, report.Status, err)
 		}
@@ -61,7 +61,7 @@ func TestDrillRunRecordsEverySeries(t *testing.T) {
 	// until waits, in real time, for the drill's clock to pass an offset
 	// from the scenario's start.
 	until := func(offset time.Duration) {
-		for s.world.clock().Before(s.world.started.Add(offset)) {
+		for s.Now().Before(s.Info().IncidentStart.Add(offset)) {
 			if ctx.Err() != nil {
 				t.Fatal("the drill's clock did not reach", offset)
 			}
@@ -73,16 +73,16 @@ func TestDrillRunRecordsEverySeries(t *testing.T) {
 	run("scale-up", map[string]string{"group": "web", "desired": "8"})
 	// The effect of the last run is due three minutes after it ended, and
 	// is recorded once a sample past that has come in.
-	until(s.world.clock().Sub(s.world.started) + 4*time.Minute)
-	path := s.store.Path()
+	until(s.Now().Sub(s.Info().IncidentStart) + 4*time.Minute)
+	path := s.TimelinePath()
 	waitTimeline(t, path, 30*time.Second, func(entries []timeline.Entry) string {
 		if countKind(entries, integrations.KindEffect) < 2 {
 			return "an effect entry for each run"
 		}
 		return ""
 	})
-	incident := s.world.incident
-	if err := s.close(); err != nil {
+	incident := s.Incident()
+	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
 	closed = true

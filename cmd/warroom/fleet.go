@@ -6,46 +6,19 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"math"
-	"slices"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/warroomhq/warroom/app"
 	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/integrations/aws"
 	"github.com/warroomhq/warroom/integrations/drill"
 	"github.com/warroomhq/warroom/integrations/haproxy"
 	"github.com/warroomhq/warroom/integrations/oddone"
 )
-
-// oddOneOutRecords puts on the timeline, once each, every member the
-// sources mark as the odd one out and the moment its mark clears.
-func oddOneOutRecords(clock func() time.Time) func(integrations.Batch) []integrations.Record {
-	var tracker oddone.Tracker
-	return func(b integrations.Batch) []integrations.Record {
-		var out []integrations.Record
-		for _, src := range slices.Sorted(maps.Keys(b.Backends)) {
-			out = append(out, tracker.Update(b.Backends[src], clock())...)
-		}
-		return out
-	}
-}
-
-// deriveAll runs every derivation given (nil ones are skipped), in order.
-func deriveAll(derive ...func(integrations.Batch) []integrations.Record) func(integrations.Batch) []integrations.Record {
-	return func(b integrations.Batch) []integrations.Record {
-		var out []integrations.Record
-		for _, d := range derive {
-			if d != nil {
-				out = append(out, d(b)...)
-			}
-		}
-		return out
-	}
-}
 
 // fleetReading is one read of the fleet sources over a window.
 type fleetReading struct {
@@ -161,13 +134,13 @@ func readLiveFleet(ctx context.Context, g *globalFlags, window time.Duration) (f
 	}
 	var fleet *haproxy.Fleet
 	var groups *aws.Source
-	for _, b := range sourceBuilders(cfg) {
-		if b.name != aws.SourceName && b.name != "haproxy" {
+	for _, a := range app.ConfiguredAdapters(cfg) {
+		if a.Name != aws.SourceName && a.Name != integrations.SourceHAProxy {
 			continue
 		}
-		src, err := b.build(ctx)
+		src, err := a.Build(ctx, cfg)
 		if err != nil {
-			return r, fmt.Errorf("%s: %w", b.name, err)
+			return r, fmt.Errorf("%s: %w", a.Name, err)
 		}
 		switch s := src.(type) {
 		case *haproxy.Fleet:

@@ -181,10 +181,10 @@ func TestDrillSessionRecordsTheOddOneOutOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.start(context.Background(), nil)
+	s.Watch(context.Background(), nil)
 	deadline := time.Now().Add(20 * time.Second)
 	marks := func() (n int, texts []string) {
-		for _, e := range s.store.Entries() {
+		for _, e := range s.Entries() {
 			if e.Kind == "oddone" {
 				n++
 				texts = append(texts, e.Text)
@@ -200,7 +200,7 @@ func TestDrillSessionRecordsTheOddOneOutOnce(t *testing.T) {
 	}
 	time.Sleep(time.Second) // a few more readings at 20x
 	n, texts := marks()
-	if err := s.close(); err != nil {
+	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
 	want := []string{"odd one out edge-3/fe:http: error 8% vs peers 0% (2 peers)", "odd one out edge-3/web: error 8% vs peers 0% (2 peers)",

@@ -331,28 +331,6 @@ func captureOutput(t *testing.T) func() string {
 	return restore
 }
 
-// waitTimeline polls the timeline file until done accepts its entries.
-func waitTimeline(t *testing.T, path string, within time.Duration, done func([]timeline.Entry) string) []timeline.Entry {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		// A read racing an append may see a torn last line; the next
-		// read sees it whole.
-		entries, err := timeline.ReadFile(path)
-		missing := "a readable timeline"
-		if err == nil {
-			if missing = done(entries); missing == "" {
-				return entries
-			}
-		}
-		if time.Now().After(deadline) {
-			data, _ := os.ReadFile(path)
-			t.Fatalf("after %s the timeline still lacks %s (read error: %v)\n%s", within, missing, err, data)
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
-}
-
 // missingPlace names the first planted place whose record has not arrived.
 func missingPlace(entries []timeline.Entry) string {
 	for _, p := range leakPlaces {
@@ -483,13 +461,13 @@ aws:
 	closeSession := func() {
 		if !closed {
 			closed = true
-			if err := s.close(); err != nil {
+			if err := s.Close(); err != nil {
 				t.Errorf("closing the session: %v", err)
 			}
 		}
 	}
 	defer closeSession()
-	if s.world.drill {
+	if s.Info().Drill {
 		t.Fatal("the configuration names sources, but the drill opened")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -500,17 +478,17 @@ aws:
 		shownMu sync.Mutex
 		shown   []integrations.Batch
 	)
-	s.start(ctx, func(b integrations.Batch) {
+	s.Watch(ctx, func(b integrations.Batch) {
 		shownMu.Lock()
 		defer shownMu.Unlock()
 		shown = append(shown, b)
 	})
-	path := s.store.Path()
+	path := s.TimelinePath()
 	waitTimeline(t, path, 15*time.Second, missingPlace)
 
 	// An acknowledge PagerDuty refuses with the secrets in its error:
 	// the toast shows the error as the action returns it.
-	ackErr := s.world.actions.Alerts.Acknowledge(ctx, "PLEAK1")
+	ackErr := s.Actions().Alerts.Acknowledge(ctx, "PLEAK1")
 	if ackErr == nil || !strings.Contains(ackErr.Error(), "ECHO-PD-ACK") {
 		t.Fatalf("acknowledge error = %v, want the server's ECHO-PD-ACK message", ackErr)
 	}
@@ -536,11 +514,11 @@ aws:
 		{leakFailInstance, runbooks.RunFailed, "ECHO-AWS-ERR"},
 	}
 	for _, h := range hosts {
-		plan, err := runbooks.NewPlan(ctx, rb, map[string]string{"instance": h.instance}, s.world.actions, limits)
+		plan, err := runbooks.NewPlan(ctx, rb, map[string]string{"instance": h.instance}, s.Actions(), limits)
 		if err != nil {
 			t.Fatal(err)
 		}
-		report, err := runbooks.Run(ctx, plan, s.world.actions, func(r integrations.Record) { s.pump.Publish(r) },
+		report, err := runbooks.Run(ctx, plan, s.Actions(), func(r integrations.Record) { s.Publish(r) },
 			runbooks.RunOptions{StateDir: stateDir})
 		if report.Status != h.status || (err == nil) != (h.status == runbooks.RunDone) {
 			t.Fatalf("host-disk-check on %s ended %s (%v), want %s", h.instance, report.Status, err, h.status)

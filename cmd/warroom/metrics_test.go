@@ -27,8 +27,8 @@ func recordIncident(t *testing.T, stateDir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := store.Append(timeline.Entry{Record: integrations.Record{Occurred: evidenceStart, Source: "warroom", Kind: "session.opened", Text: "opened"}},
-		timeline.Entry{Record: integrations.Record{Occurred: evidenceStart.Add(time.Hour), Source: "pagerduty", Kind: integrations.KindAlertTriggered, Text: "web 5xx above 5%", Fields: map[string]string{"alert": "Q1", "severity": "critical"}}}); err != nil {
+	if _, err := store.Append(timeline.Entry{Record: integrations.Record{Occurred: metricsStart, Source: "warroom", Kind: "session.opened", Text: "opened"}},
+		timeline.Entry{Record: integrations.Record{Occurred: metricsStart.Add(time.Hour), Source: "pagerduty", Kind: integrations.KindAlertTriggered, Text: "web 5xx above 5%", Fields: map[string]string{"alert": "Q1", "severity": "critical"}}}); err != nil {
 		t.Fatal(err)
 	}
 	store.Close()
@@ -45,7 +45,7 @@ func recordIncident(t *testing.T, stateDir string) {
 	var batch []integrations.Sample
 	for at := time.Duration(0); at <= 5*time.Hour+10*time.Minute; at += 10 * time.Second {
 		for metric, target := range metrics {
-			batch = append(batch, integrations.Sample{Time: evidenceStart.Add(at).Add(123 * time.Millisecond), Source: "drill", Target: target, Metric: metric, Value: at.Seconds() / 10})
+			batch = append(batch, integrations.Sample{Time: metricsStart.Add(at).Add(123 * time.Millisecond), Source: "drill", Target: target, Metric: metric, Value: at.Seconds() / 10})
 		}
 	}
 	if _, err := s.Append(batch); err != nil {
@@ -57,6 +57,9 @@ func recordIncident(t *testing.T, stateDir string) {
 // long format, a row per sample and series with RFC 3339 millisecond
 // times, in CSV (to a file) and JSON (losslessly, buckets with their
 // extremes), within --since/--until and in --tz.
+// metricsStart is when the incident of the metrics tests opened.
+var metricsStart = time.Date(2026, 1, 9, 23, 41, 0, 0, time.UTC)
+
 func TestMetricsExportThroughTheBinary(t *testing.T) {
 	bin := buildBinary(t)
 	stateDir := filepath.Join(t.TempDir(), "state")

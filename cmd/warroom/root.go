@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/warroomhq/warroom/app"
 	"github.com/warroomhq/warroom/integrations/drill"
 )
 
@@ -81,7 +82,7 @@ func drillCommand(g *globalFlags) *cobra.Command {
 		seed                 uint64
 	)
 	format := &choiceValue{value: "table", allowed: []string{"table", "text", "json"}}
-	speed := &rangeValue{value: defaultDrillSpeed, min: minDrillSpeed, max: maxDrillSpeed, unit: "scenario seconds per real second"}
+	speed := &rangeValue{value: app.DefaultDrillSpeed, min: minDrillSpeed, max: maxDrillSpeed, unit: "scenario seconds per real second"}
 	cmd := &cobra.Command{
 		Use:   "drill [SCENARIO]",
 		Short: "Open the war-room on a simulated incident, to rehearse on-call",

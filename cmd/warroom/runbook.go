@@ -17,6 +17,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/warroomhq/warroom/app"
+	"github.com/warroomhq/warroom/app/api"
 	"github.com/warroomhq/warroom/runbooks"
 )
 
@@ -409,29 +411,29 @@ func argsText(args map[string]any) string {
 // planRunbook opens the actions and plans rb; the returned function closes
 // the actions.
 func planRunbook(ctx context.Context, g *globalFlags, rb *runbooks.Runbook, params []string, drill bool, limits runbooks.Limits) (*runbooks.Plan, func(), error) {
-	env, err := openRunbookEnv(g, drill)
+	s, err := openRunbookEnv(g, drill, limits, nil)
 	if err != nil {
 		return nil, nil, err
 	}
+	closeSession := func() { _ = s.Close() }
 	raw, err := runbooks.ParseParams(params)
 	if err != nil {
-		env.close()
+		closeSession()
 		return nil, nil, err
 	}
-	plan, err := runbooks.NewPlan(ctx, rb, raw, env.actions, limits)
+	plan, err := s.Plan(ctx, rb, raw)
 	if err != nil {
-		env.close()
+		closeSession()
 		return nil, nil, err
 	}
-	return plan, env.close, nil
+	return plan, closeSession, nil
 }
 
 func runbookRunCommand(g *globalFlags) *cobra.Command {
 	var (
 		params          []string
-		dryRun, yes     bool
-		drill           bool
-		approvalTimeout time.Duration
+		dryRun, yes bool
+		drill       bool
 	)
 	cmd := quiet(&cobra.Command{
 		Use:   "run NAME [--param k=v ...]",
@@ -449,30 +451,26 @@ func runbookRunCommand(g *globalFlags) *cobra.Command {
 			if err != nil {
 				return &usageError{err: err, cmd: cmd}
 			}
-			stateDir, err := g.stateDir()
-			if err != nil {
-				return err
-			}
 			// Parameter mistakes are caught before anything is opened or
 			// contacted.
 			if _, err := rb.Resolve(raw); err != nil {
 				return err
 			}
-			env, err := openRunbookEnv(g, drill)
+			s, err := openRunbookEnv(g, drill, limits, approvalNotice(cmd.OutOrStdout()))
 			if err != nil {
 				return err
 			}
-			defer env.close()
+			defer s.Close()
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 			defer stop()
-			out := redactingWriter{w: cmd.OutOrStdout(), redact: env.redact}
-			env.banner(out)
-			plan, err := runbooks.NewPlan(ctx, rb, raw, env.actions, limits)
+			out := redactingWriter{w: cmd.OutOrStdout(), redact: s.Redact}
+			banner(out, s)
+			plan, err := s.Plan(ctx, rb, raw)
 			if err != nil {
-				return env.scrubError(err)
+				return err
 			}
 			fmt.Fprint(out, plan)
-			opts := runbooks.RunOptions{DryRun: dryRun, StateDir: stateDir, Progress: progressPrinter(out), Now: env.clock, Actor: currentUser()}
+			opts := app.RunOptions{StartOptions: api.StartOptions{DryRun: dryRun}, Progress: progressPrinter(out)}
 			// A plan whose checks fail is still handed to Run, which records
 			// the refusal on the timeline; there is nothing to confirm.
 			if plan.Mutates && !dryRun && plan.Err() == nil {
@@ -480,17 +478,9 @@ func runbookRunCommand(g *globalFlags) *cobra.Command {
 					return err
 				}
 			}
-			if plan.NeedsApproval && plan.Mutates && !dryRun {
-				closeTeam, err := teamApprover(g, out, &opts)
-				if err != nil {
-					return env.scrubError(err)
-				}
-				defer closeTeam()
-				opts.ApprovalTimeout = approvalTimeout
-			}
-			report, err := runbooks.Run(ctx, plan, env.actions, env.sink, opts)
+			report, err := s.Run(ctx, plan, opts)
 			fmt.Fprintf(out, "run %s %s: %s in %s\n", report.RunID, rb.Name, report.Status, report.Elapsed.Round(time.Millisecond))
-			return env.scrubError(err)
+			return err
 		},
 	})
 	f := cmd.Flags()
@@ -498,7 +488,6 @@ func runbookRunCommand(g *globalFlags) *cobra.Command {
 	f.BoolVar(&dryRun, "dry-run", false, "do every read and check, send no write")
 	f.BoolVar(&yes, "yes", false, "confirm without asking (for scripts; types a dangerous runbook's confirmation)")
 	f.BoolVar(&drill, "drill", false, "act on the drill world instead of the configured services")
-	f.DurationVar(&approvalTimeout, "approval-timeout", runbooks.DefaultApprovalTimeout, "how long a run that needs another responder's approval waits for it")
 	return cmd
 }
 

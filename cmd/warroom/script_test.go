@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/warroomhq/warroom/integrations"
+	"github.com/warroomhq/warroom/internal/timelinetest"
 	"github.com/warroomhq/warroom/runbooks"
-	"github.com/warroomhq/warroom/timeline"
 )
 
 // cliRun is one finished run of the warroom binary.
@@ -44,48 +44,6 @@ func runCLI(t *testing.T, bin, stateDir string, args ...string) cliRun {
 		t.Fatalf("warroom %s: %v", strings.Join(args, " "), err)
 	}
 	return cliRun{stdout: stdout.String(), stderr: stderr.String(), code: cmd.ProcessState.ExitCode()}
-}
-
-// stateTimeline reads the one incident timeline under stateDir; it returns
-// nil when the run created none.
-func stateTimeline(t *testing.T, stateDir string) []timeline.Entry {
-	t.Helper()
-	files, err := filepath.Glob(filepath.Join(stateDir, "incidents", "*", timeline.FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	switch len(files) {
-	case 0:
-		return nil
-	case 1:
-	default:
-		t.Fatalf("want at most one timeline under %s, found %v", stateDir, files)
-	}
-	entries, err := timeline.ReadFile(files[0])
-	if err != nil {
-		t.Fatalf("reading %s: %v", files[0], err)
-	}
-	return entries
-}
-
-// firstOfKind is the file position of the first entry of kind, or -1.
-func firstOfKind(entries []timeline.Entry, kind string) int {
-	for i, e := range entries {
-		if e.Kind == kind {
-			return i
-		}
-	}
-	return -1
-}
-
-func countKind(entries []timeline.Entry, kind string) int {
-	n := 0
-	for _, e := range entries {
-		if e.Kind == kind {
-			n++
-		}
-	}
-	return n
 }
 
 // TestRunbookFromScript drives `warroom runbook` as a shell script would,
@@ -253,3 +211,11 @@ func TestRunbookFromScript(t *testing.T) {
 		}
 	})
 }
+
+// The timeline readers the tests share with the application's.
+var (
+	waitTimeline  = timelinetest.Wait
+	stateTimeline = timelinetest.StateTimeline
+	firstOfKind   = timelinetest.FirstOfKind
+	countKind     = timelinetest.CountKind
+)

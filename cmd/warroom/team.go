@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/warroomhq/warroom/app"
 	"github.com/warroomhq/warroom/config"
 	"github.com/warroomhq/warroom/runbooks"
 	"github.com/warroomhq/warroom/team"
@@ -199,7 +200,7 @@ func appendShared(w io.Writer, ts *teamSettings, stateDir, incident string, e ti
 		return err
 	}
 	if e.Occurred.IsZero() {
-		e.Occurred = incidentNow(s.Entries(), time.Now())
+		e.Occurred = app.IncidentNow(s.Entries(), time.Now())
 	}
 	stored, err := s.Append(e)
 	var queued *team.QueuedError

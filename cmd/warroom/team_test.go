@@ -195,7 +195,7 @@ func TestRunbookApproveFromTheCommandLine(t *testing.T) {
 		t.Fatalf("a step started before the approval:\n%s", out)
 	}
 	pending, err := bob.run(t, "runbook", "pending")
-	if err != nil || !strings.Contains(pending, "run "+run+" of approved-scale requested by alice for -") || !strings.Contains(pending, "web desired 4 → 12 (max 20)") || !strings.Contains(pending, "ok   web desired 12 within") ||
+	if err != nil || !strings.Contains(pending, "run "+run+" of approved-scale requested by alice for drill-monday-surge-") || !strings.Contains(pending, "web desired 4 → 12 (max 20)") || !strings.Contains(pending, "ok   web desired 12 within") ||
 		!strings.Contains(pending, "approval: another responder must approve") {
 		t.Fatalf("pending (run %q): %v\n%s", run, err, pending)
 	}
@@ -222,6 +222,13 @@ func TestRunbookApproveFromTheCommandLine(t *testing.T) {
 	}
 	if got, _ := bob.run(t, "runbook", "pending"); !strings.Contains(got, "no run is waiting for approval") {
 		t.Errorf("pending after the approval:\n%s", got)
+	}
+	// The request and the approval are on the shared timeline.
+	_, rest, _ := strings.Cut(pending, " for ")
+	incident, _, _ := strings.Cut(rest, " ")
+	shown, err := bob.run(t, "timeline", "show", "--incident", incident)
+	if err != nil || !strings.Contains(shown, "approval of run "+run+" requested by alice") || !strings.Contains(shown, "run "+run+" approved by bob") {
+		t.Errorf("the shared timeline of %s: %v\n%s", incident, err, shown)
 	}
 }
 

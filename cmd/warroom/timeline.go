@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/warroomhq/warroom/app"
 	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/team"
 	"github.com/warroomhq/warroom/timeline"
@@ -218,7 +219,7 @@ new text), time (--to is the new time), hide, unhide, star, unstar, or erase
 				return err
 			}
 			if e.Occurred.IsZero() {
-				e.Occurred = incidentNow(store.Entries(), time.Now()) // a drill's clock, not the wall's
+				e.Occurred = app.IncidentNow(store.Entries(), time.Now()) // a drill's clock, not the wall's
 			}
 			stored, err := store.Append(e)
 			if cerr := store.Close(); err == nil {

@@ -25,7 +25,7 @@ import (
 )
 
 // SourceName is the name the source publishes under.
-const SourceName = "aws"
+const SourceName = integrations.SourceAWS
 
 // Options configure the AWS source.
 type Options struct {

@@ -99,7 +99,7 @@ func (g *group) finishActivity(instanceID string, at time.Time) {
 }
 
 func fleetRecord(at time.Time, text string, fields map[string]string) integrations.Record {
-	return integrations.Record{Occurred: at, Source: "aws", Kind: "fleet.change", Text: text, Fields: fields}
+	return integrations.Record{Occurred: at, Source: integrations.SourceAWS, Kind: integrations.KindFleetChange, Text: text, Fields: fields}
 }
 
 // SetDesiredCapacity implements integrations.Scaler.
@@ -224,7 +224,7 @@ func (w *World) SetServerState(ctx context.Context, instance, backend, server st
 		} else {
 			e.servers[server] = state
 		}
-		w.pending = append(w.pending, integrations.Record{Occurred: w.now, Source: "haproxy", Kind: "fleet.change",
+		w.pending = append(w.pending, integrations.Record{Occurred: w.now, Source: integrations.SourceHAProxy, Kind: integrations.KindFleetChange,
 			Text:   fmt.Sprintf("%s: %s/%s set to %s", instance, backend, server, state),
 			Fields: map[string]string{"instance": instance, "backend": backend, "server": server, "state": string(state)}})
 		return nil
@@ -260,7 +260,7 @@ func (w *World) SetThrottle(ctx context.Context, instance, tier string, percent 
 			e.throttles[tier] = percent
 			w.mark(MilestoneThrottle)
 		}
-		w.pending = append(w.pending, integrations.Record{Occurred: w.now, Source: "haproxy", Kind: "fleet.change",
+		w.pending = append(w.pending, integrations.Record{Occurred: w.now, Source: integrations.SourceHAProxy, Kind: integrations.KindFleetChange,
 			Text:   fmt.Sprintf("%s: throttle tier %s %d%% → %d%%", instance, tier, from, percent),
 			Fields: map[string]string{"instance": instance, "tier": tier, "from": fmt.Sprint(from), "to": fmt.Sprint(percent)}})
 		return nil
@@ -285,7 +285,7 @@ func (w *World) Reload(ctx context.Context, instance string) (integrations.Proce
 			text += fmt.Sprintf("; slots re-resolved: %d servers, %d free", min(len(live), len(e.slots)), max(0, len(e.slots)-len(live)))
 		}
 		w.mark(MilestoneReload)
-		w.pending = append(w.pending, integrations.Record{Occurred: w.now, Source: "haproxy", Kind: "fleet.change",
+		w.pending = append(w.pending, integrations.Record{Occurred: w.now, Source: integrations.SourceHAProxy, Kind: integrations.KindFleetChange,
 			Text: text, Fields: map[string]string{"instance": instance}})
 		p = e.process()
 		return nil
@@ -446,7 +446,7 @@ func (w *World) AddNote(ctx context.Context, id, note string) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.spend()
-	w.pending = append(w.pending, integrations.Record{Occurred: w.now, Source: "pagerduty", Kind: "alert.note",
+	w.pending = append(w.pending, integrations.Record{Occurred: w.now, Source: integrations.SourcePagerDuty, Kind: integrations.KindAlertNote,
 		Actor: w.user, Text: note, Fields: map[string]string{"alert": id}})
 	return nil
 }

@@ -179,7 +179,7 @@ func (w *World) SetReplicaStatus(ctx context.Context, host string, port int, sta
 			from := rp.Status
 			rp.Status = status
 			w.mark("replica-" + string(status))
-			w.pending = append(w.pending, integrations.Record{Occurred: w.now, Source: "proxysql", Kind: "fleet.change",
+			w.pending = append(w.pending, integrations.Record{Occurred: w.now, Source: integrations.SourceProxySQL, Kind: integrations.KindFleetChange,
 				Text:   fmt.Sprintf("replica %s:%d %s → %s", host, rp.Port, from, status),
 				Fields: map[string]string{"host": host, "port": fmt.Sprint(rp.Port), "status": string(status)}})
 			return nil

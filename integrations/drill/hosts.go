@@ -125,7 +125,7 @@ func (m *hosts) second(w *World) []integrations.Event {
 }
 
 func hostRecord(w *World, h *Host, text string) integrations.Record {
-	return integrations.Record{Occurred: w.now, Source: "aws", Kind: "host.change", Text: text,
+	return integrations.Record{Occurred: w.now, Source: integrations.SourceAWS, Kind: integrations.KindHostChange, Text: text,
 		Fields: map[string]string{"instance": h.ID, "host": h.Name}}
 }
 

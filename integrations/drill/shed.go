@@ -42,7 +42,7 @@ func (w *World) SetShedding(ctx context.Context, instance, feature string, shed 
 		} else {
 			delete(e.shed, feature)
 		}
-		w.pending = append(w.pending, integrations.Record{Occurred: w.now, Source: "haproxy", Kind: "fleet.change",
+		w.pending = append(w.pending, integrations.Record{Occurred: w.now, Source: integrations.SourceHAProxy, Kind: integrations.KindFleetChange,
 			Text:   fmt.Sprintf("%s: shed %s %s → %s", instance, feature, onOff(was), onOff(shed)),
 			Fields: map[string]string{"instance": instance, "feature": feature, "shed": fmt.Sprint(shed)}})
 		return nil

@@ -26,7 +26,7 @@ import (
 const webPort = 8080
 
 // Source names the drill publishes under, one badge each on the header.
-var sourceNames = []string{"pagerduty", "aws", "haproxy", "slack"}
+var sourceNames = []string{integrations.SourcePagerDuty, integrations.SourceAWS, integrations.SourceHAProxy, integrations.SourceSlack}
 
 // World is one running drill. Its methods are safe for concurrent use:
 // Run advances it while runbooks act on it from other goroutines.
@@ -266,7 +266,7 @@ func (w *World) Now() time.Time {
 }
 
 // Name implements integrations.Source.
-func (w *World) Name() string { return "drill" }
+func (w *World) Name() string { return integrations.SourceDrill }
 
 // Run implements integrations.Source: it advances the world in real time,
 // Speed scenario seconds per second, publishing what happens, until ctx
@@ -477,8 +477,8 @@ func (w *World) readCounters() {
 func (w *World) measure() []integrations.Event {
 	w.readCounters()
 	return []integrations.Event{
-		integrations.SamplesTaken{Source: "haproxy", Samples: w.sampler.Samples(w.backendsSnapshot(), w.now)},
-		integrations.SamplesTaken{Source: "aws", Samples: integrations.GroupSamples("aws", w.groupsSnapshot(), w.now)},
+		integrations.SamplesTaken{Source: integrations.SourceHAProxy, Samples: w.sampler.Samples(w.backendsSnapshot(), w.now)},
+		integrations.SamplesTaken{Source: integrations.SourceAWS, Samples: integrations.GroupSamples(integrations.SourceAWS, w.groupsSnapshot(), w.now)},
 	}
 }
 
@@ -622,7 +622,7 @@ func alertRecord(a integrations.Alert, kind, note string) integrations.Record {
 	if note != "" {
 		text += " (" + note + ")"
 	}
-	return integrations.Record{Occurred: a.UpdatedAt, Source: "pagerduty", Kind: kind, Text: text,
+	return integrations.Record{Occurred: a.UpdatedAt, Source: integrations.SourcePagerDuty, Kind: kind, Text: text,
 		Fields: map[string]string{"alert": a.ID, "service": a.Service, "severity": string(a.Severity)}}
 }
 
@@ -682,8 +682,8 @@ func (w *World) message(user, text string) []integrations.Event {
 	m := integrations.Message{ID: fmt.Sprintf("%d.%06d", w.now.Unix(), w.msgSeq), Channel: w.sc.Channel,
 		User: user, Text: text, At: w.now}
 	return []integrations.Event{
-		integrations.ChatPosted{Source: "slack", Messages: []integrations.Message{m}},
-		integrations.Record{Occurred: m.At, Source: "slack", Kind: "chat.message", Actor: user, Text: text,
+		integrations.ChatPosted{Source: integrations.SourceSlack, Messages: []integrations.Message{m}},
+		integrations.Record{Occurred: m.At, Source: integrations.SourceSlack, Kind: integrations.KindChatMessage, Actor: user, Text: text,
 			Fields: map[string]string{"channel": m.Channel, "ts": m.ID}},
 	}
 }
@@ -697,8 +697,8 @@ func (w *World) snapshots() []integrations.Event {
 		}
 	}
 	out := []integrations.Event{
-		integrations.AlertsSnapshot{Source: "pagerduty", Alerts: alerts},
-		integrations.FleetSnapshot{Source: "aws", Groups: w.groupsSnapshot()},
+		integrations.AlertsSnapshot{Source: integrations.SourcePagerDuty, Alerts: alerts},
+		integrations.FleetSnapshot{Source: integrations.SourceAWS, Groups: w.groupsSnapshot()},
 		w.backendsSnapshot(),
 	}
 	for _, name := range sourceNames {
@@ -722,7 +722,7 @@ func (w *World) groupsSnapshot() []integrations.Group {
 // backendsSnapshot is every edge as HAProxy would report it, with the odd
 // one out marked.
 func (w *World) backendsSnapshot() integrations.BackendsSnapshot {
-	snap := integrations.BackendsSnapshot{Source: "haproxy", Throttles: w.throttles()}
+	snap := integrations.BackendsSnapshot{Source: integrations.SourceHAProxy, Throttles: w.throttles()}
 	if w.front != nil {
 		servers, proxies := w.frontRows()
 		snap.Backends = append(snap.Backends, servers...)

@@ -101,7 +101,7 @@ func New(opts Options) (*Fleet, error) {
 		opts.Binary = "haproxy"
 	}
 	if opts.Poll.Source == "" {
-		opts.Poll.Source = "haproxy"
+		opts.Poll.Source = integrations.SourceHAProxy
 	}
 	f := &Fleet{opts: opts, byName: map[string]*instance{}, now: opts.Poll.Now}
 	if f.now == nil {

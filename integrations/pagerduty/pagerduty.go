@@ -24,7 +24,7 @@ import (
 )
 
 // Name is the source's name on the badge and in records.
-const Name = "pagerduty"
+const Name = integrations.SourcePagerDuty
 
 // DefaultAPIURL is PagerDuty's public REST API.
 const DefaultAPIURL = "https://api.pagerduty.com"

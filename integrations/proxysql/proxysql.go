@@ -20,7 +20,7 @@ import (
 )
 
 // Name is the source name.
-const Name = "proxysql"
+const Name = integrations.SourceProxySQL
 
 // defaultTimeout bounds a call whose context has no deadline.
 const defaultTimeout = 10 * time.Second

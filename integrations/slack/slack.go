@@ -28,7 +28,7 @@ import (
 )
 
 // Name is the source's name on the badge and in records.
-const Name = "slack"
+const Name = integrations.SourceSlack
 
 // DefaultAPIURL is Slack's Web API.
 const DefaultAPIURL = "https://slack.com/api/"

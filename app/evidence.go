@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -292,7 +292,7 @@ func (m *metricsRecorder) foreign(entries []timeline.Entry) {
 	for _, e := range entries {
 		switch e.Kind {
 		case integrations.KindRunbookRequested, integrations.KindRunbookPlan, integrations.KindRunbookConfirmed, integrations.KindRunbookDone, integrations.KindRunbookFailed, integrations.KindRunbookAbort:
-			m.arrived = append(m.arrived, fromEntry(e))
+			m.arrived = append(m.arrived, e.Record)
 		}
 	}
 }
@@ -428,18 +428,18 @@ func metricLabel(metric string) string {
 
 // derive adds the effects the batch's samples complete to another
 // derivation (nil: none).
-func (m *metricsRecorder) derive(other func(integrations.Batch) []integrations.Record) func(integrations.Batch) []integrations.Record {
-	return func(b integrations.Batch) []integrations.Record {
+func (m *metricsRecorder) derive(other func(*integrations.Batch) []integrations.Record) func(*integrations.Batch) []integrations.Record {
+	return func(b *integrations.Batch) []integrations.Record {
 		var out []integrations.Record
-		if other != nil && (len(b.Fleet) > 0 || len(b.Backends) > 0) {
+		if other != nil {
 			out = other(b)
 		}
-		return append(out, m.samples(b)...)
+		return append(out, m.samples(*b)...)
 	}
 }
 
 // persist makes records durable with their evidence.
-func (m *metricsRecorder) persist(store *timeline.Store, recs []integrations.Record) ([]integrations.Record, error) {
+func (m *metricsRecorder) persist(store Store, recs []integrations.Record) ([]integrations.Record, error) {
 	m.takeArrived()
 	m.annotate(recs)
 	stored, err := persist(store, recs)

@@ -1,7 +1,8 @@
-package main
+package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -27,6 +28,7 @@ type runTracker struct {
 	running int
 	idle    chan struct{} // closed when running drops to zero after shutdown began
 	closing bool
+	cancels map[string]context.CancelCauseFunc // by run ID, to abort one
 }
 
 func newRunTracker() *runTracker {
@@ -51,6 +53,35 @@ func (t *runTracker) begin() (context.Context, func()) {
 			close(t.idle)
 			t.idle = nil
 		}
+	}
+}
+
+// track makes run id abortable until untrack.
+func (t *runTracker) track(id string, cancel context.CancelCauseFunc) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.cancels == nil {
+		t.cancels = map[string]context.CancelCauseFunc{}
+	}
+	t.cancels[id] = cancel
+}
+
+func (t *runTracker) untrack(id string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	delete(t.cancels, id)
+}
+
+// abort stops run id, if it is still running.
+func (t *runTracker) abort(id string, cause error) {
+	t.mu.Lock()
+	cancel := t.cancels[id]
+	t.mu.Unlock()
+	if cancel != nil {
+		if cause == nil {
+			cause = errors.New("aborted")
+		}
+		cancel(cause)
 	}
 }
 
@@ -81,6 +112,10 @@ func (t *runTracker) shutdown(grace time.Duration) {
 // each new one under the same file lock as the write, so the record
 // never says a thing twice.
 type replayFilter struct {
+	// keys says how each source's records replay (by source name); a
+	// source that declared none uses integrations.StandardReplay.
+	keys map[string]integrations.ReplayKey
+
 	mu   sync.Mutex
 	said map[string][]saying // subject → what the timeline says of it, by time
 }
@@ -96,10 +131,20 @@ type saying struct {
 // change within an interval or a backoff of each other.
 const replayWindow = 5 * time.Minute
 
-func newReplayFilter(history []timeline.Entry) *replayFilter {
-	f := &replayFilter{said: map[string][]saying{}}
+func newReplayFilter(keys map[string]integrations.ReplayKey, history []timeline.Entry) *replayFilter {
+	f := &replayFilter{keys: keys, said: map[string][]saying{}}
 	f.learn(history)
 	return f
+}
+
+// key is what r is an observation of, by its source's own replay keys.
+func (f *replayFilter) key(r integrations.Record) (key string, s saying, ok bool) {
+	replay := f.keys[r.Source]
+	if replay == nil {
+		replay = integrations.StandardReplay
+	}
+	subject, value, ok := replay(r)
+	return r.Source + "\x00" + subject, saying{at: r.Occurred, value: value}, ok
 }
 
 // learn takes in entries as they are on the timeline.
@@ -107,8 +152,8 @@ func (f *replayFilter) learn(entries []timeline.Entry) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, e := range entries {
-		if subject, value, ok := replayKey(e.Kind, e.Occurred, e.Fields, e.Text); ok {
-			f.note(e.Source+"\x00"+subject, saying{at: e.Occurred, value: value})
+		if key, s, ok := f.key(e.Record); ok {
+			f.note(key, s)
 		}
 	}
 }
@@ -136,47 +181,6 @@ func (f *replayFilter) known(key string, s saying) bool {
 	return i < len(list) && list[i].value == s.value && list[i].at.Sub(s.at) <= replayWindow
 }
 
-// replayKey says what an observation is about (its subject) and what it
-// says of it, from the identity the source gives it; ok is false for what
-// is not an observation of the world (notes, runbook steps, source
-// status), which is never a replay.
-//
-// Happenings the service dates itself (an alert's trigger, a log entry, a
-// chat message, a failed scaling activity) are one subject each, their
-// time included: the timeline holds them or not. Changes a watcher dates
-// by when it saw them (a desired capacity, an instance entering service,
-// slot drift, an odd one out, an incident gone from the open list) are
-// each one subject
-// whose word at the time counts: a watcher seeing the same change again,
-// at its own time, says nothing new; a change back and forth is recorded
-// each time.
-func replayKey(kind string, occurred time.Time, fields map[string]string, text string) (subject, value string, ok bool) {
-	at := occurred.UTC().Format(time.RFC3339Nano)
-	switch {
-	case kind == "chat.message" && fields["ts"] != "":
-		return "chat\x00" + fields["ts"], "", true
-	case kind == "alert.resolved" && fields["alert"] != "":
-		return "alert\x00" + fields["alert"] + "\x00resolved", "", true
-	case strings.HasPrefix(kind, "alert.") && fields["alert"] != "":
-		return "alert\x00" + fields["alert"] + "\x00" + kind + "\x00" + at + "\x00" + fields["log_entry"], "", true
-	case kind == "fleet.change" && fields["activity"] != "":
-		return "activity\x00" + fields["activity"] + "\x00" + fields["status"], "", true
-	case kind == "fleet.change":
-		return "fleet\x00" + fields["group"] + "\x00" + fields["change"] + "\x00" + fields["instance"] + "\x00" +
-			fields["backend"] + "\x00" + fields["server"], text, true
-	case kind == "drift" || kind == "drift.cleared":
-		return "drift\x00" + fields["group"] + "\x00" + fields["instance"] + "\x00" + fields["backend"], kind + "\x00" + text, true
-	case kind == integrations.KindEffect && fields["of"] != "":
-		// One effect of each record, whichever war-room measured it.
-		return "effect\x00" + fields["of"], "", true
-	case (kind == "oddone" || kind == "oddone.cleared") && fields["target"] != "":
-		// Marked or cleared is the word; the figures quoted differ by
-		// watcher.
-		return "oddone\x00" + fields["target"], kind, true
-	}
-	return "", "", false
-}
-
 // admit is the timeline store's Admit: under the file lock it learns what
 // other processes appended and keeps of entries only what the timeline
 // does not say yet, remembering it.
@@ -186,8 +190,7 @@ func (f *replayFilter) admit(foreign, entries []timeline.Entry) []timeline.Entry
 	defer f.mu.Unlock()
 	out := entries[:0:0]
 	for _, e := range entries {
-		if subject, value, ok := replayKey(e.Kind, e.Occurred, e.Fields, e.Text); ok {
-			key, s := e.Source+"\x00"+subject, saying{at: e.Occurred, value: value}
+		if key, s, ok := f.key(e.Record); ok {
 			if f.known(key, s) {
 				continue
 			}
@@ -208,7 +211,7 @@ const finishingGrace = 30 * time.Second
 // started on the timeline and never ended, with no live lock, and locks
 // whose holder is gone. It clears those locks and returns one record for
 // each run; a run reported unfinished is not reported again.
-func leftUnfinished(history []timeline.Entry, locks *runbooks.Locker, now time.Time, clock func() time.Time) []integrations.Record {
+func leftUnfinished(history []timeline.Entry, locks runbooks.Locks, now time.Time, clock func() time.Time) []integrations.Record {
 	record := func(run, runbook, text string, targets []string) integrations.Record {
 		return integrations.Record{Occurred: clock(), Source: integrations.SourceRunbook, Kind: integrations.KindRunbookUnfinished, Text: text,
 			Fields: map[string]string{"run": run, "runbook": runbook, "result": "unfinished", "targets": strings.Join(targets, ",")}}
@@ -217,7 +220,7 @@ func leftUnfinished(history []timeline.Entry, locks *runbooks.Locker, now time.T
 	if err != nil {
 		// Without the locks, a run going on in another process would read
 		// as unfinished: say what stopped the search instead.
-		return []integrations.Record{{Occurred: clock(), Source: "warroom", Kind: "source.status",
+		return []integrations.Record{{Occurred: clock(), Source: integrations.SourceWarroom, Kind: integrations.KindSourceStatus,
 			Text: "could not look for runs left unfinished: " + err.Error()}}
 	}
 	var recs []integrations.Record

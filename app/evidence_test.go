@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/warroomhq/warroom/config"
 	"github.com/warroomhq/warroom/integrations"
+	"github.com/warroomhq/warroom/internal/timelinetest"
 	"github.com/warroomhq/warroom/timeline"
 	"github.com/warroomhq/warroom/timeline/series"
 )
@@ -48,21 +49,21 @@ func runRecord(at time.Duration, kind, run string, fields map[string]string) int
 // gets its state and its effect too. Every sample is in the series.
 func TestActionsCarryEvidenceAndGetAnEffectEntry(t *testing.T) {
 	dir := t.TempDir()
-	g := &globalFlags{StateDir: filepath.Join(dir, "state"), ConfigPath: filepath.Join(dir, "none.yaml")}
-	s, err := openSession(g, sessionOptions{ForceDrill: true, Speed: 1})
+	stateDir := filepath.Join(dir, "state")
+	s, err := Open(Options{ForceDrill: true, Speed: 1, StateDir: stateDir})
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.world.sources = nil // the test publishes what the drill would
-	s.world.actions.Alerts = s.metrics.alertActor(answeringAlerts{})
-	s.start(context.Background(), nil)
+	s.declare([]integrations.SourceInfo{{Name: integrations.SourcePagerDuty, Acts: integrations.Actions{Alerts: answeringAlerts{}}}})
+	s.Watch(context.Background(), nil)
 	pub := s.pump.Publish
 	// durable waits until a record of kind is on the timeline: the
 	// samples published after it come in a later batch, as they would
 	// from sources polling every few seconds.
 	durable := func(kind string) {
-		waitTimeline(t, s.store.Path(), 10*time.Second, func(entries []timeline.Entry) string {
-			if firstOfKind(entries, kind) < 0 {
+		timelinetest.Wait(t, s.TimelinePath(), 10*time.Second, func(entries []timeline.Entry) string {
+			if timelinetest.FirstOfKind(entries, kind) < 0 {
 				return kind
 			}
 			return ""
@@ -94,7 +95,7 @@ func TestActionsCarryEvidenceAndGetAnEffectEntry(t *testing.T) {
 			// action, no effect is claimed for it.
 			pub(integrations.Record{Occurred: evidenceStart.Add(at), Source: "pagerduty", Kind: integrations.KindAlertResolved,
 				Text: "[warning] web CPU (auto-resolved)", Fields: map[string]string{"alert": "PINC2"}})
-			if err := s.world.actions.Alerts.Acknowledge(context.Background(), "PINC1"); err != nil {
+			if err := s.Acknowledge(context.Background(), integrations.SourcePagerDuty, "PINC1"); err != nil {
 				t.Fatal(err)
 			}
 			pub(integrations.Record{Occurred: evidenceStart.Add(at), Source: "pagerduty", Kind: integrations.KindAlertAcknowledged,
@@ -102,11 +103,11 @@ func TestActionsCarryEvidenceAndGetAnEffectEntry(t *testing.T) {
 			durable(integrations.KindAlertAcknowledged)
 		}
 	}
-	if err := s.close(); err != nil {
+	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
 
-	entries := stateTimeline(t, g.StateDir)
+	entries := timelinetest.StateTimeline(t, stateDir)
 	var plan, ack timeline.Entry
 	var effects []timeline.Entry
 	for _, e := range entries {
@@ -140,7 +141,7 @@ func TestActionsCarryEvidenceAndGetAnEffectEntry(t *testing.T) {
 		t.Errorf("effect of the acknowledge: %s (of %s)", e.Text, e.Fields["of"])
 	}
 
-	all, err := series.Read(filepath.Dir(stateTimelinePath(t, g.StateDir)), time.Time{}, time.Time{}, nil)
+	all, err := series.Read(filepath.Dir(stateTimelinePath(t, stateDir)), time.Time{}, time.Time{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,7 +268,7 @@ func TestWarRoomRecordsTheEffectOfAScriptsRun(t *testing.T) {
 	screen, script := open(), open()
 	screen.world.sources = nil // the test publishes what the sources would
 	var delivered atomic.Int64
-	screen.start(context.Background(), func(b integrations.Batch) { delivered.Add(int64(len(b.Samples))) })
+	screen.Watch(context.Background(), func(b integrations.Batch) { delivered.Add(int64(len(b.Samples))) })
 	pub := screen.pump.Publish
 	sent := int64(0)
 	for at := time.Duration(0); at <= 10*time.Minute; at += 10 * time.Second {
@@ -295,10 +296,10 @@ func TestWarRoomRecordsTheEffectOfAScriptsRun(t *testing.T) {
 	for at := 10*time.Minute + 10*time.Second; at <= 14*time.Minute; at += 10 * time.Second {
 		pub(refresh(at, 12, 4))
 	}
-	if err := screen.close(); err != nil {
+	if err := screen.Close(); err != nil {
 		t.Fatal(err)
 	}
-	entries, err := timeline.ReadFile(screen.store.Path())
+	entries, err := timeline.ReadFile(screen.TimelinePath())
 	if err != nil {
 		t.Fatal(err)
 	}

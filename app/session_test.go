@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/warroomhq/warroom/config"
 	"github.com/warroomhq/warroom/integrations"
 )
 
@@ -20,28 +21,32 @@ func TestRestartShowsTheTimelineSoFar(t *testing.T) {
 	if err := os.WriteFile(cfg, []byte("incident: {title: Restart, id: INC-7}\nhaproxy:\n  instances:\n    - {name: edge-1, runtime: \"127.0.0.1:1\"}\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	g := &globalFlags{ConfigPath: cfg, StateDir: filepath.Join(dir, "state")}
+	loaded, err := config.Load(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := Options{Config: loaded, StateDir: filepath.Join(dir, "state")}
 
-	first, err := openSession(g, sessionOptions{})
+	first, err := Open(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	started := first.world.started
-	first.start(context.Background(), nil)
-	if _, err := recordOne(first.store, integrations.Record{Occurred: started.Add(-time.Hour), Source: "warroom", Kind: "note", Text: "before the restart"}); err != nil {
+	first.Watch(context.Background(), nil)
+	if _, err := first.Record(context.Background(), integrations.Record{Occurred: started.Add(-time.Hour), Source: integrations.SourceWarroom, Kind: integrations.KindNote, Text: "before the restart"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := first.close(); err != nil {
+	if err := first.Close(); err != nil {
 		t.Fatal(err)
 	}
 
-	second, err := openSession(g, sessionOptions{})
+	second, err := Open(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	batches := make(chan integrations.Batch, 16)
-	second.start(context.Background(), func(b integrations.Batch) { batches <- b })
-	defer second.close()
+	second.Watch(context.Background(), func(b integrations.Batch) { batches <- b })
+	defer second.Close()
 	select {
 	case b := <-batches:
 		found := false

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"fmt"
@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/warroomhq/warroom/config"
 	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/runbooks"
 	"github.com/warroomhq/warroom/timeline"
@@ -64,7 +65,7 @@ func TestReplayFilterDropsWhatTheTimelineHolds(t *testing.T) {
 		{Record: integrations.Record{Source: "slack", Kind: "chat.message", Occurred: at, Fields: map[string]string{"ts": "1.0001"}, Text: "hi"}},
 		{Record: integrations.Record{Source: "warroom", Kind: "note", Occurred: at, Text: "a note"}},
 	}
-	f := newReplayFilter(history)
+	f := newReplayFilter(nil, history)
 	in := []timeline.Entry{
 		{Record: integrations.Record{Source: "pagerduty", Kind: "alert.triggered", Occurred: at, Fields: map[string]string{"alert": "P1"}}}, // replayed
 		{Record: integrations.Record{Source: "pagerduty", Kind: "alert.resolved", Occurred: at.Add(time.Minute), Fields: map[string]string{"alert": "P1"}}},
@@ -93,14 +94,14 @@ func TestEffectsAreRecordedOnceWhicheverWarRoomMeasuresThem(t *testing.T) {
 	}
 	first, second := open(), open()
 	for _, r := range []struct {
-		s   *session
+		s   *Session
 		rec integrations.Record
 	}{{first, effect("e2", "first: 5xx/s 245 → 12")}, {second, effect("e2", "second: 5xx/s 240 → 12")}, {second, effect("e9", "other: 5xx/s 12 → 3")}} {
 		if _, err := persist(r.s.store, []integrations.Record{r.rec}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	entries, err := timeline.ReadFile(first.store.Path())
+	entries, err := timeline.ReadFile(first.TimelinePath())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,19 +119,22 @@ func TestEffectsAreRecordedOnceWhicheverWarRoomMeasuresThem(t *testing.T) {
 // sharedIncident returns a function opening one more war-room on the same
 // configured incident, each with its own timeline handle, closed when the
 // test ends. Its only source, HAProxy on a closed port, is never started.
-func sharedIncident(t *testing.T) func() *session {
+func sharedIncident(t *testing.T) func() *Session {
 	dir := t.TempDir()
-	cfg := filepath.Join(dir, "config.yaml")
-	if err := os.WriteFile(cfg, []byte("incident: {title: Shared, id: INC-9}\nhaproxy:\n  instances:\n    - {name: edge-1, runtime: \"127.0.0.1:1\"}\n"), 0o600); err != nil {
+	path := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(path, []byte("incident: {title: Shared, id: INC-9}\nhaproxy:\n  instances:\n    - {name: edge-1, runtime: \"127.0.0.1:1\"}\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	g := &globalFlags{ConfigPath: cfg, StateDir: filepath.Join(dir, "state")}
-	return func() *session {
-		s, err := openSession(g, sessionOptions{})
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func() *Session {
+		s, err := Open(Options{Config: cfg, StateDir: filepath.Join(dir, "state")})
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { s.close() })
+		t.Cleanup(func() { s.Close() })
 		return s
 	}
 }
@@ -144,7 +148,7 @@ func sharedIncident(t *testing.T) func() *session {
 // still recorded.
 func TestObservationsAreRecordedOnceWhicheverProcessSeesThem(t *testing.T) {
 	open := sharedIncident(t)
-	record := func(s *session, recs ...integrations.Record) {
+	record := func(s *Session, recs ...integrations.Record) {
 		t.Helper()
 		// What the pump's Persist does with a batch of records.
 		if _, err := persist(s.store, recs); err != nil {
@@ -182,7 +186,7 @@ func TestObservationsAreRecordedOnceWhicheverProcessSeesThem(t *testing.T) {
 	later := open() // the next scripted run
 	record(later, alert("alert.triggered", 0), alert("alert.acknowledged", time.Minute), drifted(20*time.Minute), chat)
 
-	entries, err := timeline.ReadFile(screen.store.Path())
+	entries, err := timeline.ReadFile(screen.TimelinePath())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,7 +207,7 @@ func TestObservationsAreRecordedOnceWhicheverProcessSeesThem(t *testing.T) {
 // recording the same changes at the same moment still record each once.
 func TestConcurrentWatchersRecordEachChangeOnce(t *testing.T) {
 	open := sharedIncident(t)
-	sessions := [2]*session{open(), open()}
+	sessions := [2]*Session{open(), open()}
 	const changes = 60
 	at := time.Date(2026, 1, 12, 7, 15, 0, 0, time.UTC)
 	var wg sync.WaitGroup
@@ -221,7 +225,7 @@ func TestConcurrentWatchersRecordEachChangeOnce(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	entries, err := timeline.ReadFile(sessions[0].store.Path())
+	entries, err := timeline.ReadFile(sessions[0].TimelinePath())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -270,7 +274,7 @@ func TestRunsLeftUnfinishedAreReportedOnce(t *testing.T) {
 		{Record: integrations.Record{Occurred: at, Source: "runbook", Kind: integrations.KindRunbookStepProgress, Text: "changed: " + drain.String(), Fields: map[string]string{"run": "r1", "step": "1", ledger.FieldChange: drain.Encode()}}, Recorded: at},
 	}
 	clock := func() time.Time { return at.Add(time.Minute) }
-	recs := leftUnfinished(history, locks, time.Now(), clock)
+	recs := leftUnfinished(history, runbooks.FileLocks(locks.Dir, locks.Lease), time.Now(), clock)
 	if len(recs) != 2 {
 		t.Fatalf("records = %+v", recs)
 	}
@@ -289,7 +293,7 @@ func TestRunsLeftUnfinishedAreReportedOnce(t *testing.T) {
 	for _, r := range recs {
 		history = append(history, timeline.Entry{Record: integrations.Record{Occurred: r.Occurred, Source: r.Source, Kind: r.Kind, Text: r.Text, Fields: r.Fields}})
 	}
-	if again := leftUnfinished(history, locks, time.Now(), clock); len(again) != 0 {
+	if again := leftUnfinished(history, runbooks.FileLocks(locks.Dir, locks.Lease), time.Now(), clock); len(again) != 0 {
 		t.Errorf("reported again: %+v", again)
 	}
 }
@@ -302,10 +306,10 @@ func TestRunStillFinishingIsNotReported(t *testing.T) {
 		{Record: integrations.Record{Occurred: now, Source: "runbook", Kind: integrations.KindRunbookStepStart, Fields: map[string]string{"run": "r1", "step": "1", "mutates": "true"}}, Recorded: now},
 	}
 	locks := &runbooks.Locker{Dir: filepath.Join(t.TempDir(), "locks")}
-	if recs := leftUnfinished(history, locks, now.Add(time.Second), time.Now); len(recs) != 0 {
+	if recs := leftUnfinished(history, runbooks.FileLocks(locks.Dir, locks.Lease), now.Add(time.Second), time.Now); len(recs) != 0 {
 		t.Errorf("records = %+v", recs)
 	}
-	if recs := leftUnfinished(history, locks, now.Add(time.Minute), time.Now); len(recs) != 1 {
+	if recs := leftUnfinished(history, runbooks.FileLocks(locks.Dir, locks.Lease), now.Add(time.Minute), time.Now); len(recs) != 1 {
 		t.Errorf("a minute later: records = %+v", recs)
 	}
 }
@@ -321,7 +325,7 @@ func TestUnreadableLocksStopTheSearch(t *testing.T) {
 		t.Fatal(err)
 	}
 	history := []timeline.Entry{{Record: integrations.Record{Source: "runbook", Kind: integrations.KindRunbookStepStart, Fields: map[string]string{"run": "r1", "step": "1", "mutates": "true"}}}}
-	recs := leftUnfinished(history, &runbooks.Locker{Dir: dir}, time.Now(), time.Now)
+	recs := leftUnfinished(history, runbooks.FileLocks(dir, 0), time.Now(), time.Now)
 	if len(recs) != 1 || !strings.Contains(recs[0].Text, "could not look for runs left unfinished") || recs[0].Fields["run"] != "" {
 		t.Fatalf("records = %+v", recs)
 	}

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -14,16 +14,17 @@ import (
 // notes carry (the screen's user), on the Chat pane and on the timeline
 // alike, not "you" on one and the login name on the other.
 func TestDrillActsUnderTheNameTheTimelineRecords(t *testing.T) {
-	w, err := openDrill(sessionOptions{})
+	s, err := Open(Options{ForceDrill: true, StateDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	world := w.sources[0].(*drill.World)
+	defer s.Close()
+	world := s.world.sources[0].(*drill.World)
 	var events []integrations.Event
 	pub := integrations.PublisherFunc(func(e integrations.Event) { events = append(events, e) })
 	world.Step(world.Now(), pub)
 	ctx := context.Background()
-	posted, err := w.actions.Chat.Post(ctx, "scaling web to 12", "")
+	posted, err := s.Post(ctx, "scaling web to 12", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,13 +34,13 @@ func TestDrillActsUnderTheNameTheTimelineRecords(t *testing.T) {
 			alert = s.Alerts[0].ID
 		}
 	}
-	if err := w.actions.Alerts.Acknowledge(ctx, alert); err != nil {
+	if err := s.Acknowledge(ctx, integrations.SourcePagerDuty, alert); err != nil {
 		t.Fatal(err)
 	}
 	events = nil
 	world.Step(world.Now(), pub)
 
-	user := currentUser() // what the screen records notes under
+	user := CurrentUser() // what the screen records notes under
 	if posted.User != user {
 		t.Errorf("the post is from %q, notes from %q", posted.User, user)
 	}
@@ -50,9 +51,9 @@ func TestDrillActsUnderTheNameTheTimelineRecords(t *testing.T) {
 			shown = e.Messages[0].User
 		case integrations.Record:
 			switch e.Kind {
-			case "chat.message":
+			case integrations.KindChatMessage:
 				recorded = e.Actor
-			case "alert.acknowledged":
+			case integrations.KindAlertAcknowledged:
 				acked = e.Text
 			}
 		}
