@@ -431,7 +431,7 @@ func planRunbook(ctx context.Context, g *globalFlags, rb *runbooks.Runbook, para
 
 func runbookRunCommand(g *globalFlags) *cobra.Command {
 	var (
-		params          []string
+		params      []string
 		dryRun, yes bool
 		drill       bool
 	)
