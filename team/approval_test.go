@@ -26,11 +26,16 @@ type group struct {
 	mu      sync.Mutex
 	desired int
 	sets    []int
+	stuck   bool // no instance comes into service: a scale-up waits
+	served  int
 }
 
 func (g *group) SetDesiredCapacity(_ context.Context, _ string, desired int) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if !g.stuck {
+		g.served = desired
+	}
 	g.desired, g.sets = desired, append(g.sets, desired)
 	return nil
 }
@@ -38,7 +43,7 @@ func (g *group) SetDesiredCapacity(_ context.Context, _ string, desired int) err
 func (g *group) DescribeGroup(_ context.Context, name string) (integrations.Group, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return integrations.Group{Name: name, Desired: g.desired, Min: 1, Max: 20, InService: g.desired}, nil
+	return integrations.Group{Name: name, Desired: g.desired, Min: 1, Max: 20, InService: max(g.served, min(g.desired, 4))}, nil
 }
 
 func (g *group) changes() []int {
@@ -105,7 +110,7 @@ func TestTheRequesterCannotApproveASecondResponderCan(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := &group{desired: 4}
+	g := &group{desired: 4, served: 4}
 	req, done := requestRun(t, aliceAp, g, time.Minute)
 
 	if _, err := aliceAp.Answer(req.RunID, true, ""); err == nil || !strings.Contains(err.Error(), "another responder must approve") {
@@ -160,7 +165,7 @@ func TestARefusalOrATimeoutLeavesNothingChanged(t *testing.T) {
 		t.Fatalf("an observer cannot even read the approvals: %v", err)
 	}
 
-	g := &group{desired: 4}
+	g := &group{desired: 4, served: 4}
 	req, done := requestRun(t, aliceAp, g, time.Minute)
 	start := time.Now()
 	_, err = olgaAp.Answer(req.RunID, true, "")
