@@ -99,6 +99,7 @@ type runbookJSON struct {
 	Source         string      `json:"source"`
 	Builtin        bool        `json:"builtin"`
 	Dangerous      bool        `json:"dangerous"`
+	Approval       bool        `json:"approval_required"` // another responder approves each run
 	Mutates        bool        `json:"mutates"`
 	Confirm        string      `json:"confirm,omitempty"`
 	TimeoutSeconds float64     `json:"timeout_seconds"`
@@ -150,7 +151,7 @@ func describeJSON(rb *runbooks.Runbook, full bool) runbookJSON {
 		return fmt.Sprint(v)
 	}
 	out := runbookJSON{Name: rb.Name, Description: strings.Join(strings.Fields(rb.Description), " "), Source: rb.Source,
-		Builtin: rb.Builtin, Dangerous: rb.Dangerous, TimeoutSeconds: rb.Timeout.Seconds(), Params: []paramJSON{}}
+		Builtin: rb.Builtin, Dangerous: rb.Dangerous, Approval: rb.Approval, TimeoutSeconds: rb.Timeout.Seconds(), Params: []paramJSON{}}
 	if rb.Dangerous {
 		out.Confirm = rb.Confirm
 	}
@@ -371,6 +372,9 @@ func describeRunbook(w io.Writer, rb *runbooks.Runbook) {
 	fmt.Fprintf(w, "%s (%s)\n  %s\n", rb.Name, rb.Source, strings.Join(strings.Fields(rb.Description), " "))
 	if rb.Dangerous {
 		fmt.Fprintf(w, "  dangerous: confirm by typing %q\n", rb.Confirm)
+	}
+	if rb.Approval {
+		fmt.Fprintln(w, "  approval: required (another responder approves each run: warroom runbook approve RUN)")
 	}
 	fmt.Fprintf(w, "  timeout: %s\n", rb.Timeout)
 	if len(rb.Params) > 0 {
