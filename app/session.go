@@ -42,6 +42,9 @@ type Options struct {
 	// Locks is where runs lock their targets; nil means lock files under
 	// StateDir/locks.
 	Locks runbooks.Locks
+	// Holder is who a run's locks name ("" means user@host): on a team,
+	// the responder the server authenticated.
+	Holder string
 	// Approver asks another responder to approve a run whose plan needs
 	// it (the two-person rule); nil: such a run is refused unless the
 	// configuration allows self-approval.
@@ -69,6 +72,7 @@ type Session struct {
 	known    *replayFilter
 	locks    runbooks.Locks
 	approver runbooks.Approver
+	holder   string
 	catalog  api.RunbookInfo
 	alerts   *alertIndex
 	// sources are the declared sources by name; acts is what a runbook
@@ -116,7 +120,7 @@ func Open(o Options) (*Session, error) {
 	}
 	w.sources = append(w.sources, o.Extra...)
 	s := &Session{world: w, user: o.User, stateDir: o.StateDir, runs: newRunTracker(), catalog: o.Runbooks,
-		alerts: newAlertIndex(), locks: o.Locks, approver: o.Approver}
+		alerts: newAlertIndex(), locks: o.Locks, approver: o.Approver, holder: o.Holder}
 	if s.locks == nil {
 		s.locks = runbooks.FileLocks(filepath.Join(o.StateDir, "locks"), 0)
 	}

@@ -47,6 +47,7 @@ func wireTeam(ts *teamSettings, opts *app.Options) (*teamSession, error) {
 	// name given, on a server without --auth): approvals, locks and the
 	// roster all say so.
 	opts.User = c.Identity()
+	opts.Holder = opts.User
 	t := &teamSession{ts: ts, client: c, who: opts.User}
 	fail := func(err error) (*teamSession, error) {
 		c.Close()
