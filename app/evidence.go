@@ -168,7 +168,7 @@ func (m *metricsRecorder) samples(b integrations.Batch) []integrations.Record {
 	}
 	if m.notice != "" && !m.failed {
 		m.failed = true
-		out = append(out, integrations.Record{Occurred: b.Samples[0].Time, Source: "warroom", Kind: "source.status", Text: m.notice})
+		out = append(out, integrations.Record{Occurred: b.Samples[0].Time, Source: integrations.SourceWarroom, Kind: integrations.KindSourceStatus, Text: m.notice})
 	}
 	for _, s := range kept {
 		m.observe(s)
@@ -409,7 +409,7 @@ func (m *metricsRecorder) effect(a *action) integrations.Record {
 		fields["before."+prefix] = strconv.FormatFloat(c.Before, 'g', 4, 64)
 		fields["after."+prefix] = strconv.FormatFloat(c.After, 'g', 4, 64)
 	}
-	return integrations.Record{Occurred: at, Source: "warroom", Kind: integrations.KindEffect,
+	return integrations.Record{Occurred: at, Source: integrations.SourceWarroom, Kind: integrations.KindEffect,
 		Text: series.EffectText(a.label, m.window.Settle, measured), Fields: fields}
 }
 

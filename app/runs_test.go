@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/warroomhq/warroom/config"
 	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/runbooks"
 	"github.com/warroomhq/warroom/timeline"
@@ -120,17 +119,9 @@ func TestEffectsAreRecordedOnceWhicheverWarRoomMeasuresThem(t *testing.T) {
 // configured incident, each with its own timeline handle, closed when the
 // test ends. Its only source, HAProxy on a closed port, is never started.
 func sharedIncident(t *testing.T) func() *Session {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "config.yaml")
-	if err := os.WriteFile(path, []byte("incident: {title: Shared, id: INC-9}\nhaproxy:\n  instances:\n    - {name: edge-1, runtime: \"127.0.0.1:1\"}\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	opts := configuredOptions(t, "incident: {title: Shared, id: INC-9}\nhaproxy:\n  instances:\n    - {name: edge-1, runtime: \"127.0.0.1:1\"}\n")
 	return func() *Session {
-		s, err := Open(Options{Config: cfg, StateDir: filepath.Join(dir, "state")})
+		s, err := Open(opts)
 		if err != nil {
 			t.Fatal(err)
 		}

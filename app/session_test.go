@@ -15,17 +15,8 @@ import (
 // incident first shows what the timeline already holds, and keeps the
 // incident's clock.
 func TestRestartShowsTheTimelineSoFar(t *testing.T) {
-	dir := t.TempDir()
-	cfg := filepath.Join(dir, "config.yaml")
 	// HAProxy on a closed port: a live source that never answers.
-	if err := os.WriteFile(cfg, []byte("incident: {title: Restart, id: INC-7}\nhaproxy:\n  instances:\n    - {name: edge-1, runtime: \"127.0.0.1:1\"}\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	loaded, err := config.Load(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts := Options{Config: loaded, StateDir: filepath.Join(dir, "state")}
+	opts := configuredOptions(t, "incident: {title: Restart, id: INC-7}\nhaproxy:\n  instances:\n    - {name: edge-1, runtime: \"127.0.0.1:1\"}\n")
 
 	first, err := Open(opts)
 	if err != nil {
@@ -62,4 +53,20 @@ func TestRestartShowsTheTimelineSoFar(t *testing.T) {
 	if want := started.Add(-time.Hour); !second.world.started.Equal(want) {
 		t.Fatalf("the incident clock says it began %v; the timeline's earliest entry is %v", second.world.started, want)
 	}
+}
+
+// configuredOptions opens on the configuration yaml, with a state
+// directory of the test's own.
+func configuredOptions(t *testing.T, yaml string) Options {
+	t.Helper()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Options{Config: cfg, StateDir: filepath.Join(dir, "state")}
 }

@@ -47,96 +47,6 @@ type Incident struct {
 	ID    string `yaml:"id,omitempty"`
 }
 
-// PagerDutyConfig selects the PagerDuty incidents to follow.
-type PagerDutyConfig struct {
-	ServiceIDs   []string `yaml:"service_ids,omitempty"`
-	TeamIDs      []string `yaml:"team_ids,omitempty"`
-	PollInterval Duration `yaml:"poll_interval,omitempty"`
-	// FromEmail is a PagerDuty user's email, sent as the From header that
-	// acknowledge, resolve and note requests require.
-	FromEmail string `yaml:"from_email"`
-	APIURL    string `yaml:"api_url,omitempty"`
-	// TokenFile holds the REST API token; PAGERDUTY_TOKEN is used when empty.
-	TokenFile string `yaml:"token_file,omitempty"`
-	Token     Secret `yaml:"token,omitempty"`
-}
-
-// SlackConfig selects the incident channel.
-type SlackConfig struct {
-	Channel      string   `yaml:"channel"`
-	PollInterval Duration `yaml:"poll_interval,omitempty"`
-	// SocketMode receives messages as they are posted instead of polling;
-	// it needs an app-level token (xapp-…).
-	SocketMode bool   `yaml:"socket_mode,omitempty"`
-	APIURL     string `yaml:"api_url,omitempty"`
-	// TokenFile and AppTokenFile hold the bot and app-level tokens;
-	// SLACK_TOKEN and SLACK_APP_TOKEN are used when empty.
-	TokenFile    string `yaml:"token_file,omitempty"`
-	AppTokenFile string `yaml:"app_token_file,omitempty"`
-	Token        Secret `yaml:"token,omitempty"`
-	AppToken     Secret `yaml:"app_token,omitempty"`
-}
-
-// AWSConfig selects the Auto Scaling groups to follow. Credentials come
-// from the SDK's default chain (environment, profile, SSO, instance role).
-type AWSConfig struct {
-	Region  string   `yaml:"region,omitempty"`
-	Profile string   `yaml:"profile,omitempty"`
-	Groups  []string `yaml:"groups,omitempty"`
-	// TagFilter selects the groups carrying all these tags when Groups is
-	// empty.
-	TagFilter    map[string]string `yaml:"tag_filter,omitempty"`
-	PollInterval Duration          `yaml:"poll_interval,omitempty"`
-	Endpoint     string            `yaml:"endpoint,omitempty"`
-}
-
-// HAProxyConfig lists the HAProxy instances and how backends map onto
-// Auto Scaling groups.
-type HAProxyConfig struct {
-	PollInterval Duration          `yaml:"poll_interval,omitempty"`
-	Instances    []HAProxyInstance `yaml:"instances"`
-	// Bindings tie a group's instances to a backend's servers, for slot
-	// drift detection.
-	Bindings []Binding `yaml:"bindings,omitempty"`
-}
-
-// HAProxyInstance is one HAProxy process.
-type HAProxyInstance struct {
-	Name string `yaml:"name"`
-	// Runtime and Master are `unix:/path` or `host:port`.
-	Runtime  string   `yaml:"runtime"`
-	Master   string   `yaml:"master,omitempty"`
-	Config   string   `yaml:"config,omitempty"`
-	Backends []string `yaml:"backends,omitempty"`
-	// Upstream is the server on a front instance that sends traffic here,
-	// drained before this instance reloads.
-	Upstream    *Upstream `yaml:"upstream,omitempty"`
-	ThrottleMap string    `yaml:"throttle_map,omitempty"`
-	StateFile   string    `yaml:"state_file,omitempty"`
-	// ShedMap is the map file the shed rule reads; ShedFeatures the
-	// optional features it may shed; ShedStatus what it answers them
-	// (503 when absent).
-	ShedMap      string   `yaml:"shed_map,omitempty"`
-	ShedFeatures []string `yaml:"shed_features,omitempty"`
-	ShedStatus   int      `yaml:"shed_status,omitempty"`
-}
-
-// Upstream points at one server line on another configured instance.
-type Upstream struct {
-	Instance string `yaml:"instance"`
-	Backend  string `yaml:"backend"`
-	Server   string `yaml:"server"`
-}
-
-// Binding says that backend Backend on HAProxy instance Instance should
-// hold the in-service instances of Auto Scaling group Group, on Port.
-type Binding struct {
-	Group    string `yaml:"group"`
-	Instance string `yaml:"instance"`
-	Backend  string `yaml:"backend"`
-	Port     int    `yaml:"port"`
-}
-
 // Limits are the guardrails runbook actions obey.
 type Limits struct {
 	// MaxCapacity bounds the desired capacity a runbook may set, per group.
@@ -267,37 +177,31 @@ func (c *Config) applyDefaults() {
 	if c.Limits.DefaultStepTimeout == 0 {
 		c.Limits.DefaultStepTimeout = Duration(DefaultStepTimeout)
 	}
-	if c.PagerDuty != nil && c.PagerDuty.PollInterval == 0 {
-		c.PagerDuty.PollInterval = Duration(DefaultPagerDutyInterval)
-	}
-	if c.Slack != nil && c.Slack.PollInterval == 0 {
-		c.Slack.PollInterval = Duration(DefaultSlackInterval)
-	}
-	if c.AWS != nil && c.AWS.PollInterval == 0 {
-		c.AWS.PollInterval = Duration(DefaultAWSInterval)
-	}
-	if c.HAProxy != nil && c.HAProxy.PollInterval == 0 {
-		c.HAProxy.PollInterval = Duration(DefaultHAProxyInterval)
+	for _, s := range sections {
+		if s.present(c) && s.defaults != nil {
+			s.defaults(c)
+		}
 	}
 }
 
 // NamesNoSource reports whether the configuration names no live source, in
 // which case warroom opens the drill world.
 func (c *Config) NamesNoSource() bool {
-	return c.PagerDuty == nil && c.Slack == nil && c.AWS == nil && c.HAProxy == nil && c.ProxySQL == nil
+	for _, s := range sections {
+		if s.present(c) {
+			return false
+		}
+	}
+	return true
 }
 
 // Secrets returns every secret the configuration loaded, for the redactor.
 func (c *Config) Secrets() []string {
 	var all []Secret
-	if c.PagerDuty != nil {
-		all = append(all, c.PagerDuty.Token)
-	}
-	if c.Slack != nil {
-		all = append(all, c.Slack.Token, c.Slack.AppToken)
-	}
-	if c.ProxySQL != nil {
-		all = append(all, c.ProxySQL.Password)
+	for _, s := range sections {
+		if s.present(c) && s.secrets != nil {
+			all = append(all, s.secrets(c)...)
+		}
 	}
 	if c.Team != nil {
 		all = append(all, c.Team.Credentials)

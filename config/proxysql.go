@@ -81,3 +81,11 @@ func (v *validator) shed(in HAProxyInstance, at []any) {
 		v.add(fmt.Sprintf("shed_status %d is not an HTTP status 200-599 (absent: 503)", in.ShedStatus), append(at, "shed_status")...)
 	}
 }
+
+// The proxysql section of the configuration.
+var proxysqlSection = section{
+	present:  func(c *Config) bool { return c.ProxySQL != nil },
+	validate: func(v *validator, c *Config) { v.proxysql(c.ProxySQL) },
+	load:     func(v *validator, c *Config) { v.proxysqlSecret(c.ProxySQL) },
+	secrets:  func(c *Config) []Secret { return []Secret{c.ProxySQL.Password} },
+}

@@ -98,26 +98,14 @@ func (v *validator) loadSecret(file, env string, key ...any) Secret {
 // loadSecrets fills each configured source's tokens and reports the ones
 // that are missing.
 func (v *validator) loadSecrets(c *Config) {
-	if pd := c.PagerDuty; pd != nil {
-		pd.Token = v.loadSecret(pd.TokenFile, "PAGERDUTY_TOKEN", "pagerduty", "token_file")
-		if pd.Token.Value() == "" && pd.TokenFile == "" {
-			v.add("no PagerDuty API token: set PAGERDUTY_TOKEN or pagerduty.token_file", "pagerduty")
+	for _, s := range sections {
+		if s.present(c) && s.load != nil {
+			s.load(v, c)
 		}
 	}
-	if p := c.ProxySQL; p != nil {
-		v.proxysqlSecret(p)
-	}
+	// The team is no source (a file naming only a team opens the drill),
+	// so it is not among the sections.
 	if t := c.Team; t != nil {
 		v.teamSecrets(t)
-	}
-	if sl := c.Slack; sl != nil {
-		sl.Token = v.loadSecret(sl.TokenFile, "SLACK_TOKEN", "slack", "token_file")
-		if sl.Token.Value() == "" && sl.TokenFile == "" {
-			v.add("no Slack bot token: set SLACK_TOKEN or slack.token_file", "slack")
-		}
-		sl.AppToken = v.loadSecret(sl.AppTokenFile, "SLACK_APP_TOKEN", "slack", "app_token_file")
-		if sl.SocketMode && sl.AppToken.Value() == "" && sl.AppTokenFile == "" {
-			v.add("socket_mode needs an app-level token (xapp-…): set SLACK_APP_TOKEN or slack.app_token_file", "slack", "socket_mode")
-		}
 	}
 }

@@ -3,7 +3,6 @@ package config
 import (
 	"fmt"
 	"net"
-	"net/mail"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -52,49 +51,10 @@ const (
 
 func (v *validator) validate(c *Config) {
 	v.metrics(c)
-	if pd := c.PagerDuty; pd != nil {
-		if len(pd.ServiceIDs) == 0 && len(pd.TeamIDs) == 0 {
-			v.add("missing service_ids or team_ids: name the PagerDuty services or teams to follow", "pagerduty")
+	for _, s := range sections {
+		if s.present(c) {
+			s.validate(v, c)
 		}
-		if pd.FromEmail == "" {
-			v.add("missing from_email: the email of the PagerDuty user acting from warroom", "pagerduty")
-		} else if _, err := mail.ParseAddress(pd.FromEmail); err != nil {
-			v.add(fmt.Sprintf("from_email %q is not an email address", pd.FromEmail), "pagerduty", "from_email")
-		}
-		v.interval(pd.PollInterval, "pagerduty", "poll_interval")
-		v.url(pd.APIURL, "pagerduty", "api_url")
-		c.PagerDuty.TokenFile = v.resolveIfSet(pd.TokenFile)
-	}
-	if sl := c.Slack; sl != nil {
-		if sl.Channel == "" {
-			v.add("missing channel: the incident channel's id (C…) or name", "slack")
-		}
-		v.interval(sl.PollInterval, "slack", "poll_interval")
-		v.url(sl.APIURL, "slack", "api_url")
-		sl.TokenFile = v.resolveIfSet(sl.TokenFile)
-		sl.AppTokenFile = v.resolveIfSet(sl.AppTokenFile)
-	}
-	if a := c.AWS; a != nil {
-		switch {
-		case len(a.Groups) == 0 && len(a.TagFilter) == 0:
-			v.add("missing groups or tag_filter: name the Auto Scaling groups to follow", "aws")
-		case len(a.Groups) > 0 && len(a.TagFilter) > 0:
-			v.add("set groups or tag_filter, not both", "aws", "tag_filter")
-		}
-		for i, g := range a.Groups {
-			if strings.TrimSpace(g) == "" {
-				v.add("empty group name", "aws", "groups", i)
-			}
-		}
-		v.interval(a.PollInterval, "aws", "poll_interval")
-		v.url(a.Endpoint, "aws", "endpoint")
-	}
-	if h := c.HAProxy; h != nil {
-		v.haproxy(h)
-		v.bindings(h, c.AWS)
-	}
-	if p := c.ProxySQL; p != nil {
-		v.proxysql(p)
 	}
 	if t := c.Team; t != nil {
 		v.team(t)

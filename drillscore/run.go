@@ -22,11 +22,6 @@ import (
 // wall clock to wait on.
 const callCost = 10 * time.Second
 
-// stableFor is how long the world must stay healthy, to the horizon, to
-// count as mitigated; the time to mitigate is when that last healthy
-// stretch began. A relapse undoes an earlier recovery.
-const stableFor = 10 * time.Minute
-
 // turnedAwayWeight is what a request throttled or shed on purpose costs
 // against one that failed.
 const turnedAwayWeight = 0.25
@@ -62,17 +57,19 @@ func (o outcome) cost() float64 {
 // -1 for none) to its horizon.
 func play(sc drill.Scenario, plan []drill.PlanStep, skip int, opts Options, sink func(integrations.Record)) outcome {
 	var o outcome
-	var healthySince time.Time
-	healthy := false
+	// The world must stay mitigated, to the horizon, for its stable time
+	// (as its drill's end waits on) to count as mitigated; the time to
+	// mitigate is when that last stretch began. A relapse undoes an
+	// earlier recovery.
+	var mitigatedSince time.Time
+	mitigated := false
 	obs := func(ob drill.Observation) {
-		s := ob.Signal
-		o.impact.add(s)
-		good := s.ErrorRate < 0.01 && len(ob.Open) == 0 && (sc.Healthy == nil || sc.Healthy(s))
+		o.impact.add(ob.Signal)
 		switch {
-		case good && !healthy:
-			healthy, healthySince = true, ob.Now
-		case !good:
-			healthy = false
+		case ob.Mitigated && !mitigated:
+			mitigated, mitigatedSince = true, ob.Now
+		case !ob.Mitigated:
+			mitigated = false
 		}
 		o.unacked, o.end = ob.Unacked, ob.Now
 	}
@@ -117,8 +114,8 @@ func play(sc drill.Scenario, plan []drill.PlanStep, skip int, opts Options, sink
 		w.Step(end, pub)
 	}
 	w.Step(w.Now(), pub) // what the last actions recorded
-	if healthy && o.end.Sub(healthySince) >= stableFor {
-		o.mitigated, o.ttm = true, healthySince.Sub(sc.Start)
+	if mitigated && o.end.Sub(mitigatedSince) >= sc.Stable() {
+		o.mitigated, o.ttm = true, mitigatedSince.Sub(sc.Start)
 	}
 	return o
 }

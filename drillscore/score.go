@@ -1,6 +1,7 @@
 package drillscore
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/integrations/drill"
+	"github.com/warroomhq/warroom/timeline/export"
 )
 
 // Effects an action can have, against the replay without it.
@@ -144,17 +146,40 @@ func secs(s int) string {
 	return fmt.Sprintf("%dh%02dm", s/3600, s/60%60)
 }
 
-// Record is the scorecard as the timeline keeps it, at the drill's end.
+// Record is the scorecard as the timeline keeps it, at the drill's end
+// (at, on the drill's clock): Text is the card for a person, several lines
+// as WriteText gives them; Fields are the JSON card's keys, a string or
+// number as its text, a list or object as its compact JSON, a null left
+// out. A reader needs no drillscore to show or export it.
 func (c *Scorecard) Record(at time.Time) integrations.Record {
 	var b strings.Builder
 	c.WriteText(&b)
-	fields := map[string]string{"scenario": c.Scenario, "seed": fmt.Sprint(c.Seed), "score": fmt.Sprint(c.Score),
-		"mitigated": fmt.Sprint(c.Mitigated)}
-	if c.TimeToMitigateSeconds != nil {
-		fields["time_to_mitigate_s"] = fmt.Sprint(*c.TimeToMitigateSeconds)
-	}
-	return integrations.Record{Occurred: at, Source: "drill", Kind: KindScorecard, Text: strings.TrimRight(b.String(), "\n"), Fields: fields}
+	return integrations.Record{Occurred: at, Source: integrations.SourceDrill, Kind: KindScorecard, Text: strings.TrimRight(b.String(), "\n"), Fields: c.fields()}
 }
 
-// KindScorecard is the timeline kind of a drill's scorecard.
-const KindScorecard = "drill.scorecard"
+func (c *Scorecard) fields() map[string]string {
+	data, err := json.Marshal(c)
+	if err != nil { // a Scorecard is plain data: it always marshals
+		panic(err)
+	}
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(data, &keys); err != nil {
+		panic(err)
+	}
+	fields := make(map[string]string, len(keys))
+	for k, raw := range keys {
+		var s string
+		switch {
+		case string(raw) == "null":
+		case json.Unmarshal(raw, &s) == nil:
+			fields[k] = s
+		default:
+			fields[k] = string(raw)
+		}
+	}
+	return fields
+}
+
+// KindScorecard is the timeline kind of a drill's scorecard: the export
+// gives it a section of its own.
+const KindScorecard = export.KindDrillScorecard

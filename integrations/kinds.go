@@ -87,4 +87,6 @@ const (
 const (
 	SourceWarroom = "warroom" // the session: opened, notes typed at the screen, its own troubles
 	SourceRunbook = "runbook" // every record a runbook run emits
+	SourceDrift   = "drift"   // slot drift found in the pump
+	SourceOddOne  = "oddone"  // odd-one-out marks recorded by the pump
 )

@@ -233,7 +233,7 @@ func statusRecord(st SourceStatus, prev SourceState, at time.Time) Record {
 	return Record{
 		Occurred: at,
 		Source:   st.Source,
-		Kind:     "source.status",
+		Kind:     KindSourceStatus,
 		Text:     text,
 		Fields:   map[string]string{"from": string(prev), "to": string(st.State)},
 	}

@@ -64,12 +64,13 @@ func TestDrillRollVerifiesEachBatchOnTheSimulatedClock(t *testing.T) {
 	if !strings.Contains(out, tier+" before the roll: error ratio ") {
 		t.Errorf("output lacks the tier's ratio before the roll")
 	}
-	for _, e := range sc.Edges {
+	edges := world.Actions().LoadBalancer.(integrations.ConfigChecker).Reloadable()
+	for _, e := range edges {
 		if want := e + ": " + tier + " verified: error ratio "; !strings.Contains(out, want) {
 			t.Errorf("output lacks %q", want)
 		}
 	}
-	if want := sc.Edges[len(sc.Edges)-1] + ": " + tier + " verified: error ratio 0.0%"; !strings.Contains(out, want) {
+	if want := edges[len(edges)-1] + ": " + tier + " verified: error ratio 0.0%"; !strings.Contains(out, want) {
 		t.Errorf("once every edge is reloaded the tier should answer without error: output lacks %q", want)
 	}
 }

@@ -298,7 +298,7 @@ func (r *Roles) record(kind, text string, fields map[string]string) error {
 	if r.rec == nil {
 		return nil
 	}
-	_, err := r.rec.Append(timeline.Entry{Record: integrations.Record{Source: "warroom", Kind: kind, Actor: fields["who"] + fields["from"], Text: text, Fields: fields}})
+	_, err := r.rec.Append(timeline.Entry{Record: integrations.Record{Source: integrations.SourceWarroom, Kind: kind, Actor: fields["who"] + fields["from"], Text: text, Fields: fields}})
 	var q *QueuedError
 	if err != nil && !errors.As(err, &q) {
 		return fmt.Errorf("%s, but recording it on the timeline failed: %w", strings.TrimSuffix(text, "."), err)

@@ -1,22 +1,20 @@
 package timeline
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"reflect"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/warroomhq/warroom/integrations"
+	"github.com/warroomhq/warroom/internal/crashtest"
 )
 
 // crashChildEnv names the timeline file a re-executed test binary appends
@@ -96,46 +94,15 @@ func TestCrashKeepsEveryDurableEntry(t *testing.T) {
 // min more durable entries, and returns everything it reported.
 func runAndKill(t *testing.T, path string, min int) map[int64]string {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), crashChildEnv+"="+path)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	timer := time.AfterFunc(30*time.Second, func() { cmd.Process.Kill() }) // bound the test if the child stalls
-	defer timer.Stop()
 	seen := map[int64]string{}
-	sc := bufio.NewScanner(stdout)
-	killed := false
-	for sc.Scan() {
-		line := sc.Text()
-		f := strings.Fields(line)
-		if len(f) != 3 || f[0] != "durable" {
-			t.Fatalf("child: %s", line)
+	crashtest.RunAndKill(t, crashChildEnv, path, min, func(f []string) error {
+		if len(f) != 2 {
+			return errors.New("want seq and text")
 		}
-		seq, err := strconv.ParseInt(f[1], 10, 64)
-		if err != nil {
-			t.Fatalf("child: %s", line)
-		}
-		seen[seq] = f[2]
-		if !killed && len(seen) >= min {
-			// The kill lands while other appends are in flight; lines
-			// already in the pipe are still read below.
-			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-				t.Fatal(err)
-			}
-			killed = true
-		}
-	}
-	err = cmd.Wait()
-	var exit *exec.ExitError
-	if !killed || !errors.As(err, &exit) || exit.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
-		t.Fatalf("child was not killed as planned (killed=%v): %v", killed, err)
-	}
+		seq, err := strconv.ParseInt(f[0], 10, 64)
+		seen[seq] = f[1]
+		return err
+	})
 	return seen
 }
 

@@ -261,7 +261,7 @@ func (s *Store) truncateTorn(tornBytes int) (Entry, error) {
 		return Entry{}, fmt.Errorf("truncating the torn last line of %s: %w", s.path, err)
 	}
 	now := s.now().UTC()
-	rec := Entry{Record: integrations.Record{Source: "warroom", Kind: integrations.KindTimelineRecovered, Occurred: now, Text: fmt.Sprintf("Recovered after a crash: discarded an incomplete last line of %d bytes after line %d; every whole entry was kept.", tornBytes, s.chain.line), Fields: map[string]string{"discarded_bytes": fmt.Sprint(tornBytes), "after_line": fmt.Sprint(s.chain.line)}}}
+	rec := Entry{Record: integrations.Record{Source: integrations.SourceWarroom, Kind: integrations.KindTimelineRecovered, Occurred: now, Text: fmt.Sprintf("Recovered after a crash: discarded an incomplete last line of %d bytes after line %d; every whole entry was kept.", tornBytes, s.chain.line), Fields: map[string]string{"discarded_bytes": fmt.Sprint(tornBytes), "after_line": fmt.Sprint(s.chain.line)}}}
 	stored, _, err := s.write([]*request{{entries: []Entry{rec}}}, now)
 	if err != nil {
 		return Entry{}, err

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/warroomhq/warroom/app"
@@ -99,30 +98,6 @@ func showPlan(w io.Writer, sc drill.Scenario) {
 	fmt.Fprint(w, drill.FormatPlan(sc.Reference))
 }
 
-// planOf rebuilds what the responder did in a drill as a plan: every
-// runbook run requested (not a dry run) and every alert acknowledged, at
-// its scenario time.
-func planOf(recs []integrations.Record, start time.Time) []drill.PlanStep {
-	var plan []drill.PlanStep
-	for _, r := range recs {
-		at := r.Occurred.Sub(start).Truncate(time.Second)
-		switch {
-		case at < 0:
-		case r.Kind == integrations.KindRunbookRequested && r.Fields["dry_run"] != "true":
-			params := map[string]string{}
-			for k, v := range r.Fields {
-				if name, ok := strings.CutPrefix(k, "param."); ok {
-					params[name] = v
-				}
-			}
-			plan = append(plan, drill.PlanStep{At: at, Runbook: r.Fields["runbook"], Params: params})
-		case r.Kind == integrations.KindAlertAcknowledged:
-			plan = append(plan, drill.PlanStep{At: at, Ack: r.Fields["alert"]})
-		}
-	}
-	return plan
-}
-
 // scoreAtQuit scores a drill the responder played on screen: their
 // actions, at the times they took them, replayed headless on the same
 // seed. The scorecard goes on the incident's timeline (so into its
@@ -140,7 +115,7 @@ func scoreAtQuit(g *globalFlags, s *app.Session, seed uint64, out io.Writer) err
 	if err != nil {
 		return err
 	}
-	card, err := drillscore.Run(sc, planOf(record.Records(s.Entries()), sc.Start), drillscore.Options{Seed: seed, Catalog: cat,
+	card, err := drillscore.FromRecords(sc, record.Records(s.Entries()), drillscore.Options{Seed: seed, Catalog: cat,
 		Limits: limits, StateDir: stateDir, User: currentUser()})
 	if err != nil {
 		return err

@@ -3,13 +3,8 @@ package main
 import (
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/warroomhq/warroom/integrations"
-	"github.com/warroomhq/warroom/integrations/drill"
 )
 
 // TestHeadlessDrillScoresThePlanAndRecordsIt: --show-plan prints a plan
@@ -61,28 +56,5 @@ func TestHeadlessDrillScoresThePlanAndRecordsIt(t *testing.T) {
 	}
 	if run := runCLI(t, bin, state, "drill", "stale-slots", "--headless", "--plan", bad); run.code == 0 || !strings.Contains(run.stderr, bad+`:2:3: unknown key "runbok"`) {
 		t.Errorf("a bad plan: exit %d\n%s", run.code, run.stderr)
-	}
-}
-
-// TestPlanOfAScreenDrillIsWhatTheResponderDid: the scorecard at quit
-// replays the runbooks the responder ran (not dry runs) and the alerts
-// they acknowledged, at their scenario times.
-func TestPlanOfAScreenDrillIsWhatTheResponderDid(t *testing.T) {
-	start := time.Date(2026, time.January, 12, 7, 15, 0, 0, time.UTC)
-	recs := []integrations.Record{
-		{Occurred: start.Add(-time.Hour), Kind: "alert.acknowledged", Fields: map[string]string{"alert": "PD-OLD"}},
-		{Occurred: start.Add(90*time.Second + 400*time.Millisecond), Kind: integrations.KindRunbookRequested,
-			Fields: map[string]string{"runbook": "scale-up", "param.group": "web", "param.desired": "12", "dry_run": "false", "params": "desired=12 group=web"}},
-		{Occurred: start.Add(2 * time.Minute), Kind: integrations.KindRunbookRequested, Fields: map[string]string{"runbook": "throttle-tier", "dry_run": "true"}},
-		{Occurred: start.Add(3 * time.Minute), Kind: "alert.acknowledged", Fields: map[string]string{"alert": "PD-5XX"}},
-		{Occurred: start.Add(4 * time.Minute), Kind: "chat.message", Text: "hi"},
-	}
-	got := planOf(recs, start)
-	want := []drill.PlanStep{
-		{At: 90 * time.Second, Runbook: "scale-up", Params: map[string]string{"group": "web", "desired": "12"}},
-		{At: 3 * time.Minute, Ack: "PD-5XX"},
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("plan %+v, want %+v", got, want)
 	}
 }

@@ -375,7 +375,7 @@ skips them).`,
 // when it opened, if any.
 func recordedTitle(entries []timeline.Entry) string {
 	for _, e := range entries {
-		if e.Kind == "session.opened" && e.Fields["title"] != "" {
+		if e.Kind == integrations.KindSessionOpened && e.Fields["title"] != "" {
 			return e.Fields["title"]
 		}
 	}

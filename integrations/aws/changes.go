@@ -145,7 +145,7 @@ func record(at time.Time, text string, fields map[string]string) integrations.Re
 	return integrations.Record{
 		Occurred: at,
 		Source:   SourceName,
-		Kind:     "fleet.change",
+		Kind:     integrations.KindFleetChange,
 		Text:     text,
 		Fields:   fields,
 	}

@@ -109,12 +109,12 @@ func (t *Tracker) Update(findings []Finding, now time.Time) []integrations.Recor
 	for _, f := range findings {
 		next[f.Binding] = f
 		if prev, ok := t.active[f.Binding]; !ok || !same(prev, f) {
-			out = append(out, record(f, "drift", f.Text(), now))
+			out = append(out, record(f, integrations.KindDrift, f.Text(), now))
 		}
 	}
 	for _, b := range slices.SortedFunc(maps.Keys(t.active), compareBindings) {
 		if _, still := next[b]; !still {
-			out = append(out, record(Finding{Binding: b}, "drift.cleared", fmt.Sprintf("slot drift %s cleared", b), now))
+			out = append(out, record(Finding{Binding: b}, integrations.KindDriftCleared, fmt.Sprintf("slot drift %s cleared", b), now))
 		}
 	}
 	t.active = next
@@ -135,10 +135,10 @@ func record(f Finding, kind, text string, now time.Time) integrations.Record {
 		"instance": f.Binding.Instance,
 		"backend":  f.Binding.Backend,
 	}
-	if kind == "drift" {
+	if kind == integrations.KindDrift {
 		fields["dead_slots"] = strings.Join(f.DeadSlots, ", ")
 		fields["missing"] = strings.Join(f.Missing, ", ")
 		fields["free_slots"] = strconv.Itoa(f.FreeSlots)
 	}
-	return integrations.Record{Occurred: now, Source: "drift", Kind: kind, Text: text, Fields: fields}
+	return integrations.Record{Occurred: now, Source: integrations.SourceDrift, Kind: kind, Text: text, Fields: fields}
 }

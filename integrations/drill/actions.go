@@ -3,318 +3,79 @@ package drill
 import (
 	"context"
 	"fmt"
-	"maps"
-	"slices"
-	"time"
 
 	"github.com/warroomhq/warroom/integrations"
 )
 
 // Actions returns the world's implementations of every action interface,
-// so runbooks act on the drill exactly as they would on real services.
+// so runbooks act on the drill exactly as they would on real services:
+// the world answers commands, chat and alerts; its models the rest
+// (scaling, load balancers, shedding, replicas).
 func (w *World) Actions() integrations.Actions {
-	a := integrations.Actions{Scaler: w, Commands: w, LoadBalancer: w, Chat: w, Alerts: w}
-	if len(w.sc.Optional) > 0 {
-		a.Shedder = w
-	}
-	if w.replicaModel() != nil {
-		a.Replicas = w
+	a := integrations.Actions{Commands: w, Chat: w, Alerts: w}
+	for _, m := range modelsOf[actor](w) {
+		m.actions(&a)
 	}
 	return a
 }
 
-func (w *World) newInstance(groupName, lifecycle string, launched time.Time) integrations.Instance {
-	return integrations.Instance{
-		ID:         fmt.Sprintf("i-0%015x", w.rng.Uint64()>>4),
-		Group:      groupName,
-		Zone:       "us-east-1" + string(rune('a'+w.rng.IntN(3))),
-		Lifecycle:  lifecycle,
-		Health:     "Healthy",
-		PrivateIP:  fmt.Sprintf("10.0.%d.%d", 1+w.rng.IntN(3), 10+w.rng.IntN(240)),
-		LaunchedAt: launched,
-	}
-}
-
-func (g *group) recount() {
-	g.InService, g.Pending, g.Terminating = 0, 0, 0
-	for _, in := range g.Instances {
-		switch in.Lifecycle {
-		case integrations.LifecycleInService:
-			g.InService++
-		case integrations.LifecyclePending:
-			g.Pending++
-		case integrations.LifecycleTerminating:
-			g.Terminating++
-		}
-	}
-}
-
-// launch brings pending instances into service when their time comes and
-// starts or stops instances to meet the desired capacity.
-func (w *World) launch(g *group) []integrations.Event {
-	var out []integrations.Event
-	for i := range g.Instances {
-		in := &g.Instances[i]
-		if in.Lifecycle == integrations.LifecyclePending && !w.now.Before(g.ready[in.ID]) {
-			in.Lifecycle = integrations.LifecycleInService
-			delete(g.ready, in.ID)
-			g.recount()
-			g.finishActivity(in.ID, w.now)
-			out = append(out, fleetRecord(w.now, fmt.Sprintf("%s: %s in service (%d/%d)", g.Name, in.ID, g.InService, g.Desired),
-				map[string]string{"group": g.Name, "instance": in.ID}))
-		}
-	}
-	for live := g.InService + g.Pending; live < g.Desired; live++ {
-		lo, hi := w.launchSeconds(g.Name)
-		in := w.newInstance(g.Name, integrations.LifecyclePending, w.now)
-		g.ready[in.ID] = w.now.Add(time.Duration(lo+w.rng.IntN(hi-lo+1)) * time.Second)
-		g.Instances = append(g.Instances, in)
-		g.Activities = slices.Insert(g.Activities, 0, integrations.ScalingActivity{
-			ID: "act-" + in.ID, Description: "Launching a new EC2 instance: " + in.ID,
-			Cause: fmt.Sprintf("desired capacity set to %d", g.Desired), Status: integrations.ActivityInProgress, Start: w.now})
-	}
-	for live := g.InService + g.Pending; live > g.Desired; live-- {
-		// Instances are kept in launch order: the scenario says whether a
-		// scale-in takes the newest or, as in the stale-slot incident, the
-		// oldest.
-		i := len(g.Instances) - 1
-		if w.sc.TerminateOldest {
-			i = 0
-		}
-		out = append(out, fleetRecord(w.now, fmt.Sprintf("%s: %s terminated", g.Name, g.Instances[i].ID),
-			map[string]string{"group": g.Name, "instance": g.Instances[i].ID}))
-		delete(g.ready, g.Instances[i].ID)
-		g.Instances = slices.Delete(g.Instances, i, i+1)
-	}
-	g.recount()
-	return out
-}
-
-func (g *group) finishActivity(instanceID string, at time.Time) {
-	for i := range g.Activities {
-		if g.Activities[i].ID == "act-"+instanceID {
-			g.Activities[i].Status, g.Activities[i].End = integrations.ActivitySuccessful, at
-		}
-	}
-}
-
-func fleetRecord(at time.Time, text string, fields map[string]string) integrations.Record {
-	return integrations.Record{Occurred: at, Source: integrations.SourceAWS, Kind: integrations.KindFleetChange, Text: text, Fields: fields}
-}
-
-// SetDesiredCapacity implements integrations.Scaler.
-func (w *World) SetDesiredCapacity(ctx context.Context, name string, desired int) error {
+// act is how every action starts: give up if ctx has ended, then run fn
+// with the world locked, after the call's cost in lockstep mode.
+func (w *World) act(ctx context.Context, fn func(w *World) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.spend()
-	g := w.findGroup(name)
-	if g == nil {
-		return fmt.Errorf("drill: no Auto Scaling group named %q", name)
-	}
-	if desired < g.Min || desired > g.Max {
-		return fmt.Errorf("drill: desired capacity %d for %s is outside min %d and max %d", desired, name, g.Min, g.Max)
-	}
-	from := g.Desired
-	g.Desired, g.DesiredSince = desired, w.now
-	if name == w.sc.WebGroup && desired > from {
-		w.mark(MilestoneScaleUp)
-	}
-	w.pending = append(w.pending, fleetRecord(w.now, fmt.Sprintf("%s: desired capacity %d → %d", name, from, desired),
-		map[string]string{"group": name, "from": fmt.Sprint(from), "to": fmt.Sprint(desired)}))
-	return nil
+	return fn(w)
 }
 
-// DescribeGroup implements integrations.Scaler.
+// A caller holding the world (the screen's tests) reaches the fleet and
+// the throttles through it: these answer as the world's Scaler and
+// LoadBalancer do, whichever model provides them.
+
+// DescribeGroup answers as the world's Scaler does.
 func (w *World) DescribeGroup(ctx context.Context, name string) (integrations.Group, error) {
-	if err := ctx.Err(); err != nil {
-		return integrations.Group{}, err
+	s := w.Actions().Scaler
+	if s == nil {
+		return integrations.Group{}, fmt.Errorf("drill: scenario %s has no Auto Scaling groups", w.sc.Name)
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.spend()
-	g := w.findGroup(name)
-	if g == nil {
-		return integrations.Group{}, fmt.Errorf("drill: no Auto Scaling group named %q", name)
-	}
-	c := g.Group
-	c.Instances = slices.Clone(g.Instances)
-	c.Activities = slices.Clone(g.Activities)
-	return c, nil
+	return s.DescribeGroup(ctx, name)
 }
 
-func (w *World) findGroup(name string) *group {
-	for _, g := range w.groups {
-		if g.Name == name {
-			return g
-		}
+// Instances names the world's load balancer instances (none when the
+// scenario has no load balancer).
+func (w *World) Instances() []string {
+	if lb := w.Actions().LoadBalancer; lb != nil {
+		return lb.Instances()
 	}
 	return nil
 }
 
-// withEdge is how every LoadBalancer method starts: give up if ctx has
-// ended, then run fn on the named edge with the world locked.
-func (w *World) withEdge(ctx context.Context, name string, fn func(e *edge) error) error {
-	if err := ctx.Err(); err != nil {
+// Throttles answers as the world's LoadBalancer does.
+func (w *World) Throttles(ctx context.Context, instance string) (map[string]int, error) {
+	lb, err := w.loadBalancer()
+	if err != nil {
+		return nil, err
+	}
+	return lb.Throttles(ctx, instance)
+}
+
+// SetThrottle acts as the world's LoadBalancer does.
+func (w *World) SetThrottle(ctx context.Context, instance, tier string, percent int) error {
+	lb, err := w.loadBalancer()
+	if err != nil {
 		return err
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.spend()
-	for _, e := range w.edges {
-		if e.name == name {
-			return fn(e)
-		}
+	return lb.SetThrottle(ctx, instance, tier, percent)
+}
+
+func (w *World) loadBalancer() (integrations.LoadBalancer, error) {
+	if lb := w.Actions().LoadBalancer; lb != nil {
+		return lb, nil
 	}
-	if w.front != nil && w.front.name == name {
-		return fn(w.front)
-	}
-	return fmt.Errorf("drill: no HAProxy instance named %q", name)
-}
-
-// Instances implements integrations.LoadBalancer.
-func (w *World) Instances() []string {
-	if w.sc.Front != "" {
-		return append(slices.Clone(w.sc.Edges), w.sc.Front)
-	}
-	return slices.Clone(w.sc.Edges)
-}
-
-// Reloadable implements integrations.ConfigChecker: a roll reloads the
-// edges, one after another, draining each on the front first.
-func (w *World) Reloadable() []string { return slices.Clone(w.sc.Edges) }
-
-// CheckConfig implements integrations.ConfigChecker: the drill's
-// configurations are always valid.
-func (w *World) CheckConfig(_ context.Context, instance string) []integrations.Finding {
-	return []integrations.Finding{{Level: integrations.FindingOK, Text: instance + ": configuration valid"}}
-}
-
-// Throttling implements integrations.LoadBalancer: every drill edge
-// carries the throttle.
-func (w *World) Throttling() []string { return slices.Clone(w.sc.Edges) }
-
-// Servers implements integrations.LoadBalancer.
-func (w *World) Servers(ctx context.Context, instance string) ([]integrations.Backend, error) {
-	var out []integrations.Backend
-	err := w.withEdge(ctx, instance, func(*edge) error {
-		for _, b := range w.backendsSnapshot().Backends {
-			if b.Instance == instance {
-				out = append(out, b)
-			}
-		}
-		return nil
-	})
-	return out, err
-}
-
-// SetServerState implements integrations.LoadBalancer.
-func (w *World) SetServerState(ctx context.Context, instance, backend, server string, state integrations.ServerState) error {
-	return w.withEdge(ctx, instance, func(e *edge) error {
-		switch {
-		case e == w.front && (backend != frontBackend || !slices.Contains(w.sc.Edges, server)):
-			return fmt.Errorf("drill: %s has no server %s/%s", instance, backend, server)
-		case e != w.front && backend != "web":
-			return fmt.Errorf("drill: %s has no backend %q", instance, backend)
-		}
-		if state == integrations.ServerUp {
-			delete(e.servers, server)
-		} else {
-			e.servers[server] = state
-		}
-		w.pending = append(w.pending, integrations.Record{Occurred: w.now, Source: integrations.SourceHAProxy, Kind: integrations.KindFleetChange,
-			Text:   fmt.Sprintf("%s: %s/%s set to %s", instance, backend, server, state),
-			Fields: map[string]string{"instance": instance, "backend": backend, "server": server, "state": string(state)}})
-		return nil
-	})
-}
-
-// Throttles implements integrations.LoadBalancer.
-func (w *World) Throttles(ctx context.Context, instance string) (map[string]int, error) {
-	var out map[string]int
-	err := w.withEdge(ctx, instance, func(e *edge) error {
-		out = maps.Clone(e.throttles)
-		return nil
-	})
-	return out, err
-}
-
-// SetThrottle implements integrations.LoadBalancer.
-func (w *World) SetThrottle(ctx context.Context, instance, tier string, percent int) error {
-	if percent < 0 || percent > 100 {
-		return fmt.Errorf("drill: throttle %d%% is outside 0..100", percent)
-	}
-	return w.withEdge(ctx, instance, func(e *edge) error {
-		if tier != "free" {
-			return fmt.Errorf("drill: tier %q cannot be throttled (only free)", tier)
-		}
-		if e == w.front {
-			return fmt.Errorf("drill: %s carries no throttle (the edges do)", instance)
-		}
-		from := e.throttles[tier]
-		if percent == 0 {
-			delete(e.throttles, tier)
-		} else {
-			e.throttles[tier] = percent
-			w.mark(MilestoneThrottle)
-		}
-		w.pending = append(w.pending, integrations.Record{Occurred: w.now, Source: integrations.SourceHAProxy, Kind: integrations.KindFleetChange,
-			Text:   fmt.Sprintf("%s: throttle tier %s %d%% → %d%%", instance, tier, from, percent),
-			Fields: map[string]string{"instance": instance, "tier": tier, "from": fmt.Sprint(from), "to": fmt.Sprint(percent)}})
-		return nil
-	})
-}
-
-// Reload implements integrations.LoadBalancer. The drill's reload is
-// instant and keeps throttles and server states, as a correct one must.
-func (w *World) Reload(ctx context.Context, instance string) (integrations.ProcessInfo, error) {
-	var p integrations.ProcessInfo
-	err := w.withEdge(ctx, instance, func(e *edge) error {
-		e.reloads++
-		e.pid++
-		// The new worker counts from zero and no longer carries the old
-		// one's trouble.
-		e.counts, e.failing = map[string]*tally{}, 0
-		text := fmt.Sprintf("%s: reloaded (reload %d, worker pid %d)", instance, e.reloads, e.pid)
-		if e.slots != nil {
-			// A new worker resolves its server-template slots afresh.
-			live := inService(w.group(w.sc.WebGroup))
-			e.resolve(live)
-			text += fmt.Sprintf("; slots re-resolved: %d servers, %d free", min(len(live), len(e.slots)), max(0, len(e.slots)-len(live)))
-		}
-		w.mark(MilestoneReload)
-		w.pending = append(w.pending, integrations.Record{Occurred: w.now, Source: integrations.SourceHAProxy, Kind: integrations.KindFleetChange,
-			Text: text, Fields: map[string]string{"instance": instance}})
-		p = e.process()
-		return nil
-	})
-	return p, err
-}
-
-// Process implements integrations.LoadBalancer.
-func (w *World) Process(ctx context.Context, instance string) (integrations.ProcessInfo, error) {
-	var p integrations.ProcessInfo
-	err := w.withEdge(ctx, instance, func(e *edge) error {
-		p = e.process()
-		return nil
-	})
-	return p, err
-}
-
-func (e *edge) process() integrations.ProcessInfo {
-	return integrations.ProcessInfo{Reloads: e.reloads, CurrentPID: e.pid}
-}
-
-// Upstream implements integrations.LoadBalancer: an edge's server on the
-// scenario's front, when it has one; otherwise the edges sit directly
-// behind a cloud load balancer the drill does not model.
-func (w *World) Upstream(instance string) (integrations.UpstreamRef, bool) {
-	if w.sc.Front == "" || !slices.Contains(w.sc.Edges, instance) {
-		return integrations.UpstreamRef{}, false
-	}
-	return integrations.UpstreamRef{Instance: w.sc.Front, Backend: frontBackend, Server: instance}, true
+	return nil, fmt.Errorf("drill: scenario %s has no load balancer", w.sc.Name)
 }
 
 // RunCommand implements integrations.CommandRunner: each host answers the
@@ -330,17 +91,20 @@ func (w *World) RunCommand(ctx context.Context, targets []string, command string
 // hosts have failed the rest are not sent the command (status
 // Cancelled), as the service does.
 func (w *World) RunCommandBounded(ctx context.Context, targets []string, command string, opts integrations.CommandOptions) ([]integrations.CommandResult, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.spend()
-	for _, t := range targets {
-		if !w.knownHost(t) {
-			return nil, fmt.Errorf("drill: no instance %q", t)
+	var out []integrations.CommandResult
+	err := w.act(ctx, func(w *World) error {
+		for _, t := range targets {
+			if !w.knownHost(t) {
+				return fmt.Errorf("drill: no instance %q", t)
+			}
 		}
-	}
+		out = w.runBounded(targets, command, opts)
+		return nil
+	})
+	return out, err
+}
+
+func (w *World) runBounded(targets []string, command string, opts integrations.CommandOptions) []integrations.CommandResult {
 	var out []integrations.CommandResult
 	failed := 0
 	for _, t := range targets {
@@ -359,7 +123,7 @@ func (w *World) RunCommandBounded(ctx context.Context, targets []string, command
 		}
 		out = append(out, integrations.CommandResult{Target: t, Status: status, ExitCode: code, Output: text})
 	}
-	return out, nil
+	return out
 }
 
 func (w *World) knownHost(id string) bool {
@@ -368,11 +132,9 @@ func (w *World) knownHost(id string) bool {
 			return true
 		}
 	}
-	for _, g := range w.groups {
-		for _, in := range g.Instances {
-			if in.ID == id {
-				return true
-			}
+	for _, f := range w.fleets {
+		if f.owns(id) {
+			return true
 		}
 	}
 	return false
@@ -395,12 +157,12 @@ func (w *World) Post(ctx context.Context, text, threadID string) (integrations.M
 
 // Acknowledge implements integrations.AlertActor.
 func (w *World) Acknowledge(ctx context.Context, id string) error {
-	return w.setAlertStatus(ctx, id, integrations.AlertAcknowledged, "alert.acknowledged")
+	return w.setAlertStatus(ctx, id, integrations.AlertAcknowledged, integrations.KindAlertAcknowledged)
 }
 
 // Resolve implements integrations.AlertActor.
 func (w *World) Resolve(ctx context.Context, id string) error {
-	return w.setAlertStatus(ctx, id, integrations.AlertResolved, "alert.resolved")
+	return w.setAlertStatus(ctx, id, integrations.AlertResolved, integrations.KindAlertResolved)
 }
 
 func (w *World) setAlertStatus(ctx context.Context, id string, status integrations.AlertStatus, kind string) error {

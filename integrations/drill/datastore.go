@@ -70,6 +70,7 @@ type replicas struct {
 	badProxy        string // the instance whose proxy is short of ports
 	badShare        float64
 	errors          float64
+	w               *World
 }
 
 type replica struct {
@@ -143,47 +144,39 @@ func (r *replicas) failShare(_ *World, instance string) float64 {
 
 func (r *replicas) gauges(_ *World, into map[string]float64) { into[GaugeReadErrors] = r.errors }
 
-func (w *World) replicaModel() *replicas {
-	if rs := modelsOf[*replicas](w); len(rs) > 0 {
-		return rs[0]
-	}
-	return nil
-}
+// attach keeps the world the replica actions lock.
+func (r *replicas) attach(w *World) { r.w = w }
+
+// actions offers the replicas' proxy layer as the ReplicaPool.
+func (r *replicas) actions(a *integrations.Actions) { a.Replicas = r }
 
 // Replicas implements integrations.ReplicaPool.
-func (w *World) Replicas(ctx context.Context) ([]integrations.Replica, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.spend()
+func (r *replicas) Replicas(ctx context.Context) ([]integrations.Replica, error) {
 	var out []integrations.Replica
-	for _, rp := range w.replicaModel().list {
-		out = append(out, rp.Replica)
-	}
-	return out, nil
+	err := r.w.act(ctx, func(*World) error {
+		for _, rp := range r.list {
+			out = append(out, rp.Replica)
+		}
+		return nil
+	})
+	return out, err
 }
 
 // SetReplicaStatus implements integrations.ReplicaPool; the drill's proxy
 // runtime takes the new status at once.
-func (w *World) SetReplicaStatus(ctx context.Context, host string, port int, status integrations.ReplicaStatus) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.spend()
-	for _, rp := range w.replicaModel().list {
-		if rp.Host == host && (port == 0 || rp.Port == port) {
-			from := rp.Status
-			rp.Status = status
-			w.mark("replica-" + string(status))
-			w.pending = append(w.pending, integrations.Record{Occurred: w.now, Source: integrations.SourceProxySQL, Kind: integrations.KindFleetChange,
-				Text:   fmt.Sprintf("replica %s:%d %s → %s", host, rp.Port, from, status),
-				Fields: map[string]string{"host": host, "port": fmt.Sprint(rp.Port), "status": string(status)}})
-			return nil
+func (r *replicas) SetReplicaStatus(ctx context.Context, host string, port int, status integrations.ReplicaStatus) error {
+	return r.w.act(ctx, func(w *World) error {
+		for _, rp := range r.list {
+			if rp.Host == host && (port == 0 || rp.Port == port) {
+				from := rp.Status
+				rp.Status = status
+				w.mark("replica-" + string(status))
+				w.pending = append(w.pending, integrations.Record{Occurred: w.now, Source: integrations.SourceProxySQL, Kind: integrations.KindFleetChange,
+					Text:   fmt.Sprintf("replica %s:%d %s → %s", host, rp.Port, from, status),
+					Fields: map[string]string{"host": host, "port": fmt.Sprint(rp.Port), "status": string(status)}})
+				return nil
+			}
 		}
-	}
-	return fmt.Errorf("drill: no replica %s:%d", host, port)
+		return fmt.Errorf("drill: no replica %s:%d", host, port)
+	})
 }

@@ -25,13 +25,13 @@ func newFront(name string, edges []string) *edge {
 
 // inRotation lists the edges the front sends new traffic to: all of them
 // without a front, else those whose server on the front is UP.
-func (w *World) inRotation() []*edge {
-	if w.front == nil {
-		return w.edges
+func (m *Web) inRotation() []*edge {
+	if m.front == nil {
+		return m.edges
 	}
 	var out []*edge
-	for _, e := range w.edges {
-		if st, set := w.front.servers[e.name]; !set || st == integrations.ServerUp {
+	for _, e := range m.edges {
+		if st, set := m.front.servers[e.name]; !set || st == integrations.ServerUp {
 			out = append(out, e)
 		}
 	}
@@ -41,18 +41,18 @@ func (w *World) inRotation() []*edge {
 // drainFront moves the front's sessions: an edge in rotation holds what
 // its share of traffic keeps open; a drained one loses 15% a second as
 // its sessions end.
-func (w *World) drainFront(perEdge float64, rotating []*edge) {
-	if w.front == nil {
+func (m *Web) drainFront(perEdge float64, rotating []*edge) {
+	if m.front == nil {
 		return
 	}
-	for _, e := range w.edges {
-		s := w.front.sessions[e.name]
+	for _, e := range m.edges {
+		s := m.front.sessions[e.name]
 		if slices.Contains(rotating, e) {
 			s = perEdge / 10
 		} else if s *= 0.85; s < 0.5 {
 			s = 0
 		}
-		w.front.sessions[e.name] = s
+		m.front.sessions[e.name] = s
 	}
 }
 
@@ -65,12 +65,12 @@ const (
 
 // countFront counts on the front what it sent an edge and how the edge
 // answered: throttled (429), shed (503 at the edge), served, failed.
-func (w *World) countFront(edge string, sent, throttled, shed, ok, failed float64) {
-	if w.front == nil {
+func (m *Web) countFront(edge string, sent, throttled, shed, ok, failed float64) {
+	if m.front == nil {
 		return
 	}
 	for _, key := range []string{edge, frontFrontendKey, frontBackendKey} {
-		t := w.front.tally(key)
+		t := m.front.tally(key)
 		t.requests += sent
 		t.throttled += throttled
 		t.shed += shed
@@ -82,11 +82,11 @@ func (w *World) countFront(edge string, sent, throttled, shed, ok, failed float6
 // frontRows are the front's server lines, one per edge with the sessions
 // still open on it, and its frontend and backend, each with its counters
 // and last measured rates.
-func (w *World) frontRows() ([]integrations.Backend, []integrations.Proxy) {
-	f := w.front
+func (m *Web) frontRows() ([]integrations.Backend, []integrations.Proxy) {
+	f := m.front
 	var out []integrations.Backend
 	sessions, up := 0, 0
-	for i, e := range w.edges {
+	for i, e := range m.edges {
 		st := integrations.ServerUp
 		if s, set := f.servers[e.name]; set {
 			st = s

@@ -88,7 +88,7 @@ func (m *hosts) host(w *World, id string) *Host {
 	if m.perInstance == nil {
 		return nil
 	}
-	for _, in := range w.group(m.group).Instances {
+	for _, in := range w.instances(m.group) {
 		if in.ID == id {
 			h := m.perInstance(in)
 			m.list = append(m.list, h)

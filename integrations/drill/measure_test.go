@@ -57,12 +57,12 @@ func TestDrillServersCarryTheirOwnFigures(t *testing.T) {
 	sc, _ := Lookup("monday-surge")
 	world := New(sc, Options{Seed: 1})
 	w := &watch{}
-	if err := world.SetServerState(context.Background(), "edge-1", "web", "", integrations.ServerUp); err != nil {
+	if err := webOf(world).SetServerState(context.Background(), "edge-1", "web", "", integrations.ServerUp); err != nil {
 		t.Fatal(err)
 	}
 	w.run(world, 1, 1)
 	drained := w.snap.Backends[0].Server
-	if err := world.SetServerState(context.Background(), "edge-1", "web", drained, integrations.ServerDrain); err != nil {
+	if err := webOf(world).SetServerState(context.Background(), "edge-1", "web", drained, integrations.ServerDrain); err != nil {
 		t.Fatal(err)
 	}
 	w.run(world, 2, 600)
@@ -148,7 +148,7 @@ func TestStaleSlotsFlagsTheFailingEdgeUntilItsReload(t *testing.T) {
 		}
 	}
 	for i, e := range world.Instances() {
-		if _, err := world.Reload(context.Background(), e); err != nil {
+		if _, err := webOf(world).Reload(context.Background(), e); err != nil {
 			t.Fatal(err)
 		}
 		w.run(world, 201+10*i, 210+10*i)

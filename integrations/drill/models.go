@@ -1,25 +1,71 @@
 package drill
 
 import (
+	"context"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/warroomhq/warroom/integrations"
+	"github.com/warroomhq/warroom/integrations/drift"
 )
 
-// Model is one system of a scenario beyond the web tier and its edges: a
-// provisioner and its lock, a datastore cluster, hosts with disks and a
+// Model is one system of a scenario: the web tier and its HAProxy edges,
+// a provisioner and its lock, a datastore cluster, hosts with disks and a
 // process manager, a proxy layer. A scenario composes the models it needs
 // (Scenario.Models); each steps on the scenario clock, answers the actions
-// that concern it through the optional interfaces below, and reaches
-// milestones of its own names (World.mark). The world holds its lock
-// while it calls a model.
+// that concern it and publishes through the optional interfaces below,
+// and reaches milestones of its own names (World.mark). The world holds
+// its lock while it calls a model, and knows no model by its type.
 type Model interface {
-	// second advances the model by one second of the scenario, before the
-	// web tier serves that second's demand.
+	// second advances the model by one second of the scenario, in the
+	// order the scenario lists the models, before the serving model
+	// serves that second's demand.
 	second(w *World) []integrations.Event
+}
+
+// attacher is a model that builds its starting state on the world (its
+// clock, its seed, the other models) once they are all made, in order.
+type attacher interface {
+	attach(w *World)
+}
+
+// servingModel is the model that serves each second's demand once every
+// model stepped (the web tier): it sets the signal's error rate, load and
+// what it turned away, and w.passed, what the systems behind it see.
+type servingModel interface {
+	serve(w *World)
+}
+
+// measurer is a model that reads its counters every measureEvery seconds
+// and publishes the samples, as a configured source does each refresh.
+type measurer interface {
+	measure(w *World) []integrations.Event
+}
+
+// reporter is a model that stands in for adapters (sources, one badge
+// each on the header) and publishes their snapshots at each step.
+type reporter interface {
+	sources() []string
+	snapshots(w *World) []integrations.Event
+}
+
+// actor is a model that answers actions: it fills in its part of them.
+type actor interface {
+	actions(a *integrations.Actions)
+}
+
+// binder is a model that ties groups to load balancer backends.
+type binder interface {
+	bindings() []drift.Binding
+}
+
+// fleetModel is a model with instances: hosts models make a host for each
+// instance of a group, and commands reach any instance.
+type fleetModel interface {
+	instances(group string) []integrations.Instance
+	owns(id string) bool
 }
 
 // gauger is a model that publishes figures of its own to the signal the
@@ -71,31 +117,14 @@ func modelsOf[T any](w *World) []T {
 	return out
 }
 
-func (w *World) hostDown(instance string) bool {
-	for _, f := range w.faulters {
-		if f.down(w, instance) {
-			return true
+// instances lists a group's instances, from the model that has it.
+func (w *World) instances(group string) []integrations.Instance {
+	for _, f := range w.fleets {
+		if ins := f.instances(group); len(ins) > 0 {
+			return ins
 		}
 	}
-	return false
-}
-
-// failShare combines the shares every model behind the servers fails.
-func (w *World) failShare(instance string) float64 {
-	ok := 1.0
-	for _, f := range w.faulters {
-		ok *= 1 - f.failShare(w, instance)
-	}
-	return 1 - ok
-}
-
-func (w *World) launchSeconds(group string) (int, int) {
-	for _, l := range w.launchers {
-		if lo, hi, ok := l.launchSeconds(w, group); ok {
-			return lo, hi
-		}
-	}
-	return w.sc.LaunchSeconds[0], w.sc.LaunchSeconds[1]
+	return nil
 }
 
 // runOn answers a command line on one host: segments joined by && run
@@ -186,4 +215,29 @@ func (w *World) SetLockstep(d time.Duration) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.lockstep = d
+}
+
+// waitUntil returns once the scenario clock reaches t. In lockstep
+// (headless) mode nobody else moves the clock while a runbook waits, so the
+// wait itself advances the world, recording what happens meanwhile, as any
+// call does there; otherwise the world runs on its own and this watches.
+func (w *World) waitUntil(ctx context.Context, t time.Time) error {
+	w.mu.Lock()
+	if w.lockstep > 0 {
+		for w.now.Before(t) {
+			w.now = w.now.Add(time.Second)
+			w.pending = append(w.pending, w.second()...)
+		}
+	}
+	w.mu.Unlock()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for w.Now().Before(t) {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+	return nil
 }

@@ -50,7 +50,7 @@ func (w *World) resolveOpen(id, note string) []integrations.Event {
 		if a.alert.ID == id && a.open && a.alert.Status != integrations.AlertResolved {
 			a.open = false
 			a.alert.Status, a.alert.UpdatedAt = integrations.AlertResolved, w.now
-			return []integrations.Event{alertRecord(a.alert, "alert.resolved", note)}
+			return []integrations.Event{alertRecord(a.alert, integrations.KindAlertResolved, note)}
 		}
 	}
 	return nil

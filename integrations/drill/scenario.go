@@ -6,56 +6,22 @@ import (
 	"github.com/warroomhq/warroom/integrations"
 )
 
-// Scenario is a scripted incident the drill world replays. The simulation
-// (traffic, capacity, alerts) runs the same for every scenario; a scenario
-// sets the starting fleet, the traffic curve and the people in the channel.
+// Scenario is a scripted incident the drill world replays: its clock, its
+// channel and cast, the alerts that watch it, and the systems it composes
+// as models (Models), a web tier among them when it serves traffic.
 type Scenario struct {
 	Name        string
 	Title       string
 	Description string
 	Start       time.Time // the scenario's own clock at its first second
 	Channel     string
-	// Demand is the offered load in requests per second, seconds after Start.
-	Demand func(elapsed float64) float64
-	// FreeShare is the fraction of traffic from the free tier.
-	FreeShare float64
-	// PerInstance is what one web instance serves before it overloads.
-	PerInstance float64
-	// Meltdown, when set, is the share of its capacity a web instance
-	// still serves once offered over 120% of it: workers forked past
-	// memory, the OOM killer taking masters, processes restarting cold.
-	Meltdown float64
-	// LaunchSeconds is the range new instances take to come into service.
-	LaunchSeconds [2]int
-	Groups        []GroupSpec
-	WebGroup      string // the group that serves the traffic
-	Edges         []string
-	// Front, when set, names a front HAProxy instance that spreads traffic
-	// over the edges (each a server of its backend "edges"): a rolling
-	// reload drains each edge there first.
-	Front  string
-	Alerts []AlertRule
-	Chat   []ChatLine
-	// Existing alerts and activities that were there before the drill began.
+	Alerts      []AlertRule
+	Chat        []ChatLine
+	// Existing alerts that were open before the drill began.
 	OpenAlerts []integrations.Alert
-	// Slots, when set, gives each edge that many server-template slots,
-	// filled once at the start and re-resolved only by a reload: the slot
-	// sync is broken. Zero: the edges follow the group.
-	Slots int
-	// TerminateOldest makes a scale-in remove the oldest instances first.
-	TerminateOldest bool
-	// Schedule lists capacity changes that happen by themselves.
-	Schedule []Scheduled
-	// FailingEdge, when set, names an edge that fails FailingShare of the
-	// requests it receives by itself (it ran out of ephemeral ports, say)
-	// until it is reloaded: an odd one out among the edges.
-	FailingEdge  string
-	FailingShare float64
-	// Optional names the optional features the edges can shed, each with
-	// the share of traffic it carries.
-	Optional map[string]float64
-	// Models builds the scenario's systems beyond the web tier, fresh for
-	// each world.
+	// Models builds the scenario's systems, fresh for each world, in the
+	// order they step: a Web when it serves traffic (first), then the
+	// systems behind it.
 	Models func() []Model
 	// Horizon is how long the drill runs at most (6 h or less).
 	Horizon time.Duration
@@ -66,7 +32,14 @@ type Scenario struct {
 	// Healthy, when set, is what must also hold for the world to count as
 	// mitigated, beyond an error rate under 1% and no alert open.
 	Healthy func(Signal) bool
+	// StableFor is how long the world must stay mitigated for the drill
+	// to end (DefaultStableFor when zero).
+	StableFor time.Duration
 }
+
+// DefaultStableFor is how long a world must stay mitigated for its drill
+// to end, unless its scenario says otherwise.
+const DefaultStableFor = 10 * time.Minute
 
 // Scheduled is a capacity change at a scenario second (a scheduled
 // scaling action).
@@ -141,19 +114,3 @@ func Lookup(name string) (Scenario, bool) {
 
 // DefaultScenario is what `warroom` opens with no configuration.
 const DefaultScenario = "monday-surge"
-
-// webAlerts are the alert rules both web scenarios share.
-func webAlerts() []AlertRule {
-	return []AlertRule{
-		{ID: "PD-5XX", Service: "web", Severity: integrations.SeverityCritical,
-			Title: "HTTP 5xx above 5% at the load balancers",
-			Body:  "edge HAProxy 5xx ratio over 5% for 30 s.",
-			Fire:  func(s Signal) bool { return s.ErrorRate > 0.05 }, FireFor: 30,
-			Clear: func(s Signal) bool { return s.ErrorRate < 0.01 }, ClearFor: 60},
-		{ID: "PD-CPU", Service: "web", Severity: integrations.SeverityError,
-			Title: "CPU above 90% on every web host",
-			Body:  "All in-service web hosts above 90% CPU for 20 s.",
-			Fire:  func(s Signal) bool { return s.Utilisation > 0.9 }, FireFor: 20,
-			Clear: func(s Signal) bool { return s.Utilisation < 0.8 }, ClearFor: 60},
-	}
-}

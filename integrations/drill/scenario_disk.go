@@ -16,15 +16,8 @@ func diskFull() Scenario {
 		Title: "Site down: the front end's log volume is full",
 		Description: "Users report the site down; no alert fired. The host and its process manager are up, " +
 			"the application is not: its log volume is full.",
-		Start:         start,
-		Channel:       "#site",
-		Demand:        func(float64) float64 { return 120 },
-		FreeShare:     0,
-		PerInstance:   400,
-		LaunchSeconds: [2]int{120, 180},
-		WebGroup:      "web",
-		Groups:        []GroupSpec{{Name: "web", Desired: 1, Min: 1, Max: 2, IDs: []string{host}}},
-		Edges:         []string{"lb-1"},
+		Start:   start,
+		Channel: "#site",
 		Models: func() []Model {
 			app := &Service{Name: "app", Manager: "pm2", Serves: true, NeedsDisk: true, DumpBroken: true,
 				Crash: "Error: ENOSPC: no space left on device, write"}
@@ -35,7 +28,18 @@ func diskFull() Scenario {
 			// The process manager's unit resurrects the application from
 			// its dump file when it starts.
 			pm2.onRestart = func(w *World) { _, _ = h.start(w, app, "") }
-			return []Model{&hosts{list: []*Host{h}}}
+			return []Model{
+				&Web{
+					Demand:        func(float64) float64 { return 120 },
+					FreeShare:     0,
+					PerInstance:   400,
+					LaunchSeconds: [2]int{120, 180},
+					WebGroup:      "web",
+					Groups:        []GroupSpec{{Name: "web", Desired: 1, Min: 1, Max: 2, IDs: []string{host}}},
+					Edges:         []string{"lb-1"},
+				},
+				&hosts{list: []*Host{h}},
+			}
 		},
 		Healthy:      func(s Signal) bool { return s.Offered > 0 },
 		Horizon:      2 * time.Hour,

@@ -27,16 +27,6 @@ func holidayDB() Scenario {
 			"run out, a replica slowed by long queries since the morning times reads out, and one proxy instance is out of ports.",
 		Start:   start,
 		Channel: "#inc-holiday-traffic",
-		// Normal until 13:30, then 2.7× within ten minutes, for hours.
-		Demand: func(t float64) float64 {
-			return 900 * (1 + 1.7*min(max((t-900)/600, 0), 1))
-		},
-		FreeShare:     0,
-		PerInstance:   130,
-		LaunchSeconds: [2]int{240, 360},
-		WebGroup:      "app",
-		Groups:        []GroupSpec{{Name: "app", Desired: 10, Min: 4, Max: 30, IDs: ids}},
-		Edges:         []string{"front-1", "front-2"},
 		Models: func() []Model {
 			r := &replicas{readsPerRequest: 3, badProxy: badProxy, badShare: 0.35}
 			for _, host := range []string{"db-r1", "db-r2", "db-r3"} {
@@ -61,7 +51,21 @@ func holidayDB() Scenario {
 				}
 				return &Host{ID: in.ID, Services: []*Service{{Name: "app", Manager: "systemd", Running: true}, proxy}}
 			}
-			return []Model{r, h}
+			return []Model{
+				&Web{
+					// Normal until 13:30, then 2.7× within ten minutes, for hours.
+					Demand: func(t float64) float64 {
+						return 900 * (1 + 1.7*min(max((t-900)/600, 0), 1))
+					},
+					FreeShare:     0,
+					PerInstance:   130,
+					LaunchSeconds: [2]int{240, 360},
+					WebGroup:      "app",
+					Groups:        []GroupSpec{{Name: "app", Desired: 10, Min: 4, Max: 30, IDs: ids}},
+					Edges:         []string{"front-1", "front-2"},
+				},
+				r, h,
+			}
 		},
 		OpenAlerts: []integrations.Alert{{
 			ID: "PD-LONGQ", Service: "mysql", Severity: integrations.SeverityWarning,

@@ -17,19 +17,33 @@ func mondaySurge() Scenario {
 			"Monday traffic climbs far past the web fleet's capacity, and new instances take long to arrive.",
 		Start:   start,
 		Channel: "#inc-monday-surge",
-		Demand: func(t float64) float64 {
-			return 600 + 1000*(1-math.Exp(-t/120))
-		},
-		FreeShare:   0.6,
-		PerInstance: 300,
-		Meltdown:    0.6,
-		// With the lock free a launch takes 8-12 min; behind the hung
-		// lock, each waits out the launch hook first.
-		LaunchSeconds: [2]int{480, 720},
 		Models: func() []Model {
 			job := &Job{PID: 8812, Name: "provision-web", Cmd: "provision-web --group web --step register", Lock: "/var/lock/provision-web.lock", Since: friday.Add(2 * time.Minute)}
 			prov := &Host{ID: "i-0b7e2c1d9a4f60812", Name: "provisioner-1", Jobs: []*Job{job}}
 			return []Model{
+				&Web{
+					Demand: func(t float64) float64 {
+						return 600 + 1000*(1-math.Exp(-t/120))
+					},
+					FreeShare:   0.6,
+					PerInstance: 300,
+					Meltdown:    0.6,
+					// With the lock free a launch takes 8-12 min; behind the hung
+					// lock, each waits out the launch hook first.
+					LaunchSeconds: [2]int{480, 720},
+					WebGroup:      "web",
+					Groups: []GroupSpec{
+						{Name: "web", Desired: 4, Min: 4, Max: 20, Activities: []integrations.ScalingActivity{
+							{ID: "act-fri-2", Description: "Launching a new EC2 instance", Cause: "scheduled action weekday-scale-up",
+								Status: integrations.ActivityFailed, Message: "provisioner lock held by job 8812; launch hook timed out",
+								Start: friday.Add(2 * time.Minute), End: friday.Add(62 * time.Minute)},
+							{ID: "act-fri-1", Description: "Terminating 8 EC2 instances", Cause: "scheduled action weekend-scale-down",
+								Status: integrations.ActivitySuccessful, Start: friday, End: friday.Add(4 * time.Minute)},
+						}},
+						{Name: "worker", Desired: 6, Min: 2, Max: 12},
+					},
+					Edges: []string{"edge-1", "edge-2", "edge-3"},
+				},
 				&provisioner{group: "web", job: job, alert: "PD-LOCK", usual: [2]int{480, 720}, held: [2]int{960, 1440}},
 				&hosts{list: []*Host{prov}},
 			}
@@ -42,18 +56,6 @@ func mondaySurge() Scenario {
 			{At: 5 * time.Minute, Runbook: "scale-up", Params: map[string]string{"group": "web", "desired": "12"}},
 			{At: 25 * time.Minute, Runbook: "lift-throttle", Params: map[string]string{"tier": "free"}},
 		},
-		WebGroup: "web",
-		Groups: []GroupSpec{
-			{Name: "web", Desired: 4, Min: 4, Max: 20, Activities: []integrations.ScalingActivity{
-				{ID: "act-fri-2", Description: "Launching a new EC2 instance", Cause: "scheduled action weekday-scale-up",
-					Status: integrations.ActivityFailed, Message: "provisioner lock held by job 8812; launch hook timed out",
-					Start: friday.Add(2 * time.Minute), End: friday.Add(62 * time.Minute)},
-				{ID: "act-fri-1", Description: "Terminating 8 EC2 instances", Cause: "scheduled action weekend-scale-down",
-					Status: integrations.ActivitySuccessful, Start: friday, End: friday.Add(4 * time.Minute)},
-			}},
-			{Name: "worker", Desired: 6, Min: 2, Max: 12},
-		},
-		Edges: []string{"edge-1", "edge-2", "edge-3"},
 		OpenAlerts: []integrations.Alert{{
 			ID: "PD-LOCK", Service: "provisioner", Severity: integrations.SeverityWarning,
 			Status: integrations.AlertTriggered, Title: "lock wait over 30 min (job 8812)",

@@ -21,19 +21,6 @@ func repairOverload() Scenario {
 			"rejected, notifications late. Stopping the repair helps for a while; shedding optional load lasts.",
 		Start:   start,
 		Channel: "#inc-events-rejected",
-		// The day's load climbs for hours.
-		Demand: func(t float64) float64 {
-			return 700 + 560*(1-math.Exp(-t/5400))
-		},
-		FreeShare:     0.3,
-		PerInstance:   320,
-		LaunchSeconds: [2]int{180, 300},
-		WebGroup:      "api",
-		Groups: []GroupSpec{
-			{Name: "api", Desired: 6, Min: 3, Max: 12},
-		},
-		Edges:    []string{"edge-1", "edge-2"},
-		Optional: map[string]float64{"enrichment": 0.2, "status-webhooks": 0.12},
 		Models: func() []Model {
 			// The repair runs as a unit; its process is nodetool's.
 			repair := &Service{Name: "cassandra-repair", Manager: "systemd", Running: true}
@@ -43,6 +30,21 @@ func repairOverload() Scenario {
 			node := &Host{ID: "i-0c4551a2b3d4e5f63", Name: "cass-3", Jobs: []*Job{job}, Services: []*Service{
 				{Name: "cassandra", Manager: "systemd", Running: true}, repair}}
 			return []Model{
+				&Web{
+					// The day's load climbs for hours.
+					Demand: func(t float64) float64 {
+						return 700 + 560*(1-math.Exp(-t/5400))
+					},
+					FreeShare:     0.3,
+					PerInstance:   320,
+					LaunchSeconds: [2]int{180, 300},
+					WebGroup:      "api",
+					Groups: []GroupSpec{
+						{Name: "api", Desired: 6, Min: 3, Max: 12},
+					},
+					Edges:    []string{"edge-1", "edge-2"},
+					Optional: map[string]float64{"enrichment": 0.2, "status-webhooks": 0.12},
+				},
 				&cluster{capacity: 1000, repair: repair, repairCost: 0.25, restartCost: 0.2},
 				&hosts{list: []*Host{node}},
 			}

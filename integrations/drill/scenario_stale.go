@@ -23,33 +23,39 @@ func staleSlots() Scenario {
 			"A front spreads traffic over the edges, so a roll drains each there first.",
 		Start:   start,
 		Channel: "#inc-evening-503s",
-		// Evening traffic falls: the scale-in is right about capacity,
-		// wrong about which hosts the edges know.
-		Demand: func(t float64) float64 {
-			return 1200 + 800*math.Exp(-t/60)
-		},
-		FreeShare:       0.5,
-		PerInstance:     160,
-		LaunchSeconds:   [2]int{60, 120},
-		WebGroup:        "web",
-		Slots:           16,
-		TerminateOldest: true,
-		Groups: []GroupSpec{
-			{Name: "web", Desired: 20, Min: 4, Max: 40, Activities: []integrations.ScalingActivity{
-				{ID: "act-am", Description: "Launching 9 EC2 instances", Cause: "manual: scale up 75% after the morning database incident",
-					Status: integrations.ActivitySuccessful, Start: start.Add(-9*time.Hour - 30*time.Minute), End: start.Add(-9*time.Hour - 25*time.Minute)},
-			}},
-			{Name: "worker", Desired: 6, Min: 2, Max: 12},
-		},
-		Edges: []string{"edge-1", "edge-2", "edge-3"},
-		Front: "front-1",
-		// edge-3 has been short of ephemeral ports since the afternoon:
-		// a few 503s of its own, which only its restart clears.
-		FailingEdge:  "edge-3",
-		FailingShare: 0.08,
-		Schedule: []Scheduled{
-			{At: 45, Group: "web", Desired: 14, Cause: "scheduled action evening-scale-in"},
-			{At: 150, Group: "web", Desired: 10, Cause: "scheduled action evening-scale-in (step 2)"},
+		Models: func() []Model {
+			return []Model{
+				&Web{
+					// Evening traffic falls: the scale-in is right about capacity,
+					// wrong about which hosts the edges know.
+					Demand: func(t float64) float64 {
+						return 1200 + 800*math.Exp(-t/60)
+					},
+					FreeShare:       0.5,
+					PerInstance:     160,
+					LaunchSeconds:   [2]int{60, 120},
+					WebGroup:        "web",
+					Slots:           16,
+					TerminateOldest: true,
+					Groups: []GroupSpec{
+						{Name: "web", Desired: 20, Min: 4, Max: 40, Activities: []integrations.ScalingActivity{
+							{ID: "act-am", Description: "Launching 9 EC2 instances", Cause: "manual: scale up 75% after the morning database incident",
+								Status: integrations.ActivitySuccessful, Start: start.Add(-9*time.Hour - 30*time.Minute), End: start.Add(-9*time.Hour - 25*time.Minute)},
+						}},
+						{Name: "worker", Desired: 6, Min: 2, Max: 12},
+					},
+					Edges: []string{"edge-1", "edge-2", "edge-3"},
+					Front: "front-1",
+					// edge-3 has been short of ephemeral ports since the afternoon:
+					// a few 503s of its own, which only its restart clears.
+					FailingEdge:  "edge-3",
+					FailingShare: 0.08,
+					Schedule: []Scheduled{
+						{At: 45, Group: "web", Desired: 14, Cause: "scheduled action evening-scale-in"},
+						{At: 150, Group: "web", Desired: 10, Cause: "scheduled action evening-scale-in (step 2)"},
+					},
+				},
+			}
 		},
 		Alerts:  webAlerts(),
 		Horizon: 2 * time.Hour,

@@ -69,13 +69,13 @@ func run(t *testing.T, w *World, host, cmd string) integrations.CommandResult {
 func TestDiskFullHostAnswersFromItsState(t *testing.T) {
 	sc, _ := Lookup("disk-full")
 	w := New(sc, Options{Seed: 1})
-	host := sc.Groups[0].IDs[0]
+	host := webOf(w).Groups[0].IDs[0]
 	l := &latest{}
 	stepTo(w, l, 60)
 	if r := run(t, w, host, "df -h /var/log"); !strings.Contains(r.Output, "100% /var/log") {
 		t.Errorf("df on the full disk: %q", r.Output)
 	}
-	if r := run(t, w, host, "systemctl restart 'pm2-deploy' && systemctl is-active 'pm2-deploy'"); !w.hostDown(host) {
+	if r := run(t, w, host, "systemctl restart 'pm2-deploy' && systemctl is-active 'pm2-deploy'"); !webOf(w).hostDown(host) {
 		t.Errorf("the site came back on a full disk: %+v", r)
 	}
 	if r := run(t, w, host, "pm2 resurrect"); r.ExitCode == 0 || !strings.Contains(r.Output, "EACCES") {
@@ -110,14 +110,14 @@ func TestHolidayBadProxyIsTheOddOneOut(t *testing.T) {
 	ctx := context.Background()
 	// The replica cleared out of rotation and returned, capacity added:
 	// the proxy is what is left.
-	if err := w.SetReplicaStatus(ctx, "db-r2", 3306, integrations.ReplicaOfflineSoft); err != nil {
+	if err := w.Actions().Replicas.SetReplicaStatus(ctx, "db-r2", 3306, integrations.ReplicaOfflineSoft); err != nil {
 		t.Fatal(err)
 	}
 	run(t, w, "db-r2", "pkill -f 'fts-reindex'")
-	if err := w.SetReplicaStatus(ctx, "db-r2", 3306, integrations.ReplicaOnline); err != nil {
+	if err := w.Actions().Replicas.SetReplicaStatus(ctx, "db-r2", 3306, integrations.ReplicaOnline); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.SetDesiredCapacity(ctx, "app", 24); err != nil {
+	if err := webOf(w).SetDesiredCapacity(ctx, "app", 24); err != nil {
 		t.Fatal(err)
 	}
 	m := &watch{}
@@ -151,16 +151,16 @@ func TestLongQueriesKilledInRotationComeBack(t *testing.T) {
 		w := New(sc, Options{Seed: 1})
 		ctx := context.Background()
 		if out {
-			if err := w.SetReplicaStatus(ctx, "db-r2", 3306, integrations.ReplicaOfflineSoft); err != nil {
+			if err := w.Actions().Replicas.SetReplicaStatus(ctx, "db-r2", 3306, integrations.ReplicaOfflineSoft); err != nil {
 				t.Fatal(err)
 			}
 		}
 		run(t, w, "db-r2", "pkill -f 'fts-reindex'")
-		if err := w.SetReplicaStatus(ctx, "db-r2", 3306, integrations.ReplicaOnline); err != nil {
+		if err := w.Actions().Replicas.SetReplicaStatus(ctx, "db-r2", 3306, integrations.ReplicaOnline); err != nil {
 			t.Fatal(err)
 		}
 		w.Step(sc.Start.Add(20*time.Minute), &recorder{})
-		if slow := w.replicaModel().list[1].slow; out != (slow == 0) {
+		if slow := modelsOf[*replicas](w)[0].list[1].slow; out != (slow == 0) {
 			t.Errorf("killed out of rotation %v: db-r2 slow %.2f after 20 min", out, slow)
 		}
 	}
@@ -172,7 +172,7 @@ func TestLongQueriesKilledInRotationComeBack(t *testing.T) {
 func TestBoundedCommandsStopAtTheErrorLimit(t *testing.T) {
 	sc, _ := Lookup("holiday-db")
 	w := New(sc, Options{Seed: 1})
-	ids := sc.Groups[0].IDs
+	ids := webOf(w).Groups[0].IDs
 	res, err := w.RunCommandBounded(context.Background(), []string{ids[0], ids[1], ids[2]}, "systemctl restart nginx", integrations.CommandOptions{})
 	if err != nil {
 		t.Fatal(err)

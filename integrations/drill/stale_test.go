@@ -62,7 +62,7 @@ func TestStaleSlotsScaleInBreaksAndMoreCapacityDoesNotHelp(t *testing.T) {
 		t.Fatalf("after scaling in to 10, want 10 dead slots per edge: %+v", findings)
 	}
 	before := w.signal.ErrorRate
-	if err := w.SetDesiredCapacity(context.Background(), "web", 30); err != nil {
+	if err := webOf(w).SetDesiredCapacity(context.Background(), "web", 30); err != nil {
 		t.Fatal(err)
 	}
 	stepTo(w, l, 400)
@@ -95,7 +95,7 @@ func TestStaleSlotsRollingReloadRecovers(t *testing.T) {
 	l := &latest{}
 	stepTo(w, l, 200)
 	for i, e := range w.Instances() {
-		if _, err := w.Reload(context.Background(), e); err != nil {
+		if _, err := webOf(w).Reload(context.Background(), e); err != nil {
 			t.Fatal(err)
 		}
 		stepTo(w, l, 210+10*i)

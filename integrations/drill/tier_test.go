@@ -22,7 +22,7 @@ func measureWhileStepping(t *testing.T, world *World, edge string, window time.D
 	done := make(chan answer, 1)
 	start := world.Now()
 	go func() {
-		r, err := world.TierRates(ctx, edge, "", window)
+		r, err := webOf(world).TierRates(ctx, edge, "", window)
 		done <- answer{r, err}
 	}()
 	// The first reading is taken at once; give it the moment it needs
@@ -39,7 +39,7 @@ func TestDrillTierRatesAreTheBackendsCounterDeltas(t *testing.T) {
 	world := New(sc, Options{Seed: 2})
 	world.Step(sc.Start.Add(10*time.Second), integrations.PublisherFunc(func(integrations.Event) {}))
 	counters := func() integrations.Counters {
-		for _, p := range world.backendsSnapshot().Proxies {
+		for _, p := range webOf(world).backendsSnapshot().Proxies {
 			if p.Instance == "edge-3" && p.Kind == integrations.ProxyBackend {
 				return p.Counters
 			}
@@ -74,7 +74,7 @@ func TestDrillTierRatesAcrossAReloadAreNotMeasured(t *testing.T) {
 	sc, _ := Lookup("stale-slots")
 	world := New(sc, Options{Seed: 2})
 	r, err := measureWhileStepping(t, world, "edge-1", 5*time.Second, func() {
-		if _, err := world.Reload(context.Background(), "edge-1"); err != nil {
+		if _, err := webOf(world).Reload(context.Background(), "edge-1"); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -88,10 +88,10 @@ func TestDrillTierRatesEndWithTheContextWhenTheWorldStands(t *testing.T) {
 	world := New(sc, Options{Seed: 2})
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
-	if _, err := world.TierRates(ctx, "edge-1", "", time.Second); !errors.Is(err, context.DeadlineExceeded) {
+	if _, err := webOf(world).TierRates(ctx, "edge-1", "", time.Second); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("err = %v", err)
 	}
-	if _, err := world.TierRates(context.Background(), "edge-1", "app", time.Second); err == nil {
+	if _, err := webOf(world).TierRates(context.Background(), "edge-1", "app", time.Second); err == nil {
 		t.Error("measured a backend the edge does not have")
 	}
 }
@@ -107,7 +107,7 @@ func TestDrillTierRatesAdvanceALockstepWorld(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	start := world.Now()
-	rates, err := world.TierRates(ctx, sc.Front, "edges", 30*time.Second)
+	rates, err := webOf(world).TierRates(ctx, webOf(world).Front, "edges", 30*time.Second)
 	if err != nil {
 		t.Fatalf("measuring the front's tier in lockstep: %v", err)
 	}

@@ -1,32 +1,23 @@
 // Package drill is the simulated world behind the same interfaces as the
-// real adapters: alerts, an Auto Scaling fleet, HAProxy edges and a chat
-// channel replaying a scripted incident. The user's actions (scaling,
-// throttling, reloading) change its outcome. A world is deterministic for
-// a given scenario and seed: the same actions at the same scenario times
-// give the same events.
+// real adapters: alerts and a chat channel replaying a scripted incident,
+// and the systems a scenario composes as models (a web tier with its
+// HAProxy edges, a provisioner, hosts, a datastore, a proxy layer). The
+// user's actions change its outcome. A world is deterministic for a given
+// scenario and seed: the same actions at the same scenario times give the
+// same events.
 package drill
 
 import (
 	"context"
 	"fmt"
-	"maps"
 	"math/rand/v2"
-	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/integrations/drift"
-	"github.com/warroomhq/warroom/integrations/oddone"
 )
-
-// webPort is where the drill's web servers listen.
-const webPort = 8080
-
-// Source names the drill publishes under, one badge each on the header.
-var sourceNames = []string{integrations.SourcePagerDuty, integrations.SourceAWS, integrations.SourceHAProxy, integrations.SourceSlack}
 
 // World is one running drill. Its methods are safe for concurrent use:
 // Run advances it while runbooks act on it from other goroutines.
@@ -38,119 +29,43 @@ type World struct {
 	rng   *rand.Rand
 	now   time.Time
 
-	groups []*group
-	edges  []*edge
-	front  *edge // the front instance before the edges, when the scenario has one
 	alerts []*alertState
 	chat   []chatState
 	msgSeq int
 
 	// milestones are the moments the scenario's chat lines and the
 	// scorecard watch, named by the model that reaches them ("scale-up",
-	// "throttle", "recovered", "repair-stopped" …), each kept at its first time.
+	// "throttle", "repair-stopped" …, or the world's own "recovered"),
+	// each kept at its first time.
 	milestones map[string]time.Time
 	sawErrors  bool
-	// models are the scenario's systems beyond the web tier and its edges.
+	// models are the scenario's systems, in the order it lists them.
 	models []Model
-	// demand is this second's offered load; passed is what the edges sent
-	// on to the web servers (the load downstream systems see).
-	demand, passed float64
+	// passed is what the serving model sent on this second (the web tier:
+	// what its edges passed to the web servers), the load downstream
+	// models see.
+	passed float64
 	// lockstep, when set, makes every call an action makes cost that much
 	// scenario time: a headless drill has no wall clock to wait on.
 	lockstep    time.Duration
 	observe     func(Observation)
 	recordsOnly bool
-	// live are the web group's in-service instances, as of the last
-	// launch; liveIDs the same as a set.
-	live    []integrations.Instance
-	liveIDs map[string]bool
 	// The models by what they answer, sorted once.
-	faulters  []faulter
 	hosts     []hostModel
-	launchers []launchModel
+	servers   []servingModel
 	gaugers   []gauger
+	measurers []measurer
+	reporters []reporter
+	fleets    []fleetModel
 
 	signal  Signal
+	ending  ending
 	pending []integrations.Event // records made by actions, published on the next step
-
-	// The drill measures its edges as warroom measures HAProxy: cumulative
-	// counters read every measureEvery, rates from their deltas.
-	meter   integrations.Meter
-	sampler integrations.BackendSampler
 }
 
-// measureEvery is how often the drill reads its counters, on its own
-// clock: the default metrics interval.
+// measureEvery is how often the drill's models read their counters, on
+// its own clock: the default metrics interval.
 const measureEvery = 10
-
-// Row keys of an edge's counters besides its servers (by server name).
-const (
-	frontendName = "http"
-	backendName  = "web"
-	frontendKey  = "frontend:" + frontendName
-	backendKey   = "backend:" + backendName
-)
-
-type group struct {
-	integrations.Group
-	ready map[string]time.Time // pending instance id → when it comes into service
-}
-
-type edge struct {
-	name      string
-	throttles map[string]int
-	shed      map[string]bool // optional features answered 503 at this edge
-	reloads   int
-	pid       int
-	servers   map[string]integrations.ServerState // admin state set by hand, by server name
-	// counts are the edge's cumulative counters by row (a server's name,
-	// frontendKey, backendKey) since its worker started; rates are what
-	// the last reading measured.
-	counts map[string]*tally
-	rates  map[string]integrations.Rates
-	// failing is the share of its requests the edge fails by itself, with
-	// no server involved, until it is reloaded.
-	failing float64
-	// sessions are a front's open sessions on each edge (nil on an edge).
-	sessions map[string]float64
-	// slots are the edge's fixed server-template slots when the scenario
-	// has them (nil: the edge follows the group, as a working service
-	// discovery sync would). Only a reload re-resolves them.
-	slots []slot
-}
-
-// tally counts one row's traffic; fractions of a request add up.
-type tally struct {
-	requests, ok, throttled, shed, failed float64
-}
-
-// counters are the row's figures as HAProxy counts them: a throttled
-// request is denied with a 429, a shed one answered 503 by the edge.
-func (t *tally) counters() integrations.Counters {
-	return integrations.Counters{Requests: uint64(t.requests), Denied: uint64(t.throttled), HTTP: true,
-		Responses: [5]uint64{0, uint64(t.ok), 0, uint64(t.throttled), uint64(t.failed + t.shed)}}
-}
-
-func (e *edge) tally(key string) *tally {
-	t, ok := e.counts[key]
-	if !ok {
-		t = &tally{}
-		e.counts[key] = t
-	}
-	return t
-}
-
-// slot is one server-template slot: the instance it was last pointed at
-// ("" when free) and that instance's address, kept after it is gone.
-type slot struct {
-	name, instance, addr string
-}
-
-// server is one server line of an edge as traffic sees it.
-type server struct {
-	name, addr, instance string
-	state                integrations.ServerState
-}
 
 type alertState struct {
 	rule       AlertRule
@@ -187,9 +102,11 @@ type Options struct {
 type Observation struct {
 	Now    time.Time
 	Signal Signal
-	// Open are the alerts fired and not resolved; Unacked those of them
-	// nobody acknowledged.
-	Open, Unacked []string
+	// Unacked are the alerts fired and neither acknowledged nor resolved.
+	Unacked []string
+	// Mitigated: the second counts as mitigated (Scenario.Mitigated, with
+	// no alert fired and unresolved).
+	Mitigated bool
 }
 
 // New builds a world for the scenario.
@@ -202,42 +119,12 @@ func New(sc Scenario, opts Options) *World {
 	}
 	w := &World{sc: sc, speed: opts.Speed, user: opts.User, now: sc.Start, milestones: map[string]time.Time{}, observe: opts.Observe, recordsOnly: opts.RecordsOnly,
 		rng: rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15))}
-	for _, gs := range sc.Groups {
-		g := &group{Group: integrations.Group{
-			Name: gs.Name, Desired: gs.Desired, Min: gs.Min, Max: gs.Max,
-			Activities: slices.Clone(gs.Activities), DesiredSince: sc.Start.Add(-61 * time.Hour),
-		}, ready: map[string]time.Time{}}
-		for i := range gs.Desired {
-			in := w.newInstance(gs.Name, integrations.LifecycleInService, sc.Start.Add(-72*time.Hour))
-			if i < len(gs.IDs) {
-				in.ID = gs.IDs[i]
-			}
-			g.Instances = append(g.Instances, in)
-		}
-		g.recount()
-		w.groups = append(w.groups, g)
-	}
-	for i, name := range sc.Edges {
-		e := &edge{name: name, throttles: map[string]int{}, shed: map[string]bool{}, pid: 1000 + 10*i,
-			servers: map[string]integrations.ServerState{}, counts: map[string]*tally{}}
-		if name == sc.FailingEdge {
-			e.failing = sc.FailingShare
-		}
-		if sc.Slots > 0 {
-			e.slots = make([]slot, sc.Slots)
-			e.resolve(inService(w.group(sc.WebGroup)))
-		}
-		w.edges = append(w.edges, e)
-	}
-	if sc.Front != "" {
-		w.front = newFront(sc.Front, sc.Edges)
-	}
 	for _, a := range sc.OpenAlerts {
 		w.alerts = append(w.alerts, &alertState{alert: a, open: true, fired: true, firstFired: a.CreatedAt})
 		// On the timeline with its own time, as PagerDuty's first poll
 		// reports an incident already open: the postmortem needs the
 		// warning that fired and paged nobody.
-		w.pending = append(w.pending, alertRecord(a, "alert.triggered", "before the drill began"))
+		w.pending = append(w.pending, alertRecord(a, integrations.KindAlertTriggered, "before the drill began"))
 	}
 	for _, r := range sc.Alerts {
 		w.alerts = append(w.alerts, &alertState{rule: r})
@@ -248,10 +135,11 @@ func New(sc Scenario, opts Options) *World {
 	if sc.Models != nil {
 		w.models = sc.Models()
 	}
-	w.faulters, w.hosts = modelsOf[faulter](w), modelsOf[hostModel](w)
-	w.launchers, w.gaugers = modelsOf[launchModel](w), modelsOf[gauger](w)
-	w.relive()
-	w.readCounters() // the first reading: rates from the first interval on
+	w.hosts, w.servers, w.gaugers = modelsOf[hostModel](w), modelsOf[servingModel](w), modelsOf[gauger](w)
+	w.measurers, w.reporters, w.fleets = modelsOf[measurer](w), modelsOf[reporter](w), modelsOf[fleetModel](w)
+	for _, a := range modelsOf[attacher](w) {
+		a.attach(w)
+	}
 	return w
 }
 
@@ -310,39 +198,35 @@ func (w *World) Step(to time.Time, pub integrations.Publisher) {
 
 func (w *World) elapsed() float64 { return w.now.Sub(w.sc.Start).Seconds() }
 
-// second simulates one second of the scenario.
+// second simulates one second of the scenario: every model steps, the
+// serving model serves the second's demand, the models publish their
+// figures, and the alerts, milestones and chat follow.
 func (w *World) second() []integrations.Event {
 	var out []integrations.Event
-	for _, g := range w.groups {
-		out = append(out, w.launch(g)...)
-	}
-	if len(out) > 0 { // an instance came into service or went
-		w.relive()
-	}
-	out = append(out, w.schedule()...)
-	w.demand = w.sc.Demand(w.elapsed()) * (0.97 + 0.06*w.rng.Float64())
 	w.signal.Gauges = map[string]float64{}
 	for _, m := range w.models {
 		out = append(out, m.second(w)...)
 	}
-	w.serve(w.demand)
+	for _, s := range w.servers {
+		s.serve(w)
+	}
 	for _, g := range w.gaugers {
 		g.gauges(w, w.signal.Gauges)
 	}
 	out = append(out, w.evaluateAlerts()...)
-	w.trackMilestones()
+	w.trackRecovery()
 	out = append(out, w.sayChat()...)
 	if int(w.elapsed())%measureEvery == 0 && !w.recordsOnly {
-		out = append(out, w.measure()...)
+		for _, m := range w.measurers {
+			out = append(out, m.measure(w)...)
+		}
 	}
+	out = append(out, w.trackEnd(w.openAlerts())...)
 	if w.observe != nil {
-		o := Observation{Now: w.now, Signal: w.signal}
+		o := Observation{Now: w.now, Signal: w.signal, Mitigated: w.ending.mitigated}
 		for _, a := range w.alerts {
-			if a.fired && a.alert.Status != integrations.AlertResolved {
-				o.Open = append(o.Open, a.alert.ID)
-				if a.alert.Status == integrations.AlertTriggered {
-					o.Unacked = append(o.Unacked, a.alert.ID)
-				}
+			if a.fired && a.alert.Status == integrations.AlertTriggered {
+				o.Unacked = append(o.Unacked, a.alert.ID)
 			}
 		}
 		w.observe(o)
@@ -350,209 +234,9 @@ func (w *World) second() []integrations.Event {
 	return out
 }
 
-// throttleFraction is the mean free-tier throttle across edges, 0..1.
-func (w *World) throttleFraction() float64 {
-	if len(w.edges) == 0 {
-		return 0
-	}
-	sum := 0
-	for _, e := range w.edges {
-		sum += e.throttles["free"]
-	}
-	return float64(sum) / float64(len(w.edges)) / 100
-}
-
-// serve spreads the offered load evenly over the edges. Each edge denies
-// its throttled share of free-tier requests (429), answers its shed
-// optional features 503, fails its own failing share (503, no server
-// involved), and sends the rest evenly to its UP servers; each server
-// serves up to an equal part of its instance's capacity per edge and fails
-// the excess (5xx, counted on that server), and fails whatever share of
-// what it served the systems behind it fail (a datastore rejecting
-// writes, a proxy out of ports). With no UP server every request fails at
-// the backend. Shed and throttled requests are turned away on purpose:
-// they are not in the error rate.
-func (w *World) serve(demand float64) {
-	w.passed = 0
-	if len(w.edges) == 0 || demand <= 0 {
-		w.signal = Signal{Gauges: w.signal.Gauges}
-		return
-	}
-	rotating := w.inRotation()
-	if len(rotating) == 0 { // every edge drained at the front: nothing serves
-		w.drainFront(0, nil)
-		w.signal = Signal{Utilisation: 1, ErrorRate: 1, Offered: demand, Failed: demand, Gauges: w.signal.Gauges}
-		return
-	}
-	perEdge := demand / float64(len(rotating))
-	perServer := w.sc.PerInstance / float64(len(w.edges))
-	w.drainFront(perEdge, rotating)
-	var failing, load, capacity, turnedAway float64
-	for _, e := range rotating {
-		throttled := perEdge * w.sc.FreeShare * float64(e.throttles["free"]) / 100
-		shed := (perEdge - throttled) * e.shedShare(w.sc.Optional)
-		in := perEdge - throttled - shed
-		lost := in * e.failing
-		var up []server
-		for _, s := range w.serversOf(e) {
-			if s.state == integrations.ServerUp {
-				up = append(up, s)
-			}
-		}
-		if len(up) == 0 {
-			lost = in
-		} else {
-			each := (in - lost) / float64(len(up))
-			served := min(each, perServer)
-			if w.sc.Meltdown > 0 && each > 1.2*perServer {
-				served = perServer * w.sc.Meltdown
-			}
-			w.passed += served * float64(len(up))
-			for _, s := range up {
-				bad := served * w.failShare(s.instance)
-				t := e.tally(s.name)
-				t.requests += each
-				t.ok += served - bad
-				t.failed += each - served + bad
-				lost += each - served + bad
-			}
-		}
-		w.countFront(e.name, perEdge, throttled, shed, in-lost, lost)
-		fe, be := e.tally(frontendKey), e.tally(backendKey)
-		fe.requests += perEdge
-		fe.throttled += throttled
-		fe.shed += shed
-		be.requests += in
-		for _, t := range []*tally{fe, be} {
-			t.ok += in - lost
-			t.failed += lost
-		}
-		failing += lost
-		load += in
-		turnedAway += throttled + shed
-		capacity += float64(len(up)) * perServer
-	}
-	w.signal = Signal{Utilisation: load / max(capacity, 1), Offered: demand, Failed: failing, TurnedAway: turnedAway, Gauges: w.signal.Gauges}
-	if load > 0 { // every request shed: nothing failed
-		w.signal.ErrorRate = failing / load
-	}
-}
-
-// shedShare is the share of an edge's traffic its shed features carry.
-func (e *edge) shedShare(optional map[string]float64) float64 {
-	var share float64
-	for f, on := range e.shed {
-		if on {
-			share += optional[f]
-		}
-	}
-	return min(share, 1)
-}
-
-// readCounters takes one reading of every edge's counters. A reload's new
-// worker shows as a new pid, so its first reading is "measuring".
-func (w *World) readCounters() {
-	for _, e := range w.edges {
-		servers := w.serversOf(e)
-		rows := make(map[string]integrations.Counters, len(servers)+2)
-		for _, s := range servers {
-			rows[s.name] = e.tally(s.name).counters()
-		}
-		for _, k := range []string{frontendKey, backendKey} {
-			rows[k] = e.tally(k).counters()
-		}
-		e.rates = w.meter.Read(e.name, strconv.Itoa(e.pid), w.now, rows)
-	}
-	if f := w.front; f != nil {
-		rows := make(map[string]integrations.Counters, len(w.edges)+2)
-		for _, k := range append(slices.Clone(w.sc.Edges), frontFrontendKey, frontBackendKey) {
-			rows[k] = f.tally(k).counters()
-		}
-		f.rates = w.meter.Read(f.name, strconv.Itoa(f.pid), w.now, rows)
-	}
-}
-
-// measure reads the counters and publishes what was measured, as a
-// configured fleet's sources do each refresh.
-func (w *World) measure() []integrations.Event {
-	w.readCounters()
-	return []integrations.Event{
-		integrations.SamplesTaken{Source: integrations.SourceHAProxy, Samples: w.sampler.Samples(w.backendsSnapshot(), w.now)},
-		integrations.SamplesTaken{Source: integrations.SourceAWS, Samples: integrations.GroupSamples(integrations.SourceAWS, w.groupsSnapshot(), w.now)},
-	}
-}
-
-// serversOf lists an edge's servers: its slots when it has them, else one
-// per in-service web instance; states set by hand win.
-func (w *World) serversOf(e *edge) []server {
-	var out []server
-	if e.slots == nil {
-		for _, in := range w.live {
-			out = append(out, server{name: serverName(in), addr: in.PrivateIP, instance: in.ID, state: integrations.ServerUp})
-		}
-	} else {
-		live := w.liveIDs
-		for _, sl := range e.slots {
-			st := integrations.ServerUp
-			switch {
-			case sl.instance == "":
-				st = integrations.ServerMaint // a free slot
-			case !live[sl.instance]:
-				st = integrations.ServerDown // its host is gone: the health check fails
-			}
-			out = append(out, server{name: sl.name, addr: sl.addr, instance: sl.instance, state: st})
-		}
-	}
-	for i := range out {
-		if out[i].state == integrations.ServerUp && w.hostDown(out[i].instance) {
-			out[i].state = integrations.ServerDown // its application is not answering: the health check fails
-		}
-	}
-	for i := range out {
-		if s, ok := e.servers[out[i].name]; ok {
-			out[i].state = s
-		}
-	}
-	return out
-}
-
-// resolve points the slots at the given instances, in order, and frees the
-// rest: what a reload's fresh DNS resolution of the slots does.
-func (e *edge) resolve(instances []integrations.Instance) {
-	for i := range e.slots {
-		e.slots[i] = slot{name: fmt.Sprintf("web%d", i+1)}
-		if i < len(instances) {
-			e.slots[i].instance, e.slots[i].addr = instances[i].ID, instances[i].PrivateIP
-		}
-	}
-}
-
-// schedule applies the scenario's scheduled capacity changes due now.
-func (w *World) schedule() []integrations.Event {
-	var out []integrations.Event
-	for _, c := range w.sc.Schedule {
-		if int(w.elapsed()) != c.At {
-			continue
-		}
-		if g := w.findGroup(c.Group); g != nil {
-			from := g.Desired
-			g.Desired, g.DesiredSince = c.Desired, w.now
-			out = append(out, fleetRecord(w.now, fmt.Sprintf("%s: desired capacity %d → %d (%s)", c.Group, from, c.Desired, c.Cause),
-				map[string]string{"group": c.Group, "from": fmt.Sprint(from), "to": fmt.Sprint(c.Desired)}))
-		}
-	}
-	return out
-}
-
-// Milestones the world itself reaches.
-const (
-	MilestoneScaleUp   = "scale-up"        // the web group's desired first rises by hand
-	MilestoneThrottle  = "throttle"        // a throttle is first set above 0
-	MilestoneLifted    = "throttle-lifted" // every throttle is back at 0 following one
-	MilestoneReload    = "reload"          // the first HAProxy reload
-	MilestoneShed      = "shed"            // optional load first shed
-	MilestoneRecovered = "recovered"       // the error rate falls under 1% once it had passed 5%
-)
+// MilestoneRecovered is the milestone the world itself reaches: the error
+// rate falls under 1% once it had passed 5%. The models name theirs.
+const MilestoneRecovered = "recovered"
 
 // mark records a milestone the first time it is reached.
 func (w *World) mark(name string) {
@@ -569,15 +253,12 @@ func (w *World) Reached(name string) (time.Time, bool) {
 	return t, ok
 }
 
-func (w *World) trackMilestones() {
+func (w *World) trackRecovery() {
 	if w.signal.ErrorRate > 0.05 {
 		w.sawErrors = true
 	}
 	if w.sawErrors && w.signal.ErrorRate < 0.01 {
 		w.mark(MilestoneRecovered)
-	}
-	if _, ok := w.milestones[MilestoneThrottle]; ok && w.throttleFraction() == 0 {
-		w.mark(MilestoneLifted)
 	}
 }
 
@@ -607,11 +288,11 @@ func (w *World) evaluateAlerts() []integrations.Event {
 			if !a.fired {
 				a.fired, a.firstFired = true, w.now
 			}
-			out = append(out, alertRecord(a.alert, "alert.triggered", ""))
+			out = append(out, alertRecord(a.alert, integrations.KindAlertTriggered, ""))
 		case a.open && a.alert.Status != integrations.AlertResolved && a.clearRun >= r.ClearFor:
 			a.open = false
 			a.alert.Status, a.alert.UpdatedAt = integrations.AlertResolved, w.now
-			out = append(out, alertRecord(a.alert, "alert.resolved", "auto-resolved: condition cleared"))
+			out = append(out, alertRecord(a.alert, integrations.KindAlertResolved, "auto-resolved: condition cleared"))
 		}
 	}
 	return out
@@ -688,7 +369,8 @@ func (w *World) message(user, text string) []integrations.Event {
 	}
 }
 
-// snapshots is the current state of every simulated source.
+// snapshots is the current state of every simulated source: the alerts,
+// then what each model reports, and a healthy badge for each source.
 func (w *World) snapshots() []integrations.Event {
 	var alerts []integrations.Alert
 	for _, a := range w.alerts {
@@ -696,141 +378,25 @@ func (w *World) snapshots() []integrations.Event {
 			alerts = append(alerts, a.alert)
 		}
 	}
-	out := []integrations.Event{
-		integrations.AlertsSnapshot{Source: integrations.SourcePagerDuty, Alerts: alerts},
-		integrations.FleetSnapshot{Source: integrations.SourceAWS, Groups: w.groupsSnapshot()},
-		w.backendsSnapshot(),
+	out := []integrations.Event{integrations.AlertsSnapshot{Source: integrations.SourcePagerDuty, Alerts: alerts}}
+	sources := []string{"pagerduty"}
+	for _, r := range w.reporters {
+		out = append(out, r.snapshots(w)...)
+		sources = append(sources, r.sources()...)
 	}
-	for _, name := range sourceNames {
+	for _, name := range append(sources, "slack") {
 		out = append(out, integrations.StatusChanged{Status: integrations.SourceStatus{
 			Source: name, State: integrations.SourceOK, LastSuccess: w.now, LastAttempt: w.now, Budget: 30 * time.Second}})
 	}
 	return out
 }
 
-func (w *World) groupsSnapshot() []integrations.Group {
-	groups := make([]integrations.Group, 0, len(w.groups))
-	for _, g := range w.groups {
-		c := g.Group
-		c.Instances = slices.Clone(g.Instances)
-		c.Activities = slices.Clone(g.Activities)
-		groups = append(groups, c)
-	}
-	return groups
-}
-
-// backendsSnapshot is every edge as HAProxy would report it, with the odd
-// one out marked.
-func (w *World) backendsSnapshot() integrations.BackendsSnapshot {
-	snap := integrations.BackendsSnapshot{Source: integrations.SourceHAProxy, Throttles: w.throttles()}
-	if w.front != nil {
-		servers, proxies := w.frontRows()
-		snap.Backends = append(snap.Backends, servers...)
-		snap.Proxies = append(snap.Proxies, proxies...)
-	}
-	for _, e := range w.edges {
-		servers, proxies := w.rows(e)
-		snap.Backends = append(snap.Backends, servers...)
-		snap.Proxies = append(snap.Proxies, proxies...)
-	}
-	oddone.Default.Mark(&snap, nil)
-	return snap
-}
-
-// rows lists an edge's web servers and its frontend and backend rows with
-// their own counters and last measured rates.
-func (w *World) rows(e *edge) ([]integrations.Backend, []integrations.Proxy) {
-	load := w.sc.Demand(w.elapsed()) / float64(len(w.edges)) * (1 - w.sc.FreeShare*float64(e.throttles["free"])/100)
-	servers := w.serversOf(e)
-	up := 0
-	for _, s := range servers {
-		if s.state == integrations.ServerUp {
-			up++
-		}
-	}
-	counters := func(key string) integrations.Counters { return e.tally(key).counters() }
-	var out []integrations.Backend
-	sessions := 0
-	for _, s := range servers {
-		b := integrations.Backend{Instance: e.name, Backend: backendName, Server: s.name, Address: s.addr,
-			State: s.state, Weight: 100, Counters: counters(s.name), Rates: e.rates[s.name]}
-		b.Total5xx, b.Rate5xx = b.Counters.Responses[4], b.Rates.HTTP5xxPerS()
-		if s.addr != "" {
-			b.Port = webPort
-		}
-		if s.state == integrations.ServerUp {
-			b.Sessions = int(load / float64(up) / 10)
-			sessions += b.Sessions
-		}
-		out = append(out, b)
-	}
-	return out, e.proxyRows(frontendName, backendName, up, sessions)
-}
-
-// proxyRows are an instance's frontend and backend rows, with their own
-// counters and last measured rates.
-func (e *edge) proxyRows(frontend, backend string, up, sessions int) []integrations.Proxy {
-	status := "UP"
-	if up == 0 {
-		status = "DOWN"
-	}
-	fk, bk := "frontend:"+frontend, "backend:"+backend
-	return []integrations.Proxy{
-		{Instance: e.name, Name: frontend, Kind: integrations.ProxyFrontend, Status: "OPEN", Sessions: sessions,
-			Counters: e.tally(fk).counters(), Rates: e.rates[fk]},
-		{Instance: e.name, Name: backend, Kind: integrations.ProxyBackend, Status: status, Sessions: sessions,
-			Counters: e.tally(bk).counters(), Rates: e.rates[bk]},
-	}
-
-}
-
-// throttles lists every edge's throttles in edge order, tiers sorted.
-func (w *World) throttles() []integrations.Throttle {
-	var out []integrations.Throttle
-	for _, e := range w.edges {
-		for _, tier := range slices.Sorted(maps.Keys(e.throttles)) {
-			out = append(out, integrations.Throttle{Instance: e.name, Tier: tier, Percent: e.throttles[tier]})
-		}
-	}
-	return out
-}
-
-func (w *World) group(name string) *group {
-	for _, g := range w.groups {
-		if g.Name == name {
-			return g
-		}
-	}
-	return &group{ready: map[string]time.Time{}}
-}
-
-// relive takes note of the web group's in-service instances.
-func (w *World) relive() {
-	w.live = inService(w.group(w.sc.WebGroup))
-	w.liveIDs = make(map[string]bool, len(w.live))
-	for _, in := range w.live {
-		w.liveIDs[in.ID] = true
-	}
-}
-
-func inService(g *group) []integrations.Instance {
-	var out []integrations.Instance
-	for _, in := range g.Instances {
-		if in.Lifecycle == integrations.LifecycleInService {
-			out = append(out, in)
-		}
-	}
-	return out
-}
-
-func serverName(in integrations.Instance) string { return "web-" + in.ID[len(in.ID)-4:] }
-
-// Bindings tie the web group to every edge's web backend, so the drill's
-// fleet is checked for slot drift like a configured one.
+// Bindings tie each group to the load balancer backends that serve it, so
+// the drill's fleet is checked for slot drift like a configured one.
 func (w *World) Bindings() []drift.Binding {
 	var out []drift.Binding
-	for _, e := range w.sc.Edges {
-		out = append(out, drift.Binding{Group: w.sc.WebGroup, Instance: e, Backend: "web", Port: webPort})
+	for _, b := range modelsOf[binder](w) {
+		out = append(out, b.bindings()...)
 	}
 	return out
 }

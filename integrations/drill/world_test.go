@@ -34,7 +34,7 @@ func play(t *testing.T, seed uint64, seconds, scaleAt int) (*World, *recorder) {
 	ctx := context.Background()
 	for s := 1; s <= seconds; s++ {
 		if s == scaleAt {
-			if err := w.SetDesiredCapacity(ctx, "web", 12); err != nil {
+			if err := webOf(w).SetDesiredCapacity(ctx, "web", 12); err != nil {
 				t.Fatal(err)
 			}
 			for _, e := range w.Instances() {
@@ -115,10 +115,10 @@ func TestActionsRespectBounds(t *testing.T) {
 	sc, _ := Lookup("monday-surge")
 	w := New(sc, Options{Seed: 1})
 	ctx := context.Background()
-	if err := w.SetDesiredCapacity(ctx, "web", 21); err == nil || !strings.Contains(err.Error(), "max 20") {
+	if err := webOf(w).SetDesiredCapacity(ctx, "web", 21); err == nil || !strings.Contains(err.Error(), "max 20") {
 		t.Errorf("desired above max: got %v", err)
 	}
-	if err := w.SetDesiredCapacity(ctx, "nope", 5); err == nil {
+	if err := webOf(w).SetDesiredCapacity(ctx, "nope", 5); err == nil {
 		t.Error("unknown group accepted")
 	}
 	if err := w.SetThrottle(ctx, "edge-1", "premium", 10); err == nil {
@@ -131,7 +131,7 @@ func TestActionsRespectBounds(t *testing.T) {
 		t.Fatal(err)
 	}
 	before, _ := w.Throttles(ctx, "edge-1")
-	info, err := w.Reload(ctx, "edge-1")
+	info, err := webOf(w).Reload(ctx, "edge-1")
 	if err != nil || info.Reloads != 1 {
 		t.Fatalf("reload: %+v %v", info, err)
 	}
@@ -157,7 +157,7 @@ func TestScaleUpAloneIsSlowBehindTheLock(t *testing.T) {
 				t.Fatalf("clearing the job: %+v %v", res, err)
 			}
 		}
-		if err := w.SetDesiredCapacity(ctx, "web", 12); err != nil {
+		if err := webOf(w).SetDesiredCapacity(ctx, "web", 12); err != nil {
 			t.Fatal(err)
 		}
 		w.Step(sc.Start.Add(13*time.Minute), rec)
@@ -183,3 +183,7 @@ func TestScaleUpAloneIsSlowBehindTheLock(t *testing.T) {
 		t.Error("the lock-wait alert did not clear once the lock was freed")
 	}
 }
+
+// webOf is the world's web tier: tests act on it as runbooks do through
+// the world's actions.
+func webOf(w *World) *Web { return modelsOf[*Web](w)[0] }

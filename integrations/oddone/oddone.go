@@ -224,7 +224,7 @@ func (t *Tracker) Update(snap integrations.BackendsSnapshot, now time.Time) []in
 		t.active[key] = recorded{snap.Source, target, r.instance}
 		fields := maps.Clone(r.fields)
 		fields["target"], fields["reason"] = target, r.reason
-		out = append(out, integrations.Record{Occurred: now, Source: "oddone", Kind: "oddone",
+		out = append(out, integrations.Record{Occurred: now, Source: integrations.SourceOddOne, Kind: integrations.KindOddOne,
 			Text: fmt.Sprintf("odd one out %s: %s", target, r.reason), Fields: fields})
 	}
 	for _, key := range slices.Sorted(maps.Keys(t.active)) {
@@ -249,7 +249,7 @@ func (t *Tracker) Update(snap integrations.BackendsSnapshot, now time.Time) []in
 			fields = maps.Clone(r.fields)
 			fields["target"] = m.target
 		}
-		out = append(out, integrations.Record{Occurred: now, Source: "oddone", Kind: "oddone.cleared", Text: text, Fields: fields})
+		out = append(out, integrations.Record{Occurred: now, Source: integrations.SourceOddOne, Kind: integrations.KindOddOneCleared, Text: text, Fields: fields})
 	}
 	return out
 }

@@ -237,13 +237,13 @@ func logKind(logType string) (string, bool) {
 	case "trigger_log_entry", "acknowledge_log_entry", "unacknowledge_log_entry", "resolve_log_entry":
 		return "", false
 	case "escalate_log_entry":
-		return "alert.escalated", true
+		return integrations.KindAlertEscalated, true
 	case "assign_log_entry":
-		return "alert.assigned", true
+		return integrations.KindAlertAssigned, true
 	case "annotate_log_entry":
-		return "alert.note", true
+		return integrations.KindAlertNote, true
 	}
-	return "alert.log", true
+	return integrations.KindAlertLog, true
 }
 
 // resolvedRecord records an incident that left the open list. PagerDuty is
@@ -255,7 +255,7 @@ func (s *Source) resolvedRecord(ctx context.Context, a integrations.Alert, ask b
 	r := integrations.Record{
 		Occurred: s.now(),
 		Source:   Name,
-		Kind:     "alert.resolved",
+		Kind:     integrations.KindAlertResolved,
 		Text:     "no longer open for the watched services: " + a.Title,
 		Fields:   map[string]string{"alert": a.ID, "service": a.Service, "status": string(integrations.AlertResolved)},
 		Links:    links(a),
@@ -291,7 +291,7 @@ func triggeredRecord(a integrations.Alert, inc pd.Incident) integrations.Record 
 	return integrations.Record{
 		Occurred: a.CreatedAt,
 		Source:   Name,
-		Kind:     "alert.triggered",
+		Kind:     integrations.KindAlertTriggered,
 		Actor:    inc.Service.Summary,
 		Text:     fmt.Sprintf("triggered (%s): %s", a.Severity, a.Title),
 		Fields:   map[string]string{"alert": a.ID, "service": a.Service, "status": string(integrations.AlertTriggered), "severity": string(a.Severity)},
@@ -305,7 +305,7 @@ func transitionRecord(a integrations.Alert, inc pd.Incident) integrations.Record
 	return integrations.Record{
 		Occurred: a.UpdatedAt,
 		Source:   Name,
-		Kind:     "alert." + string(a.Status),
+		Kind:     integrations.KindAlertPrefix + string(a.Status),
 		Actor:    inc.LastStatusChangeBy.Summary,
 		Text:     fmt.Sprintf("%s: %s", a.Status, a.Title),
 		Fields:   map[string]string{"alert": a.ID, "service": a.Service, "status": string(a.Status)},

@@ -154,7 +154,7 @@ func (s *Source) publish(pub integrations.Publisher, f *feed, msgs []integration
 		pub.Publish(s.scrub.Record(integrations.Record{
 			Occurred: m.At,
 			Source:   Name,
-			Kind:     "chat.message",
+			Kind:     integrations.KindChatMessage,
 			Actor:    m.User,
 			Text:     m.Text,
 			Fields:   fields,

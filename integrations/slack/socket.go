@@ -109,7 +109,7 @@ func (n *socketNotes) note(to, text string) {
 	n.pub.Publish(integrations.Record{
 		Occurred: time.Now(),
 		Source:   Name,
-		Kind:     "source.status",
+		Kind:     integrations.KindSourceStatus,
 		Text:     text,
 		Fields:   map[string]string{"stream": "socket_mode", "to": to},
 	})

@@ -11,7 +11,7 @@ import (
 
 // ownSources are the sources warroom itself writes as: what it was told,
 // what it did and what it worked out, not a source it watched.
-var ownSources = []string{"warroom", "runbook", "drift", "oddone"}
+var ownSources = []string{integrations.SourceWarroom, integrations.SourceRunbook, integrations.SourceDrift, integrations.SourceOddOne}
 
 // Responders are the actors of every entry on the timeline, amendments
 // included, sorted.

@@ -57,6 +57,7 @@ func Markdown(w io.Writer, entries []timeline.Entry, opts Options) error {
 	md.summary(kts, durations, im, RunbookRuns(all), all)
 	md.keyTimes(kts, durations)
 	md.impact(im, opts.Chart)
+	md.drillScorecard(all)
 
 	md.decisions(rows)
 	runs := RunbookRuns(rows)

@@ -1,18 +1,15 @@
 package series
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"strconv"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/warroomhq/warroom/integrations"
+	"github.com/warroomhq/warroom/internal/crashtest"
 )
 
 // crashChildEnv names the directory a re-executed test binary appends
@@ -104,42 +101,14 @@ func TestCrashLosesAtMostTheAppendInFlight(t *testing.T) {
 // min durable appends, and returns the highest it reported.
 func runAndKill(t *testing.T, dir string, min int) int {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), crashChildEnv+"="+dir)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	timer := time.AfterFunc(30*time.Second, func() { cmd.Process.Kill() }) // bound the test if the child stalls
-	defer timer.Stop()
-	highest, seen := -1, 0
-	killed := false
-	sc := bufio.NewScanner(stdout)
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		if len(f) != 2 || f[0] != "durable" {
-			t.Fatalf("child: %s", sc.Text())
+	highest := -1
+	crashtest.RunAndKill(t, crashChildEnv, dir, min, func(f []string) error {
+		if len(f) != 1 {
+			return errors.New("want a count")
 		}
-		n, err := strconv.Atoi(f[1])
-		if err != nil {
-			t.Fatalf("child: %s", sc.Text())
-		}
+		n, err := strconv.Atoi(f[0])
 		highest = max(highest, n)
-		if seen++; !killed && seen >= min {
-			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-				t.Fatal(err)
-			}
-			killed = true
-		}
-	}
-	err = cmd.Wait()
-	var exit *exec.ExitError
-	if !killed || !errors.As(err, &exit) || exit.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
-		t.Fatalf("child was not killed as planned (killed=%v): %v", killed, err)
-	}
+		return err
+	})
 	return highest
 }
