@@ -90,6 +90,7 @@ func (m Model) header(width int) []string {
 			lines = append(lines, st.Bad.Render("  ✗ "+reason))
 		}
 	}
+	lines = append(lines, teamLines(st, m.team, width)...)
 	if m.info.Drill {
 		lines = append(lines, st.Notice.Render("DRILL: "+m.info.Notice))
 	}
@@ -97,6 +98,37 @@ func (m Model) header(width int) []string {
 		lines[i] = fit(lines[i], width)
 	}
 	return lines
+}
+
+// teamLines is the team's war-room under the title, when the incident is
+// shared: the connection and the local queue (offline is bad news: what
+// is typed here waits in the journal), then who is present, the incident
+// commander first named as such, on as many lines as the width needs.
+func teamLines(st Styles, t *integrations.TeamStatus, width int) []string {
+	if t == nil {
+		return nil
+	}
+	word := st.OK.Render(t.Line())
+	if !t.Online {
+		word = st.Bad.Render("⚠ " + t.Line())
+	}
+	if t.Problem != "" && !t.Online {
+		word += st.Dim.Render(" (" + oneLine(t.Problem) + ")")
+	}
+	here := fmt.Sprintf("%d here", len(t.Members))
+	if len(t.Members) == 1 {
+		here = "1 here"
+	}
+	items := []string{word, st.Dim.Render(here)}
+	if t.Commander == "" {
+		items = append(items, st.Warn.Render("no incident commander"))
+	}
+	for _, who := range strings.Split(t.Roster(), " · ") {
+		if who != "" {
+			items = append(items, who)
+		}
+	}
+	return pack(items, "  ", width)
 }
 
 // pack lays items out on as few lines of width as it can.

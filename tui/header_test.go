@@ -32,3 +32,33 @@ func TestHeaderShowsOnlyTheRecordedState(t *testing.T) {
 		}
 	}
 }
+
+// On a shared incident the header says the team's connection and queue
+// and who is present: the commander, who runs what, who is idle; it
+// wraps the roster rather than drop a name, and says offline loudly.
+func TestHeaderShowsTheTeam(t *testing.T) {
+	st := PlainStyles()
+	team := &integrations.TeamStatus{Online: true, Commander: "alice", Members: []integrations.TeamMember{
+		{Who: "alice", State: "running", Runbook: "scale-up"}, {Who: "bob", State: "idle"}, {Who: "carol", State: "active"}}}
+	if got, want := strings.Join(teamLines(st, team, 120), "\n"),
+		"team: online  3 here  alice (IC, running scale-up)  bob (idle)  carol"; got != want {
+		t.Errorf("online team:\n got %q\nwant %q", got, want)
+	}
+	if got, want := strings.Join(teamLines(st, team, 40), "\n"),
+		"team: online  3 here\nalice (IC, running scale-up)  bob (idle)\ncarol"; got != want {
+		t.Errorf("narrow:\n got %q\nwant %q", got, want)
+	}
+	off := &integrations.TeamStatus{Queued: 12, Problem: "nats: timeout", Members: team.Members[1:2]}
+	if got, want := strings.Join(teamLines(st, off, 120), "\n"),
+		"⚠ team: offline · 12 queued (nats: timeout)  1 here  no incident commander  bob (idle)"; got != want {
+		t.Errorf("offline team:\n got %q\nwant %q", got, want)
+	}
+	if teamLines(st, nil, 120) != nil {
+		t.Error("a session alone shows a team line")
+	}
+	m := screenModel(120, 40, testOpts{})
+	m.apply(integrations.Batch{Team: team})
+	if s := screen(m); !strings.Contains(s, "team: online  3 here  alice (IC, running scale-up)") {
+		t.Errorf("the screen lacks the team line:\n%s", s)
+	}
+}

@@ -107,7 +107,8 @@ type Model struct {
 	runs       map[string]*runProgress // runs' states from the batches, by run ID, until their flow takes them
 	frame      int                     // ticks so far, for spinners
 	toast      toast
-	storeErr   string // the last failure to persist pumped records
+	storeErr   string                   // the last failure to persist pumped records
+	team       *integrations.TeamStatus // the team's war-room, when the incident is shared
 
 	ledger  *ledger.Ledger // what warroom changed, folded from records as they arrive
 	inForce []ledger.Item  // what of it is still in force
@@ -269,6 +270,9 @@ func (m *Model) apply(b integrations.Batch) tea.Cmd {
 		if st.LastAttempt.After(m.now) {
 			m.now = st.LastAttempt
 		}
+	}
+	if b.Team != nil {
+		m.team = b.Team
 	}
 	cmds = append(cmds, m.foldRuns(b.Steps, b.RunsEnded))
 	m.series.add(b.Samples)
