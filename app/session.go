@@ -33,8 +33,11 @@ type Options struct {
 	Scenario   string  // the drill scenario ("" the default)
 	Speed      float64 // the drill's speed (0: DefaultDrillSpeed)
 	Seed       uint64
-	StateDir   string // timelines, series and (by default) run locks
-	User       string // who is at the keyboard ("" the current user)
+	// Incident, when set, is the incident to open (or join, on a team)
+	// over the configuration's incident.id or the drill's own.
+	Incident string
+	StateDir string // timelines, series and (by default) run locks
+	User     string // who is at the keyboard ("" the current user)
 	// Runbooks is the catalog the front end loaded, with its limits.
 	Runbooks api.RunbookInfo
 	// Store opens the incident's timeline; nil means LocalStore(StateDir).
@@ -112,6 +115,9 @@ func Open(o Options) (*Session, error) {
 	w, err := chooseWorld(o)
 	if err != nil {
 		return nil, err
+	}
+	if o.Incident != "" {
+		w.incident = o.Incident
 	}
 	if o.Share != nil && !w.drill {
 		for i, src := range w.sources {

@@ -29,6 +29,7 @@ func versionString() string {
 func rootCommand() *cobra.Command {
 	g := &globalFlags{}
 	var readonly, bell bool
+	var incident string
 	root := &cobra.Command{
 		Use:   "warroom",
 		Short: "A terminal war-room for the engineer on call",
@@ -42,7 +43,7 @@ With no configuration it opens the built-in drill world, replaying the
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runWarRoom(cmd.Context(), g, sessionOptions{Readonly: readonly, Bell: bell})
+			return runWarRoom(cmd.Context(), g, sessionOptions{Readonly: readonly, Bell: bell, Incident: incident})
 		},
 	}
 	root.PersistentFlags().StringVar(&g.ConfigPath, "config", "", "configuration file (default $XDG_CONFIG_HOME/warroom/config.yaml)")
@@ -50,6 +51,7 @@ With no configuration it opens the built-in drill world, replaying the
 	root.PersistentFlags().StringVar(&g.Team, "team", "", "share the incident through this team server (nats://host:4222; see warroom serve), over the configuration's team.url")
 	root.Flags().BoolVar(&readonly, "readonly", false, "observe only: refuse every mutating action")
 	root.Flags().BoolVar(&bell, "bell", false, "ring the terminal bell with a new critical alert or a failed action")
+	root.Flags().StringVar(&incident, "incident", "", incidentFlagHelp)
 	root.AddCommand(drillCommand(g), versionCommand(), runbookCommand(g), timelineCommand(g), configCommand(g), fleetCommand(g), metricsCommand(g), statusCommand(g), serveCommand())
 	guardUsage(root)
 	return root
@@ -78,7 +80,7 @@ func drillCommand(g *globalFlags) *cobra.Command {
 	var (
 		list, readonly, bell bool
 		headless, showRef    bool
-		planFile             string
+		planFile, incident   string
 		seed                 uint64
 	)
 	format := &choiceValue{value: "table", allowed: []string{"table", "text", "json"}}
@@ -127,7 +129,7 @@ without it. The same seed and plan give the same JSON.
 			if headless {
 				return runHeadless(g, headlessDrill{scenario: sc, planFile: planFile, seed: seed, asJSON: format.json()}, cmd.OutOrStdout(), cmd.ErrOrStderr())
 			}
-			return runWarRoom(cmd.Context(), g, sessionOptions{ForceDrill: true, Scenario: name, Speed: speed.value, Seed: seed, Readonly: readonly, Bell: bell})
+			return runWarRoom(cmd.Context(), g, sessionOptions{ForceDrill: true, Scenario: name, Speed: speed.value, Seed: seed, Readonly: readonly, Bell: bell, Incident: incident})
 		},
 	}
 	cmd.Flags().BoolVar(&list, "list", false, "list the scenarios")
@@ -140,8 +142,13 @@ without it. The same seed and plan give the same JSON.
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "random seed: the same seed replays the same drill")
 	cmd.Flags().BoolVar(&readonly, "readonly", false, "observe only: refuse every mutating action")
 	cmd.Flags().BoolVar(&bell, "bell", false, "ring the terminal bell with a new critical alert or a failed action")
+	cmd.Flags().StringVar(&incident, "incident", "", incidentFlagHelp)
 	return cmd
 }
+
+// incidentFlagHelp is the screen's --incident: on a team, the first
+// screen to open an incident creates it and the next ones join it.
+const incidentFlagHelp = "open this incident's timeline (over the configuration's incident.id); with --team, the first screen creates it and the next join it"
 
 func scenarioNames() []string {
 	var names []string

@@ -26,6 +26,7 @@ type sessionOptions struct {
 	Seed       uint64
 	Readonly   bool
 	Bell       bool
+	Incident   string // --incident: the incident to open or join
 	Runbooks   api.RunbookInfo
 	// Waiting, with a team, is told when a run asks another responder's
 	// approval (the command line says how to give it).
@@ -36,7 +37,7 @@ type sessionOptions struct {
 // configuration name; nothing runs yet.
 func openSession(g *globalFlags, o sessionOptions) (*app.Session, error) {
 	opts := app.Options{ForceDrill: o.ForceDrill, Scenario: o.Scenario, Speed: o.Speed, Seed: o.Seed,
-		User: currentUser(), Runbooks: o.Runbooks}
+		User: currentUser(), Runbooks: o.Runbooks, Incident: o.Incident}
 	if !o.ForceDrill {
 		cfg, err := configured(g)
 		if err != nil {
@@ -63,6 +64,13 @@ func openSession(g *globalFlags, o sessionOptions) (*app.Session, error) {
 			return nil, err
 		}
 		return app.Open(opts)
+	}
+	if o.Incident != "" && (o.ForceDrill || app.NamesNoSource(opts.Config)) {
+		// A drill's world is a simulation inside this process, with its
+		// own clock: a second screen would replay a second world onto the
+		// same timeline, and its actions would change a world nobody else
+		// sees.
+		return nil, fmt.Errorf("a drill cannot be joined with --incident %s on a team: each drill simulates its own world; share a configured incident instead (incident.id or --incident with --config)", o.Incident)
 	}
 	t, err := wireTeam(ts, &opts)
 	if err != nil {
