@@ -223,6 +223,9 @@ func (s *Session) FindPosted(ctx context.Context, text string, since time.Time) 
 // Redact scrubs secrets with the timeline's redactor.
 func (s *Session) Redact(text string) string { return s.redactor.Redact(text) }
 
+// Team is the team's war-room, nil when the session is alone.
+func (s *Session) Team() api.Team { return s.team }
+
 // compose is what a runbook acts through: for each capability the first
 // source that declared it, and for alerts the alert's own source (see
 // alertActor), so two alert sources each get their own alerts' changes.

@@ -59,6 +59,8 @@ type Options struct {
 	// Extra are sources that feed no pane, run with the others (the
 	// team's status).
 	Extra []integrations.Source
+	// Team is the team's war-room, when the incident is shared.
+	Team api.Team
 }
 
 // Session is a world being watched and recorded: its sources feed the
@@ -76,6 +78,7 @@ type Session struct {
 	locks    runbooks.Locks
 	approver runbooks.Approver
 	holder   string
+	team     api.Team
 	catalog  api.RunbookInfo
 	alerts   *alertIndex
 	// sources are the declared sources by name; acts is what a runbook
@@ -126,7 +129,7 @@ func Open(o Options) (*Session, error) {
 	}
 	w.sources = append(w.sources, o.Extra...)
 	s := &Session{world: w, user: o.User, stateDir: o.StateDir, runs: newRunTracker(), catalog: o.Runbooks,
-		alerts: newAlertIndex(), locks: o.Locks, approver: o.Approver, holder: o.Holder}
+		alerts: newAlertIndex(), locks: o.Locks, approver: o.Approver, holder: o.Holder, team: o.Team}
 	if s.locks == nil {
 		s.locks = runbooks.FileLocks(filepath.Join(o.StateDir, "locks"), 0)
 	}

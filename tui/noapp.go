@@ -41,3 +41,4 @@ func (noApp) FindPosted(context.Context, string, time.Time) (integrations.Messag
 	return integrations.Message{}, false, errNoApp
 }
 func (noApp) Redact(s string) string { return s }
+func (noApp) Team() api.Team         { return nil }

@@ -36,6 +36,8 @@ type testOpts struct {
 	Actions  integrations.Actions
 	Runbooks testRunbooks
 
+	Team api.Team // the team's war-room; nil: alone
+
 	Readonly, Bell, NoColor bool
 }
 
@@ -233,3 +235,5 @@ func (a *testApp) Redact(s string) string {
 	}
 	return s
 }
+
+func (a *testApp) Team() api.Team { return a.o.Team }

@@ -71,6 +71,33 @@ type App interface {
 	// Redact scrubs secrets from text with the timeline's own redactor,
 	// for anything shown that did not come through a batch.
 	Redact(text string) string
+
+	// Team is the team's war-room, when the incident is shared through a
+	// team server; nil when the session is alone.
+	Team() Team
+}
+
+// Team is what a front end does in the team's war-room. Its status
+// (who is present, the commander, the connection) arrives in the
+// batches (Batch.Team); these are the changes a responder makes.
+type Team interface {
+	// SetIdle says on the roster whether the responder is away from the
+	// keyboard (idle) or back (active).
+	SetIdle(ctx context.Context, idle bool) error
+	// TakeCommand makes the responder the incident commander, if nobody
+	// is; HandCommand passes the role, which the responder holds, to a
+	// named responder. Both are recorded on the timeline.
+	TakeCommand(ctx context.Context) error
+	HandCommand(ctx context.Context, to string) error
+	// Pending lists the runs waiting for a responder's approval (the
+	// two-person rule), oldest first, with their plans and checks.
+	// Approve and Refuse answer one as this responder; the requester's
+	// approval of its own run is refused.
+	Pending(ctx context.Context) ([]runbooks.ApprovalRequest, error)
+	Approve(ctx context.Context, runID string) error
+	Refuse(ctx context.Context, runID, why string) error
+	// Locks are the targets the team's runs hold now.
+	Locks(ctx context.Context) ([]runbooks.Holder, error)
 }
 
 // Info says what a session watches. Panes maps each feed (a pane of the

@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
 
 	"github.com/warroomhq/warroom/app"
+	"github.com/warroomhq/warroom/app/api"
 	"github.com/warroomhq/warroom/integrations"
+	"github.com/warroomhq/warroom/runbooks"
 	"github.com/warroomhq/warroom/team"
 )
 
@@ -25,12 +28,14 @@ type teamSession struct {
 	client    *team.Client
 	approvals *team.Approvals
 	elector   *team.Elector
+	locker    *team.Locker
 	who       string
 
 	mu       sync.Mutex
 	timeline *team.Timeline
 	incident string
 	shared   []*team.Shared
+	room     *team.Room // once on the roster
 }
 
 // wireTeam connects to the team server and sets the session's store,
@@ -61,6 +66,7 @@ func wireTeam(ts *teamSettings, opts *app.Options) (*teamSession, error) {
 	if err != nil {
 		return fail(err)
 	}
+	t.locker = locker
 	if t.approvals, err = c.Approvals(""); err != nil {
 		return fail(err)
 	}
@@ -71,6 +77,7 @@ func wireTeam(ts *teamSettings, opts *app.Options) (*teamSession, error) {
 	opts.Store = t.openStore(opts.StateDir)
 	opts.Share = t.share
 	opts.Extra = append(opts.Extra, t)
+	opts.Team = t
 	return t, nil
 }
 
@@ -130,9 +137,89 @@ func (t *teamSession) Run(ctx context.Context, pub integrations.Publisher) error
 		pub.Publish(integrations.TeamChanged{Status: integrations.TeamStatus{Problem: t.ts.scrub(err).Error()}})
 		return nil
 	}
-	defer room.Leave()
+	t.mu.Lock()
+	t.room = room
+	t.mu.Unlock()
+	defer func() {
+		t.mu.Lock()
+		t.room = nil
+		t.mu.Unlock()
+		room.Leave()
+	}()
 	room.Run(ctx, teamStatusEvery, pub)
 	return nil
+}
+
+// inRoom is the roster place, or why there is none yet.
+func (t *teamSession) inRoom() (*team.Room, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.room == nil {
+		return nil, errors.New("not on the team's roster (the team server was not reached when the war-room opened)")
+	}
+	return t.room, nil
+}
+
+// The screen's side of the team (api.Team). The team package bounds
+// each call by its own operation timeout; ctx is the screen's.
+
+var _ api.Team = (*teamSession)(nil)
+
+func (t *teamSession) SetIdle(_ context.Context, idle bool) error {
+	r, err := t.inRoom()
+	if err != nil {
+		return err
+	}
+	state := team.StateActive
+	if idle {
+		state = team.StateIdle
+	}
+	return t.ts.scrub(r.Here().Set(state, ""))
+}
+
+func (t *teamSession) TakeCommand(context.Context) error {
+	r, err := t.inRoom()
+	if err != nil {
+		return err
+	}
+	return t.ts.scrub(r.Roles().Take(team.RoleCommander, t.who))
+}
+
+func (t *teamSession) HandCommand(_ context.Context, to string) error {
+	r, err := t.inRoom()
+	if err != nil {
+		return err
+	}
+	return t.ts.scrub(r.Roles().HandOver(team.RoleCommander, t.who, to))
+}
+
+func (t *teamSession) Pending(context.Context) ([]runbooks.ApprovalRequest, error) {
+	reqs, err := t.approvals.Pending()
+	if err != nil {
+		return nil, t.ts.scrub(err)
+	}
+	out := make([]runbooks.ApprovalRequest, 0, len(reqs))
+	for _, r := range reqs {
+		if r.Incident == "" || r.Incident == t.approvals.Incident {
+			out = append(out, r.ApprovalRequest)
+		}
+	}
+	return out, nil
+}
+
+func (t *teamSession) Approve(_ context.Context, run string) error {
+	_, err := t.approvals.Answer(run, true, "")
+	return t.ts.scrub(err)
+}
+
+func (t *teamSession) Refuse(_ context.Context, run, why string) error {
+	_, err := t.approvals.Answer(run, false, why)
+	return t.ts.scrub(err)
+}
+
+func (t *teamSession) Locks(context.Context) ([]runbooks.Holder, error) {
+	h, err := t.locker.Holders()
+	return h, t.ts.scrub(err)
 }
 
 // close ends the connection, once the session is closed.
