@@ -38,6 +38,8 @@ type dialogEnv struct {
 	// inForceItems is how many changes are in force, the list's length.
 	inForceItems int
 	redact       func(string) string
+	locks        []string        // the palette's lines on the team's locks
+	awaiting     map[string]bool // runs waiting for another responder's approval
 }
 
 // scrub removes secrets from text a run shows.
@@ -47,7 +49,8 @@ func (e *dialogEnv) scrub(s string) string { return e.redact(s) }
 func (m *Model) dialogEnv() *dialogEnv {
 	return &dialogEnv{st: m.styles, keys: m.keys, now: m.now, frame: m.frame, width: m.width, fleet: &m.fleet,
 		onFleet: m.focus == paneFleet, catalog: m.books.Catalog, skipped: m.books.Skipped, drill: m.info.Drill,
-		inForce: m.paletteInForce(), inForceItems: len(m.inForce), redact: m.app.Redact}
+		inForce: m.paletteInForce(), inForceItems: len(m.inForce), redact: m.app.Redact,
+		locks: lockLines(m.styles, m.teamLocks), awaiting: m.awaiting}
 }
 
 // intent is what a dialog asks of the root: one of the types below.
@@ -237,6 +240,8 @@ func (m *Model) act(in intent) tea.Cmd {
 		m.openLedger()
 	case revertAsked:
 		return m.revert()
+	case approveAsked, refuseAsked:
+		return m.answer(in)
 	}
 	return nil
 }

@@ -90,7 +90,7 @@ func (m Model) header(width int) []string {
 			lines = append(lines, st.Bad.Render("  ✗ "+reason))
 		}
 	}
-	lines = append(lines, teamLines(st, m.team, width)...)
+	lines = append(lines, teamLines(st, m.teamStatus, width)...)
 	if m.info.Drill {
 		lines = append(lines, st.Notice.Render("DRILL: "+m.info.Notice))
 	}

@@ -24,6 +24,8 @@ const (
 	inputJump
 	inputChat
 	inputFilter
+	inputHandOver // the incident commander role, to whom
+	inputRefuse   // why a run waiting for approval is refused
 )
 
 var inputPrompts = map[inputKind]string{
@@ -34,6 +36,8 @@ var inputPrompts = map[inputKind]string{
 	inputJump:     "jump to ▸ ",
 	inputChat:     "chat ▸ ",
 	inputFilter:   "filter ▸ ",
+	inputHandOver: "hand over incident commander to ▸ ",
+	inputRefuse:   "refuse the run, because ▸ ",
 }
 
 var inputPlaceholders = map[inputKind]string{
@@ -44,6 +48,8 @@ var inputPlaceholders = map[inputKind]string{
 	inputJump:     "a time: 15:04, 15:04:05 or 2006-01-02 15:04",
 	inputChat:     "message to the incident channel",
 	inputFilter:   "words to match (kind, source, actor or text)",
+	inputHandOver: "the responder's name, as the roster shows it",
+	inputRefuse:   "why (recorded on the timeline)",
 }
 
 // openInput opens the input line for kind, holding value; m.field is its
@@ -141,6 +147,10 @@ func (m Model) updateKeys(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, m.openInput(inputChat, m.drafts[inputChat])
 	case msg.String() == "r":
 		return m, m.openRunbooks()
+	case key.Matches(msg, k.Commander):
+		return m, m.commanderKey()
+	case key.Matches(msg, k.Approvals):
+		return m, m.approvalsKey()
 	case msg.String() == "a":
 		return m.alertAction("acknowledge", k.Ack.Enabled(), false)
 	case msg.String() == "R":
@@ -278,6 +288,8 @@ func (m *Model) submitInput(kind inputKind, text string) tea.Cmd {
 	m.closeInput()
 	delete(m.drafts, kind)
 	switch kind {
+	case inputHandOver, inputRefuse:
+		return m.submitTeam(kind, text)
 	case inputChat:
 		app := m.app
 		return func() tea.Msg {

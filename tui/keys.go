@@ -30,6 +30,8 @@ type keyMap struct {
 	InForce            key.Binding // the changes still in force
 	Chart              key.Binding // Fleet pane: the main target's chart
 	ZoomIn, ZoomOut    key.Binding // the chart's window: shorter, longer
+	Commander          key.Binding // the team: take the incident commander role, or hand it over
+	Approvals          key.Binding // the team: runs waiting for another responder's approval
 	Help, Quit         key.Binding
 	Submit, Cancel     key.Binding
 }
@@ -68,6 +70,8 @@ func newKeyMap(opts Options, app api.App, books api.RunbookInfo) keyMap {
 		Chart:     key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "chart (Fleet pane)")),
 		ZoomIn:    key.NewBinding(key.WithKeys("+", "="), key.WithHelp("+", "chart: shorter window")),
 		ZoomOut:   key.NewBinding(key.WithKeys("-"), key.WithHelp("-", "chart: longer window")),
+		Commander: key.NewBinding(key.WithKeys("I"), key.WithHelp("I", "team: take / hand over incident commander")),
+		Approvals: key.NewBinding(key.WithKeys("A"), key.WithHelp("A", "team: runs waiting for approval")),
 		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:      key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 		Submit:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "send")),
@@ -81,6 +85,8 @@ func newKeyMap(opts Options, app api.App, books api.RunbookInfo) keyMap {
 	k.Abort.SetEnabled(k.Runbook.Enabled())
 	k.Hide.SetEnabled(k.Runbook.Enabled())
 	k.DryRun.SetEnabled(k.Runbook.Enabled())
+	k.Commander.SetEnabled(!opts.Readonly && app.Team() != nil)
+	k.Approvals.SetEnabled(app.Team() != nil)
 	k.Esc.SetEnabled(false)
 	return k
 }
@@ -99,7 +105,7 @@ func (k keyMap) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Open, k.Back, k.Filter, k.Star, k.Edit, k.Jump, k.FollowUp, k.KeyEvents, k.Chart, k.ZoomIn, k.ZoomOut},
 		{k.Note, k.Decision, k.Mark, k.Runbook, k.DryRun, k.Abort, k.Hide, k.InForce, k.Ack, k.Resolve, k.Chat},
-		{k.Help, k.Quit},
+		{k.Commander, k.Approvals, k.Help, k.Quit},
 	}
 }
 

@@ -108,7 +108,13 @@ type Model struct {
 	frame      int                     // ticks so far, for spinners
 	toast      toast
 	storeErr   string                   // the last failure to persist pumped records
-	team       *integrations.TeamStatus // the team's war-room, when the incident is shared
+	teamStatus *integrations.TeamStatus // the team's war-room, when the incident is shared
+	teamApp    api.Team                 // what this responder changes in it; nil alone
+	teamLocks  *locksMsg                // the team's locks, read as the palette opened
+	awaiting   map[string]bool          // runs waiting for another responder's approval, by run ID
+	refuseRun  string                   // the run a refusal's reason is typed for
+	lastKey    int                      // the tick of the last key, for idle on the roster
+	idle       bool                     // the roster says idle
 
 	ledger  *ledger.Ledger // what warroom changed, folded from records as they arrive
 	inForce []ledger.Item  // what of it is still in force
@@ -141,6 +147,7 @@ func New(opts Options) Model {
 		sources: map[string]integrations.SourceStatus{}, field: ti, drafts: map[inputKind]string{},
 		ledger: ledger.New(), toast: unfinishedToast(info.Unfinished),
 		series: newSeriesStore(info.History), chart: chartView{zoom: defaultChartWindow},
+		teamApp: app.Team(), awaiting: map[string]bool{},
 	}
 	m.relayout()
 	return m
@@ -197,7 +204,14 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.toast.ticks > 0 {
 			m.toast.ticks--
 		}
-		return m, m.tick(tickInterval)
+		return m, tea.Batch(m.tick(tickInterval), m.idleCheck())
+	case teamDoneMsg:
+		return m, m.teamDone(msg)
+	case pendingMsg:
+		return m, m.pending(msg)
+	case locksMsg:
+		m.teamLocks = &msg
+		return m, nil
 	case integrations.Batch:
 		return m, m.apply(msg)
 	case savedMsg:
@@ -219,13 +233,15 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case tea.KeyPressMsg:
+		back := m.noteKeyPress()
 		switch {
 		case m.confirming() != nil: // first: the runbook panel asks too
-			return m, m.toTop(msg)
+			return m, tea.Batch(back, m.toTop(msg))
 		case m.top() != nil:
-			return m, m.toTop(msg)
+			return m, tea.Batch(back, m.toTop(msg))
 		}
-		return m.updateKeys(msg)
+		next, cmd := m.updateKeys(msg)
+		return next, tea.Batch(back, cmd)
 	case tea.MouseClickMsg:
 		if p, ok := m.paneAt(msg.X, msg.Y); ok && m.top() == nil && m.panelClosed() {
 			m.setFocus(p)
@@ -272,7 +288,7 @@ func (m *Model) apply(b integrations.Batch) tea.Cmd {
 		}
 	}
 	if b.Team != nil {
-		m.team = b.Team
+		m.teamStatus = b.Team
 	}
 	cmds = append(cmds, m.foldRuns(b.Steps, b.RunsEnded))
 	m.series.add(b.Samples)
@@ -281,6 +297,7 @@ func (m *Model) apply(b integrations.Batch) tea.Cmd {
 	// what other processes appended since, already durable, first.
 	m.timeline.add(b.Records, b.PersistErr != nil)
 	m.foldLedger(b.Records)
+	cmds = append(cmds, m.foldApprovals(b.Records))
 	if b.PersistErr != nil {
 		m.storeErr = "timeline NOT saved: " + b.PersistErr.Error()
 	}
@@ -298,7 +315,9 @@ func (m *Model) raise(text string, bad bool) tea.Cmd {
 
 // panelClosed reports whether the runbook panel is out of the way: never
 // opened, closed, or shrunk to the footer.
-func (m *Model) panelClosed() bool { return (m.flow == nil || m.flow.hidden) && m.ledgerList() == nil }
+func (m *Model) panelClosed() bool {
+	return (m.flow == nil || m.flow.hidden) && m.ledgerList() == nil && m.approvals() == nil
+}
 
 func (m *Model) setFocus(p pane) {
 	m.focus = p

@@ -104,7 +104,7 @@ func (m *Model) openRunbooks() tea.Cmd {
 	f := &runbookFlow{search: newField(m.width, "runbook ▸ ", "type to filter")}
 	f.filter(m.books.Catalog)
 	m.flow = f
-	return f.search.Focus()
+	return tea.Batch(f.search.Focus(), m.readLocks())
 }
 
 func (f *runbookFlow) filter(cat *runbooks.Catalog) {

@@ -397,6 +397,7 @@ func (f *runbookFlow) renderFlow(env *dialogEnv, width, height int) string {
 			}
 		}
 		lines = append(lines, env.inForce...)
+		lines = append(lines, env.locks...)
 	case stageForm, stagePlanning:
 		title = "Runbook " + f.rb.Name + " › parameters"
 		lines = append(lines, f.rb.Description, "")
@@ -485,6 +486,8 @@ func (f *runbookFlow) renderFlow(env *dialogEnv, width, height int) string {
 		switch {
 		case f.stage == stageRunning && f.aborting:
 			lines = append(lines, st.Warn.Render("aborting…"))
+		case f.stage == stageRunning && env.awaiting[f.runID]:
+			lines = append(lines, st.Warn.Render("⏳ waiting for approval by another responder (on their screen: A, or warroom runbook approve "+f.runID+")"))
 		case f.stage == stageRunning:
 		default:
 			status := fmt.Sprintf("%s in %s", f.report.Status, clockDuration(f.report.Elapsed))

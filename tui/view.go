@@ -52,6 +52,9 @@ func (m *Model) renderPane(p placed) string {
 		if m.ledgerList() != nil {
 			return m.renderLedger(p.w, p.h)
 		}
+		if m.approvals() != nil {
+			return m.renderApprovals(p.w, p.h)
+		}
 		return m.renderFlow(p.w, p.h)
 	}
 	return m.component(p.pane).render(m.env(p.pane), p.w, p.h, m.focus == p.pane)
@@ -99,6 +102,8 @@ func (m *Model) footer() string {
 	switch {
 	case m.ledgerList() != nil && confirm == nil:
 		lines = append(lines, m.help.View(hints{hint("↑/↓", "choose"), hint("enter", "revert (plan and confirmation follow)"), hint("esc", "close")}))
+	case m.approvals() != nil && input == nil:
+		lines = append(lines, m.help.View(approvalsHelp()))
 	case !m.panelClosed() && confirm == nil:
 		lines = append(lines, m.help.View(m.flow.flowHelp(m.dialogEnv())))
 	case !m.panelClosed():
