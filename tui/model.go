@@ -170,16 +170,20 @@ func (m Model) tick(after time.Duration) tea.Cmd {
 // may have changed it: every message but a scroll and a letter typed into
 // the input line, which move a cursor and change no size.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	var back tea.Cmd // any key, a scroll too, is a sign of life on the roster
+	if _, ok := msg.(tea.KeyPressMsg); ok {
+		back = m.noteKeyPress()
+	}
 	if m.scrolls(msg) {
 		m.scroll(msg)
-		return m, nil
+		return m, back
 	}
 	next, cmd := m.update(msg)
 	nm := next.(Model)
 	if !m.typing(msg) {
 		nm.relayout()
 	}
-	return nm, cmd
+	return nm, tea.Batch(back, cmd)
 }
 
 func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
@@ -233,15 +237,13 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case tea.KeyPressMsg:
-		back := m.noteKeyPress()
 		switch {
 		case m.confirming() != nil: // first: the runbook panel asks too
-			return m, tea.Batch(back, m.toTop(msg))
+			return m, m.toTop(msg)
 		case m.top() != nil:
-			return m, tea.Batch(back, m.toTop(msg))
+			return m, m.toTop(msg)
 		}
-		next, cmd := m.updateKeys(msg)
-		return next, tea.Batch(back, cmd)
+		return m.updateKeys(msg)
 	case tea.MouseClickMsg:
 		if p, ok := m.paneAt(msg.X, msg.Y); ok && m.top() == nil && m.panelClosed() {
 			m.setFocus(p)
