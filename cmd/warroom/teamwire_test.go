@@ -144,3 +144,108 @@ func TestAScreensSessionOnTheTeam(t *testing.T) {
 		return b.Team != nil && b.Team.Roster() == "alice (running scale-up)"
 	})
 }
+
+// TestTheScreensTeamActions drives what the screen's team keys call
+// (api.Team) against a real server: the commander role taken and handed
+// over (on the timeline and the roster), idle on the roster, and another
+// responder's run approved from the pending list.
+func TestTheScreensTeamActions(t *testing.T) {
+	url := startAuthServe(t)
+	alice := newTeamResponder(t, url, "alice:alice-secret-1")
+	g := &globalFlags{ConfigPath: alice.config, StateDir: alice.state}
+	s, err := openSession(g, sessionOptions{ForceDrill: true, Speed: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := &batches{}
+	s.Watch(context.Background(), got.deliver)
+	defer s.Close()
+	within := func(what string, ok func(integrations.Batch) bool) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for !got.find(ok) {
+			if time.Now().After(deadline) {
+				t.Fatalf("no batch with %s", what)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	roster := func(want string) func(integrations.Batch) bool {
+		return func(b integrations.Batch) bool { return b.Team != nil && b.Team.Roster() == want }
+	}
+	within("alice on the roster", roster("alice"))
+	tm := s.Team()
+	if tm == nil {
+		t.Fatal("a session on a team has no api.Team")
+	}
+	ctx := context.Background()
+	if err := tm.TakeCommand(ctx); err != nil {
+		t.Fatal(err)
+	}
+	within("alice as commander", roster("alice (IC)"))
+	if err := tm.SetIdle(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	within("alice idle", roster("alice (IC, idle)"))
+	if err := tm.HandCommand(ctx, "bob"); err != nil {
+		t.Fatal(err)
+	}
+	within("the hand-over", func(b integrations.Batch) bool { return b.Team != nil && b.Team.Commander == "bob" })
+
+	bob, err := team.Dial(team.Options{URL: url, User: "bob", Password: "bob-secret-22"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bob.Close()
+	tl, err := bob.OpenTimeline(s.Incident(), team.TimelineOptions{StateDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tl.Close()
+	var roles []string
+	for _, e := range tl.Entries() {
+		if strings.HasPrefix(e.Kind, "role.") {
+			roles = append(roles, e.Actor+": "+e.Text)
+		}
+	}
+	if got := strings.Join(roles, "; "); got != "alice: alice took the role of commander; alice: alice handed the role of commander over to bob" {
+		t.Errorf("the roles on the shared timeline: %q", got)
+	}
+	bobApprovals, err := bob.Approvals(s.Incident())
+	if err != nil {
+		t.Fatal(err)
+	}
+	answered := make(chan runbooks.ApprovalAnswer, 1)
+	go func() {
+		actx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		ans, _ := bobApprovals.Approve(actx, runbooks.ApprovalRequest{RunID: "bob-run-1", Runbook: "scale-up", Params: "group=web desired=4",
+			Plan: "web desired 2 → 4", Checks: "✓ ok web below max", Requested: time.Now(), Expires: time.Now().Add(time.Minute)})
+		answered <- ans
+	}()
+	var pending []runbooks.ApprovalRequest
+	deadline := time.Now().Add(10 * time.Second)
+	for len(pending) == 0 {
+		if pending, err = tm.Pending(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("bob's request is not pending on alice's screen")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if p := pending[0]; p.RunID != "bob-run-1" || p.Requester != "bob" || p.Plan != "web desired 2 → 4" || p.Checks != "✓ ok web below max" {
+		t.Fatalf("pending: %+v", p)
+	}
+	if err := tm.Approve(ctx, "bob-run-1"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case ans := <-answered:
+		if !ans.Approved || ans.By != "alice" {
+			t.Fatalf("bob's run answered %+v", ans)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("bob's run got no answer")
+	}
+}
