@@ -54,11 +54,16 @@ const (
 	KindRunbookApprovalRefused   = "runbook.approval.refused"
 	KindRunbookApprovalTimeout   = "runbook.approval.timeout"
 	KindRunbookStepStart         = "runbook.step.start"
-	KindRunbookStepProgress      = "runbook.step.progress"
-	KindRunbookStepEnd           = "runbook.step.end"
-	KindRunbookAbort             = "runbook.abort"
-	KindRunbookFailed            = "runbook.failed"
-	KindRunbookDone              = "runbook.done"
+	// The team's roles (the incident commander), as responders take,
+	// hand over and give them up.
+	KindRoleTaken           = "role.taken"
+	KindRoleHandedOver      = "role.handed_over"
+	KindRoleReleased        = "role.released"
+	KindRunbookStepProgress = "runbook.step.progress"
+	KindRunbookStepEnd      = "runbook.step.end"
+	KindRunbookAbort        = "runbook.abort"
+	KindRunbookFailed       = "runbook.failed"
+	KindRunbookDone         = "runbook.done"
 	// KindRunbookUnfinished reports a run that a crash or a dropped
 	// connection left without an end; its fields name the run.
 	KindRunbookUnfinished = "runbook.unfinished"

@@ -152,11 +152,11 @@ func (p *Presence) Roster() ([]Member, error) {
 // RoleCommander is the incident commander's role.
 const RoleCommander = "commander"
 
-// Timeline entry kinds for roles.
+// Timeline entry kinds for roles: the record vocabulary's.
 const (
-	KindRoleTaken      = "role.taken"
-	KindRoleHandedOver = "role.handed_over"
-	KindRoleReleased   = "role.released"
+	KindRoleTaken      = integrations.KindRoleTaken
+	KindRoleHandedOver = integrations.KindRoleHandedOver
+	KindRoleReleased   = integrations.KindRoleReleased
 )
 
 // Recorder is where role changes are recorded: the incident's timeline.

@@ -131,10 +131,12 @@ func TestTwoScreensOnOneTeamIncident(t *testing.T) {
 	alice.keys("n")
 	alice.waitScreen(5*time.Second, "note ▸")
 	alice.typeText("e2e-5150 checkout p99 up since 14:02")
+	typed := time.Now()
 	alice.keys("Enter")
 	alice.waitScreen(5*time.Second, "note saved")
+	saved := time.Since(typed)
 	took := bob.waitScreen(time.Second, "e2e-5150")
-	t.Logf("alice's note on bob's screen %s after it was saved on hers (measured by polling tmux every 50ms)", took)
+	t.Logf("alice's note: saved on her screen %s after enter; on bob's %s after that (tmux polled every 50ms)", saved, took)
 
 	alice.scaleWeb("4")
 	alice.waitScreen(10*time.Second, "web desired 2 → 4", "wait until 4 in service")
@@ -143,6 +145,13 @@ func TestTwoScreensOnOneTeamIncident(t *testing.T) {
 	// The run panel and the toast name the holder, since when and when
 	// the lease lapses.
 	bob.waitScreen(10*time.Second, "refused in", "aws:web is locked by alice", "of scale-up) since ", "the lease runs until ")
+
+	// Bob takes the incident commander role: both headers say so.
+	bob.keys("Enter")
+	bob.waitScreen(5*time.Second, "╭━ Alerts")
+	bob.keys("I")
+	bob.waitScreen(5*time.Second, "you are the incident commander")
+	alice.waitScreen(10*time.Second, "alice (running scale-up)  bob (IC)")
 }
 
 // scaleWeb plans scale-up of web to desired by keys and says yes.
