@@ -249,3 +249,18 @@ func TestTheScreensTeamActions(t *testing.T) {
 		t.Fatal("bob's run got no answer")
 	}
 }
+
+// A drill on a team cannot be joined: each drill is its own world.
+func TestADrillOnATeamRefusesToJoin(t *testing.T) {
+	url := startAuthServe(t)
+	alice := newTeamResponder(t, url, "alice:alice-secret-1")
+	g := &globalFlags{ConfigPath: alice.config, StateDir: alice.state}
+	s, err := openSession(g, sessionOptions{ForceDrill: true, Incident: "INC-7"})
+	if err == nil {
+		s.Close()
+		t.Fatal("a drill joined INC-7 on the team")
+	}
+	if want := "a drill cannot be joined with --incident INC-7 on a team: each drill simulates its own world"; !strings.Contains(err.Error(), want) {
+		t.Errorf("refused with %q, want %q", err, want)
+	}
+}
