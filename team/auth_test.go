@@ -100,3 +100,36 @@ func TestLoadAuthRefusesAFileOthersCanRead(t *testing.T) {
 		t.Errorf("unknown role: %v", err)
 	}
 }
+
+// MayWrite tells an observer's credentials from a responder's, by the
+// server's own refusal; an observer watches the room from no roster.
+func TestMayWriteTellsAnObserver(t *testing.T) {
+	ts := startTestServer(t, teamAuth)
+	alice := dial(t, Options{URL: ts.url(), User: "alice", Password: "alice-secret-1"})
+	if ok, err := alice.MayWrite(); !ok || err != nil {
+		t.Fatalf("a responder: may write %v, %v", ok, err)
+	}
+	atl := openTimeline(t, alice, t.TempDir(), "INC-1", TimelineOptions{})
+	room, err := alice.JoinRoom("INC-1", "alice", atl, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer room.Leave()
+	olga := dial(t, Options{URL: ts.url(), User: "olga", Password: "olga-secret-1"})
+	start := time.Now()
+	if ok, err := olga.MayWrite(); ok || err != nil {
+		t.Fatalf("an observer: may write %v, %v", ok, err)
+	}
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("telling an observer took %s", took)
+	}
+	otl := openTimeline(t, olga, t.TempDir(), "INC-1", TimelineOptions{ReadOnly: true})
+	watch, err := olga.JoinRoom("INC-1", "", otl, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer watch.Leave()
+	if st := watch.Status(); !st.Online || st.Roster() != "alice" {
+		t.Errorf("the observer sees %q (online %v), want alice alone", st.Roster(), st.Online)
+	}
+}

@@ -259,6 +259,23 @@ func (c *Client) onRefused(subject string, tell func(error)) {
 	}
 }
 
+// MayWrite reports whether the server lets this client write: false for
+// an observer's credentials. It writes a delete marker of a presence key
+// no warroom uses, which the bucket's TTL clears.
+func (c *Client) MayWrite() (bool, error) {
+	kv, _, err := c.leaseBucket("presence", PresenceBucket, 0, PresenceTTL)
+	if err != nil {
+		return false, err
+	}
+	key := "_probe." + token(c.identity)
+	err = c.guard(func(ctx context.Context) error { return kv.Delete(ctx, key) }, "$KV."+PresenceBucket+"."+key)
+	var refused *RefusedError
+	if errors.As(err, &refused) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
 // Connected reports whether the client is connected to the server now.
 func (c *Client) Connected() bool { return c.nc.IsConnected() }
 

@@ -25,7 +25,9 @@ type Room struct {
 }
 
 // JoinRoom puts who on incident's roster. Role changes are recorded on
-// tl; shared are the sources whose pollers the status names.
+// tl; shared are the sources whose pollers the status names. With who ""
+// (an observer, whose writes the server refuses) the room is watched
+// only: Here is nil.
 func (c *Client) JoinRoom(incident, who string, tl *Timeline, shared []*Shared) (*Room, error) {
 	p, err := c.Presence(incident, 0)
 	if err != nil {
@@ -39,11 +41,14 @@ func (c *Client) JoinRoom(incident, who string, tl *Timeline, shared []*Shared) 
 	if err != nil {
 		return nil, err
 	}
-	here, err := p.Join(who)
-	if err != nil {
+	r := &Room{tl: tl, presence: p, roles: roles, shared: shared, locks: locker.Holders}
+	if who == "" {
+		return r, nil // an observer: it watches the room, on no roster
+	}
+	if r.here, err = p.Join(who); err != nil {
 		return nil, err
 	}
-	return &Room{tl: tl, presence: p, here: here, roles: roles, shared: shared, locks: locker.Holders}, nil
+	return r, nil
 }
 
 // Here is this warroom on the roster: Set says what it is doing.
@@ -53,7 +58,12 @@ func (r *Room) Here() *Here { return r.here }
 func (r *Room) Roles() *Roles { return r.roles }
 
 // Leave takes this warroom off the roster.
-func (r *Room) Leave() error { return r.here.Leave() }
+func (r *Room) Leave() error {
+	if r.here == nil {
+		return nil
+	}
+	return r.here.Leave()
+}
 
 // Status reads the team's status now. Offline, it keeps what the server
 // said last of the members, commander and pollers.

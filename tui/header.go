@@ -60,7 +60,10 @@ func (m Model) header(width int) []string {
 	if m.info.Drill {
 		left += " " + st.Drill.Render(" DRILL ")
 	}
-	if m.opts.Readonly {
+	switch {
+	case m.opts.Observer:
+		left += " " + st.ReadOnly.Render(" READ-ONLY · observer ")
+	case m.opts.Readonly:
 		left += " " + st.ReadOnly.Render(" READ-ONLY ")
 	}
 	clk := "⏱ " + clock(m.now.Sub(m.info.IncidentStart)) + m.inForceBadge()

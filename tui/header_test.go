@@ -62,3 +62,14 @@ func TestHeaderShowsTheTeam(t *testing.T) {
 		t.Errorf("the screen lacks the team line:\n%s", s)
 	}
 }
+
+// Observer credentials read as such in the header, not only as read-only.
+func TestHeaderMarksAnObserver(t *testing.T) {
+	m := New(Options{Readonly: true, Observer: true, NoColor: true})
+	if top := m.header(120)[0]; !strings.Contains(top, "READ-ONLY · observer") {
+		t.Errorf("the header lacks the observer mark: %q", top)
+	}
+	if m.keys.Runbook.Enabled() || m.keys.Commander.Enabled() {
+		t.Error("an observer's screen has mutating keys")
+	}
+}

@@ -21,6 +21,9 @@ import (
 type Options struct {
 	App      api.App
 	Readonly bool // refuse every mutating key
+	// Observer says why it is read-only: the team server lets these
+	// credentials only read (the header says so).
+	Observer bool
 	Bell     bool // ring the terminal bell with each toast that is bad news
 	NoColor  bool
 }

@@ -30,6 +30,10 @@ type teamSession struct {
 	elector   *team.Elector
 	locker    *team.Locker
 	who       string
+	// observer: the server lets these credentials only read; the
+	// session watches the room from no roster and the screen is
+	// read-only.
+	observer bool
 
 	mu       sync.Mutex
 	timeline *team.Timeline
@@ -62,6 +66,9 @@ func wireTeam(ts *teamSettings, opts *app.Options) (*teamSession, error) {
 		return fail(fmt.Errorf("team server %s not reached within %s; the war-room needs it to take locks and elect pollers (timeline verbs queue offline)",
 			team.RedactURL(ts.opts.URL), teamReach))
 	}
+	if may, err := c.MayWrite(); err == nil && !may {
+		t.observer = true
+	}
 	locker, err := c.Locker(0)
 	if err != nil {
 		return fail(err)
@@ -86,7 +93,7 @@ func wireTeam(ts *teamSettings, opts *app.Options) (*teamSession, error) {
 func (t *teamSession) openStore(stateDir string) app.OpenStore {
 	return func(incident string, h app.StoreHooks) (app.Store, error) {
 		tl, err := t.client.OpenTimeline(incident, team.TimelineOptions{StateDir: stateDir, Redactor: h.Redactor,
-			OnForeign: h.OnForeign, Admit: h.Admit, AppendTimeout: teamReach})
+			OnForeign: h.OnForeign, Admit: h.Admit, AppendTimeout: teamReach, ReadOnly: t.observer})
 		if err != nil {
 			return nil, t.ts.scrub(err)
 		}
@@ -132,7 +139,11 @@ func (t *teamSession) Run(ctx context.Context, pub integrations.Publisher) error
 	if tl == nil {
 		return nil // the session's store is not the team's
 	}
-	room, err := t.client.JoinRoom(incident, t.who, tl, shared)
+	who := t.who
+	if t.observer {
+		who = "" // watching, on no roster
+	}
+	room, err := t.client.JoinRoom(incident, who, tl, shared)
 	if err != nil {
 		pub.Publish(integrations.TeamChanged{Status: integrations.TeamStatus{Problem: t.ts.scrub(err).Error()}})
 		return nil
@@ -166,6 +177,9 @@ func (t *teamSession) inRoom() (*team.Room, error) {
 var _ api.Team = (*teamSession)(nil)
 
 func (t *teamSession) SetIdle(_ context.Context, idle bool) error {
+	if t.observer {
+		return nil // on no roster
+	}
 	r, err := t.inRoom()
 	if err != nil {
 		return err

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -262,5 +264,47 @@ func TestADrillOnATeamRefusesToJoin(t *testing.T) {
 	}
 	if want := "a drill cannot be joined with --incident INC-7 on a team: each drill simulates its own world"; !strings.Contains(err.Error(), want) {
 		t.Errorf("refused with %q, want %q", err, want)
+	}
+}
+
+// Observer credentials make the screen's session an observer's: read
+// only, on no roster, while it sees who is there.
+func TestObserverCredentialsMakeTheSessionReadOnly(t *testing.T) {
+	auth := filepath.Join(t.TempDir(), "team-auth.yaml")
+	if err := os.WriteFile(auth, []byte(teamAuthFile+"  - user: olga\n    password: olga-secret-3\n    role: observer\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	url, _ := runServe(t, "--auth", auth)
+	alice := newTeamResponder(t, url, "alice:alice-secret-1")
+	as, err := openSession(&globalFlags{ConfigPath: alice.config, StateDir: alice.state}, sessionOptions{ForceDrill: true, Speed: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	as.Watch(context.Background(), func(integrations.Batch) {})
+	defer as.Close()
+
+	olga := newTeamResponder(t, url, "olga:olga-secret-3")
+	obs, err := openSession(&globalFlags{ConfigPath: olga.config, StateDir: olga.state}, sessionOptions{ForceDrill: true, Speed: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := &batches{}
+	obs.Watch(context.Background(), got.deliver)
+	defer obs.Close()
+	if ts, _ := obs.Team().(*teamSession); ts == nil || !ts.observer {
+		t.Fatal("observer credentials do not make an observer's session")
+	}
+	if ts, _ := as.Team().(*teamSession); ts == nil || ts.observer {
+		t.Fatal("a responder's session reads as an observer's")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !got.find(func(b integrations.Batch) bool { return b.Team != nil && b.Team.Online }) {
+		if time.Now().After(deadline) {
+			t.Fatal("the observer's session sees no team")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got.find(func(b integrations.Batch) bool { return b.Team != nil && strings.Contains(b.Team.Roster(), "olga") }) {
+		t.Error("the observer is on the roster")
 	}
 }

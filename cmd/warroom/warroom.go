@@ -104,7 +104,9 @@ func runWarRoom(ctx context.Context, g *globalFlags, o sessionOptions) error {
 		return err
 	}
 	info := s.Info()
-	model := tui.New(tui.Options{App: s, Readonly: o.Readonly, Bell: o.Bell, NoColor: os.Getenv("NO_COLOR") != ""})
+	t, _ := s.Team().(*teamSession)
+	observer := t != nil && t.observer
+	model := tui.New(tui.Options{App: s, Readonly: o.Readonly || observer, Observer: observer, Bell: o.Bell, NoColor: os.Getenv("NO_COLOR") != ""})
 	program := tea.NewProgram(model, tea.WithContext(ctx))
 	// A dropped SSH connection quits cleanly, like q: runbooks are aborted
 	// and wound down, and the timeline closed.
@@ -123,10 +125,14 @@ func runWarRoom(ctx context.Context, g *globalFlags, o sessionOptions) error {
 	if info.Drill {
 		opened.Text = "drill started: " + info.Title
 	}
-	s.Publish(opened)
-	for _, warning := range warnings {
-		// The screen is about to take the terminal: say it on the timeline.
-		s.Publish(integrations.Record{Occurred: info.Clock(), Source: integrations.SourceWarroom, Kind: integrations.KindRunbookLoad, Text: warning})
+	// The server refuses an observer's writes: nothing of its screen goes
+	// on the timeline.
+	if !observer {
+		s.Publish(opened)
+		for _, warning := range warnings {
+			// The screen is about to take the terminal: say it on the timeline.
+			s.Publish(integrations.Record{Occurred: info.Clock(), Source: integrations.SourceWarroom, Kind: integrations.KindRunbookLoad, Text: warning})
+		}
 	}
 	_, runErr := program.Run()
 	var scored bytes.Buffer
