@@ -21,6 +21,7 @@ type world struct {
 	started   time.Time
 	drill     bool
 	scenario  string // the drill scenario
+	seed      uint64 // the drill's seed, which its scorecard replays on
 	notice    string
 	clock     func() time.Time
 	speed     float64 // a drill's scenario seconds per real second; 0 on the wall clock
@@ -52,6 +53,7 @@ func openDrill(o Options) (*world, error) {
 		started:  sc.Start,
 		drill:    true,
 		scenario: sc.Name,
+		seed:     o.Seed,
 		notice: fmt.Sprintf("simulated world replaying %q at %gx speed. For real sources: warroom --config FILE (see README).",
 			sc.Name, speed),
 		clock:    w.Now,
