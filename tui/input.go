@@ -24,6 +24,7 @@ const (
 	inputJump
 	inputChat
 	inputFilter
+	inputStatus
 )
 
 var inputPrompts = map[inputKind]string{
@@ -34,6 +35,7 @@ var inputPrompts = map[inputKind]string{
 	inputJump:     "jump to ▸ ",
 	inputChat:     "chat ▸ ",
 	inputFilter:   "filter ▸ ",
+	inputStatus:   "status update ▸ ",
 }
 
 var inputPlaceholders = map[inputKind]string{
@@ -44,6 +46,7 @@ var inputPlaceholders = map[inputKind]string{
 	inputJump:     "a time: 15:04, 15:04:05 or 2006-01-02 15:04",
 	inputChat:     "message to the incident channel",
 	inputFilter:   "words to match (kind, source, actor or text)",
+	inputStatus:   "the update to stakeholders;" + lineBreak + "starts a new line",
 }
 
 // openInput opens the input line for kind, holding value; m.field is its
@@ -139,6 +142,13 @@ func (m Model) updateKeys(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			return m, m.refused("posting to chat")
 		}
 		return m, m.openInput(inputChat, m.drafts[inputChat])
+	case msg.String() == "U":
+		return m, m.draftStatus()
+	case key.Matches(msg, k.Scorecard):
+		if m.scorecard == "" {
+			return m, m.raise("no scorecard yet: the drill is scored when it ends, or when you quit", false)
+		}
+		m.showScorecard()
 	case msg.String() == "r":
 		return m, m.openRunbooks()
 	case msg.String() == "a":
@@ -276,6 +286,9 @@ func (m *Model) submitInput(kind inputKind, text string) tea.Cmd {
 		return nil
 	}
 	m.closeInput()
+	if kind == inputStatus {
+		return m.confirmStatus(text)
+	}
 	delete(m.drafts, kind)
 	switch kind {
 	case inputChat:

@@ -35,6 +35,7 @@ type testOpts struct {
 	Record   func(context.Context, integrations.Record) (integrations.Record, error)
 	Actions  integrations.Actions
 	Runbooks testRunbooks
+	Status   testStatus
 
 	Readonly, Bell, NoColor bool
 }
@@ -47,6 +48,14 @@ type testRunbooks struct {
 	Sink     func(integrations.Record) // the run's records
 	Skipped  []string
 	Redact   func(string) string
+}
+
+// testStatus is the test application's status updates: its draft, its
+// reminder, and how it posts.
+type testStatus struct {
+	Draft api.StatusDraft
+	Due   api.StatusReminder
+	Post  func(context.Context, string) (api.StatusPosted, error)
 }
 
 // testApp is the application as the screen's tests need it: it records
@@ -232,4 +241,13 @@ func (a *testApp) Redact(s string) string {
 		return r(s)
 	}
 	return s
+}
+
+func (a *testApp) DraftStatus(time.Time) (api.StatusDraft, error) { return a.o.Status.Draft, nil }
+func (a *testApp) StatusDue(time.Time) api.StatusReminder         { return a.o.Status.Due }
+func (a *testApp) PostStatus(ctx context.Context, text string) (api.StatusPosted, error) {
+	if a.o.Status.Post == nil {
+		return api.StatusPosted{}, errors.New("no status targets")
+	}
+	return a.o.Status.Post(ctx, text)
 }
