@@ -115,7 +115,7 @@ type Model struct {
 	scorecard     string             // the drill's newest scorecard, as recorded
 	statusTargets []string           // where the status update being edited goes
 	due           api.StatusReminder // when the next status update is due
-	dueAsked      int                // reminders asked for so far, to order their answers
+	dueAsked      int                // reminders asked for since Init's, to order their answers
 	dueGot        int                // the newest reminder's asking
 }
 
@@ -153,7 +153,7 @@ func New(opts Options) Model {
 
 // Init starts the clock and asks the terminal for its background colour.
 func (m Model) Init() tea.Cmd {
-	return tea.Batch(m.tick(0), tea.RequestBackgroundColor, m.askStatusDue())
+	return tea.Batch(m.tick(0), tea.RequestBackgroundColor, m.statusDueCmd(0))
 }
 
 func (m Model) tick(after time.Duration) tea.Cmd {
@@ -216,7 +216,7 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case statusPostedMsg:
 		return m.statusPosted(msg)
 	case statusDueMsg:
-		if msg.asked > m.dueGot {
+		if msg.asked >= m.dueGot {
 			m.due, m.dueGot = msg.reminder, msg.asked
 		}
 		return m, nil

@@ -131,13 +131,19 @@ func (m Model) statusPosted(msg statusPostedMsg) (tea.Model, tea.Cmd) {
 	} else {
 		text += " (your text is kept)"
 	}
-	return m, tea.Batch(m.raise(text, bad), m.askStatusDue())
+	cmd := tea.Batch(m.raise(text, bad), m.askStatusDue()) // before m is copied out
+	return m, cmd
 }
 
 // askStatusDue asks the application when the next update is due.
 func (m *Model) askStatusDue() tea.Cmd {
 	m.dueAsked++
-	app, now, asked := m.app, m.now, m.dueAsked
+	return m.statusDueCmd(m.dueAsked)
+}
+
+// statusDueCmd asks for the reminder as asking number asked.
+func (m *Model) statusDueCmd(asked int) tea.Cmd {
+	app, now := m.app, m.now
 	return func() tea.Msg { return statusDueMsg{asked: asked, reminder: app.StatusDue(now)} }
 }
 
