@@ -5,13 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/warroomhq/warroom/config"
 	"github.com/warroomhq/warroom/integrations"
 )
 
@@ -59,7 +57,7 @@ func (f *everyCapability) note(slot string) {
 func (f *everyCapability) noted() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return slices.Clone(f.slots)
+	return append([]string(nil), f.slots...)
 }
 
 // Scaler.
@@ -218,10 +216,7 @@ var everyCapabilityName = []integrations.Capability{
 // and answers scrubbed; the session says the source can do each thing.
 func TestNoDeclaredCapabilityIsLostOnTheWayToTheRunbookEngine(t *testing.T) {
 	fake := &everyCapability{}
-	Register(Adapter{Name: everyName,
-		Configured: func(*config.Config) bool { return true },
-		Build:      func(context.Context, *config.Config) (LiveSource, error) { return fake, nil }})
-	t.Cleanup(func() { Unregister(everyName) })
+	registerEverywhere(t, fake)
 	s, err := Open(configuredOptions(t, "incident: {title: Every capability, id: INC-CAPS}\n"))
 	if err != nil {
 		t.Fatal(err)
