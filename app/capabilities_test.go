@@ -205,7 +205,7 @@ var throughSlot = map[string]func(ctx context.Context, a integrations.Actions) s
 var everyCapabilityName = []integrations.Capability{
 	integrations.CanAcknowledge, integrations.CanResolve, integrations.CanNote, integrations.CanReadAlert,
 	integrations.CanPost, integrations.CanReadChat, integrations.CanScale, integrations.CanRunCommands,
-	integrations.CanBoundCmds, integrations.CanBalance, integrations.CanCheckConfig, integrations.CanMeterTiers,
+	integrations.CanBoundCommands, integrations.CanBalance, integrations.CanCheckConfig, integrations.CanMeterTiers,
 	integrations.CanShed, integrations.CanShedStatus, integrations.CanReplicas,
 }
 

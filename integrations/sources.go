@@ -17,21 +17,21 @@ const (
 type Capability string
 
 const (
-	CanAcknowledge Capability = "acknowledge"      // AlertActor.Acknowledge
-	CanResolve     Capability = "resolve"          // AlertActor.Resolve
-	CanNote        Capability = "note"             // AlertActor.AddNote
-	CanReadAlert   Capability = "read-alert"       // AlertActor.ReadAlert: a timed-out change is settled by reading back
-	CanPost        Capability = "post"             // ChatPoster
-	CanReadChat    Capability = "read-chat"        // ChatReader: a timed-out post is settled by reading back
-	CanScale       Capability = "scale"            // Scaler
-	CanRunCommands Capability = "commands"         // CommandRunner
-	CanBoundCmds   Capability = "bounded-commands" // BoundedCommandRunner: host by host, stop at the first failure
-	CanBalance     Capability = "balance"          // LoadBalancer
-	CanCheckConfig Capability = "check-config"     // ConfigChecker: a roll checks configurations first
-	CanMeterTiers  Capability = "meter-tiers"      // TierMeter: a roll verifies each batch
-	CanShed        Capability = "shed"             // LoadShedder
-	CanShedStatus  Capability = "shed-status"      // ShedStatuser: a shed plan names the status answered
-	CanReplicas    Capability = "replicas"         // ReplicaPool
+	CanAcknowledge   Capability = "acknowledge"      // AlertActor.Acknowledge
+	CanResolve       Capability = "resolve"          // AlertActor.Resolve
+	CanNote          Capability = "note"             // AlertActor.AddNote
+	CanReadAlert     Capability = "read-alert"       // AlertActor.ReadAlert: a timed-out change is settled by reading back
+	CanPost          Capability = "post"             // ChatPoster
+	CanReadChat      Capability = "read-chat"        // ChatReader: a timed-out post is settled by reading back
+	CanScale         Capability = "scale"            // Scaler
+	CanRunCommands   Capability = "commands"         // CommandRunner
+	CanBoundCommands Capability = "bounded-commands" // BoundedCommandRunner: host by host, stop at the first failure
+	CanBalance       Capability = "balance"          // LoadBalancer
+	CanCheckConfig   Capability = "check-config"     // ConfigChecker: a roll checks configurations first
+	CanMeterTiers    Capability = "meter-tiers"      // TierMeter: a roll verifies each batch
+	CanShed          Capability = "shed"             // LoadShedder
+	CanShedStatus    Capability = "shed-status"      // ShedStatuser: a shed plan names the status answered
+	CanReplicas      Capability = "replicas"         // ReplicaPool
 )
 
 // Source names of the adapters warroom ships (the drill world publishes
@@ -88,7 +88,7 @@ func (a Actions) Has(c Capability) bool {
 		return a.Scaler != nil
 	case CanRunCommands:
 		return a.Commands != nil
-	case CanBoundCmds:
+	case CanBoundCommands:
 		return a.BoundedCommands != nil
 	case CanBalance:
 		return a.LoadBalancer != nil
