@@ -133,7 +133,7 @@ func (s *Session) execute(ctx context.Context, plan *runbooks.Plan, o runOptions
 		return st
 	}
 	opts := runbooks.RunOptions{RunID: runID, DryRun: o.DryRun, Confirmed: o.Confirmed, Typed: o.Typed,
-		StateDir: s.stateDir, Locks: s.locks, Actor: cmp.Or(o.Actor, s.user), Now: clock,
+		StateDir: s.stateDir, Locks: s.locks, Approver: s.approver, Holder: s.holder, Actor: cmp.Or(o.Actor, s.user), Now: clock,
 		Progress: func(st integrations.StepState) {
 			st = stamp(st)
 			st.Message, st.Err = s.redactor.Redact(st.Message), s.redactor.Redact(st.Err)

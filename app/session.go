@@ -42,6 +42,20 @@ type Options struct {
 	// Locks is where runs lock their targets; nil means lock files under
 	// StateDir/locks.
 	Locks runbooks.Locks
+	// Holder is who a run's locks name ("" means user@host): on a team,
+	// the responder the server authenticated.
+	Holder string
+	// Approver asks another responder to approve a run whose plan needs
+	// it (the two-person rule); nil: such a run is refused unless the
+	// configuration allows self-approval.
+	Approver runbooks.Approver
+	// Share, when set, wraps each live source of incident so that the
+	// team polls it once (the elected poller runs it, the others replay
+	// it); the drill is never shared.
+	Share func(incident string, src integrations.Source) integrations.Source
+	// Extra are sources that feed no pane, run with the others (the
+	// team's status).
+	Extra []integrations.Source
 }
 
 // Session is a world being watched and recorded: its sources feed the
@@ -57,6 +71,8 @@ type Session struct {
 	runs     *runTracker
 	known    *replayFilter
 	locks    runbooks.Locks
+	approver runbooks.Approver
+	holder   string
 	catalog  api.RunbookInfo
 	alerts   *alertIndex
 	// sources are the declared sources by name; acts is what a runbook
@@ -97,8 +113,14 @@ func Open(o Options) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
+	if o.Share != nil && !w.drill {
+		for i, src := range w.sources {
+			w.sources[i] = o.Share(w.incident, src)
+		}
+	}
+	w.sources = append(w.sources, o.Extra...)
 	s := &Session{world: w, user: o.User, stateDir: o.StateDir, runs: newRunTracker(), catalog: o.Runbooks,
-		alerts: newAlertIndex(), locks: o.Locks}
+		alerts: newAlertIndex(), locks: o.Locks, approver: o.Approver, holder: o.Holder}
 	if s.locks == nil {
 		s.locks = runbooks.FileLocks(filepath.Join(o.StateDir, "locks"), 0)
 	}

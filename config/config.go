@@ -29,6 +29,7 @@ type Config struct {
 	AWS       *AWSConfig       `yaml:"aws,omitempty"`
 	HAProxy   *HAProxyConfig   `yaml:"haproxy,omitempty"`
 	ProxySQL  *ProxySQLConfig  `yaml:"proxysql,omitempty"`
+	Team      *TeamConfig      `yaml:"team,omitempty"`
 	Limits    Limits           `yaml:"limits"`
 	Metrics   Metrics          `yaml:"metrics,omitempty"`
 	// StatusUpdates is the stakeholder updates' cadence and channels.
@@ -203,6 +204,9 @@ func (c *Config) Secrets() []string {
 		if s.present(c) && s.secrets != nil {
 			all = append(all, s.secrets(c)...)
 		}
+	}
+	if c.Team != nil {
+		all = append(all, c.Team.Credentials)
 	}
 	var out []string
 	for _, s := range all {

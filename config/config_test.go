@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -436,5 +437,40 @@ func TestLoadSettingsNeedsNoTokens(t *testing.T) {
 	}
 	if _, err := LoadSettings(write(t, t.TempDir(), "bad.yaml", "limits: {max_throttle_percent: 150}\n", 0o600)); err == nil {
 		t.Error("LoadSettings accepted an invalid setting")
+	}
+}
+
+func TestTeamSettings(t *testing.T) {
+	dir := t.TempDir()
+	creds := write(t, dir, "team.creds", "alice:alice-secret-1\n", 0o600)
+	path := write(t, dir, "config.yaml", "team:\n  url: nats://10.0.3.10:4222\n  credentials: team.creds\n  approval: dangerous\n  self_approval: true\n", 0o600)
+	c, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Team.URL != "nats://10.0.3.10:4222" || c.Team.Credentials.Value() != "alice:alice-secret-1" || !c.Team.ApprovalOnDangerous() || !c.Team.SelfApproval {
+		t.Fatalf("team = %+v", c.Team)
+	}
+	if !slices.Contains(c.Secrets(), "alice:alice-secret-1") || strings.Contains(c.Redacted(), "alice-secret-1") {
+		t.Errorf("secrets %v, shown:\n%s", c.Secrets(), c.Redacted())
+	}
+	os.Chmod(creds, 0o640)
+	_, err = Load(path)
+	if err == nil || !strings.Contains(err.Error(), "config.yaml:3:16: token file "+creds+" is readable by others (mode 0640); run: chmod 600") {
+		t.Errorf("group-readable credentials: %v", err)
+	}
+	if err != nil && strings.Contains(err.Error(), "alice-secret-1") {
+		t.Errorf("the error quotes the credentials: %v", err)
+	}
+	for body, want := range map[string]string{
+		"team:\n  url: nats://alice:pw@10.0.3.10:4222\n":    "config.yaml:2:8: url carries a user or password",
+		"team:\n  url: http://10.0.3.10\n":                  `config.yaml:2:8: url "http://10.0.3.10": want nats://host:port`,
+		"team:\n  url: nats://h:4222\n  approval: always\n": `config.yaml:3:13: approval "always"`,
+		"team:\n  credentials: x\n":                         "config.yaml:1:1: missing url",
+	} {
+		path := write(t, t.TempDir(), "config.yaml", body, 0o600)
+		if _, err := LoadSettings(path); err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), ":pw@") {
+			t.Errorf("%q: %v, want %s", body, err, want)
+		}
 	}
 }

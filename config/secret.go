@@ -103,4 +103,9 @@ func (v *validator) loadSecrets(c *Config) {
 			s.load(v, c)
 		}
 	}
+	// The team is no source (a file naming only a team opens the drill),
+	// so it is not among the sections.
+	if t := c.Team; t != nil {
+		v.teamSecrets(t)
+	}
 }

@@ -57,6 +57,9 @@ func (v *validator) validate(c *Config) {
 			s.validate(v, c)
 		}
 	}
+	if t := c.Team; t != nil {
+		v.team(t)
+	}
 	v.limits(&c.Limits)
 	for i, pattern := range c.Redact {
 		if _, err := regexp.Compile(pattern); err != nil {

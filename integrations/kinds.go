@@ -45,15 +45,20 @@ const (
 
 	// A runbook run, in the order it happens. The ledger of changes in
 	// force reads them.
-	KindRunbookRequested    = "runbook.requested"
-	KindRunbookPlan         = "runbook.plan"
-	KindRunbookConfirmed    = "runbook.confirmed"
-	KindRunbookStepStart    = "runbook.step.start"
-	KindRunbookStepProgress = "runbook.step.progress"
-	KindRunbookStepEnd      = "runbook.step.end"
-	KindRunbookAbort        = "runbook.abort"
-	KindRunbookFailed       = "runbook.failed"
-	KindRunbookDone         = "runbook.done"
+	KindRunbookRequested = "runbook.requested"
+	KindRunbookPlan      = "runbook.plan"
+	KindRunbookConfirmed = "runbook.confirmed"
+	// The two-person rule, between the confirmation and the first step.
+	KindRunbookApprovalRequested = "runbook.approval.requested"
+	KindRunbookApproved          = "runbook.approved"
+	KindRunbookApprovalRefused   = "runbook.approval.refused"
+	KindRunbookApprovalTimeout   = "runbook.approval.timeout"
+	KindRunbookStepStart         = "runbook.step.start"
+	KindRunbookStepProgress      = "runbook.step.progress"
+	KindRunbookStepEnd           = "runbook.step.end"
+	KindRunbookAbort             = "runbook.abort"
+	KindRunbookFailed            = "runbook.failed"
+	KindRunbookDone              = "runbook.done"
 	// KindRunbookUnfinished reports a run that a crash or a dropped
 	// connection left without an end; its fields name the run.
 	KindRunbookUnfinished = "runbook.unfinished"

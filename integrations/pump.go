@@ -47,12 +47,16 @@ type Batch struct {
 	NewCritical []Alert
 	// Odd-one-out findings travel in the snapshots themselves
 	// (Backend.OddOneOut, Proxy.OddOneOut), marked by their source.
+
+	// Team is the team's latest status (TeamChanged), when the incident
+	// is shared through a team server; nil when it did not change.
+	Team *TeamStatus
 }
 
 func (b *Batch) empty() bool {
 	return len(b.Alerts) == 0 && len(b.Fleet) == 0 && len(b.Backends) == 0 &&
 		len(b.Status) == 0 && len(b.Chat) == 0 && len(b.Records) == 0 && len(b.Samples) == 0 &&
-		len(b.Steps) == 0 && len(b.RunsEnded) == 0 && !b.DriftChecked && len(b.NewCritical) == 0
+		len(b.Steps) == 0 && len(b.RunsEnded) == 0 && !b.DriftChecked && len(b.NewCritical) == 0 && b.Team == nil
 }
 
 // add folds one event into the batch.
@@ -89,6 +93,8 @@ func (b *Batch) add(e Event) {
 		b.RunsEnded = append(b.RunsEnded, e)
 	case SamplesTaken:
 		b.Samples = append(b.Samples, e.Samples...)
+	case TeamChanged:
+		b.Team = &e.Status
 	}
 }
 

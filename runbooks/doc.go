@@ -10,6 +10,7 @@
 //	description: Raise a group's desired capacity by hand.
 //	dangerous: true                     # optional: the user types confirm back
 //	confirm: ${group}                   # default: the runbook's name
+//	approval: required                  # optional: another responder approves each run
 //	timeout: 30m                        # whole run (default 30m)
 //	params:
 //	  - name: group
@@ -67,12 +68,18 @@
 //     a second run on a target is refused with a *HeldError naming the
 //     holder.
 //   - A dry run reports every step skipped: Execute is never called.
+//   - The two-person rule: a plan that NeedsApproval (`approval: required`,
+//     or a dangerous runbook under Limits.Approval) waits after its
+//     confirmation for RunOptions.Approver — another responder, never the
+//     requester unless the configuration the plan names allows it. A
+//     refusal, a timeout or an abort ends the run before any lock or step.
 //
 // # Records
 //
 // Every transition goes to the sink as an integrations.Record with Source
 // "runbook" and Kind runbook.requested, runbook.plan, runbook.confirmed,
-// runbook.step.start, runbook.step.progress, runbook.step.end,
+// runbook.approval.requested, runbook.approved, runbook.approval.refused,
+// runbook.approval.timeout, runbook.step.start, runbook.step.progress, runbook.step.end,
 // runbook.abort, runbook.failed or runbook.done. Fields carry run (id),
 // runbook, params, step, action, duration, result and bounded output.
 // Each change an action makes is recorded the moment it lands, as a

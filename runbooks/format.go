@@ -34,8 +34,11 @@ type Runbook struct {
 	Builtin     bool
 	// Dangerous runbooks ask the user to type Confirm (after parameter
 	// substitution, for example the group's name) before they run.
-	Dangerous     bool
-	Confirm       string
+	Dangerous bool
+	Confirm   string
+	// Approval (`approval: required`) is the two-person rule: another
+	// responder approves each run after its plan.
+	Approval      bool
 	Timeout       time.Duration
 	Params        []Param
 	Preconditions []Step // read-only actions checked before anything runs
@@ -85,6 +88,7 @@ type fileRunbook struct {
 	Description   string      `yaml:"description"`
 	Dangerous     bool        `yaml:"dangerous"`
 	Confirm       string      `yaml:"confirm"`
+	Approval      string      `yaml:"approval"`
 	Timeout       string      `yaml:"timeout"`
 	Params        []fileParam `yaml:"params"`
 	Preconditions []fileStep  `yaml:"preconditions"`
@@ -221,6 +225,13 @@ func (v *validator) runbook(raw *fileRunbook) *Runbook {
 	}
 	if raw.Timeout != "" {
 		rb.Timeout = v.duration("$.timeout", raw.Timeout)
+	}
+	switch raw.Approval {
+	case "", "none":
+	case "required":
+		rb.Approval = true
+	default:
+		v.errorf("$.approval", "approval %q: want required (another responder approves each run) or none", raw.Approval)
 	}
 	seen := map[string]bool{}
 	for i, fp := range raw.Params {

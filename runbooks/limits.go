@@ -32,6 +32,8 @@ type Limits struct {
 	// reads any replica may carry once another is taken out of rotation
 	// (default 100: only "at least one other ONLINE" applies).
 	MaxReplicaShare int
+	// Approval is the configured side of the two-person rule.
+	Approval ApprovalPolicy
 }
 
 // Defaults for zero Limits fields.

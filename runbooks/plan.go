@@ -25,6 +25,12 @@ type Plan struct {
 	// Dangerous runbooks need ConfirmText typed back before they run.
 	Dangerous   bool
 	ConfirmText string
+	// NeedsApproval is the two-person rule: another responder approves
+	// the run after its plan (runbook `approval: required`, or a
+	// dangerous one under ApprovalPolicy.Dangerous). SelfApprovalBy names
+	// the configuration that lets the requester approve it themselves.
+	NeedsApproval  bool
+	SelfApprovalBy string
 	// Targets are what a mutating run locks, sorted ("aws:web",
 	// "haproxy:edge-1").
 	Targets []string
@@ -53,6 +59,10 @@ func NewPlan(ctx context.Context, rb *Runbook, params map[string]string, actions
 	p := &Plan{Runbook: rb, Params: vals, Limits: limits, Dangerous: rb.Dangerous, Made: time.Now()}
 	if rb.Dangerous {
 		p.ConfirmText = substitute(rb.Confirm, ArgString, vals).(string)
+	}
+	p.NeedsApproval = rb.Approval || rb.Dangerous && limits.Approval.Dangerous
+	if p.NeedsApproval {
+		p.SelfApprovalBy = limits.Approval.SelfAllowedBy
 	}
 	bound := make([]Args, len(rb.Steps))
 	for i, s := range rb.Steps {
@@ -174,6 +184,9 @@ func (p *Plan) String() string {
 		for _, c := range checks {
 			fmt.Fprintf(&b, "     %-4s %s\n", c.Mark(), c.Text)
 		}
+	}
+	if note := p.approvalNote(); note != "" && p.Mutates {
+		fmt.Fprintf(&b, "  %s\n", note)
 	}
 	switch {
 	case p.Dangerous:

@@ -47,6 +47,12 @@ type RunOptions struct {
 	// Now stamps the run's records with the incident's clock (the drill's
 	// scenario time); nil means time.Now. Durations are always real time.
 	Now func() time.Time
+	// Approver asks another responder to approve a plan that needs it
+	// (the two-person rule), waiting at most ApprovalTimeout (default
+	// DefaultApprovalTimeout). Without one, such a plan runs only if the
+	// configuration allows self-approval.
+	Approver        Approver
+	ApprovalTimeout time.Duration
 	// RunID names the run (default: a fresh NewRunID), so a caller that
 	// starts it in the background can say which run it started, and a
 	// headless drill replayed for a test gives the same records each time.
@@ -170,6 +176,10 @@ func (x *executor) run(parent context.Context) {
 	}
 	if err := x.confirm(); err != nil {
 		x.end(RunRefused, err)
+		return
+	}
+	if status, err := x.approve(parent); err != nil {
+		x.end(status, err)
 		return
 	}
 	timeout := x.opts.Timeout

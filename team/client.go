@@ -6,13 +6,16 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nkeys"
 )
 
 // Names on the server.
@@ -23,6 +26,7 @@ const (
 	PresenceBucket  = "warroom_presence"
 	RolesBucket     = "warroom_roles"
 	PollersBucket   = "warroom_pollers"
+	ApprovalsBucket = "warroom_approvals"
 )
 
 // opTimeout bounds one request to the server: an append that cannot be
@@ -42,6 +46,8 @@ type Options struct {
 	Password  string
 	CredsFile string // a .creds file (JWT and nkey seed)
 	NkeySeed  string // a file holding an nkey seed
+	Seed      string // an nkey seed itself (from the environment), instead of NkeySeed
+	JWT       string // a user JWT, signed with Seed (a .creds file's content)
 	TLSCA     string // a CA bundle to verify the server with
 	Name      string // this responder, as the server's monitoring shows it
 	Replicas  int    // copies of the timeline and buckets when this client creates them (default 1; 3 on a three-node cluster)
@@ -53,6 +59,7 @@ type Client struct {
 	nc       *nats.Conn
 	js       jetstream.JetStream
 	replicas int
+	identity string // who the server knows this client as (see Identity)
 
 	mu      sync.Mutex
 	refused map[string]func(error) // subject → told when the server refuses a publish to it
@@ -62,7 +69,7 @@ type Client struct {
 // error: the client keeps trying in the background, the timeline queues
 // entries meanwhile, and Connected reports false.
 func Dial(o Options) (*Client, error) {
-	c := &Client{replicas: max(o.Replicas, 1), refused: map[string]func(error){}}
+	c := &Client{replicas: max(o.Replicas, 1), refused: map[string]func(error){}, identity: o.Name}
 	opts := []nats.Option{
 		nats.ErrorHandler(c.asyncError),
 		nats.Name(o.Name),
@@ -75,31 +82,139 @@ func Dial(o Options) (*Client, error) {
 	}
 	if o.User != "" {
 		opts = append(opts, nats.UserInfo(o.User, o.Password))
+		c.identity = o.User
 	}
 	if o.CredsFile != "" {
 		opts = append(opts, nats.UserCredentials(o.CredsFile))
 	}
 	if o.NkeySeed != "" {
-		opt, err := nats.NkeyOptionFromSeed(o.NkeySeed)
+		seed, err := os.ReadFile(o.NkeySeed)
 		if err != nil {
 			return nil, fmt.Errorf("team nkey seed: %w", err)
 		}
+		o.Seed = string(seed)
+	}
+	if o.JWT != "" {
+		opts = append(opts, nats.UserJWTAndSeed(o.JWT, o.Seed))
+		_, pub, err := seedOption(o.Seed)
+		if err != nil {
+			return nil, err
+		}
+		c.identity = pub
+	} else if o.Seed != "" {
+		opt, pub, err := seedOption(o.Seed)
+		if err != nil {
+			return nil, err
+		}
 		opts = append(opts, opt)
+		c.identity = pub
 	}
 	if o.TLSCA != "" {
 		opts = append(opts, nats.RootCAs(o.TLSCA))
 	}
 	nc, err := nats.Connect(o.URL, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("team server %s: %w", redactURL(o.URL), err)
+		return nil, fmt.Errorf("team server %s: %w", RedactURL(o.URL), err)
 	}
 	js, err := jetstream.New(nc)
 	if err != nil {
 		nc.Close()
-		return nil, fmt.Errorf("team server %s: %w", redactURL(o.URL), err)
+		return nil, fmt.Errorf("team server %s: %w", RedactURL(o.URL), err)
 	}
 	c.nc, c.js = nc, js
 	return c, nil
+}
+
+// SetCredentials fills o from credentials as a team configuration holds
+// them: a .creds file's content (a user JWT and its nkey seed), an nkey
+// seed (SU…), or user:password on one line. Errors never quote them.
+func (o *Options) SetCredentials(text string) error {
+	text = strings.TrimSpace(text)
+	switch {
+	case text == "":
+		return nil
+	case strings.Contains(text, "BEGIN NATS USER JWT"):
+		jwt, err := nkeys.ParseDecoratedJWT([]byte(text))
+		if err != nil {
+			return errors.New("team credentials: the .creds content has no readable user JWT")
+		}
+		kp, err := nkeys.ParseDecoratedNKey([]byte(text))
+		if err != nil {
+			return errors.New("team credentials: the .creds content has no readable nkey seed")
+		}
+		seed, err := kp.Seed()
+		if err != nil {
+			return errors.New("team credentials: the .creds content has no readable nkey seed")
+		}
+		o.JWT, o.Seed = jwt, string(seed)
+	case strings.HasPrefix(text, "SU") && !strings.ContainsAny(text, ": \n"):
+		o.Seed = text
+	default:
+		user, password, ok := strings.Cut(text, ":")
+		if !ok || user == "" || password == "" || strings.Contains(text, "\n") {
+			return errors.New("team credentials: want a .creds file, an nkey seed (SU…) or user:password on one line")
+		}
+		o.User, o.Password = user, password
+	}
+	return nil
+}
+
+// Secrets are the parts of o's credentials that must never be shown.
+func (o Options) Secrets() []string {
+	var out []string
+	for _, s := range []string{o.Password, o.Seed, o.JWT} {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// seedOption signs the server's challenge with an nkey seed; the public
+// key is the user's name on the server. Errors never quote the seed.
+func seedOption(seed string) (nats.Option, string, error) {
+	kp, err := nkeys.FromSeed([]byte(strings.TrimSpace(seed)))
+	if err != nil {
+		return nil, "", errors.New("team nkey seed: not a valid user seed (SU…)")
+	}
+	pub, err := kp.PublicKey()
+	if err != nil {
+		return nil, "", errors.New("team nkey seed: not a valid user seed (SU…)")
+	}
+	return nats.Nkey(pub, kp.Sign), pub, nil
+}
+
+// Identity is who this client is on the server: the user of its
+// user/password, the public key of its nkey, else the name it gave (a
+// server without --auth takes any name). With an auth file the server
+// lets each responder write only the approval keys of its own identity,
+// so a requester cannot approve as someone else.
+func (c *Client) Identity() string { return c.identity }
+
+// guard runs op, writes to subjects, and turns the server's refusal of
+// one (an observer's credentials) into a *RefusedError at once, instead
+// of a timeout.
+func (c *Client) guard(op func(ctx context.Context) error, subjects ...string) error {
+	ctx, cancel := context.WithTimeoutCause(context.Background(), opTimeout, errors.New("no answer"))
+	defer cancel()
+	var refusal error
+	var mu sync.Mutex
+	for _, subject := range subjects {
+		c.onRefused(subject, func(err error) {
+			mu.Lock()
+			refusal = err
+			mu.Unlock()
+			cancel()
+		})
+		defer c.onRefused(subject, nil)
+	}
+	err := op(ctx)
+	mu.Lock()
+	defer mu.Unlock()
+	if refusal != nil {
+		return refusal
+	}
+	return err
 }
 
 // RefusedError is the server refusing a write for lack of permission:
@@ -150,8 +265,8 @@ func (c *Client) Connected() bool { return c.nc.IsConnected() }
 // Close closes the connection.
 func (c *Client) Close() { c.nc.Close() }
 
-// redactURL drops user information from a server URL list.
-func redactURL(u string) string {
+// RedactURL drops user information from a server URL list, for messages.
+func RedactURL(u string) string {
 	parts := strings.Split(u, ",")
 	for i, p := range parts {
 		if at := strings.LastIndex(p, "@"); at >= 0 {
@@ -234,6 +349,25 @@ func (c *Client) leaseBucket(what, name string, ttl, def time.Duration) (jetstre
 	return kv, st.TTL(), nil
 }
 
+// untoken is the inverse of token.
+func untoken(s string) string {
+	if s == "=" {
+		return ""
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '=' && i+2 < len(s) {
+			if c, err := strconv.ParseUint(s[i+1:i+3], 16, 8); err == nil {
+				b.WriteByte(byte(c))
+				i += 2
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
 // token makes s usable as one token of a subject or a key: letters,
 // digits, '-' and '_' stay; anything else, '=' included, becomes =XX.
 func token(s string) string {
@@ -271,4 +405,24 @@ func newID() string {
 
 func opContext() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), opTimeout)
+}
+
+// Probe checks the server once for `config check`: connected, JetStream
+// answering, and who this client is there. It never shows credentials.
+func (c *Client) Probe(ctx context.Context) (string, error) {
+	for !c.Connected() {
+		select {
+		case <-ctx.Done():
+			if last := c.nc.LastError(); last != nil {
+				return "", fmt.Errorf("not connected: %w", last)
+			}
+			return "", fmt.Errorf("not connected: %w", ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	info, err := c.js.AccountInfo(ctx)
+	if err != nil {
+		return "", fmt.Errorf("JetStream: %w", err)
+	}
+	return fmt.Sprintf("JetStream on %s, %d streams, as %s", c.nc.ConnectedUrlRedacted(), info.Streams, c.identity), nil
 }

@@ -12,4 +12,7 @@
 //	bucket warroom_presence   who is in each incident (TTL: PresenceTTL)
 //	bucket warroom_roles      roles such as the incident commander
 //	bucket warroom_pollers    one poller per source (TTL: the lease)
+//	bucket warroom_approvals  the two-person rule: requests, answers, outcomes
+//	stream WARROOM_FEED       the elected pollers' snapshots, per incident and source
+//	stream WARROOM_METRICS    the shared measured series
 package team

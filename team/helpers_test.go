@@ -56,7 +56,7 @@ func dial(t testing.TB, o Options) *Client {
 	return c
 }
 
-func openTimeline(t *testing.T, c *Client, stateDir, incident string, o TimelineOptions) *Timeline {
+func openTimeline(t testing.TB, c *Client, stateDir, incident string, o TimelineOptions) *Timeline {
 	t.Helper()
 	o.StateDir = stateDir
 	tl, err := c.OpenTimeline(incident, o)

@@ -21,6 +21,7 @@ import (
 // revision is the lease's fencing token: it grows with every renewal and
 // every new holder.
 type Locker struct {
+	c     *Client
 	kv    jetstream.KeyValue
 	lease time.Duration
 	now   func() time.Time
@@ -34,7 +35,7 @@ func (c *Client) Locker(lease time.Duration) (*Locker, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Locker{kv: kv, lease: lease, now: time.Now}, nil
+	return &Locker{c: c, kv: kv, lease: lease, now: time.Now}, nil
 }
 
 // Lease is how long a lock lasts without renewal.
@@ -99,10 +100,22 @@ func (l *Locker) read(ctx context.Context, target string) (runbooks.Holder, uint
 // Acquire takes every target for holder, or none: a target another run
 // holds is refused with a *runbooks.HeldError naming the holder, since
 // when, and when its lease lapses unless renewed. A target this run
-// already holds (same RunID) is taken over.
+// already holds (same RunID) is taken over. An observer's attempt fails
+// at once with the server's *RefusedError.
 func (l *Locker) Acquire(targets []string, holder runbooks.Holder) (*TeamLease, error) {
-	ctx, cancel := opContext()
-	defer cancel()
+	subjects := make([]string, len(targets))
+	for i, t := range targets {
+		subjects[i] = "$KV." + LocksBucket + "." + lockKey(t)
+	}
+	var ls *TeamLease
+	err := l.c.guard(func(ctx context.Context) (err error) {
+		ls, err = l.acquire(ctx, targets, holder)
+		return err
+	}, subjects...)
+	return ls, err
+}
+
+func (l *Locker) acquire(ctx context.Context, targets []string, holder runbooks.Holder) (*TeamLease, error) {
 	now := l.now()
 	ls := &TeamLease{l: l, holder: holder, targets: append([]string(nil), targets...), acquired: now, revs: map[string]uint64{}}
 	for _, t := range targets {
@@ -191,4 +204,66 @@ func (ls *TeamLease) release(ctx context.Context) error {
 		delete(ls.revs, t)
 	}
 	return errors.Join(errs...)
+}
+
+// Locks is the team's locks as a run takes them (runbooks.Locks): give
+// it to RunOptions.Locks so a run's targets are locked for every
+// responder.
+func (l *Locker) Locks() runbooks.Locks { return teamLocks{l} }
+
+type teamLocks struct{ *Locker }
+
+func (t teamLocks) Acquire(targets []string, holder runbooks.Holder) (runbooks.Held, error) {
+	ls, err := t.Locker.Acquire(targets, holder)
+	if err != nil {
+		return nil, err // a nil *TeamLease must not pass as a live Held
+	}
+	return ls, nil
+}
+
+// RenewEvery is a third of the lease: a live run renews well before it
+// lapses.
+func (l *Locker) RenewEvery() time.Duration { return l.lease / 3 }
+
+// Holders lists who holds every team lock now. Keys expire with their
+// lease, so a holder that is gone is gone from the list within one.
+func (l *Locker) Holders() ([]runbooks.Holder, error) {
+	ctx, cancel := opContext()
+	defer cancel()
+	w, err := l.kv.WatchAll(ctx, jetstream.IgnoreDeletes())
+	if err != nil {
+		return nil, fmt.Errorf("team locks: %w", err)
+	}
+	defer w.Stop()
+	var out []runbooks.Holder
+	for {
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("team locks: %w", ctx.Err())
+		case e := <-w.Updates():
+			if e == nil {
+				return out, nil
+			}
+			var h runbooks.Holder
+			if json.Unmarshal(e.Value(), &h) == nil {
+				out = append(out, h)
+			}
+		}
+	}
+}
+
+// Clear removes h's lock on h.Target if h's run still holds it; a lock
+// another run has taken since is left alone.
+func (l *Locker) Clear(h runbooks.Holder) error {
+	ctx, cancel := opContext()
+	defer cancel()
+	cur, rev, held, err := l.read(ctx, h.Target)
+	if err != nil || !held || cur.RunID != h.RunID {
+		return err
+	}
+	err = l.kv.Delete(ctx, lockKey(h.Target), jetstream.LastRevision(rev))
+	if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+		return nil
+	}
+	return err
 }

@@ -1,12 +1,14 @@
 package team
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/runbooks"
 )
 
@@ -148,5 +150,83 @@ func TestRenewWithTheServerGoneIsReported(t *testing.T) {
 	}
 	if took := time.Since(start); took > 3*time.Second {
 		t.Errorf("renewal took %s to fail", took)
+	}
+}
+
+func TestLocksAsRunsTakeThem(t *testing.T) {
+	ts := startTestServer(t, nil)
+	var alice, bob runbooks.Locks = locker(t, ts, 3*time.Second).Locks(), locker(t, ts, time.Minute).Locks()
+	if alice.RenewEvery() != time.Second || bob.RenewEvery() != time.Second {
+		t.Fatalf("renew every %s and %s: the bucket's lease (3s) wins for both", alice.RenewEvery(), bob.RenewEvery())
+	}
+	held, err := alice.Acquire([]string{"aws:web"}, holder("alice@laptop", "r1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := bob.Acquire([]string{"aws:web"}, holder("bob@desk", "r2")); got != nil || err == nil || !strings.Contains(err.Error(), "alice@laptop") {
+		t.Fatalf("bob's acquire: %v, %v", got, err)
+	}
+	hs, err := bob.Holders()
+	if err != nil || len(hs) != 1 || hs[0].Who != "alice@laptop" || hs[0].Target != "aws:web" {
+		t.Fatalf("holders %+v (%v)", hs, err)
+	}
+	if err := bob.Clear(holder("bob@desk", "r2")); err != nil {
+		t.Fatal(err)
+	}
+	if hs, _ := bob.Holders(); len(hs) != 1 {
+		t.Fatalf("clearing another run's holder removed alice's lock: %+v", hs)
+	}
+	if err := held.Renew(); err != nil {
+		t.Fatal(err)
+	}
+	if err := bob.Clear(hs[0]); err != nil {
+		t.Fatal(err)
+	}
+	var lost *LostError
+	if err := held.Renew(); !errors.As(err, &lost) {
+		t.Errorf("renewing a cleared lock: %v, want a LostError", err)
+	}
+}
+
+func TestARunWhoseLeaseCannotBeRenewedStopsAndSaysWhy(t *testing.T) {
+	ts := startTestServer(t, nil)
+	l := locker(t, ts, 1500*time.Millisecond)
+	rb, err := runbooks.Parse("scale.yaml", []byte("name: scale\nsteps:\n  - action: aws.scale_group\n    args: {group: web, desired: 8, poll: 20ms}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &group{desired: 4, served: 4, stuck: true}
+	actions := integrations.Actions{Scaler: g}
+	plan, err := runbooks.NewPlan(context.Background(), rb, nil, actions, runbooks.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := make(chan struct{}, 1)
+	done := make(chan *runbooks.Report, 1)
+	go func() {
+		r, _ := runbooks.Run(context.Background(), plan, actions, nil, runbooks.RunOptions{
+			Confirmed: true, StateDir: t.TempDir(), Locks: l.Locks(), Holder: "alice",
+			Progress: func(s runbooks.StepState) {
+				if s.Status == runbooks.StepRunning {
+					select {
+					case started <- struct{}{}:
+					default:
+					}
+				}
+			}})
+		done <- r
+	}()
+	<-started
+	ts.stop() // the lease cannot be renewed any more
+	select {
+	case r := <-done:
+		if r.Status != runbooks.RunFailed || r.Err == nil || !strings.Contains(r.Err.Error(), "could not renew the lock on aws:web") {
+			t.Fatalf("status %s: %v", r.Status, r.Err)
+		}
+		if !strings.Contains(r.Aftermath, "web desired 4 → 8") {
+			t.Errorf("the run does not say what it changed: %q", r.Aftermath)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the run went on without its lease")
 	}
 }

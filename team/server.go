@@ -204,7 +204,7 @@ func (a *Auth) users() ([]*server.User, []*server.NkeyUser) {
 	var users []*server.User
 	var nkeys []*server.NkeyUser
 	for _, u := range a.Users {
-		perms := permissions(u.Role)
+		perms := permissions(u.Role, a.othersThan(u.identity()))
 		if u.Nkey != "" {
 			nkeys = append(nkeys, &server.NkeyUser{Nkey: u.Nkey, Permissions: perms})
 		} else {
@@ -214,14 +214,38 @@ func (a *Auth) users() ([]*server.User, []*server.NkeyUser) {
 	return users, nkeys
 }
 
+// identity is who the server authenticates this user as: the user name,
+// or the nkey's public key.
+func (u AuthUser) identity() string {
+	if u.Nkey != "" {
+		return u.Nkey
+	}
+	return u.User
+}
+
+func (a *Auth) othersThan(me string) []string {
+	var out []string
+	for _, u := range a.Users {
+		if id := u.identity(); id != me {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 // permissions are what a role may publish. Responders may do anything but
-// delete or purge the team's streams; observers may only read: look up
-// streams and buckets, read messages and follow them with consumers.
-func permissions(role string) *server.Permissions {
+// delete, purge or reconfigure the team's streams, and write approval
+// keys in another's name (others: every other user's identity);
+// observers may only read: look up streams and buckets, read messages
+// and follow them with consumers.
+func permissions(role string, others []string) *server.Permissions {
 	if role == RoleResponder {
-		return &server.Permissions{Publish: &server.SubjectPermission{
-			Deny: []string{"$JS.API.STREAM.DELETE.>", "$JS.API.STREAM.PURGE.>", "$JS.API.STREAM.MSG.DELETE.>"},
-		}}
+		deny := []string{"$JS.API.STREAM.DELETE.>", "$JS.API.STREAM.PURGE.>", "$JS.API.STREAM.MSG.DELETE.>",
+			"$JS.API.STREAM.UPDATE.KV_" + ApprovalsBucket}
+		for _, o := range others {
+			deny = append(deny, "$KV."+ApprovalsBucket+".*.*."+token(o))
+		}
+		return &server.Permissions{Publish: &server.SubjectPermission{Deny: deny}}
 	}
 	return &server.Permissions{Publish: &server.SubjectPermission{Allow: []string{
 		"$JS.API.INFO",

@@ -35,6 +35,13 @@ type TimelineOptions struct {
 	// ReadOnly refuses Append here (observers); the server refuses an
 	// observer's writes in any case.
 	ReadOnly bool
+	// Admit, when set, is the replay filter, as for a timeline file: at
+	// each Append, after catching up with the server, it is called first
+	// with the other writers' entries applied since the last call
+	// (entries nil), then with the entries to append (foreign nil), and
+	// returns those to keep. A poller that takes over re-reports what the
+	// timeline already holds; Admit leaves it out.
+	Admit func(foreign, entries []timeline.Entry) []timeline.Entry
 }
 
 // ErrReadOnly refuses an append on a read-only (observer) timeline.
@@ -62,14 +69,7 @@ type Status struct {
 }
 
 func (s Status) String() string {
-	state := "online"
-	if !s.Online {
-		state = "offline"
-	}
-	if s.Queued > 0 {
-		return fmt.Sprintf("team: %s · %d queued", state, s.Queued)
-	}
-	return "team: " + state
+	return integrations.TeamStatus{Online: s.Online, Queued: s.Queued}.Line()
 }
 
 // Timeline is one incident's timeline shared by every responder: a
@@ -90,6 +90,7 @@ type Timeline struct {
 	onForeign func([]timeline.Entry)
 	timeout   time.Duration
 	readOnly  bool
+	admit     func(foreign, entries []timeline.Entry) []timeline.Entry
 
 	kick    chan struct{}
 	done    chan struct{}
@@ -101,24 +102,25 @@ type Timeline struct {
 	// its Append is not yet waiting for.
 	register sync.Mutex
 
-	mu        sync.Mutex
-	stream    jetstream.Stream // nil until bound
-	entries   []timeline.Entry // the shared timeline, each entry once
-	head      timeline.Link    // the chain's last link on the server, as applied
-	headSeq   uint64           // its stream sequence
-	origins   map[string]int   // message IDs applied → 1 + their index in entries
-	published int64            // journal entries known to be on the server
-	marked    int64            // what the published file says
-	waiters   map[string]chan result
-	ours      map[string]bool    // appended by this Timeline: not foreign
-	refused   error              // the server refuses this writer's appends
-	cancelPub context.CancelFunc // ends the publish in flight
-	foreign   []timeline.Entry   // waiting for OnForeign
-	changed   chan struct{}      // closed and replaced at each applied message
-	dups      int
-	lastErr   error
-	broken    error // the chain on the server does not verify
-	closed    bool
+	mu         sync.Mutex
+	stream     jetstream.Stream // nil until bound
+	entries    []timeline.Entry // the shared timeline, each entry once
+	head       timeline.Link    // the chain's last link on the server, as applied
+	headSeq    uint64           // its stream sequence
+	origins    map[string]int   // message IDs applied → 1 + their index in entries
+	published  int64            // journal entries known to be on the server
+	marked     int64            // what the published file says
+	waiters    map[string]chan result
+	ours       map[string]bool    // appended by this Timeline: not foreign
+	refused    error              // the server refuses this writer's appends
+	cancelPub  context.CancelFunc // ends the publish in flight
+	foreign    []timeline.Entry   // waiting for OnForeign
+	unadmitted []timeline.Entry   // other writers' entries Admit has not seen
+	changed    chan struct{}      // closed and replaced at each applied message
+	dups       int
+	lastErr    error
+	broken     error // the chain on the server does not verify
+	closed     bool
 }
 
 // OpenTimeline opens incident's shared timeline and its local journal,
@@ -150,7 +152,7 @@ func (c *Client) OpenTimeline(incident string, o TimelineOptions) (*Timeline, er
 	t := &Timeline{
 		c: c, incident: incident, subject: timelineSubject + token(incident), dir: dir,
 		journal: journal, writer: writer, redact: o.Redactor, now: o.Now, onForeign: o.OnForeign,
-		timeout: o.AppendTimeout, readOnly: o.ReadOnly,
+		timeout: o.AppendTimeout, readOnly: o.ReadOnly, admit: o.Admit,
 		kick: make(chan struct{}, 1), done: make(chan struct{}), notify: make(chan struct{}, 1),
 		origins: map[string]int{}, published: published, marked: published,
 		waiters: map[string]chan result{}, ours: map[string]bool{}, changed: make(chan struct{}),
@@ -263,6 +265,9 @@ func (t *Timeline) apply(seq uint64, data []byte, msgID string) (timeline.Entry,
 		return e, false
 	}
 	t.foreign = append(t.foreign, e)
+	if t.admit != nil {
+		t.unadmitted = append(t.unadmitted, e)
+	}
 	select {
 	case t.notify <- struct{}{}:
 	default:
@@ -561,7 +566,7 @@ func (t *Timeline) Append(entries ...timeline.Entry) ([]timeline.Entry, error) {
 		return nil, refused
 	}
 	deadline := time.Now().Add(t.timeout)
-	journaled := make([]timeline.Entry, len(entries))
+	prepared := make([]timeline.Entry, len(entries))
 	for i, e := range entries {
 		p, err := t.redact.Prepare(e)
 		if err != nil {
@@ -573,9 +578,19 @@ func (t *Timeline) Append(entries ...timeline.Entry) ([]timeline.Entry, error) {
 		if p.Kind == amendKind {
 			return nil, fmt.Errorf("timeline entry kind %q is reserved for the team journal", amendKind)
 		}
-		journaled[i] = toJournal(p)
+		prepared[i] = p
 	}
 	t.register.Lock()
+	if t.admit != nil {
+		if prepared = t.admitted(prepared); len(prepared) == 0 {
+			t.register.Unlock()
+			return nil, nil
+		}
+	}
+	journaled := make([]timeline.Entry, len(prepared))
+	for i, p := range prepared {
+		journaled[i] = toJournal(p)
+	}
 	stored, err := t.journal.Append(journaled...)
 	if err != nil {
 		t.register.Unlock()
@@ -618,6 +633,25 @@ func (t *Timeline) Append(entries ...timeline.Entry) ([]timeline.Entry, error) {
 		}
 	}
 	return out, nil
+}
+
+// admitted catches up with the server (briefly: offline, the journal's
+// view is what there is), hands Admit what other writers appended, and
+// returns the entries it keeps.
+func (t *Timeline) admitted(entries []timeline.Entry) []timeline.Entry {
+	if t.c.Connected() {
+		ctx, cancel := context.WithTimeout(context.Background(), t.timeout/4)
+		t.catchUp(ctx)
+		cancel()
+	}
+	t.mu.Lock()
+	foreign := t.unadmitted
+	t.unadmitted = nil
+	t.mu.Unlock()
+	if len(foreign) > 0 {
+		t.admit(foreign, nil)
+	}
+	return t.admit(nil, entries)
 }
 
 // queued gives up waiting for the entries of ids and reports them queued.
@@ -686,20 +720,27 @@ func (t *Timeline) Verify() error {
 // the chain. Problems are returned as a *timeline.CorruptError along with
 // the whole entries.
 func (t *Timeline) ReadAll(ctx context.Context) ([]timeline.Entry, error) {
+	return t.c.ReadIncident(ctx, t.incident)
+}
+
+// ReadIncident reads every line of incident's shared timeline, as
+// ReadAll does, without opening it (no journal).
+func (c *Client) ReadIncident(ctx context.Context, incident string) ([]timeline.Entry, error) {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	s, err := t.bind(ctx)
+	subject := timelineSubject + token(incident)
+	s, err := c.ensureStream(ctx)
 	if err != nil {
 		return nil, err
 	}
-	last, err := s.GetLastMsgForSubject(ctx, t.subject)
+	last, err := s.GetLastMsgForSubject(ctx, subject)
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	cons, err := s.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{t.subject}})
+	cons, err := s.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject}})
 	if err != nil {
 		return nil, err
 	}
@@ -724,7 +765,7 @@ func (t *Timeline) ReadAll(ctx context.Context) ([]timeline.Entry, error) {
 			data.WriteByte('\n')
 		}
 	}
-	return timeline.ReadLines(t.name(), data.Bytes(), timeline.Link{})
+	return timeline.ReadLines("team timeline "+incident, data.Bytes(), timeline.Link{})
 }
 
 // Close stops following the server and closes the journal; entries still

@@ -8,6 +8,7 @@ import (
 	"github.com/warroomhq/warroom/app"
 	"github.com/warroomhq/warroom/app/api"
 	"github.com/warroomhq/warroom/runbooks"
+	"github.com/warroomhq/warroom/team"
 )
 
 // runbookDrillSpeed runs the drill fast under `warroom runbook run --drill`:
@@ -19,7 +20,7 @@ const runbookDrillSpeed = 30
 // Without --drill it refuses to act when no configuration names a source:
 // a script must never believe it changed production when it changed the
 // drill.
-func openRunbookEnv(g *globalFlags, drill bool, limits runbooks.Limits) (*app.Session, error) {
+func openRunbookEnv(g *globalFlags, drill bool, limits runbooks.Limits, waiting func(r team.Request, url string)) (*app.Session, error) {
 	if !drill {
 		cfg, err := configured(g)
 		if err != nil {
@@ -30,7 +31,7 @@ func openRunbookEnv(g *globalFlags, drill bool, limits runbooks.Limits) (*app.Se
 			return nil, fmt.Errorf("no configured source to act on (%s names none): pass --drill to act on the drill world, or --config FILE", path)
 		}
 	}
-	s, err := openSession(g, sessionOptions{ForceDrill: drill, Speed: runbookDrillSpeed, Runbooks: api.RunbookInfo{Limits: limits}})
+	s, err := openSession(g, sessionOptions{ForceDrill: drill, Speed: runbookDrillSpeed, Runbooks: api.RunbookInfo{Limits: limits}, Waiting: waiting})
 	if err != nil {
 		return nil, err
 	}

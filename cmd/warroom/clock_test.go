@@ -17,7 +17,7 @@ import (
 func TestTimelineAppendIntoADrillTakesTheDrillsClock(t *testing.T) {
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 	stateDir := t.TempDir()
-	env, err := openRunbookEnv(&globalFlags{StateDir: stateDir}, true, runbooks.Limits{})
+	env, err := openRunbookEnv(&globalFlags{StateDir: stateDir}, true, runbooks.Limits{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -92,12 +92,27 @@ func configCheckCommand(g *globalFlags) *cobra.Command {
 				return err
 			}
 			report.Valid, report.Drill = true, cfg.NamesNoSource()
-			if cfg.NamesNoSource() {
-				return show(func() {
-					fmt.Fprintf(out, "%s: valid; it names no source, so warroom opens the drill world\n", cfg.Path)
-				})
+			teamRows, err := probeTeam(cmd.Context(), g, cfg, timeout)
+			if err != nil {
+				return err
 			}
-			report.Sources = probeRows(probeSources(cmd.Context(), cfg, timeout), cfg.Secrets())
+			if cfg.NamesNoSource() {
+				report.Sources = teamRows
+				if err := show(func() {
+					fmt.Fprintf(out, "%s: valid; it names no source, so warroom opens the drill world\n", cfg.Path)
+					if len(teamRows) > 0 {
+						fmt.Fprintln(out)
+						printProbes(out, teamRows)
+					}
+				}); err != nil {
+					return err
+				}
+				if len(teamRows) > 0 && !teamRows[0].OK {
+					return errors.New("the team server failed")
+				}
+				return nil
+			}
+			report.Sources = append(probeRows(probeSources(cmd.Context(), cfg, timeout), cfg.Secrets()), teamRows...)
 			var rollErr error
 			report.Rolling, rollErr = checkRolling(cmd.Context(), cfg, timeout)
 			if err := show(func() {

@@ -29,5 +29,6 @@ func runbookLimits(cfg *config.Config) runbooks.Limits {
 		MinInRotation:      cfg.Limits.MinInRotation,
 		MaxErrorRisePoints: cfg.Limits.MaxErrorRisePoints,
 		MaxReplicaShare:    cfg.Limits.MaxReplicaShare,
+		Approval:           approvalPolicy(cfg.Team),
 	}
 }

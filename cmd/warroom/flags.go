@@ -10,6 +10,7 @@ import (
 type globalFlags struct {
 	ConfigPath string // --config; empty means the default location
 	StateDir   string // --state-dir or WARROOM_STATE_DIR; empty means the default
+	Team       string // --team: the team server's URL, over team.url
 }
 
 // configPath is --config, else $XDG_CONFIG_HOME/warroom/config.yaml.

@@ -62,11 +62,7 @@ their mean; JSON also their min, max, n (samples) and span_s (seconds covered).`
 			if format.json() {
 				write = func(w io.Writer, all []series.Series) error { return export.MetricsJSON(w, incident, all, loc) }
 			}
-			path, err := incidentPath(g, incident)
-			if err != nil {
-				return err
-			}
-			all, err := series.Read(filepath.Dir(path), from, to, nil)
+			all, err := readSeries(g, incident, from, to, nil)
 			if err != nil {
 				return err
 			}
@@ -94,11 +90,8 @@ their mean; JSON also their min, max, n (samples) and span_s (seconds covered).`
 // this shell) leaves the defaults, with a warning: an export needs no
 // source.
 func readMeasurements(warn io.Writer, g *globalFlags, opts *export.Options, filter func(series.Key) bool) error {
-	path, err := incidentPath(g, opts.Incident)
-	if err != nil {
-		return err
-	}
-	if opts.Metrics, err = series.Read(filepath.Dir(path), time.Time{}, time.Time{}, filter); err != nil {
+	var err error
+	if opts.Metrics, err = readSeries(g, opts.Incident, time.Time{}, time.Time{}, filter); err != nil {
 		return err
 	}
 	m := config.DefaultMetrics()
@@ -127,4 +120,22 @@ func writeChart(markdown string, entries []timeline.Entry, opts export.Options) 
 		}
 	}
 	return filepath.Base(base) + ".svg", nil
+}
+
+// readSeries reads an incident's series in [since, until] that filter
+// keeps: the team's shared series with --team (or team.url), else those
+// recorded beside the local timeline.
+func readSeries(g *globalFlags, incident string, since, until time.Time, filter func(series.Key) bool) ([]series.Series, error) {
+	if teamWanted(g) {
+		ts, cfg, err := loadTeam(g)
+		if err != nil {
+			return nil, err
+		}
+		return sharedSeries(ts, cfg, incident, since, until, filter)
+	}
+	path, err := incidentPath(g, incident)
+	if err != nil {
+		return nil, err
+	}
+	return series.Read(filepath.Dir(path), since, until, filter)
 }

@@ -47,6 +47,7 @@ With no configuration it opens the built-in drill world, replaying the
 	}
 	root.PersistentFlags().StringVar(&g.ConfigPath, "config", "", "configuration file (default $XDG_CONFIG_HOME/warroom/config.yaml)")
 	root.PersistentFlags().StringVar(&g.StateDir, "state-dir", "", "where timelines and locks are kept (env WARROOM_STATE_DIR, default $XDG_STATE_HOME/warroom)")
+	root.PersistentFlags().StringVar(&g.Team, "team", "", "share the incident through this team server (nats://host:4222; see warroom serve), over the configuration's team.url")
 	root.Flags().BoolVar(&readonly, "readonly", false, "observe only: refuse every mutating action")
 	root.Flags().BoolVar(&bell, "bell", false, "ring the terminal bell with a new critical alert or a failed action")
 	root.AddCommand(drillCommand(g), versionCommand(), runbookCommand(g), timelineCommand(g), configCommand(g), fleetCommand(g), metricsCommand(g), statusCommand(g), serveCommand())

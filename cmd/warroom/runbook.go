@@ -29,7 +29,8 @@ func runbookCommand(g *globalFlags) *cobra.Command {
 		Long: "Runbooks are YAML files of typed parameters and ordered steps. The built-ins are always\n" +
 			"available; add your own in the runbook folder named in the configuration.",
 	}
-	cmd.AddCommand(runbookListCommand(g), runbookValidateCommand(), runbookShowCommand(g), runbookRunCommand(g))
+	cmd.AddCommand(runbookListCommand(g), runbookValidateCommand(), runbookShowCommand(g), runbookRunCommand(g),
+		runbookApproveCommand(g), runbookPendingCommand(g))
 	return cmd
 }
 
@@ -98,6 +99,7 @@ type runbookJSON struct {
 	Source         string      `json:"source"`
 	Builtin        bool        `json:"builtin"`
 	Dangerous      bool        `json:"dangerous"`
+	Approval       bool        `json:"approval_required"` // another responder approves each run
 	Mutates        bool        `json:"mutates"`
 	Confirm        string      `json:"confirm,omitempty"`
 	TimeoutSeconds float64     `json:"timeout_seconds"`
@@ -149,7 +151,7 @@ func describeJSON(rb *runbooks.Runbook, full bool) runbookJSON {
 		return fmt.Sprint(v)
 	}
 	out := runbookJSON{Name: rb.Name, Description: strings.Join(strings.Fields(rb.Description), " "), Source: rb.Source,
-		Builtin: rb.Builtin, Dangerous: rb.Dangerous, TimeoutSeconds: rb.Timeout.Seconds(), Params: []paramJSON{}}
+		Builtin: rb.Builtin, Dangerous: rb.Dangerous, Approval: rb.Approval, TimeoutSeconds: rb.Timeout.Seconds(), Params: []paramJSON{}}
 	if rb.Dangerous {
 		out.Confirm = rb.Confirm
 	}
@@ -371,6 +373,9 @@ func describeRunbook(w io.Writer, rb *runbooks.Runbook) {
 	if rb.Dangerous {
 		fmt.Fprintf(w, "  dangerous: confirm by typing %q\n", rb.Confirm)
 	}
+	if rb.Approval {
+		fmt.Fprintln(w, "  approval: required (another responder approves each run: warroom runbook approve RUN)")
+	}
 	fmt.Fprintf(w, "  timeout: %s\n", rb.Timeout)
 	if len(rb.Params) > 0 {
 		fmt.Fprintln(w, "parameters:")
@@ -410,7 +415,7 @@ func argsText(args map[string]any) string {
 // planRunbook opens the actions and plans rb; the returned function closes
 // the actions.
 func planRunbook(ctx context.Context, g *globalFlags, rb *runbooks.Runbook, params []string, drill bool, limits runbooks.Limits) (*runbooks.Plan, func(), error) {
-	s, err := openRunbookEnv(g, drill, limits)
+	s, err := openRunbookEnv(g, drill, limits, nil)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -455,7 +460,7 @@ func runbookRunCommand(g *globalFlags) *cobra.Command {
 			if _, err := rb.Resolve(raw); err != nil {
 				return err
 			}
-			s, err := openRunbookEnv(g, drill, limits)
+			s, err := openRunbookEnv(g, drill, limits, approvalNotice(cmd.OutOrStdout()))
 			if err != nil {
 				return err
 			}

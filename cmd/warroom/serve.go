@@ -106,6 +106,7 @@ func printServing(w io.Writer, o team.ServerOptions, addr, authFile string) {
 		fmt.Fprintf(w, "Cluster node %s on %s, routes %s.\n", o.Name, o.Cluster, strings.Join(o.Routes, ", "))
 	}
 	fmt.Fprintf(w, "Team URL: %s\n", url)
+	fmt.Fprintf(w, "Each responder: warroom --team %s (or team.url in the configuration).\n", url)
 	fmt.Fprintln(w, "Stop with Ctrl-C.")
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/warroomhq/warroom/app"
 	"github.com/warroomhq/warroom/integrations"
+	"github.com/warroomhq/warroom/team"
 	"github.com/warroomhq/warroom/timeline"
 	"github.com/warroomhq/warroom/timeline/export"
 )
@@ -63,7 +64,17 @@ func timelineListCommand(g *globalFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			incidents, err := timeline.ListIncidents(dir)
+			ts, _, err := verbTeam(g)
+			if err != nil {
+				return err
+			}
+			var incidents []timeline.Incident
+			if ts != nil {
+				dir = team.RedactURL(ts.opts.URL)
+				incidents, err = listShared(ts)
+			} else {
+				incidents, err = timeline.ListIncidents(dir)
+			}
 			if err != nil {
 				return err
 			}
@@ -189,12 +200,18 @@ new text), time (--to is the new time), hide, unhide, star, unstar, or erase
 			if e.Fields, err = parseFields(fields); err != nil {
 				return &usageError{err: err, cmd: cmd}
 			}
-			redactor, err := configuredRedactor(g)
+			ts, redactor, err := verbTeam(g)
 			if err != nil {
 				return err
 			}
 			dir, err := g.stateDir()
 			if err != nil {
+				return err
+			}
+			if ts != nil {
+				return appendShared(cmd.OutOrStdout(), ts, dir, incident, e, redactor)
+			}
+			if redactor, err = configuredRedactor(g); err != nil {
 				return err
 			}
 			store, err := timeline.OpenIncident(dir, incident, timeline.Options{Redactor: redactor})
@@ -267,6 +284,13 @@ func timelineVerifyCommand(g *globalFlags) *cobra.Command {
 		Short: "Check that no entry was changed, removed or reordered; exits non-zero and says where if one was",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			ts, redactor, err := verbTeam(g)
+			if err != nil {
+				return err
+			}
+			if ts != nil {
+				return verifyShared(cmd.OutOrStdout(), cmd.ErrOrStderr(), g, ts, incident, redactor)
+			}
 			path, err := incidentPath(g, incident)
 			if err != nil {
 				return err
@@ -412,6 +436,18 @@ func readIncident(cmd *cobra.Command, g *globalFlags, incident, tz string, w exp
 		if opts.Until, err = export.ParseTime(w.until, loc); err != nil {
 			return nil, opts, usageErrorf(cmd, "--until: %w", err)
 		}
+	}
+	ts, redactor, err := verbTeam(g)
+	if err != nil {
+		return nil, opts, err
+	}
+	if ts != nil {
+		dir, err := g.stateDir()
+		if err != nil {
+			return nil, opts, err
+		}
+		entries, err := readShared(ts, dir, incident, redactor)
+		return entries, opts, err
 	}
 	path, err := incidentPath(g, incident)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/warroomhq/warroom/app"
 	"github.com/warroomhq/warroom/app/api"
 	"github.com/warroomhq/warroom/integrations"
+	"github.com/warroomhq/warroom/team"
 	"github.com/warroomhq/warroom/tui"
 )
 
@@ -26,6 +27,9 @@ type sessionOptions struct {
 	Readonly   bool
 	Bell       bool
 	Runbooks   api.RunbookInfo
+	// Waiting, with a team, is told when a run asks another responder's
+	// approval (the command line says how to give it).
+	Waiting func(r team.Request, url string)
 }
 
 // openSession opens the application on the world the flags and the
@@ -45,7 +49,34 @@ func openSession(g *globalFlags, o sessionOptions) (*app.Session, error) {
 		return nil, err
 	}
 	opts.StateDir = stateDir
-	return app.Open(opts)
+	// A drill shares its timeline, locks and approvals too (its world
+	// is each responder's own): its team settings come from the file.
+	teamCfg := opts.Config
+	if o.ForceDrill && teamWanted(g) {
+		if teamCfg, err = configured(g); err != nil {
+			return nil, err
+		}
+	}
+	ts, err := g.teamSettings(teamCfg)
+	if err != nil || ts == nil {
+		if err != nil {
+			return nil, err
+		}
+		return app.Open(opts)
+	}
+	t, err := wireTeam(ts, &opts)
+	if err != nil {
+		return nil, err
+	}
+	if o.Waiting != nil {
+		url := team.RedactURL(ts.opts.URL)
+		t.approvals.Waiting = func(r team.Request) { o.Waiting(r, url) }
+	}
+	s, err := app.Open(opts)
+	if err != nil {
+		t.close()
+	}
+	return s, err
 }
 
 // runWarRoom opens the screen on a world and records to its timeline
