@@ -210,8 +210,7 @@ func (a *testApp) Can(source string, c integrations.Capability) bool {
 	case integrations.CanPost:
 		return a.o.Actions.Chat != nil
 	case integrations.CanReadChat:
-		_, ok := a.o.Actions.Chat.(integrations.ChatReader)
-		return ok
+		return a.o.Actions.ChatReader != nil
 	}
 	return false
 }
@@ -233,7 +232,7 @@ func (a *testApp) Post(ctx context.Context, text, thread string) (integrations.M
 }
 
 func (a *testApp) FindPosted(ctx context.Context, text string, since time.Time) (integrations.Message, bool, error) {
-	return a.o.Actions.Chat.(integrations.ChatReader).FindPosted(ctx, text, since)
+	return a.o.Actions.ChatReader.FindPosted(ctx, text, since)
 }
 
 func (a *testApp) Redact(s string) string {
