@@ -61,14 +61,14 @@ func StatusTargets(cfg *config.Config, entries []timeline.Entry) (targets []stat
 	if err != nil {
 		return nil, nil, err
 	}
-	targets = []statusupdate.Target{statusupdate.Chat(cfg.Slack.Channel, chat)}
+	targets = []statusupdate.Target{statusupdate.Chat(cfg.Slack.Channel, chat, chat)}
 	su := cfg.StatusUpdates
 	if su.StakeholderChannel != "" {
 		other, err := chat.WithChannel(su.StakeholderChannel)
 		if err != nil {
 			return nil, nil, err
 		}
-		targets = append(targets, statusupdate.Chat(su.StakeholderChannel, other))
+		targets = append(targets, statusupdate.Chat(su.StakeholderChannel, other, other))
 	}
 	if su.PagerDuty {
 		ids := statusupdate.PagerDutyIncidents(entries)
@@ -124,7 +124,7 @@ func (s *Session) statusTargets(entries []timeline.Entry) ([]statusupdate.Target
 		if s.acts.Chat == nil {
 			return nil, errors.New("the drill has no incident channel to post to")
 		}
-		return []statusupdate.Target{statusupdate.Chat(w.channel, s.acts.Chat)}, nil
+		return []statusupdate.Target{statusupdate.Chat(w.channel, s.acts.Chat, s.acts.ChatReader)}, nil
 	}
 	targets, _, err := StatusTargets(w.config, entries)
 	return targets, scrubber(s.redactor.Redact).err(err)
