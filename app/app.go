@@ -213,11 +213,10 @@ func (s *Session) Post(ctx context.Context, text, threadID string) (integrations
 
 // FindPosted looks for text in the incident channel.
 func (s *Session) FindPosted(ctx context.Context, text string, since time.Time) (integrations.Message, bool, error) {
-	r, ok := s.acts.Chat.(integrations.ChatReader)
-	if !ok {
+	if s.acts.ChatReader == nil {
 		return integrations.Message{}, false, errors.New("the chat source cannot read its channel back")
 	}
-	return r.FindPosted(ctx, text, since)
+	return s.acts.ChatReader.FindPosted(ctx, text, since)
 }
 
 // Redact scrubs secrets with the timeline's redactor.
@@ -227,20 +226,15 @@ func (s *Session) Redact(text string) string { return s.redactor.Redact(text) }
 func (s *Session) Team() api.Team { return s.team }
 
 // compose is what a runbook acts through: for each capability the first
-// source that declared it, and for alerts the alert's own source (see
+// source that declared it (an optional one from the same source as the
+// capability it extends), and for alerts the alert's own source (see
 // alertActor), so two alert sources each get their own alerts' changes.
 func compose(all []integrations.Actions, alerts func() integrations.AlertActor) integrations.Actions {
 	var a integrations.Actions
 	var alertSources int
 	for _, x := range all {
-		a.Scaler = cmp.Or(a.Scaler, x.Scaler)
-		a.Commands = cmp.Or(a.Commands, x.Commands)
-		a.LoadBalancer = cmp.Or(a.LoadBalancer, x.LoadBalancer)
-		a.Chat = cmp.Or(a.Chat, x.Chat)
-		a.Shedder = cmp.Or(a.Shedder, x.Shedder)
-		a.Replicas = cmp.Or(a.Replicas, x.Replicas)
+		a = a.Or(x)
 		if x.Alerts != nil {
-			a.Alerts = cmp.Or(a.Alerts, x.Alerts)
 			alertSources++
 		}
 	}

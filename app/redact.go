@@ -8,51 +8,48 @@ import (
 	"github.com/warroomhq/warroom/integrations"
 )
 
-// redactActions wraps every configured capability so that what comes back
-// to the screen or a script (errors, command output, a posted message) is
-// scrubbed by the timeline's redactor: a server that echoes a token in
-// its error, or a host that prints one, shows it nowhere. Nil members
-// stay nil, so unconfigured capabilities still read as such.
+// redactActions wraps every filled slot so that what comes back to the
+// screen or a script (errors, command output, a posted message, a
+// configuration finding) is scrubbed by the timeline's redactor: a server
+// that echoes a token in its error, or a host that prints one, shows it
+// nowhere. Each slot is wrapped on its own, and nil slots stay nil, so an
+// absent capability still reads as such and a present one is never lost.
 func redactActions(a integrations.Actions, redact func(string) string) integrations.Actions {
 	sc := scrubber(redact)
 	if a.Scaler != nil {
 		a.Scaler = redactedScaler{a.Scaler, sc}
 	}
 	if a.Commands != nil {
-		rc := redactedCommands{a.Commands, sc}
-		a.Commands = rc
-		// Host commands look for this capability to go host by host.
-		if b, ok := rc.CommandRunner.(integrations.BoundedCommandRunner); ok {
-			a.Commands = redactedBoundedCommands{rc, b}
-		}
+		a.Commands = redactedCommands{a.Commands, sc}
+	}
+	if a.BoundedCommands != nil {
+		a.BoundedCommands = redactedBoundedCommands{a.BoundedCommands, sc}
 	}
 	if a.LoadBalancer != nil {
-		a.LoadBalancer = redactLoadBalancer(a.LoadBalancer, sc)
+		a.LoadBalancer = redactedLoadBalancer{a.LoadBalancer, sc}
+	}
+	if a.ConfigChecks != nil {
+		a.ConfigChecks = redactedConfigChecker{a.ConfigChecks, sc}
+	}
+	if a.TierMeter != nil {
+		a.TierMeter = redactedTierMeter{a.TierMeter, sc}
 	}
 	if a.Chat != nil {
-		chat := redactedChat{a.Chat, sc}
-		a.Chat = chat
-		// A timed-out post is settled by this capability: keep it visible.
-		if cr, ok := chat.ChatPoster.(integrations.ChatReader); ok {
-			a.Chat = redactedReadingChat{chat, cr}
-		}
+		a.Chat = redactedChat{a.Chat, sc}
+	}
+	if a.ChatReader != nil {
+		a.ChatReader = redactedChatReader{a.ChatReader, sc}
 	}
 	if a.Alerts != nil {
 		a.Alerts = redactedAlerts{a.Alerts, sc}
 	}
 	if a.Shedder != nil {
-		rs := redactedShedder{a.Shedder, sc}
-		a.Shedder = rs
-		if st, ok := rs.LoadShedder.(shedStatuser); ok {
-			a.Shedder = struct {
-				redactedShedder
-				shedStatuser
-			}{rs, st}
-		}
+		a.Shedder = redactedShedder{a.Shedder, sc}
 	}
 	if a.Replicas != nil {
 		a.Replicas = redactedReplicas{a.Replicas, sc}
 	}
+	// a.ShedStatus answers a status code: nothing to scrub.
 	return a
 }
 
@@ -91,30 +88,25 @@ type redactedCommands struct {
 }
 
 func (c redactedCommands) RunCommand(ctx context.Context, targets []string, command string, maxOutput int) ([]integrations.CommandResult, error) {
-	results, err := c.CommandRunner.RunCommand(ctx, targets, command, maxOutput)
-	for i := range results {
-		results[i].Output = c.r(results[i].Output)
-	}
-	return results, c.r.err(err)
+	return c.r.results(c.CommandRunner.RunCommand(ctx, targets, command, maxOutput))
 }
 
-// redactedBoundedCommands keeps a runner's bounds (host by host, stop at
-// the first failure) visible through the scrubbing wrapper.
 type redactedBoundedCommands struct {
-	redactedCommands
-	b integrations.BoundedCommandRunner
+	integrations.BoundedCommandRunner
+	r scrubber
 }
 
 func (c redactedBoundedCommands) RunCommandBounded(ctx context.Context, targets []string, command string, opts integrations.CommandOptions) ([]integrations.CommandResult, error) {
-	results, err := c.b.RunCommandBounded(ctx, targets, command, opts)
-	for i := range results {
-		results[i].Output = c.r(results[i].Output)
-	}
-	return results, c.r.err(err)
+	return c.r.results(c.BoundedCommandRunner.RunCommandBounded(ctx, targets, command, opts))
 }
 
-// shedStatuser is a shedder that says which status its shed rule answers.
-type shedStatuser interface{ ShedStatus(instance string) int }
+// results scrubs what hosts printed.
+func (r scrubber) results(results []integrations.CommandResult, err error) ([]integrations.CommandResult, error) {
+	for i := range results {
+		results[i].Output = r(results[i].Output)
+	}
+	return results, r.err(err)
+}
 
 type redactedShedder struct {
 	integrations.LoadShedder
@@ -177,46 +169,14 @@ func (l redactedLoadBalancer) Process(ctx context.Context, instance string) (int
 	return p, l.r.err(err)
 }
 
-// redactLoadBalancer wraps a load balancer, keeping visible the optional
-// capabilities a rolling reload looks for (configuration checks, tier
-// measurements): a wrapper that hid them would quietly turn a verified
-// roll into an unverified one.
-func redactLoadBalancer(lb integrations.LoadBalancer, sc scrubber) integrations.LoadBalancer {
-	base := redactedLoadBalancer{lb, sc}
-	cc, checks := lb.(integrations.ConfigChecker)
-	tm, meters := lb.(integrations.TierMeter)
-	checking, metering := redactedConfigChecker{cc, sc}, redactedTierMeter{tm, sc}
-	switch {
-	case checks && meters:
-		return struct {
-			redactedLoadBalancer
-			redactedConfigChecker
-			redactedTierMeter
-		}{base, checking, metering}
-	case checks:
-		return struct {
-			redactedLoadBalancer
-			redactedConfigChecker
-		}{base, checking}
-	case meters:
-		return struct {
-			redactedLoadBalancer
-			redactedTierMeter
-		}{base, metering}
-	}
-	return base
-}
-
 // redactedConfigChecker scrubs what a configuration check quotes.
 type redactedConfigChecker struct {
-	cc integrations.ConfigChecker
-	r  scrubber
+	integrations.ConfigChecker
+	r scrubber
 }
 
-func (l redactedConfigChecker) Reloadable() []string { return l.cc.Reloadable() }
-
 func (l redactedConfigChecker) CheckConfig(ctx context.Context, instance string) []integrations.Finding {
-	findings := l.cc.CheckConfig(ctx, instance)
+	findings := l.ConfigChecker.CheckConfig(ctx, instance)
 	for i := range findings {
 		findings[i].Text = l.r(findings[i].Text)
 	}
@@ -225,12 +185,12 @@ func (l redactedConfigChecker) CheckConfig(ctx context.Context, instance string)
 
 // redactedTierMeter scrubs a tier measurement's error.
 type redactedTierMeter struct {
-	tm integrations.TierMeter
-	r  scrubber
+	integrations.TierMeter
+	r scrubber
 }
 
 func (l redactedTierMeter) TierRates(ctx context.Context, instance, backend string, window time.Duration) (integrations.Rates, error) {
-	rates, err := l.tm.TierRates(ctx, instance, backend, window)
+	rates, err := l.TierMeter.TierRates(ctx, instance, backend, window)
 	return rates, l.r.err(err)
 }
 
@@ -241,21 +201,23 @@ type redactedChat struct {
 
 func (c redactedChat) Post(ctx context.Context, text, threadID string) (integrations.Message, error) {
 	m, err := c.ChatPoster.Post(ctx, text, threadID)
-	m.User, m.Text = c.r(m.User), c.r(m.Text)
-	return m, c.r.err(err)
+	return c.r.message(m), c.r.err(err)
 }
 
-// redactedReadingChat is a redacted ChatPoster that can also read its
-// channel back.
-type redactedReadingChat struct {
-	redactedChat
-	cr integrations.ChatReader
+type redactedChatReader struct {
+	integrations.ChatReader
+	r scrubber
 }
 
-func (c redactedReadingChat) FindPosted(ctx context.Context, text string, since time.Time) (integrations.Message, bool, error) {
-	m, found, err := c.cr.FindPosted(ctx, text, since)
-	m.User, m.Text = c.r(m.User), c.r(m.Text)
-	return m, found, c.r.err(err)
+func (c redactedChatReader) FindPosted(ctx context.Context, text string, since time.Time) (integrations.Message, bool, error) {
+	m, found, err := c.ChatReader.FindPosted(ctx, text, since)
+	return c.r.message(m), found, c.r.err(err)
+}
+
+// message scrubs who posted and what.
+func (r scrubber) message(m integrations.Message) integrations.Message {
+	m.User, m.Text = r(m.User), r(m.Text)
+	return m
 }
 
 type redactedAlerts struct {

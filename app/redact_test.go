@@ -29,9 +29,9 @@ func TestRedactedActionsKeepTheConfigurationChecks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := redactActions(integrations.Actions{LoadBalancer: checkingLB{}}, r.Redact)
-	cc, ok := a.LoadBalancer.(integrations.ConfigChecker)
-	if !ok {
+	a := redactActions(integrations.Actions{LoadBalancer: checkingLB{}, ConfigChecks: checkingLB{}}, r.Redact)
+	cc := a.ConfigChecks
+	if cc == nil || a.LoadBalancer == nil {
 		t.Fatal("the redacted load balancer hides its configuration checks")
 	}
 	if got := cc.Reloadable(); len(got) != 1 || got[0] != "edge-1" {
@@ -58,18 +58,19 @@ func TestRedactedActionsKeepTheTierMeasurements(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := redactActions(integrations.Actions{LoadBalancer: meteringLB{}}, r.Redact)
-	tm, ok := a.LoadBalancer.(integrations.TierMeter)
-	if !ok {
+	lb := meteringLB{}
+	a := redactActions(integrations.Actions{LoadBalancer: lb, ConfigChecks: lb, TierMeter: lb}, r.Redact)
+	tm := a.TierMeter
+	if tm == nil {
 		t.Fatal("the redacted load balancer hides its tier measurements")
 	}
-	if _, ok := a.LoadBalancer.(integrations.ConfigChecker); !ok {
+	if a.ConfigChecks == nil {
 		t.Fatal("the redacted load balancer hides its configuration checks beside its measurements")
 	}
 	if _, err := tm.TierRates(context.Background(), "front", "edges", time.Second); err == nil || strings.Contains(err.Error(), "abcdefghijkl") {
 		t.Fatalf("error %v: want it scrubbed", err)
 	}
-	if _, ok := redactActions(integrations.Actions{LoadBalancer: checkingLB{}}, r.Redact).LoadBalancer.(integrations.TierMeter); ok {
+	if redactActions(integrations.Actions{LoadBalancer: checkingLB{}, ConfigChecks: checkingLB{}}, r.Redact).TierMeter != nil {
 		t.Fatal("a load balancer that cannot measure reads as one that can")
 	}
 }
@@ -89,16 +90,16 @@ func TestRedactedActionsKeepCommandBounds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := redactActions(integrations.Actions{Commands: boundedRunner{}}, r.Redact)
-	b, ok := a.Commands.(integrations.BoundedCommandRunner)
-	if !ok {
+	a := redactActions(integrations.Actions{Commands: boundedRunner{}, BoundedCommands: boundedRunner{}}, r.Redact)
+	b := a.BoundedCommands
+	if b == nil || a.Commands == nil {
 		t.Fatal("the redacted command runner hides its bounds")
 	}
 	res, _ := b.RunCommandBounded(context.Background(), []string{"i-1"}, "true", integrations.CommandOptions{})
 	if len(res) != 1 || strings.Contains(res[0].Output, "abcdefghijkl") {
 		t.Fatalf("results %+v: want the output scrubbed", res)
 	}
-	if a := redactActions(integrations.Actions{}, r.Redact); a.Shedder != nil || a.Replicas != nil {
+	if a := redactActions(integrations.Actions{}, r.Redact); a != (integrations.Actions{}) {
 		t.Fatal("unconfigured capabilities must stay nil")
 	}
 }
@@ -118,9 +119,9 @@ func TestRedactedActionsKeepTheChatReadBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := redactActions(integrations.Actions{Chat: readingChat{}}, r.Redact)
-	cr, ok := a.Chat.(integrations.ChatReader)
-	if !ok {
+	a := redactActions(integrations.Actions{Chat: readingChat{}, ChatReader: readingChat{}}, r.Redact)
+	cr := a.ChatReader
+	if cr == nil || a.Chat == nil {
 		t.Fatal("the redacted chat hides its read-back: a timed-out post could never be settled")
 	}
 	if _, _, err := cr.FindPosted(context.Background(), "x", time.Now()); err == nil || strings.Contains(err.Error(), "abcdefgh12345678") {

@@ -90,6 +90,7 @@ type Session struct {
 	// unfinished, found on opening; Watch records them.
 	unfinished []integrations.Record
 	metrics    *metricsRecorder
+	scorer     *drillScorer // a drill's scorecard, at its end and at quit
 
 	// stored queues what other writers made durable, for the pump's
 	// next batch.
@@ -130,6 +131,7 @@ func Open(o Options) (*Session, error) {
 	w.sources = append(w.sources, o.Extra...)
 	s := &Session{world: w, user: o.User, stateDir: o.StateDir, runs: newRunTracker(), catalog: o.Runbooks,
 		alerts: newAlertIndex(), locks: o.Locks, approver: o.Approver, holder: o.Holder, team: o.Team}
+	s.scorer = &drillScorer{s: s}
 	if s.locks == nil {
 		s.locks = runbooks.FileLocks(filepath.Join(o.StateDir, "locks"), 0)
 	}
@@ -229,7 +231,7 @@ func (s *Session) Watch(ctx context.Context, deliver func(integrations.Batch)) {
 		Stored:  s.takeStored,
 		Deliver: deliver,
 		Derive: s.metrics.derive(deriveAll(s.alerts.derive, driftRecords(s.world.bindings, s.world.clock),
-			oddOneOutRecords(s.world.clock))),
+			oddOneOutRecords(s.world.clock), s.scorer.derive)),
 		Redact: s.redactor.Redact,
 	})
 	var pumpCtx, srcCtx context.Context

@@ -62,6 +62,15 @@ func (f *fakeAlerts) ReadAlert(_ context.Context, id string) (integrations.Alert
 	return integrations.Alert{ID: id}, nil
 }
 
+// registerEverywhere registers src as an adapter every configuration
+// names, for the test's duration.
+func registerEverywhere(t *testing.T, src LiveSource) {
+	Register(Adapter{Name: src.Name(),
+		Configured: func(*config.Config) bool { return true },
+		Build:      func(context.Context, *config.Config) (LiveSource, error) { return src, nil }})
+	t.Cleanup(func() { Unregister(src.Name()) })
+}
+
 func (f *fakeAlerts) acknowledged() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -118,10 +127,7 @@ func pagerDutyAcks(t *testing.T) (*httptest.Server, func() []string) {
 // does not record its alerts again.
 func TestASecondAlertSourceIsDeclaredOnce(t *testing.T) {
 	fake := &fakeAlerts{}
-	Register(Adapter{Name: fakeName,
-		Configured: func(*config.Config) bool { return true },
-		Build:      func(context.Context, *config.Config) (LiveSource, error) { return fake, nil }})
-	t.Cleanup(func() { Unregister(fakeName) })
+	registerEverywhere(t, fake)
 
 	pd, pdAcked := pagerDutyAcks(t)
 	t.Setenv("PAGERDUTY_TOKEN", "pdTWOSOURCES7Qm2Zr9Vt4X")

@@ -21,6 +21,7 @@ type world struct {
 	started   time.Time
 	drill     bool
 	scenario  string // the drill scenario
+	seed      uint64 // the drill's seed, which its scorecard replays on
 	notice    string
 	clock     func() time.Time
 	speed     float64 // a drill's scenario seconds per real second; 0 on the wall clock
@@ -29,6 +30,9 @@ type world struct {
 	secrets   []string
 	redaction []string
 	metrics   config.Metrics
+	status    config.StatusUpdates // the updates' cadence and, live, where they go
+	config    *config.Config       // live sources' configuration, for the status updates' targets
+	channel   string               // a drill's incident channel
 }
 
 // openDrill builds the drill world for a scenario.
@@ -52,6 +56,8 @@ func openDrill(o Options) (*world, error) {
 		started:  sc.Start,
 		drill:    true,
 		scenario: sc.Name,
+		seed:     o.Seed,
+		channel:  sc.Channel,
 		notice: fmt.Sprintf("simulated world replaying %q at %gx speed. For real sources: warroom --config FILE (see README).",
 			sc.Name, speed),
 		clock:    w.Now,
@@ -68,7 +74,7 @@ func chooseWorld(o Options) (*world, error) {
 	if o.ForceDrill || NamesNoSource(o.Config) {
 		w, err := openDrill(o)
 		if err == nil && !o.ForceDrill && o.Config != nil {
-			w.metrics = o.Config.Metrics
+			w.metrics, w.status = o.Config.Metrics, o.Config.StatusUpdates
 		}
 		return w, err
 	}
@@ -93,6 +99,8 @@ func openLive(cfg *config.Config) (*world, error) {
 		secrets:   cfg.Secrets(),
 		redaction: cfg.Redact,
 		metrics:   cfg.Metrics,
+		status:    cfg.StatusUpdates,
+		config:    cfg,
 	}
 	if w.title == "" {
 		w.title = "Incident " + now.Format("2006-01-02")

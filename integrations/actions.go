@@ -66,9 +66,9 @@ type LoadBalancer interface {
 	Upstream(instance string) (ref UpstreamRef, ok bool)
 }
 
-// ConfigChecker is a LoadBalancer that can look at its instances beyond
-// the Runtime API: which can be reloaded, and what their configuration
-// files say. A rolling reload checks these before it changes anything.
+// ConfigChecker looks at a LoadBalancer's instances beyond the Runtime
+// API: which can be reloaded, and what their configuration files say. A
+// rolling reload checks these before it changes anything.
 type ConfigChecker interface {
 	// Reloadable names, in rolling order, the instances with a master CLI.
 	Reloadable() []string
@@ -77,8 +77,8 @@ type ConfigChecker interface {
 	CheckConfig(ctx context.Context, instance string) []Finding
 }
 
-// TierMeter is a LoadBalancer that can measure what a tier answered over
-// a window from now: a rolling reload compares a tier's error ratio after
+// TierMeter measures what a LoadBalancer's tier answered over a window
+// from now: a rolling reload compares a tier's error ratio after
 // each batch with its ratio before the run. A tier is one backend of an
 // instance (the front backend sending traffic to the instances rolled), or
 // every watched backend of the instance when backend is "".
@@ -117,11 +117,9 @@ type ChatPoster interface {
 	Post(ctx context.Context, text, threadID string) (Message, error)
 }
 
-// ChatReader is a ChatPoster that can read its channel back: a post whose
-// answer never came (a timed-out call may still have landed) is settled
-// by looking.
+// ChatReader reads a ChatPoster's channel back: a post whose answer never
+// came (a timed-out call may still have landed) is settled by looking.
 type ChatReader interface {
-	ChatPoster
 	// FindPosted looks for a message with exactly text, posted by this
 	// poster at or after since; found is false when the channel holds
 	// none, and err says the channel could not be read (outcome unknown).
@@ -150,9 +148,9 @@ type CommandOptions struct {
 	MaxOutput      int // bytes of output kept per host
 }
 
-// BoundedCommandRunner is a CommandRunner that honours CommandOptions.
+// BoundedCommandRunner runs a CommandRunner's commands within
+// CommandOptions.
 type BoundedCommandRunner interface {
-	CommandRunner
 	RunCommandBounded(ctx context.Context, targets []string, command string, opts CommandOptions) ([]CommandResult, error)
 }
 
@@ -167,6 +165,12 @@ type LoadShedder interface {
 	// Shedding reads which features an instance sheds now.
 	Shedding(ctx context.Context, instance string) (map[string]bool, error)
 	SetShedding(ctx context.Context, instance, feature string, shed bool) error
+}
+
+// ShedStatuser says which status a LoadShedder's rule answers a shed
+// feature with on an instance, so a plan can name it.
+type ShedStatuser interface {
+	ShedStatus(instance string) int
 }
 
 // ReplicaStatus is a database replica's place in rotation, in ProxySQL's
@@ -198,15 +202,52 @@ type ReplicaPool interface {
 	SetReplicaStatus(ctx context.Context, host string, port int, status ReplicaStatus) error
 }
 
-// Actions bundles what a runbook may act through. A nil field means the
-// capability is not configured; actions that need it fail with a clear
-// error before anything is sent.
+// Actions bundles what a runbook may act through, one slot per
+// capability. A source fills the slots it offers in its declaration
+// (SourceInfo.Acts); a nil slot means the capability is not there, and
+// actions that need it fail with a clear error before anything is sent,
+// or their plan says what cannot be checked. The optional slots extend
+// the one named in their comment and come from the same source: they are
+// never found by asserting on another slot's value.
 type Actions struct {
-	Scaler       Scaler
-	Commands     CommandRunner
-	LoadBalancer LoadBalancer
-	Chat         ChatPoster
-	Alerts       AlertActor
-	Shedder      LoadShedder
-	Replicas     ReplicaPool
+	Scaler          Scaler
+	Commands        CommandRunner
+	BoundedCommands BoundedCommandRunner // Commands, within CommandOptions
+	LoadBalancer    LoadBalancer
+	ConfigChecks    ConfigChecker // LoadBalancer's reloadable instances and configuration
+	TierMeter       TierMeter     // LoadBalancer's tiers' error ratios
+	Chat            ChatPoster
+	ChatReader      ChatReader // Chat's channel, read back
+	Alerts          AlertActor
+	Shedder         LoadShedder
+	ShedStatus      ShedStatuser // what Shedder's rule answers
+	Replicas        ReplicaPool
+}
+
+// Or fills each slot a lacks from b, an optional slot together with the
+// one it extends, so that a load balancer's configuration checks are
+// never another load balancer's.
+func (a Actions) Or(b Actions) Actions {
+	if a.Scaler == nil {
+		a.Scaler = b.Scaler
+	}
+	if a.Commands == nil {
+		a.Commands, a.BoundedCommands = b.Commands, b.BoundedCommands
+	}
+	if a.LoadBalancer == nil {
+		a.LoadBalancer, a.ConfigChecks, a.TierMeter = b.LoadBalancer, b.ConfigChecks, b.TierMeter
+	}
+	if a.Chat == nil {
+		a.Chat, a.ChatReader = b.Chat, b.ChatReader
+	}
+	if a.Alerts == nil {
+		a.Alerts = b.Alerts
+	}
+	if a.Shedder == nil {
+		a.Shedder, a.ShedStatus = b.Shedder, b.ShedStatus
+	}
+	if a.Replicas == nil {
+		a.Replicas = b.Replicas
+	}
+	return a
 }

@@ -30,6 +30,8 @@ const (
 	KindSessionOpened     = "session.opened"
 	KindRunbookLoad       = "runbook.load"       // a runbook file that could not be loaded
 	KindTimelineRecovered = "timeline.recovered" // the store truncated a torn last line
+	KindStatusUpdate      = "status.update"      // a stakeholder update posted (package statusupdate)
+	KindDrillScorecard    = "drill.scorecard"    // a drill's scorecard (package drillscore)
 
 	// Typed by the responder.
 	KindNote     = "note"

@@ -17,17 +17,21 @@ const (
 type Capability string
 
 const (
-	CanAcknowledge Capability = "acknowledge" // AlertActor.Acknowledge
-	CanResolve     Capability = "resolve"     // AlertActor.Resolve
-	CanNote        Capability = "note"        // AlertActor.AddNote
-	CanReadAlert   Capability = "read-alert"  // AlertActor.ReadAlert: a timed-out change is settled by reading back
-	CanPost        Capability = "post"        // ChatPoster
-	CanReadChat    Capability = "read-chat"   // ChatReader: a timed-out post is settled by reading back
-	CanScale       Capability = "scale"       // Scaler
-	CanRunCommands Capability = "commands"    // CommandRunner
-	CanBalance     Capability = "balance"     // LoadBalancer
-	CanShed        Capability = "shed"        // LoadShedder
-	CanReplicas    Capability = "replicas"    // ReplicaPool
+	CanAcknowledge   Capability = "acknowledge"      // AlertActor.Acknowledge
+	CanResolve       Capability = "resolve"          // AlertActor.Resolve
+	CanNote          Capability = "note"             // AlertActor.AddNote
+	CanReadAlert     Capability = "read-alert"       // AlertActor.ReadAlert: a timed-out change is settled by reading back
+	CanPost          Capability = "post"             // ChatPoster
+	CanReadChat      Capability = "read-chat"        // ChatReader: a timed-out post is settled by reading back
+	CanScale         Capability = "scale"            // Scaler
+	CanRunCommands   Capability = "commands"         // CommandRunner
+	CanBoundCommands Capability = "bounded-commands" // BoundedCommandRunner: host by host, stop at the first failure
+	CanBalance       Capability = "balance"          // LoadBalancer
+	CanCheckConfig   Capability = "check-config"     // ConfigChecker: a roll checks configurations first
+	CanMeterTiers    Capability = "meter-tiers"      // TierMeter: a roll verifies each batch
+	CanShed          Capability = "shed"             // LoadShedder
+	CanShedStatus    Capability = "shed-status"      // ShedStatuser: a shed plan names the status answered
+	CanReplicas      Capability = "replicas"         // ReplicaPool
 )
 
 // Source names of the adapters warroom ships (the drill world publishes
@@ -69,9 +73,7 @@ type Described interface {
 	Info() SourceInfo
 }
 
-// Has reports whether a holds capability c. The optional capabilities
-// (read-back) are the interfaces the members implement, looked up here
-// and nowhere else.
+// Has reports whether a holds capability c: whether its slot is filled.
 func (a Actions) Has(c Capability) bool {
 	switch c {
 	case CanAcknowledge, CanResolve, CanNote:
@@ -81,16 +83,23 @@ func (a Actions) Has(c Capability) bool {
 	case CanPost:
 		return a.Chat != nil
 	case CanReadChat:
-		_, ok := a.Chat.(ChatReader)
-		return ok
+		return a.ChatReader != nil
 	case CanScale:
 		return a.Scaler != nil
 	case CanRunCommands:
 		return a.Commands != nil
+	case CanBoundCommands:
+		return a.BoundedCommands != nil
 	case CanBalance:
 		return a.LoadBalancer != nil
+	case CanCheckConfig:
+		return a.ConfigChecks != nil
+	case CanMeterTiers:
+		return a.TierMeter != nil
 	case CanShed:
 		return a.Shedder != nil
+	case CanShedStatus:
+		return a.ShedStatus != nil
 	case CanReplicas:
 		return a.Replicas != nil
 	}

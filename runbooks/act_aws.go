@@ -301,7 +301,7 @@ func planCommand(ctx context.Context, c Call) (StepPlan, error) {
 // itself, only when every host fits in one go.
 func runBounded(ctx context.Context, c Call, ids []string, maxOutput int) ([]integrations.CommandResult, error) {
 	opts := integrations.CommandOptions{MaxConcurrency: c.Args.Int("max_concurrency"), MaxErrors: c.Args.Int("max_errors"), MaxOutput: maxOutput}
-	if b, ok := c.Actions.Commands.(integrations.BoundedCommandRunner); ok {
+	if b := c.Actions.BoundedCommands; b != nil {
 		return b.RunCommandBounded(ctx, ids, c.Args.String("command"), opts)
 	}
 	if len(ids) > max(opts.MaxConcurrency, 1) {

@@ -42,12 +42,13 @@ func init() {
 
 // rollInstances are the instances a roll reloads, in order: those named,
 // or every instance that can be reloaded (with a master CLI, when the
-// load balancer knows), whether or not it carries a throttle.
-func rollInstances(lb integrations.LoadBalancer, named []string) ([]string, error) {
-	all := lb.Instances()
+// load balancer's configuration checks know), whether or not it carries a
+// throttle.
+func rollInstances(a integrations.Actions, named []string) ([]string, error) {
+	all := a.LoadBalancer.Instances()
 	if len(named) == 0 {
-		if cc, ok := lb.(integrations.ConfigChecker); ok {
-			all = cc.Reloadable()
+		if a.ConfigChecks != nil {
+			all = a.ConfigChecks.Reloadable()
 		}
 		if len(all) == 0 {
 			return nil, errors.New("no HAProxy instance can be reloaded: configure a master CLI (master:) on the instances to roll")
@@ -67,10 +68,12 @@ func rollInstances(lb integrations.LoadBalancer, named []string) ([]string, erro
 // changes anything, and again just before its first drain: the batch
 // bounds, that every instance's master answers, that each upstream server
 // exists, that no batch takes a tier below limits.min_in_rotation, and
-// what the load balancer finds in each instance's configuration.
-func RollingChecks(ctx context.Context, lb integrations.LoadBalancer, instances []string, batch int, l Limits) ([]Check, error) {
+// what the load balancer's configuration checks find in each instance's
+// configuration (when a holds them).
+func RollingChecks(ctx context.Context, a integrations.Actions, instances []string, batch int, l Limits) ([]Check, error) {
 	l = l.withDefaults()
-	insts, err := rollInstances(lb, instances)
+	lb := a.LoadBalancer
+	insts, err := rollInstances(a, instances)
 	if err != nil {
 		return nil, err
 	}
@@ -92,9 +95,9 @@ func RollingChecks(ctx context.Context, lb integrations.LoadBalancer, instances 
 		checks = append(checks, upstreamCheck(inst, ref, fronts[ref.Instance], frontErr[ref.Instance]))
 	}
 	checks = append(checks, tierChecks(lb, insts, batch, fronts, l.MinInRotation)...)
-	if cc, ok := lb.(integrations.ConfigChecker); ok {
+	if a.ConfigChecks != nil {
 		for _, inst := range insts {
-			for _, f := range cc.CheckConfig(ctx, inst) {
+			for _, f := range a.ConfigChecks.CheckConfig(ctx, inst) {
 				checks = append(checks, Check{Text: f.Text, OK: f.Level != integrations.FindingFail, Warn: f.Level == integrations.FindingWarn})
 			}
 		}
@@ -183,11 +186,11 @@ func tierChecks(lb integrations.LoadBalancer, insts []string, batch int, fronts 
 
 func planRolling(ctx context.Context, c Call) (StepPlan, error) {
 	lb, batch := c.Actions.LoadBalancer, c.Args.Int("batch")
-	insts, err := rollInstances(lb, c.Args.List("instances"))
+	insts, err := rollInstances(c.Actions, c.Args.List("instances"))
 	if err != nil {
 		return StepPlan{}, err
 	}
-	checks, err := RollingChecks(ctx, lb, insts, batch, c.Limits)
+	checks, err := RollingChecks(ctx, c.Actions, insts, batch, c.Limits)
 	if err != nil {
 		return StepPlan{}, err
 	}
@@ -201,7 +204,7 @@ func planRolling(ctx context.Context, c Call) (StepPlan, error) {
 	}
 	points, riseCheck := risePoints(c)
 	p.Checks = append(p.Checks, riseCheck)
-	if tm, ok := lb.(integrations.TierMeter); ok {
+	if tm := c.Actions.TierMeter; tm != nil {
 		window := c.Args.Duration("verify_window")
 		p.Lines = append(p.Lines, fmt.Sprintf("after each batch, back in rotation: measure its tier's error ratio over %s, halt past the bound", window))
 		_, tiers := rollTiers(lb, insts)
@@ -300,14 +303,14 @@ type rollInstance struct {
 
 func executeRolling(ctx context.Context, c Call) (Result, error) {
 	lb, batch := c.Actions.LoadBalancer, c.Args.Int("batch")
-	insts, err := rollInstances(lb, c.Args.List("instances"))
+	insts, err := rollInstances(c.Actions, c.Args.List("instances"))
 	if err != nil {
 		return Result{}, err
 	}
 	// Checked afresh before the first drain: names, batches, and every
 	// instance's configuration, so a broken one is found before anything
 	// is out of rotation.
-	checks, err := RollingChecks(ctx, lb, insts, batch, c.Limits)
+	checks, err := RollingChecks(ctx, c.Actions, insts, batch, c.Limits)
 	points, riseCheck := risePoints(c)
 	if err == nil {
 		err = failedChecks(append(checks, riseCheck))
@@ -316,7 +319,7 @@ func executeRolling(ctx context.Context, c Call) (Result, error) {
 		return Result{}, err
 	}
 	r := &roll{c: c, lb: lb, throttling: lb.Throttling(), untouched: append([]string(nil), insts...)}
-	if tm, ok := lb.(integrations.TierMeter); ok {
+	if tm := c.Actions.TierMeter; tm != nil {
 		var tiers []tierRef
 		r.meter, r.bounds = tm, map[tierRef]errorBound{}
 		r.tiers, tiers = rollTiers(lb, insts)

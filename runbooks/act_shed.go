@@ -63,9 +63,9 @@ func shedInstances(c Call, feature string) ([]string, error) {
 }
 
 // shedAnswer says what a shed feature's requests get on an instance.
-func shedAnswer(s integrations.LoadShedder, inst string) string {
-	if st, ok := s.(interface{ ShedStatus(string) int }); ok {
-		return fmt.Sprint(st.ShedStatus(inst))
+func shedAnswer(a integrations.Actions, inst string) string {
+	if a.ShedStatus != nil {
+		return fmt.Sprint(a.ShedStatus.ShedStatus(inst))
 	}
 	return "the configured error status"
 }
@@ -94,7 +94,7 @@ func planShed(ctx context.Context, c Call) (StepPlan, error) {
 			p.Lines = append(p.Lines, fmt.Sprintf("%s already %s on %s (no change)", feature, shedState(shed), inst))
 		case shed:
 			p.Lines = append(p.Lines, fmt.Sprintf("shed %s on %s: requests for /%s/… or with x-feature: %s answered %s (now served)",
-				feature, inst, feature, feature, shedAnswer(c.Actions.Shedder, inst)))
+				feature, inst, feature, feature, shedAnswer(c.Actions, inst)))
 		default:
 			p.Lines = append(p.Lines, fmt.Sprintf("serve %s again on %s: requests for /%s/… reach the backends (now shed)", feature, inst, feature))
 		}

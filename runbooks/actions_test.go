@@ -45,7 +45,7 @@ func TestScaleReportsFailedLaunchesWhileWaiting(t *testing.T) {
 func TestCommandOutputIsBoundedAndFailuresNamed(t *testing.T) {
 	cmds := &fakeCommands{writeLog: &writeLog{}, output: strings.Repeat("x", 10000), failOn: "i-2"}
 	rb := mustParse(t, "name: c\nsteps:\n  - action: aws.ssm_command\n    mutates: false\n    args:\n      instances: [i-1, i-2]\n      command: df -h\n      max_output: 100\n")
-	report, rec, err := planAndRun(t, context.Background(), rb, nil, integrations.Actions{Commands: cmds}, RunOptions{})
+	report, rec, err := planAndRun(t, context.Background(), rb, nil, integrations.Actions{Commands: cmds, BoundedCommands: cmds}, RunOptions{})
 	if err == nil || !strings.Contains(err.Error(), "command failed on i-2 Failed exit 1") {
 		t.Fatalf("run = %v", err)
 	}
@@ -66,7 +66,7 @@ func TestCommandOnGroupInstances(t *testing.T) {
 	}})
 	cmds := &fakeCommands{writeLog: &writeLog{}, output: "ok"}
 	rb := mustParse(t, "name: c\nsteps:\n  - action: aws.ssm_command\n    args:\n      group: web\n      command: systemctl restart app\n")
-	p, err := NewPlan(context.Background(), rb, nil, integrations.Actions{Scaler: scaler, Commands: cmds}, Limits{})
+	p, err := NewPlan(context.Background(), rb, nil, integrations.Actions{Scaler: scaler, Commands: cmds, BoundedCommands: cmds}, Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}

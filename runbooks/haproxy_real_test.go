@@ -18,21 +18,20 @@ import (
 // These tests run the built-in runbooks against real HAProxy processes on
 // 127.0.0.1: a front balancing across three edges in front of Go backends.
 
-// planBuiltin plans a built-in runbook against lb with the default
-// limits.
-func planBuiltin(t *testing.T, ctx context.Context, name string, params map[string]string, lb integrations.LoadBalancer) *runbooks.Plan {
+// planBuiltin plans a built-in runbook acting through a (a fleet's
+// declared capabilities) with the default limits.
+func planBuiltin(t *testing.T, ctx context.Context, name string, params map[string]string, a integrations.Actions) *runbooks.Plan {
 	t.Helper()
-	return planWith(t, ctx, name, params, integrations.Actions{LoadBalancer: lb}, runbooks.Limits{})
+	return planWith(t, ctx, name, params, a, runbooks.Limits{})
 }
 
 // runBuiltin plans and runs a built-in runbook with confirmation given,
 // failing the test unless it completes.
-func runBuiltin(t *testing.T, name string, params map[string]string, lb integrations.LoadBalancer) *integrationstest.Recorder {
+func runBuiltin(t *testing.T, name string, params map[string]string, actions integrations.Actions) *integrationstest.Recorder {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	actions := integrations.Actions{LoadBalancer: lb}
-	plan := planBuiltin(t, ctx, name, params, lb)
+	plan := planBuiltin(t, ctx, name, params, actions)
 	if err := plan.Err(); err != nil {
 		t.Fatalf("plan of %s refused: %v\n%s", name, err, plan)
 	}
@@ -73,7 +72,7 @@ func TestRollingRestartOnRealHAProxyDropsNothing(t *testing.T) {
 
 	load := haproxytest.Load{URL: "http://" + tp.Front.HTTPAddr + "/", Workers: 8, Duration: 90 * time.Second}.Start()
 	defer load.Stop()
-	rec := runBuiltin(t, "haproxy-rolling-restart", map[string]string{"drain_timeout": "10s", "settle": "10s", "verify_window": "1s"}, fleet)
+	rec := runBuiltin(t, "haproxy-rolling-restart", map[string]string{"drain_timeout": "10s", "settle": "10s", "verify_window": "1s"}, fleet.Actions())
 	res := load.Stop()
 	t.Logf("load through the front during the roll: %v", res)
 	if res.Requests == 0 || res.Failed != 0 {
@@ -146,7 +145,7 @@ func TestThrottleTierAndLiftOnRealHAProxy(t *testing.T) {
 			Header: http.Header{"X-Tier": {tier}}}.Run()
 	}
 
-	runBuiltin(t, "throttle-tier", map[string]string{"tier": "free", "percent": "50"}, fleet)
+	runBuiltin(t, "throttle-tier", map[string]string{"tier": "free", "percent": "50"}, fleet.Actions())
 	for _, e := range tp.Edges {
 		if b, err := os.ReadFile(e.ThrottleMap); err != nil || !strings.Contains(string(b), "free 50\n") {
 			t.Errorf("%s map file: %q %v", e.Name, b, err)
@@ -161,7 +160,7 @@ func TestThrottleTierAndLiftOnRealHAProxy(t *testing.T) {
 		t.Errorf("premium while free is throttled: %v", premium)
 	}
 
-	runBuiltin(t, "lift-throttle", map[string]string{"tier": "free"}, fleet)
+	runBuiltin(t, "lift-throttle", map[string]string{"tier": "free"}, fleet.Actions())
 	if free := send("free", 200); free.Failed != 0 || free.Statuses[200] != 200 {
 		t.Errorf("free after lift-throttle: %v", free)
 	}
@@ -207,7 +206,7 @@ func idleCloseCheck(plan *runbooks.Plan, edge string) (runbooks.Check, bool) {
 func TestRollsUnderKeepAliveLoadDropNothingWithIdleCloseOnResponse(t *testing.T) {
 	tp, fleet := keepAliveTopology(t, haproxy.IdleCloseOption)
 	params := map[string]string{"drain_timeout": "1s", "settle": "10s", "verify_window": "1s"}
-	plan := planBuiltin(t, t.Context(), "haproxy-rolling-restart", params, fleet)
+	plan := planBuiltin(t, t.Context(), "haproxy-rolling-restart", params, fleet.Actions())
 	for _, e := range tp.Edges {
 		if c, ok := idleCloseCheck(plan, e.Name); !ok || c.Warn || !c.OK {
 			t.Fatalf("%s: idle-close check %+v (found %v):\n%s", e.Name, c, ok, plan)
@@ -219,7 +218,7 @@ func TestRollsUnderKeepAliveLoadDropNothingWithIdleCloseOnResponse(t *testing.T)
 		load := haproxytest.Load{URL: "http://" + tp.Front.HTTPAddr + "/", Workers: 8, Duration: time.Minute,
 			Method: http.MethodPost, Body: []byte(`{"order":42,"items":["a","b"]}`)}.Start()
 		time.Sleep(300 * time.Millisecond) // connections open and in use before the first drain
-		rec := runBuiltin(t, "haproxy-rolling-restart", params, fleet)
+		rec := runBuiltin(t, "haproxy-rolling-restart", params, fleet.Actions())
 		res := load.Stop()
 		t.Logf("roll %d: %d POSTs sent, %d failed %v", i, res.Requests, res.Failed, res.Errors)
 		if res.Requests == 0 || res.Failed != 0 {
@@ -241,7 +240,7 @@ func TestRollsUnderKeepAliveLoadDropNothingWithIdleCloseOnResponse(t *testing.T)
 // not stop the run.
 func TestRollPlanWarnsWithoutIdleCloseOnResponse(t *testing.T) {
 	tp, fleet := keepAliveTopology(t)
-	plan := planBuiltin(t, t.Context(), "haproxy-rolling-restart", map[string]string{"verify_window": "1s"}, fleet)
+	plan := planBuiltin(t, t.Context(), "haproxy-rolling-restart", map[string]string{"verify_window": "1s"}, fleet.Actions())
 	for _, e := range tp.Edges {
 		c, ok := idleCloseCheck(plan, e.Name)
 		if !ok || !c.OK || !c.Warn || !strings.Contains(c.Text, "add `option idle-close-on-response` to the defaults section") {

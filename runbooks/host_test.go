@@ -15,7 +15,7 @@ import (
 
 func TestHostServiceRestartRunsOneHostAtATimeWithTypedConfirmation(t *testing.T) {
 	cmds := &fakeCommands{writeLog: &writeLog{}, output: "active\n"}
-	actions := integrations.Actions{Commands: cmds}
+	actions := integrations.Actions{Commands: cmds, BoundedCommands: cmds}
 	cat, err := LoadCatalog("")
 	if err != nil {
 		t.Fatal(err)
@@ -63,12 +63,12 @@ func TestClearStuckJobRefusesShellMetacharacters(t *testing.T) {
 		{"instance": "i-1", "job": "provisioner", "lock": "/etc/passwd"},
 		{"instance": "i-1 i-2", "job": "provisioner", "lock": "/var/lock/prov.lock"},
 	} {
-		if _, err := NewPlan(context.Background(), rb, params, integrations.Actions{Commands: cmds}, Limits{}); err == nil {
+		if _, err := NewPlan(context.Background(), rb, params, integrations.Actions{Commands: cmds, BoundedCommands: cmds}, Limits{}); err == nil {
 			t.Errorf("planned with %v", params)
 		}
 	}
 	_, _, err = runBuiltin(t, context.Background(), "clear-stuck-job", map[string]string{"instance": "i-1", "job": "provisioner", "lock": "/var/lock/provisioner.lock"},
-		integrations.Actions{Commands: cmds}, Limits{}, RunOptions{})
+		integrations.Actions{Commands: cmds, BoundedCommands: cmds}, Limits{}, RunOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,18 +80,10 @@ func TestClearStuckJobRefusesShellMetacharacters(t *testing.T) {
 	}
 }
 
-// unboundedRunner can run a command but not bound how many hosts run it
-// at once.
-type unboundedRunner struct{ f *fakeCommands }
-
-func (u unboundedRunner) RunCommand(ctx context.Context, targets []string, command string, maxOutput int) ([]integrations.CommandResult, error) {
-	return u.f.RunCommand(ctx, targets, command, maxOutput)
-}
-
 func TestCommandOnManyHostsRefusedWhenTheRunnerCannotBoundIt(t *testing.T) {
 	cmds := &fakeCommands{writeLog: &writeLog{}, output: "ok"}
 	rb := mustParse(t, "name: c\nsteps:\n  - action: aws.ssm_command\n    args:\n      instances: [i-1, i-2]\n      command: systemctl restart app\n")
-	_, _, err := planAndRun(t, context.Background(), rb, nil, integrations.Actions{Commands: unboundedRunner{cmds}}, RunOptions{})
+	_, _, err := planAndRun(t, context.Background(), rb, nil, integrations.Actions{Commands: cmds} /* no BoundedCommands slot */, RunOptions{})
 	if err == nil || !strings.Contains(err.Error(), "cannot bound how many of the 2 hosts run at once") {
 		t.Fatalf("run = %v", err)
 	}
@@ -99,7 +91,7 @@ func TestCommandOnManyHostsRefusedWhenTheRunnerCannotBoundIt(t *testing.T) {
 		t.Errorf("sent %v", w)
 	}
 	rb = mustParse(t, "name: c\nsteps:\n  - action: aws.ssm_command\n    args:\n      instances: [i-1, i-2]\n      command: systemctl restart app\n      max_concurrency: 2\n      max_errors: 1\n")
-	if _, _, err := planAndRun(t, context.Background(), rb, nil, integrations.Actions{Commands: cmds}, RunOptions{}); err != nil {
+	if _, _, err := planAndRun(t, context.Background(), rb, nil, integrations.Actions{Commands: cmds, BoundedCommands: cmds}, RunOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if got := strings.Join(cmds.all(), "; "); got != "bounds 2/1; RunCommand i-1,i-2" {
@@ -142,7 +134,7 @@ func TestClearStuckJobCommandStopsTheProcessAndRemovesItsLock(t *testing.T) {
 	}
 	cmds := &fakeCommands{writeLog: &writeLog{}}
 	if _, _, err := runBuiltin(t, context.Background(), "clear-stuck-job", map[string]string{"instance": "i-1", "job": job, "lock": lock},
-		integrations.Actions{Commands: cmds}, Limits{}, RunOptions{}); err != nil {
+		integrations.Actions{Commands: cmds, BoundedCommands: cmds}, Limits{}, RunOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	out, err := exec.Command("sh", "-c", cmds.commands[0]).CombinedOutput()
@@ -167,7 +159,7 @@ func TestClearStuckJobCommandStopsTheProcessAndRemovesItsLock(t *testing.T) {
 func TestHostLogCleanupCommandDeletesOnlyOldRotatedLogs(t *testing.T) {
 	cmds := &fakeCommands{writeLog: &writeLog{}}
 	if _, _, err := runBuiltin(t, context.Background(), "host-log-cleanup", map[string]string{"instance": "i-1", "path": "/var/log/app", "older_than_days": "3"},
-		integrations.Actions{Commands: cmds}, Limits{}, RunOptions{}); err != nil {
+		integrations.Actions{Commands: cmds, BoundedCommands: cmds}, Limits{}, RunOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()

@@ -419,14 +419,14 @@ func (c *checkedLB) set(inst string, f ...integrations.Finding) {
 func TestConfigurationWarningsShowAndDoNotStopTheRoll(t *testing.T) {
 	lb := &checkedLB{fakeLB: edges(), findings: map[string][]integrations.Finding{}}
 	lb.set("edge-2", integrations.Finding{Level: integrations.FindingWarn, Text: "edge-2: option idle-close-on-response is not set"})
-	p, err := NewPlan(context.Background(), mustParse(t, rollingRunbook), nil, integrations.Actions{LoadBalancer: lb}, Limits{})
+	p, err := NewPlan(context.Background(), mustParse(t, rollingRunbook), nil, integrations.Actions{LoadBalancer: lb, ConfigChecks: lb}, Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(p.String(), "     WARN edge-2: option idle-close-on-response is not set\n") || p.Err() != nil {
 		t.Fatalf("plan error %v:\n%s", p.Err(), p)
 	}
-	if _, err := Run(context.Background(), p, integrations.Actions{LoadBalancer: lb}, nil, RunOptions{Confirmed: true, Typed: "haproxy", StateDir: t.TempDir()}); err != nil {
+	if _, err := Run(context.Background(), p, integrations.Actions{LoadBalancer: lb, ConfigChecks: lb}, nil, RunOptions{Confirmed: true, Typed: "haproxy", StateDir: t.TempDir()}); err != nil {
 		t.Fatalf("a warning stopped the roll: %v", err)
 	}
 }
@@ -438,7 +438,7 @@ func TestBrokenConfigurationIsFoundBeforeAnythingIsDrained(t *testing.T) {
 	lb := &checkedLB{fakeLB: edges(), findings: map[string][]integrations.Finding{}}
 	broken := integrations.Finding{Level: integrations.FindingFail, Text: "edge-3: configuration check `haproxy -c -f edge-3.cfg` failed: unknown keyword 'sever'"}
 	lb.set("edge-3", broken)
-	a := integrations.Actions{LoadBalancer: lb}
+	a := integrations.Actions{LoadBalancer: lb, ConfigChecks: lb}
 	p, err := NewPlan(context.Background(), mustParse(t, rollingRunbook), nil, a, Limits{})
 	if err != nil {
 		t.Fatal(err)

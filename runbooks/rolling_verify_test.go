@@ -119,7 +119,7 @@ func TestRollHaltsWhenABatchRaisesTheTiersErrorRatio(t *testing.T) {
 		}
 		return answered(1000, 4, 10*time.Second)
 	}}
-	report, recs, err := planAndRun(t, context.Background(), mustParse(t, verifiedRunbook), nil, integrations.Actions{LoadBalancer: lb}, RunOptions{})
+	report, recs, err := planAndRun(t, context.Background(), mustParse(t, verifiedRunbook), nil, integrations.Actions{LoadBalancer: lb, TierMeter: lb}, RunOptions{})
 	if err == nil || report.Status == RunDone {
 		t.Fatalf("the roll went on past a batch that raised the error ratio: %v %v", report.Status, err)
 	}
@@ -153,7 +153,7 @@ func TestRollHaltsWhenABatchRaisesTheTiersErrorRatio(t *testing.T) {
 
 func TestRollVerifiesEachBatchOrSaysItCouldNot(t *testing.T) {
 	lb := &meteredLB{fakeLB: edges(), rates: func(string, int) integrations.Rates { return answered(1200, 0, 10*time.Second) }}
-	report, _, err := planAndRun(t, context.Background(), mustParse(t, verifiedRunbook), nil, integrations.Actions{LoadBalancer: lb}, RunOptions{})
+	report, _, err := planAndRun(t, context.Background(), mustParse(t, verifiedRunbook), nil, integrations.Actions{LoadBalancer: lb, TierMeter: lb}, RunOptions{})
 	if err != nil || report.Status != RunDone {
 		t.Fatalf("%v %v", report.Status, err)
 	}
@@ -170,7 +170,7 @@ func TestRollVerifiesEachBatchOrSaysItCouldNot(t *testing.T) {
 
 	// A quiet tier: nothing halts, nothing is called verified.
 	quiet := &meteredLB{fakeLB: edges(), rates: func(string, int) integrations.Rates { return answered(3, 3, 10*time.Second) }}
-	report, _, err = planAndRun(t, context.Background(), mustParse(t, verifiedRunbook), nil, integrations.Actions{LoadBalancer: quiet}, RunOptions{})
+	report, _, err = planAndRun(t, context.Background(), mustParse(t, verifiedRunbook), nil, integrations.Actions{LoadBalancer: quiet, TierMeter: quiet}, RunOptions{})
 	if err != nil || report.Status != RunDone {
 		t.Fatalf("a tier too quiet to measure stopped the roll: %v %v", report.Status, err)
 	}
@@ -182,7 +182,7 @@ func TestRollVerifiesEachBatchOrSaysItCouldNot(t *testing.T) {
 
 func TestPlanStatesTheErrorBound(t *testing.T) {
 	lb := &meteredLB{fakeLB: edges(), rates: func(string, int) integrations.Rates { return answered(1000, 4, 10*time.Second) }}
-	p, err := NewPlan(context.Background(), builtin(t, "haproxy-rolling-restart"), map[string]string{"verify_window": "10s"}, integrations.Actions{LoadBalancer: lb}, Limits{})
+	p, err := NewPlan(context.Background(), builtin(t, "haproxy-rolling-restart"), map[string]string{"verify_window": "10s"}, integrations.Actions{LoadBalancer: lb, TierMeter: lb}, Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +195,7 @@ func TestPlanStatesTheErrorBound(t *testing.T) {
 			t.Errorf("plan lacks %q:\n%s", want, text)
 		}
 	}
-	p, err = NewPlan(context.Background(), builtin(t, "haproxy-rolling-restart"), map[string]string{"max_error_rise": "8"}, integrations.Actions{LoadBalancer: lb}, Limits{})
+	p, err = NewPlan(context.Background(), builtin(t, "haproxy-rolling-restart"), map[string]string{"max_error_rise": "8"}, integrations.Actions{LoadBalancer: lb, TierMeter: lb}, Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -107,7 +107,7 @@ func TestDryRunSendsNoWrite(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			scaler, lb := webScaler(), newFakeLB("edge-1", "edge-2", "edge-3")
 			cmds := &fakeCommands{writeLog: &writeLog{}}
-			a := integrations.Actions{Scaler: scaler, LoadBalancer: lb, Commands: cmds}
+			a := integrations.Actions{Scaler: scaler, LoadBalancer: lb, Commands: cmds, BoundedCommands: cmds}
 			dir := t.TempDir()
 			report, records, err := runBuiltin(t, context.Background(), tc.name, tc.params, a, Limits{}, RunOptions{DryRun: true, StateDir: dir})
 			if err != nil {
@@ -284,7 +284,7 @@ steps:
 `)
 	chat := &fakeChat{&writeLog{}}
 	cmds := &fakeCommands{writeLog: &writeLog{}}
-	_, _, err := planAndRun(t, context.Background(), rb, map[string]string{"msg": evil}, integrations.Actions{Chat: chat, Commands: cmds}, RunOptions{})
+	_, _, err := planAndRun(t, context.Background(), rb, map[string]string{"msg": evil}, integrations.Actions{Chat: chat, Commands: cmds, BoundedCommands: cmds}, RunOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -81,7 +81,7 @@ func TestShedOptionalLoadOnRealHAProxySurvivesReloadAndRestores(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	actions := integrations.Actions{LoadBalancer: fleet, Shedder: fleet}
+	actions := fleet.Actions()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	get := func(in *haproxytest.Instance, path string) int {

@@ -47,7 +47,7 @@ func TestDrillRollVerifiesEachBatchOnTheSimulatedClock(t *testing.T) {
 	defer func() { close(stop); <-ticking }()
 
 	actions := world.Actions()
-	plan := planBuiltin(t, ctx, "haproxy-rolling-restart", map[string]string{"verify_window": "10s"}, actions.LoadBalancer)
+	plan := planBuiltin(t, ctx, "haproxy-rolling-restart", map[string]string{"verify_window": "10s"}, actions)
 	if err := plan.Err(); err != nil {
 		t.Fatalf("plan refused: %v\n%s", err, plan)
 	}
@@ -64,7 +64,7 @@ func TestDrillRollVerifiesEachBatchOnTheSimulatedClock(t *testing.T) {
 	if !strings.Contains(out, tier+" before the roll: error ratio ") {
 		t.Errorf("output lacks the tier's ratio before the roll")
 	}
-	edges := world.Actions().LoadBalancer.(integrations.ConfigChecker).Reloadable()
+	edges := world.Actions().ConfigChecks.Reloadable()
 	for _, e := range edges {
 		if want := e + ": " + tier + " verified: error ratio "; !strings.Contains(out, want) {
 			t.Errorf("output lacks %q", want)

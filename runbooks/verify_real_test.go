@@ -27,7 +27,7 @@ func rollUnderLoad(t *testing.T, tp *haproxytest.Topology, fleet *haproxy.Fleet)
 	load := haproxytest.Load{URL: "http://" + tp.Front.HTTPAddr + "/", Workers: 4, Duration: time.Minute}.Start()
 	defer load.Stop()
 	time.Sleep(200 * time.Millisecond) // traffic flowing before the plan measures
-	plan := planBuiltin(t, ctx, "haproxy-rolling-restart", verifyParams, fleet)
+	plan := planBuiltin(t, ctx, "haproxy-rolling-restart", verifyParams, fleet.Actions())
 	if err := plan.Err(); err != nil {
 		t.Fatalf("plan refused: %v\n%s", err, plan)
 	}
@@ -36,7 +36,7 @@ func rollUnderLoad(t *testing.T, tp *haproxytest.Topology, fleet *haproxy.Fleet)
 		t.Errorf("the plan does not state the bound on measured figures:\n%s", plan)
 	}
 	rec := &integrationstest.Recorder{}
-	report, err := runbooks.Run(ctx, plan, integrations.Actions{LoadBalancer: fleet}, rec.Sink, runbooks.RunOptions{
+	report, err := runbooks.Run(ctx, plan, fleet.Actions(), rec.Sink, runbooks.RunOptions{
 		Confirmed: true, Typed: plan.ConfirmText, StateDir: t.TempDir(),
 	})
 	return report, err, load.Stop()

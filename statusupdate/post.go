@@ -113,13 +113,16 @@ func Record(text string, outcomes []Outcome, author string, at time.Time, nextDu
 }
 
 // Chat is a chat channel as a target: name is how to call it ("#inc-42").
-// A poster that is an integrations.ChatReader is read back after a
-// timeout.
-func Chat(name string, p integrations.ChatPoster) Target { return chatTarget{name, p} }
+// With a reader (the channel's read-back capability; nil: none), a post
+// that timed out is read back to settle it.
+func Chat(name string, p integrations.ChatPoster, r integrations.ChatReader) Target {
+	return chatTarget{name, p, r}
+}
 
 type chatTarget struct {
 	name string
 	p    integrations.ChatPoster
+	r    integrations.ChatReader
 }
 
 func (c chatTarget) Name() string { return c.name }
@@ -130,11 +133,10 @@ func (c chatTarget) Post(ctx context.Context, text string) error {
 }
 
 func (c chatTarget) ReadBack(ctx context.Context, text string, since time.Time) (bool, bool, error) {
-	r, ok := c.p.(integrations.ChatReader)
-	if !ok {
+	if c.r == nil {
 		return false, false, nil
 	}
-	_, found, err := r.FindPosted(ctx, text, since)
+	_, found, err := c.r.FindPosted(ctx, text, since)
 	return found, true, err
 }
 

@@ -156,6 +156,9 @@ func (c *chat) Post(ctx context.Context, text, _ string) (integrations.Message, 
 
 type readingChat struct{ *chat }
 
+// readBackChat is a channel whose posts can be read back.
+func readBackChat(name string, c *chat) Target { return Chat(name, c, readingChat{c}) }
+
 func (c readingChat) FindPosted(_ context.Context, text string, _ time.Time) (integrations.Message, bool, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -182,10 +185,10 @@ func (u *updater) PostStatusUpdate(ctx context.Context, _, message string) error
 func TestPostSettlesEveryTarget(t *testing.T) {
 	const text = "Status update: web degraded"
 	targets := []Target{
-		Chat("#inc-42", readingChat{&chat{}}),
-		Chat("#status", readingChat{&chat{err: errors.New("slack: channel_not_found")}}),
-		Chat("#lost-answer", readingChat{&chat{stall: true, land: true}}),
-		Chat("#never-landed", readingChat{&chat{stall: true}}),
+		readBackChat("#inc-42", &chat{}),
+		readBackChat("#status", &chat{err: errors.New("slack: channel_not_found")}),
+		readBackChat("#lost-answer", &chat{stall: true, land: true}),
+		readBackChat("#never-landed", &chat{stall: true}),
 		PagerDuty(&updater{chat{stall: true}}, "P1"),
 	}
 	out := Post(context.Background(), text, targets, 50*time.Millisecond, time.Now)

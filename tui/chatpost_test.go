@@ -49,7 +49,7 @@ func TestTimedOutChatPostIsReadBack(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			store := &memoryStore{}
-			var m tea.Model = screenModel(120, 40, testOpts{Actions: integrations.Actions{Chat: tc.chat}, Record: store.record})
+			var m tea.Model = screenModel(120, 40, testOpts{Actions: integrations.Actions{Chat: tc.chat, ChatReader: tc.chat}, Record: store.record})
 			m, cmd := m.Update(chatPostedMsg{text: "rolling back", since: since, err: context.DeadlineExceeded})
 			if s := screen(m.(Model)); !strings.Contains(s, "chat: no answer in 15s — checking the channel") {
 				t.Fatalf("a timed-out post does not say it is checking:\n%s", s)

@@ -222,7 +222,7 @@ func (m *Model) act(in intent) tea.Cmd {
 		switch in.kind {
 		case inputFilter:
 			m.setFocusedFilter("")
-		case inputNote, inputDecision, inputMark, inputChat:
+		case inputNote, inputDecision, inputMark, inputChat, inputStatus:
 			m.drafts[in.kind] = in.text
 		}
 		m.closeInput()

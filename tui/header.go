@@ -67,6 +67,9 @@ func (m Model) header(width int) []string {
 		left += " " + st.ReadOnly.Render(" READ-ONLY ")
 	}
 	clk := "⏱ " + clock(m.now.Sub(m.info.IncidentStart)) + m.inForceBadge()
+	if due := m.statusReminder(); due != "" {
+		clk += "  " + due
+	}
 	if figure := m.headline(); figure != "" {
 		clk = figure + "  " + clk // how bad it is now, before anything else
 	}

@@ -26,6 +26,7 @@ const (
 	inputFilter
 	inputHandOver // the incident commander role, to whom
 	inputRefuse   // why a run waiting for approval is refused
+	inputStatus
 )
 
 var inputPrompts = map[inputKind]string{
@@ -38,6 +39,7 @@ var inputPrompts = map[inputKind]string{
 	inputFilter:   "filter ▸ ",
 	inputHandOver: "hand over incident commander to ▸ ",
 	inputRefuse:   "refuse the run, because ▸ ",
+	inputStatus:   "status update ▸ ",
 }
 
 var inputPlaceholders = map[inputKind]string{
@@ -50,6 +52,7 @@ var inputPlaceholders = map[inputKind]string{
 	inputFilter:   "words to match (kind, source, actor or text)",
 	inputHandOver: "the responder's name, as the roster shows it",
 	inputRefuse:   "why (recorded on the timeline)",
+	inputStatus:   "the update to stakeholders;" + lineBreak + "starts a new line",
 }
 
 // openInput opens the input line for kind, holding value; m.field is its
@@ -145,6 +148,13 @@ func (m Model) updateKeys(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			return m, m.refused("posting to chat")
 		}
 		return m, m.openInput(inputChat, m.drafts[inputChat])
+	case msg.String() == "U":
+		return m, m.draftStatus()
+	case key.Matches(msg, k.Scorecard):
+		if m.scorecard == "" {
+			return m, m.raise("no scorecard yet: the drill is scored when it ends, or when you quit", false)
+		}
+		m.showScorecard()
 	case msg.String() == "r":
 		return m, m.openRunbooks()
 	case key.Matches(msg, k.Commander):
@@ -286,6 +296,9 @@ func (m *Model) submitInput(kind inputKind, text string) tea.Cmd {
 		return nil
 	}
 	m.closeInput()
+	if kind == inputStatus {
+		return m.confirmStatus(text)
+	}
 	delete(m.drafts, kind)
 	switch kind {
 	case inputHandOver, inputRefuse:

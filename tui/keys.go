@@ -28,6 +28,8 @@ type keyMap struct {
 	Abort, Hide        key.Binding // a run: abort it (asks first), dismiss its finished footer line
 	DryRun             key.Binding // a plan: run it without sending anything
 	InForce            key.Binding // the changes still in force
+	Status             key.Binding // mutating: draft, edit and post a stakeholder status update
+	Scorecard          key.Binding // a drill's scorecard, once scored
 	Chart              key.Binding // Fleet pane: the main target's chart
 	ZoomIn, ZoomOut    key.Binding // the chart's window: shorter, longer
 	Commander          key.Binding // the team: take the incident commander role, or hand it over
@@ -67,6 +69,8 @@ func newKeyMap(opts Options, app api.App, books api.RunbookInfo) keyMap {
 		Hide:      key.NewBinding(key.WithKeys("h"), key.WithHelp("h", "dismiss a finished run's line")),
 		DryRun:    key.NewBinding(key.WithKeys("D"), key.WithHelp("D", "dry run (plan only, nothing sent)")),
 		InForce:   key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "changes in force")),
+		Status:    key.NewBinding(key.WithKeys("U"), key.WithHelp("U", "status update (draft, edit, post)")),
+		Scorecard: key.NewBinding(key.WithKeys("C"), key.WithHelp("C", "drill scorecard")),
 		Chart:     key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "chart (Fleet pane)")),
 		ZoomIn:    key.NewBinding(key.WithKeys("+", "="), key.WithHelp("+", "chart: shorter window")),
 		ZoomOut:   key.NewBinding(key.WithKeys("-"), key.WithHelp("-", "chart: longer window")),
@@ -81,6 +85,8 @@ func newKeyMap(opts Options, app api.App, books api.RunbookInfo) keyMap {
 	k.Ack.SetEnabled(!opts.Readonly && app.Can("", integrations.CanAcknowledge))
 	k.Resolve.SetEnabled(!opts.Readonly && app.Can("", integrations.CanResolve))
 	k.Chat.SetEnabled(!opts.Readonly && app.Can("", integrations.CanPost))
+	k.Status.SetEnabled(!opts.Readonly && app.Can("", integrations.CanPost))
+	k.Scorecard.SetEnabled(app.Info().Drill)
 	k.Runbook.SetEnabled(!opts.Readonly && books.Catalog != nil)
 	k.Abort.SetEnabled(k.Runbook.Enabled())
 	k.Hide.SetEnabled(k.Runbook.Enabled())
@@ -104,8 +110,8 @@ func (k keyMap) FullHelp() [][]key.Binding {
 		{k.NextPane, k.PrevPane, k.GoPane, k.Zoom},
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Open, k.Back, k.Filter, k.Star, k.Edit, k.Jump, k.FollowUp, k.KeyEvents, k.Chart, k.ZoomIn, k.ZoomOut},
-		{k.Note, k.Decision, k.Mark, k.Runbook, k.DryRun, k.Abort, k.Hide, k.InForce, k.Ack, k.Resolve, k.Chat},
-		{k.Commander, k.Approvals, k.Help, k.Quit},
+		{k.Note, k.Decision, k.Mark, k.Runbook, k.DryRun, k.Abort, k.Hide, k.InForce, k.Ack, k.Resolve, k.Chat, k.Status},
+		{k.Scorecard, k.Commander, k.Approvals, k.Help, k.Quit},
 	}
 }
 

@@ -121,6 +121,12 @@ type Model struct {
 
 	ledger  *ledger.Ledger // what warroom changed, folded from records as they arrive
 	inForce []ledger.Item  // what of it is still in force
+
+	scorecard     string             // the drill's newest scorecard, as recorded
+	statusTargets []string           // where the status update being edited goes
+	due           api.StatusReminder // when the next status update is due
+	dueAsked      int                // reminders asked for since Init's, to order their answers
+	dueGot        int                // the newest reminder's asking
 }
 
 // New builds the root model.
@@ -158,7 +164,7 @@ func New(opts Options) Model {
 
 // Init starts the clock and asks the terminal for its background colour.
 func (m Model) Init() tea.Cmd {
-	return tea.Batch(m.tick(0), tea.RequestBackgroundColor)
+	return tea.Batch(m.tick(0), tea.RequestBackgroundColor, m.statusDueCmd(0))
 }
 
 func (m Model) tick(after time.Duration) tea.Cmd {
@@ -227,6 +233,15 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.chatPosted(msg)
 	case chatSettledMsg:
 		return m.chatSettled(msg)
+	case statusDraftMsg:
+		return m.statusDrafted(msg)
+	case statusPostedMsg:
+		return m.statusPosted(msg)
+	case statusDueMsg:
+		if msg.asked >= m.dueGot {
+			m.due, m.dueGot = msg.reminder, msg.asked
+		}
+		return m, nil
 	case alertSentMsg:
 		m.alerts.setInflight(msg.alert, inflight{verb: msg.verb})
 		return m, nil
@@ -303,6 +318,10 @@ func (m *Model) apply(b integrations.Batch) tea.Cmd {
 	m.timeline.add(b.Records, b.PersistErr != nil)
 	m.foldLedger(b.Records)
 	cmds = append(cmds, m.foldApprovals(b.Records))
+	cmds = append(cmds, m.takeScorecards(b.Records))
+	if dueChanges(b.Records) {
+		cmds = append(cmds, m.askStatusDue())
+	}
 	if b.PersistErr != nil {
 		m.storeErr = "timeline NOT saved: " + b.PersistErr.Error()
 	}

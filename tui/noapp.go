@@ -40,5 +40,10 @@ func (noApp) Post(context.Context, string, string) (integrations.Message, error)
 func (noApp) FindPosted(context.Context, string, time.Time) (integrations.Message, bool, error) {
 	return integrations.Message{}, false, errNoApp
 }
-func (noApp) Redact(s string) string { return s }
-func (noApp) Team() api.Team         { return nil }
+func (noApp) Redact(s string) string                         { return s }
+func (noApp) Team() api.Team                                 { return nil }
+func (noApp) DraftStatus(time.Time) (api.StatusDraft, error) { return api.StatusDraft{}, errNoApp }
+func (noApp) StatusDue(time.Time) api.StatusReminder         { return api.StatusReminder{} }
+func (noApp) PostStatus(context.Context, string) (api.StatusPosted, error) {
+	return api.StatusPosted{}, errNoApp
+}

@@ -131,8 +131,8 @@ func TestReadonlyRefusesRunbooks(t *testing.T) {
 	}
 }
 
-// warnLB is the drill's load balancer with a configuration warning on
-// every instance, as a real fleet reports a missing keep-alive option.
+// warnLB checks the drill's load balancer with a configuration warning
+// on every instance, as a real fleet reports a missing keep-alive option.
 type warnLB struct{ integrations.LoadBalancer }
 
 func (w warnLB) Reloadable() []string { return w.Instances() }
@@ -143,7 +143,7 @@ func (w warnLB) CheckConfig(_ context.Context, inst string) []integrations.Findi
 
 func TestPlanShowsAWarningThatDoesNotStopTheRun(t *testing.T) {
 	opts, world, _ := drillRunbooks(t)
-	opts.Actions.LoadBalancer = warnLB{opts.Actions.LoadBalancer}
+	opts.Actions.ConfigChecks = warnLB{opts.Actions.LoadBalancer}
 	tm := loaded(t, opts)
 	s := watch(tm)
 	press(tm, "r")

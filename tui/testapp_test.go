@@ -35,6 +35,7 @@ type testOpts struct {
 	Record   func(context.Context, integrations.Record) (integrations.Record, error)
 	Actions  integrations.Actions
 	Runbooks testRunbooks
+	Status   testStatus
 
 	Team api.Team // the team's war-room; nil: alone
 
@@ -49,6 +50,14 @@ type testRunbooks struct {
 	Sink     func(integrations.Record) // the run's records
 	Skipped  []string
 	Redact   func(string) string
+}
+
+// testStatus is the test application's status updates: its draft, its
+// reminder, and how it posts.
+type testStatus struct {
+	Draft api.StatusDraft
+	Due   api.StatusReminder
+	Post  func(context.Context, string) (api.StatusPosted, error)
 }
 
 // testApp is the application as the screen's tests need it: it records
@@ -203,8 +212,7 @@ func (a *testApp) Can(source string, c integrations.Capability) bool {
 	case integrations.CanPost:
 		return a.o.Actions.Chat != nil
 	case integrations.CanReadChat:
-		_, ok := a.o.Actions.Chat.(integrations.ChatReader)
-		return ok
+		return a.o.Actions.ChatReader != nil
 	}
 	return false
 }
@@ -226,7 +234,7 @@ func (a *testApp) Post(ctx context.Context, text, thread string) (integrations.M
 }
 
 func (a *testApp) FindPosted(ctx context.Context, text string, since time.Time) (integrations.Message, bool, error) {
-	return a.o.Actions.Chat.(integrations.ChatReader).FindPosted(ctx, text, since)
+	return a.o.Actions.ChatReader.FindPosted(ctx, text, since)
 }
 
 func (a *testApp) Redact(s string) string {
@@ -236,4 +244,12 @@ func (a *testApp) Redact(s string) string {
 	return s
 }
 
-func (a *testApp) Team() api.Team { return a.o.Team }
+func (a *testApp) Team() api.Team                                 { return a.o.Team }
+func (a *testApp) DraftStatus(time.Time) (api.StatusDraft, error) { return a.o.Status.Draft, nil }
+func (a *testApp) StatusDue(time.Time) api.StatusReminder         { return a.o.Status.Due }
+func (a *testApp) PostStatus(ctx context.Context, text string) (api.StatusPosted, error) {
+	if a.o.Status.Post == nil {
+		return api.StatusPosted{}, errors.New("no status targets")
+	}
+	return a.o.Status.Post(ctx, text)
+}

@@ -80,6 +80,8 @@ func (m *Model) footer() string {
 		}
 	case input != nil:
 		lines = append(lines, fit(input.field.View(), m.width))
+	case m.scorecardOpen() != nil:
+		lines = append(lines, m.scorecardOpen().view(st, m.width)...)
 	case m.saving > 0:
 		lines = append(lines, fit(st.Dim.Render("saving…"), m.width))
 	}
@@ -110,6 +112,8 @@ func (m *Model) footer() string {
 		// The prompt above says which keys answer it.
 	case input != nil:
 		lines = append(lines, m.help.View(inputKeys{m.keys}))
+	case m.scorecardOpen() != nil:
+		lines = append(lines, m.help.View(hints{hint("esc", "close"), hint(m.keys.Scorecard.Help().Key, "shows it again")}))
 	case m.help.ShowAll && m.width < 120:
 		// The full help's five columns do not fit a narrow terminal: two
 		// rows of columns, so every key shows.

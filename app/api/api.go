@@ -68,6 +68,18 @@ type App interface {
 	Post(ctx context.Context, text, threadID string) (integrations.Message, error)
 	FindPosted(ctx context.Context, text string, since time.Time) (m integrations.Message, found bool, err error)
 
+	// DraftStatus drafts a stakeholder status update from the timeline as
+	// it stands at now (the incident's clock), from facts only, and names
+	// where it would go. StatusDue says when the next update is due, by
+	// the incident's severity and the last update posted. PostStatus posts
+	// text (an edited draft) to every target, each post bounded and a
+	// timed-out one read back where it can be, and records it
+	// (status.update) where it landed or may have; err means nothing was
+	// posted.
+	DraftStatus(now time.Time) (StatusDraft, error)
+	StatusDue(now time.Time) StatusReminder
+	PostStatus(ctx context.Context, text string) (StatusPosted, error)
+
 	// Redact scrubs secrets from text with the timeline's own redactor,
 	// for anything shown that did not come through a batch.
 	Redact(text string) string
@@ -144,3 +156,38 @@ type StartOptions struct {
 	// Actor is who runs it, for the records; "" means the session's user.
 	Actor string
 }
+
+// StatusDraft is a status update drafted to edit, and where it would go
+// ("#inc-42", "pagerduty P1").
+type StatusDraft struct {
+	Text    string
+	Targets []string
+}
+
+// StatusReminder says when the next status update is due: Next on the
+// incident's clock (zero when nothing says the incident began), every
+// Every for the incident's Severity; Done once it is resolved.
+type StatusReminder struct {
+	Next     time.Time
+	Every    time.Duration
+	Severity string
+	Done     bool
+}
+
+// StatusPosted is how posting an update went: each target's outcome, and
+// the update as recorded (zero when it landed nowhere).
+type StatusPosted struct {
+	Outcomes []StatusOutcome
+	Record   integrations.Record
+}
+
+// StatusOutcome is how the post to one target went: Status is
+// StatusLanded ("posted"), "failed", "not posted" (no answer, and reading
+// back shows it did not land) or "unknown" (no answer, and no way to
+// tell); Detail says why.
+type StatusOutcome struct {
+	Target, Status, Detail string
+}
+
+// StatusLanded is the Status of a post that landed.
+const StatusLanded = "posted"

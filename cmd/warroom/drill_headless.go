@@ -98,29 +98,14 @@ func showPlan(w io.Writer, sc drill.Scenario) {
 	fmt.Fprint(w, drill.FormatPlan(sc.Reference))
 }
 
-// scoreAtQuit scores a drill the responder played on screen: their
-// actions, at the times they took them, replayed headless on the same
-// seed. The scorecard goes on the incident's timeline (so into its
-// export) and, once the screen has closed, to out.
-func scoreAtQuit(g *globalFlags, s *app.Session, seed uint64, out io.Writer) error {
-	sc, ok := drill.Lookup(s.Scenario())
-	if !ok {
-		return nil
-	}
-	cat, limits, _, _, err := openCatalog(g)
-	if err != nil {
-		return err
-	}
-	stateDir, err := g.stateDir()
-	if err != nil {
-		return err
-	}
-	card, err := drillscore.FromRecords(sc, record.Records(s.Entries()), drillscore.Options{Seed: seed, Catalog: cat,
-		Limits: limits, StateDir: stateDir, User: currentUser()})
-	if err != nil {
-		return err
-	}
-	if _, err := s.Record(context.Background(), card.Record(s.Info().Clock())); err != nil {
+// scoreAtQuit prints the scorecard of a drill the responder played on
+// screen, once the screen has closed: their actions replayed headless on
+// the same seed. The session recorded it on the timeline when the drill
+// ended, or records it now when the drill was quit before its end or went
+// on after it.
+func scoreAtQuit(s *app.Session, out io.Writer) error {
+	card, _, err := s.ScoreDrill(context.Background())
+	if err != nil || card == nil {
 		return err
 	}
 	fmt.Fprintln(out, "Drill scorecard (your actions replayed on the same seed):")

@@ -52,9 +52,10 @@ func (s e2eSession) runRunbookByKeys(name string, values []string, confirm strin
 // cleanup and the service restart, each from the runbook palette. The
 // world publishes its end once the site has stayed back for the
 // scenario's stable time (drill.ended, on the Timeline pane); the
-// scorecard, the responder's actions replayed on the same seed, is then
-// what the screen shows on quitting: mitigated, the real incident's time
-// beside it, every step taken.
+// application then scores it, the responder's actions replayed on the same
+// seed, and the screen shows the card: mitigated, the real incident's time
+// beside it, every step taken. Quitting prints it again and records no
+// second one.
 func TestDiskFullDrillPlayedByKeysToAScorecard(t *testing.T) {
 	const host = "i-0f3a9e51c2d4b7a60" // disk-full's front-end host
 	bin := buildBinary(t)
@@ -76,6 +77,13 @@ func TestDiskFullDrillPlayedByKeysToAScorecard(t *testing.T) {
 	// drill's end is on the timeline.
 	s.keys("4")
 	s.waitScreen(60*time.Second, "╭━ Timeline", "drill ended: mitigated since")
+	// The application scores it at its end, and the screen shows the card
+	// as it was recorded, before anyone quits.
+	s.waitScreen(60*time.Second, "Drill scorecard  (your actions replayed on the same seed)", "esc close",
+		"mitigated after ", "(the real incident: 0h19m)", "host-service-restart instance="+host)
+	t.Logf("the scorecard on screen:\n%s", s.screen())
+	s.keys("Escape")
+	s.waitGone(5*time.Second, "esc close")
 
 	s.keys("q")
 	s.waitScreen(30*time.Second, "Drill scorecard (your actions replayed on the same seed):",
@@ -104,9 +112,19 @@ func TestDiskFullDrillPlayedByKeysToAScorecard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, kind := range []string{`"kind":"drill.ended"`, `"kind":"drill.scorecard"`} {
-		if !strings.Contains(string(data), kind) {
-			t.Errorf("the timeline lacks a %s entry", kind)
+	for kind, want := range map[string]int{`"kind":"drill.ended"`: 1, `"kind":"drill.scorecard"`: 1} {
+		if n := strings.Count(string(data), kind); n != want {
+			t.Errorf("the timeline holds %d %s entries, want %d", n, kind, want)
+		}
+	}
+}
+
+// waitGone waits until the screen no longer shows text.
+func (term terminal) waitGone(deadline time.Duration, text string) {
+	term.t.Helper()
+	for end := time.Now().Add(deadline); strings.Contains(term.screen(), text); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(end) {
+			term.t.Fatalf("the screen still shows %q:\n%s", text, term.screen())
 		}
 	}
 }

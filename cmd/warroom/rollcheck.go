@@ -41,7 +41,7 @@ func checkRolling(ctx context.Context, cfg *config.Config, timeout time.Duration
 	defer cancel()
 	limits := runbookLimits(cfg)
 	report := &rollingJSON{Batch: limits.MaxBatch, Checks: []checkMark{}}
-	checks, err := runbooks.RollingChecks(ctx, fleet, nil, limits.MaxBatch, limits)
+	checks, err := runbooks.RollingChecks(ctx, fleet.Actions(), nil, limits.MaxBatch, limits)
 	if err != nil {
 		report.Error = oneLine(err.Error())
 		return report, nil

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -15,18 +14,11 @@ import (
 	"github.com/warroomhq/warroom/app"
 	"github.com/warroomhq/warroom/config"
 	"github.com/warroomhq/warroom/integrations"
-	"github.com/warroomhq/warroom/integrations/pagerduty"
-	"github.com/warroomhq/warroom/integrations/slack"
 	"github.com/warroomhq/warroom/statusupdate"
 	"github.com/warroomhq/warroom/timeline"
 	"github.com/warroomhq/warroom/timeline/export"
 	"github.com/warroomhq/warroom/timeline/record"
 )
-
-// maxUpdateChars bounds an update: Slack truncates a message's text past
-// 40,000 characters and advises under 4,000; stakeholders read it on a
-// phone.
-const maxUpdateChars = 4000
 
 func statusCommand(g *globalFlags) *cobra.Command {
 	cmd := &cobra.Command{
@@ -102,7 +94,7 @@ func readStatusRecord(cmd *cobra.Command, g *globalFlags, f statusFlags) (status
 	}
 	return statusRecord{entries: entries, cfg: cfg, opts: statusupdate.Options{
 		Title: title, Incident: f.incident, Location: eopts.Location, Now: now,
-		Cadence: func(sev integrations.Severity) time.Duration { return su.CadenceFor(string(sev)) },
+		Cadence: app.StatusCadence(su),
 		Metrics: eopts.Metrics, Main: eopts.MainTarget,
 	}}, nil
 }
@@ -191,7 +183,7 @@ unknown. The command exits non-zero unless every post landed.`,
 				return err
 			}
 			text = redactor.Redact(text) // it leaves for other channels: no secret goes with it
-			targets, notes, err := statusTargets(rec)
+			targets, notes, err := app.StatusTargets(rec.cfg, rec.entries)
 			if err != nil {
 				return err
 			}
@@ -213,25 +205,23 @@ unknown. The command exits non-zero unless every post landed.`,
 			}
 			ctx, stop := context.WithCancel(cmd.Context())
 			defer stop()
-			outcomes := statusupdate.Post(ctx, text, targets, timeout, time.Now)
 			// Posted now, on the incident's clock: the confirmation may
 			// have taken a while.
-			rec.opts.Now = app.IncidentNow(rec.entries, time.Now())
-			if rec.opts.Now.IsZero() {
-				rec.opts.Now = time.Now()
+			clock := func() time.Time {
+				if now := app.IncidentNow(rec.entries, time.Now()); !now.IsZero() {
+					return now
+				}
+				return time.Now()
 			}
-			nextDue := time.Time{}
-			if !draft.NextDue.IsZero() { // not resolved
-				nextDue = rec.opts.Now.Add(rec.opts.Cadence(draft.Severity))
-			}
-			return recordUpdate(cmd, g, rec, text, nextDue, outcomes)
+			outcomes, r, ok := app.PostUpdate(ctx, text, targets, rec.entries, rec.opts, currentUser(), timeout, clock)
+			return recordUpdate(cmd, g, rec.opts.Incident, r, ok, outcomes)
 		},
 	}
 	f.add(cmd)
 	cmd.Flags().StringVar(&file, "file", "", "post the text of this file (an edited draft)")
 	cmd.Flags().StringVarP(&message, "message", "m", "", "post this text")
 	cmd.Flags().BoolVar(&yes, "yes", false, "post without asking (for scripts)")
-	cmd.Flags().DurationVar(&timeout, "timeout", 15*time.Second, "how long each post may take before its outcome is unknown")
+	cmd.Flags().DurationVar(&timeout, "timeout", app.StatusPostTimeout, "how long each post may take before its outcome is unknown")
 	cmd.MarkFlagsMutuallyExclusive("file", "message")
 	return cmd
 }
@@ -253,56 +243,12 @@ func updateText(draft, file, message string) (string, error) {
 	case message != "":
 		text = message
 	}
-	text = strings.TrimSpace(text)
-	if text == "" {
-		return "", errors.New("the update is empty")
-	}
-	if n := utf8.RuneCountInString(text); n > maxUpdateChars {
-		return "", fmt.Errorf("the update is %d characters; keep it under %d (stakeholders read it on a phone)", n, maxUpdateChars)
-	}
-	return text, nil
+	return app.CheckUpdate(text)
 }
 
-// statusTargets are where the configuration sends updates: the incident
-// channel, the stakeholder channel, the open PagerDuty incidents; notes
-// say what is configured and left out.
-func statusTargets(rec statusRecord) (targets []statusupdate.Target, notes []string, err error) {
-	cfg := rec.cfg
-	if cfg == nil || cfg.Slack == nil {
-		return nil, nil, errors.New("no incident channel configured: status updates are posted to the slack section's channel (see warroom config example)")
-	}
-	chat, err := slack.New(cfg.SlackOptions())
-	if err != nil {
-		return nil, nil, err
-	}
-	targets = []statusupdate.Target{statusupdate.Chat(cfg.Slack.Channel, chat)}
-	su := cfg.StatusUpdates
-	if su.StakeholderChannel != "" {
-		other, err := chat.WithChannel(su.StakeholderChannel)
-		if err != nil {
-			return nil, nil, err
-		}
-		targets = append(targets, statusupdate.Chat(su.StakeholderChannel, other))
-	}
-	if su.PagerDuty {
-		ids := statusupdate.PagerDutyIncidents(rec.entries)
-		if len(ids) == 0 {
-			notes = append(notes, "no PagerDuty incident is open on this timeline: the update goes to Slack only")
-		}
-		pd, err := pagerduty.New(cfg.PagerDutyOptions())
-		if err != nil {
-			return nil, nil, err
-		}
-		for _, id := range ids {
-			targets = append(targets, statusupdate.PagerDuty(pd, id))
-		}
-	}
-	return targets, notes, nil
-}
-
-// recordUpdate says how each post went, records the update where it
-// landed or may have, and fails unless every post landed.
-func recordUpdate(cmd *cobra.Command, g *globalFlags, rec statusRecord, text string, nextDue time.Time, outcomes []statusupdate.Outcome) error {
+// recordUpdate says how each post went, records the update (r) where it
+// landed or may have (ok), and fails unless every post landed.
+func recordUpdate(cmd *cobra.Command, g *globalFlags, incident string, r integrations.Record, ok bool, outcomes []statusupdate.Outcome) error {
 	w := cmd.OutOrStdout()
 	var bad []string
 	for _, o := range outcomes {
@@ -315,7 +261,6 @@ func recordUpdate(cmd *cobra.Command, g *globalFlags, rec statusRecord, text str
 			bad = append(bad, o.Target+" "+o.Status)
 		}
 	}
-	r, ok := statusupdate.Record(text, outcomes, currentUser(), rec.opts.Now, nextDue)
 	if ok {
 		redactor, err := configuredRedactor(g)
 		if err != nil {
@@ -325,7 +270,7 @@ func recordUpdate(cmd *cobra.Command, g *globalFlags, rec statusRecord, text str
 		if err != nil {
 			return err
 		}
-		store, err := timeline.OpenIncident(dir, rec.opts.Incident, timeline.Options{Redactor: redactor})
+		store, err := timeline.OpenIncident(dir, incident, timeline.Options{Redactor: redactor})
 		if err != nil {
 			return err
 		}
@@ -336,7 +281,7 @@ func recordUpdate(cmd *cobra.Command, g *globalFlags, rec statusRecord, text str
 		if err != nil {
 			return fmt.Errorf("posted, but recording the update failed: %w", err)
 		}
-		fmt.Fprintf(w, "%s recorded in %s\n", stored[0].ID, rec.opts.Incident)
+		fmt.Fprintf(w, "%s recorded in %s\n", stored[0].ID, incident)
 	}
 	if len(bad) > 0 {
 		return fmt.Errorf("not every post landed: %s", strings.Join(bad, "; "))

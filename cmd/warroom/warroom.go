@@ -137,7 +137,7 @@ func runWarRoom(ctx context.Context, g *globalFlags, o sessionOptions) error {
 	_, runErr := program.Run()
 	var scored bytes.Buffer
 	if info.Drill && runErr == nil {
-		if err := scoreAtQuit(g, s, o.Seed, &scored); err != nil {
+		if err := scoreAtQuit(s, &scored); err != nil {
 			fmt.Fprintln(os.Stderr, "warroom: scoring the drill:", s.Redact(err.Error()))
 		}
 	}

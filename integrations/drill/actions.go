@@ -12,7 +12,7 @@ import (
 // the world answers commands, chat and alerts; its models the rest
 // (scaling, load balancers, shedding, replicas).
 func (w *World) Actions() integrations.Actions {
-	a := integrations.Actions{Commands: w, Chat: w, Alerts: w}
+	a := integrations.Actions{Commands: w, BoundedCommands: w, Chat: w, Alerts: w}
 	for _, m := range modelsOf[actor](w) {
 		m.actions(&a)
 	}

@@ -18,10 +18,11 @@ var (
 	_ integrations.LoadShedder   = (*Web)(nil)
 )
 
-// actions offers the tier's actions: scaling, the load balancers, and
+// actions offers the tier's actions: scaling, the load balancers (their
+// configuration checks and tier measurements too), and
 // shedding when the scenario has optional features.
 func (m *Web) actions(a *integrations.Actions) {
-	a.Scaler, a.LoadBalancer = m, m
+	a.Scaler, a.LoadBalancer, a.ConfigChecks, a.TierMeter = m, m, m, m
 	if len(m.Optional) > 0 {
 		a.Shedder = m
 	}

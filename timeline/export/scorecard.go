@@ -1,12 +1,13 @@
 package export
 
 import (
+	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/timeline"
 )
 
 // KindDrillScorecard is the kind of a drill's scorecard entry: its text is
 // the card for a person, its fields the JSON card's keys.
-const KindDrillScorecard = "drill.scorecard"
+const KindDrillScorecard = integrations.KindDrillScorecard
 
 // DrillScorecard is the last scorecard the record holds (a drill scored
 // again, at quit after its end, says it again), and whether there is one.

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/timeline"
 )
 
@@ -16,7 +17,7 @@ import (
 //	fields["author"]   who posted it
 //
 // Text is the update as posted.
-const KindStatusUpdate = "status.update"
+const KindStatusUpdate = integrations.KindStatusUpdate
 
 // Rows are the rows an export shows of entries: amended, hidden ones left
 // out, in time order.
