@@ -22,13 +22,9 @@ func teamApprovals(g *globalFlags) (*team.Approvals, *teamSettings, func(), erro
 	if ts == nil {
 		return nil, nil, nil, errors.New("approvals go through the team server: pass --team URL or configure team.url")
 	}
-	c, err := ts.dial()
+	c, err := ts.reach()
 	if err != nil {
 		return nil, nil, nil, err
-	}
-	if !c.Connected() {
-		c.Close()
-		return nil, nil, nil, fmt.Errorf("team server %s not reached within %s", team.RedactURL(ts.opts.URL), teamReach)
 	}
 	ap, err := c.Approvals("")
 	if err != nil {

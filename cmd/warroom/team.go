@@ -79,6 +79,20 @@ func (ts *teamSettings) dial() (*team.Client, error) {
 	return c, nil
 }
 
+// reach dials the server and insists on reaching it: for verbs that read
+// what only the server holds and have nothing to queue.
+func (ts *teamSettings) reach() (*team.Client, error) {
+	c, err := ts.dial()
+	if err != nil {
+		return nil, err
+	}
+	if !c.Connected() {
+		c.Close()
+		return nil, fmt.Errorf("team server %s not reached within %s", team.RedactURL(ts.opts.URL), teamReach)
+	}
+	return c, nil
+}
+
 // scrub keeps the credentials out of an error, whatever produced it.
 func (ts *teamSettings) scrub(err error) error {
 	if err == nil {
@@ -239,14 +253,11 @@ func readShared(ts *teamSettings, stateDir, incident string, redactor *timeline.
 
 // listShared lists the incidents on the team server.
 func listShared(ts *teamSettings) ([]timeline.Incident, error) {
-	c, err := ts.dial()
+	c, err := ts.reach()
 	if err != nil {
 		return nil, err
 	}
 	defer c.Close()
-	if !c.Connected() {
-		return nil, fmt.Errorf("team server %s not reached within %s", team.RedactURL(ts.opts.URL), teamReach)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	incidents, err := c.Incidents(ctx)
@@ -312,14 +323,11 @@ func probeTeam(ctx context.Context, g *globalFlags, cfg *config.Config, timeout 
 // until] and through filter, so `metrics export --team` agrees with what
 // each responder recorded.
 func sharedSeries(ts *teamSettings, cfg *config.Config, incident string, since, until time.Time, filter func(series.Key) bool) ([]series.Series, error) {
-	c, err := ts.dial()
+	c, err := ts.reach()
 	if err != nil {
 		return nil, err
 	}
 	defer c.Close()
-	if !c.Connected() {
-		return nil, fmt.Errorf("team server %s not reached within %s", team.RedactURL(ts.opts.URL), teamReach)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	samples, err := c.Samples(ctx, incident)
