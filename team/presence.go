@@ -228,8 +228,9 @@ func (r *Roles) get(ctx context.Context, role string) (RoleHolder, uint64, bool,
 }
 
 // Take gives role to who, if nobody holds it; otherwise it refuses with a
-// *RoleHeldError naming the holder.
-func (r *Roles) Take(role, who string) error {
+// *RoleHeldError naming the holder. It returns the change's entry as the
+// timeline stored it (see record).
+func (r *Roles) Take(role, who string) (timeline.Entry, error) {
 	ctx, cancel := opContext()
 	defer cancel()
 	h := RoleHolder{Who: who, Since: time.Now().UTC()}
@@ -237,50 +238,52 @@ func (r *Roles) Take(role, who string) error {
 	if _, err := r.kv.Create(ctx, r.key(role), data); err != nil {
 		if errors.Is(err, jetstream.ErrKeyExists) {
 			if cur, _, ok, gerr := r.get(ctx, role); gerr == nil && ok {
-				return &RoleHeldError{Role: role, Holder: cur}
+				return timeline.Entry{}, &RoleHeldError{Role: role, Holder: cur}
 			}
 		}
-		return fmt.Errorf("take %s: %w", role, err)
+		return timeline.Entry{}, fmt.Errorf("take %s: %w", role, err)
 	}
 	return r.record(KindRoleTaken, fmt.Sprintf("%s took the role of %s", who, role), map[string]string{"role": role, "who": who})
 }
 
 // HandOver passes role from its holder, from, to to. Only the holder can
-// hand it over; a change by someone else meanwhile refuses it.
-func (r *Roles) HandOver(role, from, to string) error {
+// hand it over; a change by someone else meanwhile refuses it. It
+// returns the change's entry as the timeline stored it (see record).
+func (r *Roles) HandOver(role, from, to string) (timeline.Entry, error) {
 	ctx, cancel := opContext()
 	defer cancel()
 	cur, rev, ok, err := r.get(ctx, role)
 	if err != nil {
-		return err
+		return timeline.Entry{}, err
 	}
 	if !ok || cur.Who != from {
-		return fmt.Errorf("%s cannot hand over %s: %s", from, role, holderText(cur, ok))
+		return timeline.Entry{}, fmt.Errorf("%s cannot hand over %s: %s", from, role, holderText(cur, ok))
 	}
 	data, _ := json.Marshal(RoleHolder{Who: to, Since: time.Now().UTC(), From: from})
 	if _, err := r.kv.Update(ctx, r.key(role), data, rev); err != nil {
 		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
-			return fmt.Errorf("%s changed hands meanwhile; look again before handing it over", role)
+			return timeline.Entry{}, fmt.Errorf("%s changed hands meanwhile; look again before handing it over", role)
 		}
-		return fmt.Errorf("hand over %s: %w", role, err)
+		return timeline.Entry{}, fmt.Errorf("hand over %s: %w", role, err)
 	}
 	return r.record(KindRoleHandedOver, fmt.Sprintf("%s handed the role of %s over to %s", from, role, to),
 		map[string]string{"role": role, "from": from, "to": to})
 }
 
-// Release gives up role; only its holder can.
-func (r *Roles) Release(role, who string) error {
+// Release gives up role; only its holder can. It returns the change's
+// entry as the timeline stored it (see record).
+func (r *Roles) Release(role, who string) (timeline.Entry, error) {
 	ctx, cancel := opContext()
 	defer cancel()
 	cur, rev, ok, err := r.get(ctx, role)
 	if err != nil {
-		return err
+		return timeline.Entry{}, err
 	}
 	if !ok || cur.Who != who {
-		return fmt.Errorf("%s cannot release %s: %s", who, role, holderText(cur, ok))
+		return timeline.Entry{}, fmt.Errorf("%s cannot release %s: %s", who, role, holderText(cur, ok))
 	}
 	if err := r.kv.Delete(ctx, r.key(role), jetstream.LastRevision(rev)); err != nil {
-		return fmt.Errorf("release %s: %w", role, err)
+		return timeline.Entry{}, fmt.Errorf("release %s: %w", role, err)
 	}
 	return r.record(KindRoleReleased, fmt.Sprintf("%s gave up the role of %s", who, role), map[string]string{"role": role, "who": who})
 }
@@ -292,16 +295,22 @@ func holderText(h RoleHolder, ok bool) string {
 	return h.Who + " holds it"
 }
 
-// record puts a role change on the timeline. A change that could only be
-// queued is recorded all the same.
-func (r *Roles) record(kind, text string, fields map[string]string) error {
+// record puts a role change on the timeline and returns its entry as
+// stored: the timeline hands a writer's own entries to no one else, so
+// whoever made the change shows it from this. A change that could only be
+// queued is recorded all the same, and its entry is zero (no ID): it is
+// in the journal, not yet on the timeline.
+func (r *Roles) record(kind, text string, fields map[string]string) (timeline.Entry, error) {
 	if r.rec == nil {
-		return nil
+		return timeline.Entry{}, nil
 	}
-	_, err := r.rec.Append(timeline.Entry{Record: integrations.Record{Source: integrations.SourceWarroom, Kind: kind, Actor: fields["who"] + fields["from"], Text: text, Fields: fields}})
+	stored, err := r.rec.Append(timeline.Entry{Record: integrations.Record{Source: integrations.SourceWarroom, Kind: kind, Actor: fields["who"] + fields["from"], Text: text, Fields: fields}})
 	var q *QueuedError
-	if err != nil && !errors.As(err, &q) {
-		return fmt.Errorf("%s, but recording it on the timeline failed: %w", strings.TrimSuffix(text, "."), err)
+	switch {
+	case err != nil && !errors.As(err, &q):
+		return timeline.Entry{}, fmt.Errorf("%s, but recording it on the timeline failed: %w", strings.TrimSuffix(text, "."), err)
+	case err != nil || len(stored) == 0:
+		return timeline.Entry{}, nil
 	}
-	return nil
+	return stored[0], nil
 }

@@ -77,27 +77,31 @@ func TestCommanderRoleIsTakenOnceAndHandedOverOnTheTimeline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := roles.Take(RoleCommander, "alice"); err != nil {
+	took, err := roles.Take(RoleCommander, "alice")
+	if err != nil {
 		t.Fatal(err)
 	}
 	var held *RoleHeldError
-	if err := bobRoles.Take(RoleCommander, "bob"); !errors.As(err, &held) || held.Holder.Who != "alice" {
+	if _, err := bobRoles.Take(RoleCommander, "bob"); !errors.As(err, &held) || held.Holder.Who != "alice" {
 		t.Fatalf("bob taking a held role: %v", err)
 	}
-	if err := bobRoles.HandOver(RoleCommander, "bob", "bob"); err == nil {
+	if _, err := bobRoles.HandOver(RoleCommander, "bob", "bob"); err == nil {
 		t.Error("bob handed over a role alice holds")
 	}
-	if err := roles.HandOver(RoleCommander, "alice", "bob"); err != nil {
+	if _, err := roles.HandOver(RoleCommander, "alice", "bob"); err != nil {
 		t.Fatal(err)
 	}
 	if h, ok, err := bobRoles.Holder(RoleCommander); err != nil || !ok || h.Who != "bob" || h.From != "alice" {
 		t.Errorf("holder after hand-over: %+v %v %v", h, ok, err)
 	}
-	if err := bobRoles.Release(RoleCommander, "bob"); err != nil {
-		t.Fatal(err)
+	if released, err := bobRoles.Release(RoleCommander, "bob"); err != nil || released.ID != "" {
+		t.Fatalf("release recorded nowhere: %+v %v", released, err)
 	}
-	if err := roles.Take(RoleCommander, "alice"); err != nil {
+	if _, err := roles.Take(RoleCommander, "alice"); err != nil {
 		t.Errorf("taking a released role: %v", err)
+	}
+	if first := tl.Entries()[0]; took.ID == "" || took.ID != first.ID || took.Hash != first.Hash {
+		t.Errorf("Take returned %+v, the timeline stored %+v", took, first)
 	}
 	var kinds []string
 	for _, e := range tl.Entries() {

@@ -22,7 +22,7 @@ func TestRoomStatusForTheHeader(t *testing.T) {
 	}
 	alice, atl := join("alice")
 	bob, _ := join("bob")
-	if err := alice.Roles().Take(RoleCommander, "alice"); err != nil {
+	if _, err := alice.Roles().Take(RoleCommander, "alice"); err != nil {
 		t.Fatal(err)
 	}
 	if err := bob.Here().Set(StateRunning, "scale-up"); err != nil {

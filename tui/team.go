@@ -28,9 +28,12 @@ const teamTimeout = 10 * time.Second
 
 type (
 	// teamDoneMsg is a team change's answer; done is what to say when it
-	// worked ("" nothing).
+	// worked ("" nothing); rec is the change's entry as the timeline
+	// stored it, when the change is one (a role's), for this screen's
+	// timeline: the team's feed brings only other writers' entries.
 	teamDoneMsg struct {
 		done string
+		rec  integrations.Record
 		err  error
 	}
 	// pendingMsg is the runs waiting for approval, for the dialog.
@@ -55,8 +58,27 @@ func (m *Model) teamCall(done string, call func(context.Context, api.Team) error
 	}
 }
 
-// teamDone says how a team change went.
+// roleCall runs a role change on the team in a command, bounded by
+// teamTimeout; its answer carries the change's record, and done says
+// where that is: on the timeline, or (no ID) only queued for it.
+func (m *Model) roleCall(done string, call func(context.Context, api.Team) (integrations.Record, error)) tea.Cmd {
+	t := m.teamApp
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), teamTimeout)
+		defer cancel()
+		rec, err := call(ctx, t)
+		if rec.ID == "" {
+			return teamDoneMsg{done: done + " (queued for the timeline: the team server was not reached)", err: err}
+		}
+		return teamDoneMsg{done: done + " (on the timeline)", rec: rec, err: err}
+	}
+}
+
+// teamDone says how a team change went, and shows the entry it recorded.
 func (m *Model) teamDone(msg teamDoneMsg) tea.Cmd {
+	if msg.err == nil && msg.rec.ID != "" {
+		m.timeline.add([]integrations.Record{msg.rec}, false)
+	}
 	switch {
 	case msg.err != nil:
 		return m.raise(msg.err.Error(), true)
@@ -73,7 +95,7 @@ func (m *Model) commanderKey() tea.Cmd {
 	if m.teamStatus != nil && m.teamStatus.Commander == m.info.User {
 		return m.openInput(inputHandOver, "")
 	}
-	return m.teamCall("you are the incident commander (on the timeline)", func(ctx context.Context, t api.Team) error {
+	return m.roleCall("you are the incident commander", func(ctx context.Context, t api.Team) (integrations.Record, error) {
 		return t.TakeCommand(ctx)
 	})
 }
@@ -200,7 +222,7 @@ func (m *Model) answer(in intent) tea.Cmd {
 // submitTeam acts on the commander's hand-over and a refusal's reason.
 func (m *Model) submitTeam(kind inputKind, text string) tea.Cmd {
 	if kind == inputHandOver {
-		return m.teamCall("incident commander handed over to "+text+" (on the timeline)", func(ctx context.Context, t api.Team) error {
+		return m.roleCall("incident commander handed over to "+text, func(ctx context.Context, t api.Team) (integrations.Record, error) {
 			return t.HandCommand(ctx, text)
 		})
 	}

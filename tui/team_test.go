@@ -3,6 +3,8 @@ package tui
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -21,6 +23,8 @@ type fakeTeam struct {
 	calls   []string
 	pending []runbooks.ApprovalRequest
 	locks   []runbooks.Holder
+	queued  bool // role changes reach only the journal
+	roles   int  // role changes recorded
 }
 
 func (f *fakeTeam) note(call string) {
@@ -39,10 +43,26 @@ func (f *fakeTeam) SetIdle(_ context.Context, idle bool) error {
 	f.note(map[bool]string{true: "idle", false: "active"}[idle])
 	return nil
 }
-func (f *fakeTeam) TakeCommand(context.Context) error { f.note("take"); return nil }
-func (f *fakeTeam) HandCommand(_ context.Context, to string) error {
-	f.note("hand to " + to)
-	return nil
+
+// TakeCommand and HandCommand answer with the role change as the
+// timeline stored it, with IDs r1, r2, …; with queued, without one.
+func (f *fakeTeam) TakeCommand(context.Context) (integrations.Record, error) {
+	return f.role("take", integrations.KindRoleTaken, "bob took the role of commander"), nil
+}
+func (f *fakeTeam) HandCommand(_ context.Context, to string) (integrations.Record, error) {
+	return f.role("hand to "+to, integrations.KindRoleHandedOver, "bob handed the role of commander over to "+to), nil
+}
+
+func (f *fakeTeam) role(call, kind, text string) integrations.Record {
+	f.note(call)
+	if f.queued {
+		return integrations.Record{}
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.roles++
+	return integrations.Record{ID: fmt.Sprintf("r%d", f.roles), Source: integrations.SourceWarroom, Kind: kind, Actor: "bob", Text: text,
+		Occurred: time.Date(2026, 1, 12, 7, 30, f.roles, 0, time.UTC), Fields: map[string]string{"role": "commander"}}
 }
 func (f *fakeTeam) Pending(context.Context) ([]runbooks.ApprovalRequest, error) {
 	return f.pending, nil
@@ -98,6 +118,46 @@ func TestCommanderKeyTakesAndHandsOver(t *testing.T) {
 	m = pressRun(m, "enter")
 	if team.called() != "take; hand to alice" || !strings.Contains(screen(m), "incident commander handed over to alice") {
 		t.Fatalf("hand-over: calls %q\n%s", team.called(), screen(m))
+	}
+}
+
+// A role change made here shows on this screen's timeline from its
+// answer, once, even when the team's feed brings the same entry too; a
+// change only queued says so and shows nothing yet.
+func TestOwnRoleChangeShowsOnceOnTheOwnTimeline(t *testing.T) {
+	team := &fakeTeam{}
+	m := pressRun(teamScreen(t, team), "I")
+	rows := func() []string {
+		var out []string
+		for _, r := range m.timeline.rows {
+			if strings.HasPrefix(r.rec.Kind, "role.") {
+				out = append(out, r.rec.ID+" "+r.rec.Text)
+			}
+		}
+		return out
+	}
+	want := "r1 bob took the role of commander"
+	if got := rows(); !slices.Equal(got, []string{want}) {
+		t.Fatalf("the own timeline after I: %q", got)
+	}
+	if !strings.Contains(screen(m), "bob took the role of commander") {
+		t.Errorf("the Timeline pane does not show the role change:\n%s", screen(m))
+	}
+	m.apply(integrations.Batch{Records: []integrations.Record{m.timeline.rows[m.timeline.byID["r1"]].rec}})
+	if got := rows(); !slices.Equal(got, []string{want}) {
+		t.Errorf("the role change again from the feed: %q", got)
+	}
+
+	team.queued = true
+	m.apply(integrations.Batch{Team: &integrations.TeamStatus{Online: true, Commander: "bob", Members: []integrations.TeamMember{{Who: "alice"}, {Who: "bob"}}}})
+	m = pressRun(m, "I")
+	m = typeInto(m, "alice")
+	m = pressRun(m, "enter")
+	if got := rows(); !slices.Equal(got, []string{want}) {
+		t.Errorf("a queued hand-over shown as stored: %q", got)
+	}
+	if !strings.Contains(screen(m), "incident commander handed over to alice (queued for the timeline") {
+		t.Errorf("a queued hand-over does not say so:\n%s", screen(m))
 	}
 }
 

@@ -64,6 +64,9 @@ func (p *timelinePane) add(recs []integrations.Record, unsaved bool) {
 	from := len(p.rows)
 	var fresh []int // rows to place in order: the new ones, and any whose time an amendment moved
 	for _, r := range recs {
+		if _, shown := p.byID[r.ID]; shown && r.ID != "" {
+			continue // one entry, one row: it came back by two roads (a change's answer and the team's feed)
+		}
 		r.Text, r.Actor = oneLine(r.Text), oneLine(r.Actor)
 		if r.IsAmendment() {
 			if moved, ok := p.amend(r, from); ok {

@@ -98,9 +98,12 @@ type Team interface {
 	SetIdle(ctx context.Context, idle bool) error
 	// TakeCommand makes the responder the incident commander, if nobody
 	// is; HandCommand passes the role, which the responder holds, to a
-	// named responder. Both are recorded on the timeline.
-	TakeCommand(ctx context.Context) error
-	HandCommand(ctx context.Context, to string) error
+	// named responder. Both are recorded on the timeline and return the
+	// record as stored, as Record does: a responder's own entries do not
+	// come back in the batches. A record without an ID was only queued
+	// (the team server not reached).
+	TakeCommand(ctx context.Context) (integrations.Record, error)
+	HandCommand(ctx context.Context, to string) (integrations.Record, error)
 	// Pending lists the runs waiting for a responder's approval (the
 	// two-person rule), oldest first, with their plans and checks.
 	// Approve and Refuse answer one as this responder; the requester's

@@ -191,20 +191,22 @@ func (t *teamSession) SetIdle(_ context.Context, idle bool) error {
 	return t.ts.scrub(r.Here().Set(state, ""))
 }
 
-func (t *teamSession) TakeCommand(context.Context) error {
+func (t *teamSession) TakeCommand(context.Context) (integrations.Record, error) {
 	r, err := t.inRoom()
 	if err != nil {
-		return err
+		return integrations.Record{}, err
 	}
-	return t.ts.scrub(r.Roles().Take(team.RoleCommander, t.who))
+	e, err := r.Roles().Take(team.RoleCommander, t.who)
+	return e.Record, t.ts.scrub(err)
 }
 
-func (t *teamSession) HandCommand(_ context.Context, to string) error {
+func (t *teamSession) HandCommand(_ context.Context, to string) (integrations.Record, error) {
 	r, err := t.inRoom()
 	if err != nil {
-		return err
+		return integrations.Record{}, err
 	}
-	return t.ts.scrub(r.Roles().HandOver(team.RoleCommander, t.who, to))
+	e, err := r.Roles().HandOver(team.RoleCommander, t.who, to)
+	return e.Record, t.ts.scrub(err)
 }
 
 func (t *teamSession) Pending(context.Context) ([]runbooks.ApprovalRequest, error) {

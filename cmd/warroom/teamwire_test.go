@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -181,7 +182,8 @@ func TestTheScreensTeamActions(t *testing.T) {
 		t.Fatal("a session on a team has no api.Team")
 	}
 	ctx := context.Background()
-	if err := tm.TakeCommand(ctx); err != nil {
+	took, err := tm.TakeCommand(ctx)
+	if err != nil {
 		t.Fatal(err)
 	}
 	within("alice as commander", roster("alice (IC)"))
@@ -189,7 +191,8 @@ func TestTheScreensTeamActions(t *testing.T) {
 		t.Fatal(err)
 	}
 	within("alice idle", roster("alice (IC, idle)"))
-	if err := tm.HandCommand(ctx, "bob"); err != nil {
+	handed, err := tm.HandCommand(ctx, "bob")
+	if err != nil {
 		t.Fatal(err)
 	}
 	within("the hand-over", func(b integrations.Batch) bool { return b.Team != nil && b.Team.Commander == "bob" })
@@ -204,11 +207,22 @@ func TestTheScreensTeamActions(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tl.Close()
-	var roles []string
+	var roles, ids []string
 	for _, e := range tl.Entries() {
 		if strings.HasPrefix(e.Kind, "role.") {
 			roles = append(roles, e.Actor+": "+e.Text)
+			ids = append(ids, e.ID)
 		}
+	}
+	// The screen shows its own role changes from these answers: the
+	// batches bring only other writers' entries.
+	if got := []string{took.ID, handed.ID}; !slices.Equal(got, ids) || took.Text != "alice took the role of commander" {
+		t.Errorf("the role changes returned %q (%q), the shared timeline holds %q", got, took.Text, ids)
+	}
+	if got.find(func(b integrations.Batch) bool {
+		return slices.ContainsFunc(b.Records, func(r integrations.Record) bool { return r.ID == took.ID || r.ID == handed.ID })
+	}) {
+		t.Error("the session's own role changes came back in its batches too")
 	}
 	if got := strings.Join(roles, "; "); got != "alice: alice took the role of commander; alice: alice handed the role of commander over to bob" {
 		t.Errorf("the roles on the shared timeline: %q", got)
