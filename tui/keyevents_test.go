@@ -73,7 +73,11 @@ func TestTimelineKeyEventsOnly(t *testing.T) {
 // and of how many entries.
 func TestTimelineKeyEventsGolden(t *testing.T) {
 	m := screenModel(120, 40, testOpts{})
-	m.apply(integrations.Batch{Records: keyEventsFixture()})
+	recs := keyEventsFixture()
+	for i := range recs { // IDs of their own: the screen's fixture has e1, e2, … already
+		recs[i].ID = "k" + recs[i].ID
+	}
+	m.apply(integrations.Batch{Records: recs})
 	m.setFocus(paneTimeline)
 	m = pressAll(m, "K")
 	out := m.timeline.draw(PlainStyles(), 90, 14, true, fixtureNow)
