@@ -139,7 +139,10 @@ func TestTwoScreensOnOneTeamIncident(t *testing.T) {
 	t.Logf("alice's note: saved on her screen %s after enter; on bob's %s after that (tmux polled every 50ms)", saved, took)
 
 	alice.scaleWeb("4")
-	alice.waitScreen(10*time.Second, "web desired 2 → 4", "wait until 4 in service")
+	// The run is under way and holds the lock: its step reads running.
+	// (Its progress line changes as the group answers, so the test does
+	// not wait on any one of its wordings.)
+	alice.waitScreen(10*time.Second, "Runbook scale-up", "1. scale", "running")
 	bob.waitScreen(10*time.Second, "alice (running scale-up)")
 	bob.scaleWeb("4")
 	// The run panel and the toast name the holder, since when and when

@@ -138,7 +138,7 @@ func TestPollHonoursRetryAfter(t *testing.T) {
 		}
 		return false
 	})
-	s := newTestSource(t, f, Options{Groups: []string{"web"}, Poll: integrations.PollConfig{Interval: 5 * time.Millisecond}})
+	s := newTestSource(t, f, Options{Groups: []string{"web"}, Poll: integrations.PollConfig{Interval: 5 * time.Millisecond, Timeout: 5 * time.Second}})
 	pub := &integrationstest.Recorder{}
 	runSource(t, s, pub)
 	integrationstest.Wait(t, "a snapshot after the throttle", func() bool { return len(snapshots(pub)) > 0 })

@@ -133,7 +133,7 @@ func TestTagFilterSelectsGroups(t *testing.T) {
 func TestRunPublishesSnapshotsAndChanges(t *testing.T) {
 	f := newFakeAWS(t)
 	g := f.addGroup("web", 1, 2, 10, "i-1", "i-2")
-	s := newTestSource(t, f, Options{Groups: []string{"web"}, Poll: integrations.PollConfig{Interval: 5 * time.Millisecond}})
+	s := newTestSource(t, f, Options{Groups: []string{"web"}, Poll: fastPoll})
 	pub := &integrationstest.Recorder{}
 	runSource(t, s, pub)
 	integrationstest.Wait(t, "the first snapshot", func() bool { return len(snapshots(pub)) > 0 })
@@ -234,7 +234,7 @@ func TestRunPublishesCapacitySamples(t *testing.T) {
 	f.edit(func() {
 		g.instances = append(g.instances, fakeMember{id: "i-9", zone: "us-east-1b", lifecycle: "Pending", health: "Healthy"})
 	})
-	s := newTestSource(t, f, Options{Groups: []string{"web"}, Poll: integrations.PollConfig{Interval: 5 * time.Millisecond}})
+	s := newTestSource(t, f, Options{Groups: []string{"web"}, Poll: fastPoll})
 	pub := &integrationstest.Recorder{}
 	runSource(t, s, pub)
 	integrationstest.Wait(t, "capacity samples", func() bool {
@@ -253,3 +253,9 @@ func TestRunPublishesCapacitySamples(t *testing.T) {
 		t.Fatalf("samples %v", got)
 	}
 }
+
+// fastPoll polls every few milliseconds. Its timeout is explicit: left to
+// default to the 5 ms interval, a request slowed by the race detector on
+// a loaded machine timed out, and the backoff that followed outlasted the
+// test's wait.
+var fastPoll = integrations.PollConfig{Interval: 5 * time.Millisecond, Timeout: 5 * time.Second, MaxBackoff: 10 * time.Millisecond}
