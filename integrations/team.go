@@ -1,10 +1,17 @@
 package integrations
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 )
+
+// ErrQueued is what an append reports when the team server did not take
+// the entry in time: it is saved in the local journal and will be
+// published, once, when the server is reached. It is not a failure, and
+// the entry must not be typed again.
+var ErrQueued = errors.New("saved in the local journal, queued for the team server")
 
 // TeamStatus is the team's war-room as the header shows it, when the
 // session shares its incident through a team server: the connection and

@@ -3,17 +3,28 @@ package team
 import (
 	"context"
 	"errors"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/timeline"
 )
 
 func TestWriterCutOffFromTheServerQueuesAndPublishesOnceOnReconnect(t *testing.T) {
 	ts := startTestServer(t, nil)
-	a := openTimeline(t, dial(t, Options{URL: ts.url()}), t.TempDir(), "INC-1", TimelineOptions{})
+	var mu sync.Mutex
+	var shownToA []string // what a's screen is given as it lands
+	a := openTimeline(t, dial(t, Options{URL: ts.url()}), t.TempDir(), "INC-1", TimelineOptions{OnForeign: func(es []timeline.Entry) {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, e := range es {
+			shownToA = append(shownToA, e.Text)
+		}
+	}})
 	b := openTimeline(t, dial(t, Options{URL: ts.url()}), t.TempDir(), "INC-1", TimelineOptions{})
 	if _, err := a.Append(note("before the cut")); err != nil {
 		t.Fatal(err)
@@ -26,7 +37,7 @@ func TestWriterCutOffFromTheServerQueuesAndPublishesOnceOnReconnect(t *testing.T
 		stored, err := a.Append(note(text))
 		took := time.Since(start)
 		var q *QueuedError
-		if !errors.As(err, &q) || len(stored) != 0 {
+		if !errors.As(err, &q) || !errors.Is(err, integrations.ErrQueued) || len(stored) != 0 {
 			t.Fatalf("offline append: %v, %+v; want a QueuedError", err, stored)
 		}
 		if q.Queued != i+1 {
@@ -54,6 +65,14 @@ func TestWriterCutOffFromTheServerQueuesAndPublishesOnceOnReconnect(t *testing.T
 	checkOnce(t, all, want)
 	if _, err := a.Append(note("after the cut")); err != nil {
 		t.Errorf("append after reconnecting: %v", err)
+	}
+	// a's own queued entries were answered "queued", never "stored": they
+	// reach a's screen when published, once; the ones answered stored do
+	// not come again.
+	mu.Lock()
+	defer mu.Unlock()
+	if got := strings.Join(shownToA, " | "); got != "during the cut 1 | during the cut 2" {
+		t.Errorf("a was shown %q; want its two queued entries, once each", got)
 	}
 }
 

@@ -60,6 +60,10 @@ func (e *QueuedError) Error() string {
 
 func (e *QueuedError) Unwrap() error { return e.Cause }
 
+// Is makes a queued append integrations.ErrQueued to those who do not
+// know this package (the application and the screen).
+func (e *QueuedError) Is(target error) bool { return target == integrations.ErrQueued }
+
 // Status is what the screen shows of the team connection.
 type Status struct {
 	Online     bool  // connected, and the last exchange with the server worked
@@ -660,6 +664,9 @@ func (t *Timeline) queued(ids []string) error {
 	defer t.mu.Unlock()
 	for _, id := range ids {
 		delete(t.waiters, id)
+		// Nobody waits for its answer any more: when it is published it
+		// reaches this writer's screen as other writers' entries do.
+		delete(t.ours, id)
 	}
 	cause := t.lastErr
 	if cause == nil {

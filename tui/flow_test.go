@@ -87,6 +87,27 @@ func TestNoteThatFailsToSaveIsKept(t *testing.T) {
 	}
 }
 
+// TestNoteQueuedForTheTeamIsNotTypedTwice: a note the team server did not
+// take in time is saved in the local journal; the screen says so and
+// drops the draft, since typing it again would record it twice, and shows
+// no row until the published entry arrives.
+func TestNoteQueuedForTheTeamIsNotTypedTwice(t *testing.T) {
+	store := &memoryStore{fail: fmt.Errorf("team server not reached: %w", integrations.ErrQueued)}
+	tm := newTestModel(t, store)
+	tm.Send(tea.KeyPressMsg{Code: 'n', Text: "n"})
+	tm.Type("paged the DBA")
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
+	waitFor(t, tm, "note queued: the team server was not reached")
+	tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
+	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	if len(final.timeline.rows) != 0 {
+		t.Fatal("a queued note was shown on the timeline before the server had it")
+	}
+	if d, ok := final.drafts[inputNote]; ok {
+		t.Fatalf("the queued note was kept as a draft to type again: %q", d)
+	}
+}
+
 func TestBatchesReachPanesAndFocusMoves(t *testing.T) {
 	tm := newTestModel(t, &memoryStore{})
 	tm.Send(integrations.Batch{

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"time"
 
@@ -353,6 +354,14 @@ func (m *Model) setFocus(p pane) {
 // saved handles the outcome of recording an entry.
 func (m Model) saved(msg savedMsg) (tea.Model, tea.Cmd) {
 	m.saving--
+	if errors.Is(msg.err, integrations.ErrQueued) {
+		// Kept in the local journal: it shows on the timeline once the
+		// team server has it. Typing it again would record it twice.
+		if msg.from != inputNone && msg.from != inputEdit {
+			delete(m.drafts, msg.from)
+		}
+		return m, m.raise(msg.rec.Kind+" queued: the team server was not reached; it is saved in the local journal and shows here once published", true)
+	}
 	if msg.err != nil {
 		problem := msg.rec.Kind + " NOT saved: " + msg.err.Error()
 		if msg.from == inputNone || msg.from == inputEdit || m.inputLine() != nil {
