@@ -86,30 +86,26 @@ func feedKind(e integrations.Event) string {
 }
 
 func decodeFeed(kind string, data []byte) (integrations.Event, error) {
-	var err error
 	switch kind {
 	case feedAlerts:
-		var e integrations.AlertsSnapshot
-		err = json.Unmarshal(data, &e)
-		return e, err
+		return decodeAs[integrations.AlertsSnapshot](data)
 	case feedFleet:
-		var e integrations.FleetSnapshot
-		err = json.Unmarshal(data, &e)
-		return e, err
+		return decodeAs[integrations.FleetSnapshot](data)
 	case feedBackends:
-		var e integrations.BackendsSnapshot
-		err = json.Unmarshal(data, &e)
-		return e, err
+		return decodeAs[integrations.BackendsSnapshot](data)
 	case feedStatus:
-		var e integrations.StatusChanged
-		err = json.Unmarshal(data, &e)
-		return e, err
+		return decodeAs[integrations.StatusChanged](data)
 	case feedChat:
-		var e integrations.ChatPosted
-		err = json.Unmarshal(data, &e)
-		return e, err
+		return decodeAs[integrations.ChatPosted](data)
 	}
 	return nil, fmt.Errorf("unknown feed kind %q", kind)
+}
+
+// decodeAs decodes one feed message as the event type E.
+func decodeAs[E integrations.Event](data []byte) (integrations.Event, error) {
+	var e E
+	err := json.Unmarshal(data, &e)
+	return e, err
 }
 
 // Shared is a source the team polls once: among the warrooms running it,

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/warroomhq/warroom/app"
 	"github.com/warroomhq/warroom/app/api"
 	"github.com/warroomhq/warroom/integrations"
 	"github.com/warroomhq/warroom/runbooks"
@@ -46,30 +47,12 @@ func (b *batches) find(ok func(integrations.Batch) bool) bool {
 // header, other responders' entries, and runs that lock for the team.
 func TestAScreensSessionOnTheTeam(t *testing.T) {
 	url := startAuthServe(t)
-	alice := newTeamResponder(t, url, "alice:alice-secret-1")
-	g := &globalFlags{ConfigPath: alice.config, StateDir: alice.state}
-	s, err := openSession(g, sessionOptions{ForceDrill: true, Speed: 10})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := &batches{}
-	s.Watch(context.Background(), got.deliver)
-	defer s.Close()
+	s, got := aliceOnTheTeam(t, url)
 	if s.Info().User != "alice" {
 		t.Errorf("the session's user is %q, not who the server authenticated", s.Info().User)
 	}
 
-	within := func(what string, ok func(integrations.Batch) bool) {
-		t.Helper()
-		deadline := time.Now().Add(10 * time.Second)
-		for !got.find(ok) {
-			if time.Now().After(deadline) {
-				t.Fatalf("no batch with %s", what)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-	}
-	within("the team's status", func(b integrations.Batch) bool {
+	got.within(t, "the team's status", func(b integrations.Batch) bool {
 		return b.Team != nil && b.Team.Line() == "team: online" && b.Team.Roster() == "alice"
 	})
 
@@ -86,7 +69,7 @@ func TestAScreensSessionOnTheTeam(t *testing.T) {
 	if _, err := tl.Append(timeline.Entry{Record: integrations.Record{Source: "cli", Kind: integrations.KindNote, Actor: "bob", Text: "bob's note"}}); err != nil {
 		t.Fatal(err)
 	}
-	within("bob's note", func(b integrations.Batch) bool {
+	got.within(t, "bob's note", func(b integrations.Batch) bool {
 		for _, r := range b.Records {
 			if r.Text == "bob's note" {
 				return true
@@ -143,7 +126,7 @@ func TestAScreensSessionOnTheTeam(t *testing.T) {
 	if !strings.Contains(held.Error(), "alice") {
 		t.Errorf("bob is refused with %q, not naming alice", held)
 	}
-	within("alice running scale-up on the roster", func(b integrations.Batch) bool {
+	got.within(t, "alice running scale-up on the roster", func(b integrations.Batch) bool {
 		return b.Team != nil && b.Team.Roster() == "alice (running scale-up)"
 	})
 }
@@ -154,29 +137,11 @@ func TestAScreensSessionOnTheTeam(t *testing.T) {
 // responder's run approved from the pending list.
 func TestTheScreensTeamActions(t *testing.T) {
 	url := startAuthServe(t)
-	alice := newTeamResponder(t, url, "alice:alice-secret-1")
-	g := &globalFlags{ConfigPath: alice.config, StateDir: alice.state}
-	s, err := openSession(g, sessionOptions{ForceDrill: true, Speed: 10})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := &batches{}
-	s.Watch(context.Background(), got.deliver)
-	defer s.Close()
-	within := func(what string, ok func(integrations.Batch) bool) {
-		t.Helper()
-		deadline := time.Now().Add(10 * time.Second)
-		for !got.find(ok) {
-			if time.Now().After(deadline) {
-				t.Fatalf("no batch with %s", what)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-	}
+	s, got := aliceOnTheTeam(t, url)
 	roster := func(want string) func(integrations.Batch) bool {
 		return func(b integrations.Batch) bool { return b.Team != nil && b.Team.Roster() == want }
 	}
-	within("alice on the roster", roster("alice"))
+	got.within(t, "alice on the roster", roster("alice"))
 	tm := s.Team()
 	if tm == nil {
 		t.Fatal("a session on a team has no api.Team")
@@ -186,16 +151,16 @@ func TestTheScreensTeamActions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	within("alice as commander", roster("alice (IC)"))
+	got.within(t, "alice as commander", roster("alice (IC)"))
 	if err := tm.SetIdle(ctx, true); err != nil {
 		t.Fatal(err)
 	}
-	within("alice idle", roster("alice (IC, idle)"))
+	got.within(t, "alice idle", roster("alice (IC, idle)"))
 	handed, err := tm.HandCommand(ctx, "bob")
 	if err != nil {
 		t.Fatal(err)
 	}
-	within("the hand-over", func(b integrations.Batch) bool { return b.Team != nil && b.Team.Commander == "bob" })
+	got.within(t, "the hand-over", func(b integrations.Batch) bool { return b.Team != nil && b.Team.Commander == "bob" })
 
 	bob, err := team.Dial(team.Options{URL: url, User: "bob", Password: "bob-secret-22"})
 	if err != nil {
@@ -320,5 +285,33 @@ func TestObserverCredentialsMakeTheSessionReadOnly(t *testing.T) {
 	}
 	if got.find(func(b integrations.Batch) bool { return b.Team != nil && strings.Contains(b.Team.Roster(), "olga") }) {
 		t.Error("the observer is on the roster")
+	}
+}
+
+// aliceOnTheTeam opens and watches the session alice's screen opens on the
+// team server at url (a drill); it closes when the test ends.
+func aliceOnTheTeam(t *testing.T, url string) (*app.Session, *batches) {
+	t.Helper()
+	alice := newTeamResponder(t, url, "alice:alice-secret-1")
+	g := &globalFlags{ConfigPath: alice.config, StateDir: alice.state}
+	s, err := openSession(g, sessionOptions{ForceDrill: true, Speed: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := &batches{}
+	s.Watch(context.Background(), got.deliver)
+	t.Cleanup(func() { s.Close() })
+	return s, got
+}
+
+// within waits, boundedly, for a batch that ok accepts.
+func (g *batches) within(t *testing.T, what string, ok func(integrations.Batch) bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !g.find(ok) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no batch with %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -67,10 +67,9 @@ func markers48h() []timeline.Entry {
 	return entries
 }
 
-// BenchmarkChartExport48h500 is the chart of a 48-hour incident with 500
-// series: read the series the draft uses from disk, draw the main
-// backend's, write SVG and PNG.
-func BenchmarkChartExport48h500(b *testing.B) {
+// bench48h times export over the 48-hour, 500-series incident: each
+// operation reads the series the draft uses from disk, then runs export.
+func bench48h(b *testing.B, export func(entries []timeline.Entry, all []series.Series) error) {
 	dir := record48h(b)
 	entries := markers48h()
 	b.ReportAllocs()
@@ -80,11 +79,20 @@ func BenchmarkChartExport48h500(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := Chart(io.Discard, io.Discard, entries, Options{Incident: "INC-9", Metrics: all}); err != nil {
+		if err := export(entries, all); err != nil {
 			b.Fatal(err)
 		}
 	}
 	reportCPU(b, cpu)
+}
+
+// BenchmarkChartExport48h500 is the chart of a 48-hour incident with 500
+// series: read the series the draft uses from disk, draw the main
+// backend's, write SVG and PNG.
+func BenchmarkChartExport48h500(b *testing.B) {
+	bench48h(b, func(entries []timeline.Entry, all []series.Series) error {
+		return Chart(io.Discard, io.Discard, entries, Options{Incident: "INC-9", Metrics: all})
+	})
 }
 
 // cpuTime is the CPU time this process has used: on a shared machine the
@@ -102,41 +110,19 @@ func reportCPU(b *testing.B, since time.Duration) {
 // BenchmarkMarkdownImpact48h500 is the whole draft of that incident: read,
 // Impact section, chart.
 func BenchmarkMarkdownImpact48h500(b *testing.B) {
-	dir := record48h(b)
-	entries := markers48h()
-	b.ReportAllocs()
-	cpu := cpuTime()
-	for b.Loop() {
-		all, err := series.Read(dir, time.Time{}, time.Time{}, DraftSeries)
-		if err != nil {
-			b.Fatal(err)
-		}
+	bench48h(b, func(entries []timeline.Entry, all []series.Series) error {
 		opts := Options{Incident: "INC-9", Metrics: all, Chart: "pm-impact.svg"}
 		if err := Markdown(io.Discard, entries, opts); err != nil {
-			b.Fatal(err)
+			return err
 		}
-		if err := Chart(io.Discard, io.Discard, entries, opts); err != nil {
-			b.Fatal(err)
-		}
-	}
-	reportCPU(b, cpu)
+		return Chart(io.Discard, io.Discard, entries, opts)
+	})
 }
 
 // BenchmarkHTMLImpact48h500 is the HTML page of that incident: read,
 // Impact section, the chart drawn and inlined as a PNG.
 func BenchmarkHTMLImpact48h500(b *testing.B) {
-	dir := record48h(b)
-	entries := markers48h()
-	b.ReportAllocs()
-	cpu := cpuTime()
-	for b.Loop() {
-		all, err := series.Read(dir, time.Time{}, time.Time{}, DraftSeries)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := HTML(io.Discard, entries, Options{Incident: "INC-9", Metrics: all}); err != nil {
-			b.Fatal(err)
-		}
-	}
-	reportCPU(b, cpu)
+	bench48h(b, func(entries []timeline.Entry, all []series.Series) error {
+		return HTML(io.Discard, entries, Options{Incident: "INC-9", Metrics: all})
+	})
 }
